@@ -1,0 +1,132 @@
+/* Addresses, payload buffers, segments and the packet free list (see
+ * segment.h). */
+#include "segment.h"
+#include "simerror.h"
+#include <string.h>
+
+gboolean
+net_addr_parse(const char *text, NetAddr *out, GError **error)
+{
+  NetAddr addr = 0;
+  const char *p = text;
+  for (int octet = 0; octet < 4; octet++) {
+    unsigned value = 0;
+    int digits = 0;
+    while (g_ascii_isdigit(*p) && digits < 4) {
+      value = value * 10 + (unsigned)(*p++ - '0');
+      digits++;
+    }
+    if (digits == 0 || digits > 3 || value > 255 ||
+        (digits > 1 && p[-digits] == '0') ||   /* "010" is ambiguous: octal? */
+        (octet < 3 ? *p != '.' : *p != '\0')) {
+      g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
+                  "bad IPv4 address '%s' (write e.g. \"10.0.0.1\")", text);
+      return FALSE;
+    }
+    if (octet < 3) p++;
+    addr = (addr << 8) | value;
+  }
+  *out = addr;
+  return TRUE;
+}
+
+char *
+net_addr_format(NetAddr addr, char *buf)
+{
+  g_snprintf(buf, NET_ADDR_BUF, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
+             (addr >> 8) & 0xff, addr & 0xff);
+  return buf;
+}
+
+NetBuf *
+net_buf_new(const void *data, guint32 len)
+{
+  NetBuf *buf = g_malloc(sizeof(NetBuf) + len);
+  buf->refs = 1;
+  buf->len = len;
+  if (len) memcpy(buf->data, data, len);
+  return buf;
+}
+
+void
+net_buf_unref(NetBuf *buf)
+{
+  if (buf && --buf->refs == 0) g_free(buf);
+}
+
+void
+net_slice_copy(const NetSlice *slice, guint8 *dst)
+{
+  if (slice->buf) memcpy(dst, slice->buf->data + slice->off, slice->len);
+  else memset(dst, 0, slice->len);
+}
+
+char *
+tcp_flags_format(guint8 flags, char *buf)
+{
+  static const struct { guint8 bit; char letter; } order[] = {
+    { TCP_FLAG_SYN, 'S' }, { TCP_FLAG_FIN, 'F' }, { TCP_FLAG_RST, 'R' },
+    { TCP_FLAG_PSH, 'P' }, { TCP_FLAG_ACK, 'A' }, { TCP_FLAG_URG, 'U' },
+    { TCP_FLAG_ECE, 'E' }, { TCP_FLAG_CWR, 'C' },
+  };
+  char *p = buf;
+  for (gsize i = 0; i < G_N_ELEMENTS(order); i++)
+    if (flags & order[i].bit) *p++ = order[i].letter;
+  *p = '\0';
+  return buf;
+}
+
+guint
+tcp_segment_options_len(const TcpSegment *seg)
+{
+  /* Laid out as Linux does: MSS(4), SACK-permitted + timestamps (12, or 4
+   * with NOP padding alone), window scale with a NOP (4). */
+  guint len = 0;
+  if (seg->opts & TCP_OPT_MSS) len += 4;
+  if (seg->opts & TCP_OPT_TS) len += 12;           /* NOP NOP TS or SACKOK TS */
+  else if (seg->opts & TCP_OPT_SACK_PERM) len += 4; /* NOP NOP SACKOK */
+  if (seg->opts & TCP_OPT_WSCALE) len += 4;        /* NOP WS */
+  return len;
+}
+
+/* ---- packet free list --------------------------------------------------- */
+
+static Packet *free_packets;
+
+Packet *
+packet_alloc(void)
+{
+  Packet *pkt = free_packets;
+  if (pkt) {
+    free_packets = pkt->next;
+    memset(pkt, 0, sizeof *pkt);
+    return pkt;
+  }
+  return g_new0(Packet, 1);
+}
+
+void
+packet_free(Packet *pkt)
+{
+  if (pkt == NULL) return;
+  tcp_segment_clear(&pkt->tcp);
+  pkt->next = free_packets;
+  free_packets = pkt;
+}
+
+Packet *
+packet_clone(const Packet *pkt)
+{
+  Packet *copy = packet_alloc();
+  *copy = *pkt;
+  copy->next = NULL;
+  net_buf_ref(copy->tcp.payload.buf);
+  return copy;
+}
+
+guint
+packet_wire_len(const Packet *pkt)
+{
+  return NET_IPV4_HEADER_LEN + NET_TCP_HEADER_LEN +
+         tcp_segment_options_len(&pkt->tcp) + pkt->tcp.payload.len;
+}

@@ -1,0 +1,77 @@
+/* The engine: virtual time and the run loop over the event queue.
+ *
+ * It knows nothing of TCP or Lua.  Models schedule callbacks; the engine
+ * fires them in (time, insertion sequence) order and never lets time go
+ * back.  The whole simulation is single-threaded. */
+#pragma once
+#include "queue.h"
+
+typedef struct SimEngine SimEngine;
+
+/* An event's action.  When it fires, it owns `data`; the destroy notifier
+ * given at scheduling is called only if the event is cancelled or dropped
+ * unfired when the engine is freed. */
+typedef void (*SimEventFn)(SimEngine *engine, gpointer data);
+
+/* Called every SIM_ENGINE_POLL_EVERY events (and once per run); returning
+ * FALSE stops the run with SIM_RUN_LIMIT.  For wall-clock limits and signals:
+ * nothing it sees may change what the simulation does, only whether it stops. */
+typedef gboolean (*SimPollFn)(gpointer user);
+#define SIM_ENGINE_POLL_EVERY 4096
+
+typedef enum {
+  SIM_RUN_EMPTY,    /* no event pending */
+  SIM_RUN_UNTIL,    /* reached the requested time */
+  SIM_RUN_STOPPED,  /* sim_engine_stop() was called */
+  SIM_RUN_LIMIT,    /* max events reached or the poll function said stop */
+} SimRunEnd;
+
+SimEngine *
+sim_engine_new(void);
+
+/* Frees the engine; pending events' destroy notifiers are called. */
+void
+sim_engine_free(SimEngine *engine);
+
+SimTime
+sim_engine_now(const SimEngine *engine);
+
+/* Events fired so far.  While an event runs, this is its number (from 1). */
+uint64_t
+sim_engine_events(const SimEngine *engine);
+
+gsize
+sim_engine_pending(const SimEngine *engine);
+
+/* Schedules fn(engine, data) at absolute time `at` (>= now). */
+SimEventId
+sim_engine_schedule(SimEngine *engine, SimTime at, SimEventFn fn,
+                    gpointer data, GDestroyNotify destroy);
+
+/* Schedules fn(engine, data) `delay` (>= 0) from now. */
+SimEventId
+sim_engine_schedule_in(SimEngine *engine, SimTime delay, SimEventFn fn,
+                       gpointer data, GDestroyNotify destroy);
+
+/* Cancels a pending event (its destroy notifier runs).  FALSE if the handle
+ * is stale or 0. */
+gboolean
+sim_engine_cancel(SimEngine *engine, SimEventId id);
+
+/* Stops the run after the current event. */
+void
+sim_engine_stop(SimEngine *engine);
+
+/* Total events after which runs stop with SIM_RUN_LIMIT (0: no limit). */
+void
+sim_engine_set_max_events(SimEngine *engine, uint64_t max_events);
+
+void
+sim_engine_set_poll(SimEngine *engine, SimPollFn poll, gpointer user);
+
+/* Fires events in order until none is pending, the next is after `until`,
+ * or a stop or limit.  Events at exactly `until` fire.  With a finite
+ * `until`, a run that is not stopped early ends with the clock at `until`
+ * (SIM_RUN_UNTIL) even if the queue ran dry before it. */
+SimRunEnd
+sim_engine_run(SimEngine *engine, SimTime until);

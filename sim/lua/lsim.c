@@ -1,0 +1,285 @@
+/* The `sim` table (see lsim.h and DESIGN.md, "Lua API"). */
+#include "lsim.h"
+#include "process.h"
+#include <string.h>
+
+/* sim.spawn(fn): starts fn as a process at the current instant. */
+static int
+l_spawn(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (!lua_isfunction(L, 1))
+    sim_lua_usage_error(L, "sim.spawn: expected a function, got %s",
+                        luaL_typename(L, 1));
+  sim_process_spawn(world, L, 1, sim_engine_now(world->engine));
+  return 0;
+}
+
+static int
+sleep_done(lua_State *L, int status, lua_KContext ctx)
+{
+  return 0;
+}
+
+/* sim.sleep(d): suspends the calling process for d of virtual time. */
+static int
+l_sleep(lua_State *L)
+{
+  SimProcess *p = sim_process_check(L, "sim.sleep");
+  SimTime d = sim_lua_check_duration(L, 1, "sim.sleep: duration");
+  SimEngine *engine = p->ctx.world->engine;
+  if (d > SIM_TIME_MAX - sim_engine_now(engine))
+    sim_lua_usage_error(L, "sim.sleep: duration is too large");
+  sim_process_wake_at(p, sim_engine_now(engine) + d);
+  return lua_yieldk(L, 0, 0, sleep_done);
+}
+
+/* sim.now() -> seconds of virtual time. */
+static int
+l_now(lua_State *L)
+{
+  lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(sim_world_from_lua(L)->engine)));
+  return 1;
+}
+
+void
+sim_lua_run(lua_State *L, SimTime until)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (world->opts->until != SIM_TIME_MAX) until = world->opts->until;
+  world->ran = TRUE;
+  world->running = TRUE;
+  SimRunEnd end = sim_engine_run(world->engine, until);
+  world->running = FALSE;
+  if (end == SIM_RUN_LIMIT) {
+    const char *why = world->signal_number ? "interrupted by a signal"
+                    : world->deadline_us && !sim_world_poll_limits(world)
+                      ? "wall-clock limit reached (--timeout)"
+                      : "event limit reached (--max-events)";
+    world->limit = TRUE;
+    sim_world_note_error(world, why);
+  }
+  if (world->message) {
+    lua_pushstring(L, world->message);
+    lua_error(L);
+  }
+}
+
+static const char *const run_keys[] = { "until", NULL };
+
+/* Raises a usage error for any key of table `arg` not in `allowed`. */
+static void
+check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed)
+{
+  lua_pushnil(L);
+  while (lua_next(L, arg)) {
+    lua_pop(L, 1);
+    gboolean known = FALSE;
+    if (lua_type(L, -1) == LUA_TSTRING)
+      for (int i = 0; allowed[i] && !known; i++)
+        known = strcmp(lua_tostring(L, -1), allowed[i]) == 0;
+    if (!known)
+      sim_lua_usage_error(L, "%s: unknown option '%s'", call,
+                          luaL_tolstring(L, -1, NULL));
+  }
+}
+
+/* sim.run{until=d}: runs the simulation until time d (absolute), or until
+ * no event is pending.  Only from the scenario's main chunk. */
+static int
+l_run(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  SimTime until = SIM_TIME_MAX;
+  if (sim_thread_ctx(L)->process || L != world->L)
+    sim_lua_usage_error(L, "sim.run: call it from the scenario's main chunk, "
+                        "not from a process or coroutine");
+  if (world->running)
+    sim_lua_usage_error(L, "sim.run: the simulation is already running");
+  if (!lua_isnoneornil(L, 1)) {
+    if (!lua_istable(L, 1))
+      sim_lua_usage_error(L, "sim.run: expected a table like {until = \"60s\"}, got %s",
+                          luaL_typename(L, 1));
+    check_option_keys(L, 1, "sim.run", run_keys);
+    if (lua_getfield(L, 1, "until") != LUA_TNIL)
+      until = sim_lua_check_duration(L, lua_gettop(L), "sim.run: until");
+    lua_pop(L, 1);
+  }
+  sim_lua_run(L, until);
+  return 0;
+}
+
+/* sim.param(name [, default]) -> the --set string, or default. */
+static int
+l_param(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (lua_type(L, 1) != LUA_TSTRING)
+    sim_lua_usage_error(L, "sim.param: expected a parameter name, got %s",
+                        luaL_typename(L, 1));
+  const char *value = g_hash_table_lookup(world->opts->params, lua_tostring(L, 1));
+  if (value) lua_pushstring(L, value);
+  else lua_pushvalue(L, 2);
+  return 1;
+}
+
+/* sim.random([m [, n]]): like math.random, from the scenario's own stream. */
+static int
+l_random(lua_State *L)
+{
+  SimRng *rng = &sim_world_from_lua(L)->scenario_rng;
+  lua_Integer lo, hi;
+  switch (lua_gettop(L)) {
+  case 0:
+    lua_pushnumber(L, sim_rng_uniform(rng));
+    return 1;
+  case 1:
+    lo = 1;
+    if (!lua_isinteger(L, 1))
+      sim_lua_usage_error(L, "sim.random: expected an integer bound");
+    hi = lua_tointeger(L, 1);
+    break;
+  case 2:
+    if (!lua_isinteger(L, 1) || !lua_isinteger(L, 2))
+      sim_lua_usage_error(L, "sim.random: expected integer bounds");
+    lo = lua_tointeger(L, 1);
+    hi = lua_tointeger(L, 2);
+    break;
+  default:
+    sim_lua_usage_error(L, "sim.random: takes at most 2 arguments");
+  }
+  if (lo > hi)
+    sim_lua_usage_error(L, "sim.random: interval is empty (%lld > %lld)",
+                        (long long)lo, (long long)hi);
+  uint64_t span = (uint64_t)hi - (uint64_t)lo;
+  uint64_t draw = span == UINT64_MAX ? sim_rng_next(rng) : sim_rng_below(rng, span + 1);
+  lua_pushinteger(L, (lua_Integer)((uint64_t)lo + draw));
+  return 1;
+}
+
+/* sim.seed() -> the run's seed. */
+static int
+l_seed(lua_State *L)
+{
+  lua_pushinteger(L, (lua_Integer)sim_world_from_lua(L)->opts->seed);
+  return 1;
+}
+
+/* sim.assert(cond [, msg]): fails the run (exit 1) when cond is false or
+ * nil; otherwise returns cond. */
+static int
+l_assert(lua_State *L)
+{
+  luaL_checkany(L, 1);
+  if (lua_toboolean(L, 1)) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  const char *msg = lua_isnoneornil(L, 2) ? "assertion failed"
+                                          : luaL_tolstring(L, 2, NULL);
+  return luaL_error(L, "%s", msg);
+}
+
+/* Joins the arguments from `first` with single spaces. */
+static const char *
+join_args(lua_State *L, int first)
+{
+  luaL_Buffer b;
+  int n = lua_gettop(L);
+  luaL_buffinit(L, &b);
+  for (int i = first; i <= n; i++) {
+    if (i > first) luaL_addchar(&b, ' ');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  return lua_tostring(L, -1);
+}
+
+/* sim.log(...): prints "<time> <message>" on stdout and traces a "log"
+ * record. */
+static int
+l_log(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  SimTime now = sim_engine_now(world->engine);
+  const char *msg = join_args(L, 1);
+  char buf[SIM_TIME_BUF];
+  printf("%s %s\n", sim_time_format(now, buf), msg);
+  if (sim_trace_wants(world->trace, now)) {
+    sim_trace_begin(world->trace, now, "log", NULL);
+    sim_trace_str(world->trace, "msg", msg);
+    sim_trace_end(world->trace);
+  }
+  return 0;
+}
+
+/* sim.record(name, value): a scenario's own figure, traced as a "record"
+ * record (metrics files and sweeps collect it too). */
+static int
+l_record(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (lua_type(L, 1) != LUA_TSTRING)
+    sim_lua_usage_error(L, "sim.record: expected a name, got %s", luaL_typename(L, 1));
+  if (lua_type(L, 2) != LUA_TNUMBER)
+    sim_lua_usage_error(L, "sim.record: expected a number as value, got %s",
+                        luaL_typename(L, 2));
+  SimTime now = sim_engine_now(world->engine);
+  if (sim_trace_wants(world->trace, now)) {
+    sim_trace_begin(world->trace, now, "record", NULL);
+    sim_trace_str(world->trace, "name", lua_tostring(L, 1));
+    sim_trace_str(world->trace, "value", lua_tostring(L, 2));
+    sim_trace_end(world->trace);
+  }
+  return 0;
+}
+
+static const char *const observe_names[SIM_OBSERVE_N] = { "state", "segment" };
+
+/* sim.on(name, fn): calls fn(ev) on every event of that kind. */
+static int
+l_on(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (lua_type(L, 1) != LUA_TSTRING)
+    sim_lua_usage_error(L, "sim.on: expected an event name (\"state\" or \"segment\"), got %s",
+                        luaL_typename(L, 1));
+  if (!lua_isfunction(L, 2))
+    sim_lua_usage_error(L, "sim.on: expected a function as argument 2, got %s",
+                        luaL_typename(L, 2));
+  for (int k = 0; k < SIM_OBSERVE_N; k++) {
+    if (strcmp(lua_tostring(L, 1), observe_names[k]) != 0) continue;
+    lua_pushvalue(L, 2);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    g_array_append_val(world->observers[k], ref);
+    return 0;
+  }
+  return sim_lua_usage_error(L, "sim.on: unknown event '%s' (\"state\" or \"segment\")",
+                             lua_tostring(L, 1));
+}
+
+static const luaL_Reg sim_functions[] = {
+  { "spawn", l_spawn },
+  { "sleep", l_sleep },
+  { "now", l_now },
+  { "at", sim_lua_at },
+  { "every", sim_lua_every },
+  { "run", l_run },
+  { "param", l_param },
+  { "random", l_random },
+  { "seed", l_seed },
+  { "assert", l_assert },
+  { "log", l_log },
+  { "record", l_record },
+  { "on", l_on },
+  { NULL, NULL },
+};
+
+int
+sim_lua_open(lua_State *L)
+{
+  sim_lua_timer_register(L);
+  luaL_newlib(L, sim_functions);
+  return 1;
+}

@@ -1,0 +1,41 @@
+/* Processes: Lua coroutines suspended in virtual time.
+ *
+ * sim.spawn(fn) makes a process that starts at the current instant, after
+ * what is already scheduled for it.  A blocking call (sim.sleep, accept,
+ * connect, recv, ...) yields the coroutine; whatever it waits for wakes it
+ * through an engine event at the instant it became ready, so Lua never runs
+ * re-entrantly inside a model's callback, and wake-ups are ordered like any
+ * other events. */
+#pragma once
+#include "world.h"
+
+struct SimProcess {
+  SimThreadCtx ctx;       /* extra space of `thread` points here */
+  lua_State   *thread;
+  int          ref;       /* registry ref keeping the thread alive */
+  guint64      id;        /* creation order, from 1 */
+  SimEventId   wake;      /* pending wake-up event, 0 if none */
+  GList        link;      /* in world->processes */
+};
+
+/* Starts fn (on the stack at `fn_index` of L) as a new process at `at`. */
+SimProcess *
+sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at);
+
+/* The process running on L, or raises a usage error naming `call` (a
+ * blocking call outside a process). */
+SimProcess *
+sim_process_check(lua_State *L, const char *call);
+
+/* Schedules p to resume at `at` (no-op if a wake-up is already pending). */
+void
+sim_process_wake_at(SimProcess *p, SimTime at);
+
+/* Schedules p to resume at the current instant (after events already
+ * scheduled for it): how a model wakes a process blocked on it. */
+void
+sim_process_wake(SimProcess *p);
+
+/* Frees every process still alive (at the end of the run). */
+void
+sim_process_free_all(SimWorld *world);

@@ -1,0 +1,213 @@
+/* The world of one run (see world.h). */
+#include "world.h"
+#include "determinism.h"
+#include "process.h"
+#include "lsim.h"
+#include "simerror.h"
+#include <lualib.h>
+#include <string.h>
+
+volatile sig_atomic_t sim_world_signal_received;
+
+/* Lua's allocator, counting what the state holds so --max-memory (and the
+ * sandbox's default cap) can refuse more: Lua then raises "not enough
+ * memory", which the run reports as a limit. */
+static void *
+counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+  SimWorld *world = ud;
+  gsize old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    world->lua_bytes -= old;
+    return NULL;
+  }
+  gsize cap = world->opts->max_memory;
+  if (cap && nsize > old && world->lua_bytes + (nsize - old) > cap) {
+    world->limit = TRUE;
+    sim_world_note_error(world, "memory limit reached (--max-memory)");
+    return NULL;
+  }
+  void *p = realloc(ptr, nsize);
+  if (p) world->lua_bytes = world->lua_bytes - old + nsize;
+  return p;
+}
+
+/* Every few thousand VM instructions: stops a Lua loop that never yields
+ * when the wall-clock limit passes or a signal arrives. */
+static void
+limit_hook(lua_State *L, lua_Debug *ar)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (!sim_world_poll_limits(world))
+    sim_lua_limit_error(L, world->signal_number ? "interrupted by a signal"
+                                                : "wall-clock limit reached (--timeout)");
+}
+
+gboolean
+sim_world_poll_limits(SimWorld *world)
+{
+  if (sim_world_signal_received) {
+    world->signal_number = sim_world_signal_received;
+    world->limit = TRUE;
+    return FALSE;
+  }
+  if (world->deadline_us && g_get_monotonic_time() >= world->deadline_us) {
+    world->limit = TRUE;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+engine_poll(gpointer user)
+{
+  return sim_world_poll_limits(user);
+}
+
+SimWorld *
+sim_world_new(const SimRunOptions *opts, GError **error)
+{
+  SimWorld *world = g_new0(SimWorld, 1);
+  world->opts = opts;
+  world->engine = sim_engine_new();
+  world->main_ctx.world = world;
+  for (int k = 0; k < SIM_OBSERVE_N; k++)
+    world->observers[k] = g_array_new(FALSE, FALSE, sizeof(int));
+  sim_rng_init_stream(&world->scenario_rng, opts->seed, "scenario");
+  if (opts->timeout > 0)
+    world->deadline_us = g_get_monotonic_time() + (gint64)(opts->timeout * 1e6);
+  sim_engine_set_max_events(world->engine, opts->max_events);
+  sim_engine_set_poll(world->engine, engine_poll, world);
+
+  lua_State *L = lua_newstate(counting_alloc, world);
+  if (L == NULL) {
+    g_set_error(error, SIM_ERROR, SIM_ERROR_RANGE, "cannot create the Lua state");
+    sim_world_free(world);
+    return NULL;
+  }
+  world->L = L;
+  *(SimThreadCtx **)lua_getextraspace(L) = &world->main_ctx;
+  luaL_openlibs(L);
+  sim_determinism_install(L, opts->seed);
+  if (opts->sandbox) sim_sandbox_install(L);
+  sim_lua_open(L);
+  lua_setglobal(L, "sim");
+  if (world->deadline_us || opts->sandbox)
+    lua_sethook(L, limit_hook, LUA_MASKCOUNT, 10000);
+  return world;
+}
+
+void
+sim_world_free(SimWorld *world)
+{
+  if (world == NULL) return;
+  if (world->L) sim_process_free_all(world);
+  /* Pending events may hold Lua references: free them while L lives. */
+  sim_engine_free(world->engine);
+  world->engine = NULL;
+  if (world->L) lua_close(world->L);
+  for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
+  g_free(world->message);
+  g_free(world);
+}
+
+void
+sim_world_note_error(SimWorld *world, const char *msg)
+{
+  if (world->message) return;
+  /* One line: the first line of what Lua said. */
+  const char *nl = strchr(msg, '\n');
+  world->message = nl ? g_strndup(msg, (gsize)(nl - msg)) : g_strdup(msg);
+  world->message_event = sim_engine_events(world->engine);
+  world->message_time = sim_engine_now(world->engine);
+}
+
+/* Pushes "file:line: " of the innermost Lua function on L's call stack:
+ * the scenario line that made the bad call, even through pcall or another
+ * C function. */
+static void
+push_scenario_where(lua_State *L)
+{
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    lua_getinfo(L, "Sl", &ar);
+    if (ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+  lua_pushliteral(L, "");
+}
+
+int
+sim_lua_usage_error(lua_State *L, const char *fmt, ...)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  push_scenario_where(L);
+  lua_pushstring(L, text);
+  g_free(text);
+  lua_concat(L, 2);
+  world->invalid = TRUE;
+  sim_world_note_error(world, lua_tostring(L, -1));
+  lua_error(L);
+  g_assert_not_reached();
+}
+
+int
+sim_lua_usage_gerror(lua_State *L, GError *error)
+{
+  char *msg = g_strdup(error->message);
+  g_error_free(error);
+  /* Copy onto the Lua stack so nothing leaks when lua_error longjmps. */
+  lua_pushstring(L, msg);
+  g_free(msg);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+}
+
+int
+sim_lua_limit_error(lua_State *L, const char *why)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  world->limit = TRUE;
+  sim_world_note_error(world, why);
+  luaL_error(L, "%s", why);
+  g_assert_not_reached();
+}
+
+SimExit
+sim_world_exit_status(const SimWorld *world)
+{
+  if (world->invalid) return SIM_EXIT_INVALID;
+  if (world->limit) return SIM_EXIT_LIMIT;
+  if (world->failed || world->message) return SIM_EXIT_FAILED;
+  return SIM_EXIT_OK;
+}
+
+SimTime
+sim_lua_check_duration(lua_State *L, int arg, const char *what)
+{
+  GError *error = NULL;
+  SimTime t = 0;
+  switch (lua_type(L, arg)) {
+  case LUA_TNUMBER:
+    if (!sim_time_from_seconds(lua_tonumber(L, arg), &t, &error))
+      goto bad;
+    return t;
+  case LUA_TSTRING:
+    if (!sim_time_parse(lua_tostring(L, arg), &t, &error))
+      goto bad;
+    return t;
+  default:
+    sim_lua_usage_error(L, "%s: expected a duration (seconds, or a string "
+                        "like \"250ms\"), got %s", what, luaL_typename(L, arg));
+  }
+bad:
+  lua_pushfstring(L, "%s: %s", what, error->message);
+  g_error_free(error);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+}

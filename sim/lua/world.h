@@ -1,0 +1,135 @@
+/* The world of one run: the engine, the scenario's Lua state, the run's
+ * options and the outcome.  The top layer: it may include the engine and
+ * (later) the models' public headers; nothing below includes it.
+ *
+ * Every Lua thread's extra space (LUA_EXTRASPACE) points at a SimThreadCtx,
+ * so a C function finds its world, and whether it runs inside a process,
+ * in O(1): the main thread's names no process; a process's thread names its
+ * process; other coroutines copy the main thread's, so a blocking call made
+ * from a plain coroutine is refused like one made outside any process. */
+#pragma once
+#include "engine.h"
+#include "rng.h"
+#include "trace.h"
+#include <lua.h>
+#include <lauxlib.h>
+#include <signal.h>
+
+/* Exit statuses of `twsim run` (DESIGN.md, "Command line"). */
+typedef enum {
+  SIM_EXIT_OK = 0,        /* ran to the end */
+  SIM_EXIT_FAILED = 1,    /* the scenario ran and failed */
+  SIM_EXIT_INVALID = 2,   /* the command line or the scenario is invalid */
+  SIM_EXIT_LIMIT = 3,     /* stopped by --max-events, --timeout or memory */
+} SimExit;
+
+/* What the command line asked for. */
+typedef struct {
+  char      *scenario;       /* path as given */
+  guint64    seed;
+  SimTime    until;          /* SIM_TIME_MAX when not given */
+  guint64    max_events;     /* 0: none */
+  double     timeout;        /* wall-clock seconds, 0: none */
+  gsize      max_memory;     /* bytes the Lua state may hold, 0: none */
+  gboolean   sandbox;
+  gboolean   quiet;
+  GPtrArray *set_pairs;      /* "KEY=VALUE" strings in command-line order */
+  GHashTable *params;        /* KEY -> VALUE from --set (last one wins) */
+} SimRunOptions;
+
+typedef struct SimWorld SimWorld;
+typedef struct SimProcess SimProcess;
+
+typedef struct {
+  SimWorld   *world;
+  SimProcess *process;   /* NULL outside a process */
+} SimThreadCtx;
+
+/* Kinds of observers sim.on() registers. */
+typedef enum {
+  SIM_OBSERVE_STATE,
+  SIM_OBSERVE_SEGMENT,
+  SIM_OBSERVE_N,
+} SimObserveKind;
+
+struct SimWorld {
+  lua_State       *L;
+  SimEngine       *engine;
+  const SimRunOptions *opts;
+  SimThreadCtx     main_ctx;
+  SimRng           scenario_rng;    /* sim.random's stream */
+  SimTrace        *trace;           /* NULL without --trace */
+
+  /* Outcome.  The first error wins; `invalid` and `limit` are sticky even if
+   * the scenario catches the error with pcall. */
+  gboolean         invalid;         /* a bad argument to a twsim call */
+  gboolean         limit;           /* a limit or signal stopped the run */
+  gboolean         failed;          /* the scenario's own code failed */
+  char            *message;         /* the first error, one line */
+  guint64          message_event;   /* event number when it happened */
+  SimTime          message_time;
+
+  gboolean         running;         /* inside sim.run */
+  gboolean         ran;             /* sim.run was called */
+  gint64           deadline_us;     /* monotonic wall clock, 0: none */
+  int              signal_number;   /* SIGINT/SIGTERM received, 0: none */
+
+  GArray          *observers[SIM_OBSERVE_N];  /* Lua registry refs */
+  GQueue           processes;       /* every live SimProcess */
+  guint64          next_process_id;
+  gsize            lua_bytes;       /* held by the Lua state */
+};
+
+/* The flag a signal handler sets; polled by the run loop and Lua hook. */
+extern volatile sig_atomic_t sim_world_signal_received;
+
+/* Creates the world and its Lua state with the sim library opened.
+ * NULL with error when the Lua state cannot be made. */
+SimWorld *
+sim_world_new(const SimRunOptions *opts, GError **error);
+
+void
+sim_world_free(SimWorld *world);
+
+static inline SimThreadCtx *
+sim_thread_ctx(lua_State *L)
+{
+  return *(SimThreadCtx **)lua_getextraspace(L);
+}
+
+static inline SimWorld *
+sim_world_from_lua(lua_State *L)
+{
+  return sim_thread_ctx(L)->world;
+}
+
+/* Records the first error of the run (copies msg). */
+void
+sim_world_note_error(SimWorld *world, const char *msg);
+
+/* A user's mistake in a call to twsim (bad type, range, name, a blocking
+ * call outside a process): marks the run invalid (exit 2) and raises a Lua
+ * error naming the caller's file and line.  Does not return. */
+G_GNUC_PRINTF(2, 3) G_NORETURN int
+sim_lua_usage_error(lua_State *L, const char *fmt, ...);
+
+/* Raises a usage error from a GError (frees it).  Does not return. */
+G_NORETURN int
+sim_lua_usage_gerror(lua_State *L, GError *error);
+
+/* Raises the "stopped by a limit" error (marks the run as limited). */
+G_NORETURN int
+sim_lua_limit_error(lua_State *L, const char *why);
+
+/* The status the run ends with, from the sticky flags. */
+SimExit
+sim_world_exit_status(const SimWorld *world);
+
+/* Reads a duration argument: a number of seconds or a string with a unit.
+ * `what` names the argument in the error ("sim.sleep: duration"). */
+SimTime
+sim_lua_check_duration(lua_State *L, int arg, const char *what);
+
+/* Polls the wall-clock deadline and signals: FALSE when the run must stop. */
+gboolean
+sim_world_poll_limits(SimWorld *world);

@@ -1,0 +1,181 @@
+/* Text and JSON-lines trace writers (see trace.h). */
+#include "trace.h"
+#include "simerror.h"
+#include <errno.h>
+#include <string.h>
+
+struct SimTrace {
+  FILE          *out;
+  SimTraceFormat format;
+  SimTime        from, until;
+  GString       *line;      /* the record being built */
+  gboolean       failed;    /* a write failed: reported by flush */
+  int            saved_errno;
+};
+
+SimTrace *
+sim_trace_new(FILE *out, SimTraceFormat format)
+{
+  SimTrace *t = g_new0(SimTrace, 1);
+  t->out = out;
+  t->format = format;
+  t->from = 0;
+  t->until = SIM_TIME_MAX;
+  t->line = g_string_sized_new(256);
+  return t;
+}
+
+void
+sim_trace_free(SimTrace *trace)
+{
+  if (trace == NULL) return;
+  g_string_free(trace->line, TRUE);
+  g_free(trace);
+}
+
+gboolean
+sim_trace_format_parse(const char *name, SimTraceFormat *out, GError **error)
+{
+  if (g_strcmp0(name, "text") == 0) *out = SIM_TRACE_TEXT;
+  else if (g_strcmp0(name, "jsonl") == 0) *out = SIM_TRACE_JSONL;
+  else {
+    g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
+                "unknown trace format '%s' (text or jsonl)", name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+sim_trace_set_window(SimTrace *trace, SimTime from, SimTime until)
+{
+  trace->from = from;
+  trace->until = until;
+}
+
+gboolean
+sim_trace_wants(const SimTrace *trace, SimTime t)
+{
+  return trace != NULL && t >= trace->from && t <= trace->until;
+}
+
+/* Appends s as a JSON string body (without quotes). */
+static void
+append_json_escaped(GString *out, const char *s)
+{
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    switch (*p) {
+    case '"':  g_string_append(out, "\\\""); break;
+    case '\\': g_string_append(out, "\\\\"); break;
+    case '\n': g_string_append(out, "\\n"); break;
+    case '\r': g_string_append(out, "\\r"); break;
+    case '\t': g_string_append(out, "\\t"); break;
+    default:
+      if (*p < 0x20) g_string_append_printf(out, "\\u%04x", *p);
+      else g_string_append_c(out, (char)*p);
+    }
+  }
+}
+
+/* Text values are written bare unless they hold a space, '"', '=' or a
+ * control character; then they are quoted with JSON's escapes, so a line
+ * still splits unambiguously on spaces. */
+static void
+append_text_value(GString *out, const char *s)
+{
+  gboolean bare = *s != '\0';
+  for (const unsigned char *p = (const unsigned char *)s; *p && bare; p++)
+    bare = *p > ' ' && *p != '"' && *p != '=' && *p != 0x7f;
+  if (bare) {
+    g_string_append(out, s);
+    return;
+  }
+  g_string_append_c(out, '"');
+  append_json_escaped(out, s);
+  g_string_append_c(out, '"');
+}
+
+void
+sim_trace_begin(SimTrace *trace, SimTime t, const char *kind, const char *host)
+{
+  char buf[SIM_TIME_BUF];
+  GString *l = trace->line;
+  g_string_truncate(l, 0);
+  sim_time_format(t, buf);
+  if (trace->format == SIM_TRACE_TEXT) {
+    g_string_append_printf(l, "%s %s %s", buf, kind, host ? host : "-");
+  } else {
+    g_string_append_printf(l, "{\"t\":%s,\"kind\":\"", buf);
+    append_json_escaped(l, kind);
+    g_string_append_c(l, '"');
+    if (host) {
+      g_string_append(l, ",\"host\":\"");
+      append_json_escaped(l, host);
+      g_string_append_c(l, '"');
+    }
+  }
+}
+
+static void
+append_key(SimTrace *trace, const char *key)
+{
+  if (trace->format == SIM_TRACE_TEXT)
+    g_string_append_printf(trace->line, " %s=", key);
+  else
+    g_string_append_printf(trace->line, ",\"%s\":", key);
+}
+
+void
+sim_trace_str(SimTrace *trace, const char *key, const char *value)
+{
+  append_key(trace, key);
+  if (trace->format == SIM_TRACE_TEXT) {
+    append_text_value(trace->line, value);
+  } else {
+    g_string_append_c(trace->line, '"');
+    append_json_escaped(trace->line, value);
+    g_string_append_c(trace->line, '"');
+  }
+}
+
+void
+sim_trace_int(SimTrace *trace, const char *key, int64_t value)
+{
+  append_key(trace, key);
+  g_string_append_printf(trace->line, "%" G_GINT64_FORMAT, value);
+}
+
+void
+sim_trace_time(SimTrace *trace, const char *key, SimTime value)
+{
+  char buf[SIM_TIME_BUF];
+  append_key(trace, key);
+  g_string_append(trace->line, sim_time_format(value, buf));
+}
+
+void
+sim_trace_end(SimTrace *trace)
+{
+  if (trace->format == SIM_TRACE_JSONL) g_string_append_c(trace->line, '}');
+  g_string_append_c(trace->line, '\n');
+  if (fwrite(trace->line->str, 1, trace->line->len, trace->out) != trace->line->len &&
+      !trace->failed) {
+    trace->failed = TRUE;
+    trace->saved_errno = errno;
+  }
+}
+
+gboolean
+sim_trace_flush(SimTrace *trace, GError **error)
+{
+  if (fflush(trace->out) != 0 && !trace->failed) {
+    trace->failed = TRUE;
+    trace->saved_errno = errno;
+  }
+  if (trace->failed) {
+    g_set_error(error, SIM_ERROR, SIM_ERROR_IO, "cannot write the trace: %s",
+                g_strerror(trace->saved_errno));
+    return FALSE;
+  }
+  return TRUE;
+}

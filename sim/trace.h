@@ -1,0 +1,59 @@
+/* Trace records: one per thing that happened (state change, segment sent,
+ * received or dropped, timer, user call, log line), written as text for
+ * people or as JSON lines for programs.  Both forms carry the same fields
+ * in the same order: a record is a time, a kind, a host and a list of
+ * key/value fields, and the two writers only spell it differently.
+ *
+ *   text:  0.001000000 state client from=SYN_SENT to=ESTABLISHED
+ *   jsonl: {"t":0.001000000,"kind":"state","host":"client","from":"SYN_SENT","to":"ESTABLISHED"}
+ *
+ * docs/trace-format.md lists every kind and its fields. */
+#pragma once
+#include "simtime.h"
+#include <stdio.h>
+
+typedef enum {
+  SIM_TRACE_TEXT,
+  SIM_TRACE_JSONL,
+} SimTraceFormat;
+
+typedef struct SimTrace SimTrace;
+
+/* A writer on `out` (not owned: the caller closes it). */
+SimTrace *
+sim_trace_new(FILE *out, SimTraceFormat format);
+
+void
+sim_trace_free(SimTrace *trace);
+
+/* Parses "text" or "jsonl". */
+gboolean
+sim_trace_format_parse(const char *name, SimTraceFormat *out, GError **error);
+
+/* Records outside [from, until] are not written (defaults: everything). */
+void
+sim_trace_set_window(SimTrace *trace, SimTime from, SimTime until);
+
+/* Whether a record at time t would be written: callers test this before
+ * building a record, so an unwanted trace costs one comparison. */
+gboolean
+sim_trace_wants(const SimTrace *trace, SimTime t);
+
+/* A record: begin, any number of fields, end.  `host` may be NULL for
+ * records that belong to no host. */
+void
+sim_trace_begin(SimTrace *trace, SimTime t, const char *kind, const char *host);
+void
+sim_trace_str(SimTrace *trace, const char *key, const char *value);
+void
+sim_trace_int(SimTrace *trace, const char *key, int64_t value);
+/* A duration or time field, printed as seconds with nine decimals. */
+void
+sim_trace_time(SimTrace *trace, const char *key, SimTime value);
+void
+sim_trace_end(SimTrace *trace);
+
+/* Flushes buffered records to the stream; FALSE (with error) if writing
+ * failed, e.g. the disk is full. */
+gboolean
+sim_trace_flush(SimTrace *trace, GError **error);

@@ -1,0 +1,16 @@
+-- Under --sandbox each escape must be refused; prints what each attempt got.
+local function try(name, fn)
+  local ok, err = pcall(fn)
+  print(name, ok and "ALLOWED" or "refused")
+end
+try("io.open", function() return io.open("/etc/passwd") end)
+try("os.execute", function() return os.execute("true") end)
+try("require", function() return require("os") end)
+try("debug", function() return debug.getinfo(1) end)
+try("dofile", function() return dofile("/etc/passwd") end)
+try("loadfile", function() return loadfile("/etc/passwd") end)
+try("load-binary", function()
+  local f = assert(load(string.char(27) .. "Lua"))
+end)
+try("string.dump", function() return string.dump(print) end)
+try("load-text", function() return assert(load("return 1"))() end)

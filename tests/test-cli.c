@@ -1,0 +1,247 @@
+/* The twsim command: exit statuses, one-line errors naming file and line,
+ * determinism, outputs that are whole or absent, the sandbox. */
+#include "twsim-run.h"
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* stderr's first line, for checking "every error is one line". */
+static char *
+first_line(const char *s)
+{
+  const char *nl = strchr(s, '\n');
+  return nl ? g_strndup(s, (gsize)(nl - s)) : g_strdup(s);
+}
+
+static void
+test_version_and_help(void)
+{
+  TwsimResult r = twsim_run("--version", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_true(g_str_has_prefix(r.out, "twsim "));
+  twsim_result_clear(&r);
+  r = twsim_run("--help", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "twsim run SCENARIO.lua"));
+  twsim_result_clear(&r);
+  r = twsim_run("run", "--help", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "--max-events"));
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_ok(void)
+{
+  TwsimResult r = twsim_run("run", "@determinism.lua", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_true(g_str_has_prefix(r.out, "twsim: "));
+  g_assert_nonnull(strstr(r.out, "seed 1\n"));        /* the first line names the seed */
+  g_assert_cmpstr(r.err, ==, "");
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_syntax_error(void)
+{
+  TwsimResult r = twsim_run("run", "@syntax-error.lua", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "syntax-error.lua:3:"));
+  g_assert_nonnull(strchr(r.err, '\n'));
+  g_assert_cmpstr(strchr(r.err, '\n'), ==, "\n");                     /* one line */
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_missing_file(void)
+{
+  TwsimResult r = twsim_run("run", "/nonexistent/x.lua", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "/nonexistent/x.lua: cannot read the scenario"));
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_bad_options(void)
+{
+  static const struct { const char *opt, *value, *says; } cases[] = {
+    { "--frobnicate", NULL, "--frobnicate" },
+    { "--seed", "-3", "--seed" },
+    { "--seed", "abc", "--seed" },
+    { "--until", "5 parsecs", "--until" },
+    { "--until", "-1s", "--until" },
+    { "--max-events", "0", "--max-events" },
+    { "--timeout", "soon", "--timeout" },
+    { "--set", "novalue", "--set" },
+    { "--trace-format", "xml", "--trace-format" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwsimResult r = cases[i].value
+      ? twsim_run("run", "@determinism.lua", cases[i].opt, cases[i].value, NULL)
+      : twsim_run("run", "@determinism.lua", cases[i].opt, NULL);
+    g_assert_cmpint(r.status, ==, 2);
+    char *line = first_line(r.err);
+    g_assert_nonnull(strstr(line, cases[i].says));
+    g_assert_cmpstr(r.out, ==, "");
+    g_free(line);
+    twsim_result_clear(&r);
+  }
+  TwsimResult r = twsim_run("fly", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  twsim_result_clear(&r);
+  r = twsim_run("run", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_assert(void)
+{
+  TwsimResult r = twsim_run("run", "@assert-fails.lua", "--seed", "9", NULL);
+  g_assert_cmpint(r.status, ==, 1);
+  char *line = first_line(r.err);
+  g_assert_nonnull(strstr(line, "assert-fails.lua:4: arithmetic is broken"));
+  /* The failure names seed, virtual time and event, and how to reproduce. */
+  g_assert_nonnull(strstr(line, "seed 9"));
+  g_assert_nonnull(strstr(line, "t=1.000000000 s"));
+  g_assert_nonnull(strstr(line, "event 2"));
+  g_assert_nonnull(strstr(r.err, "reproduce with: twsim run "));
+  g_assert_nonnull(strstr(r.err, "assert-fails.lua --seed 9\n"));
+  g_free(line);
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_runtime_error(void)
+{
+  TwsimResult r = twsim_run("run", "@error-in-main.lua", NULL);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_nonnull(strstr(r.err, "error-in-main.lua:3:"));
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_usage_errors(void)
+{
+  static const struct { const char *file, *says; } cases[] = {
+    { "@bad-argument.lua", "bad-argument.lua:4: sim.sleep: duration: unknown unit" },
+    { "@blocking-outside.lua", "blocking-outside.lua:2: sim.sleep: a blocking call outside a process" },
+    { "@blocking-in-coroutine.lua", "blocking-in-coroutine.lua:3: sim.sleep: a blocking call outside a process" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwsimResult r = twsim_run("run", cases[i].file, NULL);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.err, cases[i].says));
+    twsim_result_clear(&r);
+  }
+}
+
+static void
+test_exit_limits(void)
+{
+  TwsimResult r = twsim_run("run", "@ticker.lua", "--max-events", "1000", NULL);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_nonnull(strstr(r.err, "event limit reached"));
+  g_assert_nonnull(strstr(r.out, "1000 events"));          /* summary still written */
+  twsim_result_clear(&r);
+  r = twsim_run("run", "@busy-loop.lua", "--timeout", "0.3", NULL);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_nonnull(strstr(r.err, "wall-clock limit"));
+  twsim_result_clear(&r);
+  r = twsim_run("run", "@ticker.lua", "--timeout", "0.3", NULL);
+  g_assert_cmpint(r.status, ==, 3);
+  twsim_result_clear(&r);
+}
+
+static void
+test_determinism(void)
+{
+  char *trace1 = twsim_temp_path("det1.trace"), *trace2 = twsim_temp_path("det2.trace");
+  TwsimResult a = twsim_run("run", "@determinism.lua", "--seed", "5", "--trace", trace1, NULL);
+  TwsimResult b = twsim_run("run", "@determinism.lua", "--seed", "5", "--trace", trace2, NULL);
+  g_assert_cmpint(a.status, ==, 0);
+  g_assert_cmpint(b.status, ==, 0);
+  g_assert_cmpstr(a.out, ==, b.out);
+  gsize l1, l2;
+  char *t1 = twsim_read_file(trace1, &l1), *t2 = twsim_read_file(trace2, &l2);
+  g_assert_cmpuint(l1, >, 0);
+  g_assert_cmpmem(t1, l1, t2, l2);
+  /* A different seed gives a different run. */
+  TwsimResult c = twsim_run("run", "@determinism.lua", "--seed", "6", NULL);
+  g_assert_cmpint(c.status, ==, 0);
+  g_assert_cmpstr(a.out, !=, c.out);
+  /* pairs() visits numbers in order, then strings bytewise. */
+  g_assert_nonnull(strstr(a.out, "7=1 14=2 21=3"));
+  g_assert_nonnull(strstr(a.out, "key1=1 key10=10 key100=100 key101=101"));
+  g_free(t1); g_free(t2); g_free(trace1); g_free(trace2);
+  twsim_result_clear(&a); twsim_result_clear(&b); twsim_result_clear(&c);
+}
+
+static void
+test_trace_forms_agree(void)
+{
+  TwsimResult text = twsim_run("run", "@determinism.lua", "--quiet", "--trace", "-", NULL);
+  TwsimResult json = twsim_run("run", "@determinism.lua", "--quiet", "--trace", "-",
+                               "--trace-format", "jsonl", NULL);
+  g_assert_cmpint(text.status, ==, 0);
+  g_assert_cmpint(json.status, ==, 0);
+  g_assert_nonnull(strstr(text.out, "0.001000000 log - msg=\"process 1 step 1\""));
+  g_assert_nonnull(strstr(json.out, "{\"t\":0.001000000,\"kind\":\"log\",\"msg\":\"process 1 step 1\"}"));
+  twsim_result_clear(&text);
+  twsim_result_clear(&json);
+}
+
+static void
+test_invalid_run_leaves_no_output(void)
+{
+  char *trace = twsim_temp_path("invalid.trace");
+  TwsimResult r = twsim_run("run", "@bad-argument.lua", "--trace", trace, NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_false(g_file_test(trace, G_FILE_TEST_EXISTS));
+  twsim_result_clear(&r);
+  /* A limited run keeps a complete trace up to where it stopped. */
+  r = twsim_run("run", "@assert-fails.lua", "--trace", trace, NULL);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_true(g_file_test(trace, G_FILE_TEST_EXISTS));
+  twsim_result_clear(&r);
+  g_free(trace);
+}
+
+static void
+test_sandbox(void)
+{
+  TwsimResult r = twsim_run("run", "@sandbox-escape.lua", "--sandbox", "--quiet", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  static const char *const refused[] = { "io.open", "os.execute", "require", "debug",
+                                         "dofile", "loadfile", "load-binary", "string.dump", NULL };
+  for (int i = 0; refused[i]; i++) {
+    char *want = g_strdup_printf("%s\trefused\n", refused[i]);
+    g_assert_nonnull(strstr(r.out, want));
+    g_free(want);
+  }
+  g_assert_nonnull(strstr(r.out, "load-text\tALLOWED\n"));
+  twsim_result_clear(&r);
+  /* Without --sandbox the same file reaches io. */
+  r = twsim_run("run", "@sandbox-escape.lua", "--quiet", NULL);
+  g_assert_nonnull(strstr(r.out, "io.open\tALLOWED\n"));
+  twsim_result_clear(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/cli/version-and-help", test_version_and_help);
+  g_test_add_func("/cli/exit/ok", test_exit_ok);
+  g_test_add_func("/cli/exit/syntax-error", test_exit_syntax_error);
+  g_test_add_func("/cli/exit/missing-file", test_exit_missing_file);
+  g_test_add_func("/cli/exit/bad-options", test_exit_bad_options);
+  g_test_add_func("/cli/exit/assert", test_exit_assert);
+  g_test_add_func("/cli/exit/runtime-error", test_exit_runtime_error);
+  g_test_add_func("/cli/exit/usage-errors", test_exit_usage_errors);
+  g_test_add_func("/cli/exit/limits", test_exit_limits);
+  g_test_add_func("/cli/determinism", test_determinism);
+  g_test_add_func("/cli/trace-forms-agree", test_trace_forms_agree);
+  g_test_add_func("/cli/invalid-run-leaves-no-output", test_invalid_run_leaves_no_output);
+  g_test_add_func("/cli/sandbox", test_sandbox);
+  return g_test_run();
+}
