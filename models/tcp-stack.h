@@ -1,0 +1,226 @@
+/* A host's TCP: its sockets, the demultiplexer, ephemeral ports, listen
+ * queues, the TIME_WAIT table, and the BSD-style calls the Lua layer maps
+ * onto (socket, bind, listen, accept, connect, send, recv, shutdown, close,
+ * setopt).
+ *
+ * Data flow: a Lua call -> tcp_socket_*() -> the endpoint (tcp.h) ->
+ * env.output() (the host hands the packet to the network) ... ->
+ * tcp_stack_input() -> demux -> endpoint -> a socket's waiter is told that
+ * something it may wait for changed.
+ *
+ * Calls never block: a call that would block returns TCP_EAGAIN (or, for
+ * connect, TCP_EINPROGRESS) and the caller sets a waiter on the socket; the
+ * stack calls the waiter when the socket's readiness or state may have
+ * changed, and the caller retries.  The Lua layer builds the blocking
+ * semantics of DESIGN.md on this.
+ *
+ * Errors are errno values (TCP_E*), 0 for success: a refused, reset or
+ * timed-out connection is a result, not a twsim error (STYLE.md). */
+#pragma once
+#include "engine.h"
+#include "segment.h"
+#include "trace.h"
+
+typedef struct TcpStack TcpStack;
+typedef struct TcpSocket TcpSocket;
+typedef struct TcpProfile TcpProfile;
+
+/* errno values, with Linux's numbers so they print the same anywhere. */
+typedef enum {
+  TCP_OK = 0,
+  TCP_EAGAIN = 11,
+  TCP_EINVAL = 22,
+  TCP_EPIPE = 32,
+  TCP_EADDRINUSE = 98,
+  TCP_EADDRNOTAVAIL = 99,
+  TCP_ENETUNREACH = 101,
+  TCP_ECONNRESET = 104,
+  TCP_EISCONN = 106,
+  TCP_ENOTCONN = 107,
+  TCP_ETIMEDOUT = 110,
+  TCP_ECONNREFUSED = 111,
+  TCP_EALREADY = 114,
+  TCP_EINPROGRESS = 115,
+} TcpErrno;
+
+/* "ECONNREFUSED" etc.; "OK" for 0. */
+const char *
+tcp_errno_name(int err);
+
+/* The eleven RFC 9293 states. */
+typedef enum {
+  TCP_STATE_CLOSED,
+  TCP_STATE_LISTEN,
+  TCP_STATE_SYN_SENT,
+  TCP_STATE_SYN_RECEIVED,
+  TCP_STATE_ESTABLISHED,
+  TCP_STATE_FIN_WAIT_1,
+  TCP_STATE_FIN_WAIT_2,
+  TCP_STATE_CLOSE_WAIT,
+  TCP_STATE_CLOSING,
+  TCP_STATE_LAST_ACK,
+  TCP_STATE_TIME_WAIT,
+  TCP_STATE_N,
+} TcpState;
+
+/* "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
+ * "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
+ * "TIME_WAIT": the RFC's names with underscores, as `ss` and DESIGN.md
+ * spell them. */
+const char *
+tcp_state_name(TcpState state);
+
+/* Parses a state name as above; FALSE if unknown. */
+gboolean
+tcp_state_parse(const char *name, TcpState *out);
+
+/* A connection's addresses from one host's point of view. */
+typedef struct {
+  NetAddr laddr, raddr;
+  guint16 lport, rport;
+} TcpTuple;
+
+/* What a state change looks like to observers (sim.on("state"), traces). */
+typedef struct {
+  const char *host;
+  TcpState    from, to;
+  TcpTuple    tuple;
+} TcpStateEvent;
+
+/* What the stack needs from its host.  Everything here is borrowed. */
+typedef struct {
+  SimEngine  *engine;
+  const char *host_name;            /* for traces and observers */
+  guint64     run_seed;             /* keys ISNs (RFC 6528), port offsets */
+  SimTrace   *trace;                /* may be NULL */
+  /* Sends a packet (ownership passes).  src/dst/ports/TCP fields are set;
+   * the host fills TTL and IP ID. */
+  void      (*output)(gpointer host, Packet *pkt);
+  /* Whether dst can be reached at all (FALSE: connect gives ENETUNREACH),
+   * and the local address to use towards it. */
+  gboolean  (*route)(gpointer host, NetAddr dst, NetAddr *src);
+  /* Called on every state change of every connection (may be NULL). */
+  void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
+  gpointer    host;
+} TcpStackEnv;
+
+/* ---- the stack ---------------------------------------------------------- */
+
+/* A stack with the given profile's settings ("linux" if profile is NULL);
+ * `addrs` are the host's addresses (copied). */
+TcpStack *
+tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs);
+
+/* Frees every socket, connection and TIME_WAIT record; cancels timers. */
+void
+tcp_stack_free(TcpStack *stack);
+
+/* A packet addressed to this host (ownership passes). */
+void
+tcp_stack_input(TcpStack *stack, Packet *pkt);
+
+/* Settings, h:set{} in Lua: `key` as DESIGN.md names it, value as a string
+ * or number already checked for type by the caller ("60s", "32768-60999",
+ * "true").  FALSE with a SIM_ERROR naming the key if the key is unknown or
+ * the value out of range. */
+gboolean
+tcp_stack_set(TcpStack *stack, const char *key, const char *value, GError **error);
+
+/* Selects a profile ("linux", "bsd", "windows", "rfc9293") wholesale. */
+gboolean
+tcp_stack_set_profile(TcpStack *stack, const char *profile, GError **error);
+
+/* How many sockets are in `state` right now (TIME_WAIT records included). */
+guint64
+tcp_stack_count(const TcpStack *stack, TcpState state);
+
+/* Cumulative counters, h:stats() (DESIGN.md "Host statistics"). */
+typedef struct {
+  guint64 connect_ok, connect_refused, connect_timeout, connect_addrnotavail,
+          connect_reset, connect_unreach;
+  guint64 resets_sent, resets_received;
+  guint64 retransmits;
+  guint64 segments_sent, segments_received;
+  guint64 tw_entered, tw_reused, tw_killed;
+  guint64 tw_peak;              /* most TIME_WAIT sockets held at once */
+  SimTime tw_peak_time;         /* when tw_peak was first reached */
+  guint64 syn_dropped;          /* SYNs dropped: listen queue overflow */
+  guint64 accepts;
+} TcpStats;
+
+const TcpStats *
+tcp_stack_stats(const TcpStack *stack);
+
+/* ---- sockets ------------------------------------------------------------ */
+
+/* A new, unbound socket (state CLOSED).  The socket belongs to the stack;
+ * the caller may use it until it calls tcp_socket_close(), and never after
+ * (the connection may live on inside the stack, or be freed at once). */
+TcpSocket *
+tcp_socket_new(TcpStack *stack);
+
+/* Called when anything a blocked caller may wait for changes: connection
+ * established or failed, data or EOF readable, send space, a connection to
+ * accept, an error.  One waiter per socket; NULL clears it. */
+void
+tcp_socket_set_waiter(TcpSocket *sock, void (*wake)(gpointer ud), gpointer ud);
+
+/* bind(addr, port): addr 0 means any; port 0 an ephemeral port.
+ * TCP_EADDRINUSE / TCP_EADDRNOTAVAIL / TCP_EINVAL. */
+int
+tcp_socket_bind(TcpSocket *sock, NetAddr addr, guint16 port);
+
+/* listen(backlog): backlog capped like somaxconn (profile). */
+int
+tcp_socket_listen(TcpSocket *sock, int backlog);
+
+/* accept(): a new socket for an ESTABLISHED connection, or NULL with
+ * *err = TCP_EAGAIN (wait), TCP_EINVAL (not listening). */
+TcpSocket *
+tcp_socket_accept(TcpSocket *sock, int *err);
+
+/* connect(addr, port): sends the SYN and returns TCP_EINPROGRESS; the
+ * outcome arrives later: then tcp_socket_error() is 0 and the state
+ * ESTABLISHED, or the error (ECONNREFUSED, ETIMEDOUT, ECONNRESET).
+ * Immediate failures: TCP_EADDRNOTAVAIL (no ephemeral port), TCP_ENETUNREACH,
+ * TCP_EISCONN, TCP_EALREADY. */
+int
+tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port);
+
+/* The pending error (SO_ERROR), cleared by reading it. */
+int
+tcp_socket_take_error(TcpSocket *sock);
+
+/* send: queues up to len bytes of `data` (NULL: that many zero bytes, not
+ * stored) and returns how many were taken (> 0), or -errno: -TCP_EAGAIN
+ * when the send buffer is full, -TCP_EPIPE after shutdown("w") or close,
+ * -TCP_ECONNRESET, -TCP_ENOTCONN, -TCP_ETIMEDOUT. */
+gssize
+tcp_socket_send(TcpSocket *sock, const guint8 *data, gsize len);
+
+/* recv: copies up to max bytes into a new GBytes (*out), returns the count;
+ * 0 with *out set to an empty GBytes at EOF; -TCP_EAGAIN when nothing is
+ * buffered yet; -errno on error (ECONNRESET, ETIMEDOUT, ENOTCONN). */
+gssize
+tcp_socket_recv(TcpSocket *sock, gsize max, GBytes **out);
+
+/* shutdown: how = 1 read, 2 write, 3 both.  TCP_ENOTCONN if not connected. */
+int
+tcp_socket_shutdown(TcpSocket *sock, int how);
+
+/* close(): the socket is gone for the caller; the connection goes on (FIN,
+ * TIME_WAIT...) inside the stack, or sends RST (linger 0, unread data). */
+void
+tcp_socket_close(TcpSocket *sock);
+
+/* Socket options: "linger" (seconds, value < 0 = off), "reuseaddr" (0/1),
+ * "nodelay" (0/1).  TCP_EINVAL for an unknown name. */
+int
+tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value);
+
+TcpState
+tcp_socket_state(const TcpSocket *sock);
+
+/* Local and remote address and port (zeros when unbound/unconnected). */
+TcpTuple
+tcp_socket_tuple(const TcpSocket *sock);
