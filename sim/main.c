@@ -129,6 +129,19 @@ repro_command(const SimRunOptions *opts, const RawOptions *raw)
 }
 
 static void
+raw_options_clear(RawOptions *raw)
+{
+  g_free(raw->seed);
+  g_free(raw->until);
+  g_strfreev(raw->set);
+  g_free(raw->trace);
+  g_free(raw->trace_format);
+  g_free(raw->max_events);
+  g_free(raw->timeout);
+  g_free(raw->max_memory);
+}
+
+static void
 on_signal(int signum)
 {
   sim_world_signal_received = signum;
@@ -284,6 +297,7 @@ command_run(int argc, char **argv)
   sim_world_free(world);
   g_ptr_array_free(opts.set_pairs, TRUE);
   g_hash_table_destroy(opts.params);
+  raw_options_clear(&raw);
   return status;
 }
 
