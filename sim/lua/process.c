@@ -16,7 +16,10 @@ static void
 process_resume(SimWorld *world, SimProcess *p)
 {
   int nres = 0;
+  lua_State *was_running = world->running_L;
+  world->running_L = p->thread;
   int status = lua_resume(p->thread, world->L, 0, &nres);
+  world->running_L = was_running;
   if (status == LUA_YIELD) {
     lua_pop(p->thread, nres);
     return;
@@ -63,6 +66,9 @@ SimProcess *
 sim_process_check(lua_State *L, const char *call)
 {
   SimProcess *p = sim_thread_ctx(L)->process;
+  if (sim_thread_ctx(L)->world->in_observer)
+    sim_lua_usage_error(L, "%s: a blocking call inside a sim.on callback "
+                        "(start a process with sim.spawn instead)", call);
   if (p == NULL || p->thread != L)
     sim_lua_usage_error(L, "%s: a blocking call outside a process "
                         "(run it inside sim.spawn(function() ... end))", call);

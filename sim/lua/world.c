@@ -87,6 +87,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
     return NULL;
   }
   world->L = L;
+  world->running_L = L;
   *(SimThreadCtx **)lua_getextraspace(L) = &world->main_ctx;
   luaL_openlibs(L);
   sim_determinism_install(L, opts->seed);
@@ -102,6 +103,7 @@ void
 sim_world_free(SimWorld *world)
 {
   if (world == NULL) return;
+  world->closing = TRUE;
   if (world->L) sim_process_free_all(world);
   /* Pending events may hold Lua references: free them while L lives. */
   sim_engine_free(world->engine);
@@ -186,6 +188,27 @@ sim_world_exit_status(const SimWorld *world)
   if (world->limit) return SIM_EXIT_LIMIT;
   if (world->failed || world->message) return SIM_EXIT_FAILED;
   return SIM_EXIT_OK;
+}
+
+void
+sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index)
+{
+  lua_State *L = world->running_L;
+  GArray *observers = world->observers[kind];
+  gboolean was_in_observer = world->in_observer;
+  world->in_observer = TRUE;
+  for (guint i = 0; i < observers->len && !world->message; i++) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, g_array_index(observers, int, i));
+    lua_pushvalue(L, ev_index);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+      const char *msg = lua_tostring(L, -1);
+      world->failed = TRUE;
+      sim_world_note_error(world, msg ? msg : "error in a sim.on callback");
+      sim_engine_stop(world->engine);
+      lua_pop(L, 1);
+    }
+  }
+  world->in_observer = was_in_observer;
 }
 
 SimTime

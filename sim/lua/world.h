@@ -70,6 +70,9 @@ struct SimWorld {
   SimTime          message_time;
 
   gboolean         running;         /* inside sim.run */
+  gboolean         in_observer;     /* inside a sim.on callback */
+  lua_State       *running_L;       /* the Lua thread running now */
+  gboolean         closing;         /* sim_world_free has begun */
   gboolean         ran;             /* sim.run was called */
   gint64           deadline_us;     /* monotonic wall clock, 0: none */
   int              signal_number;   /* SIGINT/SIGTERM received, 0: none */
@@ -129,6 +132,20 @@ sim_world_exit_status(const SimWorld *world);
  * `what` names the argument in the error ("sim.sleep: duration"). */
 SimTime
 sim_lua_check_duration(lua_State *L, int arg, const char *what);
+
+/* Calls every observer of `kind` with the value at `ev_index` of the
+ * running thread's stack (pushed there by the caller with
+ * sim_world_lua()).  Observers may not block or use sockets; an error in one
+ * fails the run and stops the engine. */
+void
+sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index);
+
+/* The Lua thread that is running now: where model callbacks push values. */
+static inline lua_State *
+sim_world_lua(SimWorld *world)
+{
+  return world->running_L;
+}
 
 /* Polls the wall-clock deadline and signals: FALSE when the run must stop. */
 gboolean

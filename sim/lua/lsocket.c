@@ -1,0 +1,456 @@
+/* The twsim.Socket type and the TCP methods of hosts (see lsocket.h). */
+#include "lsocket.h"
+#include "process.h"
+#include "simerror.h"
+#include <string.h>
+
+#define SOCKET_MT "twsim.Socket"
+
+typedef struct {
+  SimWorld   *world;
+  TcpSocket  *sock;       /* NULL once closed: the object stays valid */
+  SimProcess *blocked;    /* the process waiting on this socket, if any */
+} LuaSocket;
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static LuaSocket *
+check_socket(lua_State *L, int arg)
+{
+  return luaL_checkudata(L, arg, SOCKET_MT);
+}
+
+/* The open socket at `arg`, or a usage error naming the method. */
+static TcpSocket *
+check_open(lua_State *L, const char *method)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  if (ls->sock == NULL)
+    sim_lua_usage_error(L, "s:%s: attempt to use a closed socket", method);
+  if (ls->world->in_observer)
+    sim_lua_usage_error(L, "s:%s: socket calls are not allowed inside a sim.on "
+                        "callback (start a process with sim.spawn instead)", method);
+  return ls->sock;
+}
+
+static void
+on_socket_ready(gpointer ud)
+{
+  LuaSocket *ls = ud;
+  if (ls->blocked) sim_process_wake(ls->blocked);
+}
+
+/* Suspends the calling process until the socket's state or readiness
+ * changes, then continues with k. */
+static int
+wait_on_socket(lua_State *L, LuaSocket *ls, const char *method, lua_KFunction k)
+{
+  SimProcess *p = sim_process_check(L, method);
+  if (ls->blocked && ls->blocked != p)
+    sim_lua_usage_error(L, "%s: another process is already blocked on this socket", method);
+  ls->blocked = p;
+  tcp_socket_set_waiter(ls->sock, on_socket_ready, ls);
+  return lua_yieldk(L, 0, 0, k);
+}
+
+static void
+done_waiting(LuaSocket *ls)
+{
+  ls->blocked = NULL;
+  if (ls->sock) tcp_socket_set_waiter(ls->sock, NULL, NULL);
+}
+
+static int
+push_errno(lua_State *L, int err)
+{
+  lua_pushnil(L);
+  lua_pushstring(L, tcp_errno_name(err));
+  return 2;
+}
+
+static LuaSocket *
+push_socket(lua_State *L, SimWorld *world, TcpSocket *sock)
+{
+  LuaSocket *ls = lua_newuserdatauv(L, sizeof(LuaSocket), 0);
+  ls->world = world;
+  ls->sock = sock;
+  ls->blocked = NULL;
+  luaL_setmetatable(L, SOCKET_MT);
+  return ls;
+}
+
+static NetAddr
+check_addr(lua_State *L, int arg, const char *method)
+{
+  NetAddr addr;
+  GError *error = NULL;
+  if (lua_type(L, arg) != LUA_TSTRING)
+    sim_lua_usage_error(L, "%s: expected an IPv4 address string, got %s", method,
+                        luaL_typename(L, arg));
+  if (!net_addr_parse(lua_tostring(L, arg), &addr, &error)) {
+    lua_pushfstring(L, "%s: %s", method, error->message);
+    g_error_free(error);
+    sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  }
+  return addr;
+}
+
+static guint16
+check_port(lua_State *L, int arg, const char *method, gboolean zero_ok)
+{
+  if (!lua_isinteger(L, arg))
+    sim_lua_usage_error(L, "%s: expected a port number, got %s", method,
+                        luaL_typename(L, arg));
+  lua_Integer port = lua_tointeger(L, arg);
+  if (port < (zero_ok ? 0 : 1) || port > 65535)
+    sim_lua_usage_error(L, "%s: port %lld is out of range (%d-65535)", method,
+                        (long long)port, zero_ok ? 0 : 1);
+  return (guint16)port;
+}
+
+/* ---- methods -------------------------------------------------------------- */
+
+/* s:bind([addr,] port) -> true, or nil, "EADDRINUSE"|"EADDRNOTAVAIL"|"EINVAL" */
+static int
+s_bind(lua_State *L)
+{
+  TcpSocket *sock = check_open(L, "bind");
+  NetAddr addr = 0;
+  int port_arg = 2;
+  if (lua_gettop(L) >= 3) {
+    addr = check_addr(L, 2, "s:bind");
+    port_arg = 3;
+  }
+  guint16 port = check_port(L, port_arg, "s:bind", TRUE);
+  int err = tcp_socket_bind(sock, addr, port);
+  if (err) return push_errno(L, err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* s:listen([backlog]) -> true, or nil, err */
+static int
+s_listen(lua_State *L)
+{
+  TcpSocket *sock = check_open(L, "listen");
+  lua_Integer backlog = 128;
+  if (!lua_isnoneornil(L, 2)) {
+    if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) < 0)
+      sim_lua_usage_error(L, "s:listen: backlog must be a non-negative integer");
+    backlog = lua_tointeger(L, 2);
+  }
+  int err = tcp_socket_listen(sock, (int)MIN(backlog, G_MAXINT));
+  if (err) return push_errno(L, err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int
+accept_k(lua_State *L, int status, lua_KContext ctx)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  if (ls->sock == NULL) {
+    done_waiting(ls);
+    return push_errno(L, TCP_EINVAL);
+  }
+  int err = 0;
+  TcpSocket *conn = tcp_socket_accept(ls->sock, &err);
+  if (conn == NULL && err == TCP_EAGAIN) return wait_on_socket(L, ls, "s:accept", accept_k);
+  done_waiting(ls);
+  if (conn == NULL) return push_errno(L, err);
+  push_socket(L, ls->world, conn);
+  return 1;
+}
+
+/* s:accept() -> a connected socket (blocks until one is ready) */
+static int
+s_accept(lua_State *L)
+{
+  check_open(L, "accept");
+  sim_process_check(L, "s:accept");
+  return accept_k(L, LUA_OK, 0);
+}
+
+static int
+connect_k(lua_State *L, int status, lua_KContext ctx)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  if (ls->sock == NULL) {
+    done_waiting(ls);
+    return push_errno(L, TCP_ECONNRESET);
+  }
+  int err = tcp_socket_take_error(ls->sock);
+  TcpState state = tcp_socket_state(ls->sock);
+  if (err == 0 && (state == TCP_STATE_SYN_SENT || state == TCP_STATE_SYN_RECEIVED))
+    return wait_on_socket(L, ls, "s:connect", connect_k);
+  done_waiting(ls);
+  if (err) return push_errno(L, err);
+  if (state == TCP_STATE_CLOSED) return push_errno(L, TCP_ECONNREFUSED);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* s:connect(addr, port) -> true, or nil, "ECONNREFUSED"|"ETIMEDOUT"|
+ * "EADDRNOTAVAIL"|"ECONNRESET"|"ENETUNREACH" (blocks until established) */
+static int
+s_connect(lua_State *L)
+{
+  TcpSocket *sock = check_open(L, "connect");
+  NetAddr addr = check_addr(L, 2, "s:connect");
+  guint16 port = check_port(L, 3, "s:connect", FALSE);
+  sim_process_check(L, "s:connect");
+  int err = tcp_socket_connect(sock, addr, port);
+  if (err != TCP_EINPROGRESS) {
+    if (err) return push_errno(L, err);
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  return connect_k(L, LUA_OK, 0);
+}
+
+/* The send loop's state lives on the Lua stack: [1] socket, [2] what,
+ * [3] bytes sent so far. */
+static int
+send_k(lua_State *L, int status, lua_KContext ctx)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  gsize total, sent = (gsize)lua_tointeger(L, 3);
+  const guint8 *data = NULL;
+  if (lua_type(L, 2) == LUA_TSTRING) data = (const guint8 *)lua_tolstring(L, 2, &total);
+  else total = (gsize)lua_tointeger(L, 2);
+  while (sent < total) {
+    if (ls->sock == NULL) {
+      done_waiting(ls);
+      return push_errno(L, TCP_EPIPE);
+    }
+    gssize n = tcp_socket_send(ls->sock, data ? data + sent : NULL, total - sent);
+    if (n == -TCP_EAGAIN) {
+      lua_pushinteger(L, (lua_Integer)sent);
+      lua_replace(L, 3);
+      return wait_on_socket(L, ls, "s:send", send_k);
+    }
+    if (n < 0) {
+      done_waiting(ls);
+      return push_errno(L, (int)-n);
+    }
+    sent += (gsize)n;
+  }
+  done_waiting(ls);
+  lua_pushinteger(L, (lua_Integer)total);
+  return 1;
+}
+
+/* s:send(n | string) -> bytes sent (all of them; blocks while the send
+ * buffer is full), or nil, err */
+static int
+s_send(lua_State *L)
+{
+  check_open(L, "send");
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) < 0)
+      sim_lua_usage_error(L, "s:send: a byte count must be a non-negative integer");
+  } else if (lua_type(L, 2) != LUA_TSTRING) {
+    sim_lua_usage_error(L, "s:send: expected a string or a byte count, got %s",
+                        luaL_typename(L, 2));
+  }
+  sim_process_check(L, "s:send");
+  lua_settop(L, 2);
+  lua_pushinteger(L, 0);
+  return send_k(L, LUA_OK, 0);
+}
+
+static int
+recv_k(lua_State *L, int status, lua_KContext max)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  if (ls->sock == NULL) {
+    done_waiting(ls);
+    return push_errno(L, TCP_ENOTCONN);
+  }
+  GBytes *bytes = NULL;
+  gssize n = tcp_socket_recv(ls->sock, (gsize)max, &bytes);
+  if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, "s:recv", recv_k);
+  done_waiting(ls);
+  if (n < 0) return push_errno(L, (int)-n);
+  gsize len = 0;
+  const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
+  lua_pushlstring(L, data ? data : "", len);
+  if (bytes) g_bytes_unref(bytes);
+  return 1;
+}
+
+/* s:recv([max]) -> up to max bytes (default: all buffered) as a string;
+ * "" at EOF; nil, err on error.  Blocks until data, EOF or error. */
+static int
+s_recv(lua_State *L)
+{
+  check_open(L, "recv");
+  lua_Integer max = G_MAXINT32;
+  if (!lua_isnoneornil(L, 2)) {
+    if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) <= 0)
+      sim_lua_usage_error(L, "s:recv: max must be a positive integer");
+    max = lua_tointeger(L, 2);
+  }
+  sim_process_check(L, "s:recv");
+  lua_settop(L, 1);
+  return recv_k(L, LUA_OK, (lua_KContext)max);
+}
+
+/* s:shutdown("r"|"w"|"rw") -> true, or nil, err */
+static int
+s_shutdown(lua_State *L)
+{
+  TcpSocket *sock = check_open(L, "shutdown");
+  static const char *const hows[] = { "r", "w", "rw", NULL };
+  if (lua_type(L, 2) != LUA_TSTRING)
+    sim_lua_usage_error(L, "s:shutdown: expected \"r\", \"w\" or \"rw\"");
+  int how = -1;
+  for (int i = 0; hows[i]; i++)
+    if (strcmp(lua_tostring(L, 2), hows[i]) == 0) how = i + 1;
+  if (how < 0)
+    sim_lua_usage_error(L, "s:shutdown: unknown direction '%s' (\"r\", \"w\" or \"rw\")",
+                        lua_tostring(L, 2));
+  int err = tcp_socket_shutdown(sock, how);
+  if (err) return push_errno(L, err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* s:close(): the connection goes on closing inside the host (FIN,
+ * TIME_WAIT), or is reset (linger 0, unread data).  Closing twice is a
+ * usage error, as using a closed socket is. */
+static int
+s_close(lua_State *L)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  TcpSocket *sock = check_open(L, "close");
+  if (ls->blocked)
+    sim_lua_usage_error(L, "s:close: a process is blocked on this socket");
+  tcp_socket_set_waiter(sock, NULL, NULL);
+  ls->sock = NULL;
+  tcp_socket_close(sock);
+  return 0;
+}
+
+/* s:setopt(name, value): "linger" (seconds; false or a negative number
+ * turns it off), "reuseaddr" (boolean), "nodelay" (boolean). */
+static int
+s_setopt(lua_State *L)
+{
+  TcpSocket *sock = check_open(L, "setopt");
+  if (lua_type(L, 2) != LUA_TSTRING)
+    sim_lua_usage_error(L, "s:setopt: expected an option name");
+  const char *name = lua_tostring(L, 2);
+  gint64 value;
+  if (strcmp(name, "linger") == 0) {
+    if (lua_isboolean(L, 3) && !lua_toboolean(L, 3)) value = -1;
+    else if (lua_type(L, 3) == LUA_TNUMBER && lua_tonumber(L, 3) < 0) value = -1;
+    else value = sim_lua_check_duration(L, 3, "s:setopt: linger") / SIM_S;
+  } else if (strcmp(name, "reuseaddr") == 0 || strcmp(name, "nodelay") == 0) {
+    if (!lua_isboolean(L, 3))
+      sim_lua_usage_error(L, "s:setopt: %s takes true or false, got %s", name,
+                          luaL_typename(L, 3));
+    value = lua_toboolean(L, 3);
+  } else {
+    return sim_lua_usage_error(L, "s:setopt: unknown option '%s' "
+                               "(linger, reuseaddr, nodelay)", name);
+  }
+  int err = tcp_socket_setopt(sock, name, value);
+  if (err) return push_errno(L, err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* s:state() -> "ESTABLISHED", ...; "CLOSED" once closed by the scenario */
+static int
+s_state(lua_State *L)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  lua_pushstring(L, tcp_state_name(ls->sock ? tcp_socket_state(ls->sock) : TCP_STATE_CLOSED));
+  return 1;
+}
+
+static int
+push_endpoint(lua_State *L, NetAddr addr, guint16 port)
+{
+  char buf[NET_ADDR_BUF];
+  lua_pushstring(L, net_addr_format(addr, buf));
+  lua_pushinteger(L, port);
+  return 2;
+}
+
+/* s:addr() -> local address, port */
+static int
+s_addr(lua_State *L)
+{
+  TcpSocket *sock = check_open(L, "addr");
+  TcpTuple t = tcp_socket_tuple(sock);
+  return push_endpoint(L, t.laddr, t.lport);
+}
+
+/* s:peer() -> remote address, port (nil, "ENOTCONN" when not connected) */
+static int
+s_peer(lua_State *L)
+{
+  TcpSocket *sock = check_open(L, "peer");
+  TcpTuple t = tcp_socket_tuple(sock);
+  if (t.rport == 0) return push_errno(L, TCP_ENOTCONN);
+  return push_endpoint(L, t.raddr, t.rport);
+}
+
+static int
+s_tostring(lua_State *L)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  if (ls->sock == NULL) {
+    lua_pushliteral(L, "socket (closed)");
+    return 1;
+  }
+  TcpTuple t = tcp_socket_tuple(ls->sock);
+  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+  lua_pushfstring(L, "socket %s:%d -> %s:%d (%s)", net_addr_format(t.laddr, a), t.lport,
+                  net_addr_format(t.raddr, b), t.rport,
+                  tcp_state_name(tcp_socket_state(ls->sock)));
+  return 1;
+}
+
+/* A socket object the scenario dropped without closing stays open inside
+ * the host until the run ends: closing it here would make the FIN depend on
+ * when the garbage collector runs. */
+static int
+s_gc(lua_State *L)
+{
+  LuaSocket *ls = check_socket(L, 1);
+  if (ls->sock && !ls->world->closing) tcp_socket_set_waiter(ls->sock, NULL, NULL);
+  return 0;
+}
+
+static const luaL_Reg socket_methods[] = {
+  { "bind", s_bind }, { "listen", s_listen }, { "accept", s_accept },
+  { "connect", s_connect }, { "send", s_send }, { "recv", s_recv },
+  { "shutdown", s_shutdown }, { "close", s_close }, { "setopt", s_setopt },
+  { "state", s_state }, { "addr", s_addr }, { "peer", s_peer },
+  { NULL, NULL },
+};
+
+static const luaL_Reg socket_metamethods[] = {
+  { "__tostring", s_tostring }, { "__gc", s_gc }, { "__index", NULL },
+  { NULL, NULL },
+};
+
+void
+sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock)
+{
+  push_socket(L, world, sock);
+}
+
+void
+sim_lua_socket_register(lua_State *L)
+{
+  luaL_newmetatable(L, SOCKET_MT);
+  luaL_setfuncs(L, socket_metamethods, 0);
+  luaL_newlibtable(L, socket_methods);
+  luaL_setfuncs(L, socket_methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
