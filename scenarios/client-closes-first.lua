@@ -1,0 +1,47 @@
+-- client-closes-first.lua: the side that closes first holds TIME_WAIT.
+--
+-- One request/response over a 5 ms link; the client closes first, so the
+-- client goes FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT and holds the 4-tuple
+-- for 60 s (Linux), while the server passes through CLOSE_WAIT and LAST_ACK.
+--
+-- Run:   twsim run scenarios/client-closes-first.lua
+--        twsim run scenarios/client-closes-first.lua --trace -      (every step)
+
+local client = sim.host("client", { addr = "10.0.0.1" })
+local server = sim.host("server", { addr = "10.0.0.2" })
+sim.link(client, server, { delay = "5ms", rate = "100Mbps" })
+
+sim.on("state", function(ev)
+  print(string.format("%8.3f s  %-6s %-12s -> %s", ev.time, ev.host, ev.from, ev.to))
+end)
+
+sim.spawn(function()
+  local ls = server:socket()
+  ls:bind(80)
+  ls:listen(16)
+  local c = ls:accept()
+  local req = c:recv()
+  c:send("response to " .. req)
+  sim.assert(c:recv() == "", "the client's FIN reads as end of file")
+  c:close()
+end)
+
+local tw_at
+sim.spawn(function()
+  local s = client:socket()
+  assert(s:connect("10.0.0.2", 80))
+  s:send("GET /")
+  print("client got: " .. s:recv())
+  s:close()                                  -- the client closes first
+  sim.sleep("1s")
+  tw_at = sim.now()
+  print(string.format("after 1 s: client TIME_WAIT %d, server TIME_WAIT %d",
+                      client:count("TIME_WAIT"), server:count("TIME_WAIT")))
+end)
+
+sim.run{ ["until"] = "120s" }
+local st = client:stats()
+print(string.format("client: TIME_WAIT entered %d, peak %d; now %d in TIME_WAIT",
+                    st.tw_entered, st.tw_peak, client:count("TIME_WAIT")))
+sim.assert(st.tw_entered == 1 and server:stats().tw_entered == 0,
+           "only the side that closed first entered TIME_WAIT")

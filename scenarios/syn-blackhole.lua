@@ -1,0 +1,37 @@
+-- syn-blackhole.lua: every SYN is lost.  The client retransmits it with
+-- exponential backoff from a 1 s RTO (Linux tcp_syn_retries = 6: at 1, 3,
+-- 7, 15, 31 and 63 s) and connect() fails with ETIMEDOUT at 127 s.
+--
+-- Run:   twsim run scenarios/syn-blackhole.lua
+--        twsim run scenarios/syn-blackhole.lua --set linear=4  (newer kernels'
+--                                          tcp_syn_linear_timeouts = 4)
+
+local client = sim.host("client", { addr = "10.0.0.1" })
+local server = sim.host("server", { addr = "10.0.0.2" })
+local link = sim.link(client, server, { delay = "5ms" })
+link:drop(function(seg) return seg.flags == "S" end)
+local linear = sim.param("linear")
+if linear then client:set{ syn_linear_timeouts = tonumber(linear) } end
+
+local syn_times = {}
+sim.on("segment", function(ev)
+  if ev.event == "send" and ev.host == "client" and ev.flags == "S" then
+    syn_times[#syn_times + 1] = ev.time
+  end
+end)
+local result, took
+sim.spawn(function()
+  local s = client:socket()
+  local ok, err = s:connect("10.0.0.2", 80)
+  result, took = ok and "connected" or err, sim.now()
+end)
+sim.run{ ["until"] = "300s" }
+local offsets = {}
+for i = 2, #syn_times do offsets[#offsets + 1] = string.format("%g", syn_times[i] - syn_times[1]) end
+print("SYN retransmissions at +" .. table.concat(offsets, ", +") .. " s")
+print(string.format("connect: %s after %.3f s", result, took))
+sim.assert(result == "ETIMEDOUT", "gives up with ETIMEDOUT")
+if not linear then
+  sim.assert(#syn_times == 7, "one SYN and six retransmissions")
+  sim.assert(took == 127, "gives up at 127 s")
+end
