@@ -2,7 +2,9 @@
  * determinism, outputs that are whole or absent, the sandbox. */
 #include "twsim-run.h"
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 /* stderr's first line, for checking "every error is one line". */
 static char *
@@ -153,6 +155,40 @@ test_exit_limits(void)
 }
 
 static void
+test_exit_memory_limit(void)
+{
+  TwsimResult r = twsim_run("run", "@memory-hog.lua", "--max-memory", "32", NULL);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_nonnull(strstr(r.err, "memory limit reached"));
+  twsim_result_clear(&r);
+}
+
+static void
+test_exit_signal(void)
+{
+  /* SIGTERM stops a run like a limit: exit 128 + 15, outputs complete. */
+  char *trace = twsim_temp_path("signal.trace");
+  char *scenario = g_build_filename(g_getenv("TWSIM_TEST_SCENARIOS"), "ticker.lua", NULL);
+  const char *argv[] = { g_getenv("TWSIM"), "run", scenario, "--trace", trace, NULL };
+  GPid pid;
+  GError *error = NULL;
+  g_spawn_async(NULL, (char **)argv, NULL,
+                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &pid, &error);
+  g_assert_no_error(error);
+  g_usleep(300000);
+  kill(pid, SIGTERM);
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 143);
+  g_assert_true(g_file_test(trace, G_FILE_TEST_EXISTS));
+  g_spawn_close_pid(pid);
+  g_free(scenario);
+  g_free(trace);
+}
+
+static void
 test_determinism(void)
 {
   char *trace1 = twsim_temp_path("det1.trace"), *trace2 = twsim_temp_path("det2.trace");
@@ -239,6 +275,8 @@ main(int argc, char **argv)
   g_test_add_func("/cli/exit/runtime-error", test_exit_runtime_error);
   g_test_add_func("/cli/exit/usage-errors", test_exit_usage_errors);
   g_test_add_func("/cli/exit/limits", test_exit_limits);
+  g_test_add_func("/cli/exit/memory-limit", test_exit_memory_limit);
+  g_test_add_func("/cli/exit/signal", test_exit_signal);
   g_test_add_func("/cli/determinism", test_determinism);
   g_test_add_func("/cli/trace-forms-agree", test_trace_forms_agree);
   g_test_add_func("/cli/invalid-run-leaves-no-output", test_invalid_run_leaves_no_output);
