@@ -224,3 +224,23 @@ tcp_socket_state(const TcpSocket *sock);
 /* Local and remote address and port (zeros when unbound/unconnected). */
 TcpTuple
 tcp_socket_tuple(const TcpSocket *sock);
+
+/* ---- describing the counters ---------------------------------------------- */
+
+/* One counter of TcpStats: its name as h:stats(), metrics and summaries
+ * spell it, and where it sits in the struct. */
+typedef struct {
+  const char *name;
+  gsize       offset;
+} TcpStatsField;
+
+/* Every guint64 counter of TcpStats, in a fixed order (the column order of
+ * metrics files); `n` receives the count. */
+const TcpStatsField *
+tcp_stats_fields(guint *n);
+
+static inline guint64
+tcp_stats_get(const TcpStats *st, const TcpStatsField *f)
+{
+  return *(const guint64 *)((const char *)st + f->offset);
+}

@@ -55,28 +55,11 @@ h_stats(lua_State *L)
 {
   TcpStack *stack = sim_lua_host_tcp(L, 1, NULL);
   const TcpStats *st = tcp_stack_stats(stack);
-  const struct { const char *name; guint64 value; } fields[] = {
-    { "connect_ok", st->connect_ok },
-    { "connect_refused", st->connect_refused },
-    { "connect_timeout", st->connect_timeout },
-    { "connect_addrnotavail", st->connect_addrnotavail },
-    { "connect_reset", st->connect_reset },
-    { "connect_unreach", st->connect_unreach },
-    { "resets_sent", st->resets_sent },
-    { "resets_received", st->resets_received },
-    { "retransmits", st->retransmits },
-    { "segments_sent", st->segments_sent },
-    { "segments_received", st->segments_received },
-    { "tw_entered", st->tw_entered },
-    { "tw_reused", st->tw_reused },
-    { "tw_killed", st->tw_killed },
-    { "tw_peak", st->tw_peak },
-    { "syn_dropped", st->syn_dropped },
-    { "accepts", st->accepts },
-  };
-  lua_createtable(L, 0, (int)G_N_ELEMENTS(fields) + 1);
-  for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
-    lua_pushinteger(L, (lua_Integer)fields[i].value);
+  guint n;
+  const TcpStatsField *fields = tcp_stats_fields(&n);
+  lua_createtable(L, 0, (int)n + 1);
+  for (guint i = 0; i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)tcp_stats_get(st, &fields[i]));
     lua_setfield(L, -2, fields[i].name);
   }
   lua_pushnumber(L, sim_time_to_seconds(st->tw_peak_time));

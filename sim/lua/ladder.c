@@ -1,0 +1,200 @@
+/* The ladder diagram (see ladder.h). */
+#include "ladder.h"
+#include <string.h>
+
+#define ARROW_WIDTH 58   /* characters between the two columns' bars */
+#define STATE_WIDTH 26   /* left column: "SYN_SENT -> ESTABLISHED" fits */
+
+/* One connection: its two ends as drawn (left = first sender). */
+typedef struct {
+  guint   number;                 /* from 1 */
+  NetAddr addr[2];
+  guint16 port[2];
+  char   *name[2];                /* host names */
+  gboolean have_isn[2];
+  guint32  isn[2];                /* initial sequence number of each side */
+} LadderConn;
+
+struct SimLadder {
+  FILE       *out;
+  guint       limit;
+  guint       seen;               /* connections numbered so far */
+  guint       left_out;           /* connections beyond the limit */
+  GHashTable *by_key;             /* normalized 4-tuple -> LadderConn (lookups only) */
+  GPtrArray  *conns;              /* LadderConn, numbering order; owned */
+  NetWorld   *net;
+};
+
+/* A key for a 4-tuple that is the same from both ends. */
+static char *
+conn_key(NetAddr a, guint16 ap, NetAddr b, guint16 bp)
+{
+  if (a > b || (a == b && ap > bp)) {
+    NetAddr t = a; a = b; b = t;
+    guint16 tp = ap; ap = bp; bp = tp;
+  }
+  return g_strdup_printf("%08x:%u-%08x:%u", a, ap, b, bp);
+}
+
+static void
+conn_free(gpointer data)
+{
+  LadderConn *c = data;
+  g_free(c->name[0]);
+  g_free(c->name[1]);
+  g_free(c);
+}
+
+SimLadder *
+sim_ladder_new(FILE *out, guint limit, NetWorld *net)
+{
+  SimLadder *l = g_new0(SimLadder, 1);
+  l->net = net;
+  l->out = out;
+  l->limit = limit;
+  l->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  l->conns = g_ptr_array_new_with_free_func(conn_free);
+  return l;
+}
+
+void
+sim_ladder_free(SimLadder *l)
+{
+  if (l == NULL) return;
+  if (l->left_out)
+    fprintf(l->out, "ladder: %u more connection%s not drawn (--ladder-limit)\n",
+            l->left_out, l->left_out == 1 ? "" : "s");
+  g_hash_table_destroy(l->by_key);
+  g_ptr_array_free(l->conns, TRUE);
+  g_free(l);
+}
+
+static const char *
+host_name(SimLadder *l, NetAddr addr)
+{
+  NetNode *node = net_world_find_addr(l->net, addr);
+  return node ? node->name : "?";
+}
+
+/* The connection of a packet, numbered on first sight; NULL past the
+ * limit or if `create` is FALSE and it is new. */
+static LadderConn *
+find_conn(SimLadder *l, const Packet *pkt, gboolean create)
+{
+  const char *from = host_name(l, pkt->src), *to = host_name(l, pkt->dst);
+  char *key = conn_key(pkt->src, pkt->tcp.sport, pkt->dst, pkt->tcp.dport);
+  LadderConn *c = g_hash_table_lookup(l->by_key, key);
+  if (c || !create || g_hash_table_contains(l->by_key, key)) {
+    g_free(key);
+    return c;
+  }
+  if (l->seen >= l->limit) {
+    l->left_out++;
+    g_hash_table_insert(l->by_key, key, NULL);    /* remember: not drawn */
+    return NULL;
+  }
+  c = g_new0(LadderConn, 1);
+  c->number = ++l->seen;
+  c->addr[0] = pkt->src; c->port[0] = pkt->tcp.sport; c->name[0] = g_strdup(from);
+  c->addr[1] = pkt->dst; c->port[1] = pkt->tcp.dport; c->name[1] = g_strdup(to);
+  g_hash_table_insert(l->by_key, key, c);
+  g_ptr_array_add(l->conns, c);
+  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+  fprintf(l->out, "\n#%u  %s %s:%u  <->  %s %s:%u\n", c->number,
+          c->name[0], net_addr_format(c->addr[0], a), c->port[0],
+          c->name[1], net_addr_format(c->addr[1], b), c->port[1]);
+  return c;
+}
+
+/* The segment's label: flags, relative seq/ack, length, window. */
+static void
+segment_label(LadderConn *c, int side, const TcpSegment *seg, char *buf, gsize size)
+{
+  char flags[9];
+  tcp_flags_format(seg->flags, flags);
+  if ((seg->flags & TCP_FLAG_SYN) && !c->have_isn[side]) {
+    c->have_isn[side] = TRUE;
+    c->isn[side] = seg->seq;
+  }
+  guint32 seq = c->have_isn[side] ? seg->seq - c->isn[side] : seg->seq;
+  GString *s = g_string_new(NULL);
+  g_string_printf(s, "%s seq=%u", flags, seq);
+  if (seg->flags & TCP_FLAG_ACK) {
+    guint32 ack = c->have_isn[1 - side] ? seg->ack - c->isn[1 - side] : seg->ack;
+    g_string_append_printf(s, " ack=%u", ack);
+  }
+  g_string_append_printf(s, " len=%u win=%u", seg->payload.len, seg->win);
+  g_strlcpy(buf, s->str, size);
+  g_string_free(s, TRUE);
+}
+
+/* Draws "|--label----->|" (left to right) or "|<----label--|", or a lost
+ * segment ending in X. */
+static void
+draw_arrow(GString *line, gboolean rightwards, const char *label, gboolean lost)
+{
+  gsize len = strlen(label);
+  gsize width = ARROW_WIDTH;
+  GString *shaft = g_string_new(NULL);
+  if (rightwards) {
+    g_string_append(shaft, "|--");
+    g_string_append(shaft, label);
+    g_string_append_c(shaft, '-');
+    while (shaft->len + 2 < width) g_string_append_c(shaft, '-');
+    g_string_append(shaft, lost ? "X " : ">|");
+  } else {
+    g_string_append(shaft, lost ? " X" : "|<");
+    while (shaft->len + len + 3 < width) g_string_append_c(shaft, '-');
+    g_string_append(shaft, label);
+    g_string_append(shaft, "--|");
+  }
+  g_string_append(line, shaft->str);
+  g_string_free(shaft, TRUE);
+}
+
+void
+sim_ladder_segment(SimLadder *l, const NetEvent *ev)
+{
+  if (ev->kind == NET_EVENT_SEND) return;
+  const Packet *pkt = ev->pkt;
+  LadderConn *c = find_conn(l, pkt, TRUE);
+  if (c == NULL) return;
+  int side = (pkt->src == c->addr[0] && pkt->tcp.sport == c->port[0]) ? 0 : 1;
+  char label[128], tbuf[SIM_TIME_BUF];
+  segment_label(c, side, &pkt->tcp, label, sizeof label);
+  GString *line = g_string_new(NULL);
+  g_string_printf(line, "%14s #%-3u %-*s ", sim_time_format(ev->time, tbuf), c->number,
+                  STATE_WIDTH, "");
+  draw_arrow(line, side == 0, label, ev->kind == NET_EVENT_DROP);
+  if (ev->kind == NET_EVENT_DROP)
+    g_string_append_printf(line, "  lost (%s)", net_drop_reason_name(ev->reason));
+  fprintf(l->out, "%s\n", line->str);
+  g_string_free(line, TRUE);
+}
+
+void
+sim_ladder_state(SimLadder *l, SimTime now, const TcpStateEvent *ev)
+{
+  if (ev->tuple.rport == 0) return;              /* a listener: no connection */
+  char *key = conn_key(ev->tuple.laddr, ev->tuple.lport, ev->tuple.raddr, ev->tuple.rport);
+  LadderConn *c = g_hash_table_lookup(l->by_key, key);
+  g_free(key);
+  if (c == NULL) {
+    /* A state change before any segment (CLOSED -> SYN_SENT): number the
+     * connection now, from the local end. */
+    Packet probe = { .src = ev->tuple.laddr, .dst = ev->tuple.raddr };
+    probe.tcp.sport = ev->tuple.lport;
+    probe.tcp.dport = ev->tuple.rport;
+    c = find_conn(l, &probe, TRUE);
+    if (c == NULL) return;
+  }
+  int side = (ev->tuple.laddr == c->addr[0] && ev->tuple.lport == c->port[0]) ? 0 : 1;
+  char change[64], tbuf[SIM_TIME_BUF];
+  g_snprintf(change, sizeof change, "%s -> %s", tcp_state_name(ev->from), tcp_state_name(ev->to));
+  if (side == 0)
+    fprintf(l->out, "%14s #%-3u %-*s |%*s|\n", sim_time_format(now, tbuf), c->number,
+            STATE_WIDTH, change, ARROW_WIDTH - 2, "");
+  else
+    fprintf(l->out, "%14s #%-3u %-*s |%*s|  %s\n", sim_time_format(now, tbuf), c->number,
+            STATE_WIDTH, "", ARROW_WIDTH - 2, "", change);
+}

@@ -1,0 +1,15 @@
+/* The end-of-run summary: per host, the TCP states held now, TIME_WAIT
+ * peak and when, connects by outcome, retransmits, resets and drops; per
+ * link, what each direction carried and lost.  Printed on stdout (unless
+ * --quiet) and written as JSON with --summary-json: the same facts. */
+#pragma once
+#include "world.h"
+#include "net.h"
+
+/* Prints the human summary of the world's network on `out`. */
+void
+sim_report_print(FILE *out, SimWorld *world, NetWorld *net);
+
+/* Writes the summary as one JSON object on `out`. */
+void
+sim_report_json(FILE *out, SimWorld *world, NetWorld *net, int exit_status);
