@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.on: expected a function
+sim.on("state", "print")

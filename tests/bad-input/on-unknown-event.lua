@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.on: unknown event 'stat'
+sim.on("stat", function() end)

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.param: expected a parameter name
+sim.param(1)

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.random: interval is empty
+sim.random(5, 1)

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.record: expected a name
+sim.record(nil, 1)

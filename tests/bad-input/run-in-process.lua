@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.run: call it from the scenario
+sim.spawn(function() sim.run() end); sim.run()

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.spawn: expected a function, got number
+sim.spawn(42)
