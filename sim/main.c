@@ -40,6 +40,18 @@ typedef struct {
   gboolean check_options; /* hidden: check the options, run nothing */
 } RawOptions;
 
+/* Frees what GOption allocated into raw. */
+static void
+raw_options_clear(RawOptions *raw)
+{
+  char **strings[] = { &raw->seed, &raw->until, &raw->trace, &raw->trace_format,
+                       &raw->max_events, &raw->timeout, &raw->max_memory,
+                       &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
+                       &raw->records };
+  for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
+  g_clear_pointer(&raw->set, g_strfreev);
+}
+
 /* Prints one line and exits 2: an invalid command line or scenario. */
 G_GNUC_PRINTF(1, 2) G_NORETURN static void
 die_invalid(const char *fmt, ...)
@@ -274,7 +286,12 @@ command_run(int argc, char **argv)
     die_invalid("%s: given without --trace", raw.trace_from ? "--trace-from" : "--trace-until");
   if (trace_from > trace_until)
     die_invalid("--trace-from: %s is after --trace-until %s", raw.trace_from, raw.trace_until);
-  if (raw.check_options) return SIM_EXIT_OK;
+  if (raw.check_options) {
+    g_ptr_array_free(opts.set_pairs, TRUE);
+    g_hash_table_destroy(opts.params);
+    raw_options_clear(&raw);
+    return SIM_EXIT_OK;
+  }
 
   SimOutput *trace_out = NULL;
   if (raw.trace && (trace_out = sim_output_open(raw.trace, "--trace", &error)) == NULL)
@@ -322,6 +339,7 @@ command_run(int argc, char **argv)
   sim_world_free(world);
   g_ptr_array_free(opts.set_pairs, TRUE);
   g_hash_table_destroy(opts.params);
+  raw_options_clear(&raw);
   return status;
 }
 
