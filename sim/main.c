@@ -137,6 +137,32 @@ append_shell_word(GString *cmd, const char *arg)
   }
 }
 
+/* --trace-from and --trace-until: the trace's window, [0, forever] when
+ * not given. */
+static void
+check_trace_window(const RawOptions *raw, SimTime *from, SimTime *until)
+{
+  *from = raw->trace_from ? parse_duration("--trace-from", raw->trace_from) : 0;
+  *until = raw->trace_until ? parse_duration("--trace-until", raw->trace_until) : SIM_TIME_MAX;
+  if ((raw->trace_from || raw->trace_until) && !raw->trace)
+    die_invalid("%s: given without --trace", raw->trace_from ? "--trace-from" : "--trace-until");
+  if (*from > *until)
+    die_invalid("--trace-from: %s is after --trace-until %s", raw->trace_from, raw->trace_until);
+}
+
+/* --records (for sweeps): sim.record's values, unless the run is invalid.
+ * Returns the run's status, FAILED if a valid run could not write them. */
+static SimExit
+write_records(SimWorld *world, const char *path, SimExit status)
+{
+  GError *error = NULL;
+  if (status == SIM_EXIT_INVALID || sim_records_write(world->records, path, &error))
+    return status;
+  fprintf(stderr, "twsim: %s\n", error->message);
+  g_error_free(error);
+  return status == SIM_EXIT_OK ? SIM_EXIT_FAILED : status;
+}
+
 /* The one-line command that reproduces this run. */
 static char *
 repro_command(const SimRunOptions *opts, const RawOptions *raw)
@@ -279,14 +305,9 @@ command_run(int argc, char **argv)
     die_invalid("--trace-format: %s", error->message);
   if (raw.trace_format && !raw.trace)
     die_invalid("--trace-format: given without --trace");
-  SimTime trace_from = raw.trace_from ? parse_duration("--trace-from", raw.trace_from) : 0;
-  SimTime trace_until = raw.trace_until ? parse_duration("--trace-until", raw.trace_until)
-                                        : SIM_TIME_MAX;
-  if ((raw.trace_from || raw.trace_until) && !raw.trace)
-    die_invalid("%s: given without --trace", raw.trace_from ? "--trace-from" : "--trace-until");
-  if (trace_from > trace_until)
-    die_invalid("--trace-from: %s is after --trace-until %s", raw.trace_from, raw.trace_until);
-  if (raw.check_options) {
+  SimTime trace_from, trace_until;
+  check_trace_window(&raw, &trace_from, &trace_until);
+  if (raw.check_options) {   /* a sweep asking whether its run options are valid */
     g_ptr_array_free(opts.set_pairs, TRUE);
     g_hash_table_destroy(opts.params);
     raw_options_clear(&raw);
@@ -329,11 +350,7 @@ command_run(int argc, char **argv)
       if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
     }
   }
-  if (raw.records && status != SIM_EXIT_INVALID &&
-      !sim_records_write(world->records, raw.records, &error)) {
-    fprintf(stderr, "twsim: %s\n", error->message);
-    if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
-  }
+  if (raw.records) status = write_records(world, raw.records, status);
   report_outcome(world, status, &opts, &raw);
   if (world->signal_number) status = 128 + world->signal_number;
   sim_world_free(world);
