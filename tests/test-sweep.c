@@ -364,6 +364,22 @@ test_stop_at_event(void)
   g_free(path);
 }
 
+static void
+test_record_errors(void)
+{
+  static const char *const cases[] = { "case=empty", "case=tab", "case=nan", "case=inf" };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwsimResult r = twsim_run("run", "@record-errors.lua", "--set", cases[i], NULL);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.err, "record-errors.lua:"));
+    g_assert_nonnull(strstr(r.err, "sim.record: "));
+    twsim_result_clear(&r);
+  }
+  TwsimResult r = twsim_run("run", "@record-errors.lua", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  twsim_result_clear(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -376,5 +392,6 @@ main(int argc, char **argv)
   g_test_add_func("/sweep/per-run-outputs", test_per_run_outputs);
   g_test_add_func("/run/trace-window", test_trace_window);
   g_test_add_func("/run/stop-at-event", test_stop_at_event);
+  g_test_add_func("/run/record-errors", test_record_errors);
   return g_test_run();
 }
