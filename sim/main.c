@@ -6,6 +6,7 @@
 #include "lua/lsim.h"
 #include "lua/process.h"
 #include "output.h"
+#include "sweep.h"
 #include "simerror.h"
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 static const char usage_text[] =
   "Usage:\n"
   "  twsim run SCENARIO.lua [options]   run a scenario\n"
+  "  twsim sweep SCENARIO.lua --seeds A..B [-j N] [run options]\n"
+  "                                     run it once per seed, with statistics\n"
   "  twsim --version                    print the version\n"
   "  twsim --help                       this text; 'twsim run --help' lists the run options\n";
 
@@ -30,7 +33,24 @@ typedef struct {
   char   *max_memory;
   gboolean sandbox;
   gboolean quiet;
+  char   *trace_from;
+  char   *trace_until;
+  char   *stop_at_event;
+  char   *records;        /* hidden: sim.record's values, for sweeps */
+  gboolean check_options; /* hidden: check the options, run nothing */
 } RawOptions;
+
+/* Frees what GOption allocated into raw. */
+static void
+raw_options_clear(RawOptions *raw)
+{
+  char **strings[] = { &raw->seed, &raw->until, &raw->trace, &raw->trace_format,
+                       &raw->max_events, &raw->timeout, &raw->max_memory,
+                       &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
+                       &raw->records };
+  for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
+  g_clear_pointer(&raw->set, g_strfreev);
+}
 
 /* Prints one line and exits 2: an invalid command line or scenario. */
 G_GNUC_PRINTF(1, 2) G_NORETURN static void
@@ -55,21 +75,29 @@ parse_count(const char *option, const char *text, guint64 min)
   return v;
 }
 
+/* A duration option: a number of seconds or a string with a unit. */
+static SimTime
+parse_duration(const char *option, const char *text)
+{
+  GError *error = NULL;
+  SimTime t;
+  char *end;
+  double secs = g_ascii_strtod(text, &end);
+  gboolean ok = *end == '\0' && end != text
+              ? sim_time_from_seconds(secs, &t, &error)
+              : sim_time_parse(text, &t, &error);
+  if (!ok) die_invalid("%s: %s", option, error->message);
+  return t;
+}
+
 static void
 check_options(const RawOptions *raw, SimRunOptions *opts)
 {
-  GError *error = NULL;
   opts->seed = raw->seed ? parse_count("--seed", raw->seed, 0) : 1;
-  opts->until = SIM_TIME_MAX;
-  if (raw->until) {
-    char *end;
-    double secs = g_ascii_strtod(raw->until, &end);
-    gboolean ok = *end == '\0' && end != raw->until
-                ? sim_time_from_seconds(secs, &opts->until, &error)
-                : sim_time_parse(raw->until, &opts->until, &error);
-    if (!ok) die_invalid("--until: %s", error->message);
-  }
+  opts->until = raw->until ? parse_duration("--until", raw->until) : SIM_TIME_MAX;
   if (raw->max_events) opts->max_events = parse_count("--max-events", raw->max_events, 1);
+  if (raw->stop_at_event)
+    opts->stop_at_event = parse_count("--stop-at-event", raw->stop_at_event, 1);
   if (raw->timeout) {
     char *end;
     opts->timeout = g_ascii_strtod(raw->timeout, &end);
@@ -109,6 +137,32 @@ append_shell_word(GString *cmd, const char *arg)
   }
 }
 
+/* --trace-from and --trace-until: the trace's window, [0, forever] when
+ * not given. */
+static void
+check_trace_window(const RawOptions *raw, SimTime *from, SimTime *until)
+{
+  *from = raw->trace_from ? parse_duration("--trace-from", raw->trace_from) : 0;
+  *until = raw->trace_until ? parse_duration("--trace-until", raw->trace_until) : SIM_TIME_MAX;
+  if ((raw->trace_from || raw->trace_until) && !raw->trace)
+    die_invalid("%s: given without --trace", raw->trace_from ? "--trace-from" : "--trace-until");
+  if (*from > *until)
+    die_invalid("--trace-from: %s is after --trace-until %s", raw->trace_from, raw->trace_until);
+}
+
+/* --records (for sweeps): sim.record's values, unless the run is invalid.
+ * Returns the run's status, FAILED if a valid run could not write them. */
+static SimExit
+write_records(SimWorld *world, const char *path, SimExit status)
+{
+  GError *error = NULL;
+  if (status == SIM_EXIT_INVALID || sim_records_write(world->records, path, &error))
+    return status;
+  fprintf(stderr, "twsim: %s\n", error->message);
+  g_error_free(error);
+  return status == SIM_EXIT_OK ? SIM_EXIT_FAILED : status;
+}
+
 /* The one-line command that reproduces this run. */
 static char *
 repro_command(const SimRunOptions *opts, const RawOptions *raw)
@@ -129,19 +183,6 @@ repro_command(const SimRunOptions *opts, const RawOptions *raw)
 }
 
 static void
-raw_options_clear(RawOptions *raw)
-{
-  g_free(raw->seed);
-  g_free(raw->until);
-  g_strfreev(raw->set);
-  g_free(raw->trace);
-  g_free(raw->trace_format);
-  g_free(raw->max_events);
-  g_free(raw->timeout);
-  g_free(raw->max_memory);
-}
-
-static void
 on_signal(int signum)
 {
   sim_world_signal_received = signum;
@@ -158,6 +199,7 @@ run_to_the_end(lua_State *L)
 static void
 note_lua_failure(SimWorld *world, lua_State *L)
 {
+  if (sim_lua_error_is_stop(L, -1)) return;   /* --stop-at-event: not a failure */
   const char *msg = lua_tostring(L, -1);
   if (msg == NULL)
     msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
@@ -238,6 +280,11 @@ command_run(int argc, char **argv)
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &raw.timeout, "Stop (exit 3) after this many wall-clock seconds", "SECONDS" },
     { "max-memory", 0, 0, G_OPTION_ARG_STRING, &raw.max_memory, "Stop (exit 3) when the scenario's Lua state holds more than MB megabytes", "MB" },
     { "sandbox", 0, 0, G_OPTION_ARG_NONE, &raw.sandbox, "Run an untrusted scenario: no io, os, require, debug, binary chunks", NULL },
+    { "trace-from", 0, 0, G_OPTION_ARG_STRING, &raw.trace_from, "Trace only records at or after this virtual time", "DURATION" },
+    { "trace-until", 0, 0, G_OPTION_ARG_STRING, &raw.trace_until, "Trace only records at or before this virtual time", "DURATION" },
+    { "stop-at-event", 0, 0, G_OPTION_ARG_STRING, &raw.stop_at_event, "Stop right after event N (exit 0 if nothing failed before)", "N" },
+    { "records", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &raw.records, "Write sim.record's values to FILE", "FILE" },
+    { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionContext *ctx = g_option_context_new("SCENARIO.lua - run a scenario");
@@ -258,6 +305,14 @@ command_run(int argc, char **argv)
     die_invalid("--trace-format: %s", error->message);
   if (raw.trace_format && !raw.trace)
     die_invalid("--trace-format: given without --trace");
+  SimTime trace_from, trace_until;
+  check_trace_window(&raw, &trace_from, &trace_until);
+  if (raw.check_options) {   /* a sweep asking whether its run options are valid */
+    g_ptr_array_free(opts.set_pairs, TRUE);
+    g_hash_table_destroy(opts.params);
+    raw_options_clear(&raw);
+    return SIM_EXIT_OK;
+  }
 
   SimOutput *trace_out = NULL;
   if (raw.trace && (trace_out = sim_output_open(raw.trace, "--trace", &error)) == NULL)
@@ -268,7 +323,10 @@ command_run(int argc, char **argv)
     sim_output_abandon(trace_out);
     die_invalid("%s", error->message);
   }
-  if (trace_out) world->trace = sim_trace_new(sim_output_stream(trace_out), trace_format);
+  if (trace_out) {
+    world->trace = sim_trace_new(sim_output_stream(trace_out), trace_format);
+    sim_trace_set_window(world->trace, trace_from, trace_until);
+  }
 
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -292,6 +350,7 @@ command_run(int argc, char **argv)
       if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
     }
   }
+  if (raw.records) status = write_records(world, raw.records, status);
   report_outcome(world, status, &opts, &raw);
   if (world->signal_number) status = 128 + world->signal_number;
   sim_world_free(world);
@@ -319,5 +378,6 @@ main(int argc, char **argv)
     return 0;
   }
   if (strcmp(argv[1], "run") == 0) return command_run(argc - 1, argv + 1);
+  if (strcmp(argv[1], "sweep") == 0) return sweep_command(argc - 1, argv + 1);
   die_invalid("unknown command '%s' (try 'twsim --help')", argv[1]);
 }

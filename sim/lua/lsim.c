@@ -1,6 +1,7 @@
 /* The `sim` table (see lsim.h and DESIGN.md, "Lua API"). */
 #include "lsim.h"
 #include "process.h"
+#include <math.h>
 #include <string.h>
 
 /* sim.spawn(fn): starts fn as a process at the current instant. */
@@ -42,6 +43,25 @@ l_now(lua_State *L)
   return 1;
 }
 
+/* The error object that unwinds the scenario at --stop-at-event. */
+static const char stop_marker = 0;
+
+gboolean
+sim_lua_error_is_stop(lua_State *L, int idx)
+{
+  return lua_touserdata(L, idx) == (void *)&stop_marker;
+}
+
+/* Whether the engine stopped because event --stop-at-event has fired (and
+ * not because of a signal, the wall clock or --max-events). */
+static gboolean
+at_stop_event(SimWorld *world)
+{
+  guint64 n = world->opts->stop_at_event;
+  return n && sim_engine_events(world->engine) == n && !world->signal_number &&
+         (!world->deadline_us || sim_world_poll_limits(world));
+}
+
 void
 sim_lua_run(lua_State *L, SimTime until)
 {
@@ -51,6 +71,12 @@ sim_lua_run(lua_State *L, SimTime until)
   world->running = TRUE;
   SimRunEnd end = sim_engine_run(world->engine, until);
   world->running = FALSE;
+  if (end == SIM_RUN_LIMIT && !world->message && at_stop_event(world)) {
+    /* --stop-at-event: the run ends here, as if it had reached its end. */
+    world->stopped = TRUE;
+    lua_pushlightuserdata(L, (void *)&stop_marker);
+    lua_error(L);
+  }
   if (end == SIM_RUN_LIMIT) {
     const char *why = world->signal_number ? "interrupted by a signal"
                     : world->deadline_us && !sim_world_poll_limits(world)
@@ -215,7 +241,8 @@ l_log(lua_State *L)
 }
 
 /* sim.record(name, value): a scenario's own figure, traced as a "record"
- * record (metrics files and sweeps collect it too). */
+ * record and kept (the last value per name) in the world's records, which
+ * `twsim run --records` writes for sweeps. */
 static int
 l_record(lua_State *L)
 {
@@ -225,6 +252,13 @@ l_record(lua_State *L)
   if (lua_type(L, 2) != LUA_TNUMBER)
     sim_lua_usage_error(L, "sim.record: expected a number as value, got %s",
                         luaL_typename(L, 2));
+  gsize len;
+  const char *name = lua_tolstring(L, 1, &len);
+  if (!sim_records_name_ok(name, len))
+    sim_lua_usage_error(L, "sim.record: a name must be non-empty, without control characters");
+  if (!isfinite(lua_tonumber(L, 2)))
+    sim_lua_usage_error(L, "sim.record: the value must be a finite number");
+  sim_records_set(world->records, name, lua_tonumber(L, 2));
   SimTime now = sim_engine_now(world->engine);
   if (sim_trace_wants(world->trace, now)) {
     sim_trace_begin(world->trace, now, "record", NULL);

@@ -10,9 +10,15 @@ sim_lua_open(lua_State *L);
 
 /* Runs the engine until `until` (the command line's --until wins): the body
  * of sim.run, also used when a scenario never calls it.  Raises the run's
- * first error if a process failed or a limit stopped it. */
+ * first error if a process failed or a limit stopped it, and a marker
+ * (sim_lua_error_is_stop) when --stop-at-event ends the run. */
 void
 sim_lua_run(lua_State *L, SimTime until);
+
+/* Whether the error object at idx is the one sim_lua_run raises when
+ * --stop-at-event ends the run: the end of the run, not a failure. */
+gboolean
+sim_lua_error_is_stop(lua_State *L, int idx);
 
 /* Registers the timer type and pushes nothing. */
 void

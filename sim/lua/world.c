@@ -72,12 +72,16 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->opts = opts;
   world->engine = sim_engine_new();
   world->main_ctx.world = world;
+  world->records = sim_records_new();
   for (int k = 0; k < SIM_OBSERVE_N; k++)
     world->observers[k] = g_array_new(FALSE, FALSE, sizeof(int));
   sim_rng_init_stream(&world->scenario_rng, opts->seed, "scenario");
   if (opts->timeout > 0)
     world->deadline_us = g_get_monotonic_time() + (gint64)(opts->timeout * 1e6);
-  sim_engine_set_max_events(world->engine, opts->max_events);
+  guint64 max_events = opts->max_events;
+  if (opts->stop_at_event && (max_events == 0 || opts->stop_at_event < max_events))
+    max_events = opts->stop_at_event;
+  sim_engine_set_max_events(world->engine, max_events);
   sim_engine_set_poll(world->engine, engine_poll, world);
 
   lua_State *L = lua_newstate(counting_alloc, world);
@@ -110,6 +114,7 @@ sim_world_free(SimWorld *world)
   world->engine = NULL;
   if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
+  sim_records_free(world->records);
   g_free(world->message);
   g_free(world);
 }

@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "rng.h"
 #include "trace.h"
+#include "records.h"
 #include <lua.h>
 #include <lauxlib.h>
 #include <signal.h>
@@ -29,6 +30,7 @@ typedef struct {
   guint64    seed;
   SimTime    until;          /* SIM_TIME_MAX when not given */
   guint64    max_events;     /* 0: none */
+  guint64    stop_at_event;  /* stop (exit 0) right after this event, 0: none */
   double     timeout;        /* wall-clock seconds, 0: none */
   gsize      max_memory;     /* bytes the Lua state may hold, 0: none */
   gboolean   sandbox;
@@ -59,6 +61,7 @@ struct SimWorld {
   SimThreadCtx     main_ctx;
   SimRng           scenario_rng;    /* sim.random's stream */
   SimTrace        *trace;           /* NULL without --trace */
+  SimRecords      *records;         /* sim.record's values */
 
   /* Outcome.  The first error wins; `invalid` and `limit` are sticky even if
    * the scenario catches the error with pcall. */
@@ -74,6 +77,7 @@ struct SimWorld {
   lua_State       *running_L;       /* the Lua thread running now */
   gboolean         closing;         /* sim_world_free has begun */
   gboolean         ran;             /* sim.run was called */
+  gboolean         stopped;         /* --stop-at-event ended the run */
   gint64           deadline_us;     /* monotonic wall clock, 0: none */
   int              signal_number;   /* SIGINT/SIGTERM received, 0: none */
 

@@ -1,0 +1,114 @@
+/* `twsim sweep`: one scenario run once per seed, each run a separate
+ * `twsim run` process, so a crash or a hang in one run never takes the
+ * sweep down; then a table of outcomes, statistics of what the runs
+ * recorded with sim.record, and an optional per-seed CSV (docs/sweeps.md).
+ *
+ *   sweep.c         the command line, up-front checks, local or MPI run
+ *   sweep-runner.c  runs the seeds as child processes, N at a time
+ *   sweep-report.c  the table, the statistics and the CSV
+ *   sweep-mpi.c     with -Dmpi=enabled: seeds shared out over MPI ranks and
+ *                   the results gathered on rank 0
+ *
+ * Everything the sweep prints is ordered by seed and computed from the
+ * per-seed results alone, never from completion order or -j. */
+#pragma once
+#include <glib.h>
+#include <stdio.h>
+
+/* `twsim sweep ARGS`: argv[0] is "sweep".  Returns the exit status. */
+int
+sweep_command(int argc, char **argv);
+
+/* How one run ended. */
+typedef enum {
+  SWEEP_PASSED,     /* exit 0 */
+  SWEEP_FAILED,     /* exit 1: the scenario failed */
+  SWEEP_INVALID,    /* exit 2 */
+  SWEEP_LIMIT,      /* exit 3, or killed by the sweep after its --timeout */
+  SWEEP_CRASHED,    /* killed by a signal, or an unexpected exit status */
+  SWEEP_N_STATUS,
+} SweepStatus;
+
+/* One seed's outcome: everything the report needs, nothing that depends on
+ * when or where the run happened. */
+typedef struct {
+  guint64     seed;
+  SweepStatus status;
+  char       *error_line;  /* the run's first stderr line, or what killed it; "" if passed */
+  char       *repro;       /* a one-line `twsim run ... --seed N`; "" if passed */
+  char       *records;     /* its "name<TAB>value\n" lines, "" when none */
+} SweepResult;
+
+/* What every run of a sweep shares. */
+typedef struct {
+  char      *twsim;        /* the binary each run executes */
+  char      *scenario;     /* as given */
+  GPtrArray *run_args;     /* run options passed on, "{seed}" not yet replaced */
+  guint      jobs;         /* runs at a time */
+  double     timeout;      /* --timeout of each run, 0: none */
+  gboolean   progress;     /* show progress on stderr */
+  char      *records_dir;  /* where runs write their records files */
+} SweepPlan;
+
+/* The lowercase word for a status, as in the CSV ("passed", "limit"...). */
+const char *
+sweep_status_word(SweepStatus status);
+
+/* arg with every "{seed}" replaced by the seed.  Newly allocated. */
+char *
+sweep_arg_expand(const char *arg, guint64 seed);
+
+/* The command that reproduces `seed` when the run printed none:
+ * `twsim run SCENARIO --seed N` and the run options. */
+char *
+sweep_repro_build(const SweepPlan *plan, guint64 seed);
+
+void
+sweep_result_clear(SweepResult *result);
+
+/* Runs seeds[0..n) and fills results[i] for seeds[i].  Returns 0, or the
+ * signal number if SIGINT or SIGTERM interrupted the sweep (runs still
+ * going were stopped; results are then incomplete). */
+int
+sweep_runner_run(const SweepPlan *plan, const guint64 *seeds, guint n,
+                 SweepResult *results);
+
+/* Prints the table (outcomes, then every run that did not pass, then the
+ * statistics of the records) for results[0..n), ordered by seed. */
+void
+sweep_report_print(FILE *out, const char *scenario, guint64 first, guint64 last,
+                   const SweepResult *results, guint n);
+
+/* Writes the per-seed CSV: seed, status, one column per record name. */
+void
+sweep_report_write_csv(FILE *out, const SweepResult *results, guint n);
+
+/* Student's t quantile t(0.975, df) for a 95 % two-sided interval. */
+double
+sweep_t975(guint64 df);
+
+/* With -Dmpi=enabled (sweep-mpi.c); every call is collective. */
+#ifdef TWSIM_MPI
+/* Whether an MPI launcher (mpirun, srun) started this process. */
+gboolean
+sweep_mpi_launched(void);
+
+void
+sweep_mpi_init(int *rank, int *size);
+
+void
+sweep_mpi_finalize(void);
+
+/* Rank 0's value of v, on every rank. */
+int
+sweep_mpi_bcast_int(int v);
+
+/* Sends this rank's results[0..n) to rank 0, which returns all `total`
+ * results ordered by seed (seed - first); NULL on the other ranks. */
+SweepResult *
+sweep_mpi_gather(const SweepResult *results, guint n, guint total, guint64 first);
+
+/* Ends every rank at once, with status. */
+G_NORETURN void
+sweep_mpi_abort(int status);
+#endif
