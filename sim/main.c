@@ -6,11 +6,18 @@
 #include "lua/lsim.h"
 #include "lua/process.h"
 #include "output.h"
+#include "pcap.h"
 #include "simerror.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef TWSIM_TEST_HOOKS
+/* Only in the test build of the command (tests/meson.build). */
+void
+twsim_test_hooks_install(lua_State *L);
+#endif
 
 static const char usage_text[] =
   "Usage:\n"
@@ -25,6 +32,8 @@ typedef struct {
   char  **set;
   char   *trace;
   char   *trace_format;
+  char   *pcap;
+  char   *pcap_at;
   char   *max_events;
   char   *timeout;
   char   *max_memory;
@@ -220,6 +229,8 @@ command_run(int argc, char **argv)
     { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.set, "Scenario parameter, read with sim.param (repeatable)", "KEY=VALUE" },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &raw.trace, "Write a trace of every event to FILE (- for stdout)", "FILE" },
     { "trace-format", 0, 0, G_OPTION_ARG_STRING, &raw.trace_format, "Trace format: text (default) or jsonl", "FORMAT" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &raw.pcap, "Write every packet, as its sender puts it on the wire, to FILE (classic pcap, - for stdout)", "FILE" },
+    { "pcap-at", 0, 0, G_OPTION_ARG_STRING, &raw.pcap_at, "With --pcap: capture only what HOST sends and receives, as tcpdump on it would", "HOST" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &raw.quiet, "Print neither the first line nor the summary", NULL },
     { "max-events", 0, 0, G_OPTION_ARG_STRING, &raw.max_events, "Stop (exit 3) after N events", "N" },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &raw.timeout, "Stop (exit 3) after this many wall-clock seconds", "SECONDS" },
@@ -245,17 +256,31 @@ command_run(int argc, char **argv)
     die_invalid("--trace-format: %s", error->message);
   if (raw.trace_format && !raw.trace)
     die_invalid("--trace-format: given without --trace");
+  if (raw.pcap_at && !raw.pcap)
+    die_invalid("--pcap-at: given without --pcap");
+  opts.pcap_at = raw.pcap_at;
 
   SimOutput *trace_out = NULL;
   if (raw.trace && (trace_out = sim_output_open(raw.trace, "--trace", &error)) == NULL)
     die_invalid("%s", error->message);
 
-  SimWorld *world = sim_world_new(&opts, &error);
-  if (world == NULL) {
+  SimOutput *pcap_out = NULL;
+  if (raw.pcap && (pcap_out = sim_output_open(raw.pcap, "--pcap", &error)) == NULL) {
     sim_output_abandon(trace_out);
     die_invalid("%s", error->message);
   }
+
+  SimWorld *world = sim_world_new(&opts, &error);
+  if (world == NULL) {
+    sim_output_abandon(trace_out);
+    sim_output_abandon(pcap_out);
+    die_invalid("%s", error->message);
+  }
   if (trace_out) world->trace = sim_trace_new(sim_output_stream(trace_out), trace_format);
+  if (pcap_out) world->pcap = net_pcap_new(sim_output_stream(pcap_out));
+#ifdef TWSIM_TEST_HOOKS
+  twsim_test_hooks_install(world->L);
+#endif
 
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -276,6 +301,17 @@ command_run(int argc, char **argv)
     else ok = sim_output_commit(trace_out, &error);
     if (!ok) {
       fprintf(stderr, "twsim: %s\n", error->message);
+      if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
+    }
+  }
+  if (pcap_out) {
+    net_pcap_free(world->pcap);
+    world->pcap = NULL;
+    if (status == SIM_EXIT_INVALID) {
+      sim_output_abandon(pcap_out);
+    } else if (!sim_output_commit(pcap_out, &error)) {
+      fprintf(stderr, "twsim: %s\n", error->message);
+      g_clear_error(&error);
       if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
     }
   }

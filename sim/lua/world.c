@@ -3,6 +3,7 @@
 #include "determinism.h"
 #include "process.h"
 #include "lsim.h"
+#include "net.h"
 #include "simerror.h"
 #include <lualib.h>
 #include <string.h>
@@ -106,6 +107,10 @@ sim_world_free(SimWorld *world)
   /* Pending events may hold Lua references: free them while L lives. */
   sim_engine_free(world->engine);
   world->engine = NULL;
+  /* In-flight packets went back with the engine's events; predicates hold
+   * Lua references: free the network while L lives. */
+  net_world_free(world->net);
+  world->net = NULL;
   if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
   g_free(world->message);
