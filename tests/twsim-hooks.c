@@ -3,7 +3,9 @@
  * before a TCP stack exists.  Not part of the twsim command.
  *
  *   twsim_test.send(host, {to = "10.0.0.2" | host, sport = 1, dport = 2,
- *                          seq = 0, ack = 0, flags = "SA", len = 0, win = 0})
+ *                          seq = 0, ack = 0, flags = "SA", len = 0, win = 0,
+ *                          data = "bytes", mss = 1460, wscale = 7,
+ *                          sack = true, tsval = 1, tsecr = 0})
  *   twsim_test.counters(host_or_router) -> {sent, received, forwarded,
  *                          no_receiver, ttl_drops, noroute_drops} */
 #include "lnet.h"
@@ -38,6 +40,32 @@ int_field(lua_State *L, int t, const char *key)
   return v;
 }
 
+static void
+read_options(lua_State *L, TcpSegment *seg)
+{
+  if (lua_getfield(L, 2, "data") == LUA_TSTRING) {
+    gsize n;
+    const char *bytes = lua_tolstring(L, -1, &n);
+    seg->payload.buf = net_buf_new(bytes, (guint32)n);
+    seg->payload.len = (guint32)n;
+  }
+  if (lua_getfield(L, 2, "mss") != LUA_TNIL) {
+    seg->opts |= TCP_OPT_MSS;
+    seg->mss = (guint16)lua_tointeger(L, -1);
+  }
+  if (lua_getfield(L, 2, "wscale") != LUA_TNIL) {
+    seg->opts |= TCP_OPT_WSCALE;
+    seg->wscale = (guint8)lua_tointeger(L, -1);
+  }
+  if (lua_getfield(L, 2, "sack") != LUA_TNIL) seg->opts |= TCP_OPT_SACK_PERM;
+  if (lua_getfield(L, 2, "tsval") != LUA_TNIL) {
+    seg->opts |= TCP_OPT_TS;
+    seg->ts_val = (guint32)lua_tointeger(L, -1);
+    seg->ts_ecr = (guint32)int_field(L, 2, "tsecr");
+  }
+  lua_pop(L, 5);
+}
+
 static int
 l_send(lua_State *L)
 {
@@ -60,6 +88,7 @@ l_send(lua_State *L)
   lua_getfield(L, 2, "flags");
   pkt->tcp.flags = parse_flags(lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
   lua_pop(L, 1);
+  read_options(L, &pkt->tcp);
   net_host_output(node, pkt);
   return 0;
 }
