@@ -286,9 +286,8 @@ net_world_compute_routes(NetWorld *net)
   net->routes_dirty = FALSE;
 }
 
-/* The interface index of `node` towards dst, or -1 (no route). */
-static int
-next_hop(NetNode *node, NetAddr dst)
+int
+net_node_next_hop(NetNode *node, NetAddr dst)
 {
   NetWorld *net = node->net;
   if (net->routes_dirty) net_world_compute_routes(net);
@@ -308,7 +307,7 @@ gboolean
 net_host_route(gpointer host, NetAddr dst, NetAddr *src)
 {
   NetNode *node = host;
-  int k = next_hop(node, dst);
+  int k = net_node_next_hop(node, dst);
   if (k < 0) return FALSE;
   if (src) *src = g_array_index(node->ifaces, NetIface, k).addr;
   return TRUE;
@@ -371,7 +370,7 @@ net_host_output(gpointer host, Packet *pkt)
   g_assert(node->kind == NET_NODE_HOST);
   pkt->ttl = node->ttl;
   pkt->ip_id = node->next_ip_id++;
-  int k = next_hop(node, pkt->dst);
+  int k = net_node_next_hop(node, pkt->dst);
   if (pkt->src == 0)
     pkt->src = k >= 0 ? g_array_index(node->ifaces, NetIface, k).addr : net_node_addr(node);
   if (k < 0) {
@@ -394,7 +393,7 @@ router_forward(NetNode *node, Packet *pkt)
     return;
   }
   pkt->ttl--;
-  int k = next_hop(node, pkt->dst);
+  int k = net_node_next_hop(node, pkt->dst);
   if (k < 0) {
     node->c.noroute_drops++;
     net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);

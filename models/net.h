@@ -163,6 +163,11 @@ net_node_set_receiver(NetNode *node, NetReceiveFn fn, gpointer user);
 NetAddr
 net_node_addr(const NetNode *node);
 
+/* The index in node->ifaces of the interface towards dst, or -1 when dst
+ * cannot be reached (recomputes routes first if the topology changed). */
+int
+net_node_next_hop(NetNode *node, NetAddr dst);
+
 /* ---- for TcpStackEnv (gpointer node is a NetNode* host) --------------- */
 
 /* Sends pkt (ownership passes) from the host: sets TTL and IP ID (and src

@@ -3,8 +3,9 @@
 -- Shows: sim.router; routes computed when sim.run starts (shortest path by
 -- hop count; equal-cost ties go to the link created first); TTL (64, one
 -- less per router); hosts with an address per interface; links given per
--- direction (an asymmetric access link: fast down, slow up).  Until hosts
--- run TCP the run carries no traffic: it prints the topology.
+-- direction (an asymmetric access link: fast down, slow up); node:route(dst)
+-- to ask a node for its next hop.  Until hosts run TCP the run carries no
+-- traffic: it prints the paths packets would take.
 --
 --   client1..N -- edge ==(core1 | core2)== dc -- web, db
 --
@@ -47,8 +48,27 @@ end
 
 sim.run()
 
-print(string.format("%d clients, 4 routers, servers %s (%s) and %s (%s, %s)", n,
-                    web:name(), web:addr(), db:name(), db:addr(1), db:addr(2)))
-print(string.format("first client %s at %s, last %s at %s", clients[1]:name(), clients[1]:addr(),
-                    clients[n]:name(), clients[n]:addr()))
-print("a client's packets to web cross edge, core1 and dc: they arrive with TTL 61")
+-- Follows next hops from a host to a destination: the path packets take.
+local nodes = { edge = edge, core1 = core1, core2 = core2, dc = dc, web = web, db = db }
+for _, c in ipairs(clients) do nodes[c:name()] = c end
+local function path(from, to)
+  local hops, at = { from:name() }, from
+  while at ~= to do
+    local hop = at:route(to:addr())
+    if hop == nil then return "unreachable" end
+    hops[#hops + 1] = hop
+    at = nodes[hop]
+  end
+  return table.concat(hops, " -> ") .. string.format(" (%d routers: TTL %d on arrival)", #hops - 2, 64 - (#hops - 2))
+end
+
+print(string.format("%d clients, 4 routers; servers web %s, db %s and %s", n,
+                    web:addr(), db:addr(1), db:addr(2)))
+print("client1 -> web: " .. path(clients[1], web))
+print(string.format("client%d -> db:  %s", n, path(clients[n], db)))
+print("web -> client1: " .. path(web, clients[1]))
+local hop, src = db:route(web)
+print(string.format("db -> web leaves by %s from %s (the direct back-end link)", hop, src))
+local _, src2 = db:route(clients[1])
+print(string.format("db -> client1 leaves from %s", src2))
+print("client1 -> 10.99.0.1: " .. tostring(clients[1]:route("10.99.0.1")))

@@ -338,6 +338,12 @@ test_shipped_scenarios(void)
     g_test_message("%s:\n%s%s", names[i], r.out, r.err);
     g_assert_cmpint(r.status, ==, 0);
     g_assert_cmpstr(r.err, ==, "");
+    if (i == 1) {
+      assert_contains(r.out, "client1 -> web: client1 -> edge -> core1 -> dc -> web (3 routers");
+      assert_contains(r.out, "web -> client1: web -> dc -> core1 -> edge -> client1");
+      assert_contains(r.out, "db -> web leaves by web from 192.168.2.20");
+      assert_contains(r.out, "client1 -> 10.99.0.1: nil\n");
+    }
     twsim_result_clear(&r);
   }
 }

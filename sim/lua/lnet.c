@@ -61,6 +61,8 @@ sim_lua_net(SimWorld *world)
   if (world->net == NULL) {
     world->net = net_world_new(world->engine, world->opts->seed);
     net_world_set_observer(world->net, on_segment_event, world);
+    world->net->trace = world->trace;
+    if (world->opts->pcap_at == NULL) net_world_set_pcap(world->net, world->pcap, NULL);
   }
   return world->net;
 }
@@ -95,34 +97,36 @@ push_node(lua_State *L, SimWorld *world, NetNode *node, const char *mt)
 
 static const char *const host_keys[] = { "addr", "profile", NULL };
 
-/* Reads the addr option at stack index `arg` into addrs. */
-static void
-read_addrs(lua_State *L, int arg, GArray *addrs)
+#define HOST_MAX_ADDRS 64
+
+/* Reads the addr option at stack index `arg` into addrs (no allocation: a
+ * usage error may longjmp from here); returns how many. */
+static guint
+read_addrs(lua_State *L, int arg, NetAddr *addrs)
 {
   GError *error = NULL;
-  NetAddr a;
   if (lua_type(L, arg) == LUA_TSTRING) {
-    if (!net_addr_parse(lua_tostring(L, arg), &a, &error)) goto bad;
-    g_array_append_val(addrs, a);
-    return;
+    if (!net_addr_parse(lua_tostring(L, arg), &addrs[0], &error)) goto bad;
+    return 1;
   }
-  if (!lua_istable(L, arg) || lua_rawlen(L, arg) == 0)
+  lua_Integer n = lua_istable(L, arg) ? (lua_Integer)lua_rawlen(L, arg) : 0;
+  if (n == 0)
     sim_lua_usage_error(L, "sim.host: addr: expected an address like \"10.0.0.1\" "
                         "or a list of them, got %s", luaL_typename(L, arg));
-  for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, arg); i++) {
+  if (n > HOST_MAX_ADDRS)
+    sim_lua_usage_error(L, "sim.host: addr: at most %d addresses", HOST_MAX_ADDRS);
+  for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, arg, i);
     if (lua_type(L, -1) != LUA_TSTRING)
       sim_lua_usage_error(L, "sim.host: addr[%d]: expected a string, got %s",
                           (int)i, luaL_typename(L, -1));
-    if (!net_addr_parse(lua_tostring(L, -1), &a, &error)) goto bad;
-    g_array_append_val(addrs, a);
+    if (!net_addr_parse(lua_tostring(L, -1), &addrs[i - 1], &error)) goto bad;
     lua_pop(L, 1);
   }
-  return;
+  return (guint)n;
 bad:
   lua_pushfstring(L, "sim.host: addr: %s", error->message);
   g_error_free(error);
-  g_array_free(addrs, TRUE);
   sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
 }
 
@@ -134,25 +138,20 @@ l_host(lua_State *L)
   const char *name = check_name(L, 1, "sim.host");
   check_opts_table(L, 2, "sim.host");
   const char *profile = NULL;
-  GArray *addrs = g_array_new(FALSE, FALSE, sizeof(NetAddr));
+  NetAddr addrs[HOST_MAX_ADDRS];
+  guint n_addrs = 0;
   if (lua_istable(L, 2)) {
     check_keys(L, 2, "sim.host", host_keys);
-    if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING) {
-      g_array_free(addrs, TRUE);
+    if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
       sim_lua_usage_error(L, "sim.host: profile: expected a string, got %s",
                           luaL_typename(L, -1));
-    }
     profile = lua_tostring(L, -1);
-    if (lua_getfield(L, 2, "addr") != LUA_TNIL) read_addrs(L, lua_gettop(L), addrs);
+    if (lua_getfield(L, 2, "addr") != LUA_TNIL) n_addrs = read_addrs(L, lua_gettop(L), addrs);
   }
   NetWorld *net = sim_lua_net(world);
-  if (addrs->len == 0) {
-    NetAddr a = net_world_free_addr(net);
-    g_array_append_val(addrs, a);
-  }
+  if (n_addrs == 0) addrs[n_addrs++] = net_world_free_addr(net);
   GError *error = NULL;
-  NetNode *node = net_world_host_new(net, name, (NetAddr *)addrs->data, addrs->len, &error);
-  g_array_free(addrs, TRUE);
+  NetNode *node = net_world_host_new(net, name, addrs, n_addrs, &error);
   if (node == NULL) sim_lua_usage_gerror(L, error);
   node->profile = g_strdup(profile);
   push_node(L, world, node, SIM_LUA_HOST_MT);
@@ -640,6 +639,38 @@ host_addr(lua_State *L)
   return 1;
 }
 
+/* node:route(dst) -> the next hop's name towards dst (an address or a
+ * host) and, on a host, the source address packets leave with; nil when dst
+ * cannot be reached. */
+static int
+node_route(lua_State *L)
+{
+  NetNode *node = check_any_node(L, 1);
+  NetAddr dst;
+  SimLuaHost *to = luaL_testudata(L, 2, SIM_LUA_HOST_MT);
+  GError *error = NULL;
+  if (to) {
+    dst = net_node_addr(to->node);
+  } else if (lua_type(L, 2) != LUA_TSTRING) {
+    sim_lua_usage_error(L, "h:route: expected an address or a host, got %s", luaL_typename(L, 2));
+  } else if (!net_addr_parse(lua_tostring(L, 2), &dst, &error)) {
+    lua_pushfstring(L, "h:route: %s", error->message);
+    g_error_free(error);
+    sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  }
+  int k = net_node_next_hop(node, dst);
+  if (k < 0) {
+    lua_pushnil(L);
+    return 1;
+  }
+  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
+  char buf[NET_ADDR_BUF];
+  lua_pushstring(L, iface->link->d[iface->dir].to->name);
+  if (node->kind != NET_NODE_HOST) return 1;
+  lua_pushstring(L, net_addr_format(iface->addr, buf));
+  return 2;
+}
+
 /* h:profile() -> the profile name given to sim.host, or nil. */
 static int
 host_profile(lua_State *L)
@@ -660,11 +691,13 @@ static const luaL_Reg host_methods[] = {
   { "name", node_name },
   { "addr", host_addr },
   { "profile", host_profile },
+  { "route", node_route },
   { NULL, NULL },
 };
 
 static const luaL_Reg router_methods[] = {
   { "name", node_name },
+  { "route", node_route },
   { NULL, NULL },
 };
 
