@@ -105,7 +105,8 @@ check_options(const RawOptions *raw, SimRunOptions *opts)
   else if (raw->sandbox)
     opts->max_memory = (gsize)512 << 20;   /* the sandbox bounds memory by default */
   opts->sandbox = raw->sandbox;
-  opts->quiet = raw->quiet;
+  /* A capture on stdout must not have text mixed into it. */
+  opts->quiet = raw->quiet || g_strcmp0(raw->pcap, "-") == 0;
   opts->set_pairs = g_ptr_array_new_with_free_func(g_free);
   opts->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   for (char **kv = raw->set; kv && *kv; kv++) {

@@ -247,6 +247,12 @@ test_pcap_tshark(void)
   g_strfreev(lines);
   g_free(out);
   g_free(pcap);
+
+  /* "--pcap -": the capture alone on stdout, no text mixed in. */
+  TwsimResult r2 = twsim_run("run", "@net-handshake.lua", "--pcap", "-", NULL);
+  g_assert_cmpint(r2.status, ==, 0);
+  g_assert_cmpmem(r2.out, 4, "\x4d\x3c\xb2\xa1", 4);
+  twsim_result_clear(&r2);
 }
 
 /* --pcap-at: only the server's view, with received packets' TTL as they
