@@ -72,8 +72,8 @@ typedef struct {
 void
 net_link_params_init(NetLinkParams *p);
 
-/* Counters of one direction.  offered = every packet given to the
- * direction; delivered counts duplicates too. */
+/* Counters of one direction.  sent = delivered - duplicated + lost +
+ * queue_drops + mtu_drops + pred_drops + packets in flight. */
 typedef struct {
   guint64 sent;            /* offered to the direction */
   guint64 delivered;       /* handed to the far node */

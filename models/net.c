@@ -19,6 +19,7 @@ net_world_new(SimEngine *engine, guint64 run_seed)
 static void
 node_free(NetNode *node)
 {
+  if (node->transport_destroy) node->transport_destroy(node->transport);
   g_free(node->name);
   g_free(node->profile);
   g_array_free(node->addrs, TRUE);
@@ -139,6 +140,13 @@ net_node_set_receiver(NetNode *node, NetReceiveFn fn, gpointer user)
 {
   node->receiver = fn;
   node->receiver_user = user;
+}
+
+void
+net_node_set_transport(NetNode *node, gpointer transport, GDestroyNotify destroy)
+{
+  node->transport = transport;
+  node->transport_destroy = destroy;
 }
 
 NetAddr

@@ -65,6 +65,7 @@ struct NetNode {
   NetReceiveFn    receiver;
   gpointer        receiver_user;
   gpointer        transport;    /* reserved for the TCP stack */
+  GDestroyNotify  transport_destroy;  /* frees transport with the node, or NULL */
   NetNodeCounters c;
 };
 
@@ -108,8 +109,10 @@ struct NetWorld {
 NetWorld *
 net_world_new(SimEngine *engine, guint64 run_seed);
 
-/* Frees nodes, links and routes.  Free the engine first, so packets still
- * in flight are returned through their events' destroy notifiers. */
+/* Frees nodes (and their transports, see net_node_set_transport), links
+ * and routes.  Free it before the engine: a transport may cancel its
+ * timers; packets still in flight are returned by their events' destroy
+ * notifiers, which touch no node or link. */
 void
 net_world_free(NetWorld *net);
 
@@ -158,6 +161,11 @@ net_world_link_new(NetWorld *net, NetNode *a, NetNode *b,
 /* Sets the function receiving packets addressed to node (a host). */
 void
 net_node_set_receiver(NetNode *node, NetReceiveFn fn, gpointer user);
+
+/* Attaches the host's transport (the TCP stack): node->transport, freed
+ * with `destroy` when the network is freed. */
+void
+net_node_set_transport(NetNode *node, gpointer transport, GDestroyNotify destroy);
 
 /* The host's primary address. */
 NetAddr

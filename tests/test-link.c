@@ -44,8 +44,8 @@ fixture_init(Fixture *f, guint64 seed, const NetLinkParams *ab)
 static void
 fixture_clear(Fixture *f)
 {
-  sim_engine_free(f->engine);
   net_world_free(f->net);
+  sim_engine_free(f->engine);
   g_array_free(f->seqs, TRUE);
   g_array_free(f->times, TRUE);
 }
@@ -327,8 +327,8 @@ test_streams_independent(void)
     run_sender(&f, 1000, 10 * SIM_US, 10);
     runs[extra] = f.times;
     g_array_free(f.seqs, TRUE);
-    sim_engine_free(engine);
     net_world_free(net);
+    sim_engine_free(engine);
   }
   g_assert_cmpuint(runs[0]->len, ==, runs[1]->len);
   g_assert_cmpuint(runs[0]->len, <, 800);

@@ -17,8 +17,8 @@ setup(void)
 static void
 teardown(void)
 {
-  sim_engine_free(engine);
   net_world_free(net);
+  sim_engine_free(engine);
 }
 
 static NetNode *
@@ -274,6 +274,31 @@ test_no_receiver(void)
   teardown();
 }
 
+static void
+count_destroy(gpointer data)
+{
+  (*(int *)data)++;
+}
+
+/* Freeing the network with packets in flight and a transport attached:
+ * the transport is freed once, in-flight packets go back to the free list
+ * when the engine is freed after it (sanitizer builds check the memory). */
+static void
+test_free_in_flight(void)
+{
+  setup();
+  NetNode *a = host("a", 0x0a000001), *b = host("b", 0x0a000002);
+  connect_nodes(a, b);
+  int destroyed = 0;
+  net_node_set_transport(b, &destroyed, count_destroy);
+  for (guint32 i = 0; i < 10; i++) send_to(a, 0x0a000002, i);
+  sim_engine_run(engine, SIM_MS / 2);
+  g_assert_cmpuint(sim_engine_pending(engine), ==, 10);
+  g_assert_true(b->transport == &destroyed);
+  teardown();
+  g_assert_cmpint(destroyed, ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -286,5 +311,6 @@ main(int argc, char **argv)
   g_test_add_func("/net/source-and-ids", test_source_and_ids);
   g_test_add_func("/net/names-and-addresses", test_names_and_addresses);
   g_test_add_func("/net/no-receiver", test_no_receiver);
+  g_test_add_func("/net/free-in-flight", test_free_in_flight);
   return g_test_run();
 }

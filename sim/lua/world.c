@@ -104,13 +104,13 @@ sim_world_free(SimWorld *world)
 {
   if (world == NULL) return;
   if (world->L) sim_process_free_all(world);
+  /* The network before the engine (transports cancel their timers) and
+   * before L (predicates hold Lua references). */
+  net_world_free(world->net);
+  world->net = NULL;
   /* Pending events may hold Lua references: free them while L lives. */
   sim_engine_free(world->engine);
   world->engine = NULL;
-  /* In-flight packets went back with the engine's events; predicates hold
-   * Lua references: free the network while L lives. */
-  net_world_free(world->net);
-  world->net = NULL;
   if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
   g_free(world->message);
