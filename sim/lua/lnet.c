@@ -278,14 +278,16 @@ parse_reorder(lua_State *L, int idx, NetLinkParams *p, const char *what)
   lua_pop(L, 1);
 }
 
+/* A whole number (1000 or 1e3) in [min, 2^31). */
 static guint
 check_count(lua_State *L, int idx, const char *what, lua_Integer min)
 {
-  if (!lua_isinteger(L, idx) || lua_tointeger(L, idx) < min ||
-      lua_tointeger(L, idx) > G_MAXINT32)
+  int ok = 0;
+  lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &ok) : 0;
+  if (!ok || v < min || v > G_MAXINT32)
     sim_lua_usage_error(L, "sim.link: %s: expected an integer >= %d, got %s", what,
                         (int)min, luaL_tolstring(L, idx, NULL));
-  return (guint)lua_tointeger(L, idx);
+  return (guint)v;
 }
 
 static guint64
