@@ -7,11 +7,18 @@
 #include "lua/process.h"
 #include "output.h"
 #include "sweep.h"
+#include "pcap.h"
 #include "simerror.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef TWSIM_TEST_HOOKS
+/* Only in the test build of the command (tests/meson.build). */
+void
+twsim_test_hooks_install(lua_State *L);
+#endif
 
 static const char usage_text[] =
   "Usage:\n"
@@ -28,6 +35,8 @@ typedef struct {
   char  **set;
   char   *trace;
   char   *trace_format;
+  char   *pcap;
+  char   *pcap_at;
   char   *max_events;
   char   *timeout;
   char   *max_memory;
@@ -47,7 +56,7 @@ raw_options_clear(RawOptions *raw)
   char **strings[] = { &raw->seed, &raw->until, &raw->trace, &raw->trace_format,
                        &raw->max_events, &raw->timeout, &raw->max_memory,
                        &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
-                       &raw->records };
+                       &raw->records, &raw->pcap, &raw->pcap_at };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
 }
@@ -109,7 +118,8 @@ check_options(const RawOptions *raw, SimRunOptions *opts)
   else if (raw->sandbox)
     opts->max_memory = (gsize)512 << 20;   /* the sandbox bounds memory by default */
   opts->sandbox = raw->sandbox;
-  opts->quiet = raw->quiet;
+  /* A capture on stdout must not have text mixed into it. */
+  opts->quiet = raw->quiet || g_strcmp0(raw->pcap, "-") == 0;
   opts->set_pairs = g_ptr_array_new_with_free_func(g_free);
   opts->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   for (char **kv = raw->set; kv && *kv; kv++) {
@@ -275,6 +285,8 @@ command_run(int argc, char **argv)
     { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.set, "Scenario parameter, read with sim.param (repeatable)", "KEY=VALUE" },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &raw.trace, "Write a trace of every event to FILE (- for stdout)", "FILE" },
     { "trace-format", 0, 0, G_OPTION_ARG_STRING, &raw.trace_format, "Trace format: text (default) or jsonl", "FORMAT" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &raw.pcap, "Write every packet, as its sender puts it on the wire, to FILE (classic pcap, - for stdout)", "FILE" },
+    { "pcap-at", 0, 0, G_OPTION_ARG_STRING, &raw.pcap_at, "With --pcap: capture only what HOST sends and receives, as tcpdump on it would", "HOST" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &raw.quiet, "Print neither the first line nor the summary", NULL },
     { "max-events", 0, 0, G_OPTION_ARG_STRING, &raw.max_events, "Stop (exit 3) after N events", "N" },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &raw.timeout, "Stop (exit 3) after this many wall-clock seconds", "SECONDS" },
@@ -305,6 +317,9 @@ command_run(int argc, char **argv)
     die_invalid("--trace-format: %s", error->message);
   if (raw.trace_format && !raw.trace)
     die_invalid("--trace-format: given without --trace");
+  if (raw.pcap_at && !raw.pcap)
+    die_invalid("--pcap-at: given without --pcap");
+  opts.pcap_at = raw.pcap_at;
   SimTime trace_from, trace_until;
   check_trace_window(&raw, &trace_from, &trace_until);
   if (raw.check_options) {   /* a sweep asking whether its run options are valid */
@@ -318,15 +333,26 @@ command_run(int argc, char **argv)
   if (raw.trace && (trace_out = sim_output_open(raw.trace, "--trace", &error)) == NULL)
     die_invalid("%s", error->message);
 
+  SimOutput *pcap_out = NULL;
+  if (raw.pcap && (pcap_out = sim_output_open(raw.pcap, "--pcap", &error)) == NULL) {
+    sim_output_abandon(trace_out);
+    die_invalid("%s", error->message);
+  }
+
   SimWorld *world = sim_world_new(&opts, &error);
   if (world == NULL) {
     sim_output_abandon(trace_out);
+    sim_output_abandon(pcap_out);
     die_invalid("%s", error->message);
   }
   if (trace_out) {
     world->trace = sim_trace_new(sim_output_stream(trace_out), trace_format);
     sim_trace_set_window(world->trace, trace_from, trace_until);
   }
+  if (pcap_out) world->pcap = net_pcap_new(sim_output_stream(pcap_out));
+#ifdef TWSIM_TEST_HOOKS
+  twsim_test_hooks_install(world->L);
+#endif
 
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -347,6 +373,17 @@ command_run(int argc, char **argv)
     else ok = sim_output_commit(trace_out, &error);
     if (!ok) {
       fprintf(stderr, "twsim: %s\n", error->message);
+      if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
+    }
+  }
+  if (pcap_out) {
+    net_pcap_free(world->pcap);
+    world->pcap = NULL;
+    if (status == SIM_EXIT_INVALID) {
+      sim_output_abandon(pcap_out);
+    } else if (!sim_output_commit(pcap_out, &error)) {
+      fprintf(stderr, "twsim: %s\n", error->message);
+      g_clear_error(&error);
       if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
     }
   }

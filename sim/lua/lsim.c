@@ -2,6 +2,7 @@
 #include "lsim.h"
 #include "process.h"
 #include <math.h>
+#include "lnet.h"
 #include <string.h>
 
 /* sim.spawn(fn): starts fn as a process at the current instant. */
@@ -68,6 +69,7 @@ sim_lua_run(lua_State *L, SimTime until)
   SimWorld *world = sim_world_from_lua(L);
   if (world->opts->until != SIM_TIME_MAX) until = world->opts->until;
   world->ran = TRUE;
+  sim_lua_net_prepare(L);
   world->running = TRUE;
   SimRunEnd end = sim_engine_run(world->engine, until);
   world->running = FALSE;
@@ -315,5 +317,6 @@ sim_lua_open(lua_State *L)
 {
   sim_lua_timer_register(L);
   luaL_newlib(L, sim_functions);
+  sim_lua_net_open(L);
   return 1;
 }

@@ -3,6 +3,7 @@
 #include "determinism.h"
 #include "process.h"
 #include "lsim.h"
+#include "net.h"
 #include "simerror.h"
 #include <lualib.h>
 #include <string.h>
@@ -109,6 +110,10 @@ sim_world_free(SimWorld *world)
   if (world == NULL) return;
   world->closing = TRUE;
   if (world->L) sim_process_free_all(world);
+  /* The network before the engine (transports cancel their timers) and
+   * before L (predicates hold Lua references). */
+  net_world_free(world->net);
+  world->net = NULL;
   /* Pending events may hold Lua references: free them while L lives. */
   sim_engine_free(world->engine);
   world->engine = NULL;

@@ -37,10 +37,13 @@ typedef struct {
   gboolean   quiet;
   GPtrArray *set_pairs;      /* "KEY=VALUE" strings in command-line order */
   GHashTable *params;        /* KEY -> VALUE from --set (last one wins) */
+  const char *pcap_at;       /* --pcap-at HOST, or NULL */
 } SimRunOptions;
 
 typedef struct SimWorld SimWorld;
 typedef struct SimProcess SimProcess;
+typedef struct NetWorld NetWorld;     /* models/net.h */
+typedef struct NetPcap NetPcap;       /* models/pcap.h */
 
 typedef struct {
   SimWorld   *world;
@@ -62,6 +65,8 @@ struct SimWorld {
   SimRng           scenario_rng;    /* sim.random's stream */
   SimTrace        *trace;           /* NULL without --trace */
   SimRecords      *records;         /* sim.record's values */
+  NetPcap         *pcap;            /* NULL without --pcap */
+  NetWorld        *net;             /* hosts, routers, links; NULL until the first */
 
   /* Outcome.  The first error wins; `invalid` and `limit` are sticky even if
    * the scenario catches the error with pcall. */

@@ -1,0 +1,435 @@
+/* Nodes, routing, forwarding, and what the network reports (see net.h). */
+#include "net.h"
+#include "simerror.h"
+#include <string.h>
+
+NetWorld *
+net_world_new(SimEngine *engine, guint64 run_seed)
+{
+  NetWorld *net = g_new0(NetWorld, 1);
+  net->engine = engine;
+  net->run_seed = run_seed;
+  net->nodes = g_ptr_array_new();
+  net->links = g_ptr_array_new();
+  net->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+  net->by_addr = g_hash_table_new(g_direct_hash, g_direct_equal);
+  return net;
+}
+
+static void
+node_free(NetNode *node)
+{
+  if (node->transport_destroy) node->transport_destroy(node->transport);
+  g_free(node->name);
+  g_free(node->profile);
+  g_array_free(node->addrs, TRUE);
+  g_array_free(node->ifaces, TRUE);
+  if (node->routes) g_hash_table_destroy(node->routes);
+  g_free(node);
+}
+
+void
+net_world_free(NetWorld *net)
+{
+  if (net == NULL) return;
+  for (guint i = 0; i < net->links->len; i++) {
+    NetLink *link = g_ptr_array_index(net->links, i);
+    net_link_clear(link);
+    g_free(link);
+  }
+  for (guint i = 0; i < net->nodes->len; i++) node_free(g_ptr_array_index(net->nodes, i));
+  g_ptr_array_free(net->links, TRUE);
+  g_ptr_array_free(net->nodes, TRUE);
+  g_hash_table_destroy(net->by_name);
+  g_hash_table_destroy(net->by_addr);
+  g_free(net);
+}
+
+void
+net_world_set_observer(NetWorld *net, NetObserveFn fn, gpointer user)
+{
+  net->observe = fn;
+  net->observe_user = user;
+}
+
+void
+net_world_set_pcap(NetWorld *net, NetPcap *pcap, NetNode *at)
+{
+  net->pcap = pcap;
+  net->pcap_at = at;
+}
+
+NetNode *
+net_world_find_node(NetWorld *net, const char *name)
+{
+  return g_hash_table_lookup(net->by_name, name);
+}
+
+NetNode *
+net_world_find_addr(NetWorld *net, NetAddr addr)
+{
+  return g_hash_table_lookup(net->by_addr, GUINT_TO_POINTER(addr));
+}
+
+/* ---- nodes -------------------------------------------------------------- */
+
+static NetNode *
+node_new(NetWorld *net, const char *name, NetNodeKind kind, GError **error)
+{
+  if (g_hash_table_contains(net->by_name, name)) {
+    g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
+                "a node named '%s' already exists", name);
+    return NULL;
+  }
+  NetNode *node = g_new0(NetNode, 1);
+  node->net = net;
+  node->index = net->nodes->len;
+  node->kind = kind;
+  node->name = g_strdup(name);
+  node->addrs = g_array_new(FALSE, FALSE, sizeof(NetAddr));
+  node->ifaces = g_array_new(FALSE, FALSE, sizeof(NetIface));
+  node->ttl = NET_DEFAULT_TTL;
+  g_ptr_array_add(net->nodes, node);
+  g_hash_table_insert(net->by_name, node->name, node);
+  net->routes_dirty = TRUE;
+  return node;
+}
+
+NetNode *
+net_world_host_new(NetWorld *net, const char *name, const NetAddr *addrs,
+                   guint n_addrs, GError **error)
+{
+  g_assert(n_addrs >= 1);
+  char buf[NET_ADDR_BUF];
+  for (guint i = 0; i < n_addrs; i++) {
+    NetNode *owner = net_world_find_addr(net, addrs[i]);
+    gboolean repeated = FALSE;
+    for (guint j = 0; j < i; j++) repeated |= addrs[j] == addrs[i];
+    if (owner || repeated || addrs[i] == 0) {
+      g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
+                  addrs[i] == 0 ? "address %s cannot be a host's" :
+                  "address %s is already %s's", net_addr_format(addrs[i], buf),
+                  owner ? owner->name : name);
+      return NULL;
+    }
+  }
+  NetNode *node = node_new(net, name, NET_NODE_HOST, error);
+  if (node == NULL) return NULL;
+  g_array_append_vals(node->addrs, addrs, n_addrs);
+  for (guint i = 0; i < n_addrs; i++)
+    g_hash_table_insert(net->by_addr, GUINT_TO_POINTER(addrs[i]), node);
+  return node;
+}
+
+NetNode *
+net_world_router_new(NetWorld *net, const char *name, GError **error)
+{
+  return node_new(net, name, NET_NODE_ROUTER, error);
+}
+
+NetAddr
+net_world_free_addr(NetWorld *net)
+{
+  NetAddr a = 0x0a000001;   /* 10.0.0.1 */
+  while (net_world_find_addr(net, a) || (a & 0xff) == 0 || (a & 0xff) == 0xff) a++;
+  return a;
+}
+
+void
+net_node_set_receiver(NetNode *node, NetReceiveFn fn, gpointer user)
+{
+  node->receiver = fn;
+  node->receiver_user = user;
+}
+
+void
+net_node_set_transport(NetNode *node, gpointer transport, GDestroyNotify destroy)
+{
+  node->transport = transport;
+  node->transport_destroy = destroy;
+}
+
+NetAddr
+net_node_addr(const NetNode *node)
+{
+  return node->addrs->len ? g_array_index(node->addrs, NetAddr, 0) : 0;
+}
+
+/* ---- links -------------------------------------------------------------- */
+
+static char *
+link_name(NetWorld *net, const NetNode *a, const NetNode *b)
+{
+  char *base = g_strdup_printf("%s-%s", a->name, b->name);
+  guint same = 0;
+  for (guint i = 0; i < net->links->len; i++) {
+    const NetLink *l = g_ptr_array_index(net->links, i);
+    const char *hash = strchr(l->name, '#');
+    gsize n = hash ? (gsize)(hash - l->name) : strlen(l->name);
+    same += strlen(base) == n && strncmp(l->name, base, n) == 0;
+  }
+  if (same == 0) return base;
+  char *name = g_strdup_printf("%s#%u", base, same + 1);
+  g_free(base);
+  return name;
+}
+
+/* Adds an interface on `node` for direction `dir` of link; returns its
+ * index. */
+static guint
+node_add_iface(NetNode *node, NetLink *link, guint dir)
+{
+  guint i = node->ifaces->len;
+  NetIface iface = { link, dir, 0 };
+  if (node->kind == NET_NODE_HOST)
+    iface.addr = g_array_index(node->addrs, NetAddr, i < node->addrs->len ? i : 0);
+  g_array_append_val(node->ifaces, iface);
+  return i;
+}
+
+NetLink *
+net_world_link_new(NetWorld *net, NetNode *a, NetNode *b,
+                   const NetLinkParams *ab, const NetLinkParams *ba)
+{
+  g_assert(a != b);
+  NetLink *link = g_new0(NetLink, 1);
+  link->net = net;
+  link->index = net->links->len;
+  link->name = link_name(net, a, b);
+  NetNode *ends[2] = { a, b };
+  const NetLinkParams *params[2] = { ab, ba };
+  guint iface[2];
+  for (guint dir = 0; dir < 2; dir++) iface[dir] = node_add_iface(ends[dir], link, dir);
+  for (guint dir = 0; dir < 2; dir++) {
+    NetLinkDir *d = &link->d[dir];
+    d->link = link;
+    d->dir = dir;
+    d->from = ends[dir];
+    d->to = ends[1 - dir];
+    d->to_iface = iface[1 - dir];
+    d->p = *params[dir];
+    net_link_init_dir(d, net->run_seed);
+  }
+  g_ptr_array_add(net->links, link);
+  net->routes_dirty = TRUE;
+  return link;
+}
+
+static inline NetNode *
+iface_peer(const NetIface *iface)
+{
+  return iface->link->d[iface->dir].to;
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+/* Hop counts from every node to `dst`, through routers only, into dist
+ * (G_MAXUINT: unreachable).  queue has room for every node. */
+static void
+bfs_from(NetWorld *net, NetNode *dst, guint *dist, guint *queue)
+{
+  for (guint i = 0; i < net->nodes->len; i++) dist[i] = G_MAXUINT;
+  guint head = 0, tail = 0;
+  dist[dst->index] = 0;
+  queue[tail++] = dst->index;
+  while (head < tail) {
+    NetNode *x = g_ptr_array_index(net->nodes, queue[head++]);
+    if (x != dst && x->kind != NET_NODE_ROUTER) continue;   /* hosts do not relay */
+    for (guint k = 0; k < x->ifaces->len; k++) {
+      NetNode *y = iface_peer(&g_array_index(x->ifaces, NetIface, k));
+      if (dist[y->index] != G_MAXUINT) continue;
+      dist[y->index] = dist[x->index] + 1;
+      queue[tail++] = y->index;
+    }
+  }
+}
+
+/* The first interface (creation order) of `node` on a shortest path to
+ * dst, or -1. */
+static int
+first_hop(const NetNode *node, const NetNode *dst, const guint *dist)
+{
+  guint want = dist[node->index] - 1;
+  for (guint k = 0; k < node->ifaces->len; k++) {
+    const NetNode *z = iface_peer(&g_array_index(node->ifaces, NetIface, k));
+    if (dist[z->index] == want && (z == dst || z->kind == NET_NODE_ROUTER)) return (int)k;
+  }
+  return -1;
+}
+
+static gboolean
+needs_table(const NetNode *node)
+{
+  return node->kind == NET_NODE_ROUTER || node->ifaces->len > 1;
+}
+
+void
+net_world_compute_routes(NetWorld *net)
+{
+  if (!net->routes_dirty) return;
+  guint n = net->nodes->len;
+  for (guint i = 0; i < n; i++) {
+    NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (node->routes) g_hash_table_destroy(node->routes);
+    node->routes = needs_table(node) ? g_hash_table_new(g_direct_hash, g_direct_equal) : NULL;
+  }
+  guint *dist = g_new(guint, n), *queue = g_new(guint, n);
+  for (guint di = 0; di < n; di++) {
+    NetNode *dst = g_ptr_array_index(net->nodes, di);
+    if (dst->kind != NET_NODE_HOST) continue;
+    bfs_from(net, dst, dist, queue);
+    for (guint i = 0; i < n; i++) {
+      NetNode *node = g_ptr_array_index(net->nodes, i);
+      if (node == dst || node->routes == NULL || dist[i] == G_MAXUINT) continue;
+      int k = first_hop(node, dst, dist);
+      if (k < 0) continue;
+      for (guint a = 0; a < dst->addrs->len; a++)
+        g_hash_table_insert(node->routes,
+                            GUINT_TO_POINTER(g_array_index(dst->addrs, NetAddr, a)),
+                            GINT_TO_POINTER(k + 1));
+    }
+  }
+  g_free(dist);
+  g_free(queue);
+  net->routes_dirty = FALSE;
+}
+
+int
+net_node_next_hop(NetNode *node, NetAddr dst)
+{
+  NetWorld *net = node->net;
+  if (net->routes_dirty) net_world_compute_routes(net);
+  if (node->routes)
+    return GPOINTER_TO_INT(g_hash_table_lookup(node->routes, GUINT_TO_POINTER(dst))) - 1;
+  if (node->ifaces->len != 1) return -1;
+  /* One interface: everything leaves by it, if the neighbour can take it on. */
+  NetNode *owner = net_world_find_addr(net, dst);
+  NetNode *peer = iface_peer(&g_array_index(node->ifaces, NetIface, 0));
+  if (owner == NULL || owner == node) return -1;
+  if (peer == owner) return 0;
+  if (peer->kind != NET_NODE_ROUTER) return -1;
+  return g_hash_table_contains(peer->routes, GUINT_TO_POINTER(dst)) ? 0 : -1;
+}
+
+gboolean
+net_host_route(gpointer host, NetAddr dst, NetAddr *src)
+{
+  NetNode *node = host;
+  int k = net_node_next_hop(node, dst);
+  if (k < 0) return FALSE;
+  if (src) *src = g_array_index(node->ifaces, NetIface, k).addr;
+  return TRUE;
+}
+
+/* ---- what the network reports ------------------------------------------ */
+
+static void
+trace_event(SimTrace *trace, const NetEvent *ev)
+{
+  static const char *const kinds[] = { "send", "recv", "drop" };
+  const Packet *pkt = ev->pkt;
+  const TcpSegment *seg = &pkt->tcp;
+  char a[NET_ADDR_BUF + 8], b[NET_ADDR_BUF + 8], flags[9];
+  char abuf[NET_ADDR_BUF], bbuf[NET_ADDR_BUF];
+  g_snprintf(a, sizeof a, "%s:%u", net_addr_format(pkt->src, abuf), seg->sport);
+  g_snprintf(b, sizeof b, "%s:%u", net_addr_format(pkt->dst, bbuf), seg->dport);
+  sim_trace_begin(trace, ev->time, kinds[ev->kind], ev->node->name);
+  sim_trace_str(trace, "src", a);
+  sim_trace_str(trace, "dst", b);
+  sim_trace_str(trace, "flags", tcp_flags_format(seg->flags, flags));
+  sim_trace_int(trace, "seq", seg->seq);
+  sim_trace_int(trace, "ack", seg->ack);
+  sim_trace_int(trace, "win", seg->win);
+  sim_trace_int(trace, "len", seg->payload.len);
+  sim_trace_int(trace, "ttl", pkt->ttl);
+  if (ev->kind == NET_EVENT_DROP) {
+    sim_trace_str(trace, "reason", net_drop_reason_name(ev->reason));
+    if (ev->link) sim_trace_str(trace, "link", ev->link->name);
+  }
+  sim_trace_end(trace);
+}
+
+static void
+report(NetWorld *net, NetEventKind kind, NetDropReason reason, const NetNode *node,
+       const NetLink *link, const Packet *pkt)
+{
+  NetEvent ev = { kind, reason, node, link, pkt, sim_engine_now(net->engine) };
+  if (net->pcap && kind != NET_EVENT_DROP &&
+      (net->pcap_at ? net->pcap_at == node : kind == NET_EVENT_SEND))
+    net_pcap_write(net->pcap, ev.time, pkt);
+  if (sim_trace_wants(net->trace, ev.time)) trace_event(net->trace, &ev);
+  if (net->observe) net->observe(net->observe_user, &ev);
+}
+
+void
+net_world_drop(NetWorld *net, const NetNode *node, const NetLink *link,
+               NetDropReason reason, Packet *pkt)
+{
+  report(net, NET_EVENT_DROP, reason, node, link, pkt);
+  packet_free(pkt);
+}
+
+/* ---- moving packets ----------------------------------------------------- */
+
+void
+net_host_output(gpointer host, Packet *pkt)
+{
+  NetNode *node = host;
+  g_assert(node->kind == NET_NODE_HOST);
+  pkt->ttl = node->ttl;
+  pkt->ip_id = node->next_ip_id++;
+  int k = net_node_next_hop(node, pkt->dst);
+  if (pkt->src == 0)
+    pkt->src = k >= 0 ? g_array_index(node->ifaces, NetIface, k).addr : net_node_addr(node);
+  if (k < 0) {
+    node->c.noroute_drops++;
+    net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
+    return;
+  }
+  node->c.sent++;
+  report(node->net, NET_EVENT_SEND, 0, node, NULL, pkt);
+  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
+  net_link_send(iface->link, iface->dir, pkt);
+}
+
+static void
+router_forward(NetNode *node, Packet *pkt)
+{
+  if (pkt->ttl <= 1) {   /* RFC 1812 5.3.1: a router never forwards TTL 0 */
+    node->c.ttl_drops++;
+    net_world_drop(node->net, node, NULL, NET_DROP_TTL, pkt);
+    return;
+  }
+  pkt->ttl--;
+  int k = net_node_next_hop(node, pkt->dst);
+  if (k < 0) {
+    node->c.noroute_drops++;
+    net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
+    return;
+  }
+  node->c.forwarded++;
+  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
+  net_link_send(iface->link, iface->dir, pkt);
+}
+
+void
+net_node_input(NetNode *node, guint iface, Packet *pkt)
+{
+  if (node->kind == NET_NODE_ROUTER) {
+    router_forward(node, pkt);
+    return;
+  }
+  if (net_world_find_addr(node->net, pkt->dst) != node) {   /* hosts do not forward */
+    node->c.noroute_drops++;
+    net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
+    return;
+  }
+  node->c.received++;
+  report(node->net, NET_EVENT_RECV, 0, node, NULL, pkt);
+  if (node->receiver == NULL) {
+    node->c.no_receiver++;
+    packet_free(pkt);
+    return;
+  }
+  node->receiver(node->receiver_user, node, pkt);
+}
