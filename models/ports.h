@@ -1,0 +1,62 @@
+/* Local ports of one host: who uses each port, and ephemeral port choice
+ * for connect() modelled on Linux's __inet_hash_connect().
+ *
+ * Data flow: tcp-stack.c asks here on bind(), listen() and connect(), and
+ * reports every connection or TIME_WAIT record that takes or frees a port.
+ *
+ * Axioms: a port has an entry in `ports` exactly when some count in its
+ * TcpPortUse is non-zero; counts change in O(1). */
+#pragma once
+#include "hash.h"
+#include "profile.h"
+#include "rng.h"
+
+typedef struct {
+  guint32 binders;          /* sockets bound by bind() (listeners included) */
+  guint32 binders_reuse;    /* of which with SO_REUSEADDR */
+  guint32 listeners;
+  guint32 users;            /* connections and TIME_WAIT records */
+} TcpPortUse;
+
+typedef struct {
+  GHashTable *ports;        /* GUINT_TO_POINTER(port) -> TcpPortUse */
+  GHashTable *perturb;      /* table_perturb[] entries that moved */
+  TcpHashKey  key;
+  SimRng      rng;
+} TcpPorts;
+
+void
+tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name);
+void
+tcp_ports_clear(TcpPorts *ports);
+
+/* The use counts of `port`; created (zeroed) if `create`, else may be NULL. */
+TcpPortUse *
+tcp_ports_use(TcpPorts *ports, guint16 port, gboolean create);
+
+/* Drops the entry of `port` if all its counts are zero. */
+void
+tcp_ports_tidy(TcpPorts *ports, guint16 port);
+
+/* What a connect may do with a candidate port (tcp-stack.c decides). */
+typedef enum {
+  TCP_PORT_BUSY,
+  TCP_PORT_FREE,
+  TCP_PORT_TW_REUSE,         /* free after taking over a TIME_WAIT record */
+} TcpPortVerdict;
+
+typedef TcpPortVerdict (*TcpPortCheck)(gpointer user, guint16 port);
+
+/* Linux's __inet_hash_connect(): a starting offset from a keyed hash of
+ * (saddr, daddr, dport) plus a per-destination counter (table_perturb),
+ * ports of the range's low parity first, then the others.  FALSE when no
+ * port is usable (EADDRNOTAVAIL). */
+gboolean
+tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
+                  NetAddr daddr, guint16 dport, TcpPortCheck check,
+                  gpointer user, guint16 *out, TcpPortVerdict *verdict);
+
+/* bind(port 0): a port of the range that nothing uses, from a random
+ * start.  FALSE if none. */
+gboolean
+tcp_ports_any_free(TcpPorts *ports, const TcpProfile *profile, guint16 *out);
