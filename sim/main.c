@@ -32,6 +32,19 @@ typedef struct {
   gboolean quiet;
 } RawOptions;
 
+static void
+raw_options_clear(RawOptions *raw)
+{
+  g_free(raw->seed);
+  g_free(raw->until);
+  g_strfreev(raw->set);
+  g_free(raw->trace);
+  g_free(raw->trace_format);
+  g_free(raw->max_events);
+  g_free(raw->timeout);
+  g_free(raw->max_memory);
+}
+
 /* Prints one line and exits 2: an invalid command line or scenario. */
 G_GNUC_PRINTF(1, 2) G_NORETURN static void
 die_invalid(const char *fmt, ...)
@@ -284,6 +297,7 @@ command_run(int argc, char **argv)
   sim_world_free(world);
   g_ptr_array_free(opts.set_pairs, TRUE);
   g_hash_table_destroy(opts.params);
+  raw_options_clear(&raw);
   return status;
 }
 
