@@ -24,7 +24,14 @@
  *
  * The event's payload lives in a slot that never moves; the structure moves
  * only 16-byte entries (key, slot) through arrays, sequentially, and pop
- * prefetches the slots of the next few front entries.
+ * prefetches the slots of the next few front entries: with a million
+ * events pending, the slots do not fit in the caches, and fetching one only
+ * when its event fires would cost a memory round trip per event.
+ *
+ * A push into the front's own 256 ns window (a zero-delay event, say) is a
+ * binary search and a memmove in the front.  The front spans at most 256
+ * distinct times, so that stays short unless a great many events share
+ * those few instants.
  *
  * Axioms:
  *  - every key held is >= last; an entry in the front has key ^ last < 256;
@@ -87,19 +94,19 @@ typedef struct {
 } Bucket;
 
 typedef struct {
-  gpointer       fn;
-  gpointer       data;
-  GDestroyNotify destroy;
+  gpointer       fn;          /* the engine's callback, opaque here */
+  gpointer       data;        /* owned by the event until it fires */
+  GDestroyNotify destroy;     /* for data, on cancel or free */
   uint64_t       tag;         /* seq; | SLOT_DEAD once fired or cancelled */
 } Slot;
 
 struct SimQueue {
   Entry     *front;           /* sorted: the events next to fire */
   Entry     *scratch;         /* same capacity: the counting sort's target */
-  guint      head, len, cap;
-  uint64_t   last;
+  guint      head, len, cap;  /* front[head..len) pending; cap for both */
+  uint64_t   last;            /* the key every bucket is placed around */
   uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
-  uint64_t   occupied[N_LEVELS][DIGITS / 64];
+  uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
   Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
   Chunk     *free_chunks;
   GPtrArray *slabs;           /* every chunk allocation, for sim_queue_free */
@@ -109,7 +116,8 @@ struct SimQueue {
   uint32_t  *free_slots;      /* a stack of free slot indices, cap_slots long */
   uint32_t   n_free;
   uint64_t   next_seq;
-  gsize      n_live, n_dead;
+  gsize      n_live;          /* pending, not cancelled */
+  gsize      n_dead;          /* cancelled, entry still held */
 };
 
 static inline uint64_t
