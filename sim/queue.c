@@ -28,20 +28,25 @@
  * events pending, the slots do not fit in the caches, and fetching one only
  * when its event fires would cost a memory round trip per event.
  *
- * A push into the front's own 256 ns window (a zero-delay event, say) is a
- * binary search and a memmove in the front.  The front spans at most 256
- * distinct times, so that stays short unless a great many events share
- * those few instants.
+ * A push into the front's own 256 ns window (a zero-delay event, say) is
+ * a binary search and a short memmove in the front.  When it would move
+ * more than LATE_MOVE entries (thousands of events within those 256 ns),
+ * it goes instead to the late heap, a binary heap on (key, push order)
+ * that pop compares with the front: O(log n), never O(n).
  *
  * Axioms:
  *  - every key held is >= last; an entry in the front has key ^ last < 256;
  *    an entry in bucket (l, d) has its highest differing byte from last at
  *    l, and byte l of its key is d (so d > byte l of last);
- *  - front[head..len) is sorted by key; entries of equal key keep the order
- *    they were pushed in.  All entries of one key are in one place (front
- *    or one bucket), since where an entry goes depends only on its key and
- *    `last`; pushes append and moves are stable, so in every bucket and in
- *    the front equal keys stand in push order;
+ *  - all entries of one key are in one place: one bucket, or the front
+ *    and the late heap (where an entry goes depends only on its key and
+ *    `last`).  Pushes append and moves are stable, so in every bucket equal
+ *    keys stand in push order;
+ *  - front[head..len) is sorted by key, equal keys in push order.  The
+ *    late heap holds only keys of the front's window, each pushed after
+ *    every front entry (once it is in use, every push into the window joins
+ *    it), and it is empty whenever the front is refilled; so of equal keys
+ *    the front's pop first, then the heap's in push order;
  *  - a bucket's `min` is the smallest key in it; `occupied` and
  *    `level_mask` have a bit set exactly for the non-empty buckets and
  *    levels;
@@ -73,11 +78,12 @@
 #define SLOT_DEAD      (UINT64_C(1) << 63)
 #define KEY_SIGN       (UINT64_C(1) << 63)
 #define PURGE_SLACK    4096
+#define LATE_MOVE      64             /* a front insertion moves at most this many */
 
 typedef struct {
   uint64_t key;           /* time ^ KEY_SIGN */
   uint32_t slot;
-  uint32_t unused;
+  uint32_t order;         /* in the late heap: push order among its entries */
 } Entry;
 
 typedef struct Chunk Chunk;
@@ -104,6 +110,9 @@ struct SimQueue {
   Entry     *front;           /* sorted: the events next to fire */
   Entry     *scratch;         /* same capacity: the counting sort's target */
   guint      head, len, cap;  /* front[head..len) pending; cap for both */
+  Entry     *late;            /* a binary heap on (key, order) */
+  guint      n_late, cap_late;
+  uint32_t   late_order;      /* the next late entry's order */
   uint64_t   last;            /* the key every bucket is placed around */
   uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
   uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
@@ -145,6 +154,11 @@ sim_queue_new(void)
   SimQueue *q = g_new0(SimQueue, 1);
   q->slabs = g_ptr_array_new_with_free_func(g_free);
   q->last = time_to_key(0);
+  /* Never NULL, so that no empty array is a null pointer. */
+  q->cap = q->cap_late = 64;
+  q->front = g_new(Entry, q->cap);
+  q->scratch = g_new(Entry, q->cap);
+  q->late = g_new(Entry, q->cap_late);
   return q;
 }
 
@@ -159,6 +173,7 @@ sim_queue_free(SimQueue *q)
   g_ptr_array_free(q->slabs, TRUE);
   g_free(q->front);
   g_free(q->scratch);
+  g_free(q->late);
   g_free(q->slots_mem);
   g_free(q->free_slots);
   g_free(q);
@@ -275,7 +290,7 @@ static void
 front_reserve(SimQueue *q, guint extra)
 {
   if (q->len + extra <= q->cap) return;
-  guint cap = q->cap ? q->cap : 64;
+  guint cap = q->cap;
   while (cap < q->len + extra) cap *= 2;
   q->front = g_renew(Entry, q->front, cap);
   q->scratch = g_renew(Entry, q->scratch, cap);
@@ -333,24 +348,91 @@ front_prefetch(const SimQueue *q, guint from, guint to)
     __builtin_prefetch(&q->slots[q->front[i].slot]);
 }
 
+/* ---- the late heap ---- */
+
+static inline gboolean
+late_less(const Entry *a, const Entry *b)
+{
+  return a->key < b->key || (a->key == b->key && a->order < b->order);
+}
+
+static int
+compare_late(const void *pa, const void *pb)
+{
+  const Entry *a = pa, *b = pb;
+  return late_less(a, b) ? -1 : late_less(b, a);
+}
+
+/* Sorts the heap by (key, order), which leaves a valid heap, and numbers
+ * it afresh from 0: before the order counter would wrap, and for rewinds. */
+static void
+late_sort(SimQueue *q)
+{
+  qsort(q->late, q->n_late, sizeof(Entry), compare_late);
+  for (guint i = 0; i < q->n_late; i++) q->late[i].order = i;
+  q->late_order = q->n_late;
+}
+
+static void
+late_push(SimQueue *q, Entry e)
+{
+  if (G_UNLIKELY(q->late_order == UINT32_MAX)) late_sort(q);
+  if (q->n_late == q->cap_late) {
+    q->cap_late *= 2;
+    q->late = g_renew(Entry, q->late, q->cap_late);
+  }
+  e.order = q->late_order++;
+  guint i = q->n_late++;
+  for (; i > 0 && late_less(&e, &q->late[(i - 1) / 2]); i = (i - 1) / 2)
+    q->late[i] = q->late[(i - 1) / 2];
+  q->late[i] = e;
+}
+
+static void
+late_pop(SimQueue *q)
+{
+  Entry e = q->late[--q->n_late];
+  guint n = q->n_late, i = 0;
+  if (n == 0) {
+    q->late_order = 0;
+    return;
+  }
+  for (;;) {
+    guint c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && late_less(&q->late[c + 1], &q->late[c])) c++;
+    if (!late_less(&q->late[c], &e)) break;
+    q->late[i] = q->late[c];
+    i = c;
+  }
+  q->late[i] = e;
+}
+
 /* Inserts one pushed entry (key ^ last < 256) at its place in the front:
- * after every entry of a key not later than its own. */
+ * after every entry of a key not later than its own.  If that would move
+ * many entries, or the late heap is in use, it goes to the late heap
+ * instead: every late entry was pushed after every front entry, so of two
+ * of equal key the front's comes first. */
 static void
 front_insert(SimQueue *q, Entry e)
 {
   if (q->head == q->len) q->head = q->len = 0;
-  front_reserve(q, 1);
   guint lo = q->head, hi = q->len;
-  if (hi > lo && q->front[hi - 1].key > e.key) {
+  if (q->n_late == 0 && hi > lo && q->front[hi - 1].key > e.key) {
     while (lo < hi) {
       guint mid = lo + (hi - lo) / 2;
       if (q->front[mid].key <= e.key) lo = mid + 1;
       else hi = mid;
     }
-    memmove(&q->front[lo + 1], &q->front[lo], (q->len - lo) * sizeof(Entry));
   } else {
     lo = q->len;
   }
+  if (q->n_late > 0 || q->len - lo > LATE_MOVE) {
+    late_push(q, e);
+    return;
+  }
+  front_reserve(q, 1);
+  memmove(&q->front[lo + 1], &q->front[lo], (q->len - lo) * sizeof(Entry));
   q->front[lo] = e;
   q->len++;
 }
@@ -360,7 +442,7 @@ front_insert(SimQueue *q, Entry e)
 static gboolean
 front_refill(SimQueue *q)
 {
-  g_assert(q->head == q->len);
+  g_assert(q->head == q->len && q->n_late == 0);
   q->head = q->len = 0;
   if (q->level_mask == 0) return FALSE;
   int level = __builtin_ctz(q->level_mask);
@@ -378,21 +460,44 @@ front_refill(SimQueue *q)
   return TRUE;
 }
 
-/* Makes front[head] the earliest live event, dropping dead entries on the
- * way.  FALSE when no entry is left. */
-static gboolean
-front_settle(SimQueue *q)
+/* Drops dead entries from the front's head and the late heap's top. */
+static inline void
+front_drop_dead(SimQueue *q)
+{
+  while (q->head < q->len && (q->slots[q->front[q->head].slot].tag & SLOT_DEAD)) {
+    slot_release(q, q->front[q->head++].slot);
+    q->n_dead--;
+  }
+  while (G_UNLIKELY(q->n_late > 0) && (q->slots[q->late[0].slot].tag & SLOT_DEAD)) {
+    slot_release(q, q->late[0].slot);
+    q->n_dead--;
+    late_pop(q);
+  }
+}
+
+/* front_settle() past its common case. */
+static G_GNUC_NO_INLINE Entry *
+front_settle_slow(SimQueue *q)
 {
   for (;;) {
-    while (q->head < q->len) {
-      uint32_t s = q->front[q->head].slot;
-      if (G_LIKELY(!(q->slots[s].tag & SLOT_DEAD))) return TRUE;
-      slot_release(q, s);
-      q->n_dead--;
-      q->head++;
-    }
-    if (!front_refill(q)) return FALSE;
+    front_drop_dead(q);
+    if (G_UNLIKELY(q->n_late > 0) &&
+        (q->head == q->len || q->late[0].key < q->front[q->head].key))
+      return &q->late[0];
+    if (G_LIKELY(q->head < q->len)) return &q->front[q->head];
+    if (!front_refill(q)) return NULL;
   }
+}
+
+/* The earliest live event's entry, front[head] or late[0], dropping dead
+ * entries on the way.  NULL when no entry is left. */
+static inline Entry *
+front_settle(SimQueue *q)
+{
+  if (G_LIKELY(q->n_late == 0 && q->head < q->len) &&
+      !(q->slots[q->front[q->head].slot].tag & SLOT_DEAD))
+    return &q->front[q->head];
+  return front_settle_slow(q);
 }
 
 /* ---- rewinding and purging ---- */
@@ -425,6 +530,9 @@ rewind_last(SimQueue *q, uint64_t key)
   GArray *all = g_array_new(FALSE, FALSE, sizeof(Entry));
   g_array_append_vals(all, q->front + q->head, q->len - q->head);
   q->head = q->len = 0;
+  late_sort(q);                 /* after the front: pushed after all of it */
+  g_array_append_vals(all, q->late, q->n_late);
+  q->n_late = q->late_order = 0;
   for (int level = 1; level <= top; level++)
     while (q->level_mask & (1u << level))
       gather_bucket(q, level, level_lowest(q, level), all);
@@ -473,6 +581,8 @@ purge(SimQueue *q)
 {
   guint n = drop_dead(q, q->front + q->head, q->len - q->head);
   q->len = q->head + n;
+  q->n_late = drop_dead(q, q->late, q->n_late);
+  late_sort(q);
   for (int level = 1; level < N_LEVELS; level++) {
     uint64_t occ[DIGITS / 64];
     memcpy(occ, q->occupied[level], sizeof occ);
@@ -537,22 +647,24 @@ item_fill(const SimQueue *q, const Entry *e, SimQueueItem *out)
 gboolean
 sim_queue_peek(SimQueue *q, SimQueueItem *out)
 {
-  if (q->n_live == 0 || !front_settle(q)) return FALSE;
-  item_fill(q, &q->front[q->head], out);
+  const Entry *e;
+  if (q->n_live == 0 || (e = front_settle(q)) == NULL) return FALSE;
+  item_fill(q, e, out);
   return TRUE;
 }
 
 gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
 {
-  if (G_UNLIKELY(q->n_live == 0) || !front_settle(q)) return FALSE;
-  const Entry *e = &q->front[q->head];
+  const Entry *e;
+  if (G_UNLIKELY(q->n_live == 0) || (e = front_settle(q)) == NULL) return FALSE;
   if (e->key > time_to_key(until)) return FALSE;
   front_prefetch(q, q->head + PREFETCH_AHEAD, q->head + PREFETCH_AHEAD + 1);
   item_fill(q, e, out);
   q->slots[e->slot].tag |= SLOT_DEAD;
   slot_release(q, e->slot);
-  q->head++;
+  if (G_UNLIKELY(e == q->late)) late_pop(q);
+  else q->head++;
   q->n_live--;
   return TRUE;
 }
@@ -643,6 +755,23 @@ sim_queue_check_invariants(const SimQueue *q)
     if (i > q->head) g_assert_cmpuint(q->front[i - 1].key, <=, q->front[i].key);
     check_entry(q, &st, &q->front[i]);
   }
+  /* The late heap: in the front's window, a heap on (key, order), every
+   * order below the counter; in (key, order) order its ties are in push
+   * order, after the front's. */
+  for (guint i = 0; i < q->n_late; i++) {
+    g_assert_cmpuint(q->late[i].key ^ q->last, <, DIGITS);
+    g_assert_cmpuint(q->late[i].order, <, q->late_order);
+    if (i > 0) g_assert_false(late_less(&q->late[i], &q->late[(i - 1) / 2]));
+  }
+  Entry *late = g_new(Entry, q->n_late + 1);
+  if (q->n_late) memcpy(late, q->late, q->n_late * sizeof(Entry));
+  qsort(late, q->n_late, sizeof(Entry), compare_late);
+  for (guint i = 0; i < q->n_late; i++) {
+    if (i > 0 && late[i - 1].key == late[i].key)
+      g_assert_cmpuint(late[i - 1].order, <, late[i].order);
+    check_entry(q, &st, &late[i]);
+  }
+  g_free(late);
   g_assert_true((q->level_mask & 1) == 0);
   for (int level = 1; level < N_LEVELS; level++) {
     gboolean any = FALSE;

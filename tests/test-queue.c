@@ -500,6 +500,69 @@ test_random_mixed_times(void)
   g_ptr_array_free(r.live, TRUE);
 }
 
+/* A push into the 256 ns window being popped, at a random time of it no
+ * earlier than now. */
+static void
+dense_push(MixedRun *r, SimRng *rng, SimTime base)
+{
+  SimTime from = MAX(r->now, base);
+  mixed_push(r, from + (SimTime)sim_rng_below(rng, (guint64)(base + 256 - from)));
+}
+
+static void
+test_dense_window(void)
+{
+  /* Thousands of events in one 256 ns window: pushes into it mostly land
+   * far from its end (into the late heap), with ties, cancels and pops in
+   * between, and a push before the window after a peek (a rewind with the
+   * late heap in use). */
+  SimRng rng;
+  sim_rng_init_stream(&rng, 11, "queue-test.dense");
+  MixedRun r = { sim_queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  for (int round = 0; round < 20; round++) {
+    SimTime base = ((r.now + round * SIM_MS) / 256 + 40) * 256;
+    for (int i = 0; i < 2000; i++)
+      mixed_push(&r, base + (SimTime)sim_rng_below(&rng, 256));
+    SimQueueItem item;
+    g_assert_true(sim_queue_peek(r.q, &item));   /* the window is the front now */
+    for (int i = 0; i < 500; i++) dense_push(&r, &rng, base);
+    sim_queue_check_invariants(r.q);
+    mixed_push(&r, r.now + (SimTime)sim_rng_below(&rng, (guint64)(base - r.now)));
+    sim_queue_check_invariants(r.q);
+    if (round % 2 == 0) {
+      /* Cancel a third of the window, then enough far timers to force a
+       * purge while the late heap holds dead entries. */
+      for (guint i = 0; i < r.live->len; i += 2) {
+        RefEvent *e = g_ptr_array_index(r.live, i);
+        g_assert_true(sim_queue_cancel(r.q, e->id));
+        mixed_forget(&r, e);
+      }
+      gsize dead = sim_queue_dead(r.q);
+      for (int i = 0; i < 8000; i++)
+        g_assert_true(sim_queue_cancel(r.q, sim_queue_push(r.q, r.now + 60 * SIM_S, NULL, NULL, NULL)));
+      g_assert_cmpuint(sim_queue_dead(r.q), <, dead + 8000);   /* purged */
+      sim_queue_check_invariants(r.q);
+    }
+    for (int op = 0; op < 6000; op++) {
+      guint64 c = sim_rng_below(&rng, 10);
+      if (c < 4) {
+        dense_push(&r, &rng, base);
+      } else if (c < 5 && r.live->len > 0) {
+        RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
+        g_assert_true(sim_queue_cancel(r.q, e->id));
+        mixed_forget(&r, e);
+      } else if (r.live->len > 0) {
+        mixed_pop(&r);
+      }
+      if (op % 997 == 0) sim_queue_check_invariants(r.q);
+    }
+    while (r.live->len) mixed_pop(&r);
+  }
+  sim_queue_free(r.q);
+  g_sequence_free(r.ref);
+  g_ptr_array_free(r.live, TRUE);
+}
+
 /* ---- engine ---- */
 
 typedef struct {
@@ -585,6 +648,7 @@ main(int argc, char **argv)
   g_test_add_func("/queue/purge-bounds-dead", test_purge_bounds_dead);
   g_test_add_func("/queue/free-destroys-pending", test_free_destroys_pending);
   g_test_add_func("/queue/random-mixed-times", test_random_mixed_times);
+  g_test_add_func("/queue/dense-window", test_dense_window);
   g_test_add_func("/engine/until-and-limit", test_engine_until_and_limit);
   g_test_add_func("/engine/schedule-after-until", test_engine_schedule_after_until);
   return g_test_run();
