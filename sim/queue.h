@@ -3,9 +3,9 @@
  *
  * Events at one instant pop in the order they were pushed.  Push, pop and
  * cancel cost O(1) amortised whatever the spread of times, from nanoseconds
- * to years ahead (a push within 256 ns of the next event to pop is an
- * insertion into a short sorted array); no allocation per event once the
- * queue has grown to its peak.  A push may be earlier than the last peeked event (a run that
+ * to years ahead (a push among thousands of events within 256 ns of the
+ * next to pop costs O(log n)); no allocation per event once the queue has
+ * grown to its peak.  A push may be earlier than the last peeked event (a run that
  * stopped at its `until` looked past it), never earlier than the last
  * popped one.  The structure (a 256-way radix heap behind a sorted front)
  * and its axioms are described at the top of queue.c. */
