@@ -449,6 +449,11 @@ front_refill(SimQueue *q)
   Bucket b;
   bucket_detach(q, level, level_lowest(q, level), &b);
   q->last = b.min;
+  if (b.head == b.tail && b.tail_len == 1) {   /* common when sparse */
+    q->front[q->len++] = b.head->items[0];
+    chunk_put(q, b.head);
+    return TRUE;
+  }
   for (Chunk *c = b.head, *next; c != NULL; c = next) {
     guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
     for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
