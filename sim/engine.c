@@ -1,5 +1,6 @@
 /* The run loop (see engine.h). */
 #include "engine.h"
+#include "queue-internal.h"
 
 struct SimEngine {
   SimQueue *queue;
@@ -108,18 +109,13 @@ sim_engine_run(SimEngine *engine, SimTime until)
   for (;;) {
     if (engine->max_events && engine->events >= engine->max_events)
       return SIM_RUN_LIMIT;
-    if (!sim_queue_peek(engine->queue, &item)) {
+    if (!sim_queue_pop_until(engine->queue, until, &item)) {
       /* Nothing more can happen before `until`: the clock still gets there. */
       if (until != SIM_TIME_MAX) engine->now = until;
       return until != SIM_TIME_MAX ? SIM_RUN_UNTIL : SIM_RUN_EMPTY;
     }
-    if (item.time > until) {
-      engine->now = until;
-      return SIM_RUN_UNTIL;
-    }
     if (G_UNLIKELY(item.time > engine->watch_at))
       engine->watch_at = engine->watch(engine->watch_user, item.time);
-    sim_queue_pop(engine->queue, &item);
     g_assert(item.time >= engine->now);
     engine->now = item.time;
     engine->events++;

@@ -1,47 +1,164 @@
-/* Radix-heap event queue (see queue.h for the structure and its axioms). */
-#include "queue.h"
-#include <stdlib.h>
+/* The pending-event set: a monotone priority queue ordered by
+ * (time, insertion sequence), with cancel by handle.  The engine's run loop
+ * pops from it; everything that schedules pushes into it.
+ *
+ * Structure: a radix heap with 256-way digits (Ahuja, Mehlhorn, Orlin,
+ * Tarjan 1990, with the radix of a hierarchical timing wheel), in front of
+ * which sits a small sorted array.  Times are turned into unsigned keys
+ * (the sign bit flipped, so unsigned order is time order).  `last` is a key
+ * no later than any pending event.  An event whose key differs from `last`
+ * only in its lowest byte is in the front; otherwise, if the highest byte in
+ * which they differ is byte l (1..7), it is in bucket (l, that byte of its
+ * key).  So level 1 buckets span 256 ns, level 2 buckets 65.5 us, level 3
+ * 16.8 ms, level 4 4.3 s, level 5 18.3 min, and up.
+ *
+ * Pop takes the front in order.  When the front is empty, the lowest
+ * non-empty bucket is emptied: `last` becomes its smallest key (kept per
+ * bucket), and each of its events moves to the front or to a lower level
+ * relative to the new `last`; the front is then sorted by a stable counting
+ * sort on the low byte.  An event moves at most seven times, in practice two
+ * or three: an event 1 ms away is pushed into level 2, moves once to level
+ * 1 and once to the front.  A 60 s timer waits in level 4 or 5 untouched
+ * until its time is near.  Push and pop are O(1) amortised; nothing depends
+ * on how far apart the times are, nor on their distribution.
+ *
+ * The event's payload lives in a slot that never moves; the structure moves
+ * only 16-byte entries (key, slot) through arrays, sequentially, and pop
+ * prefetches the slots of the next few front entries: with a million
+ * events pending, the slots do not fit in the caches, and fetching one only
+ * when its event fires would cost a memory round trip per event.
+ *
+ * A push into the front's own 256 ns window (a zero-delay event, say) is
+ * a binary search and a short memmove in the front.  When it would move
+ * more than LATE_MOVE entries (thousands of events within those 256 ns),
+ * it goes instead to the late heap, a binary heap on (key, push order)
+ * that pop compares with the front: O(log n), never O(n).
+ *
+ * Axioms:
+ *  - every key held is >= last; an entry in the front has key ^ last < 256;
+ *    an entry in bucket (l, d) has its highest differing byte from last at
+ *    l, and byte l of its key is d (so d > byte l of last);
+ *  - all entries of one key are in one place: one bucket, or the front
+ *    and the late heap (where an entry goes depends only on its key and
+ *    `last`).  Pushes append and moves are stable, so in every bucket equal
+ *    keys stand in push order;
+ *  - front[head..len) is sorted by key, equal keys in push order.  The
+ *    late heap holds only keys of the front's window, each pushed after
+ *    every front entry (once it is in use, every push into the window joins
+ *    it), and it is empty whenever the front is refilled; so of equal keys
+ *    the front's pop first, then the heap's in push order;
+ *  - a bucket's `min` is the smallest key in it; `occupied` and
+ *    `level_mask` have a bit set exactly for the non-empty buckets and
+ *    levels;
+ *  - buckets are lists of fixed-size chunks from a shared free list, so a
+ *    bucket's memory returns to the pool as soon as it is emptied;
+ *  - a cancelled event's entry stays where it is (dead) until it reaches
+ *    the front or a purge drops it; its slot is recycled only then.  A
+ *    purge runs once dead entries outnumber live ones by PURGE_SLACK, so
+ *    memory stays within twice the live events plus that slack;
+ *  - slots are recycled through a stack of free indices and arrays grow by
+ *    doubling: no allocation per event once they reach the peak number of
+ *    pending events.
+ *
+ * A handle is the slot index plus one (low 32 bits) and the low 32 bits of
+ * the event's sequence number (high 32 bits).  A slot's tag is the
+ * sequence number of its event with SLOT_DEAD set once the event fired or
+ * was cancelled, so an old handle cannot reach a reused slot: the new event
+ * has another sequence number. */
+#include "queue-internal.h"
 #include <string.h>
 
-#define N_BUCKETS 65
-#define SLOT_NONE UINT32_MAX
+#define DIGIT_BITS     8
+#define DIGITS         256
+#define N_LEVELS       8              /* level 0 is the front */
+#define CHUNK_LEN      127            /* entries per chunk: a 2 KiB chunk */
+#define SLAB_CHUNKS    32
+#define SMALL_SORT     24             /* insertion sort up to this many */
+#define PREFETCH_AHEAD 16
+#define SLOT_DEAD      (UINT64_C(1) << 63)
+#define KEY_SIGN       (UINT64_C(1) << 63)
+#define PURGE_SLACK    4096
+#define LATE_MOVE      64             /* a front insertion moves at most this many */
 
 typedef struct {
-  SimTime  time;
+  uint64_t key;           /* time ^ KEY_SIGN */
   uint32_t slot;
+  uint32_t order;         /* in the late heap: push order among its entries */
 } Entry;
 
+typedef struct Chunk Chunk;
+struct Chunk {
+  Chunk   *next;
+  uint64_t unused;
+  Entry    items[CHUNK_LEN];
+};
+
 typedef struct {
-  Entry *items;
-  guint  len, cap;
-  guint  head;        /* only bucket 0 is consumed from the front */
+  Chunk   *head, *tail;       /* NULL when empty */
+  uint32_t tail_len;          /* entries used in the tail chunk */
+  uint64_t min;               /* smallest key held */
 } Bucket;
 
 typedef struct {
-  gpointer       fn;
-  gpointer       data;
-  GDestroyNotify destroy;
-  uint64_t       seq;
-  uint32_t       gen;          /* bumped when the slot's event ends */
-  uint32_t       next_free;    /* free-list link while the slot is free */
-  gboolean       live;         /* pending and not cancelled */
+  gpointer       fn;          /* the engine's callback, opaque here */
+  gpointer       data;        /* owned by the event until it fires */
+  GDestroyNotify destroy;     /* for data, on cancel or free */
+  uint64_t       tag;         /* seq; | SLOT_DEAD once fired or cancelled */
 } Slot;
 
 struct SimQueue {
-  Bucket   buckets[N_BUCKETS];
-  Slot    *slots;
-  uint32_t n_slots, cap_slots;
-  uint32_t free_head;
-  uint64_t next_seq;
-  SimTime  last;               /* time of the last popped (or peeked) event */
-  gsize    n_live;
+  Entry     *front;           /* sorted: the events next to fire */
+  Entry     *scratch;         /* same capacity: the counting sort's target */
+  guint      head, len, cap;  /* front[head..len) pending; cap for both */
+  Entry     *late;            /* a binary heap on (key, order) */
+  guint      n_late, cap_late;
+  uint32_t   late_order;      /* the next late entry's order */
+  uint64_t   last;            /* the key every bucket is placed around */
+  uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
+  uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
+  Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
+  Chunk     *free_chunks;
+  GPtrArray *slabs;           /* every chunk allocation, for sim_queue_free */
+  Slot      *slots;           /* 64-byte aligned inside slots_mem */
+  gpointer   slots_mem;
+  uint32_t   n_slots, cap_slots;
+  uint32_t  *free_slots;      /* a stack of free slot indices, cap_slots long */
+  uint32_t   n_free;
+  uint64_t   next_seq;
+  gsize      n_live;          /* pending, not cancelled */
+  gsize      n_dead;          /* cancelled, entry still held */
 };
+
+static inline uint64_t
+time_to_key(SimTime t)
+{
+  return (uint64_t)t ^ KEY_SIGN;
+}
+
+static inline SimTime
+key_to_time(uint64_t key)
+{
+  return (SimTime)(key ^ KEY_SIGN);
+}
+
+/* The level of an entry whose key differs from last by x (x >= 256). */
+static inline int
+level_of(uint64_t x)
+{
+  return (63 - __builtin_clzll(x)) / DIGIT_BITS;
+}
 
 SimQueue *
 sim_queue_new(void)
 {
   SimQueue *q = g_new0(SimQueue, 1);
-  q->free_head = SLOT_NONE;
+  q->slabs = g_ptr_array_new_with_free_func(g_free);
+  q->last = time_to_key(0);
+  /* Never NULL, so that no empty array is a null pointer. */
+  q->cap = q->cap_late = 64;
+  q->front = g_new(Entry, q->cap);
+  q->scratch = g_new(Entry, q->cap);
+  q->late = g_new(Entry, q->cap_late);
   return q;
 }
 
@@ -49,216 +166,636 @@ void
 sim_queue_free(SimQueue *q)
 {
   if (q == NULL) return;
-  for (uint32_t i = 0; i < q->n_slots; i++)
-    if (q->slots[i].live && q->slots[i].destroy)
-      q->slots[i].destroy(q->slots[i].data);
-  for (int b = 0; b < N_BUCKETS; b++) g_free(q->buckets[b].items);
-  g_free(q->slots);
+  for (uint32_t i = 0; i < q->n_slots; i++) {
+    Slot *s = &q->slots[i];
+    if (!(s->tag & SLOT_DEAD) && s->destroy) s->destroy(s->data);
+  }
+  g_ptr_array_free(q->slabs, TRUE);
+  g_free(q->front);
+  g_free(q->scratch);
+  g_free(q->late);
+  g_free(q->slots_mem);
+  g_free(q->free_slots);
   g_free(q);
 }
 
-static inline int
-bucket_index(SimTime time, SimTime last)
+/* ---- slots ---- */
+
+static void
+slots_grow(SimQueue *q)
 {
-  uint64_t diff = (uint64_t)time ^ (uint64_t)last;
-  return diff == 0 ? 0 : 64 - __builtin_clzll(diff);
+  g_assert(q->cap_slots < UINT32_MAX / 4);
+  uint32_t cap = q->cap_slots ? q->cap_slots * 2 : 64;
+  gpointer mem = g_malloc(cap * sizeof(Slot) + 63);
+  Slot *slots = (Slot *)(((guintptr)mem + 63) & ~(guintptr)63);
+  if (q->n_slots) memcpy(slots, q->slots, q->n_slots * sizeof(Slot));
+  g_free(q->slots_mem);
+  q->slots_mem = mem;
+  q->slots = slots;
+  q->cap_slots = cap;
+  q->free_slots = g_renew(uint32_t, q->free_slots, cap);
 }
 
-static inline void
-bucket_append(Bucket *b, SimTime time, uint32_t slot)
-{
-  if (G_UNLIKELY(b->len == b->cap)) {
-    b->cap = b->cap ? b->cap * 2 : 16;
-    b->items = g_renew(Entry, b->items, b->cap);
-  }
-  b->items[b->len++] = (Entry){ time, slot };
-}
-
-static uint32_t
+/* The free list is a stack apart from the slots, so taking a slot reads
+ * nothing cold; the slot the next push will take is prefetched now. */
+static inline uint32_t
 slot_alloc(SimQueue *q)
 {
-  if (q->free_head != SLOT_NONE) {
-    uint32_t s = q->free_head;
-    q->free_head = q->slots[s].next_free;
+  if (q->n_free > 0) {
+    uint32_t s = q->free_slots[--q->n_free];
+    if (q->n_free > 0) __builtin_prefetch(&q->slots[q->free_slots[q->n_free - 1]], 1);
     return s;
   }
-  if (q->n_slots == q->cap_slots) {
-    g_assert(q->cap_slots < UINT32_MAX / 2);
-    q->cap_slots = q->cap_slots ? q->cap_slots * 2 : 64;
-    q->slots = g_renew(Slot, q->slots, q->cap_slots);
-  }
-  q->slots[q->n_slots].gen = 1;
+  if (G_UNLIKELY(q->n_slots == q->cap_slots)) slots_grow(q);
   return q->n_slots++;
 }
 
-/* Returns a slot whose event has ended (its generation already bumped, so
- * stale handles no longer match) to the free list. */
-static void
+/* Returns a slot whose event has ended (tag already dead) to the free list. */
+static inline void
 slot_release(SimQueue *q, uint32_t s)
 {
-  q->slots[s].live = FALSE;
-  q->slots[s].next_free = q->free_head;
-  q->free_head = s;
+  q->free_slots[q->n_free++] = s;
 }
 
-static void sort_front(SimQueue *q);
+/* ---- chunks and buckets ---- */
+
+static Chunk *
+chunk_get(SimQueue *q)
+{
+  if (G_UNLIKELY(q->free_chunks == NULL)) {
+    Chunk *slab = g_new(Chunk, SLAB_CHUNKS);
+    g_ptr_array_add(q->slabs, slab);
+    for (int i = 0; i < SLAB_CHUNKS; i++) {
+      slab[i].next = q->free_chunks;
+      q->free_chunks = &slab[i];
+    }
+  }
+  Chunk *c = q->free_chunks;
+  q->free_chunks = c->next;
+  c->next = NULL;
+  return c;
+}
+
+static inline void
+chunk_put(SimQueue *q, Chunk *c)
+{
+  c->next = q->free_chunks;
+  q->free_chunks = c;
+}
+
+static inline void
+bucket_append(SimQueue *q, int level, uint32_t digit, Entry e)
+{
+  Bucket *b = &q->buckets[level][digit];
+  if (G_UNLIKELY(b->head == NULL)) {
+    b->head = b->tail = chunk_get(q);
+    b->tail_len = 0;
+    b->min = e.key;
+    q->occupied[level][digit / 64] |= UINT64_C(1) << (digit % 64);
+    q->level_mask |= 1u << level;
+  } else if (G_UNLIKELY(b->tail_len == CHUNK_LEN)) {
+    Chunk *c = chunk_get(q);
+    b->tail->next = c;
+    b->tail = c;
+    b->tail_len = 0;
+  }
+  if (e.key < b->min) b->min = e.key;
+  b->tail->items[b->tail_len++] = e;
+}
+
+/* Takes bucket (level, digit) out of the structure; its chunks now belong
+ * to the caller, in *b. */
+static void
+bucket_detach(SimQueue *q, int level, uint32_t digit, Bucket *b)
+{
+  *b = q->buckets[level][digit];
+  q->buckets[level][digit] = (Bucket){ 0 };
+  uint64_t *occ = q->occupied[level];
+  occ[digit / 64] &= ~(UINT64_C(1) << (digit % 64));
+  if ((occ[0] | occ[1] | occ[2] | occ[3]) == 0) q->level_mask &= ~(1u << level);
+}
+
+/* The lowest non-empty digit of a non-empty level. */
+static uint32_t
+level_lowest(const SimQueue *q, int level)
+{
+  const uint64_t *occ = q->occupied[level];
+  for (uint32_t w = 0;; w++)
+    if (occ[w]) return w * 64 + (uint32_t)__builtin_ctzll(occ[w]);
+}
+
+/* ---- the front ---- */
+
+static void
+front_reserve(SimQueue *q, guint extra)
+{
+  if (q->len + extra <= q->cap) return;
+  guint cap = q->cap;
+  while (cap < q->len + extra) cap *= 2;
+  q->front = g_renew(Entry, q->front, cap);
+  q->scratch = g_renew(Entry, q->scratch, cap);
+  q->cap = cap;
+}
+
+/* Places an entry (key >= last) where the axioms want it; the front part
+ * is appended unsorted: the caller sorts it. */
+static inline void
+distribute(SimQueue *q, Entry e)
+{
+  uint64_t x = e.key ^ q->last;
+  if (x < DIGITS) {
+    if (G_UNLIKELY(q->len == q->cap)) front_reserve(q, 1);
+    q->front[q->len++] = e;
+  } else {
+    int level = level_of(x);
+    bucket_append(q, level, (uint32_t)(e.key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
+  }
+}
+
+/* Sorts front[head..len) by key, stably.  All its keys share every byte
+ * but the lowest, so a counting sort on that byte does it. */
+static void
+front_sort(SimQueue *q)
+{
+  Entry *f = q->front + q->head;
+  guint n = q->len - q->head;
+  if (n <= SMALL_SORT) {
+    for (guint i = 1; i < n; i++) {
+      Entry e = f[i];
+      guint j = i;
+      for (; j > 0 && f[j - 1].key > e.key; j--) f[j] = f[j - 1];
+      f[j] = e;
+    }
+    return;
+  }
+  guint count[DIGITS] = { 0 };
+  for (guint i = 0; i < n; i++) count[f[i].key & (DIGITS - 1)]++;
+  for (guint d = 0, sum = 0; d < DIGITS; d++) {
+    guint c = count[d];
+    count[d] = sum;
+    sum += c;
+  }
+  Entry *out = q->scratch + q->head;
+  for (guint i = 0; i < n; i++) out[count[f[i].key & (DIGITS - 1)]++] = f[i];
+  q->scratch = q->front;
+  q->front = out - q->head;
+}
+
+static inline void
+front_prefetch(const SimQueue *q, guint from, guint to)
+{
+  for (guint i = from; i < to && i < q->len; i++)
+    __builtin_prefetch(&q->slots[q->front[i].slot]);
+}
+
+/* ---- the late heap ---- */
+
+static inline gboolean
+late_less(const Entry *a, const Entry *b)
+{
+  return a->key < b->key || (a->key == b->key && a->order < b->order);
+}
+
+static int
+compare_late(const void *pa, const void *pb)
+{
+  const Entry *a = pa, *b = pb;
+  return late_less(a, b) ? -1 : late_less(b, a);
+}
+
+/* Sorts the heap by (key, order), which leaves a valid heap, and numbers
+ * it afresh from 0: before the order counter would wrap, and for rewinds. */
+static void
+late_sort(SimQueue *q)
+{
+  qsort(q->late, q->n_late, sizeof(Entry), compare_late);
+  for (guint i = 0; i < q->n_late; i++) q->late[i].order = i;
+  q->late_order = q->n_late;
+}
+
+static void
+late_push(SimQueue *q, Entry e)
+{
+  if (G_UNLIKELY(q->late_order == UINT32_MAX)) late_sort(q);
+  if (q->n_late == q->cap_late) {
+    q->cap_late *= 2;
+    q->late = g_renew(Entry, q->late, q->cap_late);
+  }
+  e.order = q->late_order++;
+  guint i = q->n_late++;
+  for (; i > 0 && late_less(&e, &q->late[(i - 1) / 2]); i = (i - 1) / 2)
+    q->late[i] = q->late[(i - 1) / 2];
+  q->late[i] = e;
+}
+
+static void
+late_pop(SimQueue *q)
+{
+  Entry e = q->late[--q->n_late];
+  guint n = q->n_late, i = 0;
+  if (n == 0) {
+    q->late_order = 0;
+    return;
+  }
+  for (;;) {
+    guint c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && late_less(&q->late[c + 1], &q->late[c])) c++;
+    if (!late_less(&q->late[c], &e)) break;
+    q->late[i] = q->late[c];
+    i = c;
+  }
+  q->late[i] = e;
+}
+
+/* Inserts one pushed entry (key ^ last < 256) at its place in the front:
+ * after every entry of a key not later than its own.  If that would move
+ * many entries, or the late heap is in use, it goes to the late heap
+ * instead: every late entry was pushed after every front entry, so of two
+ * of equal key the front's comes first. */
+static void
+front_insert(SimQueue *q, Entry e)
+{
+  if (q->head == q->len) q->head = q->len = 0;
+  guint lo = q->head, hi = q->len;
+  if (q->n_late == 0 && hi > lo && q->front[hi - 1].key > e.key) {
+    while (lo < hi) {
+      guint mid = lo + (hi - lo) / 2;
+      if (q->front[mid].key <= e.key) lo = mid + 1;
+      else hi = mid;
+    }
+  } else {
+    lo = q->len;
+  }
+  if (q->n_late > 0 || q->len - lo > LATE_MOVE) {
+    late_push(q, e);
+    return;
+  }
+  front_reserve(q, 1);
+  memmove(&q->front[lo + 1], &q->front[lo], (q->len - lo) * sizeof(Entry));
+  q->front[lo] = e;
+  q->len++;
+}
+
+/* Refills the empty front from the lowest non-empty bucket.  FALSE when
+ * every bucket is empty. */
+static gboolean
+front_refill(SimQueue *q)
+{
+  g_assert(q->head == q->len && q->n_late == 0);
+  q->head = q->len = 0;
+  if (q->level_mask == 0) return FALSE;
+  int level = __builtin_ctz(q->level_mask);
+  Bucket b;
+  bucket_detach(q, level, level_lowest(q, level), &b);
+  q->last = b.min;
+  if (b.head == b.tail && b.tail_len == 1) {   /* common when sparse */
+    q->front[q->len++] = b.head->items[0];
+    chunk_put(q, b.head);
+    return TRUE;
+  }
+  for (Chunk *c = b.head, *next; c != NULL; c = next) {
+    guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
+    for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
+    next = c->next;
+    chunk_put(q, c);
+  }
+  front_sort(q);
+  front_prefetch(q, 0, PREFETCH_AHEAD);
+  return TRUE;
+}
+
+/* Drops dead entries from the front's head and the late heap's top. */
+static inline void
+front_drop_dead(SimQueue *q)
+{
+  while (q->head < q->len && (q->slots[q->front[q->head].slot].tag & SLOT_DEAD)) {
+    slot_release(q, q->front[q->head++].slot);
+    q->n_dead--;
+  }
+  while (G_UNLIKELY(q->n_late > 0) && (q->slots[q->late[0].slot].tag & SLOT_DEAD)) {
+    slot_release(q, q->late[0].slot);
+    q->n_dead--;
+    late_pop(q);
+  }
+}
+
+/* front_settle() past its common case. */
+static G_GNUC_NO_INLINE Entry *
+front_settle_slow(SimQueue *q)
+{
+  for (;;) {
+    front_drop_dead(q);
+    if (G_UNLIKELY(q->n_late > 0) &&
+        (q->head == q->len || q->late[0].key < q->front[q->head].key))
+      return &q->late[0];
+    if (G_LIKELY(q->head < q->len)) return &q->front[q->head];
+    if (!front_refill(q)) return NULL;
+  }
+}
+
+/* The earliest live event's entry, front[head] or late[0], dropping dead
+ * entries on the way.  NULL when no entry is left. */
+static inline Entry *
+front_settle(SimQueue *q)
+{
+  if (G_LIKELY(q->n_late == 0 && q->head < q->len) &&
+      !(q->slots[q->front[q->head].slot].tag & SLOT_DEAD))
+    return &q->front[q->head];
+  return front_settle_slow(q);
+}
+
+/* ---- rewinding and purging ---- */
+
+static void
+gather_bucket(SimQueue *q, int level, uint32_t digit, GArray *into)
+{
+  Bucket b;
+  bucket_detach(q, level, digit, &b);
+  for (Chunk *c = b.head, *next; c != NULL; c = next) {
+    g_array_append_vals(into, c->items, c == b.tail ? b.tail_len : CHUNK_LEN);
+    next = c->next;
+    chunk_put(q, c);
+  }
+}
 
 /* A push before `last` can only follow a peek that looked past a run's end
- * (sim.run{until=} stops before the next event).  Re-bucket everything
- * around the new, earlier minimum: O(pending), once per such stop. */
+ * (sim.run{until=} stops before the next event).  Only the front and the
+ * levels up to the highest byte in which `key` and `last` differ depend on
+ * `last` that closely: those are placed again around `key`. */
 static void
-rewind_last(SimQueue *q, SimTime time)
+rewind_last(SimQueue *q, uint64_t key)
 {
+  uint64_t x = key ^ q->last;
+  if (x < DIGITS) {
+    q->last = key;
+    return;
+  }
+  int top = level_of(x);
   GArray *all = g_array_new(FALSE, FALSE, sizeof(Entry));
-  for (int i = 0; i < N_BUCKETS; i++) {
-    Bucket *b = &q->buckets[i];
-    for (guint k = b->head; k < b->len; k++) {
-      if (q->slots[b->items[k].slot].live)
-        g_array_append_val(all, b->items[k]);
-      else
-        slot_release(q, b->items[k].slot);
-    }
-    b->len = b->head = 0;
-  }
-  q->last = time;
-  for (guint k = 0; k < all->len; k++) {
-    Entry *e = &g_array_index(all, Entry, k);
-    bucket_append(&q->buckets[bucket_index(e->time, time)], e->time, e->slot);
-  }
+  g_array_append_vals(all, q->front + q->head, q->len - q->head);
+  q->head = q->len = 0;
+  late_sort(q);                 /* after the front: pushed after all of it */
+  g_array_append_vals(all, q->late, q->n_late);
+  q->n_late = q->late_order = 0;
+  for (int level = 1; level <= top; level++)
+    while (q->level_mask & (1u << level))
+      gather_bucket(q, level, level_lowest(q, level), all);
+  q->last = key;
+  for (guint i = 0; i < all->len; i++) distribute(q, g_array_index(all, Entry, i));
+  front_sort(q);
   g_array_free(all, TRUE);
-  sort_front(q);
 }
+
+/* Keeps the live entries of n, in order, at the start of items; releases
+ * the slots of the dead.  Returns how many are kept. */
+static guint
+drop_dead(SimQueue *q, Entry *items, guint n)
+{
+  guint kept = 0;
+  for (guint i = 0; i < n; i++) {
+    if (i + PREFETCH_AHEAD < n) __builtin_prefetch(&q->slots[items[i + PREFETCH_AHEAD].slot]);
+    uint32_t s = items[i].slot;
+    if (q->slots[s].tag & SLOT_DEAD) {
+      slot_release(q, s);
+      q->n_dead--;
+    } else {
+      items[kept++] = items[i];
+    }
+  }
+  return kept;
+}
+
+static void
+purge_bucket(SimQueue *q, int level, uint32_t digit)
+{
+  Bucket b;
+  bucket_detach(q, level, digit, &b);
+  for (Chunk *c = b.head, *next; c != NULL; c = next) {
+    guint n = drop_dead(q, c->items, c == b.tail ? b.tail_len : CHUNK_LEN);
+    for (guint i = 0; i < n; i++) bucket_append(q, level, digit, c->items[i]);
+    next = c->next;
+    chunk_put(q, c);
+  }
+}
+
+/* Drops every dead entry: O(entries held), once per PURGE_SLACK cancels at
+ * least, so O(1) amortised per cancel. */
+static void
+purge(SimQueue *q)
+{
+  guint n = drop_dead(q, q->front + q->head, q->len - q->head);
+  q->len = q->head + n;
+  q->n_late = drop_dead(q, q->late, q->n_late);
+  late_sort(q);
+  for (int level = 1; level < N_LEVELS; level++) {
+    uint64_t occ[DIGITS / 64];
+    memcpy(occ, q->occupied[level], sizeof occ);
+    for (uint32_t w = 0; w < DIGITS / 64; w++)
+      for (; occ[w]; occ[w] &= occ[w] - 1)
+        purge_bucket(q, level, w * 64 + (uint32_t)__builtin_ctzll(occ[w]));
+  }
+  g_assert(q->n_dead == 0);
+}
+
+/* ---- the API ---- */
 
 SimEventId
 sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
                GDestroyNotify destroy)
 {
-  if (G_UNLIKELY(time < q->last)) rewind_last(q, time);
+  uint64_t key = time_to_key(time);
+  if (G_UNLIKELY(key < q->last)) rewind_last(q, key);
   uint32_t s = slot_alloc(q);
   Slot *slot = &q->slots[s];
-  slot->fn = fn;
-  slot->data = data;
-  slot->destroy = destroy;
-  slot->seq = q->next_seq++;
-  slot->live = TRUE;
+  uint64_t seq = q->next_seq++;
+  g_assert(seq < SLOT_DEAD);
+  *slot = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
   q->n_live++;
-  bucket_append(&q->buckets[bucket_index(time, q->last)], time, s);
-  return ((uint64_t)slot->gen << 32) | s;
+  Entry e = { key, s, 0 };
+  uint64_t x = key ^ q->last;
+  if (G_UNLIKELY(x < DIGITS)) {
+    front_insert(q, e);
+  } else {
+    int level = level_of(x);
+    bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
+  }
+  return (seq << 32) | ((uint64_t)s + 1);
 }
 
 gboolean
 sim_queue_cancel(SimQueue *q, SimEventId id)
 {
-  uint32_t s = (uint32_t)id, gen = (uint32_t)(id >> 32);
-  if (id == 0 || s >= q->n_slots) return FALSE;
+  uint32_t s = (uint32_t)id - 1;
+  if ((uint32_t)id == 0 || s >= q->n_slots) return FALSE;
   Slot *slot = &q->slots[s];
-  if (!slot->live || slot->gen != gen) return FALSE;
-  /* The entry stays in its bucket; the slot is released when it surfaces. */
-  slot->live = FALSE;
-  slot->gen++;
+  if ((slot->tag & SLOT_DEAD) || (uint32_t)slot->tag != (uint32_t)(id >> 32))
+    return FALSE;
+  /* The entry stays where it is; the slot is released when it surfaces. */
+  slot->tag |= SLOT_DEAD;
+  gpointer data = slot->data;
+  GDestroyNotify destroy = slot->destroy;
   q->n_live--;
-  if (slot->destroy) slot->destroy(slot->data);
+  q->n_dead++;
+  if (G_UNLIKELY(q->n_dead > q->n_live + PURGE_SLACK)) purge(q);
+  if (destroy) destroy(data);
   return TRUE;
 }
 
-static int
-compare_entry_seq(const void *a, const void *b, void *user)
+static inline void
+item_fill(const SimQueue *q, const Entry *e, SimQueueItem *out)
 {
-  const Slot *slots = user;
-  uint64_t sa = slots[((const Entry *)a)->slot].seq;
-  uint64_t sb = slots[((const Entry *)b)->slot].seq;
-  return (sa > sb) - (sa < sb);
-}
-
-/* Entries at one instant reach the front from different buckets, so their
- * order there need not be insertion order: restore it. */
-static void
-sort_front(SimQueue *q)
-{
-  Bucket *front = &q->buckets[0];
-  gboolean sorted = TRUE;
-  for (guint k = front->head + 1; k < front->len && sorted; k++)
-    sorted = q->slots[front->items[k - 1].slot].seq <
-             q->slots[front->items[k].slot].seq;
-  if (!sorted)
-    g_qsort_with_data(front->items + front->head, (gint)(front->len - front->head),
-                      sizeof(Entry), compare_entry_seq, q->slots);
-}
-
-/* Refills bucket 0 from the lowest non-empty bucket.  FALSE when no live
- * event remains. */
-static gboolean
-refill_front(SimQueue *q)
-{
-  Bucket *front = &q->buckets[0];
-  front->len = front->head = 0;
-  for (int i = 1; i < N_BUCKETS; i++) {
-    Bucket *b = &q->buckets[i];
-    if (b->len == 0) continue;
-    /* Drop dead entries while finding the new minimum. */
-    SimTime min = SIM_TIME_MAX;
-    guint kept = 0;
-    for (guint k = 0; k < b->len; k++) {
-      Entry e = b->items[k];
-      if (!q->slots[e.slot].live) {
-        slot_release(q, e.slot);
-        continue;
-      }
-      if (e.time < min) min = e.time;
-      b->items[kept++] = e;
-    }
-    b->len = 0;
-    if (kept == 0) continue;
-    q->last = min;
-    for (guint k = 0; k < kept; k++)
-      bucket_append(&q->buckets[bucket_index(b->items[k].time, min)],
-                    b->items[k].time, b->items[k].slot);
-    sort_front(q);
-    return TRUE;
-  }
-  return FALSE;
-}
-
-/* Makes buckets[0].items[head] the earliest live event.  FALSE if empty. */
-static gboolean
-settle_front(SimQueue *q)
-{
-  Bucket *front = &q->buckets[0];
-  for (;;) {
-    while (front->head < front->len) {
-      uint32_t s = front->items[front->head].slot;
-      if (q->slots[s].live) return TRUE;
-      slot_release(q, s);
-      front->head++;
-    }
-    if (!refill_front(q)) return FALSE;
-  }
+  const Slot *s = &q->slots[e->slot];
+  *out = (SimQueueItem){ key_to_time(e->key), s->tag, s->fn, s->data, s->destroy };
 }
 
 gboolean
 sim_queue_peek(SimQueue *q, SimQueueItem *out)
 {
-  if (q->n_live == 0 || !settle_front(q)) return FALSE;
-  const Entry *e = &q->buckets[0].items[q->buckets[0].head];
-  const Slot *s = &q->slots[e->slot];
-  *out = (SimQueueItem){ e->time, s->seq, s->fn, s->data, s->destroy };
+  const Entry *e;
+  if (q->n_live == 0 || (e = front_settle(q)) == NULL) return FALSE;
+  item_fill(q, e, out);
+  return TRUE;
+}
+
+gboolean
+sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
+{
+  const Entry *e;
+  if (G_UNLIKELY(q->n_live == 0) || (e = front_settle(q)) == NULL) return FALSE;
+  if (e->key > time_to_key(until)) return FALSE;
+  front_prefetch(q, q->head + PREFETCH_AHEAD, q->head + PREFETCH_AHEAD + 1);
+  item_fill(q, e, out);
+  q->slots[e->slot].tag |= SLOT_DEAD;
+  slot_release(q, e->slot);
+  if (G_UNLIKELY(e == q->late)) late_pop(q);
+  else q->head++;
+  q->n_live--;
   return TRUE;
 }
 
 gboolean
 sim_queue_pop(SimQueue *q, SimQueueItem *out)
 {
-  if (!sim_queue_peek(q, out)) return FALSE;
-  Bucket *front = &q->buckets[0];
-  uint32_t s = front->items[front->head++].slot;
-  q->slots[s].gen++;
-  slot_release(q, s);
-  q->n_live--;
-  return TRUE;
+  return sim_queue_pop_until(q, SIM_TIME_MAX, out);
 }
 
 gsize
 sim_queue_length(const SimQueue *q)
 {
   return q->n_live;
+}
+
+gsize
+sim_queue_dead(const SimQueue *q)
+{
+  return q->n_dead;
+}
+
+/* ---- checking the axioms ---- */
+
+typedef struct {
+  GHashTable *seen_slots;     /* slots referenced by an entry */
+  GHashTable *last_seq;       /* key -> seq of the last entry of that key */
+  gsize       live, dead;
+} CheckState;
+
+static void
+check_entry(const SimQueue *q, CheckState *st, const Entry *e)
+{
+  g_assert_cmpuint(e->key, >=, q->last);
+  g_assert_cmpuint(e->slot, <, q->n_slots);
+  g_assert_true(g_hash_table_add(st->seen_slots, GUINT_TO_POINTER(e->slot + 1)));
+  uint64_t tag = q->slots[e->slot].tag;
+  if (tag & SLOT_DEAD) st->dead++;
+  else st->live++;
+  uint64_t seq = tag & ~SLOT_DEAD;
+  gpointer prev;
+  if (g_hash_table_lookup_extended(st->last_seq, &e->key, NULL, &prev))
+    g_assert_cmpuint(*(uint64_t *)prev, <, seq);   /* ties in push order */
+  uint64_t *k = g_new(uint64_t, 2);
+  k[0] = e->key;
+  k[1] = seq;
+  g_hash_table_replace(st->last_seq, k, &k[1]);
+}
+
+static void
+check_bucket(const SimQueue *q, CheckState *st, int level, uint32_t digit)
+{
+  const Bucket *b = &q->buckets[level][digit];
+  gboolean occupied = (q->occupied[level][digit / 64] >> (digit % 64)) & 1;
+  g_assert_true(occupied == (b->head != NULL));
+  if (b->head == NULL) return;
+  g_assert_true(q->level_mask & (1u << level));
+  gboolean min_seen = FALSE;
+  for (const Chunk *c = b->head; c != NULL; c = c->next) {
+    guint n = c == b->tail ? b->tail_len : CHUNK_LEN;
+    g_assert_true(n > 0 || b->head == b->tail);
+    g_assert_true(c->next != NULL || c == b->tail);
+    for (guint i = 0; i < n; i++) {
+      const Entry *e = &c->items[i];
+      uint64_t x = e->key ^ q->last;
+      g_assert_cmpuint(x, >=, DIGITS);
+      g_assert_cmpint(level_of(x), ==, level);
+      g_assert_cmpuint((e->key >> (level * DIGIT_BITS)) & (DIGITS - 1), ==, digit);
+      g_assert_cmpuint(e->key, >=, b->min);
+      min_seen |= e->key == b->min;
+      check_entry(q, st, e);
+    }
+  }
+  g_assert_true(min_seen);
+}
+
+void
+sim_queue_check_invariants(const SimQueue *q)
+{
+  CheckState st = {
+    g_hash_table_new(NULL, NULL),
+    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL), 0, 0
+  };
+  g_assert_cmpuint(q->head, <=, q->len);
+  g_assert_cmpuint(q->len, <=, q->cap);
+  for (guint i = q->head; i < q->len; i++) {
+    g_assert_cmpuint(q->front[i].key ^ q->last, <, DIGITS);
+    if (i > q->head) g_assert_cmpuint(q->front[i - 1].key, <=, q->front[i].key);
+    check_entry(q, &st, &q->front[i]);
+  }
+  /* The late heap: in the front's window, a heap on (key, order), every
+   * order below the counter; in (key, order) order its ties are in push
+   * order, after the front's. */
+  for (guint i = 0; i < q->n_late; i++) {
+    g_assert_cmpuint(q->late[i].key ^ q->last, <, DIGITS);
+    g_assert_cmpuint(q->late[i].order, <, q->late_order);
+    if (i > 0) g_assert_false(late_less(&q->late[i], &q->late[(i - 1) / 2]));
+  }
+  Entry *late = g_new(Entry, q->n_late + 1);
+  if (q->n_late) memcpy(late, q->late, q->n_late * sizeof(Entry));
+  qsort(late, q->n_late, sizeof(Entry), compare_late);
+  for (guint i = 0; i < q->n_late; i++) {
+    if (i > 0 && late[i - 1].key == late[i].key)
+      g_assert_cmpuint(late[i - 1].order, <, late[i].order);
+    check_entry(q, &st, &late[i]);
+  }
+  g_free(late);
+  g_assert_true((q->level_mask & 1) == 0);
+  for (int level = 1; level < N_LEVELS; level++) {
+    gboolean any = FALSE;
+    for (uint32_t d = 0; d < DIGITS; d++) {
+      check_bucket(q, &st, level, d);
+      any |= q->buckets[level][d].head != NULL;
+    }
+    g_assert_true(any == (gboolean)((q->level_mask >> level) & 1));
+  }
+  g_assert_cmpuint(st.live, ==, q->n_live);
+  g_assert_cmpuint(st.dead, ==, q->n_dead);
+  /* Every slot is either referenced by one entry or free, once. */
+  for (uint32_t i = 0; i < q->n_free; i++) {
+    uint32_t s = q->free_slots[i];
+    g_assert_cmpuint(s, <, q->n_slots);
+    g_assert_true(q->slots[s].tag & SLOT_DEAD);
+    g_assert_true(g_hash_table_add(st.seen_slots, GUINT_TO_POINTER(s + 1)));
+  }
+  g_assert_cmpuint(g_hash_table_size(st.seen_slots), ==, q->n_slots);
+  g_hash_table_destroy(st.seen_slots);
+  g_hash_table_destroy(st.last_seq);
 }

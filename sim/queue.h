@@ -1,20 +1,14 @@
 /* The pending-event set: a monotone priority queue ordered by
  * (time, insertion sequence), with cancel by handle.
  *
- * It is a radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990): bucket i holds
- * events whose time first differs from the last popped time in bit i-1, so
- * a push is O(1) and each event moves down at most 64 times before it is
- * popped.  That relies on what a discrete-event simulator guarantees anyway:
- * nothing is scheduled before the last popped time.
- *
- * Axioms:
- *  - bucket 0 holds only events at exactly `last` and is sorted by seq, so
- *    two events at one instant pop in the order they were pushed;
- *  - every other bucket i holds events with 2^(i-1) <= time ^ last < 2^i;
- *  - a cancelled event stays in its bucket as a dead entry until it reaches
- *    the front or is redistributed, then its slot returns to the free list;
- *  - slots are recycled through a free list: no allocation per event once
- *    the arrays have grown to the peak number of pending events. */
+ * Events at one instant pop in the order they were pushed.  Push, pop and
+ * cancel cost O(1) amortised whatever the spread of times, from nanoseconds
+ * to years ahead (a push among thousands of events within 256 ns of the
+ * next to pop costs O(log n)); no allocation per event once the queue has
+ * grown to its peak.  A push may be earlier than the last peeked event (a run that
+ * stopped at its `until` looked past it), never earlier than the last
+ * popped one.  The structure (a 256-way radix heap behind a sorted front)
+ * and its axioms are described at the top of queue.c. */
 #pragma once
 #include "simtime.h"
 

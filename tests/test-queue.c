@@ -1,7 +1,21 @@
 /* The event queue (sim/queue.h) and the engine's run loop (sim/engine.h). */
 #include "engine.h"
+#include "queue-internal.h"
 #include "rng.h"
 #include <stdlib.h>
+
+/* The queue's tiers (sim/queue.c): in a queue whose last popped time is 0,
+ * an event this far ahead lands in the front, or in level 1, 2, ... 7. */
+static const SimTime tier_delay[] = {
+  100,                       /* front: same 256 ns window */
+  300,                       /* level 1 */
+  70 * SIM_US,               /* level 2 */
+  20 * SIM_MS,               /* level 3 */
+  60 * SIM_S,                /* level 4: TIME_WAIT */
+  2 * SIM_MIN * 60,          /* level 5 */
+  (SimTime)1 << 50,          /* level 6 */
+  (SimTime)1 << 60,          /* level 7 */
+};
 
 static void
 test_order_and_ties(void)
@@ -158,6 +172,397 @@ test_push_before_peeked(void)
   sim_queue_free(q);
 }
 
+/* ---- the queue's tiers, boundaries and housekeeping ---- */
+
+static void
+test_cancel_every_tier(void)
+{
+  /* Two events in every tier; cancel one of each, before and after the
+   * structure has moved them closer to the front, and check the rest come
+   * out in order with every destroy notifier called exactly once. */
+  for (int moved = 0; moved < 2; moved++) {
+    SimQueue *q = sim_queue_new();
+    int destroyed[G_N_ELEMENTS(tier_delay)][2] = { { 0 } };
+    SimEventId ids[G_N_ELEMENTS(tier_delay)][2];
+    for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++)
+      for (int k = 0; k < 2; k++)
+        ids[t][k] = sim_queue_push(q, tier_delay[t] + k, GSIZE_TO_POINTER(t * 2 + k),
+                                   &destroyed[t][k], count_destroy);
+    SimQueueItem item;
+    if (moved) {
+      /* An event at 1 pops first; peeking next empties bucket after bucket. */
+      sim_queue_push(q, 1, NULL, NULL, NULL);
+      g_assert_true(sim_queue_pop(q, &item));
+      g_assert_cmpint(item.time, ==, 1);
+    }
+    sim_queue_check_invariants(q);
+    for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++) {
+      g_assert_true(sim_queue_cancel(q, ids[t][moved]));
+      g_assert_false(sim_queue_cancel(q, ids[t][moved]));
+      g_assert_cmpint(destroyed[t][moved], ==, 1);
+      sim_queue_check_invariants(q);
+    }
+    g_assert_cmpuint(sim_queue_length(q), ==, G_N_ELEMENTS(tier_delay));
+    g_assert_cmpuint(sim_queue_dead(q), ==, G_N_ELEMENTS(tier_delay));
+    for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++) {
+      g_assert_true(sim_queue_pop(q, &item));
+      g_assert_cmpint(item.time, ==, tier_delay[t] + !moved);
+      g_assert_cmpuint(GPOINTER_TO_SIZE(item.fn), ==, t * 2 + !moved);
+      g_assert_false(sim_queue_cancel(q, ids[t][!moved]));   /* fired */
+      sim_queue_check_invariants(q);
+    }
+    g_assert_false(sim_queue_pop(q, &item));
+    /* Dead entries before the last live one surfaced and were dropped; one
+     * after it (the cancelled later twin in the last tier) is still held. */
+    g_assert_cmpuint(sim_queue_dead(q), ==, (gsize)moved);
+    sim_queue_free(q);
+    for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++) {
+      g_assert_cmpint(destroyed[t][moved], ==, 1);
+      g_assert_cmpint(destroyed[t][!moved], ==, 0);  /* fired: owned by popper */
+    }
+  }
+}
+
+static void
+test_boundaries(void)
+{
+  /* Sizes around every internal boundary: the first slot array (64), a
+   * bucket chunk (127 entries), the first front array (64), the counting
+   * sort (more than 24 in the front).  For each size, events at one
+   * instant, at distinct nanoseconds of one 256 ns window, and spread over
+   * one level-1 and one level-2 bucket, pushed in reverse time order. */
+  static const guint sizes[] = { 1, 23, 24, 25, 63, 64, 65, 126, 127, 128, 129,
+                                 254, 255, 256, 257, 1000, 5000 };
+  static const SimTime spreads[] = { 0, 1, 256, 65536 };
+  for (gsize i = 0; i < G_N_ELEMENTS(sizes); i++)
+    for (gsize j = 0; j < G_N_ELEMENTS(spreads); j++) {
+      guint n = sizes[i];
+      SimTime base = 1000 * SIM_MS, step = spreads[j] / (n > 256 ? 16 : 1);
+      SimQueue *q = sim_queue_new();
+      for (guint k = 0; k < n; k++)
+        sim_queue_push(q, base + (SimTime)((n - 1 - k) % 256) * step, NULL,
+                       GUINT_TO_POINTER(k), NULL);
+      sim_queue_check_invariants(q);
+      SimQueueItem item, prev = { 0 };
+      for (guint k = 0; k < n; k++) {
+        g_assert_true(sim_queue_pop(q, &item));
+        if (k > 0) {
+          g_assert_cmpint(item.time, >=, prev.time);
+          if (item.time == prev.time)   /* ties in push order */
+            g_assert_cmpuint(GPOINTER_TO_UINT(item.data), >, GPOINTER_TO_UINT(prev.data));
+        }
+        prev = item;
+      }
+      g_assert_false(sim_queue_pop(q, &item));
+      sim_queue_check_invariants(q);
+      sim_queue_free(q);
+    }
+}
+
+static void
+test_far_future(void)
+{
+  /* The ends of the time line, negative times included, in order. */
+  static const SimTime times[] = { SIM_TIME_MAX, 0, SIM_TIME_MAX - 1, (SimTime)1 << 62,
+                                   -5, SIM_TIME_MAX, INT64_MIN, 60 * SIM_S, -1 };
+  static const gsize expected[] = { 6, 4, 8, 1, 7, 3, 2, 0, 5 };
+  SimQueue *q = sim_queue_new();
+  for (gsize i = 0; i < G_N_ELEMENTS(times); i++)
+    sim_queue_push(q, times[i], NULL, GSIZE_TO_POINTER(i), NULL);
+  sim_queue_check_invariants(q);
+  SimQueueItem item;
+  for (gsize i = 0; i < G_N_ELEMENTS(expected); i++) {
+    g_assert_true(sim_queue_pop(q, &item));
+    g_assert_cmpuint(GPOINTER_TO_SIZE(item.data), ==, expected[i]);
+    g_assert_cmpint(item.time, ==, times[expected[i]]);
+  }
+  g_assert_false(sim_queue_peek(q, &item));
+  sim_queue_free(q);
+}
+
+static void
+test_push_before_peeked_every_tier(void)
+{
+  /* The peeked event is in each tier in turn; then events are pushed
+   * before it, into every tier below, and at its own time (after it). */
+  for (gsize peeked = 1; peeked < G_N_ELEMENTS(tier_delay); peeked++) {
+    SimQueue *q = sim_queue_new();
+    SimQueueItem item;
+    sim_queue_push(q, tier_delay[peeked], NULL, GINT_TO_POINTER(-1), NULL);
+    sim_queue_push(q, tier_delay[peeked] + 7, NULL, GINT_TO_POINTER(-2), NULL);
+    g_assert_true(sim_queue_peek(q, &item));
+    g_assert_cmpint(item.time, ==, tier_delay[peeked]);
+    for (gsize t = peeked; t-- > 0;)
+      sim_queue_push(q, tier_delay[t], NULL, GSIZE_TO_POINTER(t), NULL);
+    sim_queue_push(q, tier_delay[peeked], NULL, GINT_TO_POINTER(-3), NULL);
+    sim_queue_check_invariants(q);
+    for (gsize t = 0; t < peeked; t++) {
+      g_assert_true(sim_queue_pop(q, &item));
+      g_assert_cmpint(item.time, ==, tier_delay[t]);
+    }
+    static const int tail[] = { -1, -3, -2 };
+    for (gsize k = 0; k < G_N_ELEMENTS(tail); k++) {
+      g_assert_true(sim_queue_pop(q, &item));
+      g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, tail[k]);
+    }
+    g_assert_false(sim_queue_pop(q, &item));
+    sim_queue_free(q);
+  }
+}
+
+static void
+test_stale_handles(void)
+{
+  SimQueue *q = sim_queue_new();
+  SimQueueItem item;
+  g_assert_false(sim_queue_cancel(q, 0));
+  g_assert_false(sim_queue_cancel(q, 1));            /* no such slot yet */
+  g_assert_false(sim_queue_cancel(q, G_MAXUINT64));
+  SimEventId a = sim_queue_push(q, 5, NULL, NULL, NULL);
+  g_assert_cmpuint(a, !=, 0);
+  g_assert_false(sim_queue_cancel(q, a + ((guint64)1 << 32)));  /* wrong seq */
+  g_assert_true(sim_queue_pop(q, &item));
+  /* The same slot, many times over: no earlier handle may reach it. */
+  GArray *old = g_array_new(FALSE, FALSE, sizeof(SimEventId));
+  g_array_append_val(old, a);
+  for (int i = 0; i < 1000; i++) {
+    SimEventId id = sim_queue_push(q, 10 + i, NULL, NULL, NULL);
+    for (guint k = 0; k < old->len; k++)
+      g_assert_cmpuint(g_array_index(old, SimEventId, k), !=, id);
+    /* Every earlier event has fired or been cancelled. */
+    for (guint k = i % 97; k < old->len; k += 97)
+      g_assert_false(sim_queue_cancel(q, g_array_index(old, SimEventId, k)));
+    g_array_append_val(old, id);
+    if (i % 2) g_assert_true(sim_queue_cancel(q, id));
+    else g_assert_true(sim_queue_pop(q, &item));
+    g_assert_cmpuint(sim_queue_length(q), ==, 0);
+  }
+  g_array_free(old, TRUE);
+  sim_queue_free(q);
+}
+
+static void
+test_purge_bounds_dead(void)
+{
+  /* Retransmission timers: each of 300,000 timers is cancelled right after
+   * a newer one is armed, 200 ms ahead, while time crawls.  Dead entries
+   * must not pile up beyond the live ones plus a fixed slack (4096), and
+   * order and destroy notifiers must survive the purges. */
+  SimQueue *q = sim_queue_new();
+  int destroyed = 0;
+  SimEventId timer = 0;
+  SimQueueItem item;
+  gsize max_dead = 0;
+  SimTime now = 0;
+  for (int i = 0; i < 300000; i++) {
+    sim_queue_push(q, now + 1000, NULL, GINT_TO_POINTER(i), NULL);
+    if (timer) g_assert_true(sim_queue_cancel(q, timer));
+    timer = sim_queue_push(q, now + 200 * SIM_MS, NULL, &destroyed, count_destroy);
+    g_assert_true(sim_queue_pop(q, &item));
+    g_assert_cmpint(item.time, ==, now + 1000);
+    g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, i);
+    now = item.time;
+    max_dead = MAX(max_dead, sim_queue_dead(q));
+    if (i % 49999 == 0) sim_queue_check_invariants(q);
+  }
+  g_assert_cmpint(destroyed, ==, 299999);
+  g_assert_cmpuint(max_dead, <=, sim_queue_length(q) + 4096 + 1);
+  g_assert_cmpuint(max_dead, >=, 4096);                /* a purge was needed */
+  g_assert_true(sim_queue_pop(q, &item));
+  g_assert_true(item.data == &destroyed);              /* the one live timer */
+  g_assert_false(sim_queue_pop(q, &item));
+  sim_queue_free(q);
+  g_assert_cmpint(destroyed, ==, 299999);
+}
+
+static void
+test_free_destroys_pending(void)
+{
+  SimQueue *q = sim_queue_new();
+  int destroyed = 0;
+  for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++)
+    sim_queue_push(q, tier_delay[t], NULL, &destroyed, count_destroy);
+  SimEventId id = sim_queue_push(q, 5 * SIM_S, NULL, &destroyed, count_destroy);
+  g_assert_true(sim_queue_cancel(q, id));
+  SimQueueItem item;
+  g_assert_true(sim_queue_pop(q, &item));          /* moves the rest about */
+  g_assert_cmpint(destroyed, ==, 1);
+  sim_queue_free(q);
+  g_assert_cmpint(destroyed, ==, 1 + (int)G_N_ELEMENTS(tier_delay) - 1);
+}
+
+/* ---- a million operations against a sorted reference ---- */
+
+static gint
+compare_ref_seq(gconstpointer pa, gconstpointer pb, gpointer user)
+{
+  const RefEvent *a = pa, *b = pb;
+  if (a->time != b->time) return (a->time > b->time) - (a->time < b->time);
+  return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* A delay in the simulator's mix: ties, nanoseconds, packet times, RTOs,
+ * TIME_WAIT. */
+static SimTime
+mixed_delay(SimRng *rng)
+{
+  switch (sim_rng_below(rng, 10)) {
+  case 0: case 1: return 0;
+  case 2: return (SimTime)sim_rng_below(rng, 300);
+  case 3: case 4: return (SimTime)sim_rng_below(rng, 100) * SIM_US;
+  case 5: return (SimTime)sim_rng_below(rng, 2000) * SIM_US;
+  case 6: return 200 * SIM_MS + (SimTime)sim_rng_below(rng, 4) * SIM_MS;
+  case 7: return (SimTime)sim_rng_below(rng, 120) * SIM_S;
+  case 8: return 60 * SIM_S;
+  default: return (SimTime)sim_rng_below(rng, 1000) * 1000;
+  }
+}
+
+typedef struct {
+  SimQueue  *q;
+  GSequence *ref;           /* RefEvent, sorted by (time, seq) */
+  GPtrArray *live;          /* the same events, for picking one at random */
+  SimTime    now;
+  guint64    seq;
+} MixedRun;
+
+static void
+mixed_push(MixedRun *r, SimTime time)
+{
+  RefEvent *e = g_new0(RefEvent, 1);
+  e->time = time;
+  e->seq = r->seq++;
+  e->id = sim_queue_push(r->q, time, NULL, e, NULL);
+  g_sequence_insert_sorted(r->ref, e, compare_ref_seq, NULL);
+  g_ptr_array_add(r->live, e);
+}
+
+static void
+mixed_forget(MixedRun *r, RefEvent *e)
+{
+  GSequenceIter *it = g_sequence_lookup(r->ref, e, compare_ref_seq, NULL);
+  g_assert_nonnull(it);
+  g_sequence_remove(it);
+  g_assert_true(g_ptr_array_remove_fast(r->live, e));
+  g_free(e);
+}
+
+static void
+mixed_pop(MixedRun *r)
+{
+  RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r->ref));
+  SimQueueItem item;
+  g_assert_true(sim_queue_pop(r->q, &item));
+  g_assert_true(item.data == want);
+  g_assert_cmpint(item.time, ==, want->time);
+  g_assert_false(sim_queue_cancel(r->q, want->id));
+  r->now = item.time;
+  mixed_forget(r, want);
+}
+
+static void
+test_random_mixed_times(void)
+{
+  /* A million operations with the simulator's mix of near and far times
+   * and many ties; some pushes come after a peek and land before the
+   * peeked event.  Every pop must return the reference's earliest. */
+  SimRng rng;
+  sim_rng_init_stream(&rng, 7, "queue-test.mixed");
+  MixedRun r = { sim_queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  for (int op = 0; op < 1000000; op++) {
+    guint64 c = sim_rng_below(&rng, 100);
+    if (c < 45 || r.live->len == 0) {
+      mixed_push(&r, r.now + mixed_delay(&rng));
+    } else if (c < 65) {
+      RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
+      g_assert_true(sim_queue_cancel(r.q, e->id));
+      g_assert_false(sim_queue_cancel(r.q, e->id));
+      mixed_forget(&r, e);
+    } else if (c < 67) {
+      SimQueueItem item;
+      g_assert_true(sim_queue_peek(r.q, &item));
+      RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r.ref));
+      g_assert_true(item.data == want);
+      if (item.time > r.now)
+        mixed_push(&r, r.now + (SimTime)sim_rng_below(&rng, (guint64)(item.time - r.now)));
+    } else {
+      mixed_pop(&r);
+    }
+    g_assert_cmpuint(sim_queue_length(r.q), ==, r.live->len);
+    if (op % 100003 == 0) sim_queue_check_invariants(r.q);
+  }
+  sim_queue_check_invariants(r.q);
+  while (r.live->len) mixed_pop(&r);
+  SimQueueItem item;
+  g_assert_false(sim_queue_pop(r.q, &item));
+  sim_queue_free(r.q);
+  g_sequence_free(r.ref);
+  g_ptr_array_free(r.live, TRUE);
+}
+
+/* A push into the 256 ns window being popped, at a random time of it no
+ * earlier than now. */
+static void
+dense_push(MixedRun *r, SimRng *rng, SimTime base)
+{
+  SimTime from = MAX(r->now, base);
+  mixed_push(r, from + (SimTime)sim_rng_below(rng, (guint64)(base + 256 - from)));
+}
+
+static void
+test_dense_window(void)
+{
+  /* Thousands of events in one 256 ns window: pushes into it mostly land
+   * far from its end (into the late heap), with ties, cancels and pops in
+   * between, and a push before the window after a peek (a rewind with the
+   * late heap in use). */
+  SimRng rng;
+  sim_rng_init_stream(&rng, 11, "queue-test.dense");
+  MixedRun r = { sim_queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  for (int round = 0; round < 20; round++) {
+    SimTime base = ((r.now + round * SIM_MS) / 256 + 40) * 256;
+    for (int i = 0; i < 2000; i++)
+      mixed_push(&r, base + (SimTime)sim_rng_below(&rng, 256));
+    SimQueueItem item;
+    g_assert_true(sim_queue_peek(r.q, &item));   /* the window is the front now */
+    for (int i = 0; i < 500; i++) dense_push(&r, &rng, base);
+    sim_queue_check_invariants(r.q);
+    mixed_push(&r, r.now + (SimTime)sim_rng_below(&rng, (guint64)(base - r.now)));
+    sim_queue_check_invariants(r.q);
+    if (round % 2 == 0) {
+      /* Cancel a third of the window, then enough far timers to force a
+       * purge while the late heap holds dead entries. */
+      for (guint i = 0; i < r.live->len; i += 2) {
+        RefEvent *e = g_ptr_array_index(r.live, i);
+        g_assert_true(sim_queue_cancel(r.q, e->id));
+        mixed_forget(&r, e);
+      }
+      gsize dead = sim_queue_dead(r.q);
+      for (int i = 0; i < 8000; i++)
+        g_assert_true(sim_queue_cancel(r.q, sim_queue_push(r.q, r.now + 60 * SIM_S, NULL, NULL, NULL)));
+      g_assert_cmpuint(sim_queue_dead(r.q), <, dead + 8000);   /* purged */
+      sim_queue_check_invariants(r.q);
+    }
+    for (int op = 0; op < 6000; op++) {
+      guint64 c = sim_rng_below(&rng, 10);
+      if (c < 4) {
+        dense_push(&r, &rng, base);
+      } else if (c < 5 && r.live->len > 0) {
+        RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
+        g_assert_true(sim_queue_cancel(r.q, e->id));
+        mixed_forget(&r, e);
+      } else if (r.live->len > 0) {
+        mixed_pop(&r);
+      }
+      if (op % 997 == 0) sim_queue_check_invariants(r.q);
+    }
+    while (r.live->len) mixed_pop(&r);
+  }
+  sim_queue_free(r.q);
+  g_sequence_free(r.ref);
+  g_ptr_array_free(r.live, TRUE);
+}
+
 /* ---- engine ---- */
 
 typedef struct {
@@ -194,6 +599,39 @@ test_engine_until_and_limit(void)
   sim_engine_free(e);
 }
 
+static void
+append_data(SimEngine *engine, gpointer data)
+{
+  g_string_append_printf(data, "%" G_GINT64_FORMAT ";", sim_engine_now(engine));
+}
+
+static void
+test_engine_schedule_after_until(void)
+{
+  /* A run stops before a far event (the loop looked at it); events then
+   * scheduled between now and that event, in every tier, fire first, in
+   * time order, and one at the far event's own time fires after it. */
+  SimEngine *e = sim_engine_new();
+  GString *log = g_string_new(NULL);
+  sim_engine_schedule(e, tier_delay[7], append_data, log, NULL);
+  g_assert_cmpint(sim_engine_run(e, 50), ==, SIM_RUN_UNTIL);
+  g_assert_cmpint(sim_engine_now(e), ==, 50);
+  g_assert_cmpstr(log->str, ==, "");
+  for (gsize t = G_N_ELEMENTS(tier_delay); t-- > 0;)
+    sim_engine_schedule_in(e, tier_delay[t], append_data, log, NULL);
+  g_assert_cmpuint(sim_engine_pending(e), ==, G_N_ELEMENTS(tier_delay) + 1);
+  g_assert_cmpint(sim_engine_run(e, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  GString *want = g_string_new(NULL);
+  for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++)
+    g_string_append_printf(want, "%" G_GINT64_FORMAT ";",
+                           tier_delay[t] + (t == 7 ? 0 : 50));
+  g_string_append_printf(want, "%" G_GINT64_FORMAT ";", tier_delay[7] + 50);
+  g_assert_cmpstr(log->str, ==, want->str);
+  g_string_free(want, TRUE);
+  g_string_free(log, TRUE);
+  sim_engine_free(e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,6 +640,16 @@ main(int argc, char **argv)
   g_test_add_func("/queue/cancel", test_cancel);
   g_test_add_func("/queue/random-against-reference", test_random_against_reference);
   g_test_add_func("/queue/push-before-peeked", test_push_before_peeked);
+  g_test_add_func("/queue/cancel-every-tier", test_cancel_every_tier);
+  g_test_add_func("/queue/boundaries", test_boundaries);
+  g_test_add_func("/queue/far-future", test_far_future);
+  g_test_add_func("/queue/push-before-peeked-every-tier", test_push_before_peeked_every_tier);
+  g_test_add_func("/queue/stale-handles", test_stale_handles);
+  g_test_add_func("/queue/purge-bounds-dead", test_purge_bounds_dead);
+  g_test_add_func("/queue/free-destroys-pending", test_free_destroys_pending);
+  g_test_add_func("/queue/random-mixed-times", test_random_mixed_times);
+  g_test_add_func("/queue/dense-window", test_dense_window);
   g_test_add_func("/engine/until-and-limit", test_engine_until_and_limit);
+  g_test_add_func("/engine/schedule-after-until", test_engine_schedule_after_until);
   return g_test_run();
 }

@@ -1,29 +1,89 @@
 /* The classic hold-model benchmark of an event set (Vaucher and Duval,
  * 1975): fill the queue with N pending events, then repeatedly fire the
- * earliest, which schedules one new event a random (exponential) time
- * later, so the queue stays at N.  Prints events per second through the
- * engine's own run loop, dispatch included.
+ * earliest, which schedules one new event a random time later, so the queue
+ * stays at N.  Prints events per second through the engine's own run loop,
+ * dispatch included.
  *
- *   bench-hold PENDING EVENTS   (defaults 1000000 20000000) */
+ *   bench-hold PENDING EVENTS [WORKLOAD]   (defaults 1000000 20000000 exp)
+ *
+ * Workloads (the time from now to the new event):
+ *   exp      exponential, mean 1 ms: the time-stamps of a busy network;
+ *   bimodal  90% short (log-uniform 10 us .. 1 ms, packets and delayed
+ *            ACKs), 10% long (60 s, TIME_WAIT): almost every pending event
+ *            is then a far-future timer, and most firings are near-term;
+ *   cancel   retransmission timers: half the pending events are exp(1 ms)
+ *            events, the other half timers at 200 ms + exp(1 ms); every
+ *            firing schedules one of each and cancels the oldest timer, so
+ *            half of all scheduled events are cancelled, never fired. */
 #include "engine.h"
 #include "rng.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static SimRng rng;
+typedef enum { WORKLOAD_EXP, WORKLOAD_BIMODAL, WORKLOAD_CANCEL } Workload;
 
-/* Mean 1 ms, exponential: the time-stamps of a busy network. */
+static SimRng     rng;
+static Workload   workload;
+static SimEventId *timers;        /* cancel workload: pending timers, a ring */
+static guint64    n_timers, next_timer;
+static guint64    failed_cancels, timers_fired;
+
+static SimTime
+exp_delay(void)
+{
+  return (SimTime)(-log1p(-sim_rng_uniform(&rng)) * 1e6);
+}
+
+static SimTime
+bimodal_delay(void)
+{
+  if (sim_rng_below(&rng, 10) == 0) return 60 * SIM_S;
+  /* log-uniform over [10 us, 1 ms] */
+  return (SimTime)(1e4 * exp(sim_rng_uniform(&rng) * log(100.0)));
+}
+
 static SimTime
 next_delay(void)
 {
-  return (SimTime)(-log1p(-sim_rng_uniform(&rng)) * 1e6);
+  return workload == WORKLOAD_BIMODAL ? bimodal_delay() : exp_delay();
+}
+
+static void
+timer_fire(SimEngine *engine, gpointer data)
+{
+  timers_fired++;                 /* never expected: every timer is cancelled */
+}
+
+/* Replaces the oldest pending timer by a new one. */
+static void
+timer_rearm(SimEngine *engine)
+{
+  SimEventId *slot = &timers[next_timer];
+  if (*slot && !sim_engine_cancel(engine, *slot)) failed_cancels++;
+  *slot = sim_engine_schedule_in(engine, 200 * SIM_MS + exp_delay(), timer_fire,
+                                 NULL, NULL);
+  next_timer = (next_timer + 1) % n_timers;
 }
 
 static void
 hold(SimEngine *engine, gpointer data)
 {
   sim_engine_schedule_in(engine, next_delay(), hold, data, NULL);
+  if (workload == WORKLOAD_CANCEL) timer_rearm(engine);
+}
+
+static gboolean
+parse_workload(const char *name)
+{
+  static const char *const names[] = { "exp", "bimodal", "cancel" };
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+    if (strcmp(name, names[i]) == 0) {
+      workload = (Workload)i;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 int
@@ -31,9 +91,21 @@ main(int argc, char **argv)
 {
   guint64 pending = argc > 1 ? g_ascii_strtoull(argv[1], NULL, 10) : 1000000;
   guint64 events = argc > 2 ? g_ascii_strtoull(argv[2], NULL, 10) : 20000000;
+  const char *name = argc > 3 ? argv[3] : "exp";
+  if (pending < 2 || !parse_workload(name)) {
+    fprintf(stderr, "usage: bench-hold PENDING>=2 EVENTS [exp|bimodal|cancel]\n");
+    return 2;
+  }
   sim_rng_init_stream(&rng, 1, "bench.hold");
   SimEngine *engine = sim_engine_new();
-  for (guint64 i = 0; i < pending; i++)
+  guint64 holders = pending;
+  if (workload == WORKLOAD_CANCEL) {
+    n_timers = pending / 2;
+    holders = pending - n_timers;
+    timers = g_new0(SimEventId, n_timers);
+    for (guint64 i = 0; i < n_timers; i++) timer_rearm(engine);
+  }
+  for (guint64 i = 0; i < holders; i++)
     sim_engine_schedule(engine, next_delay(), hold, NULL, NULL);
   /* Warm up one pass over the queue so arrays are at their final size. */
   sim_engine_set_max_events(engine, pending);
@@ -42,7 +114,15 @@ main(int argc, char **argv)
   gint64 start = g_get_monotonic_time();
   sim_engine_run(engine, SIM_TIME_MAX);
   double secs = (double)(g_get_monotonic_time() - start) / 1e6;
-  printf("engine-hold-%" G_GUINT64_FORMAT " %.0f events/s\n", pending, (double)events / secs);
+  printf("engine-hold-%s-%" G_GUINT64_FORMAT " %.0f events/s\n", name, pending,
+         (double)events / secs);
+  if (sim_engine_pending(engine) != pending || failed_cancels || timers_fired) {
+    fprintf(stderr, "bench-hold: pending %" G_GSIZE_FORMAT ", failed cancels %"
+            G_GUINT64_FORMAT ", timers fired %" G_GUINT64_FORMAT "\n",
+            sim_engine_pending(engine), failed_cancels, timers_fired);
+    return 1;
+  }
   sim_engine_free(engine);
+  g_free(timers);
   return 0;
 }
