@@ -209,6 +209,7 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->snd_wl2 = iss;
   if (syn->opts & TCP_OPT_MSS) c->mss = MIN(c->mss, syn->mss);
   else c->mss = MIN(c->mss, 536);
+  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
   conn_init_ts(c);
   c->ts_ok = c->env->profile->timestamps && (syn->opts & TCP_OPT_TS);
   if (c->ts_ok) {
