@@ -444,6 +444,21 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
   }
 }
 
+/* Linux (tcp_check_req -> syn_recv_sock, tcp_abort_on_overflow 0): the
+ * ACK that would complete a handshake is dropped while the accept queue
+ * is full; the request stays in SYN_RECEIVED and its SYN-ACK is resent. */
+static gboolean
+accept_overflow(TcpStack *s, const TcpConn *c, const TcpSegment *seg)
+{
+  const TcpSocket *l = c->listener;
+  if (c->state != TCP_STATE_SYN_RECEIVED || !(seg->flags & TCP_FLAG_ACK) ||
+      (seg->flags & (TCP_FLAG_RST | TCP_FLAG_SYN)))
+    return FALSE;
+  if (l->accept_q.length <= (guint)l->backlog) return FALSE;
+  s->stats.syn_dropped++;
+  return TRUE;
+}
+
 void
 tcp_stack_input(TcpStack *s, Packet *pkt)
 {
@@ -453,6 +468,10 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
   s->stats.segments_received++;
   if (seg->flags & TCP_FLAG_RST) s->stats.resets_received++;
   TcpConn *c = g_hash_table_lookup(s->conns, &t);
+  if (c && c->listener && accept_overflow(s, c, seg)) {
+    packet_free(pkt);
+    return;
+  }
   if (c) {
     tcp_conn_input(c, seg, stack_now(s), s->out);
     stack_after(s, c, TRUE);

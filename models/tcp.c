@@ -188,6 +188,7 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
   c->ts_ok = c->env->profile->timestamps;
   conn_init_ts(c);
   c->rto = c->env->profile->rto_init;
+  c->rtt_start = now;                    /* the SYN's RTT, if not retransmitted */
   tcp_set_state(c, TCP_STATE_SYN_SENT);
   tcp_emit_syn(c, out);
   tcp_timer_arm_rtx(c);
@@ -217,6 +218,7 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
     c->ts_recent_stamp = now;
   }
   c->rto = c->env->profile->rto_init;
+  c->rtt_start = now;
   tcp_set_state(c, TCP_STATE_SYN_RECEIVED);
   tcp_emit_syn(c, out);
   tcp_timer_arm_rtx(c);
