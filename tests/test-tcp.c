@@ -877,7 +877,7 @@ test_timer_fin_wait_2_timeout(void)
   expect_state(&fx, TCP_STATE_FIN_WAIT_2);
   test_net_run_until(fx.net, 61 * SIM_S);
   expect_state(&fx, TCP_STATE_CLOSED);
-  while (test_pop_tx(fx.net)) {}
+  for (Packet *p; (p = test_pop_tx(fx.net));) packet_free(p);
   fx_free(&fx);
 }
 
@@ -932,7 +932,7 @@ test_timer_last_ack_rto(void)
   g_autoptr(GString) t = tx_times(&fx, TCP_FLAG_FIN);
   g_assert_cmpstr(t->str, ==, "0,200,600,1400,3000,");
   expect_state(&fx, TCP_STATE_LAST_ACK);
-  while (test_pop_tx(fx.net)) {}
+  for (Packet *p; (p = test_pop_tx(fx.net));) packet_free(p);
   fx_free(&fx);
 }
 
