@@ -620,6 +620,50 @@ test_lossy_transfer(void)
   test_net_free(net);
 }
 
+static void
+test_zero_window(void)
+{
+  /* The reader stops reading: the window closes, the sender's buffer
+   * fills (EAGAIN), zero-window probes keep the connection alive; once
+   * the reader drains, the window update restarts the transfer. */
+  TestNet *net = test_net_new(FALSE, 5 * MS);
+  TcpSocket *ls = tcp_socket_new(st(net, B_));
+  tcp_socket_bind(ls, 0, 80);
+  tcp_socket_listen(ls, 4);
+  TcpSocket *c = client_connect(net, 80);
+  test_net_run_until(net, 20 * MS);
+  int err;
+  TcpSocket *s = tcp_socket_accept(ls, &err);
+  gsize got = 0;
+  gssize n = tcp_socket_send(c, NULL, 400000);
+  g_assert_cmpint(n, ==, 131072);        /* the send buffer (linux profile) */
+  gsize sent = (gsize)n;
+  test_net_run_until(net, 30 * SIM_S);
+  /* 128 KiB receive buffer full, 64 KiB in the sender's buffer... */
+  n = tcp_socket_send(c, NULL, 400000 - sent);
+  g_assert_cmpint(n, >, 0);
+  sent += (gsize)n;
+  test_net_run_until(net, 40 * SIM_S);
+  g_assert_cmpint(tcp_socket_send(c, NULL, 1), ==, -TCP_EAGAIN);
+  g_assert_cmpint(tcp_socket_state(c), ==, TCP_STATE_ESTABLISHED);
+  g_assert_cmpuint(stats(net, A_)->retransmits, >, 0);   /* probes */
+  SimTime t = 40 * SIM_S;
+  while (got < 400000 && t < 200 * SIM_S) {
+    GBytes *b = NULL;
+    gssize r = tcp_socket_recv(s, 1 << 20, &b);
+    if (r > 0) got += (gsize)r;
+    if (b) g_bytes_unref(b);
+    if (sent < 400000) {
+      gssize w = tcp_socket_send(c, NULL, 400000 - sent);
+      if (w > 0) sent += (gsize)w;
+    }
+    t += 50 * MS;
+    test_net_run_until(net, t);
+  }
+  g_assert_cmpuint(got, ==, 400000);
+  test_net_free(net);
+}
+
 /* ---- the TIME_WAIT table's memory ------------------------------------------- */
 
 static void
@@ -681,6 +725,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/linger0-rst", test_linger0_rst);
   g_test_add_func("/stack/close-unread-rst", test_close_unread_rst);
   g_test_add_func("/stack/lossy-transfer", test_lossy_transfer);
+  g_test_add_func("/stack/zero-window", test_zero_window);
   g_test_add_func("/timewait/million-records", test_million_time_wait);
   return g_test_run();
 }
