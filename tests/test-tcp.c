@@ -20,6 +20,8 @@ typedef struct {
   TcpSocket *listener, *sock;
   guint16    lport, rport;
   guint32    iss, snd, rcv;   /* our ISS, our SND.NXT, the peer's next seq */
+  gboolean   ts;              /* the peer sends RFC 7323 timestamps */
+  guint32    ts_val;          /* the peer's next TSval */
 } Fx;
 
 /* ---- smoltcp-style helpers ---------------------------------------------- */
@@ -27,7 +29,18 @@ typedef struct {
 static void
 send_seg(Fx *fx, guint8 flags, guint32 seq, guint32 ack, guint32 len)
 {
-  test_send(fx->net, fx->rport, fx->lport, flags, seq, ack, len);
+  if (!fx->ts) {
+    test_send(fx->net, fx->rport, fx->lport, flags, seq, ack, len);
+    return;
+  }
+  TcpSegment seg = { .sport = fx->rport, .dport = fx->lport, .flags = flags, .seq = seq,
+                     .ack = ack, .win = 65535, .opts = TCP_OPT_TS, .ts_val = fx->ts_val };
+  seg.payload.len = len;
+  if (flags & TCP_FLAG_SYN) {
+    seg.opts |= TCP_OPT_MSS;
+    seg.mss = 1460;
+  }
+  test_send_seg(fx->net, &seg);
 }
 
 /* The next segment sent must have exactly `flags`; seq/ack checked unless
@@ -540,6 +553,45 @@ test_established_syn_rfc793(void)
   fx_free(&fx);
 }
 
+static void
+test_time_wait_syn_newer_timestamp(void)
+{
+  /* With timestamps, a SYN whose sequence number is NOT above RCV.NXT
+   * still reopens TIME_WAIT when its TSval is newer (Linux, RFC 6191). */
+  Fx fx;
+  fx_init(&fx);
+  fx.ts = TRUE;
+  fx.ts_val = 100;
+  fx_time_wait(&fx);
+  expect_state(&fx, TCP_STATE_TIME_WAIT);
+  fx.ts_val = 99;                               /* older: ACK only */
+  send_seg(&fx, TCP_FLAG_SYN, fx.rcv - 5000, 0, 0);
+  expect_tx(&fx, TCP_FLAG_ACK, fx.snd, fx.rcv);
+  expect_state(&fx, TCP_STATE_TIME_WAIT);
+  fx.ts_val = 2000;                             /* newer: reopens */
+  send_seg(&fx, TCP_FLAG_SYN, fx.rcv - 5000, 0, 0);
+  Packet *sa = expect_tx_pkt(&fx, TCP_FLAG_SYN | TCP_FLAG_ACK, fx.snd + 65537, fx.rcv - 4999);
+  g_assert_true(sa->tcp.opts & TCP_OPT_TS);
+  g_assert_cmpuint(sa->tcp.ts_ecr, ==, 2000);
+  packet_free(sa);
+  expect_state(&fx, TCP_STATE_SYN_RECEIVED);
+  g_assert_cmpuint(tcp_stack_stats(fx.stack)->tw_reused, ==, 1);
+  fx_free(&fx);
+}
+
+static void
+test_time_wait_syn_no_listener(void)
+{
+  /* A reopening SYN with no listener left gets the TIME_WAIT's ACK. */
+  Fx fx;
+  fx_build(&fx, TCP_STATE_TIME_WAIT);
+  tcp_socket_close(fx.listener);
+  send_seg(&fx, TCP_FLAG_SYN, fx.rcv + 100000, 0, 0);
+  expect_tx(&fx, TCP_FLAG_ACK, fx.snd, fx.rcv);
+  expect_state(&fx, TCP_STATE_TIME_WAIT);
+  fx_free(&fx);
+}
+
 /* ---- user calls ---------------------------------------------------------- */
 
 static void
@@ -996,6 +1048,8 @@ main(int argc, char **argv)
     g_test_add_data_func(path, &cells[i], test_cell);
   }
   g_test_add_func("/tcp/time-wait/rst-rfc1337", test_time_wait_rst_rfc1337);
+  g_test_add_func("/tcp/time-wait/syn-newer-timestamp", test_time_wait_syn_newer_timestamp);
+  g_test_add_func("/tcp/time-wait/syn-no-listener", test_time_wait_syn_no_listener);
   g_test_add_func("/tcp/established/rst-in-window-no-rfc5961", test_established_rst_in_window_rfc9293);
   g_test_add_func("/tcp/established/syn-no-rfc5961", test_established_syn_rfc793);
   g_test_add_func("/tcp/user/connect-refused", test_user_connect_refused);
