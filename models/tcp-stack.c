@@ -582,6 +582,8 @@ tcp_socket_listen(TcpSocket *sock, int backlog)
   /* Linux: backlog is capped at net.core.somaxconn (profile "backlog"). */
   sock->backlog = CLAMP(backlog, 0, s->profile.backlog);
   sock->conn->now = stack_now(s);
+  sock->conn->tuple.laddr = sock->bind_addr;
+  sock->conn->tuple.lport = sock->bind_port;
   tcp_set_state(sock->conn, TCP_STATE_LISTEN);
   return TCP_OK;
 }

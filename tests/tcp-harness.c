@@ -65,7 +65,7 @@ host_state_changed(gpointer host, const TcpStateEvent *ev)
 }
 
 static void
-host_init(TestNet *net, TestHost *h, const char *name, NetAddr addr)
+host_init(TestNet *net, TestHost *h, const char *name, NetAddr addr, SimTrace *trace)
 {
   h->net = net;
   h->name = name;
@@ -73,7 +73,7 @@ host_init(TestNet *net, TestHost *h, const char *name, NetAddr addr)
   h->states = g_string_new(NULL);
   g_queue_init(&h->tx);
   TcpStackEnv env = {
-    .engine = net->engine, .host_name = name, .run_seed = 1, .trace = NULL,
+    .engine = net->engine, .host_name = name, .run_seed = 1, .trace = trace,
     .output = host_output, .route = host_route,
     .state_changed = host_state_changed, .host = h,
   };
@@ -83,13 +83,19 @@ host_init(TestNet *net, TestHost *h, const char *name, NetAddr addr)
 TestNet *
 test_net_new(gboolean raw, SimTime delay)
 {
+  return test_net_new_traced(raw, delay, NULL);
+}
+
+TestNet *
+test_net_new_traced(gboolean raw, SimTime delay, SimTrace *trace)
+{
   TestNet *net = g_new0(TestNet, 1);
   net->engine = sim_engine_new();
   net->delay = delay;
   net->raw = raw;
   net->wire = g_array_new(FALSE, FALSE, sizeof(TestWire));
-  host_init(net, &net->host[0], "a", TEST_ADDR_A);
-  if (!raw) host_init(net, &net->host[1], "b", TEST_ADDR_B);
+  host_init(net, &net->host[0], "a", TEST_ADDR_A, trace);
+  if (!raw) host_init(net, &net->host[1], "b", TEST_ADDR_B, trace);
   return net;
 }
 

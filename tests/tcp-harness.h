@@ -41,6 +41,9 @@ struct TestNet {
 /* raw: only host[0] has a stack; its segments queue in host[0].tx. */
 TestNet *
 test_net_new(gboolean raw, SimTime delay);
+/* The same, with both stacks writing state records to `trace`. */
+TestNet *
+test_net_new_traced(gboolean raw, SimTime delay, SimTrace *trace);
 void
 test_net_free(TestNet *net);
 

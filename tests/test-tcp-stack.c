@@ -5,6 +5,7 @@
 #include "timewait.h"
 #include "rng.h"
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MS SIM_MS
@@ -217,6 +218,35 @@ test_simultaneous_close(void)
     g_assert_nonnull(strstr(net->host[i].states->str,
                             "ESTABLISHED>FIN_WAIT_1;FIN_WAIT_1>CLOSING;CLOSING>TIME_WAIT;"));
   test_net_free(net);
+}
+
+static void
+test_state_trace(void)
+{
+  /* Every state change is a "state" trace record with the 4-tuple. */
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  SimTrace *trace = sim_trace_new(f, SIM_TRACE_TEXT);
+  TestNet *net = test_net_new_traced(FALSE, 5 * MS, trace);
+  TcpSocket *ls = tcp_socket_new(st(net, B_));
+  tcp_socket_bind(ls, 0, 80);
+  tcp_socket_listen(ls, 4);
+  TcpSocket *c = tcp_socket_new(st(net, A_));
+  tcp_socket_bind(c, 0, 40000);
+  tcp_socket_connect(c, TEST_ADDR_B, 80);
+  test_net_run_until(net, 20 * MS);
+  g_assert_true(sim_trace_flush(trace, NULL));
+  fclose(f);
+  g_assert_cmpstr(text, ==,
+    "0.000000000 state b from=CLOSED to=LISTEN laddr=0.0.0.0 lport=80 raddr=0.0.0.0 rport=0\n"
+    "0.000000000 state a from=CLOSED to=SYN_SENT laddr=10.0.0.1 lport=40000 raddr=10.0.0.2 rport=80\n"
+    "0.005000000 state b from=LISTEN to=SYN_RECEIVED laddr=10.0.0.2 lport=80 raddr=10.0.0.1 rport=40000\n"
+    "0.010000000 state a from=SYN_SENT to=ESTABLISHED laddr=10.0.0.1 lport=40000 raddr=10.0.0.2 rport=80\n"
+    "0.015000000 state b from=SYN_RECEIVED to=ESTABLISHED laddr=10.0.0.2 lport=80 raddr=10.0.0.1 rport=40000\n");
+  test_net_free(net);
+  sim_trace_free(trace);
+  free(text);
 }
 
 /* ---- loss ------------------------------------------------------------------ */
@@ -715,6 +745,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/server-closes-first", test_server_closes_first);
   g_test_add_func("/stack/simultaneous-open", test_simultaneous_open);
   g_test_add_func("/stack/simultaneous-close", test_simultaneous_close);
+  g_test_add_func("/stack/state-trace", test_state_trace);
   g_test_add_func("/stack/lost-last-ack", test_lost_last_ack);
   g_test_add_func("/stack/syn-black-hole", test_syn_black_hole);
   g_test_add_func("/stack/closed-port", test_closed_port);
