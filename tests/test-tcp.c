@@ -20,6 +20,7 @@ typedef struct {
   TcpSocket *listener, *sock;
   guint16    lport, rport;
   guint32    iss, snd, rcv;   /* our ISS, our SND.NXT, the peer's next seq */
+  gboolean   keep;            /* close the write side with shutdown(), keep the socket */
   gboolean   ts;              /* the peer sends RFC 7323 timestamps */
   guint32    ts_val;          /* the peer's next TSval */
 } Fx;
@@ -158,12 +159,23 @@ fx_established(Fx *fx)
   g_assert_nonnull(fx->sock);
 }
 
+/* close(), or shutdown("w") when the fixture keeps its socket. */
+static void
+fx_close_write(Fx *fx)
+{
+  if (fx->keep) {
+    g_assert_cmpint(tcp_socket_shutdown(fx->sock, 2), ==, TCP_OK);
+    return;
+  }
+  tcp_socket_close(fx->sock);
+  fx->sock = NULL;
+}
+
 static void
 fx_fin_wait_1(Fx *fx)
 {
   fx_established(fx);
-  tcp_socket_close(fx->sock);
-  fx->sock = NULL;
+  fx_close_write(fx);
   expect_tx(fx, TCP_FLAG_FIN | TCP_FLAG_ACK, fx->snd, fx->rcv);
   fx->snd++;
 }
@@ -198,8 +210,7 @@ static void
 fx_last_ack(Fx *fx)
 {
   fx_close_wait(fx);
-  tcp_socket_close(fx->sock);
-  fx->sock = NULL;
+  fx_close_write(fx);
   expect_tx(fx, TCP_FLAG_FIN | TCP_FLAG_ACK, fx->snd, fx->rcv);
   fx->snd++;
 }
@@ -220,9 +231,10 @@ fx_closed(Fx *fx)
 }
 
 static void
-fx_build(Fx *fx, TcpState state)
+fx_build_full(Fx *fx, TcpState state, gboolean keep)
 {
   fx_init(fx);
+  fx->keep = keep;
   switch (state) {
   case TCP_STATE_CLOSED: fx_closed(fx); break;
   case TCP_STATE_LISTEN: fx_listen(fx); break;
@@ -238,6 +250,12 @@ fx_build(Fx *fx, TcpState state)
   default: g_assert_not_reached();
   }
   expect_state(fx, state);
+}
+
+static void
+fx_build(Fx *fx, TcpState state)
+{
+  fx_build_full(fx, state, FALSE);
 }
 
 /* ---- the (state, segment) cells ------------------------------------------ */
@@ -490,6 +508,105 @@ test_cell(gconstpointer data)
   fx_free(&fx);
 }
 
+
+/* ---- user calls in every state ------------------------------------------ */
+
+typedef enum { U_SEND, U_RECV, U_SHUTDOWN_W, U_CLOSE, U_N } UserCall;
+static const char *const call_names[U_N] = { "send", "recv", "shutdown-write", "close" };
+
+typedef struct {
+  TcpState    state;
+  UserCall    call;
+  int         result;    /* send/recv: return value; shutdown: errno; close: 0 */
+  guint8      reply;     /* flags of the segment sent, 0: none */
+  TcpState    next;
+  const char *why;
+} CallCell;
+
+#define FA (TCP_FLAG_FIN | TCP_FLAG_ACK)
+#define PA (TCP_FLAG_PSH | TCP_FLAG_ACK)
+static const CallCell call_cells[] = {
+  { ST(CLOSED), U_SEND, -TCP_ENOTCONN, 0, ST(CLOSED), "not connected" },
+  { ST(CLOSED), U_RECV, -TCP_ENOTCONN, 0, ST(CLOSED), "not connected" },
+  { ST(CLOSED), U_SHUTDOWN_W, TCP_ENOTCONN, 0, ST(CLOSED), "not connected" },
+  { ST(CLOSED), U_CLOSE, 0, 0, ST(CLOSED), "freed" },
+  { ST(LISTEN), U_SEND, -TCP_ENOTCONN, 0, ST(LISTEN), "a listener sends nothing" },
+  { ST(LISTEN), U_RECV, -TCP_ENOTCONN, 0, ST(LISTEN), "a listener receives nothing" },
+  { ST(LISTEN), U_SHUTDOWN_W, TCP_ENOTCONN, 0, ST(LISTEN), "not connected" },
+  { ST(LISTEN), U_CLOSE, 0, 0, ST(CLOSED), "listener gone" },
+  { ST(SYN_SENT), U_SEND, -TCP_EAGAIN, 0, ST(SYN_SENT), "wait for the handshake" },
+  { ST(SYN_SENT), U_RECV, -TCP_EAGAIN, 0, ST(SYN_SENT), "wait" },
+  { ST(SYN_SENT), U_SHUTDOWN_W, TCP_OK, 0, ST(CLOSED), "Linux: shutdown in SYN_SENT closes" },
+  { ST(SYN_SENT), U_CLOSE, 0, 0, ST(CLOSED), "no FIN, no RST" },
+  { ST(ESTABLISHED), U_SEND, 10, PA, ST(ESTABLISHED), "data sent at once" },
+  { ST(ESTABLISHED), U_RECV, -TCP_EAGAIN, 0, ST(ESTABLISHED), "nothing buffered" },
+  { ST(ESTABLISHED), U_SHUTDOWN_W, TCP_OK, FA, ST(FIN_WAIT_1), "half-close: FIN" },
+  { ST(ESTABLISHED), U_CLOSE, 0, FA, ST(FIN_WAIT_1), "active close: FIN" },
+  { ST(FIN_WAIT_1), U_SEND, -TCP_EPIPE, 0, ST(FIN_WAIT_1), "write side shut" },
+  { ST(FIN_WAIT_1), U_RECV, -TCP_EAGAIN, 0, ST(FIN_WAIT_1), "read side still open" },
+  { ST(FIN_WAIT_1), U_SHUTDOWN_W, TCP_OK, 0, ST(FIN_WAIT_1), "already shut" },
+  { ST(FIN_WAIT_1), U_CLOSE, 0, 0, ST(FIN_WAIT_1), "orphaned, FIN already out" },
+  { ST(FIN_WAIT_2), U_SEND, -TCP_EPIPE, 0, ST(FIN_WAIT_2), "write side shut" },
+  { ST(FIN_WAIT_2), U_RECV, -TCP_EAGAIN, 0, ST(FIN_WAIT_2), "read side still open" },
+  { ST(FIN_WAIT_2), U_SHUTDOWN_W, TCP_OK, 0, ST(FIN_WAIT_2), "already shut" },
+  { ST(FIN_WAIT_2), U_CLOSE, 0, 0, ST(FIN_WAIT_2), "orphaned: fin_timeout starts" },
+  { ST(CLOSE_WAIT), U_SEND, 10, PA, ST(CLOSE_WAIT), "the peer still reads" },
+  { ST(CLOSE_WAIT), U_RECV, 0, 0, ST(CLOSE_WAIT), "EOF" },
+  { ST(CLOSE_WAIT), U_SHUTDOWN_W, TCP_OK, FA, ST(LAST_ACK), "FIN" },
+  { ST(CLOSE_WAIT), U_CLOSE, 0, FA, ST(LAST_ACK), "passive close: FIN" },
+  { ST(CLOSING), U_SEND, -TCP_EPIPE, 0, ST(CLOSING), "write side shut" },
+  { ST(CLOSING), U_RECV, 0, 0, ST(CLOSING), "EOF" },
+  { ST(CLOSING), U_SHUTDOWN_W, TCP_OK, 0, ST(CLOSING), "already shut" },
+  { ST(CLOSING), U_CLOSE, 0, 0, ST(CLOSING), "orphaned" },
+  { ST(LAST_ACK), U_SEND, -TCP_EPIPE, 0, ST(LAST_ACK), "write side shut" },
+  { ST(LAST_ACK), U_RECV, 0, 0, ST(LAST_ACK), "EOF" },
+  { ST(LAST_ACK), U_SHUTDOWN_W, TCP_OK, 0, ST(LAST_ACK), "already shut" },
+  { ST(LAST_ACK), U_CLOSE, 0, 0, ST(LAST_ACK), "orphaned" },
+  { ST(TIME_WAIT), U_SEND, -TCP_EPIPE, 0, ST(TIME_WAIT), "the connection is a TIME_WAIT record" },
+  { ST(TIME_WAIT), U_RECV, 0, 0, ST(TIME_WAIT), "EOF" },
+  { ST(TIME_WAIT), U_SHUTDOWN_W, TCP_ENOTCONN, 0, ST(TIME_WAIT), "the socket is CLOSED" },
+  { ST(TIME_WAIT), U_CLOSE, 0, 0, ST(TIME_WAIT), "the record stays" },
+};
+#undef FA
+#undef PA
+
+static char *
+call_path(const CallCell *c)
+{
+  g_autofree char *state = g_ascii_strdown(tcp_state_name(c->state), -1);
+  for (char *p = state; *p; p++)
+    if (*p == '_') *p = '-';
+  return g_strdup_printf("/tcp/%s/call-%s", state, call_names[c->call]);
+}
+
+static void
+test_call(gconstpointer data)
+{
+  const CallCell *c = data;
+  Fx fx;
+  fx_build_full(&fx, c->state, TRUE);
+  TcpSocket *s = c->state == TCP_STATE_LISTEN ? fx.listener : fx.sock;
+  g_assert_nonnull(s);
+  GBytes *b = NULL;
+  gssize r = 0;
+  switch (c->call) {
+  case U_SEND: r = tcp_socket_send(s, NULL, 10); break;
+  case U_RECV: r = tcp_socket_recv(s, 10, &b); break;
+  case U_SHUTDOWN_W: r = tcp_socket_shutdown(s, 2); break;
+  case U_CLOSE: tcp_socket_close(s); break;
+  default: g_assert_not_reached();
+  }
+  if (b) g_bytes_unref(b);
+  g_assert_cmpint(r, ==, c->result);
+  if (c->reply) expect_tx(&fx, c->reply, fx.snd, fx.rcv);
+  expect_no_tx(&fx);
+  expect_state(&fx, c->next);
+  if (c->state == TCP_STATE_FIN_WAIT_2 && c->call == U_CLOSE) {
+    test_net_run_until(fx.net, 60 * SIM_S);
+    expect_state(&fx, TCP_STATE_CLOSED);
+  }
+  fx_free(&fx);
+}
 
 /* ---- variants of cells under other settings ------------------------------ */
 
@@ -1103,6 +1220,21 @@ transitions_md(void)
             kind_names[c->kind], c->reply ? tcp_flags_format(c->reply, flags) : "none",
             tcp_state_name(c->next), c->why, path);
   }
+  g_string_append_printf(md, "\nUser calls in every state (the socket kept open with shutdown(\"w\") where\n"
+          "a state needs our FIN):\n\n| state | call | result | sends | next state | why | test |\n"
+          "| --- | --- | --- | --- | --- | --- | --- |\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(call_cells); i++) {
+    const CallCell *c = &call_cells[i];
+    char flags[9];
+    g_autofree char *path = call_path(c);
+    const char *res = c->result < 0 ? tcp_errno_name(-c->result) :
+                      c->call >= U_SHUTDOWN_W ? tcp_errno_name(c->result) : NULL;
+    g_autofree char *num = g_strdup_printf("%d", c->result);
+    g_string_append_printf(md, "| %s | %s | %s | %s | %s | %s | `%s` |\n",
+                           tcp_state_name(c->state), call_names[c->call], res ? res : num,
+                           c->reply ? tcp_flags_format(c->reply, flags) : "none",
+                           tcp_state_name(c->next), c->why, path);
+  }
   g_string_append_printf(md, "\nUser calls, timers and settings in each state where they apply:\n\n"
           "| what | test |\n| --- | --- |\n");
   for (gsize i = 0; i < G_N_ELEMENTS(extra_tests); i++)
@@ -1144,6 +1276,10 @@ main(int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS(cells); i++) {
     g_autofree char *path = cell_path(&cells[i]);
     g_test_add_data_func(path, &cells[i], test_cell);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(call_cells); i++) {
+    g_autofree char *path = call_path(&call_cells[i]);
+    g_test_add_data_func(path, &call_cells[i], test_call);
   }
   for (gsize i = 0; i < G_N_ELEMENTS(extra_tests); i++)
     g_test_add_func(extra_tests[i].path, extra_tests[i].fn);
