@@ -694,6 +694,54 @@ test_zero_window(void)
   test_net_free(net);
 }
 
+static GArray *
+lossy_run(guint64 loss_seed)
+{
+  TestNet *net = test_net_new(FALSE, 5 * MS);
+  SimRng rng;
+  sim_rng_init_stream(&rng, loss_seed, "loss");
+  net->drop = drop_random;
+  net->drop_ud = &rng;
+  Server srv;
+  server_start(&srv, net, 16);
+  for (int i = 0; i < 20; i++) {
+    TcpSocket *c = client_connect(net, 80);
+    test_net_run_until(net, (i + 1) * 500 * MS);
+    if (tcp_socket_state(c) == TCP_STATE_ESTABLISHED) tcp_socket_send(c, NULL, 5000);
+    tcp_socket_close(c);
+  }
+  test_net_run_until(net, 300 * SIM_S);
+  GArray *wire = g_array_copy(net->wire);
+  server_stop(&srv);
+  test_net_free(net);
+  return wire;
+}
+
+static gboolean
+wire_equal(GArray *a, GArray *b)
+{
+  if (a->len != b->len) return FALSE;
+  for (guint i = 0; i < a->len; i++) {
+    TestWire *x = &g_array_index(a, TestWire, i), *y = &g_array_index(b, TestWire, i);
+    if (x->time != y->time || x->from != y->from || x->flags != y->flags ||
+        x->seq != y->seq || x->ack != y->ack || x->len != y->len)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+test_deterministic(void)
+{
+  /* Same seed, same segments at the same times; another loss seed, not. */
+  GArray *a = lossy_run(3), *b = lossy_run(3), *c = lossy_run(4);
+  g_assert_true(wire_equal(a, b));
+  g_assert_false(wire_equal(a, c));
+  g_array_free(a, TRUE);
+  g_array_free(b, TRUE);
+  g_array_free(c, TRUE);
+}
+
 /* ---- the TIME_WAIT table's memory ------------------------------------------- */
 
 static void
@@ -756,6 +804,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/linger0-rst", test_linger0_rst);
   g_test_add_func("/stack/close-unread-rst", test_close_unread_rst);
   g_test_add_func("/stack/lossy-transfer", test_lossy_transfer);
+  g_test_add_func("/stack/deterministic", test_deterministic);
   g_test_add_func("/stack/zero-window", test_zero_window);
   g_test_add_func("/timewait/million-records", test_million_time_wait);
   return g_test_run();

@@ -1085,6 +1085,36 @@ test_timer_last_ack_rto(void)
 }
 
 static void
+test_timer_closing_rto(void)
+{
+  Fx fx;
+  fx_build(&fx, TCP_STATE_CLOSING);
+  test_net_run_until(fx.net, SIM_S);
+  g_autoptr(GString) t = tx_times(&fx, TCP_FLAG_FIN);
+  g_assert_cmpstr(t->str, ==, "0,200,600,");
+  expect_state(&fx, TCP_STATE_CLOSING);
+  /* The ACK of the FIN at last: TIME_WAIT. */
+  for (Packet *p; (p = test_pop_tx(fx.net));) packet_free(p);
+  send_seg(&fx, TCP_FLAG_ACK, fx.rcv, fx.snd, 0);
+  expect_state(&fx, TCP_STATE_TIME_WAIT);
+  fx_free(&fx);
+}
+
+static void
+test_timer_close_wait_rto(void)
+{
+  /* Data sent in CLOSE_WAIT is retransmitted like any other. */
+  Fx fx;
+  fx_build(&fx, TCP_STATE_CLOSE_WAIT);
+  g_assert_cmpint(tcp_socket_send(fx.sock, NULL, 10), ==, 10);
+  test_net_run_until(fx.net, SIM_S);
+  g_autoptr(GString) t = tx_times(&fx, TCP_FLAG_PSH);
+  g_assert_cmpstr(t->str, ==, "0,200,600,");
+  for (Packet *p; (p = test_pop_tx(fx.net));) packet_free(p);
+  fx_free(&fx);
+}
+
+static void
 test_max_tw_buckets(void)
 {
   /* Past max_tw_buckets a closing socket skips TIME_WAIT (tw_killed). */
@@ -1193,6 +1223,10 @@ static const struct {
     "TIME_WAIT with time_wait 5s" },
   { "/tcp/timer/last-ack-rto", test_timer_last_ack_rto,
     "LAST_ACK: FIN retransmitted at 0.2, 0.6, 1.4, 3.0 s" },
+  { "/tcp/timer/closing-rto", test_timer_closing_rto,
+    "CLOSING: FIN retransmitted on the RTO, then its ACK: TIME_WAIT" },
+  { "/tcp/timer/close-wait-rto", test_timer_close_wait_rto,
+    "CLOSE_WAIT: data retransmitted on the RTO" },
   { "/tcp/time-wait/max-tw-buckets", test_max_tw_buckets,
     "entering TIME_WAIT past max_tw_buckets: CLOSED, tw_killed" },
   { "/tcp/settings", test_settings,
