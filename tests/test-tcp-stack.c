@@ -604,6 +604,36 @@ test_close_unread_rst(void)
   test_net_free(net);
 }
 
+static void
+test_ports_even_first(void)
+{
+  /* Linux 6.x __inet_hash_connect(): ports of the range's low parity
+   * first; a port busy towards one destination serves another. */
+  TestNet *net = test_net_new(FALSE, 1 * MS);
+  g_assert_true(tcp_stack_set(st(net, A_), "port_range", "40000-40003", NULL));
+  guint16 ports[4];
+  for (int i = 0; i < 2; i++) {
+    TcpSocket *c = client_connect(net, 80);
+    ports[i] = tcp_socket_tuple(c).lport;
+    g_assert_cmpuint(ports[i] % 2, ==, 0);
+  }
+  g_assert_cmpuint(ports[0], !=, ports[1]);
+  for (int i = 2; i < 4; i++) {
+    TcpSocket *c = client_connect(net, 80);
+    ports[i] = tcp_socket_tuple(c).lport;
+    g_assert_cmpuint(ports[i] % 2, ==, 1);   /* evens exhausted */
+  }
+  TcpSocket *c = tcp_socket_new(st(net, A_));
+  g_assert_cmpint(tcp_socket_connect(c, TEST_ADDR_B, 80), ==, TCP_EADDRNOTAVAIL);
+  /* Another destination port: the same local ports are free again. */
+  g_assert_cmpint(tcp_socket_connect(c, TEST_ADDR_B, 81), ==, TCP_EINPROGRESS);
+  guint16 p = tcp_socket_tuple(c).lport;
+  g_assert_cmpuint(p, >=, 40000);
+  g_assert_cmpuint(p, <=, 40003);
+  g_assert_cmpuint(stats(net, A_)->connect_addrnotavail, ==, 1);
+  test_net_free(net);
+}
+
 /* ---- a lossy transfer -------------------------------------------------------- */
 
 static gboolean
@@ -799,6 +829,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/closed-port", test_closed_port);
   g_test_add_func("/stack/backlog-overflow", test_backlog_overflow);
   g_test_add_func("/stack/port-exhaustion", test_port_exhaustion);
+  g_test_add_func("/stack/ports-even-first", test_ports_even_first);
   g_test_add_func("/stack/tw-reuse", test_tw_reuse);
   g_test_add_func("/stack/tw-reopen-by-syn", test_tw_reopen_by_syn);
   g_test_add_func("/stack/linger0-rst", test_linger0_rst);

@@ -7,6 +7,7 @@
  * `test-tcp --transitions-md` prints docs/tcp-transitions.md from the
  * same table the tests run. */
 #include "tcp-harness.h"
+#include "tcp.h"
 #include "simerror.h"
 #include <string.h>
 
@@ -1128,6 +1129,23 @@ test_max_tw_buckets(void)
   fx_free(&fx);
 }
 
+static void
+test_isn_clock(void)
+{
+  /* RFC 6528: the same 4-tuple's ISN advances with a 64 ns clock
+   * (Linux); different tuples get unrelated offsets. */
+  Fx fx;
+  fx_init(&fx);
+  TcpConnEnv env = { .isn_key = tcp_hash_key(1, "isn") };
+  TcpTuple t = { TEST_ADDR_A, TEST_ADDR_B, 40000, 80 };
+  TcpTuple u = { TEST_ADDR_A, TEST_ADDR_B, 40001, 80 };
+  guint32 a = tcp_isn(&env, &t, 0), b = tcp_isn(&env, &t, SIM_S);
+  g_assert_cmpuint(b - a, ==, 15625000);
+  g_assert_cmpuint(tcp_isn(&env, &u, 0), !=, a);
+  g_assert_cmpuint(tcp_isn(&env, &t, 0), ==, a);
+  fx_free(&fx);
+}
+
 /* ---- settings ------------------------------------------------------------- */
 
 static void
@@ -1229,6 +1247,8 @@ static const struct {
     "CLOSE_WAIT: data retransmitted on the RTO" },
   { "/tcp/time-wait/max-tw-buckets", test_max_tw_buckets,
     "entering TIME_WAIT past max_tw_buckets: CLOSED, tw_killed" },
+  { "/tcp/isn-clock", test_isn_clock,
+    "ISN: keyed hash of the 4-tuple plus 64 ns ticks (RFC 6528, Linux)" },
   { "/tcp/settings", test_settings,
     "tcp_stack_set / set_profile validation" },
 };
