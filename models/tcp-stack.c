@@ -430,10 +430,8 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
   case TCP_TW_SYN: {
     TcpSocket *l = listener_lookup(s, pkt->dst, pkt->tcp.dport);
     if (l == NULL) {               /* Linux: no listener, TIME_WAIT ACKs */
-      TcpTwAction a = tcp_tw_input(&s->tw, rec, &(TcpSegment){ .flags = TCP_FLAG_ACK,
-                                   .seq = rec->rcv_nxt + 1 }, &s->profile,
-                                   stack_now(s), &reply, &isn);
-      if (a == TCP_TW_ACK) stack_send(s, pkt->dst, pkt->src, &reply);
+      tcp_tw_ack(rec, &s->profile, stack_now(s), &reply);
+      stack_send(s, pkt->dst, pkt->src, &reply);
       break;
     }
     s->stats.tw_reused++;
@@ -688,9 +686,10 @@ tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
   int err = connect_state_error(sock);
   if (err) return err;
   NetAddr src = 0;
-  if (port == 0 || !s->env.route(s->env.host, addr, &src)) {
+  if (port == 0) return TCP_EINVAL;
+  if (!s->env.route(s->env.host, addr, &src)) {
     s->stats.connect_unreach++;
-    return port == 0 ? TCP_EINVAL : TCP_ENETUNREACH;
+    return TCP_ENETUNREACH;
   }
   TcpConn *c = sock->conn;
   PortProbe probe = { s, { .laddr = sock->bind_addr ? sock->bind_addr : src,

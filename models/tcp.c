@@ -182,6 +182,9 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
 {
   c->now = now;
   g_assert(c->state == TCP_STATE_CLOSED);
+  c->retries = 0;                        /* a connect() after a failed one */
+  c->error = 0;
+  c->rtt_timing = FALSE;
   c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = iss;
   c->snd_base = iss + 1;
@@ -338,8 +341,7 @@ conn_send_fin(TcpConn *c, GArray *out)
   c->fin_queued = TRUE;
   if (c->state == TCP_STATE_CLOSE_WAIT) tcp_set_state(c, TCP_STATE_LAST_ACK);
   else tcp_set_state(c, TCP_STATE_FIN_WAIT_1);
-  if (c->state == TCP_STATE_FIN_WAIT_1 && c->snd_nxt == c->iss) return;
-  tcp_output(c, out);
+  tcp_output(c, out);                    /* after the SYN is acked, if not yet */
 }
 
 int

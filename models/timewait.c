@@ -142,8 +142,8 @@ tw_restart(TcpTwTable *tw, TcpTwRecord *rec, SimTime expiry)
   fifo_append(tw, rec, idx);
 }
 
-static void
-tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
+void
+tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
        TcpSegment *reply)
 {
   memset(reply, 0, sizeof *reply);
@@ -198,6 +198,6 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
   /* Anything else (a retransmitted FIN above all) is ACKed; with an ACK
    * or a PAWS reject, the TIME_WAIT restarts (RFC 9293 3.10.7.4). */
   if (paws || (f & TCP_FLAG_ACK)) tw_restart(tw, rec, now + profile->time_wait);
-  tw_ack(rec, profile, now, reply);
+  tcp_tw_ack(rec, profile, now, reply);
   return TCP_TW_ACK;
 }

@@ -64,6 +64,11 @@ tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec);
 TcpTwRecord *
 tcp_tw_head(TcpTwTable *tw);
 
+/* The ACK a TIME_WAIT record sends: <SEQ=SND.NXT><ACK=RCV.NXT>. */
+void
+tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
+           TcpSegment *reply);
+
 typedef enum {
   TCP_TW_DROP,               /* nothing to do */
   TCP_TW_ACK,                /* *reply holds the ACK to send */

@@ -730,6 +730,23 @@ test_user_connect_errors(void)
 }
 
 static void
+test_user_connect_again(void)
+{
+  /* connect() again on a socket whose connect timed out starts afresh. */
+  Fx fx;
+  fx_build(&fx, TCP_STATE_SYN_SENT);
+  test_net_run_until(fx.net, 127 * SIM_S);
+  g_assert_cmpint(tcp_socket_take_error(fx.sock), ==, TCP_ETIMEDOUT);
+  for (Packet *p; (p = test_pop_tx(fx.net));) packet_free(p);
+  g_assert_cmpint(tcp_socket_connect(fx.sock, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
+  expect_tx(&fx, TCP_FLAG_SYN, G_MAXUINT32, 0);
+  test_net_run_until(fx.net, 128 * SIM_S);
+  expect_tx(&fx, TCP_FLAG_SYN, G_MAXUINT32, 0);
+  expect_state(&fx, TCP_STATE_SYN_SENT);
+  fx_free(&fx);
+}
+
+static void
 test_user_send_recv_states(void)
 {
   Fx fx;
@@ -1199,6 +1216,8 @@ static const struct {
     "SYN_SENT, RST-ACK: CLOSED, ECONNREFUSED, connect_refused" },
   { "/tcp/user/connect-errors", test_user_connect_errors,
     "connect: ENETUNREACH, EALREADY, EISCONN; setopt EINVAL; ephemeral port in range" },
+  { "/tcp/user/connect-again", test_user_connect_again,
+    "CLOSED after ETIMEDOUT, connect again: a fresh SYN schedule" },
   { "/tcp/user/send-recv-before-established", test_user_send_recv_states,
     "send/recv in SYN_SENT: EAGAIN; unconnected: ENOTCONN" },
   { "/tcp/user/send-and-recv", test_user_send_and_recv,
