@@ -249,6 +249,38 @@ test_state_trace(void)
   free(text);
 }
 
+static void
+test_profiles_time_wait(void)
+{
+  /* Each profile end to end: the active closer's TIME_WAIT lasts its
+   * profile's time_wait (2 * MSL). */
+  static const struct { const char *name; int seconds; } p[] = {
+    { "linux", 60 }, { "bsd", 60 }, { "windows", 120 }, { "rfc9293", 240 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(p); i++) {
+    TestNet *net = test_net_new(FALSE, 5 * MS);
+    g_assert_true(tcp_stack_set_profile(st(net, A_), p[i].name, NULL));
+    g_assert_true(tcp_stack_set_profile(st(net, B_), p[i].name, NULL));
+    Server srv;
+    server_start(&srv, net, 16);
+    TcpSocket *c = client_connect(net, 80);
+    test_net_run_until(net, 100 * MS);
+    g_assert_cmpint(tcp_socket_state(c), ==, TCP_STATE_ESTABLISHED);
+    g_assert_cmpint(tcp_socket_send(c, (const guint8 *)"x", 1), ==, 1);
+    tcp_socket_close(c);
+    SimTime closed = sim_engine_now(net->engine);
+    test_net_run_until(net, closed + 100 * MS);
+    g_assert_cmpuint(count(net, A_, TCP_STATE_TIME_WAIT), ==, 1);
+    test_net_run_until(net, closed + p[i].seconds * SIM_S);
+    g_assert_cmpuint(count(net, A_, TCP_STATE_TIME_WAIT), ==, 1);
+    test_net_run_until(net, closed + p[i].seconds * SIM_S + 100 * MS);
+    g_assert_cmpuint(count(net, A_, TCP_STATE_TIME_WAIT), ==, 0);
+    g_assert_cmpuint(srv.got->len, ==, 1);
+    server_stop(&srv);
+    test_net_free(net);
+  }
+}
+
 /* ---- loss ------------------------------------------------------------------ */
 
 typedef struct {
@@ -357,6 +389,10 @@ test_closed_port(void)
   g_assert_cmpuint(stats(net, A_)->connect_refused, ==, 1);
   g_assert_cmpuint(stats(net, B_)->resets_sent, ==, 1);
   g_assert_cmpuint(stats(net, A_)->resets_received, ==, 1);
+  g_assert_cmpuint(stats(net, A_)->segments_sent, ==, 1);
+  g_assert_cmpuint(stats(net, B_)->segments_received, ==, 1);
+  g_assert_cmpuint(stats(net, B_)->segments_sent, ==, 1);
+  g_assert_cmpuint(stats(net, A_)->segments_received, ==, 1);
   test_net_free(net);
 }
 
@@ -823,6 +859,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/server-closes-first", test_server_closes_first);
   g_test_add_func("/stack/simultaneous-open", test_simultaneous_open);
   g_test_add_func("/stack/simultaneous-close", test_simultaneous_close);
+  g_test_add_func("/stack/profiles-time-wait", test_profiles_time_wait);
   g_test_add_func("/stack/state-trace", test_state_trace);
   g_test_add_func("/stack/lost-last-ack", test_lost_last_ack);
   g_test_add_func("/stack/syn-black-hole", test_syn_black_hole);

@@ -1058,6 +1058,7 @@ test_timer_time_wait_expiry(void)
   expect_state(&fx, TCP_STATE_CLOSED);
   g_assert_cmpuint(tcp_stack_stats(fx.stack)->tw_entered, ==, 1);
   g_assert_cmpuint(tcp_stack_stats(fx.stack)->tw_peak, ==, 1);
+  g_assert_cmpint(tcp_stack_stats(fx.stack)->tw_peak_time, ==, 0);
   fx_free(&fx);
 }
 
