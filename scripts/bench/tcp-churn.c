@@ -105,10 +105,11 @@ main(int argc, char **argv)
   const TcpStats *cs = tcp_stack_stats(b.net->host[0].stack);
   printf("%ld conn/s for %ld s: %.3f s wall, %" G_GUINT64_FORMAT " events, "
          "%" G_GUINT64_FORMAT " completed, connect_ok %" G_GUINT64_FORMAT
-         ", server TIME_WAIT now %" G_GUINT64_FORMAT " peak %" G_GUINT64_FORMAT "\n",
+         ", server TIME_WAIT now %" G_GUINT64_FORMAT " peak %" G_GUINT64_FORMAT
+         " reused %" G_GUINT64_FORMAT "\n",
          rate, seconds, wall, (guint64)sim_engine_events(b.net->engine), b.done,
          cs->connect_ok, tcp_stack_count(b.net->host[1].stack, TCP_STATE_TIME_WAIT),
-         ss->tw_peak);
+         ss->tw_peak, ss->tw_reused);
   test_net_free(b.net);
   return 0;
 }
