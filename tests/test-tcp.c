@@ -8,6 +8,7 @@
  * same table the tests run. */
 #include "tcp-harness.h"
 #include "tcp.h"
+#include "rng.h"
 #include "simerror.h"
 #include <string.h>
 
@@ -1164,6 +1165,67 @@ test_isn_clock(void)
   fx_free(&fx);
 }
 
+static void
+test_random_segments(void)
+{
+  /* 200,000 random segments (flags, sequence and ack numbers near the
+   * live ones, a few ports) at a host with a listener and clients: no
+   * assertion fires (every transition legal), counts stay consistent,
+   * and the host answers sanely to the end. */
+  Fx fx;
+  fx_init(&fx);
+  fx_listen(&fx);
+  SimRng rng;
+  sim_rng_init_stream(&rng, 42, "random-segments");
+  TcpSocket *clients[4];
+  for (int i = 0; i < 4; i++) {
+    clients[i] = tcp_socket_new(fx.stack);
+    tcp_socket_bind(clients[i], 0, (guint16)(50000 + i));
+    tcp_socket_connect(clients[i], TEST_ADDR_B, 80);
+  }
+  guint32 seqs[8] = { PEER_ISN, PEER_ISN + 1 };
+  int n_seqs = 2;
+  for (int i = 0; i < 200000; i++) {
+    static const guint8 flag_sets[] = {
+      TCP_FLAG_SYN, TCP_FLAG_SYN | TCP_FLAG_ACK, TCP_FLAG_ACK, TCP_FLAG_ACK | TCP_FLAG_PSH,
+      TCP_FLAG_FIN, TCP_FLAG_FIN | TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_RST | TCP_FLAG_ACK,
+    };
+    Packet *p;
+    while ((p = test_pop_tx(fx.net))) {          /* learn what the host says */
+      seqs[n_seqs < 8 ? (guint64)n_seqs++ : sim_rng_below(&rng, 8)] = p->tcp.seq + p->tcp.payload.len;
+      seqs[sim_rng_below(&rng, n_seqs)] = p->tcp.ack;
+      packet_free(p);
+    }
+    guint16 sport = (guint16)(sim_rng_chance(&rng, 0.5) ? 80 : 40000 + sim_rng_below(&rng, 3));
+    guint16 dport = (guint16)(sim_rng_chance(&rng, 0.5) ? 80 : 50000 + sim_rng_below(&rng, 4));
+    guint32 seq = seqs[sim_rng_below(&rng, n_seqs)] + (guint32)sim_rng_below(&rng, 3) - 1;
+    guint32 ack = seqs[sim_rng_below(&rng, n_seqs)] + (guint32)sim_rng_below(&rng, 3) - 1;
+    test_send(fx.net, sport, dport, flag_sets[sim_rng_below(&rng, 8)], seq, ack,
+              sim_rng_chance(&rng, 0.3) ? (guint32)sim_rng_below(&rng, 200) : 0);
+    if (i % 1000 == 999)
+      test_net_run_until(fx.net, sim_engine_now(fx.net->engine) + 100 * SIM_MS);
+    if (i % 20000 == 19999) {
+      int err;
+      TcpSocket *a;
+      while ((a = tcp_socket_accept(fx.listener, &err))) tcp_socket_close(a);
+    }
+  }
+  guint64 total = 0;
+  for (int st_ = 0; st_ < TCP_STATE_N; st_++) total += tcp_stack_count(fx.stack, (TcpState)st_);
+  g_assert_cmpuint(total, <, 100000);
+  const TcpStats *stt = tcp_stack_stats(fx.stack);
+  g_test_message("random segments: %" G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT
+                 " sent, %" G_GUINT64_FORMAT " accepts, %" G_GUINT64_FORMAT " RSTs sent",
+                 stt->segments_received, stt->segments_sent, stt->accepts, stt->resets_sent);
+  g_assert_cmpuint(stt->segments_received, ==, 200000);
+  g_assert_cmpuint(tcp_stack_count(fx.stack, TCP_STATE_LISTEN), ==, 1);
+  for (Packet *p; (p = test_pop_tx(fx.net));) packet_free(p);
+  /* Still answers: a SYN to a closed port gets its RST. */
+  test_send(fx.net, 1234, 9, TCP_FLAG_SYN, 1, 0, 0);
+  expect_tx(&fx, TCP_FLAG_RST | TCP_FLAG_ACK, 0, 2);
+  fx_free(&fx);
+}
+
 /* ---- settings ------------------------------------------------------------- */
 
 static void
@@ -1269,6 +1331,8 @@ static const struct {
     "entering TIME_WAIT past max_tw_buckets: CLOSED, tw_killed" },
   { "/tcp/isn-clock", test_isn_clock,
     "ISN: keyed hash of the 4-tuple plus 64 ns ticks (RFC 6528, Linux)" },
+  { "/tcp/random-segments", test_random_segments,
+    "200,000 random segments: every transition legal, counts consistent" },
   { "/tcp/settings", test_settings,
     "tcp_stack_set / set_profile validation" },
 };
