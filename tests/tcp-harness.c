@@ -41,11 +41,17 @@ host_output(gpointer host, Packet *pkt)
     packet_free(pkt);
     return;
   }
-  Delivery *d = g_new(Delivery, 1);
-  d->net = net;
-  d->to = 1 - from;
-  d->pkt = pkt;
-  sim_engine_schedule_in(net->engine, net->delay, deliver, d, delivery_drop);
+  int copies = 1;
+  if (net->chaos && sim_rng_chance(net->chaos, net->dup)) copies = 2;
+  for (int i = 0; i < copies; i++) {
+    Delivery *d = g_new(Delivery, 1);
+    d->net = net;
+    d->to = 1 - from;
+    d->pkt = i ? packet_clone(pkt) : pkt;
+    SimTime extra = net->chaos && net->jitter > 0
+                    ? (SimTime)sim_rng_below(net->chaos, (guint64)net->jitter) : 0;
+    sim_engine_schedule_in(net->engine, net->delay + extra, deliver, d, delivery_drop);
+  }
 }
 
 static gboolean

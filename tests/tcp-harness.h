@@ -4,6 +4,7 @@
  * Packets travel as engine events; nothing else is simulated. */
 #pragma once
 #include "engine.h"
+#include "rng.h"
 #include "tcp-stack.h"
 
 typedef struct TestNet TestNet;
@@ -32,6 +33,9 @@ struct TestNet {
   gboolean (*drop)(TestNet *net, int from, const Packet *pkt, gpointer ud);
   gpointer   drop_ud;
   GArray    *wire;          /* TestWire, every segment sent */
+  SimRng    *chaos;         /* when set: jitter and duplicates drawn here */
+  SimTime    jitter;        /* extra delay, uniform in [0, jitter) */
+  double     dup;           /* probability a packet is delivered twice */
   gboolean   raw;           /* host[1] is played by the test */
 };
 

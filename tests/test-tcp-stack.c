@@ -3,7 +3,6 @@
  * TIME_WAIT reopen and reuse, and the TIME_WAIT table's memory. */
 #include "tcp-harness.h"
 #include "timewait.h"
-#include "rng.h"
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -808,6 +807,71 @@ test_deterministic(void)
   g_array_free(c, TRUE);
 }
 
+typedef struct {
+  Churn     *unused;
+  TcpSocket *sock;
+  gsize      to_send;
+  gboolean   closed;
+} Pusher;
+
+static void
+pusher_wake(gpointer ud)
+{
+  Pusher *p = ud;
+  if (p->closed) return;
+  TcpState st_ = tcp_socket_state(p->sock);
+  if (st_ != TCP_STATE_ESTABLISHED) {
+    if (st_ == TCP_STATE_CLOSED) {
+      tcp_socket_close(p->sock);
+      p->closed = TRUE;
+    }
+    return;
+  }
+  while (p->to_send > 0) {
+    gssize n = tcp_socket_send(p->sock, NULL, p->to_send);
+    if (n <= 0) return;
+    p->to_send -= (gsize)n;
+  }
+  tcp_socket_close(p->sock);
+  p->closed = TRUE;
+}
+
+static void
+test_chaos(void)
+{
+  /* 30 clients each send 20,000 bytes over a path that loses 5%,
+   * duplicates 5% and delays by 5-25 ms (so it reorders): every byte
+   * arrives, every connection ends (no state but TIME_WAIT left), and
+   * TIME_WAIT empties a minute later. */
+  TestNet *net = test_net_new(FALSE, 5 * MS);
+  SimRng loss, chaos;
+  sim_rng_init_stream(&loss, 9, "loss");
+  sim_rng_init_stream(&chaos, 9, "chaos");
+  net->drop = drop_random;
+  net->drop_ud = &loss;
+  net->chaos = &chaos;
+  net->jitter = 20 * MS;
+  net->dup = 0.05;
+  Server srv;
+  server_start(&srv, net, 64);
+  Pusher p[30];
+  for (int i = 0; i < 30; i++) {
+    p[i] = (Pusher){ NULL, client_connect(net, 80), 20000, FALSE };
+    tcp_socket_set_waiter(p[i].sock, pusher_wake, &p[i]);
+  }
+  test_net_run_until(net, 600 * SIM_S);
+  for (int i = 0; i < 30; i++) g_assert_true(p[i].closed);
+  g_assert_cmpuint(srv.got->len, ==, 30 * 20000);
+  for (int h = 0; h < 2; h++)
+    for (int s = TCP_STATE_SYN_SENT; s < TCP_STATE_TIME_WAIT; s++)
+      g_assert_cmpuint(count(net, h, (TcpState)s), ==, 0);
+  test_net_run_until(net, 1200 * SIM_S);
+  g_assert_cmpuint(count(net, A_, TCP_STATE_TIME_WAIT) + count(net, B_, TCP_STATE_TIME_WAIT), ==, 0);
+  g_assert_cmpuint(stats(net, A_)->tw_entered, ==, 30);
+  server_stop(&srv);
+  test_net_free(net);
+}
+
 /* ---- the TIME_WAIT table's memory ------------------------------------------- */
 
 static void
@@ -872,6 +936,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/linger0-rst", test_linger0_rst);
   g_test_add_func("/stack/close-unread-rst", test_close_unread_rst);
   g_test_add_func("/stack/lossy-transfer", test_lossy_transfer);
+  g_test_add_func("/stack/chaos", test_chaos);
   g_test_add_func("/stack/deterministic", test_deterministic);
   g_test_add_func("/stack/zero-window", test_zero_window);
   g_test_add_func("/timewait/million-records", test_million_time_wait);
