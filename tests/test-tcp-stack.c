@@ -915,6 +915,56 @@ test_million_time_wait(void)
   tcp_conn_free(c);
 }
 
+static void
+test_tw_index_random(void)
+{
+  /* The record index against a reference set: random inserts, removals
+   * (anywhere, not only the head) and lookups over a small tuple space,
+   * so clusters form, wrap around and shift back. */
+  TcpProfile profile = *tcp_profile_lookup("linux");
+  TcpStats st_ = { 0 };
+  TcpConnEnv env = { .profile = &profile, .stats = &st_ };
+  TcpConn *c = tcp_conn_new(&env, 0);
+  TcpTwTable tw;
+  tcp_tw_table_init(&tw);
+  SimRng rng;
+  sim_rng_init_stream(&rng, 5, "tw-index");
+  gboolean present[3000] = { FALSE };
+  guint n = 0;
+  for (int op = 0; op < 300000; op++) {
+    guint k = (guint)sim_rng_below(&rng, 3000);
+    TcpTuple t = { TEST_ADDR_A, TEST_ADDR_B + k / 1000, 80, (guint16)(k % 1000) };
+    TcpTwRecord *rec = tcp_tw_lookup(&tw, &t);
+    g_assert_cmpint(rec != NULL, ==, present[k]);
+    if (rec) {
+      g_assert_cmpuint(rec->snd_nxt, ==, k);
+      if (sim_rng_chance(&rng, 0.5)) {
+        tcp_tw_remove(&tw, rec);
+        present[k] = FALSE;
+        n--;
+      }
+    } else if (sim_rng_chance(&rng, 0.6)) {
+      c->tuple = t;
+      c->snd_nxt = k;
+      tcp_tw_insert(&tw, c, op);
+      present[k] = TRUE;
+      n++;
+    }
+    g_assert_cmpuint(tw.count, ==, n);
+  }
+  /* The FIFO holds exactly the live records, in insertion order. */
+  SimTime last = -1;
+  guint m = 0;
+  for (TcpTwRecord *r; (r = tcp_tw_head(&tw)); m++) {
+    g_assert_cmpint(r->expiry, >, last);
+    last = r->expiry;
+    tcp_tw_remove(&tw, r);
+  }
+  g_assert_cmpuint(m, ==, n);
+  tcp_tw_table_clear(&tw);
+  tcp_conn_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -939,6 +989,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/chaos", test_chaos);
   g_test_add_func("/stack/deterministic", test_deterministic);
   g_test_add_func("/stack/zero-window", test_zero_window);
+  g_test_add_func("/timewait/index-random", test_tw_index_random);
   g_test_add_func("/timewait/million-records", test_million_time_wait);
   return g_test_run();
 }
