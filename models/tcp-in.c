@@ -188,8 +188,10 @@ ack_advance(TcpConn *c, guint32 ack)
   if (c->rtt_timing && tcp_seq_ge(ack, c->rtt_seq)) {
     tcp_rtt_sample(c, c->now - c->rtt_start);
     c->rtt_timing = FALSE;
-  } else if (c->retries) {
-    tcp_rtt_sample(c, 0);               /* only to undo the backoff */
+  } else if (c->rtt_valid) {
+    tcp_rtt_sample(c, 0);               /* no sample: only undo any backoff */
+  } else {
+    c->rto = c->env->profile->rto_init;
   }
   c->retries = 0;
   c->cwnd = MIN(c->cwnd + MIN(acked, (guint32)c->mss), 1u << 30);

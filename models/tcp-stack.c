@@ -430,10 +430,8 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
   case TCP_TW_SYN: {
     TcpSocket *l = listener_lookup(s, pkt->dst, pkt->tcp.dport);
     if (l == NULL) {               /* Linux: no listener, TIME_WAIT ACKs */
-      TcpTwAction a = tcp_tw_input(&s->tw, rec, &(TcpSegment){ .flags = TCP_FLAG_ACK,
-                                   .seq = rec->rcv_nxt + 1 }, &s->profile,
-                                   stack_now(s), &reply, &isn);
-      if (a == TCP_TW_ACK) stack_send(s, pkt->dst, pkt->src, &reply);
+      tcp_tw_ack(rec, &s->profile, stack_now(s), &reply);
+      stack_send(s, pkt->dst, pkt->src, &reply);
       break;
     }
     s->stats.tw_reused++;
@@ -442,6 +440,21 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
     break;
   }
   }
+}
+
+/* Linux (tcp_check_req -> syn_recv_sock, tcp_abort_on_overflow 0): the
+ * ACK that would complete a handshake is dropped while the accept queue
+ * is full; the request stays in SYN_RECEIVED and its SYN-ACK is resent. */
+static gboolean
+accept_overflow(TcpStack *s, const TcpConn *c, const TcpSegment *seg)
+{
+  const TcpSocket *l = c->listener;
+  if (c->state != TCP_STATE_SYN_RECEIVED || !(seg->flags & TCP_FLAG_ACK) ||
+      (seg->flags & (TCP_FLAG_RST | TCP_FLAG_SYN)))
+    return FALSE;
+  if (l->accept_q.length <= (guint)l->backlog) return FALSE;
+  s->stats.syn_dropped++;
+  return TRUE;
 }
 
 void
@@ -453,6 +466,10 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
   s->stats.segments_received++;
   if (seg->flags & TCP_FLAG_RST) s->stats.resets_received++;
   TcpConn *c = g_hash_table_lookup(s->conns, &t);
+  if (c && c->listener && accept_overflow(s, c, seg)) {
+    packet_free(pkt);
+    return;
+  }
   if (c) {
     tcp_conn_input(c, seg, stack_now(s), s->out);
     stack_after(s, c, TRUE);
@@ -563,6 +580,8 @@ tcp_socket_listen(TcpSocket *sock, int backlog)
   /* Linux: backlog is capped at net.core.somaxconn (profile "backlog"). */
   sock->backlog = CLAMP(backlog, 0, s->profile.backlog);
   sock->conn->now = stack_now(s);
+  sock->conn->tuple.laddr = sock->bind_addr;
+  sock->conn->tuple.lport = sock->bind_port;
   tcp_set_state(sock->conn, TCP_STATE_LISTEN);
   return TCP_OK;
 }
@@ -667,9 +686,10 @@ tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
   int err = connect_state_error(sock);
   if (err) return err;
   NetAddr src = 0;
-  if (port == 0 || !s->env.route(s->env.host, addr, &src)) {
+  if (port == 0) return TCP_EINVAL;
+  if (!s->env.route(s->env.host, addr, &src)) {
     s->stats.connect_unreach++;
-    return port == 0 ? TCP_EINVAL : TCP_ENETUNREACH;
+    return TCP_ENETUNREACH;
   }
   TcpConn *c = sock->conn;
   PortProbe probe = { s, { .laddr = sock->bind_addr ? sock->bind_addr : src,

@@ -182,12 +182,16 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
 {
   c->now = now;
   g_assert(c->state == TCP_STATE_CLOSED);
+  c->retries = 0;                        /* a connect() after a failed one */
+  c->error = 0;
+  c->rtt_timing = FALSE;
   c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = iss;
   c->snd_base = iss + 1;
   c->ts_ok = c->env->profile->timestamps;
   conn_init_ts(c);
   c->rto = c->env->profile->rto_init;
+  c->rtt_start = now;                    /* the SYN's RTT, if not retransmitted */
   tcp_set_state(c, TCP_STATE_SYN_SENT);
   tcp_emit_syn(c, out);
   tcp_timer_arm_rtx(c);
@@ -209,6 +213,7 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->snd_wl2 = iss;
   if (syn->opts & TCP_OPT_MSS) c->mss = MIN(c->mss, syn->mss);
   else c->mss = MIN(c->mss, 536);
+  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
   conn_init_ts(c);
   c->ts_ok = c->env->profile->timestamps && (syn->opts & TCP_OPT_TS);
   if (c->ts_ok) {
@@ -216,6 +221,7 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
     c->ts_recent_stamp = now;
   }
   c->rto = c->env->profile->rto_init;
+  c->rtt_start = now;
   tcp_set_state(c, TCP_STATE_SYN_RECEIVED);
   tcp_emit_syn(c, out);
   tcp_timer_arm_rtx(c);
@@ -335,8 +341,7 @@ conn_send_fin(TcpConn *c, GArray *out)
   c->fin_queued = TRUE;
   if (c->state == TCP_STATE_CLOSE_WAIT) tcp_set_state(c, TCP_STATE_LAST_ACK);
   else tcp_set_state(c, TCP_STATE_FIN_WAIT_1);
-  if (c->state == TCP_STATE_FIN_WAIT_1 && c->snd_nxt == c->iss) return;
-  tcp_output(c, out);
+  tcp_output(c, out);                    /* after the SYN is acked, if not yet */
 }
 
 int

@@ -43,22 +43,78 @@ void
 tcp_tw_table_init(TcpTwTable *tw)
 {
   memset(tw, 0, sizeof *tw);
-  tw->set = g_hash_table_new(tcp_tuple_hash, tcp_tuple_equal);
   tw->slabs = g_ptr_array_new_with_free_func(g_free);
 }
 
 void
 tcp_tw_table_clear(TcpTwTable *tw)
 {
-  g_hash_table_destroy(tw->set);
+  g_free(tw->slots);
   g_ptr_array_free(tw->slabs, TRUE);
   memset(tw, 0, sizeof *tw);
+}
+
+/* ---- the index: open addressing over record indices ---------------------- */
+
+static guint32
+slot_home(const TcpTwTable *tw, const TcpTuple *t)
+{
+  return tcp_tuple_hash(t) & (tw->n_slots - 1);
+}
+
+static void
+index_put(TcpTwTable *tw, guint32 idx)
+{
+  guint32 mask = tw->n_slots - 1;
+  guint32 i = slot_home(tw, &rec_at(tw, idx)->tuple);
+  while (tw->slots[i]) i = (i + 1) & mask;
+  tw->slots[i] = idx;
+}
+
+static void
+index_grow(TcpTwTable *tw)
+{
+  guint32 *old = tw->slots, n_old = tw->n_slots;
+  tw->n_slots = n_old ? n_old * 2 : 16;
+  tw->slots = g_new0(guint32, tw->n_slots);
+  for (guint32 i = 0; i < n_old; i++)
+    if (old[i]) index_put(tw, old[i]);
+  g_free(old);
 }
 
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
 {
-  return g_hash_table_lookup(tw->set, tuple);
+  if (tw->n_slots == 0) return NULL;
+  guint32 mask = tw->n_slots - 1;
+  for (guint32 i = slot_home(tw, tuple); tw->slots[i]; i = (i + 1) & mask) {
+    TcpTwRecord *rec = rec_at(tw, tw->slots[i]);
+    if (tcp_tuple_equal(&rec->tuple, tuple)) return rec;
+  }
+  return NULL;
+}
+
+/* Removes idx from the index; later entries of its cluster shift back
+ * (Knuth's algorithm R) so lookups never meet a hole. */
+static void
+index_remove(TcpTwTable *tw, guint32 idx)
+{
+  guint32 mask = tw->n_slots - 1;
+  guint32 i = slot_home(tw, &rec_at(tw, idx)->tuple);
+  while (tw->slots[i] != idx) {
+    g_assert(tw->slots[i] != 0);
+    i = (i + 1) & mask;
+  }
+  for (guint32 j = (i + 1) & mask; tw->slots[j]; j = (j + 1) & mask) {
+    guint32 home = slot_home(tw, &rec_at(tw, tw->slots[j])->tuple);
+    /* The entry at j may fill the hole at i unless its home lies
+     * cyclically in (i, j]. */
+    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (stays) continue;
+    tw->slots[i] = tw->slots[j];
+    i = j;
+  }
+  tw->slots[i] = 0;
 }
 
 static void
@@ -111,7 +167,8 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
   rec->ts_stamp_ms = (guint32)(c->ts_recent_stamp / SIM_MS);
   rec->expiry = expiry;
   fifo_append(tw, rec, idx);
-  g_hash_table_add(tw->set, rec);
+  if ((tw->count + 1) * 4 > (guint64)tw->n_slots * 3) index_grow(tw);
+  index_put(tw, idx);
   tw->count++;
   return rec;
 }
@@ -120,7 +177,7 @@ void
 tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
 {
   guint32 idx = rec_index(tw, rec);
-  g_hash_table_remove(tw->set, rec);
+  index_remove(tw, idx);
   fifo_unlink(tw, rec, idx);
   rec->next = tw->free_list;
   tw->free_list = idx;
@@ -142,8 +199,8 @@ tw_restart(TcpTwTable *tw, TcpTwRecord *rec, SimTime expiry)
   fifo_append(tw, rec, idx);
 }
 
-static void
-tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
+void
+tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
        TcpSegment *reply)
 {
   memset(reply, 0, sizeof *reply);
@@ -198,6 +255,6 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
   /* Anything else (a retransmitted FIN above all) is ACKed; with an ACK
    * or a PAWS reject, the TIME_WAIT restarts (RFC 9293 3.10.7.4). */
   if (paws || (f & TCP_FLAG_ACK)) tw_restart(tw, rec, now + profile->time_wait);
-  tw_ack(rec, profile, now, reply);
+  tcp_tw_ack(rec, profile, now, reply);
   return TCP_TW_ACK;
 }

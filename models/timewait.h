@@ -7,12 +7,14 @@
  * event that tcp-stack.c keeps at tcp_tw_next_expiry().
  *
  * Axioms:
- *  - every record is in `set` (hashed on its 4-tuple) and in the FIFO,
+ *  - every record is in `slots` (an open-addressing, linear-probing hash
+ *    of its 4-tuple holding record indices: 4 bytes a slot, at most 3/4
+ *    full, deletion by backward shift, so no tombstones) and in the FIFO,
  *    and the FIFO is ordered by expiry: the TIME_WAIT length is fixed per
  *    host, so a new or restarted record always goes to the tail;
  *  - records live in slabs of TCP_TW_SLAB and are linked by 32-bit
  *    indices (index + 1; 0 is "none"), free ones chained through `next`;
- *  - a record is about 56 bytes, plus the hash table's slot. */
+ *  - a record is 56 bytes, plus 5-11 bytes of hash slots. */
 #pragma once
 #include "tcp.h"
 
@@ -31,7 +33,8 @@ typedef struct {
 #define TCP_TW_SLAB 4096
 
 typedef struct {
-  GHashTable *set;           /* TcpTwRecord * -> itself */
+  guint32    *slots;         /* record index + 1, 0 empty */
+  guint32     n_slots;       /* a power of two, or 0 */
   GPtrArray  *slabs;         /* TcpTwRecord[TCP_TW_SLAB] each */
   guint32     used;          /* slots handed out from the slabs */
   guint32     free_list;     /* index + 1 */
@@ -63,6 +66,11 @@ tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec);
 /* The record that expires first, or NULL. */
 TcpTwRecord *
 tcp_tw_head(TcpTwTable *tw);
+
+/* The ACK a TIME_WAIT record sends: <SEQ=SND.NXT><ACK=RCV.NXT>. */
+void
+tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
+           TcpSegment *reply);
 
 typedef enum {
   TCP_TW_DROP,               /* nothing to do */
