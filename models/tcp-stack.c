@@ -88,17 +88,15 @@ static void
 port_hold(TcpStack *s, TcpConn *c)
 {
   g_assert(!c->holds_port);
-  tcp_ports_use(&s->ports, c->tuple.lport, TRUE)->users++;
+  const TcpTuple *t = &c->tuple;
+  tcp_ports_hold(&s->ports, t->laddr, t->lport, t->raddr, t->rport);
   c->holds_port = TRUE;
 }
 
 static void
-port_release(TcpStack *s, guint16 port)
+port_release(TcpStack *s, const TcpTuple *t)
 {
-  TcpPortUse *use = tcp_ports_use(&s->ports, port, FALSE);
-  g_assert(use && use->users > 0);
-  use->users--;
-  tcp_ports_tidy(&s->ports, port);
+  tcp_ports_release(&s->ports, t->laddr, t->lport, t->raddr, t->rport);
 }
 
 /* ---- TIME_WAIT ---------------------------------------------------------- */
@@ -112,7 +110,7 @@ tw_remove(TcpStack *s, TcpTwRecord *rec)
   tcp_tw_remove(&s->tw, rec);
   s->counts[TCP_STATE_TIME_WAIT]--;
   tcp_state_event(&s->cenv, stack_now(s), &t, TCP_STATE_TIME_WAIT, TCP_STATE_CLOSED);
-  port_release(s, t.lport);
+  port_release(s, &t);
 }
 
 static void
@@ -145,7 +143,7 @@ tw_enter(TcpStack *s, TcpConn *c)
     s->counts[TCP_STATE_TIME_WAIT]--;
     tcp_state_event(&s->cenv, stack_now(s), &c->tuple, TCP_STATE_TIME_WAIT,
                     TCP_STATE_CLOSED);
-    port_release(s, c->tuple.lport);
+    port_release(s, &c->tuple);
   } else {
     tcp_tw_insert(&s->tw, c, stack_now(s) + s->profile.time_wait);
     s->stats.tw_entered++;
@@ -225,7 +223,7 @@ stack_after(TcpStack *s, TcpConn *c, gboolean wake)
     tcp_conn_free(c);
   } else if (c->state == TCP_STATE_CLOSED) {
     conn_unlink(s, c);
-    if (c->holds_port) port_release(s, c->tuple.lport);
+    if (c->holds_port) port_release(s, &c->tuple);
     c->holds_port = FALSE;
     if (sock == NULL) tcp_conn_free(c);
   } else {
@@ -614,16 +612,22 @@ tcp_socket_accept(TcpSocket *l, int *err)
   return sock;
 }
 
+/* Whether tw_reuse applies between t's addresses at all. */
+static gboolean
+tw_reuse_possible(const TcpStack *s, const TcpTuple *t)
+{
+  int reuse = s->profile.tw_reuse;
+  if (reuse == 2) reuse = (t->raddr >> 24) == 127 || (t->laddr >> 24) == 127;
+  return reuse != 0;
+}
+
 static gboolean
 tw_reusable(TcpStack *s, const TcpTwRecord *rec)
 {
   /* Linux tcp_twsk_unique(): with tcp_tw_reuse (2: loopback only), a
    * TIME_WAIT 4-tuple may be taken over when timestamps were on and at
    * least tcp_tw_reuse_delay (1 s) passed since the last one. */
-  int reuse = s->profile.tw_reuse;
-  if (reuse == 2)
-    reuse = (rec->tuple.raddr >> 24) == 127 || (rec->tuple.laddr >> 24) == 127;
-  if (!reuse || !rec->ts_ok) return FALSE;
+  if (!tw_reuse_possible(s, &rec->tuple) || !rec->ts_ok) return FALSE;
   guint32 now_ms = (guint32)(stack_now(s) / SIM_MS);
   return (gint32)(now_ms - rec->ts_stamp_ms) >= 1000;
 }
@@ -645,6 +649,14 @@ port_check(gpointer user, guint16 port)
   TcpTwRecord *rec = tcp_tw_lookup(&p->s->tw, &p->t);
   if (rec == NULL) return TCP_PORT_FREE;
   return tw_reusable(p->s, rec) ? TCP_PORT_TW_REUSE : TCP_PORT_BUSY;
+}
+
+static gboolean
+port_held(gpointer user, guint16 port)
+{
+  PortProbe *p = user;
+  p->t.lport = port;
+  return g_hash_table_contains(p->s->conns, &p->t) || tcp_tw_lookup(&p->s->tw, &p->t);
 }
 
 /* Takes over the TIME_WAIT record of t (tw_reuse): the new ISN follows
@@ -705,7 +717,8 @@ tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
     }
     if (rec) verdict = TCP_PORT_TW_REUSE;
   } else if (!tcp_ports_connect(&s->ports, &s->profile, probe.t.laddr, addr, port,
-                                port_check, &probe, &lport, &verdict)) {
+                                port_check, port_held, !tw_reuse_possible(s, &probe.t),
+                                &probe, &lport, &verdict)) {
     s->stats.connect_addrnotavail++;
     return TCP_EADDRNOTAVAIL;
   }
