@@ -30,14 +30,12 @@ tcp_rst_for(const TcpSegment *seg, TcpSegment *rst)
 static void
 conn_take_options(TcpConn *c, const TcpSegment *seg)
 {
-  if (seg->opts & TCP_OPT_MSS) c->mss = MIN(c->mss, seg->mss);
-  else c->mss = MIN(c->mss, 536);       /* RFC 9293 3.7.1 default */
   c->ts_ok = c->ts_ok && (seg->opts & TCP_OPT_TS);
   if (c->ts_ok) {
     c->ts_recent = seg->ts_val;
     c->ts_recent_stamp = c->now;
   }
-  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
+  tcp_conn_set_mss(c, seg);
 }
 
 /* ACK of our SYN: the RTT sample when it was not retransmitted (Karn). */

@@ -211,20 +211,32 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->snd_wnd = syn->win;
   c->snd_wl1 = syn->seq;
   c->snd_wl2 = iss;
-  if (syn->opts & TCP_OPT_MSS) c->mss = MIN(c->mss, syn->mss);
-  else c->mss = MIN(c->mss, 536);
-  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
   conn_init_ts(c);
   c->ts_ok = c->env->profile->timestamps && (syn->opts & TCP_OPT_TS);
   if (c->ts_ok) {
     c->ts_recent = syn->ts_val;
     c->ts_recent_stamp = now;
   }
+  tcp_conn_set_mss(c, syn);
   c->rto = c->env->profile->rto_init;
   c->rtt_start = now;
   tcp_set_state(c, TCP_STATE_SYN_RECEIVED);
   tcp_emit_syn(c, out);
   tcp_timer_arm_rtx(c);
+}
+
+void
+tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
+{
+  guint32 mss = c->env->profile->mss;
+  if (syn->opts & TCP_OPT_MSS) mss = MIN(mss, syn->mss);
+  else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
+  /* Linux sizes data segments by the MSS less the options every segment
+   * carries (tcp_current_mss): 1460 - 12 = 1448 bytes with timestamps, so
+   * that a full segment still fits a 1500-byte MTU. */
+  if (c->ts_ok) mss -= 12;
+  c->mss = mss;
+  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
 }
 
 static gboolean

@@ -127,6 +127,12 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
 gssize
 tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *out);
 
+/* Sets the sending MSS from the peer's SYN (its MSS option, or 536) and the
+ * profile, less the timestamp option when timestamps are on; the initial
+ * congestion window follows. */
+void
+tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn);
+
 /* Reads up to max bytes into a new GBytes.  Returns count, 0 at EOF, or
  * -errno. */
 gssize
