@@ -11,8 +11,11 @@ local client = sim.host("client", { addr = "10.0.0.1" })
 local server = sim.host("server", { addr = "10.0.0.2" })
 sim.link(client, server, { delay = "5ms", rate = "100Mbps" })
 
+local tw_start, tw_end
 sim.on("state", function(ev)
   print(string.format("%8.3f s  %-6s %-12s -> %s", ev.time, ev.host, ev.from, ev.to))
+  if ev.host == "client" and ev.to == "TIME_WAIT" then tw_start = ev.time end
+  if ev.host == "client" and ev.from == "TIME_WAIT" then tw_end = ev.time end
 end)
 
 sim.spawn(function()
@@ -26,7 +29,6 @@ sim.spawn(function()
   c:close()
 end)
 
-local tw_at
 sim.spawn(function()
   local s = client:socket()
   assert(s:connect("10.0.0.2", 80))
@@ -34,7 +36,6 @@ sim.spawn(function()
   print("client got: " .. s:recv())
   s:close()                                  -- the client closes first
   sim.sleep("1s")
-  tw_at = sim.now()
   print(string.format("after 1 s: client TIME_WAIT %d, server TIME_WAIT %d",
                       client:count("TIME_WAIT"), server:count("TIME_WAIT")))
 end)
@@ -43,5 +44,6 @@ sim.run{ ["until"] = "120s" }
 local st = client:stats()
 print(string.format("client: TIME_WAIT entered %d, peak %d; now %d in TIME_WAIT",
                     st.tw_entered, st.tw_peak, client:count("TIME_WAIT")))
+print(string.format("the client held TIME_WAIT for %.3f s", tw_end - tw_start))
 sim.assert(st.tw_entered == 1 and server:stats().tw_entered == 0,
            "only the side that closed first entered TIME_WAIT")

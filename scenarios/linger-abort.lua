@@ -14,14 +14,15 @@ sim.spawn(function()
   ls:bind(80)
   ls:listen(4)
   local c = ls:accept()
-  local data, err = c:recv()
-  data, err = c:recv()
+  local data, err = c:recv()                  -- "hello"
+  data, err = c:recv()                        -- then the abort
   server_saw = err or ("data: " .. tostring(data))
 end)
 sim.spawn(function()
   local s = client:socket()
   assert(s:connect("10.0.0.2", 80))
   s:send("hello")
+  sim.sleep("100ms")                          -- the server has read "hello"
   s:setopt("linger", 0)
   s:close()                                   -- RST, not FIN
 end)

@@ -30,10 +30,11 @@ sim.on("segment", function(ev)
     fin_times[#fin_times + 1] = ev.time
   end
 end)
-local server_closed_at, tw_entered_at
+local server_closed_at, tw_entered_at, tw_left_at
 sim.on("state", function(ev)
   if ev.host == "server" and ev.to == "CLOSED" then server_closed_at = ev.time end
   if ev.host == "client" and ev.to == "TIME_WAIT" then tw_entered_at = ev.time end
+  if ev.host == "client" and ev.from == "TIME_WAIT" then tw_left_at = ev.time end
 end)
 
 sim.spawn(function()
@@ -52,10 +53,12 @@ end)
 sim.run{ ["until"] = "200s" }
 for i, t in ipairs(fin_times) do
   print(string.format("server FIN #%d at %.3f s%s", i, t,
-                      i > 1 and string.format(" (+%.3f s)", t - fin_times[1]) or ""))
+                      i > 1 and string.format(" (%.3f s after the one before)", t - fin_times[i - 1]) or ""))
 end
 print(string.format("server reached CLOSED at %.3f s; client TIME_WAIT entered at %.3f s",
                     server_closed_at or -1, tw_entered_at or -1))
+print(string.format("client TIME_WAIT ended at %.3f s: 60 s after the last FIN reached it",
+                    tw_left_at or -1))
 sim.assert(#fin_times == lose + 1, "one FIN retransmission per lost ACK")
 sim.assert(server_closed_at ~= nil, "the server closed cleanly")
 sim.assert(server:stats().resets_received == 0, "no RST: TIME_WAIT answered the FIN")

@@ -24,7 +24,10 @@ sim.spawn(function()
   ls:listen(4096)
   while true do
     local c = ls:accept()
-    sim.spawn(function() c:recv() end)       -- the client closes first
+    sim.spawn(function()
+      c:recv()                               -- EOF: the client closed first
+      c:close()
+    end)
   end
 end)
 

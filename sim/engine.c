@@ -10,6 +10,9 @@ struct SimEngine {
   gboolean  stop;
   SimPollFn poll;
   gpointer  poll_user;
+  SimTime    watch_at;     /* SIM_TIME_MAX: no watch */
+  SimWatchFn watch;
+  gpointer   watch_user;
 };
 
 SimEngine *
@@ -17,6 +20,7 @@ sim_engine_new(void)
 {
   SimEngine *e = g_new0(SimEngine, 1);
   e->queue = sim_queue_new();
+  e->watch_at = SIM_TIME_MAX;
   return e;
 }
 
@@ -88,6 +92,14 @@ sim_engine_set_poll(SimEngine *engine, SimPollFn poll, gpointer user)
   engine->poll_user = user;
 }
 
+void
+sim_engine_set_watch(SimEngine *engine, SimTime at, SimWatchFn watch, gpointer user)
+{
+  engine->watch = watch;
+  engine->watch_user = user;
+  engine->watch_at = watch ? at : SIM_TIME_MAX;
+}
+
 SimRunEnd
 sim_engine_run(SimEngine *engine, SimTime until)
 {
@@ -102,6 +114,8 @@ sim_engine_run(SimEngine *engine, SimTime until)
       if (until != SIM_TIME_MAX) engine->now = until;
       return until != SIM_TIME_MAX ? SIM_RUN_UNTIL : SIM_RUN_EMPTY;
     }
+    if (G_UNLIKELY(item.time > engine->watch_at))
+      engine->watch_at = engine->watch(engine->watch_user, item.time);
     g_assert(item.time >= engine->now);
     engine->now = item.time;
     engine->events++;

@@ -19,6 +19,13 @@ typedef void (*SimEventFn)(SimEngine *engine, gpointer data);
 typedef gboolean (*SimPollFn)(gpointer user);
 #define SIM_ENGINE_POLL_EVERY 4096
 
+/* Called before the clock moves past `at` (the previous return value):
+ * every event at or before it has fired.  `next` is the time of the event
+ * about to fire.  Returns the next time to be called at (SIM_TIME_MAX:
+ * never).  For periodic observation that must not keep a simulation alive
+ * the way an event would (metrics sampling). */
+typedef SimTime (*SimWatchFn)(gpointer user, SimTime next);
+
 typedef enum {
   SIM_RUN_EMPTY,    /* no event pending */
   SIM_RUN_UNTIL,    /* reached the requested time */
@@ -68,6 +75,11 @@ sim_engine_set_max_events(SimEngine *engine, uint64_t max_events);
 
 void
 sim_engine_set_poll(SimEngine *engine, SimPollFn poll, gpointer user);
+
+/* Sets the watch function, first called when the clock is about to pass
+ * `at`. */
+void
+sim_engine_set_watch(SimEngine *engine, SimTime at, SimWatchFn watch, gpointer user);
 
 /* Fires events in order until none is pending, the next is after `until`,
  * or a stop or limit.  Events at exactly `until` fire.  With a finite

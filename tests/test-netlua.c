@@ -31,10 +31,11 @@ test_drop_flags(void)
   TwsimResult r = twsim_run("run", "@net-drop-flags.lua", NULL);
   g_assert_cmpint(r.status, ==, 0);
   assert_contains(r.out, "drop server pred client-server SA 80>40000\n");
-  assert_contains(r.out, "client>server:S server>client:SA client>server:A\n");
-  assert_contains(r.out, "ab\t2\t2\t0\n");
-  assert_contains(r.out, "ba\t1\t0\t1\n");
-  assert_contains(r.out, "server got\t2\tclient got\t0\n");
+  /* The first SYN passes, the SYN-ACK is seen (and dropped) in the other
+   * direction, and the client's retransmitted SYN comes next. */
+  assert_contains(r.out, "client>server:S server>client:SA client>server:S\n");
+  assert_contains(r.out, "connected after 1.0 s\n");
+  assert_contains(r.out, "pred drops\t0\t1\n");
   twsim_result_clear(&r);
 }
 
@@ -48,7 +49,8 @@ scenario(const char *name, const char *text)
 }
 
 #define PRELUDE "local a = sim.host('a', {addr = '10.0.0.1'})\n" \
-                "local b = sim.host('b', {addr = '10.0.0.2'})\n"
+                "local b = sim.host('b', {addr = '10.0.0.2'}) " \
+                "twsim_test.raw(a) twsim_test.raw(b)\n"
 
 static void
 test_usage_errors(void)
@@ -174,8 +176,16 @@ test_trace(void)
   assert_contains(j, "{\"t\":0.010000000,\"kind\":\"send\",\"host\":\"client\","
                   "\"src\":\"10.0.0.1:40000\",\"dst\":\"10.0.1.1:80\",\"flags\":\"S\","
                   "\"seq\":1000,\"ack\":0,\"win\":64240,\"len\":0,\"ttl\":64}\n");
+  /* The ten hand-made segments and whatever the hosts' TCP answers: on a
+   * clean path every packet sent is received. */
   char **lines = g_strsplit(t, "\n", -1);
-  g_assert_cmpuint(g_strv_length(lines), ==, 21);   /* 10 sends, 10 receptions */
+  guint sends = 0, recvs = 0;
+  for (char **l = lines; *l; l++) {
+    if (strstr(*l, " send ")) sends++;
+    if (strstr(*l, " recv ")) recvs++;
+  }
+  g_assert_cmpuint(sends, >=, 10);
+  g_assert_cmpuint(sends, ==, recvs);
   g_strfreev(lines);
   g_free(t);
   g_free(j);

@@ -1,6 +1,11 @@
 /* Test hooks for the test build of twsim (twsim-test): a `twsim_test`
- * global that lets scenario tests put hand-made TCP segments on the network
- * before a TCP stack exists.  Not part of the twsim command.
+ * global that lets scenario tests put hand-made TCP segments on the network,
+ * to check the wire format, links and captures byte by byte.  Not part of
+ * the twsim command.
+ *
+ *   twsim_test.raw(host)   the host's TCP stops answering: what arrives is
+ *                          counted (no_receiver) and freed, as a host with
+ *                          no TCP at all would do
  *
  *   twsim_test.send(host, {to = "10.0.0.2" | host, sport = 1, dport = 2,
  *                          seq = 0, ack = 0, flags = "SA", len = 0, win = 0,
@@ -109,8 +114,17 @@ l_counters(lua_State *L)
   return 1;
 }
 
+static int
+l_raw(lua_State *L)
+{
+  SimLuaHost *h = luaL_checkudata(L, 1, SIM_LUA_HOST_MT);
+  net_node_set_receiver(h->node, NULL, NULL);
+  return 0;
+}
+
 static const luaL_Reg hooks[] = {
   { "send", l_send },
+  { "raw", l_raw },
   { "counters", l_counters },
   { NULL, NULL },
 };

@@ -21,9 +21,9 @@
 typedef struct SimLadder SimLadder;
 
 /* A ladder written on `out` (borrowed) for the first `limit` connections
- * of `net` (borrowed: host names are looked up by address). */
+ * of world's network (host names are looked up by address). */
 SimLadder *
-sim_ladder_new(FILE *out, guint limit, NetWorld *net);
+sim_ladder_new(FILE *out, guint limit, SimWorld *world);
 
 /* Prints a note about connections left out, and frees. */
 void

@@ -3,6 +3,7 @@
  * sim.on("state") observers. */
 #include "lsocket.h"
 #include "process.h"
+#include "lnet.h"
 #include <string.h>
 
 static int
@@ -132,7 +133,7 @@ static const luaL_Reg host_tcp_methods[] = {
 void
 sim_lua_socket_add_host_methods(lua_State *L)
 {
-  luaL_setfuncs(L, host_tcp_methods, 0);
+  sim_lua_host_add_methods(L, host_tcp_methods);
 }
 
 /* Calls every sim.on("state") observer with the event as a table.  Runs

@@ -1,6 +1,8 @@
 /* sim.host, sim.router, sim.link and their objects; link:drop predicates
  * and sim.on("segment") observers (see lnet.h and docs/network.md). */
 #include "lnet.h"
+#include "lsocket.h"
+#include "ladder.h"
 #include <string.h>
 
 #define NODES_KEY "twsim.nodes"   /* registry: node index + 1 -> userdata */
@@ -155,6 +157,7 @@ l_host(lua_State *L)
   if (node == NULL) sim_lua_usage_gerror(L, error);
   node->profile = g_strdup(profile);
   push_node(L, world, node, SIM_LUA_HOST_MT);
+  sim_lua_host_attach_tcp(L, node);
   return 1;
 }
 
@@ -445,36 +448,15 @@ push_seg(lua_State *L, NetWorld *net, const Packet *pkt, int extra)
   lua_setfield(L, -2, "flags");
 }
 
-/* Calls the function `ref` with the value on top of the stack (kept).
- * An error fails the run (exit 1, or 2 if it was a usage error) and stops
- * the engine.  Returns the call's truthiness. */
-static gboolean
-call_ref(SimWorld *world, lua_State *L, int ref)
-{
-  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-  lua_pushvalue(L, -2);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-    const char *msg = lua_tostring(L, -1);
-    if (msg == NULL) msg = "(error object is not a string)";
-    world->failed = TRUE;
-    sim_world_note_error(world, msg);
-    sim_engine_stop(world->engine);
-    lua_pop(L, 1);
-    return FALSE;
-  }
-  gboolean truth = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return truth;
-}
-
 static void
 on_segment_event(gpointer user, const NetEvent *ev)
 {
   static const char *const names[] = { "send", "recv", "drop" };
   SimWorld *world = user;
+  if (world->ladder) sim_ladder_segment(world->ladder, ev);
   GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
-  if (obs->len == 0) return;
-  lua_State *L = world->L;
+  if (obs->len == 0 || world->message) return;
+  lua_State *L = sim_world_lua(world);
   if (!lua_checkstack(L, 8)) return;
   push_seg(L, world->net, ev->pkt, 5);
   lua_pushstring(L, ev->node->name);
@@ -491,8 +473,7 @@ on_segment_event(gpointer user, const NetEvent *ev)
     lua_pushstring(L, ev->link->name);
     lua_setfield(L, -2, "link");
   }
-  for (guint i = 0; i < obs->len && !world->message; i++)
-    call_ref(world, L, g_array_index(obs, int, i));
+  sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));
   lua_pop(L, 1);
 }
 
@@ -501,12 +482,12 @@ link_filter(gpointer user, NetLink *link, guint dir, const Packet *pkt)
 {
   LinkPreds *preds = user;
   SimWorld *world = preds->world;
-  lua_State *L = world->L;
+  lua_State *L = sim_world_lua(world);
   if (world->message || !lua_checkstack(L, 8)) return FALSE;
   push_seg(L, link->net, pkt, 0);
   gboolean drop = FALSE;
   for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)
-    drop = call_ref(world, L, g_array_index(preds->refs, int, i));
+    drop = sim_lua_call_ref(world, L, g_array_index(preds->refs, int, i), lua_gettop(L));
   lua_pop(L, 1);
   return drop;
 }

@@ -3,6 +3,7 @@
 #include "process.h"
 #include <math.h>
 #include "lnet.h"
+#include "lsocket.h"
 #include <string.h>
 
 /* sim.spawn(fn): starts fn as a process at the current instant. */
@@ -318,5 +319,7 @@ sim_lua_open(lua_State *L)
   sim_lua_timer_register(L);
   luaL_newlib(L, sim_functions);
   sim_lua_net_open(L);
+  sim_lua_socket_register(L);
+  sim_lua_socket_add_host_methods(L);
   return 1;
 }

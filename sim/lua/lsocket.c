@@ -41,16 +41,17 @@ on_socket_ready(gpointer ud)
 }
 
 /* Suspends the calling process until the socket's state or readiness
- * changes, then continues with k. */
+ * changes, then continues with k(ctx). */
 static int
-wait_on_socket(lua_State *L, LuaSocket *ls, const char *method, lua_KFunction k)
+wait_on_socket(lua_State *L, LuaSocket *ls, const char *method, lua_KFunction k,
+               lua_KContext ctx)
 {
   SimProcess *p = sim_process_check(L, method);
   if (ls->blocked && ls->blocked != p)
     sim_lua_usage_error(L, "%s: another process is already blocked on this socket", method);
   ls->blocked = p;
   tcp_socket_set_waiter(ls->sock, on_socket_ready, ls);
-  return lua_yieldk(L, 0, 0, k);
+  return lua_yieldk(L, 0, ctx, k);
 }
 
 static void
@@ -155,7 +156,7 @@ accept_k(lua_State *L, int status, lua_KContext ctx)
   }
   int err = 0;
   TcpSocket *conn = tcp_socket_accept(ls->sock, &err);
-  if (conn == NULL && err == TCP_EAGAIN) return wait_on_socket(L, ls, "s:accept", accept_k);
+  if (conn == NULL && err == TCP_EAGAIN) return wait_on_socket(L, ls, "s:accept", accept_k, 0);
   done_waiting(ls);
   if (conn == NULL) return push_errno(L, err);
   push_socket(L, ls->world, conn);
@@ -182,7 +183,7 @@ connect_k(lua_State *L, int status, lua_KContext ctx)
   int err = tcp_socket_take_error(ls->sock);
   TcpState state = tcp_socket_state(ls->sock);
   if (err == 0 && (state == TCP_STATE_SYN_SENT || state == TCP_STATE_SYN_RECEIVED))
-    return wait_on_socket(L, ls, "s:connect", connect_k);
+    return wait_on_socket(L, ls, "s:connect", connect_k, 0);
   done_waiting(ls);
   if (err) return push_errno(L, err);
   if (state == TCP_STATE_CLOSED) return push_errno(L, TCP_ECONNREFUSED);
@@ -227,7 +228,7 @@ send_k(lua_State *L, int status, lua_KContext ctx)
     if (n == -TCP_EAGAIN) {
       lua_pushinteger(L, (lua_Integer)sent);
       lua_replace(L, 3);
-      return wait_on_socket(L, ls, "s:send", send_k);
+      return wait_on_socket(L, ls, "s:send", send_k, 0);
     }
     if (n < 0) {
       done_waiting(ls);
@@ -269,7 +270,7 @@ recv_k(lua_State *L, int status, lua_KContext max)
   }
   GBytes *bytes = NULL;
   gssize n = tcp_socket_recv(ls->sock, (gsize)max, &bytes);
-  if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, "s:recv", recv_k);
+  if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, "s:recv", recv_k, max);
   done_waiting(ls);
   if (n < 0) return push_errno(L, (int)-n);
   gsize len = 0;

@@ -7,6 +7,7 @@
 #pragma once
 #include "world.h"
 #include "tcp-stack.h"
+#include "net.h"
 
 /* Registers the twsim.Socket type. */
 void
@@ -16,9 +17,13 @@ sim_lua_socket_register(lua_State *L);
 void
 sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock);
 
-/* Adds the TCP methods to a host method table on top of the stack. */
+/* Adds the TCP methods (socket, count, states, stats, set) to hosts. */
 void
 sim_lua_socket_add_host_methods(lua_State *L);
+
+/* Gives a new host its TCP stack (raises a usage error for a bad profile). */
+void
+sim_lua_host_attach_tcp(lua_State *L, NetNode *node);
 
 /* The host's TCP stack and name, for the host userdata at `arg` (raises a
  * usage error if it is not a host).  Provided by the host binding. */

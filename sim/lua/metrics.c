@@ -7,7 +7,7 @@ struct SimMetrics {
   SimTime   interval;
   SimTime   next;            /* the next grid sample not yet written */
   SimTime   last_written;    /* time of the last sample row, -1 if none */
-  NetWorld *net;
+  SimWorld *world;
   guint     n_fields;
   const TcpStatsField *fields;
 };
@@ -21,23 +21,32 @@ write_header(SimMetrics *m)
   fputs(",series,value\n", m->out);
 }
 
+static SimTime
+on_watch(gpointer user, SimTime next)
+{
+  return sim_metrics_advance(user, next);
+}
+
 SimMetrics *
-sim_metrics_new(FILE *out, SimTime interval, NetWorld *net)
+sim_metrics_new(FILE *out, SimTime interval, SimWorld *world)
 {
   g_assert(interval > 0);
   SimMetrics *m = g_new0(SimMetrics, 1);
   m->out = out;
   m->interval = interval;
-  m->net = net;
+  m->world = world;
   m->last_written = -1;
   m->fields = tcp_stats_fields(&m->n_fields);
   write_header(m);
+  sim_engine_set_watch(world->engine, 0, on_watch, m);
   return m;
 }
 
 void
 sim_metrics_free(SimMetrics *m)
 {
+  if (m == NULL) return;
+  if (m->world->engine) sim_engine_set_watch(m->world->engine, SIM_TIME_MAX, NULL, NULL);
   g_free(m);
 }
 
@@ -47,8 +56,9 @@ write_sample(SimMetrics *m, SimTime t)
 {
   char tbuf[SIM_TIME_BUF];
   sim_time_format(t, tbuf);
-  for (guint i = 0; m->net && i < m->net->nodes->len; i++) {
-    NetNode *node = g_ptr_array_index(m->net->nodes, i);
+  NetWorld *net = m->world->net;
+  for (guint i = 0; net && i < net->nodes->len; i++) {
+    NetNode *node = g_ptr_array_index(net->nodes, i);
     TcpStack *stack = node->transport;
     if (node->kind != NET_NODE_HOST || stack == NULL) continue;
     fprintf(m->out, "%s,%s", tbuf, node->name);

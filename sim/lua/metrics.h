@@ -18,9 +18,10 @@
 
 typedef struct SimMetrics SimMetrics;
 
-/* A writer on `out` (borrowed) sampling every `interval` (> 0) from t = 0. */
+/* A writer on `out` (borrowed) sampling world's hosts every `interval`
+ * (> 0) from t = 0; it installs itself as the engine's watch. */
 SimMetrics *
-sim_metrics_new(FILE *out, SimTime interval, NetWorld *net);
+sim_metrics_new(FILE *out, SimTime interval, SimWorld *world);
 
 void
 sim_metrics_free(SimMetrics *m);

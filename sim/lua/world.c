@@ -76,6 +76,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->records = sim_records_new();
   for (int k = 0; k < SIM_OBSERVE_N; k++)
     world->observers[k] = g_array_new(FALSE, FALSE, sizeof(int));
+  world->bindings = g_ptr_array_new_with_free_func(g_free);
   sim_rng_init_stream(&world->scenario_rng, opts->seed, "scenario");
   if (opts->timeout > 0)
     world->deadline_us = g_get_monotonic_time() + (gint64)(opts->timeout * 1e6);
@@ -114,6 +115,7 @@ sim_world_free(SimWorld *world)
    * before L (predicates hold Lua references). */
   net_world_free(world->net);
   world->net = NULL;
+  g_ptr_array_free(world->bindings, TRUE);
   /* Pending events may hold Lua references: free them while L lives. */
   sim_engine_free(world->engine);
   world->engine = NULL;
@@ -200,25 +202,35 @@ sim_world_exit_status(const SimWorld *world)
   return SIM_EXIT_OK;
 }
 
+gboolean
+sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index)
+{
+  gboolean was_in_observer = world->in_observer;
+  world->in_observer = TRUE;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  lua_pushvalue(L, arg_index);
+  int status = lua_pcall(L, 1, 1, 0);
+  world->in_observer = was_in_observer;
+  if (status != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    world->failed = TRUE;
+    sim_world_note_error(world, msg ? msg : "(error object is not a string)");
+    sim_engine_stop(world->engine);
+    lua_pop(L, 1);
+    return FALSE;
+  }
+  gboolean truth = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return truth;
+}
+
 void
 sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index)
 {
-  lua_State *L = world->running_L;
+  lua_State *L = sim_world_lua(world);
   GArray *observers = world->observers[kind];
-  gboolean was_in_observer = world->in_observer;
-  world->in_observer = TRUE;
-  for (guint i = 0; i < observers->len && !world->message; i++) {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, g_array_index(observers, int, i));
-    lua_pushvalue(L, ev_index);
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-      const char *msg = lua_tostring(L, -1);
-      world->failed = TRUE;
-      sim_world_note_error(world, msg ? msg : "error in a sim.on callback");
-      sim_engine_stop(world->engine);
-      lua_pop(L, 1);
-    }
-  }
-  world->in_observer = was_in_observer;
+  for (guint i = 0; i < observers->len && !world->message; i++)
+    sim_lua_call_ref(world, L, g_array_index(observers, int, i), ev_index);
 }
 
 SimTime

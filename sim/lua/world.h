@@ -41,6 +41,8 @@ typedef struct {
 } SimRunOptions;
 
 typedef struct SimWorld SimWorld;
+typedef struct SimLadder SimLadder;
+typedef struct SimMetrics SimMetrics;
 typedef struct SimProcess SimProcess;
 typedef struct NetWorld NetWorld;     /* models/net.h */
 typedef struct NetPcap NetPcap;       /* models/pcap.h */
@@ -66,7 +68,10 @@ struct SimWorld {
   SimTrace        *trace;           /* NULL without --trace */
   SimRecords      *records;         /* sim.record's values */
   NetPcap         *pcap;            /* NULL without --pcap */
-  NetWorld        *net;             /* hosts, routers, links; NULL until the first */
+  NetWorld        *net;
+  GPtrArray       *bindings;        /* each host's TCP binding (lhost.c); owned */
+  SimLadder       *ladder;          /* --ladder, or NULL */
+  SimMetrics      *metrics;         /* --metrics, or NULL */             /* hosts, routers, links; NULL until the first */
 
   /* Outcome.  The first error wins; `invalid` and `limit` are sticky even if
    * the scenario catches the error with pcall. */
@@ -141,6 +146,14 @@ sim_world_exit_status(const SimWorld *world);
  * `what` names the argument in the error ("sim.sleep: duration"). */
 SimTime
 sim_lua_check_duration(lua_State *L, int arg, const char *what);
+
+/* Calls the function registered as `ref` with the value at `arg_index` of
+ * L's stack, as a callback from inside the models (sim.on, link:drop): it
+ * may neither block nor use sockets.  An error fails the run (exit 1, or 2
+ * for a usage error) and stops the engine.  Returns the call's result's
+ * truthiness. */
+gboolean
+sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index);
 
 /* Calls every observer of `kind` with the value at `ev_index` of the
  * running thread's stack (pushed there by the caller with

@@ -7,6 +7,9 @@
 -- Divide the delivered packets (printed) by the wall time.
 local a = sim.host("a", { addr = "10.0.0.1" })
 local b = sim.host("b", { addr = "10.0.0.2" })
+-- Hand-made segments only: no TCP answers them.
+twsim_test.raw(a)
+twsim_test.raw(b)
 local r = sim.router("r")
 sim.link(a, r, { delay = "1ms", rate = "10Gbps", loss = 0.01, jitter = "10us" })
 local out = sim.link(r, b, { delay = "1ms", rate = "10Gbps" })

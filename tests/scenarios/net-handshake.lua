@@ -2,6 +2,9 @@
 -- router, for pcap and trace tests: what a TCP stack would put on the wire.
 local c = sim.host("client", { addr = "10.0.0.1" })
 local s = sim.host("server", { addr = "10.0.1.1" })
+-- Hand-made segments only: no TCP answers them.
+twsim_test.raw(c)
+twsim_test.raw(s)
 local r = sim.router("r")
 sim.link(c, r, { delay = "1ms", rate = "100Mbps" })
 sim.link(r, s, { delay = "2ms", rate = "1Gbps" })

@@ -1,0 +1,180 @@
+/* Port use counts and ephemeral port selection (see ports.h). */
+#include "ports.h"
+
+#define PERTURB_SIZE 65536       /* INET_TABLE_PERTURB_SIZE (1 << 16) */
+#define DEST_BITMAP_AFTER 512    /* probes in one scan before a bitmap pays */
+
+static guint
+dest_hash(gconstpointer p)
+{
+  const TcpPortDest *d = p;
+  return (guint)(d->laddr * 2654435761u) ^ (guint)(d->raddr * 40503u) ^ d->rport;
+}
+
+static gboolean
+dest_equal(gconstpointer a, gconstpointer b)
+{
+  const TcpPortDest *x = a, *y = b;
+  return x->laddr == y->laddr && x->raddr == y->raddr && x->rport == y->rport;
+}
+
+static TcpPortDest *
+dest_find(TcpPorts *ports, NetAddr laddr, NetAddr raddr, guint16 rport)
+{
+  if (g_hash_table_size(ports->dests) == 0) return NULL;
+  TcpPortDest probe = { .laddr = laddr, .raddr = raddr, .rport = rport };
+  return g_hash_table_lookup(ports->dests, &probe);
+}
+
+static inline gboolean
+dest_is_held(const TcpPortDest *d, guint16 port)
+{
+  return (d->held[port >> 6] >> (port & 63)) & 1;
+}
+
+void
+tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
+{
+  ports->ports = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  ports->perturb = g_hash_table_new(g_direct_hash, g_direct_equal);
+  ports->dests = g_hash_table_new_full(dest_hash, dest_equal, g_free, NULL);
+  g_autofree char *name = g_strdup_printf("tcp-ports/%s", host_name ? host_name : "");
+  ports->key = tcp_hash_key(run_seed, name);
+  sim_rng_init_stream(&ports->rng, run_seed, name);
+}
+
+void
+tcp_ports_clear(TcpPorts *ports)
+{
+  g_hash_table_destroy(ports->ports);
+  g_hash_table_destroy(ports->perturb);
+  g_hash_table_destroy(ports->dests);
+}
+
+TcpPortUse *
+tcp_ports_use(TcpPorts *ports, guint16 port, gboolean create)
+{
+  gpointer key = GUINT_TO_POINTER((guint)port);
+  TcpPortUse *use = g_hash_table_lookup(ports->ports, key);
+  if (use == NULL && create) {
+    use = g_new0(TcpPortUse, 1);
+    g_hash_table_insert(ports->ports, key, use);
+  }
+  return use;
+}
+
+void
+tcp_ports_tidy(TcpPorts *ports, guint16 port)
+{
+  TcpPortUse *use = tcp_ports_use(ports, port, FALSE);
+  if (use && !use->binders && !use->listeners && !use->users)
+    g_hash_table_remove(ports->ports, GUINT_TO_POINTER((guint)port));
+}
+
+void
+tcp_ports_hold(TcpPorts *ports, NetAddr laddr, guint16 lport, NetAddr raddr, guint16 rport)
+{
+  tcp_ports_use(ports, lport, TRUE)->users++;
+  TcpPortDest *d = dest_find(ports, laddr, raddr, rport);
+  if (d) d->held[lport >> 6] |= G_GUINT64_CONSTANT(1) << (lport & 63);
+}
+
+void
+tcp_ports_release(TcpPorts *ports, NetAddr laddr, guint16 lport, NetAddr raddr, guint16 rport)
+{
+  TcpPortUse *use = tcp_ports_use(ports, lport, FALSE);
+  g_assert(use && use->users > 0);
+  use->users--;
+  tcp_ports_tidy(ports, lport);
+  TcpPortDest *d = dest_find(ports, laddr, raddr, rport);
+  if (d) d->held[lport >> 6] &= ~(G_GUINT64_CONSTANT(1) << (lport & 63));
+}
+
+/* Builds the bitmap of a destination from the ports in use (their order
+ * does not matter: the result is a set). */
+static void
+dest_build(TcpPorts *ports, NetAddr laddr, NetAddr raddr, guint16 rport,
+           TcpPortHeld held, gpointer user)
+{
+  TcpPortDest *d = g_new0(TcpPortDest, 1);
+  d->laddr = laddr;
+  d->raddr = raddr;
+  d->rport = rport;
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, ports->ports);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    guint16 port = (guint16)GPOINTER_TO_UINT(key);
+    if (((TcpPortUse *)value)->users && held(user, port))
+      d->held[port >> 6] |= G_GUINT64_CONSTANT(1) << (port & 63);
+  }
+  g_hash_table_add(ports->dests, d);
+}
+
+/* table_perturb[index]: random at boot in Linux; here a keyed hash of the
+ * index until the first connect moves it. */
+static guint32
+perturb_get(TcpPorts *ports, guint32 index)
+{
+  gpointer v;
+  if (g_hash_table_lookup_extended(ports->perturb, GUINT_TO_POINTER(index), NULL, &v))
+    return GPOINTER_TO_UINT(v);
+  return (guint32)tcp_siphash_4u32(&ports->key, index, 0x70657274u, 0, 0);
+}
+
+gboolean
+tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
+                  NetAddr daddr, guint16 dport, TcpPortCheck check, TcpPortHeld held,
+                  gboolean held_is_busy, gpointer user, guint16 *out,
+                  TcpPortVerdict *verdict)
+{
+  guint64 port_offset = tcp_siphash_4u32(&ports->key, saddr, daddr, dport, 0);
+  guint32 low = profile->port_lo, high = (guint32)profile->port_hi + 1;
+  guint32 remaining = high - low;
+  const guint32 step = 2;
+  if (remaining > 1) remaining &= ~1u;
+  guint32 index = (guint32)(port_offset & (PERTURB_SIZE - 1));
+  guint32 offset = (perturb_get(ports, index) + (guint32)(port_offset >> 32)) % remaining;
+  const TcpPortDest *dest = held_is_busy ? dest_find(ports, saddr, daddr, dport) : NULL;
+  guint32 probes = 0;
+  gboolean found = FALSE;
+  offset &= ~1u;                 /* first pass: ports of low's parity */
+  for (int pass = 0; pass < 2 && !found; pass++, offset++) {
+    guint32 port = low + offset;
+    for (guint32 i = 0; i < remaining; i += step, port += step) {
+      if (port >= high) port -= remaining;
+      if (dest && dest_is_held(dest, (guint16)port)) continue;   /* check() says BUSY */
+      probes++;
+      TcpPortVerdict v = check(user, (guint16)port);
+      if (v == TCP_PORT_BUSY) continue;
+      /* Linux: i = max(i, random(8) * step); perturb += i + step. */
+      guint32 r = (guint32)sim_rng_below(&ports->rng, 8) * step;
+      guint32 adv = MAX(i, r) + step;
+      g_hash_table_insert(ports->perturb, GUINT_TO_POINTER(index),
+                          GUINT_TO_POINTER(perturb_get(ports, index) + adv));
+      *out = (guint16)port;
+      *verdict = v;
+      found = TRUE;
+      break;
+    }
+    if (remaining <= 1) break;
+  }
+  if (held_is_busy && dest == NULL && probes > DEST_BITMAP_AFTER)
+    dest_build(ports, saddr, daddr, dport, held, user);
+  return found;
+}
+
+gboolean
+tcp_ports_any_free(TcpPorts *ports, const TcpProfile *profile, guint16 *out)
+{
+  guint32 n = (guint32)profile->port_hi - profile->port_lo + 1;
+  guint32 start = (guint32)sim_rng_below(&ports->rng, n);
+  for (guint32 i = 0; i < n; i++) {
+    guint16 port = (guint16)(profile->port_lo + (start + i) % n);
+    if (tcp_ports_use(ports, port, FALSE) == NULL) {
+      *out = port;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}

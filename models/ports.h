@@ -1,0 +1,93 @@
+/* Local ports of one host: who uses each port, and ephemeral port choice
+ * for connect() modelled on Linux's __inet_hash_connect().
+ *
+ * Data flow: tcp-stack.c asks here on bind(), listen() and connect(), and
+ * reports every connection or TIME_WAIT record that takes or frees a port.
+ *
+ * Axioms: a port has an entry in `ports` exactly when some count in its
+ * TcpPortUse is non-zero; counts change in O(1). */
+#pragma once
+#include "hash.h"
+#include "profile.h"
+#include "rng.h"
+#include "segment.h"
+
+typedef struct {
+  guint32 binders;          /* sockets bound by bind() (listeners included) */
+  guint32 binders_reuse;    /* of which with SO_REUSEADDR */
+  guint32 listeners;
+  guint32 users;            /* connections and TIME_WAIT records */
+} TcpPortUse;
+
+/* A destination (local address, remote address, remote port) and the
+ * ports whose 4-tuple towards it a connection or TIME_WAIT record holds,
+ * one bit each.  Kept only for destinations whose connect() scans have
+ * grown long (port exhaustion), so that a scan can pass over a held port
+ * with a bit test instead of two hash lookups. */
+typedef struct {
+  NetAddr laddr, raddr;
+  guint16 rport;
+  guint64 held[65536 / 64];
+} TcpPortDest;
+
+typedef struct {
+  GHashTable *ports;        /* GUINT_TO_POINTER(port) -> TcpPortUse */
+  GHashTable *perturb;      /* table_perturb[] entries that moved */
+  GHashTable *dests;        /* TcpPortDest (keyed by itself) -> same */
+  TcpHashKey  key;
+  SimRng      rng;
+} TcpPorts;
+
+void
+tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name);
+void
+tcp_ports_clear(TcpPorts *ports);
+
+/* The use counts of `port`; created (zeroed) if `create`, else may be NULL. */
+TcpPortUse *
+tcp_ports_use(TcpPorts *ports, guint16 port, gboolean create);
+
+/* Drops the entry of `port` if all its counts are zero. */
+void
+tcp_ports_tidy(TcpPorts *ports, guint16 port);
+
+/* A connection or TIME_WAIT record takes, or gives back, local port lport
+ * towards (raddr, rport) from laddr: its `users` count and the
+ * destination's bitmap, if it has one. */
+void
+tcp_ports_hold(TcpPorts *ports, NetAddr laddr, guint16 lport, NetAddr raddr, guint16 rport);
+void
+tcp_ports_release(TcpPorts *ports, NetAddr laddr, guint16 lport, NetAddr raddr, guint16 rport);
+
+/* What a connect may do with a candidate port (tcp-stack.c decides). */
+typedef enum {
+  TCP_PORT_BUSY,
+  TCP_PORT_FREE,
+  TCP_PORT_TW_REUSE,         /* free after taking over a TIME_WAIT record */
+} TcpPortVerdict;
+
+typedef TcpPortVerdict (*TcpPortCheck)(gpointer user, guint16 port);
+
+/* Whether a connection or TIME_WAIT record holds the 4-tuple with local
+ * port `port` (to build a destination's bitmap). */
+typedef gboolean (*TcpPortHeld)(gpointer user, guint16 port);
+
+/* Linux's __inet_hash_connect(): a starting offset from a keyed hash of
+ * (saddr, daddr, dport) plus a per-destination counter (table_perturb),
+ * ports of the range's low parity first, then the others.  FALSE when no
+ * port is usable (EADDRNOTAVAIL).
+ *
+ * `held_is_busy` says that check() answers TCP_PORT_BUSY for every held
+ * 4-tuple (no TIME_WAIT can be taken over): the scan may then skip held
+ * ports by the destination's bitmap, with the same result.  `held` builds
+ * that bitmap the first time a scan for the destination grows long. */
+gboolean
+tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
+                  NetAddr daddr, guint16 dport, TcpPortCheck check, TcpPortHeld held,
+                  gboolean held_is_busy, gpointer user, guint16 *out,
+                  TcpPortVerdict *verdict);
+
+/* bind(port 0): a port of the range that nothing uses, from a random
+ * start.  FALSE if none. */
+gboolean
+tcp_ports_any_free(TcpPorts *ports, const TcpProfile *profile, guint16 *out);

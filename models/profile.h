@@ -1,0 +1,41 @@
+/* Host profiles: the TCP settings of a host and the defaults each operating
+ * system (or the RFC) gives them.  The endpoint reads them; h:set{} and
+ * tcp_stack_set() change them.  docs/tcp-profiles.md gives each default's
+ * source. */
+#pragma once
+#include "simtime.h"
+#include "tcp-stack.h"
+
+struct TcpProfile {
+  const char *name;
+  SimTime  time_wait;            /* TIME_WAIT length (2*MSL) */
+  guint16  port_lo, port_hi;     /* ephemeral port range, inclusive */
+  int      tw_reuse;             /* 0 off, 1 on, 2 loopback only (Linux) */
+  guint32  max_tw_buckets;       /* TIME_WAIT records held at most */
+  gboolean rfc1337;              /* TRUE: a RST does not end TIME_WAIT */
+  int      syn_retries;          /* SYN retransmissions before ETIMEDOUT */
+  int      syn_linear_timeouts;  /* first N SYN retries 1 RTO apart */
+  int      synack_retries;       /* SYN-ACK retransmissions */
+  int      retries2;             /* data/FIN retransmissions before giving up */
+  SimTime  fin_timeout;          /* orphaned FIN_WAIT_2 lifetime (0: none) */
+  SimTime  rto_min, rto_init, rto_max;
+  gboolean delayed_ack;          /* accepted, not modelled yet */
+  gboolean nagle;                /* accepted, not modelled yet */
+  int      init_cwnd;            /* segments */
+  guint16  mss;                  /* MSS we announce and send with */
+  gboolean timestamps;           /* RFC 7323 timestamps offered */
+  int      backlog;              /* somaxconn: listen backlog cap */
+  gboolean challenge_ack;        /* RFC 5961 RST/SYN validation */
+  guint32  rcvbuf;               /* receive buffer; window = min(free, 65535) */
+  guint32  sndbuf;               /* send buffer */
+};
+
+/* The built-in profile called `name`, or NULL. */
+const TcpProfile *
+tcp_profile_lookup(const char *name);
+
+/* Sets one key from its string form.  FALSE with a SIM_ERROR naming the key
+ * for an unknown key or a bad value. */
+gboolean
+tcp_profile_set(TcpProfile *profile, const char *key, const char *value,
+                GError **error);

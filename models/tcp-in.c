@@ -1,0 +1,406 @@
+/* Segment arrival: RFC 9293 3.10.7 for one connection, from SYN_SENT to
+ * LAST_ACK (LISTEN and TIME_WAIT are handled by tcp-stack.c and
+ * timewait.c, which own those records).
+ *
+ * Data flow: tcp-stack.c demux -> tcp_conn_input() -> state changes
+ * (tcp_set_state) and segments appended to the caller's queue. */
+#include "tcp.h"
+#include "tcp-seq.h"
+#include <string.h>
+
+gboolean
+tcp_rst_for(const TcpSegment *seg, TcpSegment *rst)
+{
+  /* RFC 9293 3.10.7.1: if the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
+   * <CTL=RST,ACK>; if on, <SEQ=SEG.ACK><CTL=RST>. */
+  if (seg->flags & TCP_FLAG_RST) return FALSE;
+  memset(rst, 0, sizeof *rst);
+  rst->sport = seg->dport;
+  rst->dport = seg->sport;
+  if (seg->flags & TCP_FLAG_ACK) {
+    rst->seq = seg->ack;
+    rst->flags = TCP_FLAG_RST;
+  } else {
+    rst->ack = seg->seq + tcp_segment_seq_len(seg);
+    rst->flags = TCP_FLAG_RST | TCP_FLAG_ACK;
+  }
+  return TRUE;
+}
+
+static void
+conn_take_options(TcpConn *c, const TcpSegment *seg)
+{
+  c->ts_ok = c->ts_ok && (seg->opts & TCP_OPT_TS);
+  if (c->ts_ok) {
+    c->ts_recent = seg->ts_val;
+    c->ts_recent_stamp = c->now;
+  }
+  tcp_conn_set_mss(c, seg);
+}
+
+/* ACK of our SYN: the RTT sample when it was not retransmitted (Karn). */
+static void
+conn_syn_acked(TcpConn *c, guint32 ack)
+{
+  c->snd_una = ack;
+  if (tcp_seq_lt(c->snd_nxt, ack)) c->snd_nxt = ack;
+  if (c->retries == 0) tcp_rtt_sample(c, c->now - c->rtt_start);
+  else c->rto = c->env->profile->rto_init;
+  c->rtt_timing = FALSE;
+  c->retries = 0;
+  c->rtx_at = SIM_TIME_MAX;
+}
+
+/* RFC 9293 3.10.7.3: SEGMENT ARRIVES in SYN-SENT. */
+static void
+input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
+{
+  guint8 f = seg->flags;
+  if ((f & TCP_FLAG_ACK) &&
+      (tcp_seq_le(seg->ack, c->iss) || tcp_seq_gt(seg->ack, c->snd_max))) {
+    /* Unacceptable ACK: <SEQ=SEG.ACK><CTL=RST> unless it is a RST. */
+    if (!(f & TCP_FLAG_RST)) tcp_emit(c, out, seg->ack, TCP_FLAG_RST);
+    return;
+  }
+  if (f & TCP_FLAG_RST) {
+    /* RST with an acceptable ACK: refused.  Without ACK: dropped. */
+    if (f & TCP_FLAG_ACK) {
+      tcp_conn_drop(c, TCP_ECONNREFUSED);
+    }
+    return;
+  }
+  if (!(f & TCP_FLAG_SYN)) return;
+  c->irs = seg->seq;
+  c->rcv_nxt = seg->seq + 1;
+  c->snd_wnd = seg->win;
+  c->snd_wl1 = seg->seq;
+  c->snd_wl2 = seg->ack;
+  conn_take_options(c, seg);
+  if (f & TCP_FLAG_ACK) {
+    /* SYN-ACK: SYN_SENT -> ESTABLISHED, ACK it. */
+    conn_syn_acked(c, seg->ack);
+    c->env->stats->connect_ok++;
+    tcp_set_state(c, TCP_STATE_ESTABLISHED);
+    c->ack_now = TRUE;
+    return;
+  }
+  /* SYN alone: simultaneous open, SYN_SENT -> SYN_RECEIVED, send
+   * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; our SYN stays unacknowledged. */
+  tcp_set_state(c, TCP_STATE_SYN_RECEIVED);
+  tcp_emit_syn(c, out);
+}
+
+/* RFC 9293 3.10.7.4, first check: is the segment acceptable? */
+static gboolean
+seg_acceptable(const TcpConn *c, const TcpSegment *seg)
+{
+  guint32 used = c->rcv_buf->len;
+  guint32 prof = c->env->profile->rcvbuf;
+  guint32 wnd = MIN(prof > used ? prof - used : 0, 65535u);
+  guint32 len = tcp_segment_seq_len(seg);
+  guint32 lo = c->rcv_nxt, hi = c->rcv_nxt + wnd;
+  if (len == 0 && wnd == 0) return seg->seq == c->rcv_nxt;
+  if (len == 0) return tcp_seq_in(seg->seq, lo, hi);
+  if (wnd == 0) return seg->seq == c->rcv_nxt;   /* keep its ACK (3.10.7.4) */
+  return tcp_seq_in(seg->seq, lo, hi) || tcp_seq_in(seg->seq + len - 1, lo, hi);
+}
+
+/* RST in a synchronized state (RFC 9293 3.10.7.4 second check, RFC 5961 3). */
+static void
+input_rst(TcpConn *c, const TcpSegment *seg)
+{
+  if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt) {
+    c->ack_now = TRUE;                  /* RFC 5961 3.2: challenge ACK */
+    return;
+  }
+  switch (c->state) {
+  case TCP_STATE_SYN_RECEIVED:
+    tcp_conn_drop(c, c->passive ? 0 : TCP_ECONNREFUSED);
+    break;
+  case TCP_STATE_CLOSE_WAIT:
+    tcp_conn_drop(c, TCP_EPIPE);
+    break;
+  case TCP_STATE_CLOSING:
+  case TCP_STATE_LAST_ACK:
+    tcp_conn_drop(c, 0);
+    break;
+  default:                              /* ESTABLISHED, FIN_WAIT_1/2 */
+    tcp_conn_drop(c, TCP_ECONNRESET);
+    break;
+  }
+}
+
+/* SYN in a synchronized state (RFC 9293 3.10.7.4 fourth check). */
+static void
+input_syn(TcpConn *c, GArray *out)
+{
+  if (c->env->profile->challenge_ack) {
+    c->ack_now = TRUE;                  /* RFC 5961 4.2 */
+    return;
+  }
+  /* RFC 793 behaviour: a SYN in the window is an error; reset. */
+  tcp_emit(c, out, c->snd_nxt, TCP_FLAG_RST);
+  tcp_conn_drop(c, TCP_ECONNRESET);
+}
+
+static gboolean
+fin_acked(const TcpConn *c)
+{
+  return c->fin_queued && c->snd_una == c->snd_base + c->snd_len + 1;
+}
+
+/* Drops acknowledged bytes from the send buffer. */
+static void
+snd_buf_trim(TcpConn *c, guint32 ack)
+{
+  guint32 end = c->snd_base + c->snd_len;
+  guint32 upto = tcp_seq_lt(ack, end) ? ack : end;
+  if (!tcp_seq_gt(upto, c->snd_base)) return;
+  guint32 n = upto - c->snd_base;
+  c->snd_base = upto;
+  c->snd_len -= n;
+  guint drop = 0;
+  while (n > 0) {
+    NetSlice *s = &g_array_index(c->snd_buf, NetSlice, drop);
+    if (n < s->len) {
+      s->off += n;
+      s->len -= n;
+      break;
+    }
+    n -= s->len;
+    net_buf_unref(s->buf);
+    drop++;
+  }
+  if (drop) g_array_remove_range(c->snd_buf, 0, drop);
+}
+
+/* A new acknowledgement SND.UNA < SEG.ACK <= SND.MAX (RFC 9293 3.10.7.4
+ * fifth check, RFC 6298 5.2-5.3). */
+static void
+ack_advance(TcpConn *c, guint32 ack)
+{
+  guint32 acked = ack - c->snd_una;
+  snd_buf_trim(c, ack);
+  c->snd_una = ack;
+  if (tcp_seq_lt(c->snd_nxt, ack)) c->snd_nxt = ack;
+  if (c->rtt_timing && tcp_seq_ge(ack, c->rtt_seq)) {
+    tcp_rtt_sample(c, c->now - c->rtt_start);
+    c->rtt_timing = FALSE;
+  } else if (c->rtt_valid) {
+    tcp_rtt_sample(c, 0);               /* no sample: only undo any backoff */
+  } else {
+    c->rto = c->env->profile->rto_init;
+  }
+  c->retries = 0;
+  c->cwnd = MIN(c->cwnd + MIN(acked, (guint32)c->mss), 1u << 30);
+  c->rtx_at = SIM_TIME_MAX;
+  if (tcp_seq_lt(c->snd_una, c->snd_nxt)) tcp_timer_arm_rtx(c);
+}
+
+/* Fifth check: the ACK field.  FALSE when processing stops here. */
+static gboolean
+input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
+{
+  if (c->state == TCP_STATE_SYN_RECEIVED) {
+    if (!tcp_seq_gt(seg->ack, c->snd_una) || tcp_seq_gt(seg->ack, c->snd_max)) {
+      tcp_emit(c, out, seg->ack, TCP_FLAG_RST);   /* <SEQ=SEG.ACK><CTL=RST> */
+      return FALSE;
+    }
+    /* The ACK of our SYN-ACK: SYN_RECEIVED -> ESTABLISHED. */
+    conn_syn_acked(c, seg->ack);
+    c->snd_wnd = seg->win;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = seg->ack;
+    if (!c->passive) c->env->stats->connect_ok++;
+    tcp_set_state(c, TCP_STATE_ESTABLISHED);
+  }
+  if (tcp_seq_gt(seg->ack, c->snd_max)) {
+    c->ack_now = TRUE;                  /* acks something not yet sent */
+    return FALSE;
+  }
+  if (tcp_seq_gt(seg->ack, c->snd_una)) ack_advance(c, seg->ack);
+  if (tcp_seq_lt(c->snd_wl1, seg->seq) ||
+      (c->snd_wl1 == seg->seq && tcp_seq_le(c->snd_wl2, seg->ack))) {
+    c->snd_wnd = seg->win;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = seg->ack;
+  }
+  if (!fin_acked(c)) return TRUE;
+  switch (c->state) {
+  case TCP_STATE_FIN_WAIT_1:
+    /* Our FIN acknowledged: FIN_WAIT_1 -> FIN_WAIT_2. */
+    tcp_set_state(c, TCP_STATE_FIN_WAIT_2);
+    if (c->orphan && c->env->profile->fin_timeout > 0)
+      c->state_at = c->now + c->env->profile->fin_timeout;
+    return TRUE;
+  case TCP_STATE_CLOSING:
+    /* CLOSING -> TIME_WAIT. */
+    tcp_set_state(c, TCP_STATE_TIME_WAIT);
+    return FALSE;
+  case TCP_STATE_LAST_ACK:
+    /* LAST_ACK -> CLOSED. */
+    tcp_conn_drop(c, 0);
+    return FALSE;
+  default:
+    return TRUE;
+  }
+}
+
+/* Seventh check: segment text.  Returns FALSE when the FIN (which follows
+ * the text) must not be processed: out of order or truncated. */
+static gboolean
+input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
+{
+  guint32 len = seg->payload.len;
+  if (len == 0) return TRUE;
+  if (c->state != TCP_STATE_ESTABLISHED && c->state != TCP_STATE_FIN_WAIT_1 &&
+      c->state != TCP_STATE_FIN_WAIT_2)
+    return FALSE;                       /* after a FIN: ignored (3.10.7.4) */
+  guint32 skip = tcp_seq_lt(seg->seq, c->rcv_nxt) ? c->rcv_nxt - seg->seq : 0;
+  if (skip >= len) return seg->seq + len == c->rcv_nxt;
+  if (seg->seq + skip != c->rcv_nxt) {
+    c->ack_now = TRUE;                  /* out of order: dropped, dup ACK */
+    return FALSE;
+  }
+  if (c->orphan) {
+    /* Linux (tcp_rcv_state_process): new data for a socket the user has
+     * closed aborts the connection with a RST. */
+    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK);
+    tcp_conn_drop(c, 0);
+    return FALSE;
+  }
+  guint32 prof = c->env->profile->rcvbuf;
+  guint32 room = prof > c->rcv_buf->len ? prof - c->rcv_buf->len : 0;
+  guint32 n = MIN(len - skip, room);
+  if (n) {
+    guint old = c->rcv_buf->len;
+    g_byte_array_set_size(c->rcv_buf, old + n);
+    if (seg->payload.buf)
+      memcpy(c->rcv_buf->data + old, seg->payload.buf->data + seg->payload.off + skip, n);
+    else
+      memset(c->rcv_buf->data + old, 0, n);
+    c->rcv_nxt += n;
+  }
+  c->ack_now = TRUE;
+  return n == len - skip;
+}
+
+/* Eighth check: the FIN. */
+static void
+input_fin(TcpConn *c)
+{
+  c->rcv_nxt++;
+  c->rcv_fin = TRUE;
+  c->ack_now = TRUE;
+  switch (c->state) {
+  case TCP_STATE_SYN_RECEIVED:
+  case TCP_STATE_ESTABLISHED:
+    /* FIN in ESTABLISHED moves to CLOSE_WAIT. */
+    tcp_set_state(c, TCP_STATE_CLOSE_WAIT);
+    break;
+  case TCP_STATE_FIN_WAIT_1:
+    /* FIN before the ACK of ours: simultaneous close, -> CLOSING. */
+    tcp_set_state(c, TCP_STATE_CLOSING);
+    break;
+  case TCP_STATE_FIN_WAIT_2:
+    /* FIN in FIN_WAIT_2 moves to TIME_WAIT. */
+    c->state_at = SIM_TIME_MAX;
+    tcp_set_state(c, TCP_STATE_TIME_WAIT);
+    break;
+  default:
+    break;
+  }
+}
+
+/* RFC 7323 5.3 PAWS: a segment whose timestamp is older than TS.Recent is
+ * a duplicate from an earlier incarnation.  Also records TS.Recent. */
+static gboolean
+paws_reject(TcpConn *c, const TcpSegment *seg)
+{
+  if (!c->ts_ok || !(seg->opts & TCP_OPT_TS)) return FALSE;
+  if (tcp_seq_lt(seg->ts_val, c->ts_recent) && !(seg->flags & TCP_FLAG_RST))
+    return TRUE;
+  if (tcp_seq_le(seg->seq, c->rcv_nxt)) {
+    c->ts_recent = seg->ts_val;
+    c->ts_recent_stamp = c->now;
+  }
+  return FALSE;
+}
+
+/* SYN_RECEIVED special cases before the RFC's checks: the peer's SYN again
+ * (our SYN-ACK was lost: Linux's tcp_check_req() sends the SYN-ACK again)
+ * and, in a simultaneous open, the peer's SYN-ACK (Linux's
+ * tcp_validate_incoming() lets it through as the ACK of our SYN). */
+static gboolean
+input_syn_received_special(TcpConn *c, const TcpSegment *seg, GArray *out,
+                           TcpSegment *as_ack)
+{
+  guint8 f = seg->flags;
+  if ((f & TCP_FLAG_SYN) && !(f & (TCP_FLAG_ACK | TCP_FLAG_RST)) && seg->seq == c->irs) {
+    tcp_emit_syn(c, out);
+    return TRUE;
+  }
+  if ((f & TCP_FLAG_SYN) && (f & TCP_FLAG_ACK) && !(f & TCP_FLAG_RST) &&
+      seg->seq + 1 == c->rcv_nxt && seg->ack == c->snd_nxt) {
+    *as_ack = *seg;
+    as_ack->payload.buf = NULL;
+    as_ack->payload.len = 0;
+    as_ack->flags &= (guint8)~(TCP_FLAG_SYN | TCP_FLAG_FIN);
+    as_ack->seq = c->rcv_nxt;
+  }
+  return FALSE;
+}
+
+/* RFC 9293 3.10.7.4: SEGMENT ARRIVES in a synchronized state. */
+static void
+input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
+{
+  TcpSegment simul;
+  simul.flags = 0;
+  if (c->state == TCP_STATE_SYN_RECEIVED) {
+    if (input_syn_received_special(c, seg, out, &simul)) return;
+    if (simul.flags) seg = &simul;
+  }
+  /* First: sequence number (the four cases), then PAWS. */
+  if (!seg_acceptable(c, seg) || paws_reject(c, seg)) {
+    if (!(seg->flags & TCP_FLAG_RST)) c->ack_now = TRUE;
+    return;
+  }
+  if (seg->flags & TCP_FLAG_RST) {
+    input_rst(c, seg);
+    return;
+  }
+  if (seg->flags & TCP_FLAG_SYN) {
+    input_syn(c, out);
+    return;
+  }
+  if (!(seg->flags & TCP_FLAG_ACK)) return;
+  if (!input_ack(c, seg, out)) return;
+  gboolean fin_ok = input_text(c, seg, out);
+  if (c->state == TCP_STATE_CLOSED) return;
+  if ((seg->flags & TCP_FLAG_FIN) && fin_ok &&
+      seg->seq + seg->payload.len == c->rcv_nxt)
+    input_fin(c);
+}
+
+void
+tcp_conn_input(TcpConn *c, const TcpSegment *seg, SimTime now, GArray *out)
+{
+  c->now = now;
+  switch (c->state) {
+  case TCP_STATE_SYN_SENT:
+    input_syn_sent(c, seg, out);
+    break;
+  case TCP_STATE_CLOSED:
+  case TCP_STATE_LISTEN:
+  case TCP_STATE_TIME_WAIT:
+    g_assert_not_reached();
+  default:
+    input_synchronized(c, seg, out);
+    break;
+  }
+  if (c->state != TCP_STATE_CLOSED && c->state != TCP_STATE_TIME_WAIT)
+    tcp_output(c, out);
+  else if (c->state == TCP_STATE_TIME_WAIT && c->ack_now)
+    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_ACK);
+}

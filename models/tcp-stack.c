@@ -1,0 +1,874 @@
+/* A host's TCP (see tcp-stack.h): sockets, the 4-tuple demultiplexer,
+ * listeners with their SYN and accept queues, the TIME_WAIT table, port
+ * use, and the one engine event per connection.
+ *
+ * Data flow: tcp_stack_input() -> demux (4-tuple hash, then TIME_WAIT
+ * records, then listener by (addr, port) and (any, port), else RST) ->
+ * tcp_conn_input() -> stack_after() sends what the endpoint queued through
+ * env.output(), converts TIME_WAIT connections to records, reschedules the
+ * connection's event and wakes the socket's waiter.  User calls come in
+ * through tcp_socket_*() and end in stack_after() too.
+ *
+ * This is the only TCP file that talks to the engine. */
+#include "tcp-stack.h"
+#include "ports.h"
+#include "tcp-seq.h"
+#include "tcp.h"
+#include "timewait.h"
+#include "simerror.h"
+#include <string.h>
+
+struct TcpSocket {
+  TcpStack   *stack;
+  TcpConn    *conn;            /* NULL once TIME_WAIT took the connection */
+  NetAddr     bind_addr;
+  guint16     bind_port;
+  gboolean    bound;           /* bind() or listen()'s autobind: a binder */
+  gboolean    reuseaddr;
+  gint64      linger;          /* seconds, < 0 off */
+  gboolean    listening;
+  int         backlog;
+  guint64     listen_key;      /* (addr << 16) | port */
+  GQueue      syn_q, accept_q; /* TcpConn via queue_link */
+  GByteArray *leftover;        /* unread bytes when conn went away */
+  void      (*wake)(gpointer ud);
+  gpointer    wake_ud;
+  GList       link;            /* in stack->sockets */
+};
+
+struct TcpStack {
+  TcpStackEnv env;
+  NetAddr    *addrs;
+  guint       n_addrs;
+  TcpProfile  profile;
+  TcpConnEnv  cenv;
+  guint64     counts[TCP_STATE_N];
+  TcpStats    stats;
+  GHashTable *conns;           /* &conn->tuple -> TcpConn (synchronizing or synchronized) */
+  GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
+  TcpTwTable  tw;
+  SimEventId  tw_event;
+  TcpPorts    ports;
+  GArray     *out;             /* scratch segment queue, reused */
+  GQueue      sockets;         /* every open TcpSocket */
+};
+
+static SimTime
+stack_now(const TcpStack *s)
+{
+  return sim_engine_now(s->env.engine);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void
+stack_send(TcpStack *s, NetAddr src, NetAddr dst, TcpSegment *seg)
+{
+  Packet *pkt = packet_alloc();
+  pkt->src = src;
+  pkt->dst = dst;
+  pkt->tcp = *seg;              /* the payload reference moves to the packet */
+  seg->payload.buf = NULL;
+  s->stats.segments_sent++;
+  if (seg->flags & TCP_FLAG_RST) s->stats.resets_sent++;
+  s->env.output(s->env.host, pkt);
+}
+
+static void
+stack_flush(TcpStack *s, const TcpTuple *t)
+{
+  for (guint i = 0; i < s->out->len; i++)
+    stack_send(s, t->laddr, t->raddr, &g_array_index(s->out, TcpSegment, i));
+  g_array_set_size(s->out, 0);
+}
+
+/* ---- ports -------------------------------------------------------------- */
+
+static void
+port_hold(TcpStack *s, TcpConn *c)
+{
+  g_assert(!c->holds_port);
+  const TcpTuple *t = &c->tuple;
+  tcp_ports_hold(&s->ports, t->laddr, t->lport, t->raddr, t->rport);
+  c->holds_port = TRUE;
+}
+
+static void
+port_release(TcpStack *s, const TcpTuple *t)
+{
+  tcp_ports_release(&s->ports, t->laddr, t->lport, t->raddr, t->rport);
+}
+
+/* ---- TIME_WAIT ---------------------------------------------------------- */
+
+static void tw_schedule(TcpStack *s);
+
+static void
+tw_remove(TcpStack *s, TcpTwRecord *rec)
+{
+  TcpTuple t = rec->tuple;
+  tcp_tw_remove(&s->tw, rec);
+  s->counts[TCP_STATE_TIME_WAIT]--;
+  tcp_state_event(&s->cenv, stack_now(s), &t, TCP_STATE_TIME_WAIT, TCP_STATE_CLOSED);
+  port_release(s, &t);
+}
+
+static void
+tw_fire(SimEngine *engine, gpointer data)
+{
+  TcpStack *s = data;
+  s->tw_event = 0;
+  SimTime now = sim_engine_now(engine);
+  TcpTwRecord *rec;
+  while ((rec = tcp_tw_head(&s->tw)) && rec->expiry <= now) tw_remove(s, rec);
+  tw_schedule(s);
+}
+
+/* One engine event for the FIFO head (records expire in FIFO order). */
+static void
+tw_schedule(TcpStack *s)
+{
+  TcpTwRecord *head = tcp_tw_head(&s->tw);
+  if (head && s->tw_event == 0)
+    s->tw_event = sim_engine_schedule(s->env.engine, head->expiry, tw_fire, s, NULL);
+}
+
+/* c has entered TIME_WAIT: keep a compact record (or none past
+ * max_tw_buckets, as Linux's "TCP: time wait bucket table overflow"). */
+static void
+tw_enter(TcpStack *s, TcpConn *c)
+{
+  if (s->tw.count >= s->profile.max_tw_buckets) {
+    s->stats.tw_killed++;
+    s->counts[TCP_STATE_TIME_WAIT]--;
+    tcp_state_event(&s->cenv, stack_now(s), &c->tuple, TCP_STATE_TIME_WAIT,
+                    TCP_STATE_CLOSED);
+    port_release(s, &c->tuple);
+  } else {
+    tcp_tw_insert(&s->tw, c, stack_now(s) + s->profile.time_wait);
+    s->stats.tw_entered++;
+    tw_schedule(s);
+  }
+  c->holds_port = FALSE;
+}
+
+/* ---- connection bookkeeping --------------------------------------------- */
+
+static void conn_timer_fire(SimEngine *engine, gpointer data);
+
+static void
+conn_unlink(TcpStack *s, TcpConn *c)
+{
+  if (c->in_table) {
+    g_hash_table_remove(s->conns, &c->tuple);
+    c->in_table = FALSE;
+  }
+  if (c->listener) {
+    TcpSocket *l = c->listener;
+    g_queue_unlink(c->in_accept_q ? &l->accept_q : &l->syn_q, &c->queue_link);
+    c->listener = NULL;
+    c->in_accept_q = FALSE;
+  }
+  if (c->timer_id) sim_engine_cancel(s->env.engine, c->timer_id);
+  c->timer_id = 0;
+  c->timer_at = SIM_TIME_MAX;
+}
+
+static void
+conn_reschedule(TcpStack *s, TcpConn *c)
+{
+  SimTime at = tcp_conn_deadline(c);
+  if (at == c->timer_at) return;
+  if (c->timer_id) sim_engine_cancel(s->env.engine, c->timer_id);
+  c->timer_id = 0;
+  c->timer_at = at;
+  if (at != SIM_TIME_MAX)
+    c->timer_id = sim_engine_schedule(s->env.engine, MAX(at, stack_now(s)),
+                                      conn_timer_fire, c, NULL);
+}
+
+static void
+sock_wake(TcpSocket *sock)
+{
+  if (sock && sock->wake) sock->wake(sock->wake_ud);
+}
+
+/* A passive child that became ESTABLISHED moves to the accept queue. */
+static TcpSocket *
+conn_promote(TcpConn *c)
+{
+  TcpSocket *l = c->listener;
+  if (l == NULL || c->in_accept_q) return NULL;
+  c->in_accept_q = TRUE;
+  g_queue_unlink(&l->syn_q, &c->queue_link);
+  g_queue_push_tail_link(&l->accept_q, &c->queue_link);
+  return l;
+}
+
+/* After anything touched c: send its segments, then handle TIME_WAIT,
+ * CLOSED, accept queue and timer; wake waiters last (they may call back). */
+static void
+stack_after(TcpStack *s, TcpConn *c, gboolean wake)
+{
+  stack_flush(s, &c->tuple);
+  TcpSocket *sock = c->sock, *listener = NULL;
+  if (c->state == TCP_STATE_TIME_WAIT) {
+    conn_unlink(s, c);
+    tw_enter(s, c);
+    if (sock) {
+      sock->conn = NULL;
+      sock->leftover = c->rcv_buf;
+      c->rcv_buf = NULL;
+    }
+    tcp_conn_free(c);
+  } else if (c->state == TCP_STATE_CLOSED) {
+    conn_unlink(s, c);
+    if (c->holds_port) port_release(s, &c->tuple);
+    c->holds_port = FALSE;
+    if (sock == NULL) tcp_conn_free(c);
+  } else {
+    if (c->passive && c->listener && c->established_once &&
+        c->state != TCP_STATE_SYN_RECEIVED)
+      listener = conn_promote(c);
+    conn_reschedule(s, c);
+  }
+  if (wake) sock_wake(sock);
+  if (listener) sock_wake(listener);
+}
+
+static void
+conn_timer_fire(SimEngine *engine, gpointer data)
+{
+  TcpConn *c = data;
+  c->timer_id = 0;
+  c->timer_at = SIM_TIME_MAX;
+  /* The connection's env is its stack's cenv member. */
+  TcpStack *stack = (TcpStack *)((char *)c->env - G_STRUCT_OFFSET(TcpStack, cenv));
+  tcp_conn_timer(c, sim_engine_now(engine), stack->out);
+  stack_after(stack, c, TRUE);
+}
+
+static TcpConn *
+conn_new(TcpStack *s)
+{
+  return tcp_conn_new(&s->cenv, stack_now(s));
+}
+
+static void
+conn_insert(TcpStack *s, TcpConn *c)
+{
+  g_hash_table_insert(s->conns, &c->tuple, c);
+  c->in_table = TRUE;
+  port_hold(s, c);
+}
+
+/* ---- the stack ---------------------------------------------------------- */
+
+TcpStack *
+tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
+{
+  TcpStack *s = g_new0(TcpStack, 1);
+  s->env = *env;
+  s->addrs = g_memdup2(addrs, sizeof(NetAddr) * n_addrs);
+  s->n_addrs = n_addrs;
+  s->profile = *tcp_profile_lookup("linux");
+  s->cenv.profile = &s->profile;
+  s->cenv.trace = env->trace;
+  s->cenv.host_name = env->host_name;
+  s->cenv.state_changed = env->state_changed;
+  s->cenv.host = env->host;
+  s->cenv.counts = s->counts;
+  s->cenv.stats = &s->stats;
+  g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");
+  g_autofree char *ts = g_strdup_printf("tcp-ts/%s", env->host_name ? env->host_name : "");
+  s->cenv.isn_key = tcp_hash_key(env->run_seed, isn);
+  s->cenv.ts_key = tcp_hash_key(env->run_seed, ts);
+  s->conns = g_hash_table_new(tcp_tuple_hash, tcp_tuple_equal);
+  s->listeners = g_hash_table_new(g_int64_hash, g_int64_equal);
+  tcp_tw_table_init(&s->tw);
+  tcp_ports_init(&s->ports, env->run_seed, env->host_name);
+  s->out = g_array_new(FALSE, FALSE, sizeof(TcpSegment));
+  g_queue_init(&s->sockets);
+  return s;
+}
+
+static void
+conn_destroy(TcpStack *s, TcpConn *c)
+{
+  if (c->timer_id) sim_engine_cancel(s->env.engine, c->timer_id);
+  c->timer_id = 0;
+  if (c->state == TCP_STATE_TIME_WAIT) s->counts[TCP_STATE_TIME_WAIT]--;
+  tcp_conn_free(c);
+}
+
+void
+tcp_stack_free(TcpStack *s)
+{
+  if (s == NULL) return;
+  /* Freeing order does not matter here: nothing is emitted. */
+  GList *l;
+  while ((l = g_queue_pop_head_link(&s->sockets))) {
+    TcpSocket *sock = l->data;
+    if (sock->conn) {
+      sock->conn->sock = NULL;
+      if (!sock->conn->in_table) conn_destroy(s, sock->conn);
+    }
+    if (sock->leftover) g_byte_array_free(sock->leftover, TRUE);
+    g_free(sock);
+  }
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, s->conns);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    TcpConn *c = value;
+    if (c->sock) ((TcpSocket *)c->sock)->conn = NULL;
+    g_hash_table_iter_remove(&it);
+    conn_destroy(s, c);
+  }
+  if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
+  g_hash_table_destroy(s->conns);
+  g_hash_table_destroy(s->listeners);
+  tcp_tw_table_clear(&s->tw);
+  tcp_ports_clear(&s->ports);
+  g_array_free(s->out, TRUE);
+  g_free(s->addrs);
+  g_free(s);
+}
+
+gboolean
+tcp_stack_set(TcpStack *s, const char *key, const char *value, GError **error)
+{
+  return tcp_profile_set(&s->profile, key, value, error);
+}
+
+gboolean
+tcp_stack_set_profile(TcpStack *s, const char *profile, GError **error)
+{
+  const TcpProfile *p = tcp_profile_lookup(profile);
+  if (p == NULL) {
+    g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
+                "unknown TCP profile '%s' (linux, bsd, windows, rfc9293)", profile);
+    return FALSE;
+  }
+  s->profile = *p;
+  return TRUE;
+}
+
+guint64
+tcp_stack_count(const TcpStack *s, TcpState state)
+{
+  g_return_val_if_fail((guint)state < TCP_STATE_N, 0);
+  return s->counts[state];
+}
+
+const TcpStats *
+tcp_stack_stats(const TcpStack *s)
+{
+  return &s->stats;
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+static TcpSocket *
+listener_lookup(TcpStack *s, NetAddr addr, guint16 port)
+{
+  guint64 key = ((guint64)addr << 16) | port;
+  TcpSocket *l = g_hash_table_lookup(s->listeners, &key);
+  if (l) return l;
+  key = port;
+  return g_hash_table_lookup(s->listeners, &key);
+}
+
+/* RFC 9293 3.10.7.2: SEGMENT ARRIVES in LISTEN.  `isn` is 0 or the ISN a
+ * TIME_WAIT reopen dictates. */
+static void
+listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
+{
+  const TcpSegment *seg = &pkt->tcp;
+  TcpSegment rst;
+  if (seg->flags & TCP_FLAG_RST) return;
+  if (seg->flags & TCP_FLAG_ACK) {             /* <SEQ=SEG.ACK><CTL=RST> */
+    if (tcp_rst_for(seg, &rst)) stack_send(s, pkt->dst, pkt->src, &rst);
+    return;
+  }
+  if (!(seg->flags & TCP_FLAG_SYN)) return;
+  /* Linux (tcp_conn_request, no syncookies): drop the SYN when the accept
+   * queue is full (sk_acceptq_is_full: more than backlog) or the SYN
+   * queue holds backlog requests. */
+  if (l->accept_q.length > (guint)l->backlog || l->syn_q.length >= (guint)l->backlog) {
+    s->stats.syn_dropped++;
+    return;
+  }
+  TcpConn *c = conn_new(s);
+  c->tuple = (TcpTuple){ .laddr = pkt->dst, .raddr = pkt->src,
+                         .lport = seg->dport, .rport = seg->sport };
+  c->passive = TRUE;
+  c->listener = l;
+  conn_insert(s, c);
+  g_queue_push_tail_link(&l->syn_q, &c->queue_link);
+  if (isn == 0) isn = tcp_isn(&s->cenv, &c->tuple, stack_now(s));
+  tcp_conn_accept_syn(c, seg, isn, stack_now(s), s->out);
+  stack_after(s, c, FALSE);
+}
+
+static void
+tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
+{
+  TcpSegment reply;
+  guint32 isn = 0;
+  switch (tcp_tw_input(&s->tw, rec, &pkt->tcp, &s->profile, stack_now(s), &reply, &isn)) {
+  case TCP_TW_DROP:
+    break;
+  case TCP_TW_ACK:
+    stack_send(s, pkt->dst, pkt->src, &reply);
+    break;
+  case TCP_TW_KILL:
+    tw_remove(s, rec);
+    break;
+  case TCP_TW_SYN: {
+    TcpSocket *l = listener_lookup(s, pkt->dst, pkt->tcp.dport);
+    if (l == NULL) {               /* Linux: no listener, TIME_WAIT ACKs */
+      tcp_tw_ack(rec, &s->profile, stack_now(s), &reply);
+      stack_send(s, pkt->dst, pkt->src, &reply);
+      break;
+    }
+    s->stats.tw_reused++;
+    tw_remove(s, rec);
+    listener_input(s, l, pkt, isn);
+    break;
+  }
+  }
+}
+
+/* Linux (tcp_check_req -> syn_recv_sock, tcp_abort_on_overflow 0): the
+ * ACK that would complete a handshake is dropped while the accept queue
+ * is full; the request stays in SYN_RECEIVED and its SYN-ACK is resent. */
+static gboolean
+accept_overflow(TcpStack *s, const TcpConn *c, const TcpSegment *seg)
+{
+  const TcpSocket *l = c->listener;
+  if (c->state != TCP_STATE_SYN_RECEIVED || !(seg->flags & TCP_FLAG_ACK) ||
+      (seg->flags & (TCP_FLAG_RST | TCP_FLAG_SYN)))
+    return FALSE;
+  if (l->accept_q.length <= (guint)l->backlog) return FALSE;
+  s->stats.syn_dropped++;
+  return TRUE;
+}
+
+void
+tcp_stack_input(TcpStack *s, Packet *pkt)
+{
+  const TcpSegment *seg = &pkt->tcp;
+  TcpTuple t = { .laddr = pkt->dst, .raddr = pkt->src, .lport = seg->dport,
+                 .rport = seg->sport };
+  s->stats.segments_received++;
+  if (seg->flags & TCP_FLAG_RST) s->stats.resets_received++;
+  TcpConn *c = g_hash_table_lookup(s->conns, &t);
+  if (c && c->listener && accept_overflow(s, c, seg)) {
+    packet_free(pkt);
+    return;
+  }
+  if (c) {
+    tcp_conn_input(c, seg, stack_now(s), s->out);
+    stack_after(s, c, TRUE);
+  } else {
+    TcpTwRecord *rec = tcp_tw_lookup(&s->tw, &t);
+    TcpSocket *l;
+    TcpSegment rst;
+    if (rec) tw_input(s, rec, pkt);
+    else if ((l = listener_lookup(s, t.laddr, t.lport))) listener_input(s, l, pkt, 0);
+    else if (tcp_rst_for(seg, &rst)) stack_send(s, t.laddr, t.raddr, &rst);
+  }
+  packet_free(pkt);
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+
+TcpSocket *
+tcp_socket_new(TcpStack *s)
+{
+  TcpSocket *sock = g_new0(TcpSocket, 1);
+  sock->stack = s;
+  sock->linger = -1;
+  sock->conn = conn_new(s);
+  sock->conn->sock = sock;
+  sock->link.data = sock;
+  g_queue_push_tail_link(&s->sockets, &sock->link);
+  return sock;
+}
+
+void
+tcp_socket_set_waiter(TcpSocket *sock, void (*wake)(gpointer ud), gpointer ud)
+{
+  sock->wake = wake;
+  sock->wake_ud = ud;
+}
+
+static gboolean
+stack_has_addr(const TcpStack *s, NetAddr addr)
+{
+  for (guint i = 0; i < s->n_addrs; i++)
+    if (s->addrs[i] == addr) return TRUE;
+  return FALSE;
+}
+
+/* Linux's bind conflict rules, reduced to per-port counts: a listener
+ * excludes everyone; other binders exclude unless all use SO_REUSEADDR;
+ * connections and TIME_WAIT records on the port exclude unless the new
+ * socket uses SO_REUSEADDR. */
+static gboolean
+bind_conflict(TcpStack *s, guint16 port, gboolean reuse)
+{
+  TcpPortUse *u = tcp_ports_use(&s->ports, port, FALSE);
+  if (u == NULL) return FALSE;
+  if (u->listeners) return TRUE;
+  if (u->binders && !(reuse && u->binders_reuse == u->binders)) return TRUE;
+  return u->users && !reuse;
+}
+
+static void
+sock_take_port(TcpSocket *sock, NetAddr addr, guint16 port)
+{
+  TcpPortUse *u = tcp_ports_use(&sock->stack->ports, port, TRUE);
+  u->binders++;
+  if (sock->reuseaddr) u->binders_reuse++;
+  sock->bound = TRUE;
+  sock->bind_addr = addr;
+  sock->bind_port = port;
+}
+
+int
+tcp_socket_bind(TcpSocket *sock, NetAddr addr, guint16 port)
+{
+  TcpStack *s = sock->stack;
+  if (sock->bound || sock->conn == NULL || sock->conn->state != TCP_STATE_CLOSED ||
+      sock->conn->established_once)
+    return TCP_EINVAL;
+  if (addr != 0 && !stack_has_addr(s, addr)) return TCP_EADDRNOTAVAIL;
+  if (port == 0) {
+    if (!tcp_ports_any_free(&s->ports, &s->profile, &port)) return TCP_EADDRINUSE;
+  } else if (bind_conflict(s, port, sock->reuseaddr)) {
+    return TCP_EADDRINUSE;
+  }
+  sock_take_port(sock, addr, port);
+  return TCP_OK;
+}
+
+int
+tcp_socket_listen(TcpSocket *sock, int backlog)
+{
+  TcpStack *s = sock->stack;
+  if (sock->listening) {
+    sock->backlog = CLAMP(backlog, 0, s->profile.backlog);
+    return TCP_OK;
+  }
+  if (sock->conn == NULL || sock->conn->state != TCP_STATE_CLOSED ||
+      sock->conn->established_once)
+    return TCP_EINVAL;
+  if (!sock->bound) {
+    int err = tcp_socket_bind(sock, 0, 0);
+    if (err) return err;
+  }
+  guint64 key = ((guint64)sock->bind_addr << 16) | sock->bind_port;
+  if (g_hash_table_contains(s->listeners, &key)) return TCP_EADDRINUSE;
+  sock->listen_key = key;
+  g_hash_table_insert(s->listeners, &sock->listen_key, sock);
+  tcp_ports_use(&s->ports, sock->bind_port, TRUE)->listeners++;
+  sock->listening = TRUE;
+  /* Linux: backlog is capped at net.core.somaxconn (profile "backlog"). */
+  sock->backlog = CLAMP(backlog, 0, s->profile.backlog);
+  sock->conn->now = stack_now(s);
+  sock->conn->tuple.laddr = sock->bind_addr;
+  sock->conn->tuple.lport = sock->bind_port;
+  tcp_set_state(sock->conn, TCP_STATE_LISTEN);
+  return TCP_OK;
+}
+
+TcpSocket *
+tcp_socket_accept(TcpSocket *l, int *err)
+{
+  TcpStack *s = l->stack;
+  if (!l->listening) {
+    *err = TCP_EINVAL;
+    return NULL;
+  }
+  GList *link = g_queue_pop_head_link(&l->accept_q);
+  if (link == NULL) {
+    *err = TCP_EAGAIN;
+    return NULL;
+  }
+  TcpConn *c = link->data;
+  c->listener = NULL;
+  c->in_accept_q = FALSE;
+  TcpSocket *sock = g_new0(TcpSocket, 1);
+  sock->stack = s;
+  sock->linger = -1;
+  sock->conn = c;
+  c->sock = sock;
+  sock->link.data = sock;
+  g_queue_push_tail_link(&s->sockets, &sock->link);
+  s->stats.accepts++;
+  *err = TCP_OK;
+  return sock;
+}
+
+/* Whether tw_reuse applies between t's addresses at all. */
+static gboolean
+tw_reuse_possible(const TcpStack *s, const TcpTuple *t)
+{
+  int reuse = s->profile.tw_reuse;
+  if (reuse == 2) reuse = (t->raddr >> 24) == 127 || (t->laddr >> 24) == 127;
+  return reuse != 0;
+}
+
+static gboolean
+tw_reusable(TcpStack *s, const TcpTwRecord *rec)
+{
+  /* Linux tcp_twsk_unique(): with tcp_tw_reuse (2: loopback only), a
+   * TIME_WAIT 4-tuple may be taken over when timestamps were on and at
+   * least tcp_tw_reuse_delay (1 s) passed since the last one. */
+  if (!tw_reuse_possible(s, &rec->tuple) || !rec->ts_ok) return FALSE;
+  guint32 now_ms = (guint32)(stack_now(s) / SIM_MS);
+  return (gint32)(now_ms - rec->ts_stamp_ms) >= 1000;
+}
+
+typedef struct {
+  TcpStack *s;
+  TcpTuple  t;
+} PortProbe;
+
+static TcpPortVerdict
+port_check(gpointer user, guint16 port)
+{
+  PortProbe *p = user;
+  TcpPortUse *u = tcp_ports_use(&p->s->ports, port, FALSE);
+  if (u && u->binders) return TCP_PORT_BUSY;   /* bind()'s ports are not shared */
+  if (u == NULL) return TCP_PORT_FREE;
+  p->t.lport = port;
+  if (g_hash_table_contains(p->s->conns, &p->t)) return TCP_PORT_BUSY;
+  TcpTwRecord *rec = tcp_tw_lookup(&p->s->tw, &p->t);
+  if (rec == NULL) return TCP_PORT_FREE;
+  return tw_reusable(p->s, rec) ? TCP_PORT_TW_REUSE : TCP_PORT_BUSY;
+}
+
+static gboolean
+port_held(gpointer user, guint16 port)
+{
+  PortProbe *p = user;
+  p->t.lport = port;
+  return g_hash_table_contains(p->s->conns, &p->t) || tcp_tw_lookup(&p->s->tw, &p->t);
+}
+
+/* Takes over the TIME_WAIT record of t (tw_reuse): the new ISN follows
+ * the old SND.NXT by 65537 and PAWS state carries over. */
+static guint32
+tw_take_over(TcpStack *s, TcpConn *c)
+{
+  TcpTwRecord *rec = tcp_tw_lookup(&s->tw, &c->tuple);
+  g_assert(rec);
+  guint32 isn = rec->snd_nxt + 65535 + 2;
+  if (isn == 0) isn = 1;
+  c->ts_recent = rec->ts_recent;
+  c->ts_recent_stamp = (SimTime)rec->ts_stamp_ms * SIM_MS;
+  s->stats.tw_reused++;
+  tw_remove(s, rec);
+  return isn;
+}
+
+static int
+connect_state_error(const TcpSocket *sock)
+{
+  if (sock->listening) return TCP_EINVAL;
+  if (sock->conn == NULL) return TCP_EISCONN;
+  switch (sock->conn->state) {
+  case TCP_STATE_CLOSED:
+    return sock->conn->established_once ? TCP_EISCONN : TCP_OK;
+  case TCP_STATE_SYN_SENT:
+  case TCP_STATE_SYN_RECEIVED:
+    return TCP_EALREADY;
+  default:
+    return TCP_EISCONN;
+  }
+}
+
+int
+tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
+{
+  TcpStack *s = sock->stack;
+  int err = connect_state_error(sock);
+  if (err) return err;
+  NetAddr src = 0;
+  if (port == 0) return TCP_EINVAL;
+  if (!s->env.route(s->env.host, addr, &src)) {
+    s->stats.connect_unreach++;
+    return TCP_ENETUNREACH;
+  }
+  TcpConn *c = sock->conn;
+  PortProbe probe = { s, { .laddr = sock->bind_addr ? sock->bind_addr : src,
+                           .raddr = addr, .rport = port } };
+  TcpPortVerdict verdict = TCP_PORT_FREE;
+  guint16 lport;
+  if (sock->bound) {
+    probe.t.lport = lport = sock->bind_port;
+    TcpTwRecord *rec = tcp_tw_lookup(&s->tw, &probe.t);
+    if (g_hash_table_contains(s->conns, &probe.t) || (rec && !tw_reusable(s, rec))) {
+      s->stats.connect_addrnotavail++;
+      return TCP_EADDRNOTAVAIL;
+    }
+    if (rec) verdict = TCP_PORT_TW_REUSE;
+  } else if (!tcp_ports_connect(&s->ports, &s->profile, probe.t.laddr, addr, port,
+                                port_check, port_held, !tw_reuse_possible(s, &probe.t),
+                                &probe, &lport, &verdict)) {
+    s->stats.connect_addrnotavail++;
+    return TCP_EADDRNOTAVAIL;
+  }
+  c->tuple = probe.t;
+  c->tuple.lport = lport;
+  c->now = stack_now(s);
+  guint32 iss = verdict == TCP_PORT_TW_REUSE ? tw_take_over(s, c)
+                                             : tcp_isn(&s->cenv, &c->tuple, c->now);
+  conn_insert(s, c);
+  tcp_conn_connect(c, iss, c->now, s->out);
+  stack_after(s, c, FALSE);
+  return TCP_EINPROGRESS;
+}
+
+int
+tcp_socket_take_error(TcpSocket *sock)
+{
+  if (sock->conn == NULL) return 0;
+  int err = sock->conn->error;
+  sock->conn->error = 0;
+  return err;
+}
+
+gssize
+tcp_socket_send(TcpSocket *sock, const guint8 *data, gsize len)
+{
+  TcpStack *s = sock->stack;
+  if (sock->conn == NULL) return -TCP_EPIPE;
+  if (sock->listening) return -TCP_ENOTCONN;
+  TcpConn *c = sock->conn;
+  gssize n = tcp_conn_send(c, data, len, stack_now(s), s->out);
+  stack_after(s, c, FALSE);
+  return n;
+}
+
+gssize
+tcp_socket_recv(TcpSocket *sock, gsize max, GBytes **out)
+{
+  TcpStack *s = sock->stack;
+  *out = NULL;
+  if (sock->conn == NULL) {           /* the connection went to TIME_WAIT */
+    guint n = sock->leftover ? (guint)MIN(max, (gsize)sock->leftover->len) : 0;
+    *out = g_bytes_new(n ? sock->leftover->data : NULL, n);
+    if (n) g_byte_array_remove_range(sock->leftover, 0, n);
+    return n;
+  }
+  if (sock->listening) return -TCP_ENOTCONN;
+  TcpConn *c = sock->conn;
+  gssize n = tcp_conn_recv(c, max, out, stack_now(s), s->out);
+  stack_after(s, c, FALSE);
+  return n;
+}
+
+int
+tcp_socket_shutdown(TcpSocket *sock, int how)
+{
+  TcpStack *s = sock->stack;
+  if (sock->conn == NULL) return TCP_ENOTCONN;
+  if (sock->listening) return TCP_ENOTCONN;
+  TcpConn *c = sock->conn;
+  int err = tcp_conn_shutdown(c, how, stack_now(s), s->out);
+  stack_after(s, c, FALSE);
+  return err;
+}
+
+static void
+listener_close(TcpStack *s, TcpSocket *l)
+{
+  g_hash_table_remove(s->listeners, &l->listen_key);
+  TcpPortUse *u = tcp_ports_use(&s->ports, l->bind_port, FALSE);
+  u->listeners--;
+  l->listening = FALSE;
+  /* Linux inet_csk_listen_stop(): requests are dropped, unaccepted
+   * children are reset. */
+  GList *link;
+  while ((link = l->syn_q.head)) {
+    TcpConn *c = link->data;
+    c->now = stack_now(s);
+    tcp_conn_drop(c, 0);
+    stack_after(s, c, FALSE);
+  }
+  while ((link = l->accept_q.head)) {
+    TcpConn *c = link->data;
+    tcp_conn_close(c, TRUE, stack_now(s), s->out);
+    if (c->listener) {
+      g_queue_unlink(&l->accept_q, &c->queue_link);
+      c->listener = NULL;
+      c->in_accept_q = FALSE;
+    }
+    stack_after(s, c, FALSE);
+  }
+  TcpConn *c = l->conn;
+  c->now = stack_now(s);
+  tcp_conn_drop(c, 0);
+}
+
+void
+tcp_socket_close(TcpSocket *sock)
+{
+  TcpStack *s = sock->stack;
+  g_queue_unlink(&s->sockets, &sock->link);
+  sock->wake = NULL;
+  if (sock->listening) listener_close(s, sock);
+  if (sock->bound) {
+    TcpPortUse *u = tcp_ports_use(&s->ports, sock->bind_port, FALSE);
+    u->binders--;
+    if (sock->reuseaddr) u->binders_reuse--;
+    tcp_ports_tidy(&s->ports, sock->bind_port);
+  }
+  TcpConn *c = sock->conn;
+  if (c) {
+    c->sock = NULL;
+    tcp_conn_close(c, sock->linger == 0, stack_now(s), s->out);
+    stack_after(s, c, FALSE);
+  }
+  if (sock->leftover) g_byte_array_free(sock->leftover, TRUE);
+  g_free(sock);
+}
+
+int
+tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value)
+{
+  if (strcmp(name, "linger") == 0) {
+    sock->linger = value < 0 ? -1 : value;
+  } else if (strcmp(name, "reuseaddr") == 0) {
+    gboolean on = value != 0;
+    if (sock->bound && on != sock->reuseaddr) {
+      TcpPortUse *u = tcp_ports_use(&sock->stack->ports, sock->bind_port, FALSE);
+      if (on) u->binders_reuse++;
+      else u->binders_reuse--;
+    }
+    sock->reuseaddr = on;
+  } else if (strcmp(name, "nodelay") == 0) {
+    (void)value;                      /* Nagle is not modelled yet */
+  } else {
+    return TCP_EINVAL;
+  }
+  return TCP_OK;
+}
+
+TcpState
+tcp_socket_state(const TcpSocket *sock)
+{
+  return sock->conn ? sock->conn->state : TCP_STATE_CLOSED;
+}
+
+TcpTuple
+tcp_socket_tuple(const TcpSocket *sock)
+{
+  if (sock->conn && sock->conn->tuple.rport) return sock->conn->tuple;
+  TcpTuple t = { .laddr = sock->bind_addr, .lport = sock->bind_port };
+  return t;
+}

@@ -1,0 +1,426 @@
+/* The TCP endpoint's lifecycle and user calls: creation, the state writer,
+ * initial sequence numbers, connect, send, recv, shutdown and close.
+ *
+ * Data flow: tcp-stack.c calls these on behalf of a socket; what they emit
+ * goes to the caller's segment queue (see tcp.h). */
+#include "tcp.h"
+#include "tcp-seq.h"
+#include <string.h>
+
+static const char *const state_names[TCP_STATE_N] = {
+  "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+  "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
+};
+
+const char *
+tcp_state_name(TcpState state)
+{
+  g_assert((guint)state < TCP_STATE_N);
+  return state_names[state];
+}
+
+gboolean
+tcp_state_parse(const char *name, TcpState *out)
+{
+  for (guint i = 0; i < TCP_STATE_N; i++) {
+    if (strcmp(state_names[i], name) == 0) {
+      *out = (TcpState)i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+const char *
+tcp_errno_name(int err)
+{
+  switch (err) {
+  case TCP_OK: return "OK";
+  case TCP_EAGAIN: return "EAGAIN";
+  case TCP_EINVAL: return "EINVAL";
+  case TCP_EPIPE: return "EPIPE";
+  case TCP_EADDRINUSE: return "EADDRINUSE";
+  case TCP_EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+  case TCP_ENETUNREACH: return "ENETUNREACH";
+  case TCP_ECONNRESET: return "ECONNRESET";
+  case TCP_EISCONN: return "EISCONN";
+  case TCP_ENOTCONN: return "ENOTCONN";
+  case TCP_ETIMEDOUT: return "ETIMEDOUT";
+  case TCP_ECONNREFUSED: return "ECONNREFUSED";
+  case TCP_EALREADY: return "EALREADY";
+  case TCP_EINPROGRESS: return "EINPROGRESS";
+  default: return "EUNKNOWN";
+  }
+}
+
+#define S(x) (1u << TCP_STATE_##x)
+/* legal[from] is the set of states `from` may move to (RFC 9293 3.3.2,
+ * figure 5, plus the RST and timeout arrows to CLOSED). */
+static const guint legal[TCP_STATE_N] = {
+  [TCP_STATE_CLOSED] = S(LISTEN) | S(SYN_SENT) | S(SYN_RECEIVED),
+  [TCP_STATE_LISTEN] = S(CLOSED),
+  [TCP_STATE_SYN_SENT] = S(SYN_RECEIVED) | S(ESTABLISHED) | S(CLOSED),
+  [TCP_STATE_SYN_RECEIVED] = S(ESTABLISHED) | S(FIN_WAIT_1) | S(CLOSE_WAIT) | S(CLOSED),
+  [TCP_STATE_ESTABLISHED] = S(FIN_WAIT_1) | S(CLOSE_WAIT) | S(CLOSED),
+  [TCP_STATE_FIN_WAIT_1] = S(FIN_WAIT_2) | S(CLOSING) | S(TIME_WAIT) | S(CLOSED),
+  [TCP_STATE_FIN_WAIT_2] = S(TIME_WAIT) | S(CLOSED),
+  [TCP_STATE_CLOSE_WAIT] = S(LAST_ACK) | S(CLOSED),
+  [TCP_STATE_CLOSING] = S(TIME_WAIT) | S(CLOSED),
+  [TCP_STATE_LAST_ACK] = S(CLOSED),
+  [TCP_STATE_TIME_WAIT] = S(CLOSED),
+};
+#undef S
+
+void
+tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
+{
+  if (env->counts == NULL) return;
+  g_assert(env->counts[from] > 0);
+  env->counts[from]--;
+  env->counts[to]++;
+  if (to == TCP_STATE_TIME_WAIT && env->counts[to] > env->stats->tw_peak) {
+    env->stats->tw_peak = env->counts[to];
+    env->stats->tw_peak_time = now;
+  }
+}
+
+void
+tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
+                TcpState from, TcpState to)
+{
+  if (env->trace && sim_trace_wants(env->trace, now)) {
+    char la[NET_ADDR_BUF], ra[NET_ADDR_BUF];
+    sim_trace_begin(env->trace, now, "state", env->host_name);
+    sim_trace_str(env->trace, "from", tcp_state_name(from));
+    sim_trace_str(env->trace, "to", tcp_state_name(to));
+    sim_trace_str(env->trace, "laddr", net_addr_format(tuple->laddr, la));
+    sim_trace_int(env->trace, "lport", tuple->lport);
+    sim_trace_str(env->trace, "raddr", net_addr_format(tuple->raddr, ra));
+    sim_trace_int(env->trace, "rport", tuple->rport);
+    sim_trace_end(env->trace);
+  }
+  if (env->state_changed) {
+    TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to,
+                         .tuple = *tuple };
+    env->state_changed(env->host, &ev);
+  }
+}
+
+void
+tcp_set_state(TcpConn *c, TcpState to)
+{
+  TcpState from = c->state;
+  g_assert((guint)to < TCP_STATE_N);
+  g_assert(legal[from] & (1u << to));
+  c->state = to;
+  /* A listener's child is born from the listener: observers see
+   * LISTEN -> SYN_RECEIVED, as in the RFC's diagram. */
+  TcpState shown = (c->passive && from == TCP_STATE_CLOSED) ? TCP_STATE_LISTEN : from;
+  tcp_count_move(c->env, c->now, from, to);
+  tcp_state_event(c->env, c->now, &c->tuple, shown, to);
+  if (to == TCP_STATE_ESTABLISHED) c->established_once = TRUE;
+}
+
+TcpConn *
+tcp_conn_new(const TcpConnEnv *env, SimTime now)
+{
+  TcpConn *c = g_new0(TcpConn, 1);
+  c->env = env;
+  c->now = now;
+  c->state = TCP_STATE_CLOSED;
+  if (env->counts) env->counts[TCP_STATE_CLOSED]++;
+  c->snd_buf = g_array_new(FALSE, FALSE, sizeof(NetSlice));
+  c->rcv_buf = g_byte_array_new();
+  c->rto = env->profile->rto_init;
+  c->rtx_at = SIM_TIME_MAX;
+  c->state_at = SIM_TIME_MAX;
+  c->timer_at = SIM_TIME_MAX;
+  c->mss = env->profile->mss;
+  c->queue_link.data = c;
+  return c;
+}
+
+void
+tcp_conn_free(TcpConn *c)
+{
+  if (c == NULL) return;
+  /* A connection in TIME_WAIT has handed its count to its record (or to
+   * the TIME_WAIT -> CLOSED event when no record was kept). */
+  if (c->env->counts && c->state != TCP_STATE_TIME_WAIT) {
+    g_assert(c->env->counts[c->state] > 0);
+    c->env->counts[c->state]--;
+  }
+  for (guint i = 0; i < c->snd_buf->len; i++)
+    net_buf_unref(g_array_index(c->snd_buf, NetSlice, i).buf);
+  g_array_free(c->snd_buf, TRUE);
+  if (c->rcv_buf) g_byte_array_free(c->rcv_buf, TRUE);
+  g_free(c);
+}
+
+guint32
+tcp_isn(const TcpConnEnv *env, const TcpTuple *t, SimTime now)
+{
+  /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+   * secretkey).  M ticks every 64 ns as Linux's secure_tcp_seq() does
+   * (ktime_get_real_ns() >> 6), here on virtual time. */
+  guint32 f = (guint32)tcp_siphash_4u32(&env->isn_key, t->laddr, t->raddr,
+                                        t->lport, t->rport);
+  return f + (guint32)((guint64)now >> 6);
+}
+
+static void
+conn_init_ts(TcpConn *c)
+{
+  /* Linux's secure_tcp_ts_off(): one offset per address pair, so that a
+   * new connection's timestamps continue the old one's (PAWS, reopen). */
+  c->ts_offset = (guint32)tcp_siphash_4u32(&c->env->ts_key, c->tuple.laddr,
+                                           c->tuple.raddr, 0, 0);
+}
+
+void
+tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
+{
+  c->now = now;
+  g_assert(c->state == TCP_STATE_CLOSED);
+  c->retries = 0;                        /* a connect() after a failed one */
+  c->error = 0;
+  c->rtt_timing = FALSE;
+  c->iss = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = iss;
+  c->snd_base = iss + 1;
+  c->ts_ok = c->env->profile->timestamps;
+  conn_init_ts(c);
+  c->rto = c->env->profile->rto_init;
+  c->rtt_start = now;                    /* the SYN's RTT, if not retransmitted */
+  tcp_set_state(c, TCP_STATE_SYN_SENT);
+  tcp_emit_syn(c, out);
+  tcp_timer_arm_rtx(c);
+}
+
+void
+tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
+                    SimTime now, GArray *out)
+{
+  c->now = now;
+  c->passive = TRUE;
+  c->irs = syn->seq;
+  c->rcv_nxt = syn->seq + 1;
+  c->iss = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = iss;
+  c->snd_base = iss + 1;
+  c->snd_wnd = syn->win;
+  c->snd_wl1 = syn->seq;
+  c->snd_wl2 = iss;
+  conn_init_ts(c);
+  c->ts_ok = c->env->profile->timestamps && (syn->opts & TCP_OPT_TS);
+  if (c->ts_ok) {
+    c->ts_recent = syn->ts_val;
+    c->ts_recent_stamp = now;
+  }
+  tcp_conn_set_mss(c, syn);
+  c->rto = c->env->profile->rto_init;
+  c->rtt_start = now;
+  tcp_set_state(c, TCP_STATE_SYN_RECEIVED);
+  tcp_emit_syn(c, out);
+  tcp_timer_arm_rtx(c);
+}
+
+void
+tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
+{
+  guint32 mss = c->env->profile->mss;
+  if (syn->opts & TCP_OPT_MSS) mss = MIN(mss, syn->mss);
+  else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
+  /* Linux sizes data segments by the MSS less the options every segment
+   * carries (tcp_current_mss): 1460 - 12 = 1448 bytes with timestamps, so
+   * that a full segment still fits a 1500-byte MTU. */
+  if (c->ts_ok) mss -= 12;
+  c->mss = mss;
+  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
+}
+
+static gboolean
+state_can_send(TcpState s)
+{
+  return s == TCP_STATE_ESTABLISHED || s == TCP_STATE_CLOSE_WAIT;
+}
+
+gboolean
+tcp_conn_writable(const TcpConn *c)
+{
+  if (!state_can_send(c->state) || c->shut_wr) return c->state != TCP_STATE_SYN_SENT &&
+                                                       c->state != TCP_STATE_SYN_RECEIVED;
+  return c->snd_len < c->env->profile->sndbuf;
+}
+
+gboolean
+tcp_conn_readable(const TcpConn *c)
+{
+  return c->rcv_buf->len > 0 || c->rcv_fin || c->error || c->shut_rd ||
+         c->state == TCP_STATE_CLOSED;
+}
+
+static void
+snd_buf_append(TcpConn *c, const guint8 *data, guint32 len)
+{
+  if (data == NULL && c->snd_buf->len > 0) {
+    NetSlice *last = &g_array_index(c->snd_buf, NetSlice, c->snd_buf->len - 1);
+    if (last->buf == NULL) {            /* merge virtual bytes */
+      last->len += len;
+      c->snd_len += len;
+      return;
+    }
+  }
+  NetSlice s = { .buf = data ? net_buf_new(data, len) : NULL, .off = 0, .len = len };
+  g_array_append_val(c->snd_buf, s);
+  c->snd_len += len;
+}
+
+gssize
+tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *out)
+{
+  c->now = now;
+  if (c->error) {
+    int err = c->error;
+    c->error = 0;
+    return -err;
+  }
+  if (c->shut_wr || c->fin_queued) return -TCP_EPIPE;
+  switch (c->state) {
+  case TCP_STATE_SYN_SENT:
+  case TCP_STATE_SYN_RECEIVED:
+    return -TCP_EAGAIN;
+  case TCP_STATE_ESTABLISHED:
+  case TCP_STATE_CLOSE_WAIT:
+    break;
+  case TCP_STATE_CLOSED:
+    return c->established_once ? -TCP_EPIPE : -TCP_ENOTCONN;
+  default:
+    return -TCP_EPIPE;
+  }
+  guint32 room = c->env->profile->sndbuf - MIN(c->snd_len, c->env->profile->sndbuf);
+  if (room == 0) return -TCP_EAGAIN;
+  if (len == 0) return 0;
+  guint32 n = (guint32)MIN((gsize)room, len);
+  snd_buf_append(c, data, n);
+  tcp_output(c, out);
+  return n;
+}
+
+gssize
+tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
+{
+  c->now = now;
+  *bytes = NULL;
+  if (c->rcv_buf->len > 0 && !c->shut_rd) {
+    guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
+    *bytes = g_bytes_new(c->rcv_buf->data, n);
+    g_byte_array_remove_range(c->rcv_buf, 0, n);
+    /* Window update (RFC 9293 3.8.6.2.2) once a closed window reopens by
+     * an MSS: the peer may be waiting on it. */
+    if (c->rcv_wnd_sent < c->mss && c->state != TCP_STATE_CLOSED &&
+        c->env->profile->rcvbuf - c->rcv_buf->len >= c->mss) {
+      c->ack_now = TRUE;
+      tcp_output(c, out);
+    }
+    return n;
+  }
+  if (c->error) {
+    int err = c->error;
+    c->error = 0;
+    return -err;
+  }
+  if (c->rcv_fin || c->shut_rd) {
+    *bytes = g_bytes_new(NULL, 0);
+    return 0;
+  }
+  if (c->state == TCP_STATE_CLOSED) {
+    if (c->established_once) {
+      *bytes = g_bytes_new(NULL, 0);
+      return 0;
+    }
+    return -TCP_ENOTCONN;
+  }
+  if (c->state == TCP_STATE_LISTEN) return -TCP_ENOTCONN;
+  return -TCP_EAGAIN;
+}
+
+/* Queues the FIN: ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK,
+ * SYN_RECEIVED -> FIN_WAIT_1 (RFC 9293 3.10.4). */
+static void
+conn_send_fin(TcpConn *c, GArray *out)
+{
+  c->fin_queued = TRUE;
+  if (c->state == TCP_STATE_CLOSE_WAIT) tcp_set_state(c, TCP_STATE_LAST_ACK);
+  else tcp_set_state(c, TCP_STATE_FIN_WAIT_1);
+  tcp_output(c, out);                    /* after the SYN is acked, if not yet */
+}
+
+int
+tcp_conn_shutdown(TcpConn *c, int how, SimTime now, GArray *out)
+{
+  c->now = now;
+  if (how < 1 || how > 3) return TCP_EINVAL;
+  switch (c->state) {
+  case TCP_STATE_CLOSED:
+  case TCP_STATE_LISTEN:
+    return TCP_ENOTCONN;
+  case TCP_STATE_SYN_SENT:
+    if (how & 2) tcp_conn_drop(c, 0);      /* Linux: tcp_shutdown closes */
+    return TCP_OK;
+  default:
+    break;
+  }
+  if (how & 1) c->shut_rd = TRUE;
+  if ((how & 2) && !c->shut_wr) {
+    c->shut_wr = TRUE;
+    if (c->state == TCP_STATE_ESTABLISHED || c->state == TCP_STATE_CLOSE_WAIT ||
+        c->state == TCP_STATE_SYN_RECEIVED)
+      conn_send_fin(c, out);
+  }
+  return TCP_OK;
+}
+
+static void
+conn_send_rst(TcpConn *c, GArray *out)
+{
+  /* Linux's tcp_send_active_reset(): RST|ACK at SND.NXT. */
+  tcp_emit(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK);
+}
+
+void
+tcp_conn_close(TcpConn *c, gboolean abort, SimTime now, GArray *out)
+{
+  c->now = now;
+  c->orphan = TRUE;
+  c->shut_rd = TRUE;
+  switch (c->state) {
+  case TCP_STATE_CLOSED:
+    return;
+  case TCP_STATE_LISTEN:
+  case TCP_STATE_SYN_SENT:
+    tcp_conn_drop(c, 0);
+    return;
+  case TCP_STATE_SYN_RECEIVED:
+  case TCP_STATE_ESTABLISHED:
+  case TCP_STATE_CLOSE_WAIT:
+  case TCP_STATE_FIN_WAIT_1:
+  case TCP_STATE_FIN_WAIT_2:
+    /* RFC 2525 2.17 and Linux's tcp_close(): unread data, or SO_LINGER
+     * with a zero timeout, abort the connection with a RST. */
+    if (abort || c->rcv_buf->len > 0) {
+      conn_send_rst(c, out);
+      tcp_conn_drop(c, 0);
+      return;
+    }
+    if (c->state == TCP_STATE_FIN_WAIT_2 && c->env->profile->fin_timeout > 0)
+      c->state_at = now + c->env->profile->fin_timeout;
+    if (!c->fin_queued) {
+      c->shut_wr = TRUE;
+      conn_send_fin(c, out);
+    }
+    return;
+  default:                     /* CLOSING, LAST_ACK, TIME_WAIT: already closing */
+    return;
+  }
+}

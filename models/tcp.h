@@ -1,0 +1,211 @@
+/* The TCP endpoint: one connection's state machine (RFC 9293), its send
+ * and receive buffers and its retransmission timer.
+ *
+ * Data flow: tcp-stack.c demultiplexes a segment to a TcpConn and calls
+ * tcp_conn_input(); user calls (connect, send, recv, close) arrive through
+ * tcp_conn_*(); the engine's timer event calls tcp_conn_timer().  Each of
+ * these appends the segments it emits to a GArray of TcpSegment that the
+ * caller owns (and must drain), and tcp_conn_deadline() then says when the
+ * connection next needs to be woken.  The endpoint does no I/O and never
+ * talks to the engine.
+ *
+ * A connection that reaches TIME_WAIT is handed back to the stack, which
+ * replaces it by a compact record (timewait.h) and frees it. */
+#pragma once
+#include "hash.h"
+#include "profile.h"
+#include "tcp-stack.h"
+
+typedef struct TcpConn TcpConn;
+
+/* What a connection shares with its stack (borrowed, outlives it). */
+typedef struct {
+  const TcpProfile *profile;
+  SimTrace   *trace;                    /* may be NULL */
+  const char *host_name;
+  void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
+  gpointer    host;
+  guint64    *counts;                   /* [TCP_STATE_N], kept by tcp_set_state */
+  TcpStats   *stats;                    /* never NULL */
+  TcpHashKey  isn_key, ts_key;
+} TcpConnEnv;
+
+/* Invariants:
+ *  - snd_una <= snd_nxt <= snd_max (mod 2^32); snd_max is the highest
+ *    sequence number ever sent, so a send below it is a retransmission;
+ *  - snd_buf holds the bytes from snd_base (the first unacknowledged data
+ *    byte) onward, snd_len of them; the FIN, once queued, sits at
+ *    snd_base + snd_len;
+ *  - rtx_at is SIM_TIME_MAX exactly when nothing needs retransmitting or
+ *    probing;
+ *  - state is written only by tcp_set_state(). */
+struct TcpConn {
+  TcpTuple    tuple;            /* first: the demux hash key */
+  TcpState    state;
+  const TcpConnEnv *env;
+  SimTime     now;              /* time of the call being processed */
+  /* send side (RFC 9293 3.3.1) */
+  guint32     iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+  guint32     snd_base, snd_len, cwnd;
+  guint16     mss;              /* send MSS: min(ours, peer's) */
+  GArray     *snd_buf;          /* NetSlice chunks, oldest first */
+  gboolean    fin_queued;       /* FIN follows the buffered data */
+  /* receive side */
+  guint32     irs, rcv_nxt;
+  GByteArray *rcv_buf;          /* in-order bytes not yet read */
+  gboolean    rcv_fin;          /* the peer's FIN has been received */
+  guint16     rcv_wnd_sent;     /* the window we last advertised */
+  /* timestamps (RFC 7323) */
+  gboolean    ts_ok;
+  guint32     ts_offset, ts_recent;
+  SimTime     ts_recent_stamp;
+  /* retransmission (RFC 6298) */
+  SimTime     rto, srtt, rttvar;
+  gboolean    rtt_valid, rtt_timing;
+  guint32     rtt_seq;
+  SimTime     rtt_start;
+  int         retries;          /* consecutive timeouts */
+  SimTime     rtx_at;           /* retransmission/probe deadline */
+  SimTime     state_at;         /* FIN_WAIT_2 reaping deadline */
+  /* the user's side */
+  int         error;            /* pending SO_ERROR */
+  gboolean    orphan;           /* close()d by the user */
+  gboolean    shut_rd, shut_wr;
+  gboolean    passive;          /* born from a listener */
+  gboolean    ack_now;          /* an ACK is owed */
+  gboolean    established_once; /* reached ESTABLISHED at least once */
+  /* owner's bookkeeping (tcp-stack.c) */
+  gpointer    sock;             /* TcpSocket, NULL when orphaned */
+  gpointer    listener;         /* TcpSocket that spawned it, until accepted */
+  GList       queue_link;       /* in the listener's SYN or accept queue */
+  SimEventId  timer_id;
+  SimTime     timer_at;
+  guint8      in_table;         /* in the 4-tuple hash */
+  guint8      holds_port;       /* counted in the local port's users */
+  guint8      in_accept_q;      /* queue_link is in the accept queue, not the SYN queue */
+};
+
+/* ---- tcp.c: lifecycle and user calls ------------------------------------ */
+
+/* A new connection in CLOSED (counted).  Free with tcp_conn_free(). */
+TcpConn *
+tcp_conn_new(const TcpConnEnv *env, SimTime now);
+
+void
+tcp_conn_free(TcpConn *c);
+
+/* The only writer of c->state: asserts the transition is legal, keeps the
+ * per-state counts, traces it and tells the host. */
+void
+tcp_set_state(TcpConn *c, TcpState to);
+
+/* Moves one socket's count from `from` to `to` (and keeps tw_peak). */
+void
+tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to);
+
+/* Traces a state change and tells the host (no counting): for a TcpConn
+ * through tcp_set_state(), for a TIME_WAIT record directly. */
+void
+tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
+                TcpState from, TcpState to);
+
+/* The ISN for a tuple at `now` (RFC 6528: keyed hash + 64 ns clock). */
+guint32
+tcp_isn(const TcpConnEnv *env, const TcpTuple *t, SimTime now);
+
+/* Active open: c->tuple set; sends the SYN with ISN `iss`. */
+void
+tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out);
+
+/* Passive open: c (in CLOSED) takes the SYN `syn` a listener received,
+ * goes LISTEN -> SYN_RECEIVED and sends the SYN-ACK with ISN `iss`. */
+void
+tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
+                    SimTime now, GArray *out);
+
+/* Queues bytes (data NULL: virtual zero bytes).  Returns count or -errno. */
+gssize
+tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *out);
+
+/* Sets the sending MSS from the peer's SYN (its MSS option, or 536) and the
+ * profile, less the timestamp option when timestamps are on; the initial
+ * congestion window follows. */
+void
+tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn);
+
+/* Reads up to max bytes into a new GBytes.  Returns count, 0 at EOF, or
+ * -errno. */
+gssize
+tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out);
+
+/* shutdown(how): 1 read, 2 write, 3 both. */
+int
+tcp_conn_shutdown(TcpConn *c, int how, SimTime now, GArray *out);
+
+/* close(): FIN, or RST with `abort` (linger 0) or unread data. */
+void
+tcp_conn_close(TcpConn *c, gboolean abort, SimTime now, GArray *out);
+
+/* Bytes readable without blocking, or whether EOF/error is pending. */
+gboolean
+tcp_conn_readable(const TcpConn *c);
+gboolean
+tcp_conn_writable(const TcpConn *c);
+
+/* ---- tcp-in.c ----------------------------------------------------------- */
+
+/* A segment for this connection (any state but CLOSED, LISTEN, TIME_WAIT). */
+void
+tcp_conn_input(TcpConn *c, const TcpSegment *seg, SimTime now, GArray *out);
+
+/* Builds the RST that answers `seg` when no connection takes it (RFC 9293
+ * 3.10.7.1).  FALSE if `seg` is itself a RST (no answer). */
+gboolean
+tcp_rst_for(const TcpSegment *seg, TcpSegment *rst);
+
+/* ---- tcp-out.c ---------------------------------------------------------- */
+
+/* Sends what the state, window and buffers allow; an owed ACK if nothing
+ * else carried it. */
+void
+tcp_output(TcpConn *c, GArray *out);
+
+/* Emits one segment <seq, flags> carrying ACK=rcv_nxt when flags has ACK,
+ * the window and the timestamp option. */
+void
+tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags);
+
+/* The SYN or SYN-ACK, with options. */
+void
+tcp_emit_syn(TcpConn *c, GArray *out);
+
+/* Go-back-N retransmission from snd_una (RTO). */
+void
+tcp_retransmit(TcpConn *c, GArray *out);
+
+/* The timestamp value now. */
+guint32
+tcp_ts_now(const TcpConn *c);
+
+/* ---- tcp-timer.c -------------------------------------------------------- */
+
+/* When the connection next needs tcp_conn_timer() (SIM_TIME_MAX: never). */
+SimTime
+tcp_conn_deadline(const TcpConn *c);
+
+/* The deadline has passed: retransmit, back off, give up or reap. */
+void
+tcp_conn_timer(TcpConn *c, SimTime now, GArray *out);
+
+/* Arms the retransmission timer at now + rto (backed off). */
+void
+tcp_timer_arm_rtx(TcpConn *c);
+
+/* An RTT sample (RFC 6298 2.2-2.3, Linux's floor: rto = srtt +
+ * max(4 * rttvar, rto_min)). */
+void
+tcp_rtt_sample(TcpConn *c, SimTime rtt);
+
+/* Moves to CLOSED with a pending error for the user (0: none). */
+void
+tcp_conn_drop(TcpConn *c, int err);

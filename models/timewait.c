@@ -1,0 +1,260 @@
+/* Compact TIME_WAIT records in slabs, their hash set and their FIFO (see
+ * timewait.h). */
+#include "timewait.h"
+#include "tcp-seq.h"
+#include <string.h>
+
+guint
+tcp_tuple_hash(gconstpointer p)
+{
+  /* A fixed mix of the 4-tuple (no pointers, no per-process seed). */
+  const TcpTuple *t = p;
+  guint64 x = ((guint64)t->laddr << 32 | t->raddr) * UINT64_C(0x9e3779b97f4a7c15);
+  x ^= ((guint64)t->lport << 16 | t->rport) * UINT64_C(0xc2b2ae3d27d4eb4f);
+  x ^= x >> 29;
+  x *= UINT64_C(0xbf58476d1ce4e5b9);
+  return (guint)(x ^ (x >> 32));
+}
+
+gboolean
+tcp_tuple_equal(gconstpointer a, gconstpointer b)
+{
+  const TcpTuple *x = a, *y = b;
+  return x->laddr == y->laddr && x->raddr == y->raddr && x->lport == y->lport &&
+         x->rport == y->rport;
+}
+
+static TcpTwRecord *
+rec_at(TcpTwTable *tw, guint32 index1)
+{
+  guint32 i = index1 - 1;
+  TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
+  return &slab[i % TCP_TW_SLAB];
+}
+
+static guint32
+rec_index(TcpTwTable *tw, const TcpTwRecord *rec)
+{
+  g_assert(rec_at(tw, rec->self) == rec);
+  return rec->self;
+}
+
+void
+tcp_tw_table_init(TcpTwTable *tw)
+{
+  memset(tw, 0, sizeof *tw);
+  tw->slabs = g_ptr_array_new_with_free_func(g_free);
+}
+
+void
+tcp_tw_table_clear(TcpTwTable *tw)
+{
+  g_free(tw->slots);
+  g_ptr_array_free(tw->slabs, TRUE);
+  memset(tw, 0, sizeof *tw);
+}
+
+/* ---- the index: open addressing over record indices ---------------------- */
+
+static guint32
+slot_home(const TcpTwTable *tw, const TcpTuple *t)
+{
+  return tcp_tuple_hash(t) & (tw->n_slots - 1);
+}
+
+static void
+index_put(TcpTwTable *tw, guint32 idx)
+{
+  guint32 mask = tw->n_slots - 1;
+  guint32 i = slot_home(tw, &rec_at(tw, idx)->tuple);
+  while (tw->slots[i]) i = (i + 1) & mask;
+  tw->slots[i] = idx;
+}
+
+static void
+index_grow(TcpTwTable *tw)
+{
+  guint32 *old = tw->slots, n_old = tw->n_slots;
+  tw->n_slots = n_old ? n_old * 2 : 16;
+  tw->slots = g_new0(guint32, tw->n_slots);
+  for (guint32 i = 0; i < n_old; i++)
+    if (old[i]) index_put(tw, old[i]);
+  g_free(old);
+}
+
+TcpTwRecord *
+tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
+{
+  if (tw->n_slots == 0) return NULL;
+  guint32 mask = tw->n_slots - 1;
+  for (guint32 i = slot_home(tw, tuple); tw->slots[i]; i = (i + 1) & mask) {
+    TcpTwRecord *rec = rec_at(tw, tw->slots[i]);
+    if (tcp_tuple_equal(&rec->tuple, tuple)) return rec;
+  }
+  return NULL;
+}
+
+/* Removes idx from the index; later entries of its cluster shift back
+ * (Knuth's algorithm R) so lookups never meet a hole. */
+static void
+index_remove(TcpTwTable *tw, guint32 idx)
+{
+  guint32 mask = tw->n_slots - 1;
+  guint32 i = slot_home(tw, &rec_at(tw, idx)->tuple);
+  while (tw->slots[i] != idx) {
+    g_assert(tw->slots[i] != 0);
+    i = (i + 1) & mask;
+  }
+  for (guint32 j = (i + 1) & mask; tw->slots[j]; j = (j + 1) & mask) {
+    guint32 home = slot_home(tw, &rec_at(tw, tw->slots[j])->tuple);
+    /* The entry at j may fill the hole at i unless its home lies
+     * cyclically in (i, j]. */
+    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (stays) continue;
+    tw->slots[i] = tw->slots[j];
+    i = j;
+  }
+  tw->slots[i] = 0;
+}
+
+static void
+fifo_unlink(TcpTwTable *tw, TcpTwRecord *rec, guint32 idx)
+{
+  if (rec->prev) rec_at(tw, rec->prev)->next = rec->next;
+  else tw->head = rec->next;
+  if (rec->next) rec_at(tw, rec->next)->prev = rec->prev;
+  else tw->tail = rec->prev;
+  rec->prev = rec->next = 0;
+  (void)idx;
+}
+
+static void
+fifo_append(TcpTwTable *tw, TcpTwRecord *rec, guint32 idx)
+{
+  rec->next = 0;
+  rec->prev = tw->tail;
+  if (tw->tail) rec_at(tw, tw->tail)->next = idx;
+  else tw->head = idx;
+  tw->tail = idx;
+}
+
+static guint32
+rec_alloc(TcpTwTable *tw)
+{
+  if (tw->free_list) {
+    guint32 idx = tw->free_list;
+    tw->free_list = rec_at(tw, idx)->next;
+    return idx;
+  }
+  if (tw->used % TCP_TW_SLAB == 0 && tw->used / TCP_TW_SLAB == tw->slabs->len)
+    g_ptr_array_add(tw->slabs, g_new(TcpTwRecord, TCP_TW_SLAB));
+  return ++tw->used;
+}
+
+TcpTwRecord *
+tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
+{
+  guint32 idx = rec_alloc(tw);
+  TcpTwRecord *rec = rec_at(tw, idx);
+  memset(rec, 0, sizeof *rec);
+  rec->self = idx;
+  rec->tuple = c->tuple;
+  rec->snd_nxt = c->snd_nxt;
+  rec->rcv_nxt = c->rcv_nxt;
+  rec->ts_ok = c->ts_ok;
+  rec->ts_recent = c->ts_recent;
+  rec->ts_offset = c->ts_offset;
+  rec->ts_stamp_ms = (guint32)(c->ts_recent_stamp / SIM_MS);
+  rec->expiry = expiry;
+  fifo_append(tw, rec, idx);
+  if ((tw->count + 1) * 4 > (guint64)tw->n_slots * 3) index_grow(tw);
+  index_put(tw, idx);
+  tw->count++;
+  return rec;
+}
+
+void
+tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
+{
+  guint32 idx = rec_index(tw, rec);
+  index_remove(tw, idx);
+  fifo_unlink(tw, rec, idx);
+  rec->next = tw->free_list;
+  tw->free_list = idx;
+  tw->count--;
+}
+
+TcpTwRecord *
+tcp_tw_head(TcpTwTable *tw)
+{
+  return tw->head ? rec_at(tw, tw->head) : NULL;
+}
+
+static void
+tw_restart(TcpTwTable *tw, TcpTwRecord *rec, SimTime expiry)
+{
+  guint32 idx = rec_index(tw, rec);
+  fifo_unlink(tw, rec, idx);
+  rec->expiry = expiry;
+  fifo_append(tw, rec, idx);
+}
+
+void
+tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
+       TcpSegment *reply)
+{
+  memset(reply, 0, sizeof *reply);
+  reply->sport = rec->tuple.lport;
+  reply->dport = rec->tuple.rport;
+  reply->seq = rec->snd_nxt;
+  reply->ack = rec->rcv_nxt;
+  reply->flags = TCP_FLAG_ACK;
+  reply->win = (guint16)MIN(profile->rcvbuf, 65535u);
+  if (rec->ts_ok) {
+    reply->opts = TCP_OPT_TS;
+    reply->ts_val = (guint32)(now / SIM_MS) + rec->ts_offset;
+    reply->ts_ecr = rec->ts_recent;
+  }
+}
+
+TcpTwAction
+tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
+             const TcpProfile *profile, SimTime now, TcpSegment *reply,
+             guint32 *isn)
+{
+  guint8 f = seg->flags;
+  gboolean saw_ts = rec->ts_ok && (seg->opts & TCP_OPT_TS);
+  gboolean paws = saw_ts && !(f & TCP_FLAG_RST) && tcp_seq_lt(seg->ts_val, rec->ts_recent);
+  guint32 len = tcp_segment_seq_len(seg);
+  /* In-window (SEG.SEQ == RCV.NXT) bare ACK or RST. */
+  if (!paws && seg->seq == rec->rcv_nxt && (len == 0 || (f & TCP_FLAG_RST))) {
+    if (f & TCP_FLAG_RST) {
+      /* TIME_WAIT assassination (RFC 1337): Linux kills the record unless
+       * net.ipv4.tcp_rfc1337 is set. */
+      if (!profile->rfc1337) return TCP_TW_KILL;
+    } else {
+      tw_restart(tw, rec, now + profile->time_wait);
+    }
+    if (saw_ts) {
+      rec->ts_recent = seg->ts_val;
+      rec->ts_stamp_ms = (guint32)(now / SIM_MS);
+    }
+    return TCP_TW_DROP;
+  }
+  /* A new SYN above RCV.NXT, or with a newer timestamp, reopens the
+   * 4-tuple (Linux, and BSD's tcp_twcheck()): the new ISN is the old
+   * SND.NXT + 65535 + 2. */
+  if ((f & TCP_FLAG_SYN) && !(f & (TCP_FLAG_RST | TCP_FLAG_ACK)) && !paws &&
+      (tcp_seq_gt(seg->seq, rec->rcv_nxt) ||
+       (saw_ts && tcp_seq_lt(rec->ts_recent, seg->ts_val)))) {
+    *isn = rec->snd_nxt + 65535 + 2;
+    if (*isn == 0) *isn = 1;
+    return TCP_TW_SYN;
+  }
+  if (f & TCP_FLAG_RST) return TCP_TW_DROP;
+  /* Anything else (a retransmitted FIN above all) is ACKed; with an ACK
+   * or a PAWS reject, the TIME_WAIT restarts (RFC 9293 3.10.7.4). */
+  if (paws || (f & TCP_FLAG_ACK)) tw_restart(tw, rec, now + profile->time_wait);
+  tcp_tw_ack(rec, profile, now, reply);
+  return TCP_TW_ACK;
+}

@@ -1,0 +1,113 @@
+/* A run's output files (see outputs.h). */
+#include "outputs.h"
+#include "output.h"
+#include "pcap.h"
+#include "metrics.h"
+#include "ladder.h"
+#include "report.h"
+
+enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_N };
+
+struct SimRunOutputs {
+  SimOutputRequest req;
+  SimOutput       *files[OUT_N];    /* NULL where not requested */
+};
+
+static const char *const option_names[OUT_N] = {
+  "--trace", "--pcap", "--metrics", "--summary-json",
+};
+
+SimRunOutputs *
+sim_run_outputs_open(const SimOutputRequest *req, GError **error)
+{
+  SimRunOutputs *outs = g_new0(SimRunOutputs, 1);
+  outs->req = *req;
+  const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json };
+  for (int i = 0; i < OUT_N; i++) {
+    if (paths[i] == NULL) continue;
+    outs->files[i] = sim_output_open(paths[i], option_names[i], error);
+    if (outs->files[i] == NULL) {
+      sim_run_outputs_abandon(outs);
+      return NULL;
+    }
+  }
+  return outs;
+}
+
+void
+sim_run_outputs_attach(SimRunOutputs *outs, SimWorld *world)
+{
+  const SimOutputRequest *req = &outs->req;
+  if (outs->files[OUT_TRACE]) {
+    world->trace = sim_trace_new(sim_output_stream(outs->files[OUT_TRACE]), req->trace_format);
+    sim_trace_set_window(world->trace, req->trace_from, req->trace_until);
+  }
+  if (outs->files[OUT_PCAP])
+    world->pcap = net_pcap_new(sim_output_stream(outs->files[OUT_PCAP]));
+  if (outs->files[OUT_METRICS])
+    world->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
+                                     req->sample, world);
+  if (req->ladder) world->ladder = sim_ladder_new(stdout, req->ladder_limit, world);
+}
+
+/* Stops the writers that hold a stream, so the files can be closed.  FALSE
+ * if the trace saw a write error. */
+static gboolean
+finish_writers(SimRunOutputs *outs, SimWorld *world, SimExit status, GError **error)
+{
+  gboolean ok = TRUE;
+  if (world->metrics) {
+    sim_metrics_finish(world->metrics, sim_engine_now(world->engine));
+    sim_metrics_free(world->metrics);
+    world->metrics = NULL;
+  }
+  if (world->ladder) {
+    sim_ladder_free(world->ladder);
+    world->ladder = NULL;
+  }
+  if (world->trace) {
+    ok = sim_trace_flush(world->trace, error);
+    sim_trace_free(world->trace);
+    world->trace = NULL;
+    if (world->net) world->net->trace = NULL;
+  }
+  if (world->pcap) {
+    if (world->net) net_world_set_pcap(world->net, NULL, NULL);
+    net_pcap_free(world->pcap);
+    world->pcap = NULL;
+  }
+  if (outs->files[OUT_SUMMARY])
+    sim_report_json(sim_output_stream(outs->files[OUT_SUMMARY]), world, world->net, status);
+  return ok;
+}
+
+SimExit
+sim_run_outputs_close(SimRunOutputs *outs, SimWorld *world, SimExit status)
+{
+  GError *error = NULL;
+  gboolean ok = finish_writers(outs, world, status, &error);
+  for (int i = 0; i < OUT_N; i++) {
+    if (outs->files[i] == NULL) continue;
+    if (status == SIM_EXIT_INVALID || !ok) {
+      sim_output_abandon(outs->files[i]);
+    } else if (!sim_output_commit(outs->files[i], &error)) {
+      ok = FALSE;
+    }
+    outs->files[i] = NULL;
+  }
+  if (!ok) {
+    fprintf(stderr, "twsim: %s\n", error ? error->message : "cannot write an output");
+    g_clear_error(&error);
+    if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
+  }
+  g_free(outs);
+  return status;
+}
+
+void
+sim_run_outputs_abandon(SimRunOutputs *outs)
+{
+  if (outs == NULL) return;
+  for (int i = 0; i < OUT_N; i++) sim_output_abandon(outs->files[i]);
+  g_free(outs);
+}

@@ -1,0 +1,39 @@
+/* The files a run writes (--trace, --pcap, --metrics, --summary-json) and
+ * the ladder it draws: opened before the scenario starts, attached to the
+ * world, and at the end finished and either committed (a valid run: the
+ * outputs are complete up to where it stopped) or abandoned (an invalid
+ * run: they are not results).  Every file goes through sim/output.h, so
+ * none is ever left half-written under its final name. */
+#pragma once
+#include "world.h"
+
+typedef struct {
+  const char    *trace, *pcap, *metrics, *summary_json;   /* paths, or NULL */
+  SimTraceFormat trace_format;
+  SimTime        trace_from, trace_until;
+  SimTime        sample;           /* metrics interval */
+  gboolean       ladder;
+  guint          ladder_limit;
+} SimOutputRequest;
+
+typedef struct SimRunOutputs SimRunOutputs;
+
+/* Creates every requested file (under a temporary name).  NULL with an
+ * error naming the option if one cannot be created; nothing is left. */
+SimRunOutputs *
+sim_run_outputs_open(const SimOutputRequest *req, GError **error);
+
+/* Gives the world its writers: trace, pcap, metrics, ladder. */
+void
+sim_run_outputs_attach(SimRunOutputs *outs, SimWorld *world);
+
+/* Finishes every writer (the metrics' last sample, the summary), then
+ * commits the files, or removes them if status is SIM_EXIT_INVALID.
+ * Returns the status, turned into SIM_EXIT_FAILED if a valid run's output
+ * could not be written (the message is printed).  Frees outs. */
+SimExit
+sim_run_outputs_close(SimRunOutputs *outs, SimWorld *world, SimExit status);
+
+/* Abandons every file without a world (an early error).  NULL is fine. */
+void
+sim_run_outputs_abandon(SimRunOutputs *outs);

@@ -1,0 +1,365 @@
+/* twsim run: parses the run's options, runs the scenario, writes the
+ * outputs, and turns the run's outcome into an exit status (DESIGN.md,
+ * "Command line").  The only place, with main.c, that knows exit statuses. */
+#include "run.h"
+#include "lua/world.h"
+#include "lua/lsim.h"
+#include "lua/lnet.h"
+#include "lua/outputs.h"
+#include "lua/report.h"
+#include "simerror.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef TWSIM_TEST_HOOKS
+/* Only in the test build of the command (tests/meson.build). */
+void
+twsim_test_hooks_install(lua_State *L);
+#endif
+
+/* Command-line values as GOption fills them, before they are checked. */
+typedef struct {
+  char   *seed;
+  char   *until;
+  char  **set;
+  char   *trace;
+  char   *trace_format;
+  char   *pcap;
+  char   *pcap_at;
+  char   *max_events;
+  char   *timeout;
+  char   *max_memory;
+  gboolean sandbox;
+  gboolean quiet;
+  char   *trace_from;
+  char   *trace_until;
+  char   *stop_at_event;
+  char   *metrics;
+  char   *sample;
+  char   *summary_json;
+  gboolean ladder;
+  char   *ladder_limit;
+  char   *records;        /* hidden: sim.record's values, for sweeps */
+  gboolean check_options; /* hidden: check the options, run nothing */
+} RawOptions;
+
+/* Frees what GOption allocated into raw. */
+static void
+raw_options_clear(RawOptions *raw)
+{
+  char **strings[] = { &raw->seed, &raw->until, &raw->trace, &raw->trace_format,
+                       &raw->max_events, &raw->timeout, &raw->max_memory,
+                       &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
+                       &raw->records, &raw->pcap, &raw->pcap_at, &raw->metrics,
+                       &raw->sample, &raw->summary_json, &raw->ladder_limit };
+  for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
+  g_clear_pointer(&raw->set, g_strfreev);
+}
+
+/* Prints one line and exits 2: an invalid command line or scenario. */
+G_GNUC_PRINTF(1, 2) G_NORETURN static void
+die_invalid(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "twsim: %s\n", msg);
+  g_free(msg);
+  exit(SIM_EXIT_INVALID);
+}
+
+static guint64
+parse_count(const char *option, const char *text, guint64 min)
+{
+  guint64 v;
+  GError *error = NULL;
+  if (!g_ascii_string_to_unsigned(text, 10, min, G_MAXUINT64, &v, &error))
+    die_invalid("%s: %s", option, error->message);
+  return v;
+}
+
+/* A duration option: a number of seconds or a string with a unit. */
+static SimTime
+parse_duration(const char *option, const char *text)
+{
+  GError *error = NULL;
+  SimTime t;
+  char *end;
+  double secs = g_ascii_strtod(text, &end);
+  gboolean ok = *end == '\0' && end != text
+              ? sim_time_from_seconds(secs, &t, &error)
+              : sim_time_parse(text, &t, &error);
+  if (!ok) die_invalid("%s: %s", option, error->message);
+  return t;
+}
+
+static void
+check_options(const RawOptions *raw, SimRunOptions *opts)
+{
+  opts->seed = raw->seed ? parse_count("--seed", raw->seed, 0) : 1;
+  opts->until = raw->until ? parse_duration("--until", raw->until) : SIM_TIME_MAX;
+  if (raw->max_events) opts->max_events = parse_count("--max-events", raw->max_events, 1);
+  if (raw->stop_at_event)
+    opts->stop_at_event = parse_count("--stop-at-event", raw->stop_at_event, 1);
+  if (raw->timeout) {
+    char *end;
+    opts->timeout = g_ascii_strtod(raw->timeout, &end);
+    if (*end != '\0' || end == raw->timeout || !(opts->timeout > 0) || opts->timeout > 1e9)
+      die_invalid("--timeout: expected a positive number of seconds, got '%s'", raw->timeout);
+  }
+  if (raw->max_memory)
+    opts->max_memory = parse_count("--max-memory", raw->max_memory, 1) << 20;
+  else if (raw->sandbox)
+    opts->max_memory = (gsize)512 << 20;   /* the sandbox bounds memory by default */
+  opts->sandbox = raw->sandbox;
+  /* A capture on stdout must not have text mixed into it. */
+  opts->quiet = raw->quiet || g_strcmp0(raw->pcap, "-") == 0;
+  opts->set_pairs = g_ptr_array_new_with_free_func(g_free);
+  opts->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  for (char **kv = raw->set; kv && *kv; kv++) {
+    const char *eq = strchr(*kv, '=');
+    if (eq == NULL || eq == *kv)
+      die_invalid("--set: expected KEY=VALUE, got '%s'", *kv);
+    g_ptr_array_add(opts->set_pairs, g_strdup(*kv));
+    g_hash_table_replace(opts->params, g_strndup(*kv, (gsize)(eq - *kv)), g_strdup(eq + 1));
+  }
+}
+
+/* Appends arg to cmd, quoted for a POSIX shell only when it needs it. */
+static void
+append_shell_word(GString *cmd, const char *arg)
+{
+  gboolean plain = *arg != '\0';
+  for (const char *p = arg; *p && plain; p++)
+    plain = g_ascii_isalnum(*p) || strchr("_./=:,+-@%", *p);
+  if (plain) {
+    g_string_append(cmd, arg);
+  } else {
+    char *q = g_shell_quote(arg);
+    g_string_append(cmd, q);
+    g_free(q);
+  }
+}
+
+/* The output options: files, trace format and window, metrics interval,
+ * ladder.  Dies (exit 2) naming the option on any mistake. */
+static void
+check_output_options(const RawOptions *raw, SimOutputRequest *req)
+{
+  GError *error = NULL;
+  req->trace = raw->trace;
+  req->pcap = raw->pcap;
+  req->metrics = raw->metrics;
+  req->summary_json = raw->summary_json;
+  req->trace_format = SIM_TRACE_TEXT;
+  if (raw->trace_format && !sim_trace_format_parse(raw->trace_format, &req->trace_format, &error))
+    die_invalid("--trace-format: %s", error->message);
+  if (raw->trace_format && !raw->trace)
+    die_invalid("--trace-format: given without --trace");
+  if (raw->pcap_at && !raw->pcap)
+    die_invalid("--pcap-at: given without --pcap");
+  req->trace_from = raw->trace_from ? parse_duration("--trace-from", raw->trace_from) : 0;
+  req->trace_until = raw->trace_until ? parse_duration("--trace-until", raw->trace_until) : SIM_TIME_MAX;
+  if ((raw->trace_from || raw->trace_until) && !raw->trace)
+    die_invalid("%s: given without --trace", raw->trace_from ? "--trace-from" : "--trace-until");
+  if (req->trace_from > req->trace_until)
+    die_invalid("--trace-from: %s is after --trace-until %s", raw->trace_from, raw->trace_until);
+  req->sample = raw->sample ? parse_duration("--sample", raw->sample) : SIM_S;
+  if (req->sample <= 0) die_invalid("--sample: must be a positive duration");
+  if (raw->sample && !raw->metrics) die_invalid("--sample: given without --metrics");
+  req->ladder = raw->ladder;
+  req->ladder_limit = raw->ladder_limit
+    ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
+  if (raw->ladder_limit && !raw->ladder) die_invalid("--ladder-limit: given without --ladder");
+}
+
+/* --records (for sweeps): sim.record's values, unless the run is invalid.
+ * Returns the run's status, FAILED if a valid run could not write them. */
+static SimExit
+write_records(SimWorld *world, const char *path, SimExit status)
+{
+  GError *error = NULL;
+  if (status == SIM_EXIT_INVALID || sim_records_write(world->records, path, &error))
+    return status;
+  fprintf(stderr, "twsim: %s\n", error->message);
+  g_error_free(error);
+  return status == SIM_EXIT_OK ? SIM_EXIT_FAILED : status;
+}
+
+/* The one-line command that reproduces this run. */
+static char *
+repro_command(const SimRunOptions *opts, const RawOptions *raw)
+{
+  GString *cmd = g_string_new("twsim run ");
+  append_shell_word(cmd, opts->scenario);
+  g_string_append_printf(cmd, " --seed %" G_GUINT64_FORMAT, opts->seed);
+  for (guint i = 0; i < opts->set_pairs->len; i++) {
+    g_string_append(cmd, " --set ");
+    append_shell_word(cmd, g_ptr_array_index(opts->set_pairs, i));
+  }
+  if (raw->until) {
+    g_string_append(cmd, " --until ");
+    append_shell_word(cmd, raw->until);
+  }
+  if (raw->sandbox) g_string_append(cmd, " --sandbox");
+  return g_string_free(cmd, FALSE);
+}
+
+static void
+on_signal(int signum)
+{
+  sim_world_signal_received = signum;
+}
+
+static int
+run_to_the_end(lua_State *L)
+{
+  sim_lua_run(L, SIM_TIME_MAX);
+  return 0;
+}
+
+/* Records the error on top of L's stack as the run's failure. */
+static void
+note_lua_failure(SimWorld *world, lua_State *L)
+{
+  if (sim_lua_error_is_stop(L, -1)) return;   /* --stop-at-event: not a failure */
+  const char *msg = lua_tostring(L, -1);
+  if (msg == NULL)
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
+  world->failed = TRUE;
+  sim_world_note_error(world, msg);
+}
+
+/* Loads and runs the scenario in world; the outcome lands in the world's
+ * flags and message. */
+static void
+run_scenario(SimWorld *world, const char *path)
+{
+  lua_State *L = world->L;
+  int status = luaL_loadfilex(L, path, "t");
+  if (status != LUA_OK) {
+    world->invalid = TRUE;
+    if (status == LUA_ERRFILE) {
+      char *m = g_strdup_printf("%s: cannot read the scenario: %s", path,
+                                g_strerror(errno ? errno : ENOENT));
+      sim_world_note_error(world, m);
+      g_free(m);
+    } else {
+      sim_world_note_error(world, lua_tostring(L, -1));
+    }
+    return;
+  }
+  if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+    note_lua_failure(world, L);
+    return;
+  }
+  /* A scenario that never calls sim.run runs to the end after its chunk. */
+  if (!world->ran && !world->message && sim_engine_pending(world->engine) > 0) {
+    lua_pushcfunction(L, run_to_the_end);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) note_lua_failure(world, L);
+  }
+}
+
+static void
+report_outcome(SimWorld *world, SimExit status, const SimRunOptions *opts,
+               const RawOptions *raw)
+{
+  if (status == SIM_EXIT_OK) return;
+  if (status == SIM_EXIT_INVALID && world->message_event == 0) {
+    fprintf(stderr, "twsim: %s\n", world->message);
+    return;
+  }
+  char buf[SIM_TIME_BUF];
+  fprintf(stderr, "twsim: %s (seed %" G_GUINT64_FORMAT ", t=%s s, event %" G_GUINT64_FORMAT ")\n",
+          world->message ? world->message : "failed", opts->seed,
+          sim_time_format(world->message_time, buf), world->message_event);
+  char *cmd = repro_command(opts, raw);
+  fprintf(stderr, "twsim: reproduce with: %s\n", cmd);
+  g_free(cmd);
+}
+
+int
+run_command(int argc, char **argv)
+{
+  RawOptions raw = { 0 };
+  const GOptionEntry entries[] = {
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &raw.seed, "Seed of every random stream (default 1)", "N" },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &raw.until, "Stop at this virtual time (overrides sim.run's)", "DURATION" },
+    { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.set, "Scenario parameter, read with sim.param (repeatable)", "KEY=VALUE" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &raw.trace, "Write a trace of every event to FILE (- for stdout)", "FILE" },
+    { "trace-format", 0, 0, G_OPTION_ARG_STRING, &raw.trace_format, "Trace format: text (default) or jsonl", "FORMAT" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &raw.pcap, "Write every packet, as its sender puts it on the wire, to FILE (classic pcap, - for stdout)", "FILE" },
+    { "pcap-at", 0, 0, G_OPTION_ARG_STRING, &raw.pcap_at, "With --pcap: capture only what HOST sends and receives, as tcpdump on it would", "HOST" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &raw.quiet, "Print neither the first line nor the summary", NULL },
+    { "max-events", 0, 0, G_OPTION_ARG_STRING, &raw.max_events, "Stop (exit 3) after N events", "N" },
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &raw.timeout, "Stop (exit 3) after this many wall-clock seconds", "SECONDS" },
+    { "max-memory", 0, 0, G_OPTION_ARG_STRING, &raw.max_memory, "Stop (exit 3) when the scenario's Lua state holds more than MB megabytes", "MB" },
+    { "sandbox", 0, 0, G_OPTION_ARG_NONE, &raw.sandbox, "Run an untrusted scenario: no io, os, require, debug, binary chunks", NULL },
+    { "trace-from", 0, 0, G_OPTION_ARG_STRING, &raw.trace_from, "Trace only records at or after this virtual time", "DURATION" },
+    { "trace-until", 0, 0, G_OPTION_ARG_STRING, &raw.trace_until, "Trace only records at or before this virtual time", "DURATION" },
+    { "stop-at-event", 0, 0, G_OPTION_ARG_STRING, &raw.stop_at_event, "Stop right after event N (exit 0 if nothing failed before)", "N" },
+    { "records", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &raw.records, "Write sim.record's values to FILE", "FILE" },
+    { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &raw.metrics, "Write TCP states and counters of every host, sampled every --sample, to FILE.csv", "FILE.csv" },
+    { "sample", 0, 0, G_OPTION_ARG_STRING, &raw.sample, "Metrics interval (default 1s)", "DURATION" },
+    { "ladder", 0, 0, G_OPTION_ARG_NONE, &raw.ladder, "Draw each connection's segments and state changes as a ladder diagram", NULL },
+    { "ladder-limit", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_limit, "Draw only the first N connections (default 20)", "N" },
+    { "summary-json", 0, 0, G_OPTION_ARG_FILENAME, &raw.summary_json, "Write the end-of-run summary as JSON to FILE", "FILE" },
+    { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionContext *ctx = g_option_context_new("SCENARIO.lua - run a scenario");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_strict_posix(ctx, FALSE);
+  GError *error = NULL;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    die_invalid("%s", error->message);
+  g_option_context_free(ctx);
+  if (argc < 2) die_invalid("run: no scenario file given (twsim run SCENARIO.lua)");
+  if (argc > 2) die_invalid("run: unexpected argument '%s'", argv[2]);
+
+  SimRunOptions opts = { 0 };
+  opts.scenario = argv[1];
+  check_options(&raw, &opts);
+  SimOutputRequest req = { 0 };
+  check_output_options(&raw, &req);
+  opts.pcap_at = raw.pcap_at;
+  if (raw.check_options) {   /* a sweep asking whether its run options are valid */
+    g_ptr_array_free(opts.set_pairs, TRUE);
+    g_hash_table_destroy(opts.params);
+    raw_options_clear(&raw);
+    return SIM_EXIT_OK;
+  }
+  SimRunOutputs *outs = sim_run_outputs_open(&req, &error);
+  if (outs == NULL) die_invalid("%s", error->message);
+  SimWorld *world = sim_world_new(&opts, &error);
+  if (world == NULL) {
+    sim_run_outputs_abandon(outs);
+    die_invalid("%s", error->message);
+  }
+  sim_run_outputs_attach(outs, world);
+#ifdef TWSIM_TEST_HOOKS
+  twsim_test_hooks_install(world->L);
+#endif
+
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  if (!opts.quiet)
+    printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", opts.scenario, opts.seed);
+  run_scenario(world, opts.scenario);
+  SimExit status = sim_world_exit_status(world);
+  if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, world, world->net);
+  status = sim_run_outputs_close(outs, world, status);
+  fflush(stdout);
+  if (raw.records) status = write_records(world, raw.records, status);
+  report_outcome(world, status, &opts, &raw);
+  if (world->signal_number) status = 128 + world->signal_number;
+  sim_world_free(world);
+  g_ptr_array_free(opts.set_pairs, TRUE);
+  g_hash_table_destroy(opts.params);
+  raw_options_clear(&raw);
+  return status;
+}
+

@@ -1,0 +1,140 @@
+/* The scenario library: every file in scenarios/ runs to the end (exit 0)
+ * and prints the figures it exists to show, which come out of the
+ * simulation, not out of a formula: who holds TIME_WAIT and for how long,
+ * the SYN backoff, the FIN retransmissions after a lost last ACK, the port
+ * exhaustion rate (28,232 ports / 60 s = 470.5 connections/s), Little's law
+ * for a server that closes first.  And a TCP run is reproducible byte for
+ * byte: stdout, trace and pcap. */
+#include "twsim-run.h"
+#include <string.h>
+
+typedef struct {
+  const char *scenario;
+  const char *args[5];           /* extra arguments, NULL-terminated */
+  const char *expect[6];         /* substrings of stdout, NULL-terminated */
+} ScenarioCase;
+
+static const ScenarioCase cases[] = {
+  { "timers.lua", { NULL }, { "3 workers done, 2 heartbeats", NULL } },
+  { "client-closes-first.lua", { NULL },
+    { "after 1 s: client TIME_WAIT 1, server TIME_WAIT 0",
+      "the client held TIME_WAIT for 60.000 s", NULL } },
+  { "server-closes-first.lua", { NULL },
+    { "after the load: server TIME_WAIT 20, client TIME_WAIT 0",
+      "at 90 s: server TIME_WAIT 0 (peak 20)", NULL } },
+  { "simultaneous-open.lua", { NULL },
+    { "a: CLOSED -> SYN_SENT -> SYN_RECEIVED -> ESTABLISHED",
+      "b: CLOSED -> SYN_SENT -> SYN_RECEIVED -> ESTABLISHED", NULL } },
+  { "simultaneous-close.lua", { NULL },
+    { "FIN_WAIT_1 -> CLOSING -> TIME_WAIT", "TIME_WAIT: a 1, b 1", NULL } },
+  { "linger-abort.lua", { NULL },
+    { "server's recv after the abort: ECONNRESET",
+      "TIME_WAIT: client 0, server 0; client resets sent 1", NULL } },
+  { "lost-final-ack.lua", { "--set", "lose=5", NULL },
+    { "server FIN #2 at 0.225 s (0.210 s after the one before)",
+      "(0.420 s after the one before)", "(0.840 s after the one before)",
+      "(1.680 s after the one before)", "(3.360 s after the one before)",
+      "client TIME_WAIT ended at 66.530 s" } },
+  { "syn-closed-port.lua", { NULL },
+    { "connect: ECONNREFUSED after 0.010 s; server sent 1 RST", NULL } },
+  { "syn-blackhole.lua", { NULL },
+    { "SYN retransmissions at +1, +3, +7, +15, +31, +63 s",
+      "connect: ETIMEDOUT after 127.000 s", NULL } },
+  { "syn-blackhole.lua", { "--set", "linear=4", NULL },
+    { "SYN retransmissions at +1, +2, +3, +4, +5, +7, +11, +19, +35, +67 s",
+      "connect: ETIMEDOUT after 131.000 s", NULL } },
+  { "backlog-overflow.lua", { NULL }, { "4 of 10 connected at once", NULL } },
+  { "port-exhaustion.lua", { NULL },
+    { "first failure: EADDRNOTAVAIL at 28.233 s",
+      "sustained rate from 60 s to 120 s: 470.5 connections/s",
+      "client TIME_WAIT now 28232 (peak 28232)", NULL } },
+  { "server-closes-first-load.lua", { NULL },
+    { "server TIME_WAIT at 30 s: 29900",
+      "server TIME_WAIT at 120 s: 60000, peak 60001 (rate x 60 s = 60000), reopened 0",
+      "clients: EADDRNOTAVAIL 0", NULL } },
+  { "lossy-link.lua", { NULL },
+    { "connected at 1.046 s (the first SYN-ACK was dropped); 200000 of 200000 bytes", NULL } },
+  { "routed.lua", { NULL },
+    { "client1 -> edge -> core1 -> dc -> web (3 routers: TTL 61 on arrival)",
+      "fetched 240000 bytes in 12 requests", "connect to 10.99.0.1: ENETUNREACH", NULL } },
+};
+
+static void
+run_case(gconstpointer data)
+{
+  const ScenarioCase *c = data;
+  char *path = g_strdup_printf("%%%s", c->scenario);
+  const char *a[5] = { NULL };
+  for (int i = 0; i < 4 && c->args[i]; i++) a[i] = c->args[i];
+  TwsimResult r = twsim_run("run", path, "--quiet", a[0], a[1], a[2], a[3], NULL);
+  if (r.status != 0) g_test_message("stderr: %s", r.err);
+  g_assert_cmpint(r.status, ==, 0);
+  for (int i = 0; i < 6 && c->expect[i]; i++) {
+    if (strstr(r.out, c->expect[i]) == NULL) g_test_message("stdout: %s", r.out);
+    g_assert_nonnull(strstr(r.out, c->expect[i]));
+  }
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+/* Every file in scenarios/ has a case above (a new scenario needs one). */
+static void
+test_every_scenario_listed(void)
+{
+  GDir *dir = g_dir_open(g_getenv("TWSIM_SCENARIOS"), 0, NULL);
+  g_assert_nonnull(dir);
+  const char *name;
+  while ((name = g_dir_read_name(dir)) != NULL) {
+    if (!g_str_has_suffix(name, ".lua")) continue;
+    gboolean listed = FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(cases) && !listed; i++)
+      listed = strcmp(cases[i].scenario, name) == 0;
+    if (!listed) g_test_message("scenarios/%s has no test case", name);
+    g_assert_true(listed);
+  }
+  g_dir_close(dir);
+}
+
+/* A TCP run twice: stdout, trace and pcap byte for byte. */
+static void
+test_tcp_run_reproducible(void)
+{
+  char *out[2], *trace[2], *pcap[2];
+  gsize tlen[2], plen[2];
+  for (int k = 0; k < 2; k++) {
+    char *tp = twsim_temp_path(k ? "b.trace" : "a.trace");
+    char *pp = twsim_temp_path(k ? "b.pcap" : "a.pcap");
+    TwsimResult r = twsim_run("run", "%lossy-link.lua", "--seed", "3", "--trace", tp,
+                              "--pcap", pp, NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    out[k] = r.out;
+    g_free(r.err);
+    trace[k] = twsim_read_file(tp, &tlen[k]);
+    pcap[k] = twsim_read_file(pp, &plen[k]);
+    g_free(tp);
+    g_free(pp);
+  }
+  g_assert_cmpstr(out[0], ==, out[1]);
+  g_assert_cmpuint(tlen[0], >, 10000);
+  g_assert_cmpmem(trace[0], tlen[0], trace[1], tlen[1]);
+  g_assert_cmpuint(plen[0], >, 10000);
+  g_assert_cmpmem(pcap[0], plen[0], pcap[1], plen[1]);
+  for (int k = 0; k < 2; k++) { g_free(out[k]); g_free(trace[k]); g_free(pcap[k]); }
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *name = g_strndup(cases[i].scenario, strlen(cases[i].scenario) - 4);
+    char *path = g_strdup_printf("/scenarios/%s%s%s", name, cases[i].args[0] ? "/" : "",
+                                 cases[i].args[0] ? cases[i].args[1] : "");
+    g_test_add_data_func(path, &cases[i], run_case);
+    g_free(path);
+    g_free(name);
+  }
+  g_test_add_func("/scenarios/every-scenario-listed", test_every_scenario_listed);
+  g_test_add_func("/scenarios/tcp-run-reproducible", test_tcp_run_reproducible);
+  return g_test_run();
+}
