@@ -1,6 +1,7 @@
 /* The metrics CSV writer (see metrics.h). */
 #include "metrics.h"
 #include "tcp-stack.h"
+#include <string.h>
 
 struct SimMetrics {
   FILE     *out;
@@ -11,6 +12,23 @@ struct SimMetrics {
   guint     n_fields;
   const TcpStatsField *fields;
 };
+
+/* Writes a text field as CSV (RFC 4180): quoted when it holds a comma, a
+ * quote or a line break, with quotes doubled. */
+static void
+write_csv_text(FILE *out, const char *text)
+{
+  if (strpbrk(text, ",\"\r\n") == NULL) {
+    fputs(text, out);
+    return;
+  }
+  fputc('"', out);
+  for (const char *p = text; *p; p++) {
+    if (*p == '"') fputc('"', out);
+    fputc(*p, out);
+  }
+  fputc('"', out);
+}
 
 static void
 write_header(SimMetrics *m)
@@ -61,7 +79,8 @@ write_sample(SimMetrics *m, SimTime t)
     NetNode *node = g_ptr_array_index(net->nodes, i);
     TcpStack *stack = node->transport;
     if (node->kind != NET_NODE_HOST || stack == NULL) continue;
-    fprintf(m->out, "%s,%s", tbuf, node->name);
+    fprintf(m->out, "%s,", tbuf);
+    write_csv_text(m->out, node->name);
     for (int s = 0; s < TCP_STATE_N; s++)
       fprintf(m->out, ",%" G_GUINT64_FORMAT, tcp_stack_count(stack, (TcpState)s));
     const TcpStats *st = tcp_stack_stats(stack);
@@ -91,7 +110,9 @@ sim_metrics_record(SimMetrics *m, SimTime now, const char *name, double value)
   for (int s = 0; s < TCP_STATE_N; s++) fputc(',', m->out);
   for (guint f = 0; f < m->n_fields; f++) fputc(',', m->out);
   /* %.17g round-trips a double and prints the same on every machine. */
-  fprintf(m->out, ",%s,%s\n", name, g_ascii_formatd(vbuf, sizeof vbuf, "%.17g", value));
+  fputc(',', m->out);
+  write_csv_text(m->out, name);
+  fprintf(m->out, ",%s\n", g_ascii_formatd(vbuf, sizeof vbuf, "%.17g", value));
 }
 
 void

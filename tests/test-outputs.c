@@ -1,0 +1,216 @@
+/* The outputs of a run, end to end: the metrics file shows Little's law for
+ * a server that closes first; the summary JSON is valid and agrees with the
+ * text summary; the ladder draws each segment, state change and loss;
+ * Wireshark's TCP analysis flags retransmissions exactly where they
+ * happened; a run cut by a limit still ends its metrics with a sample. */
+#include "twsim-run.h"
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The value of column `name` in a CSV row, given the header's fields. */
+static const char *
+csv_field(char **header, char **row, const char *name)
+{
+  for (guint i = 0; header[i] && row[i]; i++)
+    if (strcmp(header[i], name) == 0) return row[i];
+  g_assert_not_reached();
+}
+
+static void
+test_metrics_littles_law(void)
+{
+  char *csv = twsim_temp_path("load.csv");
+  TwsimResult r = twsim_run("run", "%server-closes-first-load.lua", "--quiet",
+                            "--metrics", csv, "--sample", "10s", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  twsim_result_clear(&r);
+  char *text = twsim_read_file(csv, NULL);
+  char **lines = g_strsplit(text, "\n", -1);
+  char **header = g_strsplit(lines[0], ",", -1);
+  g_assert_cmpstr(header[0], ==, "time");
+  g_assert_cmpstr(header[1], ==, "host");
+  g_assert_cmpstr(header[12], ==, "TIME_WAIT");
+  guint server_rows = 0;
+  gboolean record_row = FALSE;
+  for (guint i = 1; lines[i] && *lines[i]; i++) {
+    char **row = g_strsplit(lines[i], ",", -1);
+    const char *host = csv_field(header, row, "host");
+    if (strcmp(host, "server") == 0) {
+      double t = g_ascii_strtod(csv_field(header, row, "time"), NULL);
+      double tw = g_ascii_strtod(csv_field(header, row, "TIME_WAIT"), NULL);
+      /* 1,000 connections/s: rate x t until 60 s, then rate x 60 s. */
+      double want = 1000.0 * MIN(t, 60.0);
+      if (fabs(tw - want) > 150) g_test_message("t=%g: TIME_WAIT %g, want %g", t, tw, want);
+      g_assert_cmpfloat(fabs(tw - want), <=, 150);
+      server_rows++;
+    } else if (*host == '\0') {
+      g_assert_cmpstr(csv_field(header, row, "series"), ==, "server_tw_peak");
+      record_row = TRUE;
+    }
+    g_strfreev(row);
+  }
+  g_assert_cmpuint(server_rows, ==, 13);          /* t = 0, 10, ..., 120 */
+  g_assert_true(record_row);
+  g_strfreev(header);
+  g_strfreev(lines);
+  g_free(text);
+  g_free(csv);
+}
+
+static void
+test_metrics_cut_by_limit(void)
+{
+  char *csv = twsim_temp_path("cut.csv");
+  TwsimResult r = twsim_run("run", "%server-closes-first-load.lua", "--quiet",
+                            "--metrics", csv, "--max-events", "200000", NULL);
+  g_assert_cmpint(r.status, ==, 3);
+  twsim_result_clear(&r);
+  char *text = twsim_read_file(csv, NULL);
+  g_assert_true(g_str_has_suffix(text, ",,\n"));  /* ends with a whole host row */
+  char **lines = g_strsplit(text, "\n", -1);
+  guint n = g_strv_length(lines);
+  g_assert_cmpuint(n, >, 3);
+  /* The last sample is not on the 1 s grid: it is where the run stopped. */
+  g_assert_false(g_str_has_suffix(g_strsplit(lines[n - 2], ",", 2)[0], ".000000000"));
+  g_strfreev(lines);
+  g_free(text);
+  g_free(csv);
+}
+
+static void
+test_summary_json(void)
+{
+  char *path = twsim_temp_path("summary.json");
+  TwsimResult r = twsim_run("run", "@tw-summary.lua", "--summary-json", path, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "host server: LISTEN 1, TIME_WAIT 5\n"));
+  JsonParser *parser = json_parser_new();
+  GError *error = NULL;
+  g_assert_true(json_parser_load_from_file(parser, path, &error));
+  g_assert_no_error(error);
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  g_assert_cmpint(json_object_get_int_member(root, "seed"), ==, 1);
+  g_assert_cmpint(json_object_get_int_member(root, "exit_status"), ==, 0);
+  JsonArray *hosts = json_object_get_array_member(root, "hosts");
+  g_assert_cmpuint(json_array_get_length(hosts), ==, 2);
+  JsonObject *client = json_array_get_object_element(hosts, 0);
+  JsonObject *server = json_array_get_object_element(hosts, 1);
+  g_assert_cmpstr(json_object_get_string_member(client, "name"), ==, "client");
+  g_assert_cmpstr(json_object_get_string_member(server, "name"), ==, "server");
+  JsonObject *states = json_object_get_object_member(server, "states");
+  g_assert_cmpint(json_object_get_int_member(states, "TIME_WAIT"), ==, 5);
+  g_assert_cmpint(json_object_get_int_member(states, "LISTEN"), ==, 1);
+  JsonObject *stats = json_object_get_object_member(server, "stats");
+  g_assert_cmpint(json_object_get_int_member(stats, "tw_entered"), ==, 5);
+  stats = json_object_get_object_member(client, "stats");
+  g_assert_cmpint(json_object_get_int_member(stats, "connect_ok"), ==, 5);
+  JsonArray *links = json_object_get_array_member(root, "links");
+  g_assert_cmpuint(json_array_get_length(links), ==, 1);
+  g_object_unref(parser);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+static void
+test_ladder(void)
+{
+  TwsimResult r = twsim_run("run", "%lost-final-ack.lua", "--quiet", "--ladder", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  static const char *const want[] = {
+    "#1  client 10.0.0.1:",
+    "#1   CLOSED -> SYN_SENT ",
+    "|--S seq=0 len=0 win=",
+    "|<-----------------------SA seq=0 ack=1 len=0 win=",
+    "|  LISTEN -> SYN_RECEIVED",
+    "|--FA seq=1 ack=1 len=0",
+    "#1   FIN_WAIT_2 -> TIME_WAIT ",
+    "|--A seq=2 ack=2 len=0 win=65535------------------------X   lost (pred)",
+    "|  LAST_ACK -> CLOSED",
+    NULL,
+  };
+  for (int i = 0; want[i]; i++) {
+    if (strstr(r.out, want[i]) == NULL) g_test_message("ladder:\n%s", r.out);
+    g_assert_nonnull(strstr(r.out, want[i]));
+  }
+  twsim_result_clear(&r);
+  /* --ladder-limit: only the first connection of a busier run. */
+  r = twsim_run("run", "%server-closes-first.lua", "--quiet", "--ladder",
+                "--ladder-limit", "1", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "#1  "));
+  g_assert_null(strstr(r.out, "#2  "));
+  g_assert_nonnull(strstr(r.out, "ladder: 19 more connections not drawn (--ladder-limit)"));
+  twsim_result_clear(&r);
+}
+
+/* Runs tshark's TCP analysis on a capture: one line per frame with its
+ * checksum statuses and analysis flags. */
+static char *
+tshark_analysis(const char *pcap)
+{
+  const char *bin = g_getenv("TSHARK");
+  const char *argv[] = { bin, "-r", pcap, "-o", "ip.check_checksum:TRUE",
+                         "-o", "tcp.check_checksum:TRUE", "-T", "fields",
+                         "-e", "ip.checksum.status", "-e", "tcp.checksum.status",
+                         "-e", "tcp.analysis.retransmission", "-e", "_ws.malformed", NULL };
+  char *out = NULL;
+  int status = 0;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                             NULL, NULL, &out, NULL, &status, NULL));
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  return out;
+}
+
+static guint
+count_lines(const char *text, const char *prefix)
+{
+  guint n = 0;
+  char **lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++) n += **l && g_str_has_prefix(*l, prefix);
+  g_strfreev(lines);
+  return n;
+}
+
+static void
+test_pcap_tcp_analysis(void)
+{
+  const char *bin = g_getenv("TSHARK");
+  if (bin == NULL || *bin == '\0') {
+    g_test_skip("tshark not found");
+    return;
+  }
+  char *pcap = twsim_temp_path("clean.pcap");
+  TwsimResult r = twsim_run("run", "%client-closes-first.lua", "--quiet", "--pcap", pcap, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  twsim_result_clear(&r);
+  char *out = tshark_analysis(pcap);
+  guint frames = count_lines(out, "");
+  g_assert_cmpuint(frames, ==, 11);
+  /* Every frame: good IP and TCP checksums, no retransmission, not malformed. */
+  g_assert_cmpuint(count_lines(out, "1\t1\t\t"), ==, frames);
+  g_free(out);
+
+  r = twsim_run("run", "%lost-final-ack.lua", "--quiet", "--set", "lose=3", "--pcap", pcap, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  twsim_result_clear(&r);
+  out = tshark_analysis(pcap);
+  frames = count_lines(out, "");
+  g_assert_cmpuint(count_lines(out, "1\t1\t"), ==, frames);
+  g_assert_cmpuint(count_lines(out, "1\t1\t1"), ==, 3);   /* three FINs sent again */
+  g_free(out);
+  g_free(pcap);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/outputs/metrics/littles-law", test_metrics_littles_law);
+  g_test_add_func("/outputs/metrics/cut-by-limit", test_metrics_cut_by_limit);
+  g_test_add_func("/outputs/summary-json", test_summary_json);
+  g_test_add_func("/outputs/ladder", test_ladder);
+  g_test_add_func("/outputs/pcap-tcp-analysis", test_pcap_tcp_analysis);
+  return g_test_run();
+}
