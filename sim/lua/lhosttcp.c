@@ -9,11 +9,12 @@
 static int
 h_socket(lua_State *L)
 {
-  TcpStack *stack = sim_lua_host_tcp(L, 1, NULL);
+  const char *name;
+  TcpStack *stack = sim_lua_host_tcp(L, 1, &name);
   SimWorld *world = sim_world_from_lua(L);
   if (world->in_observer)
     sim_lua_usage_error(L, "h:socket: not allowed inside a sim.on callback");
-  sim_lua_socket_push(L, world, tcp_socket_new(stack));
+  sim_lua_socket_push(L, world, tcp_socket_new(stack), name);
   return 1;
 }
 

@@ -10,6 +10,7 @@ typedef struct {
   SimWorld   *world;
   TcpSocket  *sock;       /* NULL once closed: the object stays valid */
   SimProcess *blocked;    /* the process waiting on this socket, if any */
+  const char *host;       /* the host's name (owned by the network) */
 } LuaSocket;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -61,21 +62,63 @@ done_waiting(LuaSocket *ls)
   if (ls->sock) tcp_socket_set_waiter(ls->sock, NULL, NULL);
 }
 
-static int
-push_errno(lua_State *L, int err)
+/* A "call" trace record: a socket call returning to the scenario, with
+ * the socket's addresses and the result ("ok", a byte count, or an errno
+ * name).  Blocking calls are recorded when they return. */
+static void
+trace_call(LuaSocket *ls, const char *call, const char *result)
 {
+  SimWorld *world = ls->world;
+  SimTime now = sim_engine_now(world->engine);
+  if (!sim_trace_wants(world->trace, now)) return;
+  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+  TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
+  sim_trace_begin(world->trace, now, "call", ls->host);
+  sim_trace_str(world->trace, "call", call);
+  sim_trace_str(world->trace, "result", result);
+  sim_trace_str(world->trace, "laddr", net_addr_format(t.laddr, a));
+  sim_trace_int(world->trace, "lport", t.lport);
+  sim_trace_str(world->trace, "raddr", net_addr_format(t.raddr, b));
+  sim_trace_int(world->trace, "rport", t.rport);
+  sim_trace_end(world->trace);
+}
+
+static void
+trace_count(LuaSocket *ls, const char *call, gsize n)
+{
+  char buf[24];
+  if (!sim_trace_wants(ls->world->trace, sim_engine_now(ls->world->engine))) return;
+  g_snprintf(buf, sizeof buf, "%" G_GSIZE_FORMAT, n);
+  trace_call(ls, call, buf);
+}
+
+/* Returns nil, "ERRNO" to Lua, and traces the call's result. */
+static int
+fail_call(lua_State *L, LuaSocket *ls, const char *call, int err)
+{
+  trace_call(ls, call, tcp_errno_name(err));
   lua_pushnil(L);
   lua_pushstring(L, tcp_errno_name(err));
   return 2;
 }
 
+/* Returns true to Lua, and traces the call. */
+static int
+succeed_call(lua_State *L, LuaSocket *ls, const char *call)
+{
+  trace_call(ls, call, "ok");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static LuaSocket *
-push_socket(lua_State *L, SimWorld *world, TcpSocket *sock)
+push_socket(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host)
 {
   LuaSocket *ls = lua_newuserdatauv(L, sizeof(LuaSocket), 0);
   ls->world = world;
   ls->sock = sock;
   ls->blocked = NULL;
+  ls->host = host;
   luaL_setmetatable(L, SOCKET_MT);
   return ls;
 }
@@ -124,9 +167,8 @@ s_bind(lua_State *L)
   }
   guint16 port = check_port(L, port_arg, "s:bind", TRUE);
   int err = tcp_socket_bind(sock, addr, port);
-  if (err) return push_errno(L, err);
-  lua_pushboolean(L, 1);
-  return 1;
+  LuaSocket *ls = check_socket(L, 1);
+  return err ? fail_call(L, ls, "bind", err) : succeed_call(L, ls, "bind");
 }
 
 /* s:listen([backlog]) -> true, or nil, err */
@@ -141,9 +183,8 @@ s_listen(lua_State *L)
     backlog = lua_tointeger(L, 2);
   }
   int err = tcp_socket_listen(sock, (int)MIN(backlog, G_MAXINT));
-  if (err) return push_errno(L, err);
-  lua_pushboolean(L, 1);
-  return 1;
+  LuaSocket *ls = check_socket(L, 1);
+  return err ? fail_call(L, ls, "listen", err) : succeed_call(L, ls, "listen");
 }
 
 static int
@@ -152,14 +193,15 @@ accept_k(lua_State *L, int status, lua_KContext ctx)
   LuaSocket *ls = check_socket(L, 1);
   if (ls->sock == NULL) {
     done_waiting(ls);
-    return push_errno(L, TCP_EINVAL);
+    return fail_call(L, ls, "accept", TCP_EINVAL);
   }
   int err = 0;
   TcpSocket *conn = tcp_socket_accept(ls->sock, &err);
   if (conn == NULL && err == TCP_EAGAIN) return wait_on_socket(L, ls, "s:accept", accept_k, 0);
   done_waiting(ls);
-  if (conn == NULL) return push_errno(L, err);
-  push_socket(L, ls->world, conn);
+  if (conn == NULL) return fail_call(L, ls, "accept", err);
+  LuaSocket *child = push_socket(L, ls->world, conn, ls->host);
+  trace_call(child, "accept", "ok");
   return 1;
 }
 
@@ -178,17 +220,16 @@ connect_k(lua_State *L, int status, lua_KContext ctx)
   LuaSocket *ls = check_socket(L, 1);
   if (ls->sock == NULL) {
     done_waiting(ls);
-    return push_errno(L, TCP_ECONNRESET);
+    return fail_call(L, ls, "connect", TCP_ECONNRESET);
   }
   int err = tcp_socket_take_error(ls->sock);
   TcpState state = tcp_socket_state(ls->sock);
   if (err == 0 && (state == TCP_STATE_SYN_SENT || state == TCP_STATE_SYN_RECEIVED))
     return wait_on_socket(L, ls, "s:connect", connect_k, 0);
   done_waiting(ls);
-  if (err) return push_errno(L, err);
-  if (state == TCP_STATE_CLOSED) return push_errno(L, TCP_ECONNREFUSED);
-  lua_pushboolean(L, 1);
-  return 1;
+  if (err) return fail_call(L, ls, "connect", err);
+  if (state == TCP_STATE_CLOSED) return fail_call(L, ls, "connect", TCP_ECONNREFUSED);
+  return succeed_call(L, ls, "connect");
 }
 
 /* s:connect(addr, port) -> true, or nil, "ECONNREFUSED"|"ETIMEDOUT"|
@@ -202,9 +243,8 @@ s_connect(lua_State *L)
   sim_process_check(L, "s:connect");
   int err = tcp_socket_connect(sock, addr, port);
   if (err != TCP_EINPROGRESS) {
-    if (err) return push_errno(L, err);
-    lua_pushboolean(L, 1);
-    return 1;
+    LuaSocket *ls = check_socket(L, 1);
+    return err ? fail_call(L, ls, "connect", err) : succeed_call(L, ls, "connect");
   }
   return connect_k(L, LUA_OK, 0);
 }
@@ -222,7 +262,7 @@ send_k(lua_State *L, int status, lua_KContext ctx)
   while (sent < total) {
     if (ls->sock == NULL) {
       done_waiting(ls);
-      return push_errno(L, TCP_EPIPE);
+      return fail_call(L, ls, "send", TCP_EPIPE);
     }
     gssize n = tcp_socket_send(ls->sock, data ? data + sent : NULL, total - sent);
     if (n == -TCP_EAGAIN) {
@@ -232,11 +272,12 @@ send_k(lua_State *L, int status, lua_KContext ctx)
     }
     if (n < 0) {
       done_waiting(ls);
-      return push_errno(L, (int)-n);
+      return fail_call(L, ls, "send", (int)-n);
     }
     sent += (gsize)n;
   }
   done_waiting(ls);
+  trace_count(ls, "send", total);
   lua_pushinteger(L, (lua_Integer)total);
   return 1;
 }
@@ -266,17 +307,18 @@ recv_k(lua_State *L, int status, lua_KContext max)
   LuaSocket *ls = check_socket(L, 1);
   if (ls->sock == NULL) {
     done_waiting(ls);
-    return push_errno(L, TCP_ENOTCONN);
+    return fail_call(L, ls, "recv", TCP_ENOTCONN);
   }
   GBytes *bytes = NULL;
   gssize n = tcp_socket_recv(ls->sock, (gsize)max, &bytes);
   if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, "s:recv", recv_k, max);
   done_waiting(ls);
-  if (n < 0) return push_errno(L, (int)-n);
+  if (n < 0) return fail_call(L, ls, "recv", (int)-n);
   gsize len = 0;
   const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
   lua_pushlstring(L, data ? data : "", len);
   if (bytes) g_bytes_unref(bytes);
+  trace_count(ls, "recv", len);
   return 1;
 }
 
@@ -312,9 +354,8 @@ s_shutdown(lua_State *L)
     sim_lua_usage_error(L, "s:shutdown: unknown direction '%s' (\"r\", \"w\" or \"rw\")",
                         lua_tostring(L, 2));
   int err = tcp_socket_shutdown(sock, how);
-  if (err) return push_errno(L, err);
-  lua_pushboolean(L, 1);
-  return 1;
+  LuaSocket *ls = check_socket(L, 1);
+  return err ? fail_call(L, ls, "shutdown", err) : succeed_call(L, ls, "shutdown");
 }
 
 /* s:close(): the connection goes on closing inside the host (FIN,
@@ -328,6 +369,7 @@ s_close(lua_State *L)
   if (ls->blocked)
     sim_lua_usage_error(L, "s:close: a process is blocked on this socket");
   tcp_socket_set_waiter(sock, NULL, NULL);
+  trace_call(ls, "close", "ok");
   ls->sock = NULL;
   tcp_socket_close(sock);
   return 0;
@@ -357,9 +399,8 @@ s_setopt(lua_State *L)
                                "(linger, reuseaddr, nodelay)", name);
   }
   int err = tcp_socket_setopt(sock, name, value);
-  if (err) return push_errno(L, err);
-  lua_pushboolean(L, 1);
-  return 1;
+  LuaSocket *ls = check_socket(L, 1);
+  return err ? fail_call(L, ls, "setopt", err) : succeed_call(L, ls, "setopt");
 }
 
 /* s:state() -> "ESTABLISHED", ...; "CLOSED" once closed by the scenario */
@@ -395,7 +436,11 @@ s_peer(lua_State *L)
 {
   TcpSocket *sock = check_open(L, "peer");
   TcpTuple t = tcp_socket_tuple(sock);
-  if (t.rport == 0) return push_errno(L, TCP_ENOTCONN);
+  if (t.rport == 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, tcp_errno_name(TCP_ENOTCONN));
+    return 2;
+  }
   return push_endpoint(L, t.raddr, t.rport);
 }
 
@@ -440,9 +485,9 @@ static const luaL_Reg socket_metamethods[] = {
 };
 
 void
-sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock)
+sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host)
 {
-  push_socket(L, world, sock);
+  push_socket(L, world, sock, host);
 }
 
 void

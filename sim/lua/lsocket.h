@@ -13,9 +13,10 @@
 void
 sim_lua_socket_register(lua_State *L);
 
-/* Pushes a new socket object for sock (owned by the stack). */
+/* Pushes a new socket object for sock (owned by the stack) of host `host`
+ * (a name that lives as long as the run). */
 void
-sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock);
+sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host);
 
 /* Adds the TCP methods (socket, count, states, stats, set) to hosts. */
 void
