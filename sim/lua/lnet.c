@@ -21,22 +21,6 @@ typedef struct {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Raises a usage error for any key of table `arg` not in `allowed`. */
-static void
-check_keys(lua_State *L, int arg, const char *call, const char *const *allowed)
-{
-  lua_pushnil(L);
-  while (lua_next(L, arg)) {
-    lua_pop(L, 1);
-    gboolean known = FALSE;
-    if (lua_type(L, -1) == LUA_TSTRING)
-      for (int i = 0; allowed[i] && !known; i++)
-        known = strcmp(lua_tostring(L, -1), allowed[i]) == 0;
-    if (!known)
-      sim_lua_usage_error(L, "%s: unknown option '%s'", call, luaL_tolstring(L, -1, NULL));
-  }
-}
-
 static void
 check_opts_table(lua_State *L, int arg, const char *call)
 {
@@ -143,7 +127,7 @@ l_host(lua_State *L)
   NetAddr addrs[HOST_MAX_ADDRS];
   guint n_addrs = 0;
   if (lua_istable(L, 2)) {
-    check_keys(L, 2, "sim.host", host_keys);
+    sim_lua_check_option_keys(L, 2, "sim.host", host_keys);
     if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
       sim_lua_usage_error(L, "sim.host: profile: expected a string, got %s",
                           luaL_typename(L, -1));
@@ -169,7 +153,7 @@ l_router(lua_State *L)
   SimWorld *world = sim_world_from_lua(L);
   const char *name = check_name(L, 1, "sim.router");
   check_opts_table(L, 2, "sim.router");
-  if (lua_istable(L, 2)) check_keys(L, 2, "sim.router", router_keys);
+  if (lua_istable(L, 2)) sim_lua_check_option_keys(L, 2, "sim.router", router_keys);
   GError *error = NULL;
   NetNode *node = net_world_router_new(sim_lua_net(world), name, &error);
   if (node == NULL) sim_lua_usage_gerror(L, error);
@@ -245,7 +229,7 @@ parse_loss(lua_State *L, int idx, NetLinkParams *p, const char *what)
   char *call = g_strdup_printf("sim.link: %s", what);
   lua_pushstring(L, call);
   g_free(call);
-  check_keys(L, idx, lua_tostring(L, -1), ge_keys);
+  sim_lua_check_option_keys(L, idx, lua_tostring(L, -1), ge_keys);
   lua_pop(L, 1);
   lua_getfield(L, idx, "p");
   lua_getfield(L, idx, "r");
@@ -270,7 +254,7 @@ parse_reorder(lua_State *L, int idx, NetLinkParams *p, const char *what)
   char *call = g_strdup_printf("sim.link: %s", what);
   lua_pushstring(L, call);
   g_free(call);
-  check_keys(L, idx, lua_tostring(L, -1), reorder_keys);
+  sim_lua_check_option_keys(L, idx, lua_tostring(L, -1), reorder_keys);
   lua_pop(L, 1);
   p->reorder = prob_field(L, idx, "p", 0, what);
   if (lua_getfield(L, idx, "delay") != LUA_TNIL) {
@@ -355,7 +339,7 @@ static void
 parse_link_opts(lua_State *L, int arg, NetLinkParams dir[2])
 {
   static const char *const dir_keys[] = { "ab", "ba", NULL };
-  check_keys(L, arg, "sim.link", link_keys);
+  sim_lua_check_option_keys(L, arg, "sim.link", link_keys);
   for (int i = 0; link_keys[i]; i++) {
     const char *key = link_keys[i];
     if (lua_getfield(L, arg, key) == LUA_TNIL) {
@@ -365,7 +349,7 @@ parse_link_opts(lua_State *L, int arg, NetLinkParams dir[2])
     int v = lua_gettop(L);
     if (is_per_direction(L, v)) {
       lua_pushfstring(L, "sim.link: %s", key);
-      check_keys(L, v, lua_tostring(L, -1), dir_keys);
+      sim_lua_check_option_keys(L, v, lua_tostring(L, -1), dir_keys);
       lua_pop(L, 1);
       for (int d = 0; d < 2; d++) {
         if (lua_getfield(L, v, dir_keys[d]) != LUA_TNIL) {

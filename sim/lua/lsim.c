@@ -97,23 +97,6 @@ sim_lua_run(lua_State *L, SimTime until)
 
 static const char *const run_keys[] = { "until", NULL };
 
-/* Raises a usage error for any key of table `arg` not in `allowed`. */
-static void
-check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed)
-{
-  lua_pushnil(L);
-  while (lua_next(L, arg)) {
-    lua_pop(L, 1);
-    gboolean known = FALSE;
-    if (lua_type(L, -1) == LUA_TSTRING)
-      for (int i = 0; allowed[i] && !known; i++)
-        known = strcmp(lua_tostring(L, -1), allowed[i]) == 0;
-    if (!known)
-      sim_lua_usage_error(L, "%s: unknown option '%s'", call,
-                          luaL_tolstring(L, -1, NULL));
-  }
-}
-
 /* sim.run{until=d}: runs the simulation until time d (absolute), or until
  * no event is pending.  Only from the scenario's main chunk. */
 static int
@@ -130,7 +113,7 @@ l_run(lua_State *L)
     if (!lua_istable(L, 1))
       sim_lua_usage_error(L, "sim.run: expected a table like {until = \"60s\"}, got %s",
                           luaL_typename(L, 1));
-    check_option_keys(L, 1, "sim.run", run_keys);
+    sim_lua_check_option_keys(L, 1, "sim.run", run_keys);
     if (lua_getfield(L, 1, "until") != LUA_TNIL)
       until = sim_lua_check_duration(L, lua_gettop(L), "sim.run: until");
     lua_pop(L, 1);

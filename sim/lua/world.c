@@ -233,6 +233,32 @@ sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index)
     sim_lua_call_ref(world, L, g_array_index(observers, int, i), ev_index);
 }
 
+void
+sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed)
+{
+  /* lua_next's order changes from process to process: report the smallest
+   * unknown key, so the message is the same on every run. */
+  char *worst = NULL;
+  lua_pushnil(L);
+  while (lua_next(L, arg)) {
+    lua_pop(L, 1);
+    gboolean known = FALSE;
+    if (lua_type(L, -1) == LUA_TSTRING)
+      for (int i = 0; allowed[i] && !known; i++)
+        known = strcmp(lua_tostring(L, -1), allowed[i]) == 0;
+    if (known) continue;
+    const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    if (worst == NULL || strcmp(name, worst) < 0) {
+      g_free(worst);
+      worst = g_strdup(name);
+    }
+  }
+  if (worst == NULL) return;
+  lua_pushstring(L, worst);
+  g_free(worst);
+  sim_lua_usage_error(L, "%s: unknown option '%s'", call, lua_tostring(L, -1));
+}
+
 SimTime
 sim_lua_check_duration(lua_State *L, int arg, const char *what)
 {

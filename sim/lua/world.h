@@ -142,6 +142,11 @@ sim_lua_limit_error(lua_State *L, const char *why);
 SimExit
 sim_world_exit_status(const SimWorld *world);
 
+/* Raises a usage error naming an unknown key of the options table at `arg`
+ * (the smallest, if several), for a call named `call`. */
+void
+sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed);
+
 /* Reads a duration argument: a number of seconds or a string with a unit.
  * `what` names the argument in the error ("sim.sleep: duration"). */
 SimTime
