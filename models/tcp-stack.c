@@ -852,7 +852,11 @@ tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value)
     }
     sock->reuseaddr = on;
   } else if (strcmp(name, "nodelay") == 0) {
-    (void)value;                      /* Nagle is not modelled yet */
+    TcpConn *c = sock->conn;
+    if (c) {
+      tcp_conn_set_nodelay(c, value != 0, stack_now(sock->stack), sock->stack->out);
+      stack_after(sock->stack, c, FALSE);
+    }
   } else {
     return TCP_EINVAL;
   }
