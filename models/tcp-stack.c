@@ -863,6 +863,12 @@ tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value)
   return TCP_OK;
 }
 
+const TcpConn *
+tcp_socket_conn(const TcpSocket *sock)
+{
+  return sock->conn;
+}
+
 TcpState
 tcp_socket_state(const TcpSocket *sock)
 {

@@ -124,6 +124,11 @@ struct TcpConn {
   guint8      in_accept_q;      /* queue_link is in the accept queue, not the SYN queue */
 };
 
+/* The connection behind a socket (NULL once it went to TIME_WAIT), for
+ * tests and checkers that read its fields; defined in tcp-stack.c. */
+const TcpConn *
+tcp_socket_conn(const TcpSocket *sock);
+
 /* ---- tcp.c: lifecycle and user calls ------------------------------------ */
 
 /* A new connection in CLOSED (counted).  Free with tcp_conn_free(). */
