@@ -404,6 +404,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
                          .lport = seg->dport, .rport = seg->sport };
   c->passive = TRUE;
   c->listener = l;
+  c->nodelay = l->conn->nodelay;     /* Linux: TCP_NODELAY is inherited */
   conn_insert(s, c);
   g_queue_push_tail_link(&l->syn_q, &c->queue_link);
   if (isn == 0) isn = tcp_isn(&s->cenv, &c->tuple, stack_now(s));
