@@ -194,7 +194,7 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
   c->error = 0;
   c->rtt_timing = FALSE;
   c->iss = iss;
-  c->snd_una = c->snd_nxt = c->snd_max = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
   c->snd_base = iss + 1;
   c->ts_ok = c->env->profile->timestamps;
   conn_init_ts(c);
@@ -214,7 +214,7 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->irs = syn->seq;
   c->rcv_nxt = syn->seq + 1;
   c->iss = iss;
-  c->snd_una = c->snd_nxt = c->snd_max = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
   c->snd_base = iss + 1;
   c->snd_wnd = c->snd_wnd_max = syn->win;
   c->snd_wl1 = syn->seq;

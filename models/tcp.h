@@ -50,8 +50,9 @@ typedef struct {
  *    probing;
  *  - ooo holds disjoint segments, sorted by seq, each starting above
  *    rcv_nxt and ending at most at rcv_adv; ooo_bytes is their total;
- *  - rcv_wup <= rcv_nxt <= rcv_adv (mod 2^32): rcv_wup is RCV.NXT as
- *    last acknowledged, rcv_adv the right edge of the window last sent;
+ *  - rcv_wup <= rcv_nxt <= rcv_adv + 1 (mod 2^32): rcv_wup is RCV.NXT
+ *    as last acknowledged, rcv_adv the right edge of the window last sent
+ *    (a FIN may arrive on a closed window: the + 1);
  *  - in_recovery implies dupacks >= 3 was reached since the last RTO;
  *  - state is written only by tcp_set_state(). */
 struct TcpConn {

@@ -391,6 +391,40 @@ test_rto_collapse(void)
   test_net_free(net);
 }
 
+static void
+test_retries2(void)
+{
+  /* The path dies for good at 400 ms: the same first unacknowledged
+   * segment goes again at RTO intervals that double (RFC 6298 5.5); after
+   * retries2 (5 here) expiries the connection is dropped and the next
+   * send and recv report ETIMEDOUT. */
+  TestNet *net = test_net_new(FALSE, 25 * MS);
+  g_assert_true(tcp_stack_set(net->host[A_].stack, "retries2", "5", NULL));
+  Xfer x;
+  Blackout b = { .x = &x, .from = 400 * MS, .to = SIM_TIME_MAX };
+  net->drop = drop_blackout;
+  net->drop_ud = &b;
+  xfer_start(&x, net, 1 << 20);
+  test_net_run_until(net, 460 * MS);      /* what was sent before is ACKed */
+  guint32 una = conn_of(x.tx)->snd_una;
+  test_net_run_until(net, 120 * SIM_S);
+  SimTime rtx[8];
+  guint n = 0;
+  for (guint i = 0; i < net->wire->len && n < 8; i++) {
+    TestWire *w = &g_array_index(net->wire, TestWire, i);
+    if (w->from == A_ && w->seq == una && w->len > 0 && w->time > 400 * MS) rtx[n++] = w->time;
+  }
+  g_assert_cmpuint(n, ==, 5);
+  for (guint i = 2; i < n; i++)
+    g_assert_cmpint(rtx[i] - rtx[i - 1], ==, 2 * (rtx[i - 1] - rtx[i - 2]));
+  g_assert_cmpuint(stats(net, A_)->timeouts, ==, 5);   /* the sixth expiry gives up */
+  g_assert_cmpint(tcp_socket_state(x.tx), ==, TCP_STATE_CLOSED);
+  GBytes *bytes = NULL;
+  g_assert_cmpint(tcp_socket_recv(x.tx, 10, &bytes), ==, -TCP_ETIMEDOUT);
+  xfer_free(&x);
+  test_net_free(net);
+}
+
 /* ---- zero window ------------------------------------------------------------- */
 
 static void
@@ -757,6 +791,7 @@ main(int argc, char **argv)
   g_test_add_func("/data/fast-retransmit", test_fast_retransmit);
   g_test_add_func("/data/partial-ack", test_partial_ack);
   g_test_add_func("/data/rto-collapse", test_rto_collapse);
+  g_test_add_func("/data/retries2", test_retries2);
   g_test_add_func("/data/zero-window-probes", test_zero_window_probes);
   g_test_add_func("/data/delayed-ack", test_delayed_ack);
   g_test_add_func("/data/delayed-ack-off", test_delayed_ack_off);
