@@ -97,8 +97,12 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
   TcpOooSeg n = { .seq = seg->seq + skip, .data = seg->payload, .fin = fin };
   slice_trim_head(&n.data, skip);
   n.data.len = len;
-  guint i = 0;
-  while (i < c->ooo->len && tcp_seq_lt(g_array_index(c->ooo, TcpOooSeg, i).seq, n.seq)) i++;
+  /* Position: usually the tail (the next segment beyond the hole). */
+  guint i = c->ooo->len;
+  if (i > 0 && !tcp_seq_lt(g_array_index(c->ooo, TcpOooSeg, i - 1).seq, n.seq)) {
+    i = 0;
+    while (tcp_seq_lt(g_array_index(c->ooo, TcpOooSeg, i).seq, n.seq)) i++;
+  }
   if (i > 0) {                                 /* overlap with the one before */
     TcpOooSeg *p = &g_array_index(c->ooo, TcpOooSeg, i - 1);
     guint32 pend = p->seq + p->data.len;

@@ -643,6 +643,43 @@ test_out_of_order(void)
 }
 
 static void
+test_out_of_order_overlap(void)
+{
+  /* Overlapping and duplicated segments out of order, then the first:
+   * the bytes come out once each, in order (the queue trims overlaps). */
+  Raw r;
+  raw_open(&r, 0, 0);
+  guint8 data[1000];
+  for (guint i = 0; i < sizeof data; i++) data[i] = (guint8)(i * 37 + i / 7);
+  static const guint32 pieces[][2] = {   /* offset, length */
+    { 300, 100 }, { 100, 150 }, { 200, 150 }, { 300, 100 }, { 600, 400 },
+    { 450, 100 }, { 400, 300 }, { 120, 20 }, { 50, 900 },
+  };
+  TcpSegment seg = { .flags = TCP_FLAG_ACK, .ack = r.snd, .win = 65535 };
+  for (guint i = 0; i < G_N_ELEMENTS(pieces); i++) {
+    seg.seq = r.rcv + pieces[i][0];
+    raw_send(&r, &seg, pieces[i][1], data + pieces[i][0]);
+    Packet *a = pop(&r);                     /* a duplicate ACK each time */
+    g_assert_nonnull(a);
+    g_assert_cmphex(a->tcp.ack, ==, r.rcv);
+    packet_free(a);
+  }
+  seg.seq = r.rcv;
+  raw_send(&r, &seg, 50, data);
+  Packet *a = pop(&r);
+  g_assert_cmphex(a->tcp.ack, ==, r.rcv + 1000);
+  packet_free(a);
+  g_assert_cmpuint(conn_of(r.sock)->ooo_bytes, ==, 0);
+  GBytes *b = NULL;
+  g_assert_cmpint(tcp_socket_recv(r.sock, 5000, &b), ==, 1000);
+  gsize len;
+  const guint8 *d = g_bytes_get_data(b, &len);
+  g_assert_cmpmem(d, len, data, sizeof data);
+  g_bytes_unref(b);
+  test_net_free(r.net);
+}
+
+static void
 test_window_scale(void)
 {
   /* Both SYNs carry the option (RFC 7323 2): our SYN-ACK offers shift 7
@@ -799,6 +836,7 @@ main(int argc, char **argv)
   g_test_add_func("/data/delayed-ack", test_delayed_ack);
   g_test_add_func("/data/delayed-ack-off", test_delayed_ack_off);
   g_test_add_func("/data/out-of-order", test_out_of_order);
+  g_test_add_func("/data/out-of-order-overlap", test_out_of_order_overlap);
   g_test_add_func("/data/window-scale", test_window_scale);
   g_test_add_func("/data/paws", test_paws);
   g_test_add_func("/data/nagle", test_nagle);
