@@ -292,6 +292,16 @@ test_fast_retransmit(void)
   net->drop = drop_chosen;
   net->drop_ud = &d;
   xfer_start(&x, net, 4 << 20);
+  for (SimTime t = 0; d.rtx_at == 0 && t < SIM_S; t += MS) test_net_run_until(net, t);
+  g_assert_cmpint(d.rtx_at, >, 0);
+  g_assert_true(conn_of(x.tx)->in_recovery);
+  /* One RTT later the retransmission's ACK covers `recover`: recovery
+   * ends with cwnd = ssthresh = FlightSize / 2. */
+  test_net_run_until(net, d.rtx_at + 50 * MS + 1);
+  g_assert_false(conn_of(x.tx)->in_recovery);
+  g_assert_cmpuint(conn_of(x.tx)->ssthresh, ==, d.flight_seen / 2);
+  g_assert_cmpuint(conn_of(x.tx)->cwnd, >=, conn_of(x.tx)->ssthresh);
+  g_assert_cmpuint(conn_of(x.tx)->cwnd, <=, conn_of(x.tx)->ssthresh + 1448);
   test_net_run_until(net, 2 * SIM_S);
   g_assert_true(d.dropped[0]);
   g_assert_cmpint(d.rtx_at, >, 0);
