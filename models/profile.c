@@ -19,7 +19,9 @@ static const TcpProfile profiles[] = {
     .rto_min = 200 * SIM_MS, .rto_init = SIM_S, .rto_max = 120 * SIM_S,
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,
     .timestamps = TRUE, .backlog = 4096, .challenge_ack = TRUE,
-    .rcvbuf = 131072, .sndbuf = 131072,
+    .rcvbuf = 131072, .sndbuf = 16384,  /* tcp_rmem[1], tcp_wmem[1] */
+    .sndbuf_max = 4194304,              /* tcp_wmem[2] */
+    .window_scaling = TRUE, .wscale = 7, /* tcp_window_scaling; shift for tcp_rmem[2] */
   },
   {
     .name = "bsd",
@@ -34,7 +36,9 @@ static const TcpProfile profiles[] = {
     .rto_min = 30 * SIM_MS, .rto_init = SIM_S, .rto_max = 64 * SIM_S,
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,
     .timestamps = TRUE, .backlog = 128, .challenge_ack = TRUE,
-    .rcvbuf = 65536, .sndbuf = 32768,
+    .rcvbuf = 65536, .sndbuf = 32768,  /* net.inet.tcp.recvspace, sendspace */
+    .sndbuf_max = 2097152,              /* net.inet.tcp.sendbuf_max */
+    .window_scaling = TRUE, .wscale = 6, /* rfc1323; shift for kern.ipc.maxsockbuf */
   },
   {
     .name = "windows",
@@ -50,6 +54,8 @@ static const TcpProfile profiles[] = {
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,
     .timestamps = FALSE, .backlog = 200, .challenge_ack = FALSE,
     .rcvbuf = 65536, .sndbuf = 65536,
+    .sndbuf_max = 4194304,              /* send autotuning (approximation) */
+    .window_scaling = TRUE, .wscale = 8, /* Tcp1323Opts; shift seen on the wire */
   },
   {
     .name = "rfc9293",
@@ -64,7 +70,8 @@ static const TcpProfile profiles[] = {
     .rto_min = SIM_S, .rto_init = SIM_S, .rto_max = 60 * SIM_S, /* RFC 6298 2 */
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 4, .mss = 536,
     .timestamps = FALSE, .backlog = 128, .challenge_ack = FALSE,
-    .rcvbuf = 65535, .sndbuf = 65535,
+    .rcvbuf = 65535, .sndbuf = 65535, .sndbuf_max = 65535,
+    .window_scaling = FALSE, .wscale = 0, /* RFC 7323 is not part of RFC 9293 */
   },
 };
 
@@ -156,6 +163,9 @@ static const Setting settings[] = {
   { "challenge_ack", KIND_BOOL, OFF(challenge_ack), 0, 0, "true or false" },
   { "rcvbuf", KIND_INT, OFF(rcvbuf), 1024, 1 << 30, "1024..2^30" },
   { "sndbuf", KIND_INT, OFF(sndbuf), 1024, 1 << 30, "1024..2^30" },
+  { "sndbuf_max", KIND_INT, OFF(sndbuf_max), 1024, 1 << 30, "1024..2^30" },
+  { "window_scaling", KIND_BOOL, OFF(window_scaling), 0, 0, "true or false" },
+  { "wscale", KIND_INT, OFF(wscale), 0, 14, "0..14" },
 };
 
 static gboolean
@@ -179,7 +189,7 @@ setting_apply(TcpProfile *p, const Setting *s, const char *value)
   case KIND_INT:
     if (!parse_int(value, s->lo, s->hi, &i)) return FALSE;
     if (s->offset == OFF(max_tw_buckets) || s->offset == OFF(rcvbuf) ||
-        s->offset == OFF(sndbuf))
+        s->offset == OFF(sndbuf) || s->offset == OFF(sndbuf_max))
       *(guint32 *)field = (guint32)i;
     else if (s->offset == OFF(mss)) *(guint16 *)field = (guint16)i;
     else *(int *)field = (int)i;

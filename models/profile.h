@@ -19,15 +19,18 @@ struct TcpProfile {
   int      retries2;             /* data/FIN retransmissions before giving up */
   SimTime  fin_timeout;          /* orphaned FIN_WAIT_2 lifetime (0: none) */
   SimTime  rto_min, rto_init, rto_max;
-  gboolean delayed_ack;          /* accepted, not modelled yet */
-  gboolean nagle;                /* accepted, not modelled yet */
-  int      init_cwnd;            /* segments */
+  gboolean delayed_ack;          /* delayed ACKs (Linux's ACK policy) */
+  gboolean nagle;                /* Nagle's algorithm by default */
+  int      init_cwnd;            /* initial congestion window, segments */
   guint16  mss;                  /* MSS we announce and send with */
   gboolean timestamps;           /* RFC 7323 timestamps offered */
   int      backlog;              /* somaxconn: listen backlog cap */
   gboolean challenge_ack;        /* RFC 5961 RST/SYN validation */
-  guint32  rcvbuf;               /* receive buffer; window = min(free, 65535) */
-  guint32  sndbuf;               /* send buffer */
+  guint32  rcvbuf;               /* receive buffer; the window is its free space */
+  guint32  sndbuf;               /* send buffer at the start */
+  guint32  sndbuf_max;           /* ... grown with cwnd up to this */
+  gboolean window_scaling;       /* RFC 7323 window scale option offered */
+  int      wscale;               /* our shift when both sides offer it */
 };
 
 /* The built-in profile called `name`, or NULL. */

@@ -5,6 +5,7 @@
  * Data flow: tcp-stack.c demux -> tcp_conn_input() -> state changes
  * (tcp_set_state) and segments appended to the caller's queue. */
 #include "tcp.h"
+#include "tcp-cc.h"
 #include "tcp-seq.h"
 #include <string.h>
 
@@ -72,7 +73,9 @@ input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
   if (!(f & TCP_FLAG_SYN)) return;
   c->irs = seg->seq;
   c->rcv_nxt = seg->seq + 1;
-  c->snd_wnd = seg->win;
+  c->rcv_wup = c->rcv_nxt;
+  c->rcv_adv = c->rcv_nxt + c->rcv_wnd_sent;   /* the window our SYN offered */
+  c->snd_wnd = c->snd_wnd_max = seg->win;      /* a SYN's window is not scaled */
   c->snd_wl1 = seg->seq;
   c->snd_wl2 = seg->ack;
   conn_take_options(c, seg);
@@ -90,13 +93,12 @@ input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
   tcp_emit_syn(c, out);
 }
 
-/* RFC 9293 3.10.7.4, first check: is the segment acceptable? */
+/* RFC 9293 3.10.7.4, first check: is the segment acceptable?  RCV.WND is
+ * the window last advertised. */
 static gboolean
 seg_acceptable(const TcpConn *c, const TcpSegment *seg)
 {
-  guint32 used = c->rcv_buf->len;
-  guint32 prof = c->env->profile->rcvbuf;
-  guint32 wnd = MIN(prof > used ? prof - used : 0, 65535u);
+  guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   guint32 len = tcp_segment_seq_len(seg);
   guint32 lo = c->rcv_nxt, hi = c->rcv_nxt + wnd;
   if (len == 0 && wnd == 0) return seg->seq == c->rcv_nxt;
@@ -174,27 +176,52 @@ snd_buf_trim(TcpConn *c, guint32 ack)
   if (drop) g_array_remove_range(c->snd_buf, 0, drop);
 }
 
-/* A new acknowledgement SND.UNA < SEG.ACK <= SND.MAX (RFC 9293 3.10.7.4
- * fifth check, RFC 6298 5.2-5.3). */
+/* RTT from an ACK of new data: with timestamps, one sample per ACK from
+ * its TSecr (RFC 7323 4.1: retransmissions are no ambiguity); without,
+ * the one timed segment, never a retransmitted one (RFC 6298 3, Karn). */
 static void
-ack_advance(TcpConn *c, guint32 ack)
+ack_rtt(TcpConn *c, const TcpSegment *seg)
 {
-  guint32 acked = ack - c->snd_una;
-  snd_buf_trim(c, ack);
-  c->snd_una = ack;
-  if (tcp_seq_lt(c->snd_nxt, ack)) c->snd_nxt = ack;
-  if (c->rtt_timing && tcp_seq_ge(ack, c->rtt_seq)) {
+  if (c->ts_ok && (seg->opts & TCP_OPT_TS) && seg->ts_ecr != 0) {
+    guint32 ms = tcp_ts_now(c) - seg->ts_ecr;
+    if (ms < 0x7fffffffu) tcp_rtt_sample(c, (SimTime)ms * SIM_MS);
+    c->rtt_timing = FALSE;
+  } else if (c->rtt_timing && tcp_seq_ge(seg->ack, c->rtt_seq)) {
     tcp_rtt_sample(c, c->now - c->rtt_start);
     c->rtt_timing = FALSE;
   } else if (c->rtt_valid) {
-    tcp_rtt_sample(c, 0);               /* no sample: only undo any backoff */
+    tcp_rto_update(c);                  /* no sample: only undo any backoff */
   } else {
     c->rto = c->env->profile->rto_init;
   }
+}
+
+/* A new acknowledgement SND.UNA < SEG.ACK <= SND.MAX (RFC 9293 3.10.7.4
+ * fifth check, RFC 6298 5.2-5.3, congestion control). */
+static void
+ack_advance(TcpConn *c, const TcpSegment *seg, GArray *out)
+{
+  guint32 acked = seg->ack - c->snd_una;
+  snd_buf_trim(c, seg->ack);
+  c->snd_una = seg->ack;
+  if (tcp_seq_lt(c->snd_nxt, seg->ack)) c->snd_nxt = seg->ack;
+  ack_rtt(c, seg);
   c->retries = 0;
-  c->cwnd = MIN(c->cwnd + MIN(acked, (guint32)c->mss), 1u << 30);
+  tcp_cc_ack(c, acked, FALSE, out);
+  tcp_conn_grow_sndbuf(c);
   c->rtx_at = SIM_TIME_MAX;
   if (tcp_seq_lt(c->snd_una, c->snd_nxt)) tcp_timer_arm_rtx(c);
+}
+
+/* RFC 5681 2: a duplicate ACK acknowledges nothing new while data is
+ * outstanding, carries no data, SYN or FIN, and leaves the window as it
+ * was. */
+static gboolean
+is_dupack(const TcpConn *c, const TcpSegment *seg, guint32 wnd)
+{
+  return seg->ack == c->snd_una && c->snd_una != c->snd_max &&
+         seg->payload.len == 0 && !(seg->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) &&
+         wnd == c->snd_wnd;
 }
 
 /* Fifth check: the ACK field.  FALSE when processing stops here. */
@@ -208,7 +235,8 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     }
     /* The ACK of our SYN-ACK: SYN_RECEIVED -> ESTABLISHED. */
     conn_syn_acked(c, seg->ack);
-    c->snd_wnd = seg->win;
+    c->snd_wnd = (guint32)seg->win << c->snd_wscale;
+    c->snd_wnd_max = MAX(c->snd_wnd_max, c->snd_wnd);
     c->snd_wl1 = seg->seq;
     c->snd_wl2 = seg->ack;
     if (!c->passive) c->env->stats->connect_ok++;
@@ -218,10 +246,13 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     c->ack_now = TRUE;                  /* acks something not yet sent */
     return FALSE;
   }
-  if (tcp_seq_gt(seg->ack, c->snd_una)) ack_advance(c, seg->ack);
+  guint32 wnd = (guint32)seg->win << c->snd_wscale;   /* RFC 7323 2.3 */
+  if (tcp_seq_gt(seg->ack, c->snd_una)) ack_advance(c, seg, out);
+  else tcp_cc_ack(c, 0, is_dupack(c, seg, wnd), out);
   if (tcp_seq_lt(c->snd_wl1, seg->seq) ||
       (c->snd_wl1 == seg->seq && tcp_seq_le(c->snd_wl2, seg->ack))) {
-    c->snd_wnd = seg->win;
+    c->snd_wnd = wnd;
+    c->snd_wnd_max = MAX(c->snd_wnd_max, wnd);
     c->snd_wl1 = seg->seq;
     c->snd_wl2 = seg->ack;
   }
@@ -246,20 +277,45 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
   }
 }
 
-/* Seventh check: segment text.  Returns FALSE when the FIN (which follows
- * the text) must not be processed: out of order or truncated. */
+static gboolean
+text_state(TcpState s)
+{
+  return s == TCP_STATE_ESTABLISHED || s == TCP_STATE_FIN_WAIT_1 ||
+         s == TCP_STATE_FIN_WAIT_2;
+}
+
+/* A segment beyond RCV.NXT: keep what lies within the window (RFC 9293
+ * 3.10.7.4 allows it; Linux's out-of-order queue), ACK at once. */
+static void
+input_out_of_order(TcpConn *c, const TcpSegment *seg)
+{
+  guint32 len = seg->payload.len;
+  gboolean fin = (seg->flags & TCP_FLAG_FIN) != 0;
+  if (tcp_seq_gt(seg->seq + len, c->rcv_adv)) {
+    len = tcp_seq_gt(c->rcv_adv, seg->seq) ? c->rcv_adv - seg->seq : 0;
+    fin = FALSE;
+  }
+  if (len || fin) tcp_rcv_ooo_insert(c, seg, 0, len, fin);
+  tcp_rcv_out_of_order(c);
+}
+
+/* Seventh check: segment text.  Returns TRUE when the peer's FIN is now
+ * in sequence: this segment's, or one queued out of order. */
 static gboolean
 input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
   guint32 len = seg->payload.len;
-  if (len == 0) return TRUE;
-  if (c->state != TCP_STATE_ESTABLISHED && c->state != TCP_STATE_FIN_WAIT_1 &&
-      c->state != TCP_STATE_FIN_WAIT_2)
-    return FALSE;                       /* after a FIN: ignored (3.10.7.4) */
+  gboolean fin = (seg->flags & TCP_FLAG_FIN) != 0;
+  if (len == 0 && !fin) return FALSE;
+  if (len == 0 || !text_state(c->state)) {
+    if (len == 0 && text_state(c->state) && tcp_seq_gt(seg->seq, c->rcv_nxt))
+      input_out_of_order(c, seg);
+    return len == 0 && seg->seq == c->rcv_nxt;   /* text after a FIN: ignored */
+  }
   guint32 skip = tcp_seq_lt(seg->seq, c->rcv_nxt) ? c->rcv_nxt - seg->seq : 0;
-  if (skip >= len) return seg->seq + len == c->rcv_nxt;
+  if (skip >= len) return fin && seg->seq + len == c->rcv_nxt;
   if (seg->seq + skip != c->rcv_nxt) {
-    c->ack_now = TRUE;                  /* out of order: dropped, dup ACK */
+    input_out_of_order(c, seg);
     return FALSE;
   }
   if (c->orphan) {
@@ -269,20 +325,16 @@ input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
     tcp_conn_drop(c, 0);
     return FALSE;
   }
-  guint32 prof = c->env->profile->rcvbuf;
-  guint32 room = prof > c->rcv_buf->len ? prof - c->rcv_buf->len : 0;
+  /* Only what the advertised window allows (RFC 9293 3.8.6). */
+  guint32 room = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   guint32 n = MIN(len - skip, room);
-  if (n) {
-    guint old = c->rcv_buf->len;
-    g_byte_array_set_size(c->rcv_buf, old + n);
-    if (seg->payload.buf)
-      memcpy(c->rcv_buf->data + old, seg->payload.buf->data + seg->payload.off + skip, n);
-    else
-      memset(c->rcv_buf->data + old, 0, n);
-    c->rcv_nxt += n;
-  }
-  c->ack_now = TRUE;
-  return n == len - skip;
+  if (n) tcp_rcv_append(c, &seg->payload, skip, n);
+  gboolean fin_now = fin && n == len - skip;
+  gboolean hole = c->ooo && c->ooo->len > 0;
+  if (hole && n) fin_now = tcp_rcv_ooo_deliver(c) || fin_now;
+  if (n) tcp_rcv_data_arrived(c, len, hole);
+  else c->ack_now = TRUE;
+  return fin_now;
 }
 
 /* Eighth check: the FIN. */
@@ -320,7 +372,7 @@ paws_reject(TcpConn *c, const TcpSegment *seg)
   if (!c->ts_ok || !(seg->opts & TCP_OPT_TS)) return FALSE;
   if (tcp_seq_lt(seg->ts_val, c->ts_recent) && !(seg->flags & TCP_FLAG_RST))
     return TRUE;
-  if (tcp_seq_le(seg->seq, c->rcv_nxt)) {
+  if (tcp_seq_le(seg->seq, c->rcv_wup)) {   /* RFC 7323 4.3: Last.ACK.sent */
     c->ts_recent = seg->ts_val;
     c->ts_recent_stamp = c->now;
   }
@@ -376,11 +428,9 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
   }
   if (!(seg->flags & TCP_FLAG_ACK)) return;
   if (!input_ack(c, seg, out)) return;
-  gboolean fin_ok = input_text(c, seg, out);
+  gboolean fin_now = input_text(c, seg, out);
   if (c->state == TCP_STATE_CLOSED) return;
-  if ((seg->flags & TCP_FLAG_FIN) && fin_ok &&
-      seg->seq + seg->payload.len == c->rcv_nxt)
-    input_fin(c);
+  if (fin_now) input_fin(c);
 }
 
 void

@@ -1,25 +1,19 @@
-/* Segment emission: SYNs, data, FIN, ACKs and RSTs from one connection,
- * and go-back-N retransmission.
+/* Segment emission: SYNs, data, FIN, ACKs and RSTs from one connection;
+ * Nagle's algorithm and sender-side silly-window avoidance; retransmission
+ * after a timeout (from SND.UNA) and fast retransmit (one segment).
  *
  * Data flow: the endpoint's input, timer and user calls -> tcp_output() ->
  * TcpSegments appended to the caller's queue -> tcp-stack.c wraps them in
  * Packets for the host. */
 #include "tcp.h"
 #include "tcp-seq.h"
+#include <string.h>
 
 guint32
 tcp_ts_now(const TcpConn *c)
 {
   /* Linux's TS clock ticks every millisecond (tcp_clock_ms()). */
   return (guint32)(c->now / SIM_MS) + c->ts_offset;
-}
-
-static guint16
-conn_window(TcpConn *c)
-{
-  guint32 used = c->rcv_buf ? c->rcv_buf->len : 0;
-  guint32 space = c->env->profile->rcvbuf > used ? c->env->profile->rcvbuf - used : 0;
-  return (guint16)MIN(space, 65535u);
 }
 
 static TcpSegment *
@@ -32,13 +26,13 @@ emit_header(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
   seg.flags = flags;
   if (flags & TCP_FLAG_ACK) seg.ack = c->rcv_nxt;
   if (!(flags & TCP_FLAG_RST)) {
-    seg.win = conn_window(c);
-    c->rcv_wnd_sent = seg.win;
+    seg.win = tcp_rcv_window_field(c, (flags & TCP_FLAG_SYN) != 0);
     if (c->ts_ok) {
       seg.opts |= TCP_OPT_TS;
       seg.ts_val = tcp_ts_now(c);
       seg.ts_ecr = c->ts_recent;
     }
+    if (flags & TCP_FLAG_ACK) tcp_rcv_ack_sent(c);
   }
   g_array_append_val(out, seg);
   return &g_array_index(out, TcpSegment, out->len - 1);
@@ -72,49 +66,74 @@ tcp_emit_syn(TcpConn *c, GArray *out)
     seg->ts_val = tcp_ts_now(c);
     seg->ts_ecr = 0;
   }
+  /* RFC 7323 2.2: offered in a SYN; in a SYN-ACK only if the SYN had it. */
+  if (c->env->profile->window_scaling &&
+      (c->state == TCP_STATE_SYN_SENT || c->ws_ok)) {
+    seg->opts |= TCP_OPT_WSCALE;
+    seg->wscale = (guint8)c->env->profile->wscale;
+  }
   count_sent(c, c->iss, 1);
   c->snd_nxt = c->iss + 1;
 }
 
+/* Points seg's payload at [seq, seq + len) of the send buffer: a shared
+ * slice when one write holds it all, else a new buffer gathering the
+ * pieces (Nagle's coalescing of small writes), or virtual bytes. */
+static void
+fill_payload(TcpConn *c, TcpSegment *seg, guint32 seq, guint32 len)
+{
+  guint32 off = seq - c->snd_base;
+  guint i = 0;
+  const NetSlice *s = &g_array_index(c->snd_buf, NetSlice, 0);
+  while (off >= s->len) {
+    off -= s->len;
+    s = &g_array_index(c->snd_buf, NetSlice, ++i);
+  }
+  seg->payload.len = len;
+  if (len <= s->len - off) {
+    seg->payload.buf = net_buf_ref(s->buf);
+    seg->payload.off = s->off + off;
+    return;
+  }
+  gboolean real = FALSE;
+  for (guint j = i, got = 0; got < len; j++) {
+    const NetSlice *p = &g_array_index(c->snd_buf, NetSlice, j);
+    real = real || p->buf != NULL;
+    got += p->len - (j == i ? off : 0);
+  }
+  if (!real) return;                          /* all virtual: no buffer */
+  NetBuf *b = g_malloc(sizeof(NetBuf) + len);
+  b->refs = 1;
+  b->len = len;
+  for (guint32 got = 0; got < len; i++, off = 0) {
+    const NetSlice *p = &g_array_index(c->snd_buf, NetSlice, i);
+    guint32 n = MIN(p->len - off, len - got);
+    if (p->buf) memcpy(b->data + got, p->buf->data + p->off + off, n);
+    else memset(b->data + got, 0, n);
+    got += n;
+  }
+  seg->payload.buf = b;
+  seg->payload.off = 0;
+}
+
 /* One data segment of `len` bytes at `seq` from the send buffer, with the
- * FIN when `fin`. */
+ * FIN when `fin`.  PSH marks the segment that empties the buffer (Linux
+ * tcp_push() marks the last segment of a write). */
 static void
 emit_data(TcpConn *c, GArray *out, guint32 seq, guint32 len, gboolean fin)
 {
-  guint8 flags = TCP_FLAG_ACK | (len ? TCP_FLAG_PSH : 0) | (fin ? TCP_FLAG_FIN : 0);
+  gboolean last = seq + len == c->snd_base + c->snd_len;
+  guint8 flags = TCP_FLAG_ACK | (len && last ? TCP_FLAG_PSH : 0) | (fin ? TCP_FLAG_FIN : 0);
   TcpSegment *seg = emit_header(c, out, seq, flags);
-  guint32 off = seq - c->snd_base;
-  for (guint i = 0; len && i < c->snd_buf->len; i++) {
-    NetSlice *s = &g_array_index(c->snd_buf, NetSlice, i);
-    if (off >= s->len) {
-      off -= s->len;
-      continue;
-    }
-    g_assert(len <= s->len - off);
-    seg->payload.buf = net_buf_ref(s->buf);
-    seg->payload.off = s->off + off;
-    seg->payload.len = len;
-    break;
-  }
-  g_assert(seg->payload.len == len);
+  if (len) fill_payload(c, seg, seq, len);
   if (!c->rtt_timing && !tcp_seq_lt(seq, c->snd_max) && len) {
     c->rtt_timing = TRUE;          /* Karn: only never-retransmitted data */
     c->rtt_seq = seq + len;
     c->rtt_start = c->now;
   }
+  if (len && len < c->mss) c->snd_sml = seq + len;
+  if (len) tcp_rcv_data_sent(c);
   count_sent(c, seq, len + fin);
-}
-
-/* Bytes from `off` to the end of the chunk holding it. */
-static guint32
-chunk_room(const TcpConn *c, guint32 off)
-{
-  for (guint i = 0; i < c->snd_buf->len; i++) {
-    const NetSlice *s = &g_array_index(c->snd_buf, NetSlice, i);
-    if (off < s->len) return s->len - off;
-    off -= s->len;
-  }
-  return 0;
 }
 
 static gboolean
@@ -123,19 +142,43 @@ syn_acked(const TcpConn *c)
   return tcp_seq_gt(c->snd_una, c->iss);
 }
 
+/* May a segment shorter than the MSS go now?  Nagle (RFC 9293 3.7.4) as
+ * Linux applies it (tcp_nagle_check with Minshall's variant): hold it
+ * while an earlier small segment is unacknowledged.  Cut short by the
+ * window rather than by the end of the data, it also needs half the
+ * largest window the peer offered (RFC 9293 3.8.6.2.1). */
+static gboolean
+small_ok(const TcpConn *c, guint32 len, gboolean to_end)
+{
+  gboolean nagle = c->env->profile->nagle && !c->nodelay;
+  gboolean held = nagle && c->snd_nxt != c->snd_una &&
+                  tcp_seq_gt(c->snd_sml, c->snd_una);
+  if (c->fin_queued && to_end) return TRUE;   /* a FIN is never held */
+  if (held) return FALSE;
+  return to_end || len >= c->snd_wnd_max / 2;
+}
+
 static gboolean
 send_data(TcpConn *c, GArray *out, gboolean probe)
 {
   gboolean sent = FALSE;
   guint32 end = c->snd_base + c->snd_len;
   guint32 wnd = MIN(c->snd_wnd, c->cwnd);
-  if (probe && wnd == 0) wnd = 1;          /* zero-window probe: one byte */
+  if (probe && c->snd_wnd == 0 && tcp_seq_lt(c->snd_nxt, end)) {
+    /* Zero-window probe (RFC 9293 3.8.6.1), as Linux's
+     * tcp_xmit_probe_skb(): an old sequence number, no data; the reply
+     * carries the window. */
+    tcp_emit(c, out, c->snd_una - 1, TCP_FLAG_ACK);
+    c->env->stats->window_probes++;
+    return TRUE;
+  }
   guint32 edge = c->snd_una + wnd;
   while (tcp_seq_lt(c->snd_nxt, end) && tcp_seq_lt(c->snd_nxt, edge)) {
     guint32 len = MIN((guint32)c->mss, end - c->snd_nxt);
     len = MIN(len, edge - c->snd_nxt);
-    len = MIN(len, chunk_room(c, c->snd_nxt - c->snd_base));
-    gboolean fin = c->fin_queued && c->snd_nxt + len == end;
+    gboolean to_end = c->snd_nxt + len == end;
+    if (len < c->mss && !probe && !small_ok(c, len, to_end)) break;
+    gboolean fin = c->fin_queued && to_end;
     emit_data(c, out, c->snd_nxt, len, fin);
     c->snd_nxt += len + fin;
     sent = TRUE;
@@ -173,7 +216,8 @@ output(TcpConn *c, GArray *out, gboolean probe)
   c->ack_now = FALSE;
   if (tcp_seq_lt(c->snd_una, c->snd_nxt) && c->rtx_at == SIM_TIME_MAX)
     tcp_timer_arm_rtx(c);
-  /* Persist: data waits on a zero window and nothing is in flight. */
+  /* Persist (RFC 9293 3.8.6.1): data waits on the window and nothing is
+   * in flight: the timer sends a probe, backed off like the RTO. */
   if (c->snd_una == c->snd_nxt && c->snd_len > 0 && syn_acked(c) &&
       tcp_seq_lt(c->snd_nxt, c->snd_base + c->snd_len) && c->rtx_at == SIM_TIME_MAX)
     tcp_timer_arm_rtx(c);
@@ -193,8 +237,18 @@ tcp_retransmit(TcpConn *c, GArray *out)
     return;
   }
   gboolean probe = c->snd_una == c->snd_nxt;
-  c->snd_nxt = c->snd_una;            /* go back N: the receiver keeps no holes */
-  c->cwnd = c->mss;
+  c->snd_nxt = c->snd_una;
   c->rtt_timing = FALSE;
   output(c, out, probe);
+}
+
+void
+tcp_retransmit_head(TcpConn *c, GArray *out)
+{
+  guint32 end = c->snd_base + c->snd_len;
+  guint32 len = tcp_seq_lt(c->snd_una, end) ? MIN((guint32)c->mss, end - c->snd_una) : 0;
+  gboolean fin = c->fin_queued && c->snd_una + len == end && tcp_seq_gt(c->snd_max, end);
+  if (len == 0 && !fin) return;
+  c->rtt_timing = FALSE;                     /* Karn */
+  emit_data(c, out, c->snd_una, len, fin);
 }

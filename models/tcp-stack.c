@@ -404,6 +404,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
                          .lport = seg->dport, .rport = seg->sport };
   c->passive = TRUE;
   c->listener = l;
+  c->nodelay = l->conn->nodelay;     /* Linux: TCP_NODELAY is inherited */
   conn_insert(s, c);
   g_queue_push_tail_link(&l->syn_q, &c->queue_link);
   if (isn == 0) isn = tcp_isn(&s->cenv, &c->tuple, stack_now(s));
@@ -852,11 +853,21 @@ tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value)
     }
     sock->reuseaddr = on;
   } else if (strcmp(name, "nodelay") == 0) {
-    (void)value;                      /* Nagle is not modelled yet */
+    TcpConn *c = sock->conn;
+    if (c) {
+      tcp_conn_set_nodelay(c, value != 0, stack_now(sock->stack), sock->stack->out);
+      stack_after(sock->stack, c, FALSE);
+    }
   } else {
     return TCP_EINVAL;
   }
   return TCP_OK;
+}
+
+const TcpConn *
+tcp_socket_conn(const TcpSocket *sock)
+{
+  return sock->conn;
 }
 
 TcpState

@@ -146,6 +146,9 @@ typedef struct {
   SimTime tw_peak_time;         /* when tw_peak was first reached */
   guint64 syn_dropped;          /* SYNs dropped: listen queue overflow */
   guint64 accepts;
+  guint64 fast_retransmits;     /* losses repaired by fast retransmit */
+  guint64 timeouts;             /* retransmission timer expiries (data) */
+  guint64 window_probes;        /* zero-window probes sent */
 } TcpStats;
 
 const TcpStats *

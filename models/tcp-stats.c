@@ -12,7 +12,7 @@ static const TcpStatsField fields[] = {
   FIELD(resets_sent), FIELD(resets_received), FIELD(retransmits),
   FIELD(segments_sent), FIELD(segments_received),
   FIELD(tw_entered), FIELD(tw_reused), FIELD(tw_killed), FIELD(tw_peak),
-  FIELD(syn_dropped), FIELD(accepts),
+  FIELD(syn_dropped), FIELD(accepts), FIELD(fast_retransmits), FIELD(timeouts), FIELD(window_probes),
 };
 
 const TcpStatsField *

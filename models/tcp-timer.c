@@ -6,12 +6,13 @@
  * Data flow: tcp-stack.c keeps one engine event per connection at
  * tcp_conn_deadline() and calls tcp_conn_timer() when it fires. */
 #include "tcp.h"
+#include "tcp-cc.h"
 #include "tcp-seq.h"
 
 SimTime
 tcp_conn_deadline(const TcpConn *c)
 {
-  return MIN(c->rtx_at, c->state_at);
+  return MIN(MIN(c->rtx_at, c->state_at), c->ack_at);
 }
 
 void
@@ -23,18 +24,22 @@ tcp_timer_arm_rtx(TcpConn *c)
 void
 tcp_rtt_sample(TcpConn *c, SimTime rtt)
 {
-  const TcpProfile *p = c->env->profile;
-  if (rtt > 0 || !c->rtt_valid) {
-    if (!c->rtt_valid) {                 /* RFC 6298 2.2 */
-      c->srtt = rtt;
-      c->rttvar = rtt / 2;
-      c->rtt_valid = TRUE;
-    } else {                             /* RFC 6298 2.3, alpha 1/8, beta 1/4 */
-      SimTime err = c->srtt > rtt ? c->srtt - rtt : rtt - c->srtt;
-      c->rttvar = (3 * c->rttvar + err) / 4;
-      c->srtt = (7 * c->srtt + rtt) / 8;
-    }
+  if (!c->rtt_valid) {                   /* RFC 6298 2.2 */
+    c->srtt = rtt;
+    c->rttvar = rtt / 2;
+    c->rtt_valid = TRUE;
+  } else {                               /* RFC 6298 2.3, alpha 1/8, beta 1/4 */
+    SimTime err = c->srtt > rtt ? c->srtt - rtt : rtt - c->srtt;
+    c->rttvar = (3 * c->rttvar + err) / 4;
+    c->srtt = (7 * c->srtt + rtt) / 8;
   }
+  tcp_rto_update(c);
+}
+
+void
+tcp_rto_update(TcpConn *c)
+{
+  const TcpProfile *p = c->env->profile;
   /* Linux (tcp_set_rto): the variance term is floored at rto_min, so
    * RTO = SRTT + max(4 * RTTVAR, rto_min): about 200 ms + RTT on a LAN. */
   c->rto = c->srtt + MAX(4 * c->rttvar, p->rto_min);
@@ -83,7 +88,11 @@ rtx_timeout(TcpConn *c, GArray *out)
     tcp_conn_drop(c, TCP_ETIMEDOUT);
     return;
   }
-  if (!probe) c->retries++;
+  if (!probe) {
+    c->retries++;
+    c->env->stats->timeouts++;
+    tcp_cc_rto(c, c->retries == 1);       /* RFC 5681 3.1: loss window */
+  }
   tcp_retransmit(c, out);
   c->rto = MIN(c->rto * 2, p->rto_max);   /* RFC 6298 5.5 */
   c->rtx_at = SIM_TIME_MAX;
@@ -94,6 +103,13 @@ void
 tcp_conn_timer(TcpConn *c, SimTime now, GArray *out)
 {
   c->now = now;
+  if (c->ack_at <= now) {
+    tcp_rcv_delack_timer(c);
+    if (c->rtx_at > now && c->state_at > now) {
+      tcp_output(c, out);
+      return;
+    }
+  }
   if (c->state_at <= now) {
     /* Orphaned FIN_WAIT_2 reaped after fin_timeout (Linux
      * tcp_fin_timeout): silently, as its TIME_WAIT-like sub-state does. */
@@ -136,5 +152,6 @@ tcp_conn_drop(TcpConn *c, int err)
   if (err) c->error = err;
   c->rtx_at = SIM_TIME_MAX;
   c->state_at = SIM_TIME_MAX;
+  c->ack_at = SIM_TIME_MAX;
   if (c->state != TCP_STATE_CLOSED) tcp_set_state(c, TCP_STATE_CLOSED);
 }

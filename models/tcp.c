@@ -4,6 +4,7 @@
  * Data flow: tcp-stack.c calls these on behalf of a socket; what they emit
  * goes to the caller's segment queue (see tcp.h). */
 #include "tcp.h"
+#include "tcp-cc.h"
 #include "tcp-seq.h"
 #include <string.h>
 
@@ -136,6 +137,9 @@ tcp_conn_new(const TcpConnEnv *env, SimTime now)
   c->state_at = SIM_TIME_MAX;
   c->timer_at = SIM_TIME_MAX;
   c->mss = env->profile->mss;
+  c->rcv_mss = c->mss;
+  c->ack_at = SIM_TIME_MAX;
+  c->sndbuf_cur = env->profile->sndbuf;
   c->queue_link.data = c;
   return c;
 }
@@ -154,6 +158,10 @@ tcp_conn_free(TcpConn *c)
     net_buf_unref(g_array_index(c->snd_buf, NetSlice, i).buf);
   g_array_free(c->snd_buf, TRUE);
   if (c->rcv_buf) g_byte_array_free(c->rcv_buf, TRUE);
+  if (c->ooo) {
+    tcp_rcv_ooo_clear(c);
+    g_array_free(c->ooo, TRUE);
+  }
   g_free(c);
 }
 
@@ -186,7 +194,7 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
   c->error = 0;
   c->rtt_timing = FALSE;
   c->iss = iss;
-  c->snd_una = c->snd_nxt = c->snd_max = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
   c->snd_base = iss + 1;
   c->ts_ok = c->env->profile->timestamps;
   conn_init_ts(c);
@@ -206,11 +214,12 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->irs = syn->seq;
   c->rcv_nxt = syn->seq + 1;
   c->iss = iss;
-  c->snd_una = c->snd_nxt = c->snd_max = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
   c->snd_base = iss + 1;
-  c->snd_wnd = syn->win;
+  c->snd_wnd = c->snd_wnd_max = syn->win;
   c->snd_wl1 = syn->seq;
   c->snd_wl2 = iss;
+  c->rcv_wup = c->rcv_adv = c->rcv_nxt;
   conn_init_ts(c);
   c->ts_ok = c->env->profile->timestamps && (syn->opts & TCP_OPT_TS);
   if (c->ts_ok) {
@@ -228,6 +237,11 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
 void
 tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
 {
+  /* RFC 7323 2.2-2.3: scaling only when both SYNs carry the option; the
+   * peer's shift is capped at 14. */
+  c->ws_ok = c->env->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
+  c->snd_wscale = c->ws_ok ? (guint8)MIN(syn->wscale, 14) : 0;
+  c->rcv_wscale = c->ws_ok ? (guint8)c->env->profile->wscale : 0;
   guint32 mss = c->env->profile->mss;
   if (syn->opts & TCP_OPT_MSS) mss = MIN(mss, syn->mss);
   else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
@@ -236,7 +250,20 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
    * that a full segment still fits a 1500-byte MTU. */
   if (c->ts_ok) mss -= 12;
   c->mss = mss;
-  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
+  c->rcv_mss = mss;
+  tcp_cc_init(c);
+  tcp_conn_grow_sndbuf(c);
+}
+
+void
+tcp_conn_grow_sndbuf(TcpConn *c)
+{
+  /* Linux grows the send buffer with the congestion window
+   * (tcp_sndbuf_expand: about twice cwnd) up to tcp_wmem[2]; here in
+   * payload bytes, never shrinking. */
+  const TcpProfile *p = c->env->profile;
+  guint32 want = MIN(2 * MIN(c->cwnd, 1u << 29), p->sndbuf_max);
+  c->sndbuf_cur = MAX(c->sndbuf_cur, MAX(want, p->sndbuf));
 }
 
 static gboolean
@@ -250,7 +277,7 @@ tcp_conn_writable(const TcpConn *c)
 {
   if (!state_can_send(c->state) || c->shut_wr) return c->state != TCP_STATE_SYN_SENT &&
                                                        c->state != TCP_STATE_SYN_RECEIVED;
-  return c->snd_len < c->env->profile->sndbuf;
+  return c->snd_len < c->sndbuf_cur;
 }
 
 gboolean
@@ -298,7 +325,7 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *ou
   default:
     return -TCP_EPIPE;
   }
-  guint32 room = c->env->profile->sndbuf - MIN(c->snd_len, c->env->profile->sndbuf);
+  guint32 room = c->sndbuf_cur - MIN(c->snd_len, c->sndbuf_cur);
   if (room == 0) return -TCP_EAGAIN;
   if (len == 0) return 0;
   guint32 n = (guint32)MIN((gsize)room, len);
@@ -316,10 +343,9 @@ tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
     guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
     *bytes = g_bytes_new(c->rcv_buf->data, n);
     g_byte_array_remove_range(c->rcv_buf, 0, n);
-    /* Window update (RFC 9293 3.8.6.2.2) once a closed window reopens by
-     * an MSS: the peer may be waiting on it. */
-    if (c->rcv_wnd_sent < c->mss && c->state != TCP_STATE_CLOSED &&
-        c->env->profile->rcvbuf - c->rcv_buf->len >= c->mss) {
+    /* Window update (RFC 9293 3.8.6.2.2, Linux tcp_cleanup_rbuf()) when
+     * reading has opened the window enough: the peer may wait on it. */
+    if (c->state != TCP_STATE_CLOSED && tcp_rcv_window_update_due(c)) {
       c->ack_now = TRUE;
       tcp_output(c, out);
     }
@@ -343,6 +369,14 @@ tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
   }
   if (c->state == TCP_STATE_LISTEN) return -TCP_ENOTCONN;
   return -TCP_EAGAIN;
+}
+
+void
+tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out)
+{
+  c->now = now;
+  c->nodelay = on;
+  if (on && state_can_send(c->state)) tcp_output(c, out);   /* Linux: push */
 }
 
 /* Queues the FIN: ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK,

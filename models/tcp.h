@@ -17,6 +17,16 @@
 #include "tcp-stack.h"
 
 typedef struct TcpConn TcpConn;
+typedef struct TcpCcOps TcpCcOps;
+
+/* A segment held beyond RCV.NXT until the hole before it fills (RFC 9293
+ * 3.10.7.4 "segment text": kept, not dropped).  The payload slice is
+ * shared with the segment that brought it, not copied. */
+typedef struct {
+  guint32  seq;                 /* first byte */
+  NetSlice data;                /* holds one reference on data.buf */
+  gboolean fin;                 /* the peer's FIN follows data */
+} TcpOooSeg;
 
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
@@ -38,6 +48,12 @@ typedef struct {
  *    snd_base + snd_len;
  *  - rtx_at is SIM_TIME_MAX exactly when nothing needs retransmitting or
  *    probing;
+ *  - ooo holds disjoint segments, sorted by seq, each starting above
+ *    rcv_nxt and ending at most at rcv_adv; ooo_bytes is their total;
+ *  - rcv_wup <= rcv_nxt <= rcv_adv + 1 (mod 2^32): rcv_wup is RCV.NXT
+ *    as last acknowledged, rcv_adv the right edge of the window last sent
+ *    (a FIN may arrive on a closed window: the + 1);
+ *  - in_recovery implies dupacks >= 3 was reached since the last RTO;
  *  - state is written only by tcp_set_state(). */
 struct TcpConn {
   TcpTuple    tuple;            /* first: the demux hash key */
@@ -47,14 +63,38 @@ struct TcpConn {
   /* send side (RFC 9293 3.3.1) */
   guint32     iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
   guint32     snd_base, snd_len, cwnd;
-  guint16     mss;              /* send MSS: min(ours, peer's) */
+  guint16     mss;              /* send MSS: min(ours, peer's) less options */
+  guint32     ssthresh;         /* slow-start threshold (RFC 5681) */
+  guint32     cwnd_acked;       /* bytes acked toward the next +MSS in CA */
+  guint32     recover;          /* RFC 6582 "recover": SND.MAX at the loss */
+  guint32     snd_wnd_max;      /* largest window the peer offered (SWS) */
+  guint32     snd_sml;          /* end of the last small segment (Nagle) */
+  guint32     sndbuf_cur;       /* send buffer now (grows with cwnd) */
+  guint8      snd_wscale;       /* the peer's window shift (RFC 7323 2) */
+  guint8      rcv_wscale;       /* ours, 0 unless both sides offered it */
+  guint8      dupacks;          /* consecutive duplicate ACKs */
+  gboolean    in_recovery;      /* NewReno fast recovery (RFC 6582) */
+  gboolean    nodelay;          /* TCP_NODELAY: Nagle off */
+  gboolean    ws_ok;            /* both SYNs carried the window scale */
+  const TcpCcOps *cc;           /* congestion control (tcp-cc.h) */
   GArray     *snd_buf;          /* NetSlice chunks, oldest first */
   gboolean    fin_queued;       /* FIN follows the buffered data */
   /* receive side */
   guint32     irs, rcv_nxt;
   GByteArray *rcv_buf;          /* in-order bytes not yet read */
   gboolean    rcv_fin;          /* the peer's FIN has been received */
-  guint16     rcv_wnd_sent;     /* the window we last advertised */
+  guint32     rcv_wnd_sent;     /* the window we last advertised, bytes */
+  guint32     rcv_adv;          /* right edge of that window */
+  guint32     rcv_wup;          /* RCV.NXT when we last sent an ACK */
+  guint32     rcv_mss;          /* largest segment received (Linux rcv_mss) */
+  GArray     *ooo;              /* TcpOooSeg: out-of-order queue */
+  guint32     ooo_bytes;
+  /* ACK policy (Linux's icsk_ack) */
+  SimTime     ack_at;           /* delayed-ACK deadline, or SIM_TIME_MAX */
+  SimTime     ato;              /* ACK timeout estimate, 0 before data */
+  SimTime     lrcvtime;         /* when data last arrived */
+  int         quick;            /* quick ACKs left */
+  gboolean    pingpong;         /* interactive: ACKs ride on replies */
   /* timestamps (RFC 7323) */
   gboolean    ts_ok;
   guint32     ts_offset, ts_recent;
@@ -84,6 +124,11 @@ struct TcpConn {
   guint8      holds_port;       /* counted in the local port's users */
   guint8      in_accept_q;      /* queue_link is in the accept queue, not the SYN queue */
 };
+
+/* The connection behind a socket (NULL once it went to TIME_WAIT), for
+ * tests and checkers that read its fields; defined in tcp-stack.c. */
+const TcpConn *
+tcp_socket_conn(const TcpSocket *sock);
 
 /* ---- tcp.c: lifecycle and user calls ------------------------------------ */
 
@@ -133,6 +178,14 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *ou
 void
 tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn);
 
+/* setsockopt(TCP_NODELAY): turning Nagle off sends what it held. */
+void
+tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out);
+
+/* The send buffer grows with cwnd (up to the profile's sndbuf_max). */
+void
+tcp_conn_grow_sndbuf(TcpConn *c);
+
 /* Reads up to max bytes into a new GBytes.  Returns count, 0 at EOF, or
  * -errno. */
 gssize
@@ -179,13 +232,64 @@ tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags);
 void
 tcp_emit_syn(TcpConn *c, GArray *out);
 
-/* Go-back-N retransmission from snd_una (RTO). */
+/* RTO: go back to snd_una and resend from there as cwnd allows (the
+ * receiver keeps what it already holds out of order, so its ACK jumps). */
 void
 tcp_retransmit(TcpConn *c, GArray *out);
+
+/* Fast retransmit: one segment at snd_una, snd_nxt untouched. */
+void
+tcp_retransmit_head(TcpConn *c, GArray *out);
 
 /* The timestamp value now. */
 guint32
 tcp_ts_now(const TcpConn *c);
+
+/* ---- tcp-rcv.c: window, out-of-order queue, ACK policy -------------------- */
+
+/* The 16-bit window field to send (unscaled in a SYN); records the
+ * window and its right edge. */
+guint16
+tcp_rcv_window_field(TcpConn *c, gboolean syn);
+
+/* After a read: whether a window update is worth a segment. */
+gboolean
+tcp_rcv_window_update_due(const TcpConn *c);
+
+/* Queues len bytes of seg from skip (above RCV.NXT), and its FIN. */
+void
+tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
+                   gboolean fin);
+
+/* Moves queued bytes now at RCV.NXT into rcv_buf; TRUE if a FIN follows. */
+gboolean
+tcp_rcv_ooo_deliver(TcpConn *c);
+
+void
+tcp_rcv_ooo_clear(TcpConn *c);
+
+/* Appends n bytes of the slice from skip to rcv_buf; RCV.NXT += n. */
+void
+tcp_rcv_append(TcpConn *c, const NetSlice *s, guint32 skip, guint32 n);
+
+/* In-order data of len bytes arrived (hole: it filled a gap): ACK now or
+ * arm the delayed ACK. */
+void
+tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole);
+
+/* A segment arrived out of order: duplicate ACK at once. */
+void
+tcp_rcv_out_of_order(TcpConn *c);
+
+/* Bookkeeping for every ACK-bearing segment sent, and for data sent. */
+void
+tcp_rcv_ack_sent(TcpConn *c);
+void
+tcp_rcv_data_sent(TcpConn *c);
+
+/* The delayed-ACK timer fired. */
+void
+tcp_rcv_delack_timer(TcpConn *c);
 
 /* ---- tcp-timer.c -------------------------------------------------------- */
 
@@ -205,6 +309,11 @@ tcp_timer_arm_rtx(TcpConn *c);
  * max(4 * rttvar, rto_min)). */
 void
 tcp_rtt_sample(TcpConn *c, SimTime rtt);
+
+/* Recomputes the RTO from SRTT and RTTVAR without a new sample (an ACK
+ * of new data ends any backoff). */
+void
+tcp_rto_update(TcpConn *c);
 
 /* Moves to CLOSED with a pending error for the user (0: none). */
 void

@@ -1,0 +1,284 @@
+/* The receive side of a connection: the window we advertise (with RFC
+ * 7323 scaling and RFC 9293 3.8.6.2.2 silly-window avoidance), the queue
+ * of out-of-order segments, and when to acknowledge (Linux's delayed-ACK
+ * policy: quick ACKs, every second full segment, the ATO timer).
+ *
+ * Data flow: tcp-in.c hands in-window text here; tcp-out.c asks for the
+ * window field and reports every ACK it sends; tcp-timer.c fires the
+ * delayed ACK. */
+#include "tcp.h"
+#include "tcp-seq.h"
+#include <string.h>
+
+#define ATO_MIN    (40 * SIM_MS)   /* Linux TCP_ATO_MIN, TCP_DELACK_MIN */
+#define DELACK_MAX (200 * SIM_MS)  /* Linux TCP_DELACK_MAX */
+#define MAX_QUICKACKS 16           /* Linux TCP_MAX_QUICKACKS */
+
+/* Free receive buffer space: what the window may offer. */
+static guint32
+rcv_free(const TcpConn *c)
+{
+  guint32 buf = c->env->profile->rcvbuf;
+  guint32 used = c->rcv_buf ? c->rcv_buf->len : 0;
+  guint32 max = 65535u << c->rcv_wscale;     /* what the field can say */
+  return MIN(buf > used ? buf - used : 0, max);
+}
+
+/* The window to offer now, in bytes, before scaling.  RFC 9293
+ * 3.8.6.2.2: the right edge moves only when it can move by
+ * min(rcvbuf / 2, MSS); and a window is never shrunk (RFC 9293 3.8.6). */
+static guint32
+rcv_window(const TcpConn *c)
+{
+  guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+  guint32 free_ = rcv_free(c);
+  guint32 step = MIN(c->env->profile->rcvbuf / 2, (guint32)c->mss);
+  if (free_ > cur && free_ - cur >= step) return free_;
+  return cur;
+}
+
+guint16
+tcp_rcv_window_field(TcpConn *c, gboolean syn)
+{
+  guint32 wnd = rcv_window(c);
+  guint32 field;
+  if (syn) {
+    field = MIN(wnd, 65535u);                  /* RFC 7323 2.2: never scaled */
+  } else {
+    /* Rounded down to the scale unit: the edge already promised stays
+     * (rcv_adv never moves back), a new one never exceeds the buffer. */
+    field = MIN(wnd >> c->rcv_wscale, 65535u);
+  }
+  guint32 bytes = syn ? field : field << c->rcv_wscale;
+  c->rcv_wnd_sent = bytes;
+  if (c->state != TCP_STATE_SYN_SENT && tcp_seq_gt(c->rcv_nxt + bytes, c->rcv_adv))
+    c->rcv_adv = c->rcv_nxt + bytes;
+  return (guint16)field;
+}
+
+gboolean
+tcp_rcv_window_update_due(const TcpConn *c)
+{
+  /* Linux tcp_cleanup_rbuf(): after a read, advertise at once when the
+   * window now offered is at most half the buffer and reading would at
+   * least double it. */
+  guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+  if (2 * cur > c->env->profile->rcvbuf) return FALSE;
+  guint32 next = rcv_window(c);
+  return next > cur && next >= 2 * cur;
+}
+
+/* ---- out-of-order queue ---------------------------------------------------- */
+
+static void
+slice_trim_head(NetSlice *s, guint32 n)
+{
+  s->off += n;
+  s->len -= n;
+}
+
+void
+tcp_rcv_ooo_clear(TcpConn *c)
+{
+  if (c->ooo == NULL) return;
+  for (guint i = 0; i < c->ooo->len; i++)
+    net_buf_unref(g_array_index(c->ooo, TcpOooSeg, i).data.buf);
+  g_array_set_size(c->ooo, 0);
+  c->ooo_bytes = 0;
+}
+
+/* Keeps `len` bytes of `seg` from `skip` on (all above RCV.NXT), and its
+ * FIN when `fin`, trimming what the queue already holds. */
+void
+tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
+                   gboolean fin)
+{
+  if (c->ooo == NULL) c->ooo = g_array_new(FALSE, FALSE, sizeof(TcpOooSeg));
+  TcpOooSeg n = { .seq = seg->seq + skip, .data = seg->payload, .fin = fin };
+  slice_trim_head(&n.data, skip);
+  n.data.len = len;
+  /* Position: usually the tail (the next segment beyond the hole). */
+  guint i = c->ooo->len;
+  if (i > 0 && !tcp_seq_lt(g_array_index(c->ooo, TcpOooSeg, i - 1).seq, n.seq)) {
+    i = 0;
+    while (tcp_seq_lt(g_array_index(c->ooo, TcpOooSeg, i).seq, n.seq)) i++;
+  }
+  if (i > 0) {                                 /* overlap with the one before */
+    TcpOooSeg *p = &g_array_index(c->ooo, TcpOooSeg, i - 1);
+    guint32 pend = p->seq + p->data.len;
+    if (p->fin || tcp_seq_ge(pend, n.seq + n.data.len)) return;  /* nothing new */
+    if (tcp_seq_gt(pend, n.seq)) {
+      slice_trim_head(&n.data, pend - n.seq);
+      n.seq = pend;
+    }
+  }
+  /* Drop queued segments the new one covers; trim its tail on the next. */
+  while (i < c->ooo->len) {
+    TcpOooSeg *q = &g_array_index(c->ooo, TcpOooSeg, i);
+    guint32 nend = n.seq + n.data.len, qend = q->seq + q->data.len;
+    if (!tcp_seq_lt(q->seq, nend)) break;
+    if (tcp_seq_le(qend, nend) && !(q->fin && qend == nend && !n.fin)) {
+      c->ooo_bytes -= q->data.len;
+      net_buf_unref(q->data.buf);
+      g_array_remove_index(c->ooo, i);
+      continue;
+    }
+    n.data.len = q->seq - n.seq;
+    n.fin = FALSE;
+    break;
+  }
+  if (n.data.len == 0 && !n.fin) return;
+  net_buf_ref(n.data.buf);
+  c->ooo_bytes += n.data.len;
+  g_array_insert_val(c->ooo, i, n);
+}
+
+/* Appends `n` bytes of `s` from `skip` to the in-order buffer. */
+void
+tcp_rcv_append(TcpConn *c, const NetSlice *s, guint32 skip, guint32 n)
+{
+  guint old = c->rcv_buf->len;
+  g_byte_array_set_size(c->rcv_buf, old + n);
+  if (s->buf) memcpy(c->rcv_buf->data + old, s->buf->data + s->off + skip, n);
+  else memset(c->rcv_buf->data + old, 0, n);
+  c->rcv_nxt += n;
+}
+
+/* Moves what the queue holds at RCV.NXT into the buffer.  TRUE when the
+ * peer's FIN is now in sequence. */
+gboolean
+tcp_rcv_ooo_deliver(TcpConn *c)
+{
+  gboolean fin = FALSE;
+  guint done = 0;
+  while (c->ooo && done < c->ooo->len && !fin) {
+    TcpOooSeg *q = &g_array_index(c->ooo, TcpOooSeg, done);
+    if (tcp_seq_gt(q->seq, c->rcv_nxt)) break;
+    guint32 end = q->seq + q->data.len;
+    if (tcp_seq_gt(end, c->rcv_nxt))
+      tcp_rcv_append(c, &q->data, c->rcv_nxt - q->seq, end - c->rcv_nxt);
+    fin = q->fin && end == c->rcv_nxt;
+    c->ooo_bytes -= q->data.len;
+    net_buf_unref(q->data.buf);
+    done++;
+  }
+  if (done) g_array_remove_range(c->ooo, 0, done);
+  return fin;
+}
+
+/* ---- ACK policy ------------------------------------------------------------- */
+
+static void
+enter_quickack(TcpConn *c)
+{
+  /* Linux tcp_incr_quickack(): rcv_wnd / (2 * rcv_mss) quick ACKs, at
+   * least 2, at most 16. */
+  guint32 q = rcv_window(c) / (2 * MAX(c->rcv_mss, 1u));
+  q = CLAMP(q, 2u, (guint32)MAX_QUICKACKS);
+  c->quick = MAX(c->quick, (int)q);
+}
+
+/* Linux tcp_event_data_recv(): the first data starts quick ACKs and the
+ * ATO at 40 ms; later arrivals track the inter-arrival time. */
+static void
+ato_update(TcpConn *c)
+{
+  if (c->ato == 0) {
+    enter_quickack(c);
+    c->ato = ATO_MIN;
+  } else {
+    SimTime m = c->now - c->lrcvtime;
+    if (m <= ATO_MIN / 2) {
+      c->ato = c->ato / 2 + ATO_MIN / 2;
+    } else if (m < c->ato) {
+      c->ato = MIN(c->ato / 2 + m, c->rto);
+    } else if (m > c->rto) {
+      enter_quickack(c);                       /* the sender stalled */
+    }
+  }
+  c->lrcvtime = c->now;
+}
+
+/* Linux tcp_send_delayed_ack(): the timer runs for the ATO, capped at
+ * 200 ms and at the smoothed RTT (never below 40 ms); an earlier deadline
+ * already set stands. */
+static void
+delack_schedule(TcpConn *c)
+{
+  SimTime ato = c->ato;
+  if (ato > ATO_MIN) {
+    SimTime max_ato = DELACK_MAX;
+    if (c->rtt_valid) max_ato = MIN(max_ato, MAX(c->srtt, ATO_MIN));
+    ato = MIN(ato, max_ato);
+  }
+  SimTime at = c->now + ato;
+  if (c->ack_at != SIM_TIME_MAX && c->ack_at <= c->now + ato / 4) {
+    c->ack_now = TRUE;
+    return;
+  }
+  c->ack_at = MIN(c->ack_at, at);
+}
+
+void
+tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole)
+{
+  c->rcv_mss = MAX(c->rcv_mss, MIN(len, (guint32)c->mss + 12));
+  ato_update(c);
+  if (!c->env->profile->delayed_ack || hole) {
+    c->ack_now = TRUE;                         /* RFC 5681 4.2: a gap filled */
+    return;
+  }
+  /* Linux __tcp_ack_snd_check(): at once after more than one full
+   * segment, in quick-ACK mode, or while segments wait out of order. */
+  if (c->rcv_nxt - c->rcv_wup > c->rcv_mss || (c->quick > 0 && !c->pingpong) ||
+      (c->ooo && c->ooo->len > 0)) {
+    c->ack_now = TRUE;
+    return;
+  }
+  delack_schedule(c);
+}
+
+void
+tcp_rcv_out_of_order(TcpConn *c)
+{
+  /* Linux tcp_data_queue(): out of order -> quick-ACK mode, a duplicate
+   * ACK at once (RFC 5681 4.2). */
+  enter_quickack(c);
+  c->pingpong = FALSE;
+  c->ack_now = TRUE;
+}
+
+void
+tcp_rcv_ack_sent(TcpConn *c)
+{
+  /* Linux tcp_event_ack_sent() / tcp_dec_quickack_mode(). */
+  if (c->ack_at != SIM_TIME_MAX || c->ack_now) {
+    if (c->quick > 0) c->quick--;
+  }
+  c->ack_at = SIM_TIME_MAX;
+  c->rcv_wup = c->rcv_nxt;
+}
+
+void
+tcp_rcv_data_sent(TcpConn *c)
+{
+  /* Linux tcp_event_data_sent(): a reply within the ATO of the last
+   * arrival means an interactive exchange (pingpong: ACKs wait for the
+   * next reply, up to the delayed-ACK timeout). */
+  if (c->ato && c->now - c->lrcvtime < c->ato) c->pingpong = TRUE;
+}
+
+void
+tcp_rcv_delack_timer(TcpConn *c)
+{
+  /* Linux tcp_delack_timer_handler(): a missed delayed ACK inflates the
+   * ATO, or ends pingpong mode. */
+  c->ack_at = SIM_TIME_MAX;
+  if (!c->pingpong) {
+    c->ato = MIN(c->ato * 2, c->rto);
+  } else {
+    c->pingpong = FALSE;
+    c->ato = ATO_MIN;
+  }
+  c->ack_now = TRUE;
+}
