@@ -126,7 +126,8 @@ test_ladder(void)
     "|  LISTEN -> SYN_RECEIVED",
     "|--FA seq=1 ack=1 len=0",
     "#1   FIN_WAIT_2 -> TIME_WAIT ",
-    "|--A seq=2 ack=2 len=0 win=65535------------------------X   lost (pred)",
+    "|--A seq=2 ack=2 len=0 win=",
+    "-X   lost (pred)",
     "|  LAST_ACK -> CLOSED",
     NULL,
   };

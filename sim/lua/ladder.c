@@ -13,6 +13,7 @@ typedef struct {
   char   *name[2];                /* host names */
   gboolean have_isn[2];
   guint32  isn[2];                /* initial sequence number of each side */
+  gint     wscale[2];             /* window scale each side announced, -1 if none */
 } LadderConn;
 
 struct SimLadder {
@@ -95,6 +96,7 @@ find_conn(SimLadder *l, const Packet *pkt, gboolean create)
   }
   c = g_new0(LadderConn, 1);
   c->number = ++l->seen;
+  c->wscale[0] = c->wscale[1] = -1;
   c->addr[0] = pkt->src; c->port[0] = pkt->tcp.sport; c->name[0] = g_strdup(from);
   c->addr[1] = pkt->dst; c->port[1] = pkt->tcp.dport; c->name[1] = g_strdup(to);
   g_hash_table_insert(l->by_key, key, c);
@@ -106,7 +108,9 @@ find_conn(SimLadder *l, const Packet *pkt, gboolean create)
   return c;
 }
 
-/* The segment's label: flags, relative seq/ack, length, window. */
+/* The segment's label: flags, relative seq/ack, length, and the window as
+ * Wireshark calculates it (scaled by the sender's shift once both SYNs
+ * carried the option, RFC 7323 2.3). */
 static void
 segment_label(LadderConn *c, int side, const TcpSegment *seg, char *buf, gsize size)
 {
@@ -116,6 +120,11 @@ segment_label(LadderConn *c, int side, const TcpSegment *seg, char *buf, gsize s
     c->have_isn[side] = TRUE;
     c->isn[side] = seg->seq;
   }
+  if (seg->flags & TCP_FLAG_SYN)
+    c->wscale[side] = (seg->opts & TCP_OPT_WSCALE) ? MIN(seg->wscale, 14) : -1;
+  guint64 win = seg->win;
+  if (!(seg->flags & TCP_FLAG_SYN) && c->wscale[0] >= 0 && c->wscale[1] >= 0)
+    win <<= c->wscale[side];
   guint32 seq = c->have_isn[side] ? seg->seq - c->isn[side] : seg->seq;
   GString *s = g_string_new(NULL);
   g_string_printf(s, "%s seq=%u", flags, seq);
@@ -123,7 +132,7 @@ segment_label(LadderConn *c, int side, const TcpSegment *seg, char *buf, gsize s
     guint32 ack = c->have_isn[1 - side] ? seg->ack - c->isn[1 - side] : seg->ack;
     g_string_append_printf(s, " ack=%u", ack);
   }
-  g_string_append_printf(s, " len=%u win=%u", seg->payload.len, seg->win);
+  g_string_append_printf(s, " len=%u win=%" G_GUINT64_FORMAT, seg->payload.len, win);
   g_strlcpy(buf, s->str, size);
   g_string_free(s, TRUE);
 }
