@@ -16,7 +16,9 @@
  *
  * And /labs/answers-are-checked: every number written in a lab's
  * "## Answers" section (outside code) appears in one of that lab's expect
- * blocks, so an answer cannot state a figure no test checks. */
+ * blocks, so an answer cannot state a figure no test checks.  Numbers
+ * that are names are left aside: list markers, and numbers right after
+ * "RFC ", "lab " or "section ". */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -252,7 +254,8 @@ check_answers(const char *name, const char *text)
     gboolean list_marker = (start == 0 || prose[start - 1] == '\n') && prose[end] == '.';
     gboolean named = (start >= 4 && strncmp(prose + start - 4, "RFC ", 4) == 0) ||
                      (start >= 4 && strncmp(prose + start - 4, "Lab ", 4) == 0) ||
-                     (start >= 4 && strncmp(prose + start - 4, "lab ", 4) == 0);
+                     (start >= 4 && strncmp(prose + start - 4, "lab ", 4) == 0) ||
+                     (start >= 8 && strncmp(prose + start - 8, "section ", 8) == 0);
     if (!list_marker && !named) {
       char *num = g_match_info_fetch(mi, 0);
       char **parts = g_strsplit(num, ",", -1);
