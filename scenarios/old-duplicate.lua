@@ -58,9 +58,14 @@ end)
 -- sequence number: the server's next expected byte when, after `hold`, a
 -- later segment arrives before it (a hole in the stream).
 local isn_old, syn_old_ns, expected, held_seq
+local isn_new, syn_new_time, new_win
 sim.on("segment", function(ev)
-  if ev.event == "send" and ev.host == "client" and ev.flags == "S" and not isn_old then
-    isn_old, syn_old_ns = ev.seq, math.floor(ev.time * 1e9 + 0.5)
+  if ev.event == "send" and ev.host == "client" and ev.flags == "S" then
+    if not isn_old then isn_old, syn_old_ns = ev.seq, math.floor(ev.time * 1e9 + 0.5)
+    else isn_new, syn_new_time = ev.seq, ev.time end
+  end
+  if ev.event == "send" and ev.host == "server" and ev.flags == "SA" and isn_new then
+    new_win = ev.win
   end
   if ev.event == "recv" and ev.host == "server" and ev.len > 0 and not held_seq then
     if expected == nil or ev.seq == expected then
@@ -135,6 +140,13 @@ sim.spawn(function()
 end)
 
 sim.run{ ["until"] = "6s" }
+if isn_new then
+  local rate = ((isn_new - isn_old) % 2^32) / (syn_new_time - syn_old_ns / 1e9)
+  print(string.format("ISNs: old %d at %.6f s, new %d at %.6f s: the ISN clock moves %.0f a second",
+                      isn_old, syn_old_ns / 1e9, isn_new, syn_new_time, rate))
+  print(string.format("the server's window, %d bytes, is %.3f ms of that clock",
+                      new_win, new_win / rate * 1000))
+end
 local all = table.concat(server_read)
 local old_bytes = select(2, all:gsub("%z", ""))
 print(string.format("time_wait %s, timestamps %s: new connect from port 5000: %s",
