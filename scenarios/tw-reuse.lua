@@ -4,7 +4,8 @@
 -- for 10 s; it closes first, so each connection leaves its port in
 -- TIME_WAIT for 60 s.
 --
---   reuse=0              (Linux's default tcp_tw_reuse=2 is loopback only):
+--   reuse=2 (default)    Linux's default, for loopback addresses only (127/8),
+--                        so here as 0:
 --                        the first `ports` connects succeed, then none;
 --   reuse=1              a connect may take over a TIME_WAIT port whose last
 --                        timestamp is at least 1 s old (Linux
@@ -21,7 +22,7 @@
 --        twsim run scenarios/tw-reuse.lua --set reuse=1 --set ts=false
 --        twsim run scenarios/tw-reuse.lua --set closer=server
 
-local reuse = tonumber(sim.param("reuse", "0"))
+local reuse = tonumber(sim.param("reuse", "2"))
 local ts = sim.param("ts", "true") == "true"
 local ports = tonumber(sim.param("ports", "50"))
 local closer = sim.param("closer", "client")

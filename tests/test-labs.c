@@ -203,7 +203,8 @@ run_block(gconstpointer data)
   g_free(dir);
 }
 
-/* Removes fenced code blocks and `inline code` from a section. */
+/* Removes fenced code blocks, `inline code` and link targets from a
+ * section. */
 static char *
 strip_code(const char *text)
 {
@@ -218,6 +219,10 @@ strip_code(const char *text)
     }
     if (fenced) continue;
     if (*p == '`') { inline_code = !inline_code; continue; }
+    if (!inline_code && p[0] == ']' && p[1] == '(') {   /* a link's target */
+      const char *close = strchr(p, ')');
+      if (close) { p = close; continue; }
+    }
     if (!inline_code) g_string_append_c(s, *p);
   }
   return g_string_free(s, FALSE);
