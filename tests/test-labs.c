@@ -295,8 +295,8 @@ test_answers_checked(void)
   g_ptr_array_unref(files);
 }
 
-/* At least seven labs, numbered from 01 without gaps, each with expect
- * blocks and each naming a scenario that exists. */
+/* At least seven labs, numbered from 01 without gaps, each with
+ * questions and expect blocks, naming scenarios that all exist. */
 static void
 test_labs_complete(void)
 {
@@ -310,14 +310,21 @@ test_labs_complete(void)
     char *text = read_lab(name);
     g_assert_nonnull(strstr(text, "```expect"));
     g_assert_nonnull(strstr(text, "## Questions"));
-    const char *sc = strstr(text, "scenarios/");
-    g_assert_nonnull(sc);
-    gsize len = strcspn(sc, " `)\n");
-    char *rel = g_strndup(sc, len);
-    char *path = g_build_filename(g_getenv("TWSIM_SOURCE_ROOT"), rel, NULL);
-    g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
-    g_free(path);
-    g_free(rel);
+    GRegex *re = g_regex_new("scenarios/([\\w.-]+\\.lua)", 0, 0, NULL);
+    GMatchInfo *mi;
+    guint named = 0;
+    g_regex_match(re, text, 0, &mi);
+    for (; g_match_info_matches(mi); g_match_info_next(mi, NULL), named++) {
+      char *file = g_match_info_fetch(mi, 1);
+      char *path = g_build_filename(g_getenv("TWSIM_SOURCE_ROOT"), "scenarios", file, NULL);
+      if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) g_test_message("%s: no %s", name, path);
+      g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+      g_free(path);
+      g_free(file);
+    }
+    g_assert_cmpuint(named, >, 0);
+    g_match_info_free(mi);
+    g_regex_unref(re);
     g_free(text);
   }
   g_ptr_array_unref(files);
