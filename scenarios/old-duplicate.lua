@@ -29,7 +29,7 @@
 -- Run:   twsim run scenarios/old-duplicate.lua
 --        twsim run scenarios/old-duplicate.lua --set ts=true
 --        twsim run scenarios/old-duplicate.lua --set tw=60s
---        twsim run scenarios/old-duplicate.lua --ladder --ladder-limit 0
+--        twsim run scenarios/old-duplicate.lua --trace - | grep "^3\.2"
 
 local tw = sim.param("tw", "1s")
 local ts = sim.param("ts", "false") == "true"
