@@ -4,6 +4,7 @@
 #include <math.h>
 #include "lnet.h"
 #include "lsocket.h"
+#include "metrics.h"
 #include <string.h>
 
 /* sim.spawn(fn): starts fn as a process at the current instant. */
@@ -244,7 +245,8 @@ l_log(lua_State *L)
 }
 
 /* sim.record(name, value): a scenario's own figure, traced as a "record"
- * record and kept (the last value per name) in the world's records, which
+ * record, written as a row of its series in the metrics file (--metrics),
+ * and kept (the last value per name) in the world's records, which
  * `twsim run --records` writes for sweeps. */
 static int
 l_record(lua_State *L)
@@ -263,6 +265,7 @@ l_record(lua_State *L)
     sim_lua_usage_error(L, "sim.record: the value must be a finite number");
   sim_records_set(world->records, name, lua_tonumber(L, 2));
   SimTime now = sim_engine_now(world->engine);
+  if (world->metrics) sim_metrics_record(world->metrics, now, name, lua_tonumber(L, 2));
   if (sim_trace_wants(world->trace, now)) {
     sim_trace_begin(world->trace, now, "record", NULL);
     sim_trace_str(world->trace, "name", lua_tostring(L, 1));
