@@ -12,7 +12,8 @@
  * scripts/, so they are exactly what a reader types from the source tree.
  * Every command must exit 0; every other non-empty line must appear, as a
  * substring, in what the block's commands printed on stdout.  One test per
- * block: /labs/NN-name/K.
+ * block: /labs/NN-name/K.  docs/user-guide.md pastes real outputs the same
+ * way: /guide/K.
  *
  * And /labs/answers-are-checked: every number written in a lab's
  * "## Answers" section (outside code) appears in one of that lab's expect
@@ -350,6 +351,21 @@ main(int argc, char **argv)
     g_free(text);
   }
   g_ptr_array_unref(files);
+  /* The user guide's pasted outputs are expect blocks too: /guide/K. */
+  char *guide = g_build_filename(g_getenv("TWSIM_SOURCE_ROOT"), "docs", "user-guide.md", NULL);
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(guide, &text, NULL, NULL));
+  guint before = blocks->len;
+  parse_blocks("guide.md", text, blocks);
+  g_assert_cmpuint(blocks->len, >, before);
+  for (guint k = before; k < blocks->len; k++) {
+    ExpectBlock *b = g_ptr_array_index(blocks, k);
+    char *path = g_strdup_printf("/guide/%u", b->index);
+    g_test_add_data_func(path, b, run_block);
+    g_free(path);
+  }
+  g_free(text);
+  g_free(guide);
   g_test_add_func("/labs/complete", test_labs_complete);
   g_test_add_func("/labs/answers-are-checked", test_answers_checked);
   return g_test_run();
