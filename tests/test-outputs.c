@@ -1,6 +1,7 @@
 /* The run's outputs besides the trace and the pcap, as docs/user-guide.md
  * describes them: the metrics CSV (columns, sampling, sim.record series),
- * the summary as JSON, the ladder and its limit, and scripts/plot. */
+ * the summary as JSON, the ladder and its limit, scripts/plot; and the
+ * manual page listing every option. */
 #include "twsim-run.h"
 #include <string.h>
 
@@ -125,6 +126,44 @@ test_plot(void)
   g_free(svg);
 }
 
+/* docs/twsim.1 lists every long option `twsim run --help` and
+ * `twsim sweep --help` show. */
+static void
+test_man_page_options(void)
+{
+  char *man_path = g_build_filename(g_getenv("TWSIM_SOURCE_ROOT"), "docs", "twsim.1", NULL);
+  gsize len;
+  char *man = twsim_read_file(man_path, &len);
+  GRegex *re = g_regex_new("--([a-z][a-z-]*)", 0, 0, NULL);
+  const char *cmds[] = { "run", "sweep" };
+  guint options = 0;
+  for (gsize k = 0; k < G_N_ELEMENTS(cmds); k++) {
+    TwsimResult r = twsim_run(cmds[k], "--help", NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    GMatchInfo *mi;
+    g_regex_match(re, r.out, 0, &mi);
+    for (; g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+      char *name = g_match_info_fetch(mi, 1);
+      char **parts = g_strsplit(name, "-", -1);
+      char *escaped = g_strjoinv("\\-", parts);      /* troff: \- for every - */
+      char *want = g_strdup_printf("\\-\\-%s", escaped);
+      if (strstr(man, want) == NULL) g_test_message("twsim.1 lacks --%s", name);
+      g_assert_nonnull(strstr(man, want));
+      options++;
+      g_free(want);
+      g_free(escaped);
+      g_strfreev(parts);
+      g_free(name);
+    }
+    g_match_info_free(mi);
+    twsim_result_clear(&r);
+  }
+  g_assert_cmpuint(options, >, 20);
+  g_regex_unref(re);
+  g_free(man);
+  g_free(man_path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -134,5 +173,6 @@ main(int argc, char **argv)
   g_test_add_func("/outputs/summary-json", test_summary_json);
   g_test_add_func("/outputs/ladder", test_ladder);
   g_test_add_func("/outputs/plot", test_plot);
+  g_test_add_func("/outputs/man-page-options", test_man_page_options);
   return g_test_run();
 }
