@@ -6,9 +6,12 @@
 --
 -- Run:   twsim run scenarios/client-closes-first.lua
 --        twsim run scenarios/client-closes-first.lua --trace -      (every step)
+--        twsim run scenarios/client-closes-first.lua --set profile=windows
+--                                          (both hosts: TIME_WAIT 120 s)
 
-local client = sim.host("client", { addr = "10.0.0.1" })
-local server = sim.host("server", { addr = "10.0.0.2" })
+local profile = sim.param("profile", "linux")
+local client = sim.host("client", { addr = "10.0.0.1", profile = profile })
+local server = sim.host("server", { addr = "10.0.0.2", profile = profile })
 sim.link(client, server, { delay = "5ms", rate = "100Mbps" })
 
 local tw_start, tw_end
@@ -40,7 +43,7 @@ sim.spawn(function()
                       client:count("TIME_WAIT"), server:count("TIME_WAIT")))
 end)
 
-sim.run{ ["until"] = "120s" }
+sim.run{ ["until"] = "300s" }
 local st = client:stats()
 print(string.format("client: TIME_WAIT entered %d, peak %d; now %d in TIME_WAIT",
                     st.tw_entered, st.tw_peak, client:count("TIME_WAIT")))

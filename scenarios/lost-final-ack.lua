@@ -6,10 +6,15 @@
 --
 -- Run:   twsim run scenarios/lost-final-ack.lua --trace -
 --        twsim run scenarios/lost-final-ack.lua --set lose=3   (lose 3 ACKs)
+--        twsim run scenarios/lost-final-ack.lua --set tw=100ms (TIME_WAIT cut
+--                          short: over before the FIN comes again, so the
+--                          client answers it with a RST)
 
 local lose = tonumber(sim.param("lose", "1"))
+local tw = sim.param("tw")
 local client = sim.host("client", { addr = "10.0.0.1" })
 local server = sim.host("server", { addr = "10.0.0.2" })
+if tw then client:set{ time_wait = tw } end
 local link = sim.link(client, server, { delay = "5ms" })
 
 -- Drop the client's bare ACKs that follow the server's FIN, `lose` times.
@@ -30,7 +35,7 @@ sim.on("segment", function(ev)
     fin_times[#fin_times + 1] = ev.time
   end
 end)
-local server_closed_at, tw_entered_at, tw_left_at
+local server_closed_at, tw_entered_at, tw_left_at, server_close_error
 sim.on("state", function(ev)
   if ev.host == "server" and ev.to == "CLOSED" then server_closed_at = ev.time end
   if ev.host == "client" and ev.to == "TIME_WAIT" then tw_entered_at = ev.time end
@@ -57,8 +62,11 @@ for i, t in ipairs(fin_times) do
 end
 print(string.format("server reached CLOSED at %.3f s; client TIME_WAIT entered at %.3f s",
                     server_closed_at or -1, tw_entered_at or -1))
-print(string.format("client TIME_WAIT ended at %.3f s: 60 s after the last FIN reached it",
-                    tw_left_at or -1))
-sim.assert(#fin_times == lose + 1, "one FIN retransmission per lost ACK")
-sim.assert(server_closed_at ~= nil, "the server closed cleanly")
-sim.assert(server:stats().resets_received == 0, "no RST: TIME_WAIT answered the FIN")
+print(string.format("client TIME_WAIT ended at %.3f s", tw_left_at or -1))
+print(string.format("client resets sent %d; server resets received %d",
+                    client:stats().resets_sent, server:stats().resets_received))
+sim.assert(server_closed_at ~= nil, "the server's connection ended")
+if not tw then
+  sim.assert(#fin_times == lose + 1, "one FIN retransmission per lost ACK")
+  sim.assert(server:stats().resets_received == 0, "no RST: TIME_WAIT answered the FIN")
+end

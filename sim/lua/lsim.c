@@ -228,7 +228,8 @@ l_log(lua_State *L)
 }
 
 /* sim.record(name, value): a scenario's own figure, traced as a "record"
- * record and kept (the last value per name) in the world's records, which
+ * record, written as a row of its series in the metrics file (--metrics),
+ * and kept (the last value per name) in the world's records, which
  * `twsim run --records` writes for sweeps. */
 static int
 l_record(lua_State *L)

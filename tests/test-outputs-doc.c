@@ -1,0 +1,179 @@
+/* The run's outputs besides the trace and the pcap, as docs/user-guide.md
+ * describes them: the metrics CSV (columns, sampling, sim.record series),
+ * the summary as JSON, the ladder and its limit, scripts/plot; and the
+ * manual page listing every option. */
+#include "twsim-run.h"
+#include <string.h>
+
+/* The metrics file: the header, one row per host per sample, the counters
+ * accumulating. */
+static void
+test_metrics_rows(void)
+{
+  char *path = twsim_temp_path("m.csv");
+  TwsimResult r = twsim_run("run", "%client-closes-first.lua", "--quiet", "--metrics", path,
+                            "--sample", "30s", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  gsize len;
+  char *csv = twsim_read_file(path, &len);
+  char **lines = g_strsplit(csv, "\n", -1);
+  g_assert_cmpstr(lines[0], ==,
+                  "time,host,CLOSED,LISTEN,SYN_SENT,SYN_RECEIVED,ESTABLISHED,FIN_WAIT_1,"
+                  "FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT,connect_ok,connect_refused,"
+                  "connect_timeout,connect_addrnotavail,connect_reset,connect_unreach,"
+                  "resets_sent,resets_received,retransmits,segments_sent,segments_received,"
+                  "tw_entered,tw_reused,tw_killed,tw_peak,syn_dropped,accepts,fast_retransmits,"
+                  "timeouts,window_probes,series,value");
+  /* 0, 30, ..., 300 s: 11 samples of 2 hosts, the header, the final "". */
+  g_assert_cmpuint(g_strv_length(lines), ==, 1 + 11 * 2 + 1);
+  /* At 30 s the client holds its TIME_WAIT; at 90 s it has ended. */
+  g_assert_cmpstr(lines[3], ==, "30.000000000,client,0,0,0,0,0,0,0,0,0,0,1,1,0,0,0,0,0,0,0,0,6,5,1,0,0,1,0,0,,");
+  g_assert_cmpstr(lines[7], ==, "90.000000000,client,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,6,5,1,0,0,1,0,0,,");
+  g_strfreev(lines);
+  g_free(csv);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+/* sim.record values, during the run and after sim.run returns, are rows of
+ * their series: empty host and state columns, then the name and value. */
+static void
+test_metrics_records(void)
+{
+  char *path = twsim_temp_path("r.csv");
+  TwsimResult r = twsim_run("run", "@records.lua", "--quiet", "--metrics", path, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  gsize len;
+  char *csv = twsim_read_file(path, &len);
+  char *empty = g_strnfill(28, ',');
+  char *during = g_strdup_printf("\n0.002000000,%s,during,42\n", empty);
+  char *after = g_strdup_printf("\n3.000000000,%s,after,0.5\n", empty);
+  if (!strstr(csv, during) || !strstr(csv, after)) g_test_message("%s", csv);
+  g_assert_nonnull(strstr(csv, during));
+  g_assert_nonnull(strstr(csv, after));
+  g_free(during);
+  g_free(after);
+  g_free(empty);
+  g_free(csv);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+static void
+test_summary_json(void)
+{
+  char *path = twsim_temp_path("s.json");
+  TwsimResult r = twsim_run("run", "%syn-closed-port.lua", "--quiet", "--seed", "4",
+                            "--summary-json", path, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  gsize len;
+  char *js = twsim_read_file(path, &len);
+  g_assert_true(g_str_has_prefix(js, "{\"scenario\":\""));
+  g_assert_nonnull(strstr(js, "\"seed\":4,\"exit_status\":0,\"time\":10.000000000,"));
+  g_assert_nonnull(strstr(js, "{\"name\":\"client\",\"states\":{\"CLOSED\":1,"));
+  g_assert_nonnull(strstr(js, "\"connect_refused\":1,"));
+  g_assert_nonnull(strstr(js, "\"links\":[{\"a\":\"client\",\"b\":\"server\",\"ab\":{\"sent\":1,"));
+  g_assert_true(g_str_has_suffix(js, "]}\n"));
+  g_free(js);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+static void
+test_ladder(void)
+{
+  TwsimResult r = twsim_run("run", "%server-closes-first.lua", "--quiet", "--ladder",
+                            "--ladder-limit", "2", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "\n#1  client 10.0.0.1:"));
+  g_assert_nonnull(strstr(r.out, "\n#2  client 10.0.0.1:"));
+  g_assert_null(strstr(r.out, "\n#3  "));
+  g_assert_nonnull(strstr(r.out, "|--S seq=0 len=0"));
+  g_assert_nonnull(strstr(r.out, "ladder: 18 more connections not drawn (--ladder-limit)"));
+  twsim_result_clear(&r);
+  r = twsim_run("run", "%server-closes-first.lua", "--ladder-limit", "2", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  twsim_result_clear(&r);
+}
+
+/* scripts/plot draws a metrics file (skipped without gnuplot). */
+static void
+test_plot(void)
+{
+  char *gnuplot = g_find_program_in_path("gnuplot");
+  if (gnuplot == NULL) {
+    g_test_skip("gnuplot is not installed");
+    return;
+  }
+  g_free(gnuplot);
+  char *csv = twsim_temp_path("p.csv");
+  char *svg = twsim_temp_path("p.svg");
+  TwsimResult r = twsim_run("run", "%server-closes-first.lua", "--quiet", "--metrics", csv, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  twsim_result_clear(&r);
+  char *script = g_build_filename(g_getenv("TWSIM_SOURCE_ROOT"), "scripts", "plot", NULL);
+  char *argv[] = { script, csv, svg, "--hosts", "server", NULL };
+  int wait = 0;
+  g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL |
+                             G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &wait, NULL));
+  g_assert_true(g_spawn_check_wait_status(wait, NULL));
+  gsize len;
+  char *text = twsim_read_file(svg, &len);
+  g_assert_nonnull(strstr(text, "<svg"));
+  g_assert_nonnull(strstr(text, "server TIME_WAIT"));
+  g_free(text);
+  g_free(script);
+  g_free(csv);
+  g_free(svg);
+}
+
+/* docs/twsim.1 lists every long option `twsim run --help` and
+ * `twsim sweep --help` show. */
+static void
+test_man_page_options(void)
+{
+  char *man_path = g_build_filename(g_getenv("TWSIM_SOURCE_ROOT"), "docs", "twsim.1", NULL);
+  gsize len;
+  char *man = twsim_read_file(man_path, &len);
+  GRegex *re = g_regex_new("--([a-z][a-z-]*)", 0, 0, NULL);
+  const char *cmds[] = { "run", "sweep" };
+  guint options = 0;
+  for (gsize k = 0; k < G_N_ELEMENTS(cmds); k++) {
+    TwsimResult r = twsim_run(cmds[k], "--help", NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    GMatchInfo *mi;
+    g_regex_match(re, r.out, 0, &mi);
+    for (; g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+      char *name = g_match_info_fetch(mi, 1);
+      char **parts = g_strsplit(name, "-", -1);
+      char *escaped = g_strjoinv("\\-", parts);      /* troff: \- for every - */
+      char *want = g_strdup_printf("\\-\\-%s", escaped);
+      if (strstr(man, want) == NULL) g_test_message("twsim.1 lacks --%s", name);
+      g_assert_nonnull(strstr(man, want));
+      options++;
+      g_free(want);
+      g_free(escaped);
+      g_strfreev(parts);
+      g_free(name);
+    }
+    g_match_info_free(mi);
+    twsim_result_clear(&r);
+  }
+  g_assert_cmpuint(options, >, 20);
+  g_regex_unref(re);
+  g_free(man);
+  g_free(man_path);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/outputs-doc/metrics-rows", test_metrics_rows);
+  g_test_add_func("/outputs-doc/metrics-records", test_metrics_records);
+  g_test_add_func("/outputs-doc/summary-json", test_summary_json);
+  g_test_add_func("/outputs-doc/ladder", test_ladder);
+  g_test_add_func("/outputs-doc/plot", test_plot);
+  g_test_add_func("/outputs-doc/man-page-options", test_man_page_options);
+  return g_test_run();
+}
