@@ -50,6 +50,25 @@ tcp_rto_update(TcpConn *c)
  * doubles from rto_init (1, 2, 4... s: give up at 127 s with 6 retries);
  * with syn_linear_timeouts = L (Linux 6.18's tcp_syn_linear_timeouts),
  * the first L retries keep rto_init and the limit grows by L. */
+/* A "timer" trace record: which of the connection's timers fired, the
+ * retry count it reached and the RTO now armed (docs/trace-format.md). */
+static void
+trace_timer(const TcpConn *c, const char *timer)
+{
+  const TcpConnEnv *env = c->env;
+  if (env->trace == NULL || !sim_trace_wants(env->trace, c->now)) return;
+  char la[NET_ADDR_BUF], ra[NET_ADDR_BUF];
+  sim_trace_begin(env->trace, c->now, "timer", env->host_name);
+  sim_trace_str(env->trace, "timer", timer);
+  sim_trace_int(env->trace, "retries", c->retries);
+  sim_trace_time(env->trace, "rto", c->rto);
+  sim_trace_str(env->trace, "laddr", net_addr_format(c->tuple.laddr, la));
+  sim_trace_int(env->trace, "lport", c->tuple.lport);
+  sim_trace_str(env->trace, "raddr", net_addr_format(c->tuple.raddr, ra));
+  sim_trace_int(env->trace, "rport", c->tuple.rport);
+  sim_trace_end(env->trace);
+}
+
 static SimTime
 syn_interval(const TcpConn *c, int n)
 {
@@ -68,6 +87,7 @@ syn_timeout(TcpConn *c, GArray *out)
   int limit = c->passive ? p->synack_retries : p->syn_retries + p->syn_linear_timeouts;
   if (c->retries >= limit) {
     /* Linux: ETIMEDOUT for connect(); a request socket is dropped. */
+    trace_timer(c, c->passive ? "synack-give-up" : "syn-give-up");
     tcp_conn_drop(c, c->passive ? 0 : TCP_ETIMEDOUT);
     return;
   }
@@ -75,6 +95,7 @@ syn_timeout(TcpConn *c, GArray *out)
   c->rtt_timing = FALSE;
   tcp_emit_syn(c, out);
   c->rto = syn_interval(c, c->retries);
+  trace_timer(c, c->passive ? "synack" : "syn");
   tcp_timer_arm_rtx(c);
 }
 
@@ -85,6 +106,7 @@ rtx_timeout(TcpConn *c, GArray *out)
   gboolean probe = c->snd_una == c->snd_nxt;
   if (!probe && c->retries >= p->retries2) {
     /* tcp_retries2: give up, report ETIMEDOUT (Linux sends no RST). */
+    trace_timer(c, "rto-give-up");
     tcp_conn_drop(c, TCP_ETIMEDOUT);
     return;
   }
@@ -95,6 +117,7 @@ rtx_timeout(TcpConn *c, GArray *out)
   }
   tcp_retransmit(c, out);
   c->rto = MIN(c->rto * 2, p->rto_max);   /* RFC 6298 5.5 */
+  trace_timer(c, probe ? "persist" : "rto");
   c->rtx_at = SIM_TIME_MAX;
   tcp_timer_arm_rtx(c);
 }
@@ -104,6 +127,7 @@ tcp_conn_timer(TcpConn *c, SimTime now, GArray *out)
 {
   c->now = now;
   if (c->ack_at <= now) {
+    trace_timer(c, "delack");
     tcp_rcv_delack_timer(c);
     if (c->rtx_at > now && c->state_at > now) {
       tcp_output(c, out);
@@ -114,7 +138,10 @@ tcp_conn_timer(TcpConn *c, SimTime now, GArray *out)
     /* Orphaned FIN_WAIT_2 reaped after fin_timeout (Linux
      * tcp_fin_timeout): silently, as its TIME_WAIT-like sub-state does. */
     c->state_at = SIM_TIME_MAX;
-    if (c->state == TCP_STATE_FIN_WAIT_2) tcp_conn_drop(c, 0);
+    if (c->state == TCP_STATE_FIN_WAIT_2) {
+      trace_timer(c, "fin_wait_2");
+      tcp_conn_drop(c, 0);
+    }
     return;
   }
   if (c->rtx_at > now) return;
