@@ -19,6 +19,7 @@ static const TcpProfile profiles[] = {
     .rto_min = 200 * SIM_MS, .rto_init = SIM_S, .rto_max = 120 * SIM_S,
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,
     .timestamps = TRUE, .backlog = 4096, .challenge_ack = TRUE,
+    .invalid_ratelimit = 500 * SIM_MS,  /* tcp_invalid_ratelimit */
     .rcvbuf = 131072, .sndbuf = 16384,  /* tcp_rmem[1], tcp_wmem[1] */
     .sndbuf_max = 4194304,              /* tcp_wmem[2] */
     .window_scaling = TRUE, .wscale = 7, /* tcp_window_scaling; shift for tcp_rmem[2] */
@@ -36,6 +37,7 @@ static const TcpProfile profiles[] = {
     .rto_min = 30 * SIM_MS, .rto_init = SIM_S, .rto_max = 64 * SIM_S,
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,
     .timestamps = TRUE, .backlog = 128, .challenge_ack = TRUE,
+    .invalid_ratelimit = 200 * SIM_MS,  /* net.inet.tcp.ack_war_cnt 5 per ack_war_timewindow 1 s */
     .rcvbuf = 65536, .sndbuf = 32768,  /* net.inet.tcp.recvspace, sendspace */
     .sndbuf_max = 2097152,              /* net.inet.tcp.sendbuf_max */
     .window_scaling = TRUE, .wscale = 6, /* rfc1323; shift for kern.ipc.maxsockbuf */
@@ -53,6 +55,7 @@ static const TcpProfile profiles[] = {
     .rto_min = 300 * SIM_MS, .rto_init = 3 * SIM_S, .rto_max = 120 * SIM_S,
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,
     .timestamps = FALSE, .backlog = 200, .challenge_ack = FALSE,
+    .invalid_ratelimit = 500 * SIM_MS,  /* not documented: Linux's value */
     .rcvbuf = 65536, .sndbuf = 65536,
     .sndbuf_max = 4194304,              /* send autotuning (approximation) */
     .window_scaling = TRUE, .wscale = 8, /* Tcp1323Opts; shift seen on the wire */
@@ -70,6 +73,7 @@ static const TcpProfile profiles[] = {
     .rto_min = SIM_S, .rto_init = SIM_S, .rto_max = 60 * SIM_S, /* RFC 6298 2 */
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 4, .mss = 536,
     .timestamps = FALSE, .backlog = 128, .challenge_ack = FALSE,
+    .invalid_ratelimit = 0,             /* RFC 9293 3.10.7.4: always ACK */
     .rcvbuf = 65535, .sndbuf = 65535, .sndbuf_max = 65535,
     .window_scaling = FALSE, .wscale = 0, /* RFC 7323 is not part of RFC 9293 */
   },
@@ -161,6 +165,7 @@ static const Setting settings[] = {
   { "timestamps", KIND_BOOL, OFF(timestamps), 0, 0, "true or false" },
   { "backlog", KIND_INT, OFF(backlog), 1, 65535, "1..65535" },
   { "challenge_ack", KIND_BOOL, OFF(challenge_ack), 0, 0, "true or false" },
+  { "invalid_ratelimit", KIND_TIME, OFF(invalid_ratelimit), 0, 0, "a duration (0: no limit)" },
   { "rcvbuf", KIND_INT, OFF(rcvbuf), 1024, 1 << 30, "1024..2^30" },
   { "sndbuf", KIND_INT, OFF(sndbuf), 1024, 1 << 30, "1024..2^30" },
   { "sndbuf_max", KIND_INT, OFF(sndbuf_max), 1024, 1 << 30, "1024..2^30" },

@@ -26,6 +26,8 @@ struct TcpProfile {
   gboolean timestamps;           /* RFC 7323 timestamps offered */
   int      backlog;              /* somaxconn: listen backlog cap */
   gboolean challenge_ack;        /* RFC 5961 RST/SYN validation */
+  SimTime  invalid_ratelimit;    /* at most one ACK per this to out-of-window
+                                    segments without data (0: no limit) */
   guint32  rcvbuf;               /* receive buffer; the window is its free space */
   guint32  sndbuf;               /* send buffer at the start */
   guint32  sndbuf_max;           /* ... grown with cwnd up to this */

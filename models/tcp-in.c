@@ -107,12 +107,29 @@ seg_acceptable(const TcpConn *c, const TcpSegment *seg)
   return tcp_seq_in(seg->seq, lo, hi) || tcp_seq_in(seg->seq + len - 1, lo, hi);
 }
 
+/* Answers an out-of-window or otherwise invalid segment with an ACK (RFC
+ * 9293 3.10.7.4), at most once per invalid_ratelimit for segments without
+ * data, as Linux's tcp_oow_rate_limited() does: two ends that disagree
+ * about the sequence space would otherwise ACK each other forever.  A
+ * data segment is always answered (it is not part of such a loop). */
+static void
+oow_ack(TcpConn *c, const TcpSegment *seg)
+{
+  SimTime limit = c->env->profile->invalid_ratelimit;
+  gboolean no_data = seg->payload.len == 0 || (seg->flags & TCP_FLAG_SYN);
+  if (limit > 0 && no_data) {
+    if (c->now - c->last_oow_ack < limit) return;
+    c->last_oow_ack = c->now;
+  }
+  c->ack_now = TRUE;
+}
+
 /* RST in a synchronized state (RFC 9293 3.10.7.4 second check, RFC 5961 3). */
 static void
 input_rst(TcpConn *c, const TcpSegment *seg)
 {
   if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt) {
-    c->ack_now = TRUE;                  /* RFC 5961 3.2: challenge ACK */
+    oow_ack(c, seg);                    /* RFC 5961 3.2: challenge ACK */
     return;
   }
   switch (c->state) {
@@ -134,10 +151,10 @@ input_rst(TcpConn *c, const TcpSegment *seg)
 
 /* SYN in a synchronized state (RFC 9293 3.10.7.4 fourth check). */
 static void
-input_syn(TcpConn *c, GArray *out)
+input_syn(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
   if (c->env->profile->challenge_ack) {
-    c->ack_now = TRUE;                  /* RFC 5961 4.2 */
+    oow_ack(c, seg);                    /* RFC 5961 4.2 */
     return;
   }
   /* RFC 793 behaviour: a SYN in the window is an error; reset. */
@@ -243,7 +260,7 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     tcp_set_state(c, TCP_STATE_ESTABLISHED);
   }
   if (tcp_seq_gt(seg->ack, c->snd_max)) {
-    c->ack_now = TRUE;                  /* acks something not yet sent */
+    oow_ack(c, seg);                    /* acks something not yet sent */
     return FALSE;
   }
   guint32 wnd = (guint32)seg->win << c->snd_wscale;   /* RFC 7323 2.3 */
@@ -415,7 +432,7 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
   }
   /* First: sequence number (the four cases), then PAWS. */
   if (!seg_acceptable(c, seg) || paws_reject(c, seg)) {
-    if (!(seg->flags & TCP_FLAG_RST)) c->ack_now = TRUE;
+    if (!(seg->flags & TCP_FLAG_RST)) oow_ack(c, seg);
     return;
   }
   if (seg->flags & TCP_FLAG_RST) {
@@ -423,7 +440,7 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
     return;
   }
   if (seg->flags & TCP_FLAG_SYN) {
-    input_syn(c, out);
+    input_syn(c, seg, out);
     return;
   }
   if (!(seg->flags & TCP_FLAG_ACK)) return;

@@ -139,6 +139,7 @@ tcp_conn_new(const TcpConnEnv *env, SimTime now)
   c->mss = env->profile->mss;
   c->rcv_mss = c->mss;
   c->ack_at = SIM_TIME_MAX;
+  c->last_oow_ack = G_MININT64 / 2;
   c->sndbuf_cur = env->profile->sndbuf;
   c->queue_link.data = c;
   return c;

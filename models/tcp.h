@@ -91,6 +91,7 @@ struct TcpConn {
   guint32     ooo_bytes;
   /* ACK policy (Linux's icsk_ack) */
   SimTime     ack_at;           /* delayed-ACK deadline, or SIM_TIME_MAX */
+  SimTime     last_oow_ack;     /* last ACK to an out-of-window segment */
   SimTime     ato;              /* ACK timeout estimate, 0 before data */
   SimTime     lrcvtime;         /* when data last arrived */
   int         quick;            /* quick ACKs left */

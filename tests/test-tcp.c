@@ -690,6 +690,36 @@ test_time_wait_syn_no_listener(void)
   fx_free(&fx);
 }
 
+static void
+test_established_oow_ratelimit(void)
+{
+  /* Linux tcp_oow_rate_limited(): out-of-window segments without data get
+   * one duplicate ACK per tcp_invalid_ratelimit (500 ms); data segments are
+   * always answered.  This is what ends an ACK loop between two ends that
+   * disagree about the sequence space. */
+  Fx fx;
+  fx_build(&fx, TCP_STATE_ESTABLISHED);
+  send_seg(&fx, TCP_FLAG_ACK, fx.rcv + OOW, fx.snd, 0);
+  expect_tx(&fx, TCP_FLAG_ACK, fx.snd, fx.rcv);
+  test_net_run_until(fx.net, sim_engine_now(fx.net->engine) + 100 * SIM_MS);
+  send_seg(&fx, TCP_FLAG_ACK, fx.rcv + OOW, fx.snd, 0);
+  expect_no_tx(&fx);                       /* within 500 ms: limited */
+  send_seg(&fx, TCP_FLAG_ACK, fx.rcv + OOW, fx.snd, 10);
+  expect_tx(&fx, TCP_FLAG_ACK, fx.snd, fx.rcv);   /* data: answered */
+  test_net_run_until(fx.net, sim_engine_now(fx.net->engine) + 500 * SIM_MS);
+  send_seg(&fx, TCP_FLAG_ACK, fx.rcv + OOW, fx.snd, 0);
+  expect_tx(&fx, TCP_FLAG_ACK, fx.snd, fx.rcv);   /* 500 ms later: again */
+  /* With no limit (the rfc9293 profile's 0), every one is answered. */
+  GError *error = NULL;
+  g_assert_true(tcp_stack_set(fx.stack, "invalid_ratelimit", "0", &error));
+  for (int i = 0; i < 3; i++) {
+    send_seg(&fx, TCP_FLAG_ACK, fx.rcv + OOW, fx.snd, 0);
+    expect_tx(&fx, TCP_FLAG_ACK, fx.snd, fx.rcv);
+  }
+  expect_state(&fx, TCP_STATE_ESTABLISHED);
+  fx_free(&fx);
+}
+
 /* ---- user calls ---------------------------------------------------------- */
 
 static void
@@ -1271,6 +1301,8 @@ static const struct {
     "TIME_WAIT, SYN below RCV.NXT with a newer TSval: reopens (older TSval: ACK)" },
   { "/tcp/time-wait/syn-no-listener", test_time_wait_syn_no_listener,
     "TIME_WAIT, reopening SYN but no listener: ACK" },
+  { "/tcp/established/out-of-window-ratelimit", test_established_oow_ratelimit,
+    "ESTABLISHED, out-of-window ACKs: one reply per invalid_ratelimit (500 ms); data always answered" },
   { "/tcp/established/rst-in-window-no-rfc5961", test_established_rst_in_window_rfc9293,
     "ESTABLISHED, in-window RST without RFC 5961: reset, ECONNRESET" },
   { "/tcp/established/syn-no-rfc5961", test_established_syn_rfc793,
