@@ -17,7 +17,7 @@ typedef struct {
 static LuaSocket *
 check_socket(lua_State *L, int arg)
 {
-  return luaL_checkudata(L, arg, SOCKET_MT);
+  return sim_lua_checkudata(L, arg, SIM_LUA_SOCKET, SOCKET_MT);
 }
 
 /* The open socket at `arg`, or a usage error naming the method. */
@@ -76,7 +76,7 @@ push_socket(lua_State *L, SimWorld *world, TcpSocket *sock)
   ls->world = world;
   ls->sock = sock;
   ls->blocked = NULL;
-  luaL_setmetatable(L, SOCKET_MT);
+  sim_lua_setmetatable(L, SIM_LUA_SOCKET);
   return ls;
 }
 
@@ -448,7 +448,7 @@ sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock)
 void
 sim_lua_socket_register(lua_State *L)
 {
-  luaL_newmetatable(L, SOCKET_MT);
+  sim_lua_newmetatable(L, SIM_LUA_SOCKET, SOCKET_MT);
   luaL_setfuncs(L, socket_metamethods, 0);
   luaL_newlibtable(L, socket_methods);
   luaL_setfuncs(L, socket_methods, 0);
