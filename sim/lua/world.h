@@ -108,6 +108,7 @@ struct SimWorld {
 
   GArray          *observers[SIM_OBSERVE_N];  /* Lua registry refs */
   GQueue           processes;       /* every live SimProcess */
+  GQueue           idle_processes;  /* finished ones kept for reuse (process.c) */
   const void      *metatables[SIM_LUA_N_TYPES];     /* by address, NULL until registered */
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
