@@ -412,6 +412,17 @@ router_forward(NetNode *node, Packet *pkt)
   net_link_send(iface->link, iface->dir, pkt);
 }
 
+/* Whether `a` is one of the host's own addresses: what
+ * net_world_find_addr(a) == node says, without the world's hash table (a
+ * host has one address or a few). */
+static gboolean
+node_has_addr(const NetNode *node, NetAddr a)
+{
+  for (guint i = 0; i < node->addrs->len; i++)
+    if (g_array_index(node->addrs, NetAddr, i) == a) return TRUE;
+  return FALSE;
+}
+
 void
 net_node_input(NetNode *node, guint iface, Packet *pkt)
 {
@@ -419,7 +430,7 @@ net_node_input(NetNode *node, guint iface, Packet *pkt)
     router_forward(node, pkt);
     return;
   }
-  if (net_world_find_addr(node->net, pkt->dst) != node) {   /* hosts do not forward */
+  if (!node_has_addr(node, pkt->dst)) {   /* hosts do not forward */
     node->c.noroute_drops++;
     net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
     return;
