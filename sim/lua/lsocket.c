@@ -33,6 +33,16 @@ check_open(lua_State *L, const char *method)
   return ls->sock;
 }
 
+/* The socket of a method's continuation (accept_k, connect_k, send_k,
+ * recv_k): the method checked argument 1 before it first ran its
+ * continuation, and stack slot 1 does not change while the process waits,
+ * so it is not checked again on every wake-up. */
+static LuaSocket *
+waiting_socket(lua_State *L)
+{
+  return lua_touserdata(L, 1);
+}
+
 static void
 on_socket_ready(gpointer ud)
 {
@@ -149,7 +159,7 @@ s_listen(lua_State *L)
 static int
 accept_k(lua_State *L, int status, lua_KContext ctx)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return push_errno(L, TCP_EINVAL);
@@ -175,7 +185,7 @@ s_accept(lua_State *L)
 static int
 connect_k(lua_State *L, int status, lua_KContext ctx)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return push_errno(L, TCP_ECONNRESET);
@@ -214,7 +224,7 @@ s_connect(lua_State *L)
 static int
 send_k(lua_State *L, int status, lua_KContext ctx)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   gsize total, sent = (gsize)lua_tointeger(L, 3);
   const guint8 *data = NULL;
   if (lua_type(L, 2) == LUA_TSTRING) data = (const guint8 *)lua_tolstring(L, 2, &total);
@@ -263,7 +273,7 @@ s_send(lua_State *L)
 static int
 recv_k(lua_State *L, int status, lua_KContext max)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return push_errno(L, TCP_ENOTCONN);
@@ -323,8 +333,8 @@ s_shutdown(lua_State *L)
 static int
 s_close(lua_State *L)
 {
-  LuaSocket *ls = check_socket(L, 1);
   TcpSocket *sock = check_open(L, "close");
+  LuaSocket *ls = lua_touserdata(L, 1);
   if (ls->blocked)
     sim_lua_usage_error(L, "s:close: a process is blocked on this socket");
   tcp_socket_set_waiter(sock, NULL, NULL);
