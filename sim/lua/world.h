@@ -163,12 +163,13 @@ sim_lua_testudata(lua_State *L, int arg, SimLuaType type)
 }
 
 /* luaL_checkudata for `type` (named `tname`): the userdata at `arg`, or
- * luaL_checkudata's own error. */
+ * luaL_checkudata's own error ("twsim.Socket expected, got ..."). */
 static inline void *
 sim_lua_checkudata(lua_State *L, int arg, SimLuaType type, const char *tname)
 {
   void *p = sim_lua_testudata(L, arg, type);
-  return p ? p : luaL_checkudata(L, arg, tname);
+  if (p == NULL) luaL_typeerror(L, arg, tname);
+  return p;
 }
 
 /* Records the first error of the run (copies msg). */
