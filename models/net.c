@@ -7,6 +7,7 @@ NetWorld *
 net_world_new(SimEngine *engine, guint64 run_seed)
 {
   NetWorld *net = g_new0(NetWorld, 1);
+  net->routes_epoch = 1;
   net->engine = engine;
   net->run_seed = run_seed;
   net->nodes = g_ptr_array_new();
@@ -292,13 +293,13 @@ net_world_compute_routes(NetWorld *net)
   g_free(dist);
   g_free(queue);
   net->routes_dirty = FALSE;
+  net->routes_epoch++;
 }
 
-int
-net_node_next_hop(NetNode *node, NetAddr dst)
+static int
+next_hop_lookup(NetNode *node, NetAddr dst)
 {
   NetWorld *net = node->net;
-  if (net->routes_dirty) net_world_compute_routes(net);
   if (node->routes)
     return GPOINTER_TO_INT(g_hash_table_lookup(node->routes, GUINT_TO_POINTER(dst))) - 1;
   if (node->ifaces->len != 1) return -1;
@@ -309,6 +310,22 @@ net_node_next_hop(NetNode *node, NetAddr dst)
   if (peer == owner) return 0;
   if (peer->kind != NET_NODE_ROUTER) return -1;
   return g_hash_table_contains(peer->routes, GUINT_TO_POINTER(dst)) ? 0 : -1;
+}
+
+/* The answer depends only on the topology, and every change of topology
+ * marks the routes dirty, so a node keeps its last answer until the routes
+ * are computed again (a new epoch).  A host mostly sends to the peer it
+ * sent to last. */
+int
+net_node_next_hop(NetNode *node, NetAddr dst)
+{
+  NetWorld *net = node->net;
+  if (net->routes_dirty) net_world_compute_routes(net);
+  if (node->hop_epoch == net->routes_epoch && node->hop_dst == dst) return node->hop;
+  node->hop = next_hop_lookup(node, dst);
+  node->hop_dst = dst;
+  node->hop_epoch = net->routes_epoch;
+  return node->hop;
 }
 
 gboolean
@@ -412,6 +429,17 @@ router_forward(NetNode *node, Packet *pkt)
   net_link_send(iface->link, iface->dir, pkt);
 }
 
+/* Whether `a` is one of the host's own addresses: what
+ * net_world_find_addr(a) == node says, without the world's hash table (a
+ * host has one address or a few). */
+static gboolean
+node_has_addr(const NetNode *node, NetAddr a)
+{
+  for (guint i = 0; i < node->addrs->len; i++)
+    if (g_array_index(node->addrs, NetAddr, i) == a) return TRUE;
+  return FALSE;
+}
+
 void
 net_node_input(NetNode *node, guint iface, Packet *pkt)
 {
@@ -419,7 +447,7 @@ net_node_input(NetNode *node, guint iface, Packet *pkt)
     router_forward(node, pkt);
     return;
   }
-  if (net_world_find_addr(node->net, pkt->dst) != node) {   /* hosts do not forward */
+  if (!node_has_addr(node, pkt->dst)) {   /* hosts do not forward */
     node->c.noroute_drops++;
     net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
     return;

@@ -60,6 +60,9 @@ struct NetNode {
   GArray         *addrs;        /* NetAddr: the host's addresses, first is primary */
   GArray         *ifaces;       /* NetIface, in link creation order */
   GHashTable     *routes;       /* NetAddr -> interface index + 1; NULL if not needed */
+  NetAddr         hop_dst;      /* the last destination net_node_next_hop answered */
+  int             hop;          /* its answer */
+  guint           hop_epoch;    /* the routes' epoch it holds for, 0: none */
   guint8          ttl;          /* initial TTL of packets it sends */
   guint16         next_ip_id;   /* IP ID of the next packet it sends */
   NetReceiveFn    receiver;
@@ -97,6 +100,7 @@ struct NetWorld {
   GHashTable  *by_name;     /* name -> NetNode* (lookups only) */
   GHashTable  *by_addr;     /* NetAddr -> NetNode* (lookups only) */
   gboolean     routes_dirty;
+  guint        routes_epoch; /* +1 each time routes are computed, from 1 */
   SimTrace    *trace;       /* borrowed, may be NULL */
   NetPcap     *pcap;        /* borrowed, may be NULL */
   NetNode     *pcap_at;     /* capture point, or NULL for every sender */

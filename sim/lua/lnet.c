@@ -69,12 +69,12 @@ keep_alive(lua_State *L, const char *key, guint index)
 }
 
 static SimLuaHost *
-push_node(lua_State *L, SimWorld *world, NetNode *node, const char *mt)
+push_node(lua_State *L, SimWorld *world, NetNode *node, SimLuaType type)
 {
   SimLuaHost *h = lua_newuserdatauv(L, sizeof *h, 0);
   h->world = world;
   h->node = node;
-  luaL_setmetatable(L, mt);
+  sim_lua_setmetatable(L, type);
   keep_alive(L, NODES_KEY, node->index);
   return h;
 }
@@ -140,7 +140,7 @@ l_host(lua_State *L)
   NetNode *node = net_world_host_new(net, name, addrs, n_addrs, &error);
   if (node == NULL) sim_lua_usage_gerror(L, error);
   node->profile = g_strdup(profile);
-  push_node(L, world, node, SIM_LUA_HOST_MT);
+  push_node(L, world, node, SIM_LUA_HOST);
   sim_lua_host_attach_tcp(L, node);
   return 1;
 }
@@ -157,14 +157,14 @@ l_router(lua_State *L)
   GError *error = NULL;
   NetNode *node = net_world_router_new(sim_lua_net(world), name, &error);
   if (node == NULL) sim_lua_usage_gerror(L, error);
-  push_node(L, world, node, SIM_LUA_ROUTER_MT);
+  push_node(L, world, node, SIM_LUA_ROUTER);
   return 1;
 }
 
 SimLuaHost *
 sim_lua_check_host(lua_State *L, int arg)
 {
-  SimLuaHost *h = luaL_testudata(L, arg, SIM_LUA_HOST_MT);
+  SimLuaHost *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
   if (h == NULL)
     sim_lua_usage_error(L, "expected a host (from sim.host) as argument %d, got %s",
                         arg, luaL_typename(L, arg));
@@ -175,8 +175,8 @@ sim_lua_check_host(lua_State *L, int arg)
 static NetNode *
 check_node(lua_State *L, int arg)
 {
-  SimLuaHost *h = luaL_testudata(L, arg, SIM_LUA_HOST_MT);
-  if (h == NULL) h = luaL_testudata(L, arg, SIM_LUA_ROUTER_MT);
+  SimLuaHost *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
+  if (h == NULL) h = sim_lua_testudata(L, arg, SIM_LUA_ROUTER);
   if (h == NULL)
     sim_lua_usage_error(L, "sim.link: expected a host or router as argument %d, got %s",
                         arg, luaL_typename(L, arg));
@@ -387,7 +387,7 @@ l_link(lua_State *L)
   SimLuaLink *l = lua_newuserdatauv(L, sizeof *l, 0);
   l->world = world;
   l->link = link;
-  luaL_setmetatable(L, SIM_LUA_LINK_MT);
+  sim_lua_setmetatable(L, SIM_LUA_LINK);
   keep_alive(L, LINKS_KEY, link->index);
   return 1;
 }
@@ -491,7 +491,7 @@ link_preds_free(gpointer data)
 static SimLuaLink *
 check_link(lua_State *L, int arg)
 {
-  SimLuaLink *l = luaL_testudata(L, arg, SIM_LUA_LINK_MT);
+  SimLuaLink *l = sim_lua_testudata(L, arg, SIM_LUA_LINK);
   if (l == NULL)
     sim_lua_usage_error(L, "expected a link (from sim.link) as argument %d, got %s",
                         arg, luaL_typename(L, arg));
@@ -572,8 +572,8 @@ link_tostring(lua_State *L)
 static NetNode *
 check_any_node(lua_State *L, int arg)
 {
-  SimLuaHost *h = luaL_testudata(L, arg, SIM_LUA_HOST_MT);
-  if (h == NULL) h = luaL_testudata(L, arg, SIM_LUA_ROUTER_MT);
+  SimLuaHost *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
+  if (h == NULL) h = sim_lua_testudata(L, arg, SIM_LUA_ROUTER);
   if (h == NULL)
     sim_lua_usage_error(L, "expected a host or router as argument %d, got %s",
                         arg, luaL_typename(L, arg));
@@ -614,7 +614,7 @@ node_route(lua_State *L)
 {
   NetNode *node = check_any_node(L, 1);
   NetAddr dst;
-  SimLuaHost *to = luaL_testudata(L, 2, SIM_LUA_HOST_MT);
+  SimLuaHost *to = sim_lua_testudata(L, 2, SIM_LUA_HOST);
   GError *error = NULL;
   if (to) {
     dst = net_node_addr(to->node);
@@ -682,11 +682,13 @@ static const luaL_Reg net_functions[] = {
   { NULL, NULL },
 };
 
-/* A metatable `mt` whose __index is a table of `methods`. */
+/* The metatable of `type`, named `mt`, whose __index is a table of
+ * `methods`. */
 static void
-register_type(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction tostring)
+register_type(lua_State *L, SimLuaType type, const char *mt, const luaL_Reg *methods,
+              lua_CFunction tostring)
 {
-  luaL_newmetatable(L, mt);
+  sim_lua_newmetatable(L, type, mt);
   lua_pushcfunction(L, tostring);
   lua_setfield(L, -2, "__tostring");
   lua_newtable(L);
@@ -698,7 +700,7 @@ register_type(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFuncti
 void
 sim_lua_host_add_methods(lua_State *L, const luaL_Reg *methods)
 {
-  luaL_getmetatable(L, SIM_LUA_HOST_MT);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, sim_world_from_lua(L)->metatable_refs[SIM_LUA_HOST]);
   g_assert(lua_istable(L, -1));
   lua_getfield(L, -1, "__index");
   luaL_setfuncs(L, methods, 0);
@@ -708,9 +710,9 @@ sim_lua_host_add_methods(lua_State *L, const luaL_Reg *methods)
 void
 sim_lua_net_open(lua_State *L)
 {
-  register_type(L, SIM_LUA_HOST_MT, host_methods, node_tostring);
-  register_type(L, SIM_LUA_ROUTER_MT, router_methods, node_tostring);
-  register_type(L, SIM_LUA_LINK_MT, link_methods, link_tostring);
+  register_type(L, SIM_LUA_HOST, SIM_LUA_HOST_MT, host_methods, node_tostring);
+  register_type(L, SIM_LUA_ROUTER, SIM_LUA_ROUTER_MT, router_methods, node_tostring);
+  register_type(L, SIM_LUA_LINK, SIM_LUA_LINK_MT, link_methods, link_tostring);
   luaL_setfuncs(L, net_functions, 0);
 }
 

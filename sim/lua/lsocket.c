@@ -18,7 +18,7 @@ typedef struct {
 static LuaSocket *
 check_socket(lua_State *L, int arg)
 {
-  return luaL_checkudata(L, arg, SOCKET_MT);
+  return sim_lua_checkudata(L, arg, SIM_LUA_SOCKET, SOCKET_MT);
 }
 
 /* The open socket at `arg`, or a usage error naming the method. */
@@ -32,6 +32,16 @@ check_open(lua_State *L, const char *method)
     sim_lua_usage_error(L, "s:%s: socket calls are not allowed inside a sim.on "
                         "callback (start a process with sim.spawn instead)", method);
   return ls->sock;
+}
+
+/* The socket of a method's continuation (accept_k, connect_k, send_k,
+ * recv_k): the method checked argument 1 before it first ran its
+ * continuation, and stack slot 1 does not change while the process waits,
+ * so it is not checked again on every wake-up. */
+static LuaSocket *
+waiting_socket(lua_State *L)
+{
+  return lua_touserdata(L, 1);
 }
 
 static void
@@ -119,7 +129,7 @@ push_socket(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host)
   ls->sock = sock;
   ls->blocked = NULL;
   ls->host = host;
-  luaL_setmetatable(L, SOCKET_MT);
+  sim_lua_setmetatable(L, SIM_LUA_SOCKET);
   return ls;
 }
 
@@ -190,7 +200,7 @@ s_listen(lua_State *L)
 static int
 accept_k(lua_State *L, int status, lua_KContext ctx)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return fail_call(L, ls, "accept", TCP_EINVAL);
@@ -217,7 +227,7 @@ s_accept(lua_State *L)
 static int
 connect_k(lua_State *L, int status, lua_KContext ctx)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return fail_call(L, ls, "connect", TCP_ECONNRESET);
@@ -254,7 +264,7 @@ s_connect(lua_State *L)
 static int
 send_k(lua_State *L, int status, lua_KContext ctx)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   gsize total, sent = (gsize)lua_tointeger(L, 3);
   const guint8 *data = NULL;
   if (lua_type(L, 2) == LUA_TSTRING) data = (const guint8 *)lua_tolstring(L, 2, &total);
@@ -304,7 +314,7 @@ s_send(lua_State *L)
 static int
 recv_k(lua_State *L, int status, lua_KContext max)
 {
-  LuaSocket *ls = check_socket(L, 1);
+  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return fail_call(L, ls, "recv", TCP_ENOTCONN);
@@ -364,8 +374,8 @@ s_shutdown(lua_State *L)
 static int
 s_close(lua_State *L)
 {
-  LuaSocket *ls = check_socket(L, 1);
   TcpSocket *sock = check_open(L, "close");
+  LuaSocket *ls = lua_touserdata(L, 1);
   if (ls->blocked)
     sim_lua_usage_error(L, "s:close: a process is blocked on this socket");
   tcp_socket_set_waiter(sock, NULL, NULL);
@@ -493,7 +503,7 @@ sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *
 void
 sim_lua_socket_register(lua_State *L)
 {
-  luaL_newmetatable(L, SOCKET_MT);
+  sim_lua_newmetatable(L, SIM_LUA_SOCKET, SOCKET_MT);
   luaL_setfuncs(L, socket_metamethods, 0);
   luaL_newlibtable(L, socket_methods);
   luaL_setfuncs(L, socket_methods, 0);

@@ -17,7 +17,7 @@ typedef struct {
 static SimTimer *
 check_timer(lua_State *L, int arg)
 {
-  return luaL_checkudata(L, arg, TIMER_MT);
+  return sim_lua_checkudata(L, arg, SIM_LUA_TIMER, TIMER_MT);
 }
 
 static void
@@ -52,7 +52,7 @@ push_timer(lua_State *L, SimTime first, SimTime interval, int fn_index)
   SimTimer *t = lua_newuserdatauv(L, sizeof(SimTimer), 0);
   t->world = world;
   t->interval = interval;
-  luaL_setmetatable(L, TIMER_MT);
+  sim_lua_setmetatable(L, SIM_LUA_TIMER);
   lua_pushvalue(L, fn_index);
   t->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushvalue(L, -1);
@@ -140,7 +140,7 @@ static const luaL_Reg timer_metamethods[] = {
 void
 sim_lua_timer_register(lua_State *L)
 {
-  luaL_newmetatable(L, TIMER_MT);
+  sim_lua_newmetatable(L, SIM_LUA_TIMER, TIMER_MT);
   luaL_setfuncs(L, timer_metamethods, 0);
   luaL_newlibtable(L, timer_methods);
   luaL_setfuncs(L, timer_methods, 0);

@@ -1,5 +1,15 @@
-/* Processes as coroutines in virtual time (see process.h). */
+/* Processes as coroutines in virtual time (see process.h).
+ *
+ * A process that returns leaves its Lua thread finished and empty, which
+ * lua_resume can start again with a new function: such processes wait in
+ * world->idle_processes (at most PROCESS_IDLE_MAX) for the next spawn, so a
+ * scenario that starts a process per connection does not make, anchor and
+ * later collect a thread per connection.  A thread that ended with an
+ * error is dead and is freed.  Reuse is invisible to the simulation: it
+ * changes which memory a process uses, never when or what it runs. */
 #include "process.h"
+
+#define PROCESS_IDLE_MAX 256      /* about 1 KiB of Lua memory each */
 
 static void
 process_free(SimWorld *world, SimProcess *p)
@@ -8,6 +18,21 @@ process_free(SimWorld *world, SimProcess *p)
   g_queue_unlink(&world->processes, &p->link);
   luaL_unref(world->L, LUA_REGISTRYINDEX, p->ref);
   g_free(p);
+}
+
+/* p returned: keep its thread for the next spawn, or free it. */
+static void
+process_retire(SimWorld *world, SimProcess *p)
+{
+  if (world->idle_processes.length >= PROCESS_IDLE_MAX || world->closing) {
+    process_free(world, p);
+    return;
+  }
+  if (p->wake) sim_engine_cancel(world->engine, p->wake);
+  p->wake = 0;
+  lua_settop(p->thread, 0);
+  g_queue_unlink(&world->processes, &p->link);
+  g_queue_push_head_link(&world->idle_processes, &p->link);
 }
 
 /* Runs p until it blocks, ends or fails.  Failure records the error and
@@ -24,15 +49,17 @@ process_resume(SimWorld *world, SimProcess *p)
     lua_pop(p->thread, nres);
     return;
   }
-  if (status != LUA_OK) {
-    const char *msg = lua_tostring(p->thread, -1);
-    if (msg == NULL)
-      msg = lua_pushfstring(p->thread, "(error object is a %s value)",
-                            luaL_typename(p->thread, -1));
-    world->failed = TRUE;
-    sim_world_note_error(world, msg);
-    sim_engine_stop(world->engine);
+  if (status == LUA_OK) {
+    process_retire(world, p);
+    return;
   }
+  const char *msg = lua_tostring(p->thread, -1);
+  if (msg == NULL)
+    msg = lua_pushfstring(p->thread, "(error object is a %s value)",
+                          luaL_typename(p->thread, -1));
+  world->failed = TRUE;
+  sim_world_note_error(world, msg);
+  sim_engine_stop(world->engine);
   process_free(world, p);
 }
 
@@ -47,16 +74,22 @@ on_wake(SimEngine *engine, gpointer data)
 SimProcess *
 sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
 {
-  SimProcess *p = g_new0(SimProcess, 1);
-  p->ctx.world = world;
-  p->ctx.process = p;
+  SimProcess *p;
+  GList *idle = g_queue_pop_head_link(&world->idle_processes);
+  if (idle) {
+    p = idle->data;
+  } else {
+    p = g_new0(SimProcess, 1);
+    p->ctx.world = world;
+    p->ctx.process = p;
+    p->thread = lua_newthread(L);
+    *(SimThreadCtx **)lua_getextraspace(p->thread) = &p->ctx;
+    p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    p->link.data = p;
+  }
   p->id = ++world->next_process_id;
-  p->thread = lua_newthread(L);
-  *(SimThreadCtx **)lua_getextraspace(p->thread) = &p->ctx;
-  p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushvalue(L, fn_index);
   lua_xmove(L, p->thread, 1);
-  p->link.data = p;
   g_queue_push_tail_link(&world->processes, &p->link);
   sim_process_wake_at(p, at);
   return p;
@@ -94,4 +127,9 @@ sim_process_free_all(SimWorld *world)
   GList *l;
   while ((l = g_queue_peek_head_link(&world->processes)) != NULL)
     process_free(world, l->data);
+  while ((l = g_queue_pop_head_link(&world->idle_processes)) != NULL) {
+    SimProcess *p = l->data;
+    luaL_unref(world->L, LUA_REGISTRYINDEX, p->ref);
+    g_free(p);
+  }
 }

@@ -127,6 +127,17 @@ sim_world_free(SimWorld *world)
 }
 
 void
+sim_lua_newmetatable(lua_State *L, SimLuaType type, const char *tname)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  g_assert(world->metatables[type] == NULL);
+  luaL_newmetatable(L, tname);
+  world->metatables[type] = lua_topointer(L, -1);
+  lua_pushvalue(L, -1);
+  world->metatable_refs[type] = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void
 sim_world_note_error(SimWorld *world, const char *msg)
 {
   if (world->message) return;

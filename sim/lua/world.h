@@ -52,6 +52,21 @@ typedef struct {
   SimProcess *process;   /* NULL outside a process */
 } SimThreadCtx;
 
+/* twsim's userdata types.  Each has a metatable registered under its name
+ * (sim_lua_newmetatable, as luaL_newmetatable does), which the world also
+ * keeps by address and by registry reference, so a type check is a pointer
+ * compare (sim_lua_testudata) rather than a lookup of the name in the
+ * registry: luaL_checkudata was about an eighth of the instructions of the
+ * churn benchmark (docs/performance.md). */
+typedef enum {
+  SIM_LUA_SOCKET,
+  SIM_LUA_TIMER,
+  SIM_LUA_HOST,
+  SIM_LUA_ROUTER,
+  SIM_LUA_LINK,
+  SIM_LUA_N_TYPES,
+} SimLuaType;
+
 /* Kinds of observers sim.on() registers. */
 typedef enum {
   SIM_OBSERVE_STATE,
@@ -93,6 +108,9 @@ struct SimWorld {
 
   GArray          *observers[SIM_OBSERVE_N];  /* Lua registry refs */
   GQueue           processes;       /* every live SimProcess */
+  GQueue           idle_processes;  /* finished ones kept for reuse (process.c) */
+  const void      *metatables[SIM_LUA_N_TYPES];     /* by address, NULL until registered */
+  int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
 };
@@ -118,6 +136,40 @@ static inline SimWorld *
 sim_world_from_lua(lua_State *L)
 {
   return sim_thread_ctx(L)->world;
+}
+
+/* luaL_newmetatable(L, tname), remembered as the metatable of `type`;
+ * leaves it on the stack. */
+void
+sim_lua_newmetatable(lua_State *L, SimLuaType type, const char *tname);
+
+/* luaL_setmetatable for `type`: sets the metatable of the value on top. */
+static inline void
+sim_lua_setmetatable(lua_State *L, SimLuaType type)
+{
+  lua_rawgeti(L, LUA_REGISTRYINDEX, sim_world_from_lua(L)->metatable_refs[type]);
+  lua_setmetatable(L, -2);
+}
+
+/* luaL_testudata for `type`: the userdata at `arg` if it is one, or NULL. */
+static inline void *
+sim_lua_testudata(lua_State *L, int arg, SimLuaType type)
+{
+  void *p = lua_touserdata(L, arg);
+  if (p == NULL || !lua_getmetatable(L, arg)) return NULL;
+  gboolean same = lua_topointer(L, -1) == sim_world_from_lua(L)->metatables[type];
+  lua_pop(L, 1);
+  return same ? p : NULL;
+}
+
+/* luaL_checkudata for `type` (named `tname`): the userdata at `arg`, or
+ * luaL_checkudata's own error ("twsim.Socket expected, got ..."). */
+static inline void *
+sim_lua_checkudata(lua_State *L, int arg, SimLuaType type, const char *tname)
+{
+  void *p = sim_lua_testudata(L, arg, type);
+  if (p == NULL) luaL_typeerror(L, arg, tname);
+  return p;
 }
 
 /* Records the first error of the run (copies msg). */
