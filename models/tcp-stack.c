@@ -10,48 +10,10 @@
  * through tcp_socket_*() and end in stack_after() too.
  *
  * This is the only TCP file that talks to the engine. */
-#include "tcp-stack.h"
-#include "ports.h"
+#include "tcp-stack-internal.h"
 #include "tcp-seq.h"
-#include "tcp.h"
-#include "timewait.h"
 #include "simerror.h"
 #include <string.h>
-
-struct TcpSocket {
-  TcpStack   *stack;
-  TcpConn    *conn;            /* NULL once TIME_WAIT took the connection */
-  NetAddr     bind_addr;
-  guint16     bind_port;
-  gboolean    bound;           /* bind() or listen()'s autobind: a binder */
-  gboolean    reuseaddr;
-  gint64      linger;          /* seconds, < 0 off */
-  gboolean    listening;
-  int         backlog;
-  guint64     listen_key;      /* (addr << 16) | port */
-  GQueue      syn_q, accept_q; /* TcpConn via queue_link */
-  GByteArray *leftover;        /* unread bytes when conn went away */
-  void      (*wake)(gpointer ud);
-  gpointer    wake_ud;
-  GList       link;            /* in stack->sockets */
-};
-
-struct TcpStack {
-  TcpStackEnv env;
-  NetAddr    *addrs;
-  guint       n_addrs;
-  TcpProfile  profile;
-  TcpConnEnv  cenv;
-  guint64     counts[TCP_STATE_N];
-  TcpStats    stats;
-  GHashTable *conns;           /* &conn->tuple -> TcpConn (synchronizing or synchronized) */
-  GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
-  TcpTwTable  tw;
-  SimEventId  tw_event;
-  TcpPorts    ports;
-  GArray     *out;             /* scratch segment queue, reused */
-  GQueue      sockets;         /* every open TcpSocket */
-};
 
 static SimTime
 stack_now(const TcpStack *s)

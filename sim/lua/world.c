@@ -1,5 +1,6 @@
 /* The world of one run (see world.h). */
 #include "world.h"
+#include "check.h"
 #include "determinism.h"
 #include "process.h"
 #include "lsim.h"
@@ -85,6 +86,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
     max_events = opts->stop_at_event;
   sim_engine_set_max_events(world->engine, max_events);
   sim_engine_set_poll(world->engine, engine_poll, world);
+  sim_world_install_checks(world);
 
   lua_State *L = lua_newstate(counting_alloc, world);
   if (L == NULL) {
@@ -122,6 +124,7 @@ sim_world_free(SimWorld *world)
   if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
   sim_records_free(world->records);
+  g_free(world->check_state);
   g_free(world->message);
   g_free(world);
 }

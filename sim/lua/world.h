@@ -34,6 +34,7 @@ typedef struct {
   double     timeout;        /* wall-clock seconds, 0: none */
   gsize      max_memory;     /* bytes the Lua state may hold, 0: none */
   gboolean   sandbox;
+  gboolean   check;          /* --check: model invariants after every event */
   gboolean   quiet;
   GPtrArray *set_pairs;      /* "KEY=VALUE" strings in command-line order */
   GHashTable *params;        /* KEY -> VALUE from --set (last one wins) */
@@ -95,6 +96,7 @@ struct SimWorld {
   GQueue           processes;       /* every live SimProcess */
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
+  gpointer         check_state;     /* check.c's, or NULL; owned */
 };
 
 /* The flag a signal handler sets; polled by the run loop and Lua hook. */
