@@ -17,7 +17,12 @@ typedef struct {
 static SimTimer *
 check_timer(lua_State *L, int arg)
 {
-  return luaL_checkudata(L, arg, TIMER_MT);
+  SimTimer *t = luaL_testudata(L, arg, TIMER_MT);
+  if (t == NULL)
+    sim_lua_usage_error(L, "expected a timer (from sim.at or sim.every) as argument %d, "
+                        "got %s (call methods with a colon: t:cancel())", arg,
+                        luaL_typename(L, arg));
+  return t;
 }
 
 static void
