@@ -283,6 +283,10 @@ test_check(void)
   g_assert_cmpint(a.status, ==, 1);
   g_assert_nonnull(strstr(a.err, " --check"));
   twsim_result_clear(&a);
+  /* A sweep hands --check to each run: the failing seeds' commands say so. */
+  a = twsim_run("sweep", "@flaky.lua", "--seeds", "1..6", "-j", "1", "--check", NULL);
+  g_assert_nonnull(strstr(a.out, "--seed 1 --check"));
+  twsim_result_clear(&a);
   g_free(x1); g_free(x2); g_free(t1); g_free(t2);
 }
 

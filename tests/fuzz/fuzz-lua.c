@@ -11,10 +11,12 @@
  * assertion, broken invariant, sanitizer report or leak is a finding; a
  * clean error or a success is not.
  *
- * Input: one byte picks a call, then one byte per argument picks a value. */
+ * Input: one byte picks a call, then one byte per argument picks a value.
+ * With TWSIM_FUZZ_PRINT set, the scenario is printed to stderr. */
 #include "world.h"
 #include "lsim.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -94,6 +96,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autofree char *source = scenario_from(data, size);
+  if (g_getenv("TWSIM_FUZZ_PRINT")) fputs(source, stderr);   /* to read an input */
   SimRunOptions opts = { 0 };
   opts.scenario = "fuzz.lua";
   opts.seed = 1;

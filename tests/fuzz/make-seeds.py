@@ -49,15 +49,51 @@ os.makedirs("tests/fuzz/corpus/tcp", exist_ok=True)
 for name, data in seeds.items():
     open(f"tests/fuzz/corpus/tcp/{name}", "wb").write(data)
 
-# lua: call index then argument indexes (fuzz-lua.c's tables).
+# lua: one byte per call, one per argument: indexes into fuzz-lua.c's
+# tables, looked up here by their C text so that the seeds follow the file.
+import re
+src = open("tests/fuzz/fuzz-lua.c").read()
+lit = r'"(?:[^"\\]|\\.)*"'
+vblock = src[src.index("values[] = {"):src.index("};", src.index("values[] = {"))]
+values = re.findall(lit, vblock)
+cblock = src[src.index("calls[] = {"):src.index("};", src.index("calls[] = {"))]
+calls = [m for m in re.findall(r'\{ (' + lit + r'), \d \}', cblock)]
+def enc(*steps):
+    out = []
+    for call, *args in steps:
+        out.append(calls.index('"' + call + '"'))
+        out.extend(values.index('"' + a + '"') for a in args)
+    return bytes(out)
+def q(text):   # a Lua string literal as fuzz-lua.c's C source spells it
+    return '\\"' + text + '\\"'
 lua_seeds = {
-    "server-client": [26, 8, 27, 29, 25, 8, 28, 30, 20, 31, 8, 34, 21, 33],
-    "link-options": [2, 59, 60, 44, 2, 59, 60, 46, 2, 59, 60, 47, 2, 59, 60, 48, 23],
-    "host-set": [16, 51, 16, 50, 17, 52, 0, 20, 29, 0, 25, 43, 19, 18, 30],
-    "timers": [4, 4, 55, 5, 6, 56, 6, 31, 55, 15, 21, 40, 52],
-    "sockets": [45, 46, 24, 8, 0, 26, 5, 35, 36, 4, 32, 35, 33, 34, 37, 38],
-    "bad-values": [0, 14, 14, 3, 0, 14, 13, 18, 29, 24, 9, 12, 35, 37, 0],
+    "server-client": enc(("s1:bind(%s, %s)", "80", "nil"), ("s1:listen(%s)", "2"),
+        ("@local c = s1:accept(); if c then c:send(%s); c:close() end", "80"),
+        ("@s2:connect(%s, %s)", q("10.0.0.2"), "80"), ("@s2:send(%s)", "65535"),
+        ("@s2:recv(%s)", "nil"), ("s2:close()",), ("sim.run(%s)", "{until=" + q("1s") + "}"),
+        ("h2:stats()",), ("h1:count(%s)", q("TIME_WAIT"))),
+    "link-options": enc(("sim.link(%s, %s, %s)", "h1", "r1", "{loss=0.1}"),
+        ("sim.link(%s, %s, %s)", "h2", "r1", "{loss={p=0.1,r=0.5}}"),
+        ("sim.link(%s, %s, %s)", "h1", "h2", "{loss=2}"),
+        ("L:drop(%s)", "function() return true end"),
+        ("@s2:connect(%s, %s)", q("10.0.0.2"), "80"), ("L:stats()",)),
+    "host-set": enc(("h1:set(%s)", "{time_wait=" + q("1s") + "}"),
+        ("h2:set(%s)", "{port_range=" + q("5-1") + "}"),
+        ("sim.host(%s, %s)", q("x"), "{addr=" + q("10.0.0.9") + "}"),
+        ("sim.host(%s, %s)", q("x"), "nil"), ("sim.router(%s)", q("r")), ("h1:states()",)),
+    "timers": enc(("sim.at(%s, %s)", "1", "function() end"),
+        ("sim.every(%s, %s)", q("1ms"), "function() error(" + q("e") + ") end"),
+        ("sim.on(%s, %s)", q("state"), "function() end"), ("@sim.sleep(%s)", "0.5"),
+        ("sim.run(%s)", "nil")),
+    "sockets": enc(("s1 = h2:socket()",), ("s2 = h1:socket()",), ("s1:bind(%s, %s)", "0", "80"),
+        ("s1:listen(%s)", "1"), ("s2:setopt(%s, %s)", q("linger"), "0"),
+        ("@s2:connect(%s, %s)", q("10.0.0.2"), "80"), ("@s1:accept()",),
+        ("s2:shutdown(%s)", q("w")), ("s2:close()",), ("s1:state()",)),
+    "bad-values": enc(("sim.host(%s, %s)", "0/0", "{}"), ("sim.sleep(%s)", "-1/0"),
+        ("s1:bind(%s, %s)", "2^63", "65536"), ("@s2:send(%s)", "-1"), ("@s2:recv(%s)", "0"),
+        ("sim.random(%s, %s)", "math.mininteger", "2^53"), ("%s:socket()", "io"),
+        ("tostring(%s)", "setmetatable({}, {__index=function() error(" + q("i") + ") end})")),
 }
 os.makedirs("tests/fuzz/corpus/lua", exist_ok=True)
 for name, data in lua_seeds.items():
-    open(f"tests/fuzz/corpus/lua/{name}", "wb").write(bytes(data))
+    open(f"tests/fuzz/corpus/lua/{name}", "wb").write(data)
