@@ -1,10 +1,12 @@
 /* The invariant checker (models/tcp-check.h) and the engine's after-event
  * hook that runs it: a healthy stack passes, and each kind of corruption
  * (a per-state count, a port count, a sequence variable, a timer handle, a
- * TIME_WAIT record's index) is caught and named. */
+ * TIME_WAIT record's index, a link's counters, a node's indexes) is caught
+ * and named. */
 #include "tcp-harness.h"
 #include "tcp-check.h"
 #include "tcp-stack-internal.h"
+#include "net-check.h"
 #include <string.h>
 
 #define MS SIM_MS
@@ -196,6 +198,40 @@ test_time_wait(void)
   test_net_free(net);
 }
 
+/* The network's checks: indexes, interfaces and link counters. */
+static void
+test_net(void)
+{
+  SimEngine *e = sim_engine_new();
+  NetWorld *net = net_world_new(e, 1);
+  NetAddr a_addr = TEST_ADDR_A, b_addr = TEST_ADDR_B;
+  NetNode *a = net_world_host_new(net, "a", &a_addr, 1, NULL);
+  NetNode *b = net_world_host_new(net, "b", &b_addr, 1, NULL);
+  NetNode *r = net_world_router_new(net, "r", NULL);
+  NetLinkParams p;
+  net_link_params_init(&p);
+  NetLink *ar = net_world_link_new(net, a, r, &p, &p);
+  net_world_link_new(net, r, b, &p, &p);
+  g_autoptr(GString) why = g_string_new(NULL);
+  g_assert_true(net_world_check(net, why));
+  ar->d[0].c.delivered += 3;              /* delivered more than was sent */
+  g_assert_false(net_world_check(net, why));
+  g_assert_nonnull(strstr(why->str, "link a-r: 0 packets offered but 3 accounted for"));
+  ar->d[0].c.delivered -= 3;
+  g_assert_true(net_world_check(net, NULL));
+  b->index = 7;
+  g_string_truncate(why, 0);
+  g_assert_false(net_world_check(net, why));
+  g_assert_nonnull(strstr(why->str, "node b: index 7 at position 1"));
+  b->index = 1;
+  g_hash_table_remove(net->by_addr, GUINT_TO_POINTER(b_addr));
+  g_assert_false(net_world_check(net, NULL));
+  g_hash_table_insert(net->by_addr, GUINT_TO_POINTER(b_addr), b);
+  g_assert_true(net_world_check(net, NULL));
+  net_world_free(net);
+  sim_engine_free(e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -207,5 +243,6 @@ main(int argc, char **argv)
   g_test_add_func("/check/sequence", test_sequence);
   g_test_add_func("/check/timer", test_timer);
   g_test_add_func("/check/time-wait", test_time_wait);
+  g_test_add_func("/check/net", test_net);
   return g_test_run();
 }
