@@ -1,6 +1,9 @@
-/* libFuzzer target: one host's TCP stack (tests/tcp-harness.h, raw mode)
- * driven by a sequence of operations decoded from the input: user calls
- * on up to eight sockets (socket, bind, listen, accept, connect, send,
+/* libFuzzer target: TCP stacks (tests/tcp-harness.h) driven by a sequence
+ * of operations decoded from the input.  The first byte picks the mode:
+ * one stack and a raw peer whose segments the input writes, or two stacks
+ * back to back whose packets the input drops, delays and duplicates (each
+ * with four of the sockets).  Operations: user calls on up to eight
+ * sockets (socket, bind, listen, accept, connect, send,
  * recv, shutdown, close, setopt, a profile setting) and segments from the
  * raw peer whose fields come from the input (sequence and acknowledgement
  * numbers either near what the stack last sent or arbitrary), and time
@@ -9,7 +12,8 @@
  * them after each user call too.  Any broken invariant, assertion,
  * sanitizer report or leak is a finding.
  *
- * Input: a stream of operations, each one byte of opcode then the bytes it
+ * Input: a mode byte (bit 0: two stacks; then jitter and duplication),
+ * then a stream of operations, each one byte of opcode then the bytes it
  * needs; a short read gives zeros. */
 #include "tcp-harness.h"
 #include "tcp-check.h"
@@ -26,6 +30,10 @@ typedef struct {
   TcpSocket     *socks[N_SOCKS];
   guint32        peer_seq, peer_ack;   /* from the last segment the stack sent */
   guint16        peer_port, local_port;
+  gboolean       two;                  /* two stacks: sockets 4-7 on host b */
+  guint8         drop_mask;            /* two stacks: packet k dropped if bit k % 8 */
+  guint          packets;
+  SimRng         chaos;
 } Fuzz;
 
 static guint
@@ -40,6 +48,20 @@ static TcpStack *
 stack(Fuzz *f)
 {
   return f->net->host[0].stack;
+}
+
+static gboolean
+fuzz_drop(TestNet *net, int from, const Packet *pkt, gpointer ud)
+{
+  Fuzz *f = ud;
+  return (f->drop_mask >> (f->packets++ % 8)) & 1;
+}
+
+static void
+check_all(Fuzz *f)
+{
+  for (int i = 0; i < 2; i++)
+    if (f->net->host[i].stack) tcp_stack_check_invariants(f->net->host[i].stack);
 }
 
 static const guint16 ports[] = { 80, 81, 1000, 32768, 60999, 0 };
@@ -62,6 +84,10 @@ static void
 op_segment(Fuzz *f)
 {
   guint mode = take(f, 1);
+  if (f->two && (mode & 16)) {         /* two stacks: change what the wire drops */
+    f->drop_mask = (guint8)take(f, 1);
+    return;
+  }
   TcpSegment seg = { 0 };
   seg.flags = (guint8)take(f, 1);
   seg.sport = mode & 1 ? f->peer_port : ports[take(f, 1) % G_N_ELEMENTS(ports)];
@@ -99,7 +125,7 @@ op_user(Fuzz *f, guint op)
   guint slot = take(f, 1) % N_SOCKS;
   TcpSocket *s = f->socks[slot];
   if (op == 0) {
-    if (s == NULL) f->socks[slot] = tcp_socket_new(stack(f));
+    if (s == NULL) f->socks[slot] = tcp_socket_new(f->net->host[f->two && slot >= 4].stack);
     return;
   }
   if (s == NULL) return;
@@ -119,7 +145,9 @@ op_user(Fuzz *f, guint op)
   }
   case 4: {
     static const NetAddr addrs[] = { TEST_ADDR_B, TEST_ADDR_A, 0x0b000000u, 0 };
-    tcp_socket_connect(s, addrs[arg % G_N_ELEMENTS(addrs)], ports[(arg >> 2) % G_N_ELEMENTS(ports)]);
+    guint pick = arg % G_N_ELEMENTS(addrs);
+    if (f->two && slot >= 4 && pick < 2) pick = 1 - pick;   /* b connects to a */
+    tcp_socket_connect(s, addrs[pick], ports[(arg >> 2) % G_N_ELEMENTS(ports)]);
     break;
   }
   case 5: tcp_socket_send(s, arg & 1 ? (const guint8 *)"hello, world" : NULL,
@@ -160,7 +188,17 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   Fuzz f = { .p = data, .end = data + size, .peer_port = 1000, .local_port = 80 };
-  f.net = test_net_new(TRUE, SIM_MS);
+  guint mode = take(&f, 1);
+  f.two = mode & 1;
+  f.net = test_net_new(!f.two, SIM_MS);
+  if (f.two) {
+    f.net->drop = fuzz_drop;
+    f.net->drop_ud = &f;
+    sim_rng_init_stream(&f.chaos, mode, "fuzz-chaos");
+    f.net->chaos = &f.chaos;
+    f.net->jitter = (SimTime)((mode >> 1) & 7) * SIM_MS;
+    f.net->dup = ((mode >> 4) & 3) / 8.0;
+  }
   for (guint ops = 0; f.p < f.end && ops < 2000; ops++) {
     guint op = take(&f, 1);
     if (op < 64) op_segment(&f);
@@ -171,11 +209,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       test_net_run_until(f.net, now + (SimTime)take(&f, 2) * (op & 1 ? SIM_S : SIM_MS));
     }
     drain(&f);
-    tcp_stack_check_invariants(stack(&f));
+    check_all(&f);
   }
   test_net_run_until(f.net, sim_engine_now(f.net->engine) + 200 * SIM_S);
   drain(&f);
-  tcp_stack_check_invariants(stack(&f));
+  check_all(&f);
   for (guint i = 0; i < N_SOCKS; i++)
     if (f.socks[i]) tcp_socket_close(f.socks[i]);
   drain(&f);

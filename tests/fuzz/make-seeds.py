@@ -45,8 +45,24 @@ seeds = {
         + wait(100) + seg(SYN, near=False, seq=900000, ack=0),
     "settings": bytes([200, 0, 201, 2, 203, 4]) + server + handshake + user(7, 1, 2),
 }
+# Two stacks (mode bit 0): a server on b (sockets 4-7), a client on a.
+pair = (user(0, 4) + user(1, 4, 0) + user(2, 4, 2) + user(0, 0) + user(4, 0, 0)
+        + wait(10) + user(3, 4, 0))
+two = {
+    "two-client-closes-first": bytes([1]) + pair + user(5, 0, 4000) + wait(20)
+        + user(6, 5, 4999) + user(8, 0) + wait(20) + user(8, 5) + wait(s=61),
+    "two-server-closes-first": bytes([1]) + pair + user(5, 0, 101) + wait(20)
+        + user(8, 5) + wait(20) + user(6, 0, 100) + user(8, 0) + wait(s=61),
+    "two-lossy-chaos": bytes([1 | 6 << 1 | 2 << 4]) + bytes([0, 16, 0x55]) + pair
+        + user(5, 0, 19000) + wait(s=2) + bytes([0, 16, 0]) + wait(s=5)
+        + user(8, 0) + user(8, 5) + wait(s=61),
+    "two-simultaneous-open": bytes([1]) + user(0, 0) + user(1, 0, 2) + user(0, 4)
+        + user(1, 4, 2) + user(4, 0, 0 | 2 << 2) + user(4, 4, 0 | 2 << 2) + wait(s=3),
+}
 os.makedirs("tests/fuzz/corpus/tcp", exist_ok=True)
 for name, data in seeds.items():
+    open(f"tests/fuzz/corpus/tcp/{name}", "wb").write(bytes([0]) + data)   # raw mode
+for name, data in two.items():
     open(f"tests/fuzz/corpus/tcp/{name}", "wb").write(data)
 
 # lua: one byte per call, one per argument: indexes into fuzz-lua.c's
