@@ -269,6 +269,9 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
         " is not pending", s->tw_event);
   CHECK(!pending || data == s, "TIME_WAIT expiry event belongs to another object");
   CHECK(pending || n == 0, "%" G_GUINT64_FORMAT " TIME_WAIT records, no expiry event", n);
+  CHECK(!pending || n == 0 || s->tw_event_at <= tw_at(tw, tw->head)->expiry,
+        "TIME_WAIT expiry event at %" G_GINT64_FORMAT " is after the first expiry %"
+        G_GINT64_FORMAT, s->tw_event_at, tw_at(tw, tw->head)->expiry);
   return TRUE;
 }
 

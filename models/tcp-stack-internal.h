@@ -9,7 +9,8 @@
  *    the records of `tw`;
  *  - a TcpConn's timer_id names a pending engine event (whose data is the
  *    connection) exactly when timer_at is not SIM_TIME_MAX;
- * *  - tw_event, if not 0, is pending, and it is when `tw` holds a record;
+ * *  - tw_event, if not 0, is pending, and it is when `tw` holds a record,
+ *    at tw_event_at, no later than the first record's expiry;
  *  - the ports' counts equal what holds them: `users` the connections of
  *    `conns` and the records of `tw`, `binders` the bound sockets,
  *    `listeners` the listening ones. */
@@ -49,6 +50,7 @@ struct TcpStack {
   GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
   TcpTwTable  tw;
   SimEventId  tw_event;
+  SimTime     tw_event_at;     /* when tw_event fires */
   TcpPorts    ports;
   GArray     *out;             /* scratch segment queue, reused */
   GQueue      sockets;         /* every open TcpSocket */

@@ -86,13 +86,17 @@ tw_fire(SimEngine *engine, gpointer data)
   tw_schedule(s);
 }
 
-/* One engine event for the FIFO head (records expire in FIFO order). */
+/* One engine event for the FIFO head (records expire in FIFO order), moved
+ * earlier when the head expires before it: after the records ahead were
+ * killed or reused, a record entered under a shortened time_wait may. */
 static void
 tw_schedule(TcpStack *s)
 {
   TcpTwRecord *head = tcp_tw_head(&s->tw);
-  if (head && s->tw_event == 0)
-    s->tw_event = sim_engine_schedule(s->env.engine, head->expiry, tw_fire, s, NULL);
+  if (head == NULL || (s->tw_event && s->tw_event_at <= head->expiry)) return;
+  if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
+  s->tw_event_at = MAX(head->expiry, stack_now(s));
+  s->tw_event = sim_engine_schedule(s->env.engine, s->tw_event_at, tw_fire, s, NULL);
 }
 
 /* c has entered TIME_WAIT: keep a compact record (or none past
@@ -400,6 +404,7 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
     break;
   }
   }
+  tw_schedule(s);                  /* a restarted record may now expire first */
 }
 
 /* Linux (tcp_check_req -> syn_recv_sock, tcp_abort_on_overflow 0): the
