@@ -267,6 +267,7 @@ test_sandbox_coroutines(void)
     if (r.status != 2) g_test_message("%s: %s", hows[i], r.err);
     g_assert_cmpint(r.status, ==, 2);
     g_assert_nonnull(strstr(r.err, "a blocking call outside a process"));
+    g_assert_nonnull(strstr(r.err, "coroutine-escape.lua:"));   /* names the line */
     twsim_result_clear(&r);
   }
 }

@@ -143,17 +143,31 @@ sim_world_note_error(SimWorld *world, const char *msg)
 /* Pushes "file:line: " of the innermost Lua function on L's call stack:
  * the scenario line that made the bad call, even through pcall or another
  * C function. */
+static gboolean
+find_scenario_where(lua_State *from, lua_State *L)
+{
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(from, level, &ar); level++) {
+    lua_getinfo(from, "Sl", &ar);
+    if (ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* A C function run as a coroutine's body (coroutine.wrap(sim.sleep)) has
+ * no Lua caller on its own thread: the line is then the one that resumed
+ * it, in the thread running when it was resumed. */
 static void
 push_scenario_where(lua_State *L)
 {
-  lua_Debug ar;
-  for (int level = 1; lua_getstack(L, level, &ar); level++) {
-    lua_getinfo(L, "Sl", &ar);
-    if (ar.currentline > 0) {
-      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-      return;
-    }
-  }
+  SimWorld *world = sim_world_from_lua(L);
+  if (find_scenario_where(L, L)) return;
+  if (world->running_L && world->running_L != L && find_scenario_where(world->running_L, L))
+    return;
+  if (world->L != L && find_scenario_where(world->L, L)) return;
   lua_pushliteral(L, "");
 }
 
