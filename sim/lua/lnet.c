@@ -191,8 +191,8 @@ sim_lua_check_host(lua_State *L, int arg)
 {
   SimLuaHost *h = luaL_testudata(L, arg, SIM_LUA_HOST_MT);
   if (h == NULL)
-    sim_lua_usage_error(L, "expected a host (from sim.host) as argument %d, got %s",
-                        arg, luaL_typename(L, arg));
+    sim_lua_usage_error(L, "h:%s: expected a host (from sim.host) as argument %d, got %s",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
   return h;
 }
 
@@ -520,8 +520,8 @@ check_link(lua_State *L, int arg)
 {
   SimLuaLink *l = luaL_testudata(L, arg, SIM_LUA_LINK_MT);
   if (l == NULL)
-    sim_lua_usage_error(L, "expected a link (from sim.link) as argument %d, got %s",
-                        arg, luaL_typename(L, arg));
+    sim_lua_usage_error(L, "link:%s: expected a link (from sim.link) as argument %d, got %s",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
   return l;
 }
 

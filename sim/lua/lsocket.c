@@ -23,8 +23,8 @@ check_socket(lua_State *L, int arg)
   if (ls == NULL) {
     const char *got = luaL_getmetafield(L, arg, "__name") == LUA_TSTRING
                     ? lua_tostring(L, -1) : luaL_typename(L, arg);
-    sim_lua_usage_error(L, "expected a socket (from h:socket()) as argument %d, got %s "
-                        "(call methods with a colon: s:bind(80))", arg, got);
+    sim_lua_usage_error(L, "s:%s: expected a socket (from h:socket()) as argument %d, got %s "
+                        "(call methods with a colon: s:bind(80))", sim_lua_callee(L), arg, got);
   }
   return ls;
 }

@@ -19,9 +19,9 @@ check_timer(lua_State *L, int arg)
 {
   SimTimer *t = luaL_testudata(L, arg, TIMER_MT);
   if (t == NULL)
-    sim_lua_usage_error(L, "expected a timer (from sim.at or sim.every) as argument %d, "
-                        "got %s (call methods with a colon: t:cancel())", arg,
-                        luaL_typename(L, arg));
+    sim_lua_usage_error(L, "t:%s: expected a timer (from sim.at or sim.every) as argument "
+                        "%d, got %s (call methods with a colon: t:cancel())",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
   return t;
 }
 

@@ -250,6 +250,14 @@ sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index)
     sim_lua_call_ref(world, L, g_array_index(observers, int, i), ev_index);
 }
 
+const char *
+sim_lua_callee(lua_State *L)
+{
+  lua_Debug ar;
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name) return ar.name;
+  return "?";
+}
+
 SimTime
 sim_lua_check_duration(lua_State *L, int arg, const char *what)
 {

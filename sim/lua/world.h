@@ -144,6 +144,11 @@ sim_lua_limit_error(lua_State *L, const char *why);
 SimExit
 sim_world_exit_status(const SimWorld *world);
 
+/* The name the running C function was called by ("bind" for s:bind(...)),
+ * or "?" when Lua cannot tell: for errors about its own arguments. */
+const char *
+sim_lua_callee(lua_State *L);
+
 /* Reads a duration argument: a number of seconds or a string with a unit.
  * `what` names the argument in the error ("sim.sleep: duration"). */
 SimTime
