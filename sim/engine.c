@@ -119,6 +119,9 @@ SimRunEnd
 sim_engine_run(SimEngine *engine, SimTime until)
 {
   SimQueueItem item;
+  /* Read once: a register test per event, nothing loaded from memory. */
+  SimAfterFn after = engine->after;
+  gpointer after_user = engine->after_user;
   engine->stop = FALSE;
   if (engine->poll && !engine->poll(engine->poll_user)) return SIM_RUN_LIMIT;
   for (;;) {
@@ -135,7 +138,7 @@ sim_engine_run(SimEngine *engine, SimTime until)
     engine->now = item.time;
     engine->events++;
     ((SimEventFn)item.fn)(engine, item.data);
-    if (G_UNLIKELY(engine->after != NULL)) engine->after(engine->after_user);
+    if (G_UNLIKELY(after != NULL)) after(after_user);
     if (G_UNLIKELY(engine->stop)) return SIM_RUN_STOPPED;
     if (G_UNLIKELY(engine->poll && engine->events % SIM_ENGINE_POLL_EVERY == 0) &&
         !engine->poll(engine->poll_user))

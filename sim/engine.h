@@ -86,7 +86,8 @@ sim_engine_set_poll(SimEngine *engine, SimPollFn poll, gpointer user);
 void
 sim_engine_set_watch(SimEngine *engine, SimTime at, SimWatchFn watch, gpointer user);
 
-/* Sets (or, with NULL, clears) the after-event function. */
+/* Sets (or, with NULL, clears) the after-event function; a run reads it
+ * when it starts (set it between runs, not from an event). */
 void
 sim_engine_set_after(SimEngine *engine, SimAfterFn after, gpointer user);
 
