@@ -10,7 +10,7 @@
  * advancing.  The harness checks every invariant of the stack
  * (tcp-check.h) after each event and each segment; this target checks
  * them after each user call too.  Any broken invariant, assertion,
- * sanitizer report or leak is a finding.
+ * sanitizer report, leak, or endless exchange of segments is a finding.
  *
  * Input: a mode byte (bit 0: two stacks; then jitter and duplication),
  * then a stream of operations, each one byte of opcode then the bytes it
@@ -18,6 +18,8 @@
 #include "tcp-harness.h"
 #include "tcp-check.h"
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -184,6 +186,17 @@ op_set(Fuzz *f)
   if (!tcp_stack_set(stack(f), sets[i][0], sets[i][1], &error)) g_clear_error(&error);
 }
 
+/* Eight sockets' buffers make some 60,000 segments at most in one step:
+ * more is two stacks answering each other for ever (an ACK storm). */
+static void
+storm_check(Fuzz *f, guint before)
+{
+  if (f->net->wire->len - before > 200000) {
+    fprintf(stderr, "segment storm: %u segments in one step\n", f->net->wire->len - before);
+    abort();
+  }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -200,6 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.net->dup = ((mode >> 4) & 3) / 8.0;
   }
   for (guint ops = 0; f.p < f.end && ops < 2000; ops++) {
+    guint wire = f.net->wire->len;
     guint op = take(&f, 1);
     if (op < 64) op_segment(&f);
     else if (op < 200) op_user(&f, (op - 64) % 11);
@@ -210,8 +224,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     drain(&f);
     check_all(&f);
+    storm_check(&f, wire);
   }
+  guint wire = f.net->wire->len;
   test_net_run_until(f.net, sim_engine_now(f.net->engine) + 200 * SIM_S);
+  storm_check(&f, wire);
   drain(&f);
   check_all(&f);
   for (guint i = 0; i < N_SOCKS; i++)
