@@ -387,7 +387,8 @@ static gboolean
 paws_reject(TcpConn *c, const TcpSegment *seg)
 {
   if (!c->ts_ok || !(seg->opts & TCP_OPT_TS)) return FALSE;
-  if (tcp_seq_lt(seg->ts_val, c->ts_recent) && !(seg->flags & TCP_FLAG_RST))
+  if (tcp_seq_lt(seg->ts_val, c->ts_recent) && !(seg->flags & TCP_FLAG_RST) &&
+      c->now - c->ts_recent_stamp < (SimTime)24 * 86400 * SIM_S)  /* 5.5: 24 days */
     return TRUE;
   if (tcp_seq_le(seg->seq, c->rcv_wup)) {   /* RFC 7323 4.3: Last.ACK.sent */
     c->ts_recent = seg->ts_val;

@@ -10,48 +10,10 @@
  * through tcp_socket_*() and end in stack_after() too.
  *
  * This is the only TCP file that talks to the engine. */
-#include "tcp-stack.h"
-#include "ports.h"
+#include "tcp-stack-internal.h"
 #include "tcp-seq.h"
-#include "tcp.h"
-#include "timewait.h"
 #include "simerror.h"
 #include <string.h>
-
-struct TcpSocket {
-  TcpStack   *stack;
-  TcpConn    *conn;            /* NULL once TIME_WAIT took the connection */
-  NetAddr     bind_addr;
-  guint16     bind_port;
-  gboolean    bound;           /* bind() or listen()'s autobind: a binder */
-  gboolean    reuseaddr;
-  gint64      linger;          /* seconds, < 0 off */
-  gboolean    listening;
-  int         backlog;
-  guint64     listen_key;      /* (addr << 16) | port */
-  GQueue      syn_q, accept_q; /* TcpConn via queue_link */
-  GByteArray *leftover;        /* unread bytes when conn went away */
-  void      (*wake)(gpointer ud);
-  gpointer    wake_ud;
-  GList       link;            /* in stack->sockets */
-};
-
-struct TcpStack {
-  TcpStackEnv env;
-  NetAddr    *addrs;
-  guint       n_addrs;
-  TcpProfile  profile;
-  TcpConnEnv  cenv;
-  guint64     counts[TCP_STATE_N];
-  TcpStats    stats;
-  GHashTable *conns;           /* &conn->tuple -> TcpConn (synchronizing or synchronized) */
-  GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
-  TcpTwTable  tw;
-  SimEventId  tw_event;
-  TcpPorts    ports;
-  GArray     *out;             /* scratch segment queue, reused */
-  GQueue      sockets;         /* every open TcpSocket */
-};
 
 static SimTime
 stack_now(const TcpStack *s)
@@ -124,13 +86,17 @@ tw_fire(SimEngine *engine, gpointer data)
   tw_schedule(s);
 }
 
-/* One engine event for the FIFO head (records expire in FIFO order). */
+/* One engine event for the FIFO head (records expire in FIFO order), moved
+ * earlier when the head expires before it: after the records ahead were
+ * killed or reused, a record entered under a shortened time_wait may. */
 static void
 tw_schedule(TcpStack *s)
 {
   TcpTwRecord *head = tcp_tw_head(&s->tw);
-  if (head && s->tw_event == 0)
-    s->tw_event = sim_engine_schedule(s->env.engine, head->expiry, tw_fire, s, NULL);
+  if (head == NULL || (s->tw_event && s->tw_event_at <= head->expiry)) return;
+  if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
+  s->tw_event_at = MAX(head->expiry, stack_now(s));
+  s->tw_event = sim_engine_schedule(s->env.engine, s->tw_event_at, tw_fire, s, NULL);
 }
 
 /* c has entered TIME_WAIT: keep a compact record (or none past
@@ -439,6 +405,7 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
     break;
   }
   }
+  tw_schedule(s);                  /* a restarted record may now expire first */
 }
 
 /* Linux (tcp_check_req -> syn_recv_sock, tcp_abort_on_overflow 0): the

@@ -244,8 +244,9 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
   c->snd_wscale = c->ws_ok ? (guint8)MIN(syn->wscale, 14) : 0;
   c->rcv_wscale = c->ws_ok ? (guint8)c->env->profile->wscale : 0;
   guint32 mss = c->env->profile->mss;
-  if (syn->opts & TCP_OPT_MSS) mss = MIN(mss, syn->mss);
+  if ((syn->opts & TCP_OPT_MSS) && syn->mss) mss = MIN(mss, syn->mss);  /* Linux ignores 0 */
   else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
+  mss = MAX(mss, 48);                      /* Linux's tcp_min_snd_mss */
   /* Linux sizes data segments by the MSS less the options every segment
    * carries (tcp_current_mss): 1460 - 12 = 1448 bytes with timestamps, so
    * that a full segment still fits a 1500-byte MTU. */

@@ -128,9 +128,14 @@ fifo_unlink(TcpTwTable *tw, TcpTwRecord *rec, guint32 idx)
   (void)idx;
 }
 
+/* Appends rec at the tail.  The FIFO stays in expiry order even when
+ * h:set{} shortens time_wait while records are held: a new or restarted
+ * record then expires no earlier than the newest one already held (else it
+ * would sit behind it past its expiry). */
 static void
 fifo_append(TcpTwTable *tw, TcpTwRecord *rec, guint32 idx)
 {
+  if (tw->tail) rec->expiry = MAX(rec->expiry, rec_at(tw, tw->tail)->expiry);
   rec->next = 0;
   rec->prev = tw->tail;
   if (tw->tail) rec_at(tw, tw->tail)->next = idx;

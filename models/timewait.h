@@ -10,8 +10,10 @@
  *  - every record is in `slots` (an open-addressing, linear-probing hash
  *    of its 4-tuple holding record indices: 4 bytes a slot, at most 3/4
  *    full, deletion by backward shift, so no tombstones) and in the FIFO,
- *    and the FIFO is ordered by expiry: the TIME_WAIT length is fixed per
- *    host, so a new or restarted record always goes to the tail;
+ *    and the FIFO is ordered by expiry: a new or restarted record goes to
+ *    the tail, and expires no earlier than the record before it (the
+ *    TIME_WAIT length is one per host; should h:set{} shorten it while
+ *    records are held, new ones wait for the older ones);
  *  - records live in slabs of TCP_TW_SLAB and are linked by 32-bit
  *    indices (index + 1; 0 is "none"), free ones chained through `next`;
  *  - a record is 56 bytes, plus 5-11 bytes of hash slots. */

@@ -13,6 +13,8 @@ struct SimEngine {
   SimTime    watch_at;     /* SIM_TIME_MAX: no watch */
   SimWatchFn watch;
   gpointer   watch_user;
+  SimAfterFn after;        /* NULL: none */
+  gpointer   after_user;
 };
 
 SimEngine *
@@ -100,10 +102,26 @@ sim_engine_set_watch(SimEngine *engine, SimTime at, SimWatchFn watch, gpointer u
   engine->watch_at = watch ? at : SIM_TIME_MAX;
 }
 
+void
+sim_engine_set_after(SimEngine *engine, SimAfterFn after, gpointer user)
+{
+  engine->after = after;
+  engine->after_user = user;
+}
+
+gboolean
+sim_engine_event_pending(const SimEngine *engine, SimEventId id, gpointer *data)
+{
+  return sim_queue_lookup(engine->queue, id, data);
+}
+
 SimRunEnd
 sim_engine_run(SimEngine *engine, SimTime until)
 {
   SimQueueItem item;
+  /* Read once: a register test per event, nothing loaded from memory. */
+  SimAfterFn after = engine->after;
+  gpointer after_user = engine->after_user;
   engine->stop = FALSE;
   if (engine->poll && !engine->poll(engine->poll_user)) return SIM_RUN_LIMIT;
   for (;;) {
@@ -120,6 +138,7 @@ sim_engine_run(SimEngine *engine, SimTime until)
     engine->now = item.time;
     engine->events++;
     ((SimEventFn)item.fn)(engine, item.data);
+    if (G_UNLIKELY(after != NULL)) after(after_user);
     if (G_UNLIKELY(engine->stop)) return SIM_RUN_STOPPED;
     if (G_UNLIKELY(engine->poll && engine->events % SIM_ENGINE_POLL_EVERY == 0) &&
         !engine->poll(engine->poll_user))

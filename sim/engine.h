@@ -26,6 +26,11 @@ typedef gboolean (*SimPollFn)(gpointer user);
  * the way an event would (metrics sampling). */
 typedef SimTime (*SimWatchFn)(gpointer user, SimTime next);
 
+/* Called after every event has fired (and before the next): for checks of
+ * the models' invariants in test builds (sim/lua installs it).  Costs the
+ * run loop one predictable branch when unset. */
+typedef void (*SimAfterFn)(gpointer user);
+
 typedef enum {
   SIM_RUN_EMPTY,    /* no event pending */
   SIM_RUN_UNTIL,    /* reached the requested time */
@@ -80,6 +85,16 @@ sim_engine_set_poll(SimEngine *engine, SimPollFn poll, gpointer user);
  * `at`. */
 void
 sim_engine_set_watch(SimEngine *engine, SimTime at, SimWatchFn watch, gpointer user);
+
+/* Sets (or, with NULL, clears) the after-event function; a run reads it
+ * when it starts (set it between runs, not from an event). */
+void
+sim_engine_set_after(SimEngine *engine, SimAfterFn after, gpointer user);
+
+/* Whether `id` is a pending event; its data in *data if so (may be NULL).
+ * For invariant checks: a model's timer handle must name a live event. */
+gboolean
+sim_engine_event_pending(const SimEngine *engine, SimEventId id, gpointer *data);
 
 /* Fires events in order until none is pending, the next is after `until`,
  * or a stop or limit.  Events at exactly `until` fire.  With a finite

@@ -642,6 +642,18 @@ sim_queue_cancel(SimQueue *q, SimEventId id)
   return TRUE;
 }
 
+gboolean
+sim_queue_lookup(const SimQueue *q, SimEventId id, gpointer *data)
+{
+  uint32_t s = (uint32_t)id - 1;
+  if ((uint32_t)id == 0 || s >= q->n_slots) return FALSE;
+  const Slot *slot = &q->slots[s];
+  if ((slot->tag & SLOT_DEAD) || (uint32_t)slot->tag != (uint32_t)(id >> 32))
+    return FALSE;
+  if (data) *data = slot->data;
+  return TRUE;
+}
+
 static inline void
 item_fill(const SimQueue *q, const Entry *e, SimQueueItem *out)
 {

@@ -43,6 +43,11 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
 gboolean
 sim_queue_cancel(SimQueue *q, SimEventId id);
 
+/* Whether `id` names a pending event (not fired, not cancelled); its data
+ * in *data if so (data may be NULL).  For invariant checks. */
+gboolean
+sim_queue_lookup(const SimQueue *q, SimEventId id, gpointer *data);
+
 /* The earliest pending event, without removing it.  FALSE when empty. */
 gboolean
 sim_queue_peek(SimQueue *q, SimQueueItem *out);

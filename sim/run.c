@@ -32,6 +32,7 @@ typedef struct {
   char   *timeout;
   char   *max_memory;
   gboolean sandbox;
+  gboolean check;
   gboolean quiet;
   char   *trace_from;
   char   *trace_until;
@@ -115,6 +116,7 @@ check_options(const RawOptions *raw, SimRunOptions *opts)
   else if (raw->sandbox)
     opts->max_memory = (gsize)512 << 20;   /* the sandbox bounds memory by default */
   opts->sandbox = raw->sandbox;
+  opts->check = raw->check;
   /* A capture on stdout must not have text mixed into it. */
   opts->quiet = raw->quiet || g_strcmp0(raw->pcap, "-") == 0;
   opts->set_pairs = g_ptr_array_new_with_free_func(g_free);
@@ -205,6 +207,7 @@ repro_command(const SimRunOptions *opts, const RawOptions *raw)
     append_shell_word(cmd, raw->until);
   }
   if (raw->sandbox) g_string_append(cmd, " --sandbox");
+  if (raw->check) g_string_append(cmd, " --check");
   return g_string_free(cmd, FALSE);
 }
 
@@ -298,6 +301,7 @@ run_command(int argc, char **argv)
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &raw.timeout, "Stop (exit 3) after this many wall-clock seconds", "SECONDS" },
     { "max-memory", 0, 0, G_OPTION_ARG_STRING, &raw.max_memory, "Stop (exit 3) when the scenario's Lua state holds more than MB megabytes", "MB" },
     { "sandbox", 0, 0, G_OPTION_ARG_NONE, &raw.sandbox, "Run an untrusted scenario: no io, os, require, debug, binary chunks", NULL },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &raw.check, "Check the models' invariants after every event (slow; aborts on a broken one)", NULL },
     { "trace-from", 0, 0, G_OPTION_ARG_STRING, &raw.trace_from, "Trace only records at or after this virtual time", "DURATION" },
     { "trace-until", 0, 0, G_OPTION_ARG_STRING, &raw.trace_until, "Trace only records at or before this virtual time", "DURATION" },
     { "stop-at-event", 0, 0, G_OPTION_ARG_STRING, &raw.stop_at_event, "Stop right after event N (exit 0 if nothing failed before)", "N" },

@@ -1,5 +1,6 @@
 /* The TCP test harness (see tcp-harness.h). */
 #include "tcp-harness.h"
+#include "tcp-check.h"
 #include <string.h>
 
 typedef struct {
@@ -14,6 +15,24 @@ deliver(SimEngine *engine, gpointer data)
   Delivery *d = data;
   tcp_stack_input(d->net->host[d->to].stack, d->pkt);
   g_free(d);
+}
+
+/* After every event and every hand-made segment: both stacks' invariants
+ * (tcp-check.h), in full while they are small, spread over events once
+ * they hold thousands of objects (port exhaustion tests). */
+static void
+harness_check(gpointer user)
+{
+  TestNet *net = user;
+  net->check_credit += 64;
+  if (net->check_credit < net->check_size) return;
+  net->check_credit = 0;
+  net->check_size = 0;
+  for (int i = 0; i < 2; i++) {
+    if (net->host[i].stack == NULL) continue;
+    tcp_stack_check_invariants(net->host[i].stack);
+    net->check_size += tcp_stack_check_size(net->host[i].stack);
+  }
 }
 
 static void
@@ -102,6 +121,7 @@ test_net_new_traced(gboolean raw, SimTime delay, SimTrace *trace)
   net->wire = g_array_new(FALSE, FALSE, sizeof(TestWire));
   host_init(net, &net->host[0], "a", TEST_ADDR_A, trace);
   if (!raw) host_init(net, &net->host[1], "b", TEST_ADDR_B, trace);
+  sim_engine_set_after(net->engine, harness_check, net);
   return net;
 }
 
@@ -134,6 +154,7 @@ test_send_seg(TestNet *net, const TcpSegment *seg)
   pkt->tcp = *seg;
   net_buf_ref(pkt->tcp.payload.buf);
   tcp_stack_input(net->host[0].stack, pkt);
+  harness_check(net);
 }
 
 void

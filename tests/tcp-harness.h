@@ -37,6 +37,8 @@ struct TestNet {
   SimTime    jitter;        /* extra delay, uniform in [0, jitter) */
   double     dup;           /* probability a packet is delivered twice */
   gboolean   raw;           /* host[1] is played by the test */
+  guint64    check_credit;  /* invariant checks (tcp-check.h): objects */
+  guint64    check_size;    /* walked by the last full check */
 };
 
 #define TEST_ADDR_A 0x0a000001u   /* 10.0.0.1 */

@@ -262,6 +262,34 @@ test_sandbox(void)
   twsim_result_clear(&r);
 }
 
+/* --check runs every invariant check after every event: the run and its
+ * outputs stay the same, and a reproduce line keeps the option. */
+static void
+test_check(void)
+{
+  char *t1 = twsim_temp_path("check1.trace"), *t2 = twsim_temp_path("check2.trace");
+  TwsimResult a = twsim_run("run", "%lossy-link.lua", "--trace", t1, NULL);
+  TwsimResult b = twsim_run("run", "%lossy-link.lua", "--check", "--trace", t2, NULL);
+  g_assert_cmpint(a.status, ==, 0);
+  g_assert_cmpint(b.status, ==, 0);
+  g_assert_cmpstr(a.out, ==, b.out);
+  gsize l1, l2;
+  char *x1 = twsim_read_file(t1, &l1), *x2 = twsim_read_file(t2, &l2);
+  g_assert_cmpuint(l1, >, 0);
+  g_assert_cmpmem(x1, l1, x2, l2);
+  twsim_result_clear(&a);
+  twsim_result_clear(&b);
+  a = twsim_run("run", "@assert-fails.lua", "--check", NULL);
+  g_assert_cmpint(a.status, ==, 1);
+  g_assert_nonnull(strstr(a.err, " --check"));
+  twsim_result_clear(&a);
+  /* A sweep hands --check to each run: the failing seeds' commands say so. */
+  a = twsim_run("sweep", "@flaky.lua", "--seeds", "1..6", "-j", "1", "--check", NULL);
+  g_assert_nonnull(strstr(a.out, "--seed 1 --check"));
+  twsim_result_clear(&a);
+  g_free(x1); g_free(x2); g_free(t1); g_free(t2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -281,5 +309,6 @@ main(int argc, char **argv)
   g_test_add_func("/cli/trace-forms-agree", test_trace_forms_agree);
   g_test_add_func("/cli/invalid-run-leaves-no-output", test_invalid_run_leaves_no_output);
   g_test_add_func("/cli/sandbox", test_sandbox);
+  g_test_add_func("/cli/check", test_check);
   return g_test_run();
 }

@@ -118,7 +118,9 @@ h_set(lua_State *L)
     }
     if (!tcp_stack_set(stack, key, value, &error)) {
       g_ptr_array_free(keys, TRUE);
-      sim_lua_usage_gerror(L, error);
+      lua_pushfstring(L, "h:set: %s", error->message);
+      g_error_free(error);
+      sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
     }
     lua_pop(L, 1);
   }

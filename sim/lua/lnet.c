@@ -81,6 +81,15 @@ push_node(lua_State *L, SimWorld *world, NetNode *node, SimLuaType type)
 
 /* ---- sim.host ----------------------------------------------------------- */
 
+/* A usage error from a model's GError, prefixed with the call's name. */
+G_NORETURN static void
+gerror_with(lua_State *L, const char *call, GError *error)
+{
+  lua_pushfstring(L, "%s: %s", call, error->message);
+  g_error_free(error);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+}
+
 static const char *const host_keys[] = { "addr", "profile", NULL };
 
 #define HOST_MAX_ADDRS 64
@@ -138,7 +147,7 @@ l_host(lua_State *L)
   if (n_addrs == 0) addrs[n_addrs++] = net_world_free_addr(net);
   GError *error = NULL;
   NetNode *node = net_world_host_new(net, name, addrs, n_addrs, &error);
-  if (node == NULL) sim_lua_usage_gerror(L, error);
+  if (node == NULL) gerror_with(L, "sim.host", error);
   node->profile = g_strdup(profile);
   push_node(L, world, node, SIM_LUA_HOST);
   sim_lua_host_attach_tcp(L, node);
@@ -156,7 +165,7 @@ l_router(lua_State *L)
   if (lua_istable(L, 2)) sim_lua_check_option_keys(L, 2, "sim.router", router_keys);
   GError *error = NULL;
   NetNode *node = net_world_router_new(sim_lua_net(world), name, &error);
-  if (node == NULL) sim_lua_usage_gerror(L, error);
+  if (node == NULL) gerror_with(L, "sim.router", error);
   push_node(L, world, node, SIM_LUA_ROUTER);
   return 1;
 }
@@ -166,8 +175,8 @@ sim_lua_check_host(lua_State *L, int arg)
 {
   SimLuaHost *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
   if (h == NULL)
-    sim_lua_usage_error(L, "expected a host (from sim.host) as argument %d, got %s",
-                        arg, luaL_typename(L, arg));
+    sim_lua_usage_error(L, "h:%s: expected a host (from sim.host) as argument %d, got %s",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
   return h;
 }
 
@@ -197,6 +206,8 @@ check_prob(lua_State *L, int idx, const char *what)
     sim_lua_usage_error(L, "sim.link: %s: expected a probability (a number in [0, 1]), got %s",
                         what, luaL_typename(L, idx));
   double p = lua_tonumber(L, idx);
+  if (p != p)      /* NaN: printed one way on every platform */
+    sim_lua_usage_error(L, "sim.link: %s: NaN is not a probability (a number in [0, 1])", what);
   if (!(p >= 0.0 && p <= 1.0))
     sim_lua_usage_error(L, "sim.link: %s: %s is outside [0, 1]", what, lua_tostring(L, idx));
   return p;
@@ -493,8 +504,8 @@ check_link(lua_State *L, int arg)
 {
   SimLuaLink *l = sim_lua_testudata(L, arg, SIM_LUA_LINK);
   if (l == NULL)
-    sim_lua_usage_error(L, "expected a link (from sim.link) as argument %d, got %s",
-                        arg, luaL_typename(L, arg));
+    sim_lua_usage_error(L, "link:%s: expected a link (from sim.link) as argument %d, got %s",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
   return l;
 }
 

@@ -15,10 +15,19 @@ typedef struct {
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* The socket at `arg`; anything else (a host passed with s.bind(h) for
+ * s:bind(), a table...) is a usage error naming what was given. */
 static LuaSocket *
 check_socket(lua_State *L, int arg)
 {
-  return sim_lua_checkudata(L, arg, SIM_LUA_SOCKET, SOCKET_MT);
+  LuaSocket *ls = sim_lua_testudata(L, arg, SIM_LUA_SOCKET);
+  if (ls == NULL) {
+    const char *got = luaL_getmetafield(L, arg, "__name") == LUA_TSTRING
+                    ? lua_tostring(L, -1) : luaL_typename(L, arg);
+    sim_lua_usage_error(L, "s:%s: expected a socket (from h:socket()) as argument %d, got %s "
+                        "(call methods with a colon: s:bind(80))", sim_lua_callee(L), arg, got);
+  }
+  return ls;
 }
 
 /* The open socket at `arg`, or a usage error naming the method. */
@@ -152,6 +161,9 @@ check_addr(lua_State *L, int arg, const char *method)
 static guint16
 check_port(lua_State *L, int arg, const char *method, gboolean zero_ok)
 {
+  if (lua_type(L, arg) == LUA_TNUMBER && !lua_isinteger(L, arg))
+    sim_lua_usage_error(L, "%s: port must be an integer (0-65535), got %s", method,
+                        lua_tostring(L, arg));
   if (!lua_isinteger(L, arg))
     sim_lua_usage_error(L, "%s: expected a port number, got %s", method,
                         luaL_typename(L, arg));

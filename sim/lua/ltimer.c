@@ -17,7 +17,12 @@ typedef struct {
 static SimTimer *
 check_timer(lua_State *L, int arg)
 {
-  return sim_lua_checkudata(L, arg, SIM_LUA_TIMER, TIMER_MT);
+  SimTimer *t = sim_lua_testudata(L, arg, SIM_LUA_TIMER);
+  if (t == NULL)
+    sim_lua_usage_error(L, "t:%s: expected a timer (from sim.at or sim.every) as argument "
+                        "%d, got %s (call methods with a colon: t:cancel())",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
+  return t;
 }
 
 static void

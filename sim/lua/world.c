@@ -1,5 +1,6 @@
 /* The world of one run (see world.h). */
 #include "world.h"
+#include "check.h"
 #include "determinism.h"
 #include "process.h"
 #include "lsim.h"
@@ -85,6 +86,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
     max_events = opts->stop_at_event;
   sim_engine_set_max_events(world->engine, max_events);
   sim_engine_set_poll(world->engine, engine_poll, world);
+  sim_world_install_checks(world);
 
   lua_State *L = lua_newstate(counting_alloc, world);
   if (L == NULL) {
@@ -122,6 +124,7 @@ sim_world_free(SimWorld *world)
   if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
   sim_records_free(world->records);
+  g_free(world->check_state);
   g_free(world->message);
   g_free(world);
 }
@@ -151,17 +154,31 @@ sim_world_note_error(SimWorld *world, const char *msg)
 /* Pushes "file:line: " of the innermost Lua function on L's call stack:
  * the scenario line that made the bad call, even through pcall or another
  * C function. */
+static gboolean
+find_scenario_where(lua_State *from, lua_State *L)
+{
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(from, level, &ar); level++) {
+    lua_getinfo(from, "Sl", &ar);
+    if (ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* A C function run as a coroutine's body (coroutine.wrap(sim.sleep)) has
+ * no Lua caller on its own thread: the line is then the one that resumed
+ * it, in the thread running when it was resumed. */
 static void
 push_scenario_where(lua_State *L)
 {
-  lua_Debug ar;
-  for (int level = 1; lua_getstack(L, level, &ar); level++) {
-    lua_getinfo(L, "Sl", &ar);
-    if (ar.currentline > 0) {
-      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-      return;
-    }
-  }
+  SimWorld *world = sim_world_from_lua(L);
+  if (find_scenario_where(L, L)) return;
+  if (world->running_L && world->running_L != L && find_scenario_where(world->running_L, L))
+    return;
+  if (world->L != L && find_scenario_where(world->L, L)) return;
   lua_pushliteral(L, "");
 }
 
@@ -268,6 +285,14 @@ sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *c
   lua_pushstring(L, worst);
   g_free(worst);
   sim_lua_usage_error(L, "%s: unknown option '%s'", call, lua_tostring(L, -1));
+}
+
+const char *
+sim_lua_callee(lua_State *L)
+{
+  lua_Debug ar;
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name) return ar.name;
+  return "?";
 }
 
 SimTime

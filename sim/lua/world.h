@@ -34,6 +34,7 @@ typedef struct {
   double     timeout;        /* wall-clock seconds, 0: none */
   gsize      max_memory;     /* bytes the Lua state may hold, 0: none */
   gboolean   sandbox;
+  gboolean   check;          /* --check: model invariants after every event */
   gboolean   quiet;
   GPtrArray *set_pairs;      /* "KEY=VALUE" strings in command-line order */
   GHashTable *params;        /* KEY -> VALUE from --set (last one wins) */
@@ -113,6 +114,7 @@ struct SimWorld {
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
+  gpointer         check_state;     /* check.c's, or NULL; owned */
 };
 
 /* The flag a signal handler sets; polled by the run loop and Lua hook. */
@@ -198,6 +200,11 @@ sim_world_exit_status(const SimWorld *world);
  * (the smallest, if several), for a call named `call`. */
 void
 sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed);
+
+/* The name the running C function was called by ("bind" for s:bind(...)),
+ * or "?" when Lua cannot tell: for errors about its own arguments. */
+const char *
+sim_lua_callee(lua_State *L);
 
 /* Reads a duration argument: a number of seconds or a string with a unit.
  * `what` names the argument in the error ("sim.sleep: duration"). */

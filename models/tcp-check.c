@@ -1,0 +1,363 @@
+/* Invariant checks of a host's TCP (see tcp-check.h): recounts what the
+ * stack's tables hold and compares it with what the stack believes.
+ *
+ * Data flow: none; reads a TcpStack (tcp-stack-internal.h) and the
+ * engine's pending events, changes nothing.  Every walk is over the
+ * stack's own lists or a hash table whose order does not matter (each
+ * walk only counts or compares), so a check cannot change a run. */
+#include "tcp-check.h"
+#include "tcp-stack-internal.h"
+#include "tcp-seq.h"
+#include <stdlib.h>
+
+/* Appends the description and fails the enclosing check. */
+#define CHECK(cond, ...)                                                  \
+  do {                                                                    \
+    if (G_UNLIKELY(!(cond))) {                                            \
+      if (why) g_string_append_printf(why, __VA_ARGS__);                  \
+      return FALSE;                                                       \
+    }                                                                     \
+  } while (0)
+
+/* "10.0.0.1:80>10.0.0.2:40000" for messages (formatted only when a check
+ * fails: CHECK evaluates its message arguments then). */
+static const char *
+tuple_text(const TcpTuple *t, char buf[64])
+{
+  char la[NET_ADDR_BUF], ra[NET_ADDR_BUF];
+  g_snprintf(buf, 64, "%s:%u>%s:%u", net_addr_format(t->laddr, la), t->lport,
+             net_addr_format(t->raddr, ra), t->rport);
+  return buf;
+}
+
+static gboolean
+state_synchronizing(TcpState st)
+{
+  return st != TCP_STATE_CLOSED && st != TCP_STATE_LISTEN && st != TCP_STATE_TIME_WAIT;
+}
+
+/* A connection's own variables (tcp.h's invariants). */
+static gboolean
+conn_check_seq(const TcpStack *s, const TcpConn *c, GString *why)
+{
+  char tb[64];
+  CHECK((guint)c->state < TCP_STATE_N, "%s: state %d out of range", tuple_text(&c->tuple, tb), c->state);
+  CHECK(c->state != TCP_STATE_TIME_WAIT, "%s: a TcpConn outlived its TIME_WAIT entry", tuple_text(&c->tuple, tb));
+  if (!state_synchronizing(c->state)) return TRUE;
+  CHECK(tcp_seq_le(c->snd_una, c->snd_nxt) && tcp_seq_le(c->snd_nxt, c->snd_max),
+        "%s (%s): SND.UNA %u <= SND.NXT %u <= SND.MAX %u does not hold", tuple_text(&c->tuple, tb),
+        tcp_state_name(c->state), c->snd_una, c->snd_nxt, c->snd_max);
+  CHECK(tcp_seq_le(c->iss, c->snd_una), "%s: SND.UNA %u is before ISS %u", tuple_text(&c->tuple, tb),
+        c->snd_una, c->iss);
+  /* Everything sent was in the buffer: SYN, then data, then the FIN. */
+  guint32 end = c->snd_base + c->snd_len + (c->fin_queued ? 1 : 0);
+  CHECK(tcp_seq_le(c->snd_max, end), "%s: SND.MAX %u beyond the buffer's end %u", tuple_text(&c->tuple, tb),
+        c->snd_max, end);
+  CHECK(tcp_seq_le(c->snd_una, c->snd_base + 1) && tcp_seq_le(c->snd_base, c->snd_una + 1),
+        "%s: the buffer starts at %u, SND.UNA is %u", tuple_text(&c->tuple, tb), c->snd_base, c->snd_una);
+  guint64 held = 0;
+  for (guint i = 0; i < c->snd_buf->len; i++)
+    held += g_array_index(c->snd_buf, NetSlice, i).len;
+  CHECK(held == c->snd_len, "%s: send buffer holds %" G_GUINT64_FORMAT
+        " bytes, snd_len says %u", tuple_text(&c->tuple, tb), held, c->snd_len);
+  /* The largest window the peer can advertise: 65535 shifted by its
+   * window scale (RFC 7323 2.2). */
+  CHECK((guint64)c->snd_wnd <= ((guint64)65535 << c->snd_wscale),
+        "%s: SND.WND %u exceeds 65535 << %u", tuple_text(&c->tuple, tb), c->snd_wnd,
+        c->snd_wscale);
+  CHECK(c->mss > 0, "%s: MSS is 0", tuple_text(&c->tuple, tb));
+  CHECK(c->rto > 0 && c->rto <= MAX(s->profile.rto_max, s->profile.rto_init),
+        "%s: RTO %" G_GINT64_FORMAT " ns outside (0, rto_max]", tuple_text(&c->tuple, tb), c->rto);
+  if (c->state != TCP_STATE_SYN_SENT) {
+    /* RCV.NXT counts the SYN, the bytes received and the FIN; what was
+     * not read yet is a suffix of that. */
+    guint32 got = c->rcv_nxt - (c->irs + 1);
+    guint32 buffered = c->rcv_buf ? c->rcv_buf->len : 0;
+    CHECK(got <= G_MAXINT32 && buffered <= got,
+          "%s: %u bytes buffered but RCV.NXT - IRS - 1 is %u", tuple_text(&c->tuple, tb), buffered, got);
+    CHECK(!c->rcv_fin || got >= 1, "%s: FIN received but RCV.NXT does not count it", tuple_text(&c->tuple, tb));
+  }
+  return TRUE;
+}
+
+/* The connection's engine event: live, pointing at it, iff it has a
+ * deadline; and the deadline is the endpoint's. */
+static gboolean
+conn_check_timer(const TcpStack *s, const TcpConn *c, GString *why)
+{
+  char tb[64];
+  CHECK((c->timer_id != 0) == (c->timer_at != SIM_TIME_MAX),
+        "%s: timer id %" G_GUINT64_FORMAT " but deadline %" G_GINT64_FORMAT, tuple_text(&c->tuple, tb),
+        c->timer_id, c->timer_at);
+  if (c->timer_id) {
+    gpointer data = NULL;
+    CHECK(sim_engine_event_pending(s->env.engine, c->timer_id, &data),
+          "%s: timer event %" G_GUINT64_FORMAT " is not pending", tuple_text(&c->tuple, tb), c->timer_id);
+    CHECK(data == c, "%s: timer event belongs to another object", tuple_text(&c->tuple, tb));
+  }
+  if (c->in_table)
+    CHECK(c->timer_at == tcp_conn_deadline(c), "%s (%s): scheduled at %" G_GINT64_FORMAT
+          ", deadline %" G_GINT64_FORMAT, tuple_text(&c->tuple, tb), tcp_state_name(c->state), c->timer_at,
+          tcp_conn_deadline(c));
+  return TRUE;
+}
+
+/* What the walks count, to compare with the stack's own figures. */
+typedef struct {
+  guint64     counts[TCP_STATE_N];
+  GHashTable *ports;           /* port -> TcpPortUse (recounted) */
+  GHashTable *sockets;         /* TcpSocket set */
+  guint64     queued;          /* conns of the table with a listener */
+  guint64     queue_entries;   /* entries of the listeners' queues */
+} Recount;
+
+static TcpPortUse *
+recount_port(Recount *r, guint16 port)
+{
+  gpointer key = GUINT_TO_POINTER((guint)port);
+  TcpPortUse *u = g_hash_table_lookup(r->ports, key);
+  if (u == NULL) {
+    u = g_new0(TcpPortUse, 1);
+    g_hash_table_insert(r->ports, key, u);
+  }
+  return u;
+}
+
+/* A held 4-tuple's bit in its destination's bitmap, if it has one. */
+static gboolean
+dest_bit(const TcpStack *s, const TcpTuple *t, gboolean *has)
+{
+  TcpPortDest probe = { .laddr = t->laddr, .raddr = t->raddr, .rport = t->rport };
+  const TcpPortDest *d = g_hash_table_size(s->ports.dests)
+                       ? g_hash_table_lookup(s->ports.dests, &probe) : NULL;
+  *has = d != NULL;
+  return d && ((d->held[t->lport >> 6] >> (t->lport & 63)) & 1);
+}
+
+static gboolean
+check_table_conns(const TcpStack *s, Recount *r, GString *why)
+{
+  GHashTableIter it;
+  gpointer key, value;
+  char tb[64];
+  g_hash_table_iter_init(&it, s->conns);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    TcpConn *c = value;
+      CHECK(key == &c->tuple, "%s: hashed under another key", tuple_text(&c->tuple, tb));
+    CHECK(c->in_table && c->holds_port, "%s: in the 4-tuple table but in_table %d "
+          "holds_port %d", tuple_text(&c->tuple, tb), c->in_table, c->holds_port);
+    CHECK(state_synchronizing(c->state), "%s: %s in the 4-tuple table", tuple_text(&c->tuple, tb),
+          tcp_state_name(c->state));
+    CHECK(tcp_tw_lookup((TcpTwTable *)&s->tw, &c->tuple) == NULL,
+          "%s: both a connection and a TIME_WAIT record", tuple_text(&c->tuple, tb));
+    if (c->sock) CHECK(g_hash_table_contains(r->sockets, c->sock) &&
+                       ((TcpSocket *)c->sock)->conn == c,
+                       "%s: its socket is closed or owns another connection", tuple_text(&c->tuple, tb));
+    if (c->listener) {
+      const TcpSocket *l = c->listener;
+      CHECK(l->listening && g_hash_table_contains(r->sockets, l),
+            "%s: its listener is gone", tuple_text(&c->tuple, tb));
+      r->queued++;             /* each queue entry is checked by check_listener() */
+    }
+    gboolean has;
+    CHECK(dest_bit(s, &c->tuple, &has) || !has, "%s: held, but its port bit is clear", tuple_text(&c->tuple, tb));
+    if (!conn_check_seq(s, c, why) || !conn_check_timer(s, c, why)) return FALSE;
+    r->counts[c->state]++;
+    recount_port(r, c->tuple.lport)->users++;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_listener(const TcpStack *s, const TcpSocket *l, Recount *r, GString *why)
+{
+  CHECK(g_hash_table_lookup(s->listeners, &l->listen_key) == l,
+        "listener on port %u is not in the listener table", l->bind_port);
+  CHECK(l->conn && l->conn->state == TCP_STATE_LISTEN,
+        "listener on port %u is not in LISTEN", l->bind_port);
+  CHECK(l->backlog >= 0, "listener on port %u: backlog %d", l->bind_port, l->backlog);
+  r->queue_entries += l->syn_q.length + l->accept_q.length;
+  for (GList *q = l->syn_q.head; q; q = q->next) {
+    const TcpConn *c = q->data;
+    CHECK(c->listener == l && !c->in_accept_q && c->in_table,
+          "listener on port %u: a SYN queue entry belongs elsewhere", l->bind_port);
+  }
+  for (GList *q = l->accept_q.head; q; q = q->next) {
+    const TcpConn *c = q->data;
+    CHECK(c->listener == l && c->in_accept_q && c->in_table,
+          "listener on port %u: an accept queue entry belongs elsewhere", l->bind_port);
+  }
+  return TRUE;
+}
+
+static gboolean
+check_sockets(const TcpStack *s, Recount *r, GString *why)
+{
+  guint listening = 0;
+  for (GList *l = s->sockets.head; l; l = l->next) {
+    const TcpSocket *sock = l->data;
+    CHECK(sock->stack == s, "a socket of another stack is on the list");
+    if (sock->bound) {
+      TcpPortUse *u = recount_port(r, sock->bind_port);
+      u->binders++;
+      if (sock->reuseaddr) u->binders_reuse++;
+    }
+    if (sock->listening) {
+      CHECK(sock->bound, "a listener is not bound");
+      recount_port(r, sock->bind_port)->listeners++;
+      listening++;
+      if (!check_listener(s, sock, r, why)) return FALSE;
+    }
+    const TcpConn *c = sock->conn;
+    if (c == NULL) continue;
+    CHECK(c->sock == sock, "a socket's connection points at another socket");
+    if (c->in_table) continue;              /* counted with the table */
+    CHECK(c->state == TCP_STATE_CLOSED || c->state == TCP_STATE_LISTEN,
+          "a connection in %s is in no demux table", tcp_state_name(c->state));
+    CHECK(!c->holds_port && c->listener == NULL,
+          "a connection out of the tables holds a port or a listener");
+    CHECK(c->timer_id == 0, "a connection out of the tables has a timer event");
+    r->counts[c->state]++;
+  }
+  CHECK(listening == g_hash_table_size(s->listeners),
+        "%u listening sockets, %u in the listener table", listening,
+        g_hash_table_size(s->listeners));
+  return TRUE;
+}
+
+static const TcpTwRecord *
+tw_at(const TcpTwTable *tw, guint32 index1)
+{
+  guint32 i = index1 - 1;
+  const TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
+  return &slab[i % TCP_TW_SLAB];
+}
+
+/* The TIME_WAIT records: indexed, in expiry order, expiring on a pending
+ * event, holding their port. */
+static gboolean
+check_time_wait(const TcpStack *s, Recount *r, GString *why)
+{
+  const TcpTwTable *tw = &s->tw;
+  SimTime now = sim_engine_now(s->env.engine), last = G_MININT64;
+  guint64 n = 0;
+  guint32 prev = 0;
+  char tb[64];
+  for (guint32 i = tw->head; i; i = tw_at(tw, i)->next) {
+    const TcpTwRecord *rec = tw_at(tw, i);
+    CHECK(n < tw->count, "the TIME_WAIT FIFO is longer than its count %" G_GUINT64_FORMAT,
+          tw->count);
+    CHECK(rec->self == i && rec->prev == prev, "%s: TIME_WAIT links are broken", tuple_text(&rec->tuple, tb));
+    CHECK(tcp_tw_lookup((TcpTwTable *)tw, &rec->tuple) == rec,
+          "%s: a TIME_WAIT record missing from its index", tuple_text(&rec->tuple, tb));
+    CHECK(g_hash_table_lookup(s->conns, &rec->tuple) == NULL,
+          "%s: both a TIME_WAIT record and a connection", tuple_text(&rec->tuple, tb));
+    CHECK(rec->expiry >= last, "%s: TIME_WAIT FIFO out of expiry order", tuple_text(&rec->tuple, tb));
+    CHECK(rec->expiry >= now, "%s: TIME_WAIT record expired at %" G_GINT64_FORMAT
+          " but still held at %" G_GINT64_FORMAT, tuple_text(&rec->tuple, tb), rec->expiry, now);
+    gboolean has;
+    CHECK(dest_bit(s, &rec->tuple, &has) || !has, "%s: held, but its port bit is clear", tuple_text(&rec->tuple, tb));
+    last = rec->expiry;
+    prev = i;
+    n++;
+    recount_port(r, rec->tuple.lport)->users++;
+  }
+  CHECK(n == tw->count && tw->tail == prev, "TIME_WAIT FIFO holds %" G_GUINT64_FORMAT
+        " records, count %" G_GUINT64_FORMAT, n, tw->count);
+  r->counts[TCP_STATE_TIME_WAIT] += n;
+  /* Records need their expiry event; the event may outlive the records
+   * (killed by RST, reused) and then finds nothing to expire. */
+  gpointer data = NULL;
+  gboolean pending = s->tw_event && sim_engine_event_pending(s->env.engine, s->tw_event, &data);
+  CHECK(pending || s->tw_event == 0, "TIME_WAIT expiry event %" G_GUINT64_FORMAT
+        " is not pending", s->tw_event);
+  CHECK(!pending || data == s, "TIME_WAIT expiry event belongs to another object");
+  CHECK(pending || n == 0, "%" G_GUINT64_FORMAT " TIME_WAIT records, no expiry event", n);
+  CHECK(!pending || n == 0 || s->tw_event_at <= tw_at(tw, tw->head)->expiry,
+        "TIME_WAIT expiry event at %" G_GINT64_FORMAT " is after the first expiry %"
+        G_GINT64_FORMAT, s->tw_event_at, tw_at(tw, tw->head)->expiry);
+  return TRUE;
+}
+
+static gboolean
+check_ports(const TcpStack *s, Recount *r, GString *why)
+{
+  CHECK(g_hash_table_size(s->ports.ports) == g_hash_table_size(r->ports),
+        "%u ports have use counts, %u are in use", g_hash_table_size(s->ports.ports),
+        g_hash_table_size(r->ports));
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, r->ports);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    const TcpPortUse *want = value;
+    const TcpPortUse *have = g_hash_table_lookup(s->ports.ports, key);
+    guint port = GPOINTER_TO_UINT(key);
+    CHECK(have, "port %u is in use but has no use counts", port);
+    CHECK(have->users == want->users && have->binders == want->binders &&
+          have->binders_reuse == want->binders_reuse && have->listeners == want->listeners,
+          "port %u: counts users %u binders %u (reuse %u) listeners %u, held by "
+          "%u, %u (%u), %u", port, have->users, have->binders, have->binders_reuse,
+          have->listeners, want->users, want->binders, want->binders_reuse,
+          want->listeners);
+  }
+  return TRUE;
+}
+
+static gboolean
+check_counts(const TcpStack *s, const Recount *r, GString *why)
+{
+  for (guint st = 0; st < TCP_STATE_N; st++)
+    CHECK(s->counts[st] == r->counts[st], "count of %s is %" G_GUINT64_FORMAT
+          " but the tables hold %" G_GUINT64_FORMAT, tcp_state_name((TcpState)st),
+          s->counts[st], r->counts[st]);
+  CHECK(s->stats.tw_peak >= s->counts[TCP_STATE_TIME_WAIT], "tw_peak %" G_GUINT64_FORMAT
+        " is below the %" G_GUINT64_FORMAT " TIME_WAIT sockets held",
+        s->stats.tw_peak, s->counts[TCP_STATE_TIME_WAIT]);
+  /* Every queue entry points back at its queue (check_listener), and one
+   * link is in one queue at most: equal numbers make the two sets equal. */
+  CHECK(r->queued == r->queue_entries, "%" G_GUINT64_FORMAT " connections have a "
+        "listener, its queues hold %" G_GUINT64_FORMAT, r->queued, r->queue_entries);
+  return TRUE;
+}
+
+gboolean
+tcp_stack_check(const TcpStack *s, GString *why)
+{
+  Recount r = { 0 };
+  r.ports = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  r.sockets = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (GList *l = s->sockets.head; l; l = l->next) g_hash_table_add(r.sockets, l->data);
+  gboolean ok = check_sockets(s, &r, why) && check_table_conns(s, &r, why) &&
+                check_time_wait(s, &r, why) && check_ports(s, &r, why) &&
+                check_counts(s, &r, why);
+  g_hash_table_destroy(r.ports);
+  g_hash_table_destroy(r.sockets);
+  return ok;
+}
+
+void
+tcp_stack_check_invariants(const TcpStack *s)
+{
+  g_autoptr(GString) why = g_string_new(NULL);
+  if (!tcp_stack_check(s, why)) {
+    /* abort(), not g_error(): SIGABRT is what fuzzers and core dumps catch. */
+    g_printerr("TCP invariant broken on host %s at t=%" G_GINT64_FORMAT " ns: %s\n",
+               s->env.host_name ? s->env.host_name : "?", sim_engine_now(s->env.engine),
+               why->str);
+    abort();
+  }
+}
+
+gsize
+tcp_stack_check_size(const TcpStack *s)
+{
+  return g_hash_table_size(s->conns) + s->tw.count + s->sockets.length +
+         g_hash_table_size(s->ports.ports) + 1;
+}
+
+guint64 *
+tcp_stack_count_slot(TcpStack *s, TcpState state)
+{
+  g_assert((guint)state < TCP_STATE_N);
+  return &s->counts[state];
+}

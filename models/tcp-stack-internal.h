@@ -1,0 +1,57 @@
+/* The insides of a host's TCP (tcp-stack.c), shared only with the
+ * invariant checker (tcp-check.c).  Nothing else includes this file.
+ *
+ * Axioms (checked by tcp_stack_check_invariants(), tcp-check.h):
+ *  - every TcpConn alive is either in `conns` (synchronizing or
+ *    synchronized, holding its port) or owned by an open socket and out of
+ *    every table (CLOSED or LISTEN); never both kinds, never in `tw` too;
+ *  - counts[st] is the number of live TcpConn in st, plus for TIME_WAIT
+ *    the records of `tw`;
+ *  - a TcpConn's timer_id names a pending engine event (whose data is the
+ *    connection) exactly when timer_at is not SIM_TIME_MAX;
+ * *  - tw_event, if not 0, is pending, and it is when `tw` holds a record,
+ *    at tw_event_at, no later than the first record's expiry;
+ *  - the ports' counts equal what holds them: `users` the connections of
+ *    `conns` and the records of `tw`, `binders` the bound sockets,
+ *    `listeners` the listening ones. */
+#pragma once
+#include "tcp-stack.h"
+#include "ports.h"
+#include "tcp.h"
+#include "timewait.h"
+
+struct TcpSocket {
+  TcpStack   *stack;
+  TcpConn    *conn;            /* NULL once TIME_WAIT took the connection */
+  NetAddr     bind_addr;
+  guint16     bind_port;
+  gboolean    bound;           /* bind() or listen()'s autobind: a binder */
+  gboolean    reuseaddr;
+  gint64      linger;          /* seconds, < 0 off */
+  gboolean    listening;
+  int         backlog;
+  guint64     listen_key;      /* (addr << 16) | port */
+  GQueue      syn_q, accept_q; /* TcpConn via queue_link */
+  GByteArray *leftover;        /* unread bytes when conn went away */
+  void      (*wake)(gpointer ud);
+  gpointer    wake_ud;
+  GList       link;            /* in stack->sockets */
+};
+
+struct TcpStack {
+  TcpStackEnv env;
+  NetAddr    *addrs;
+  guint       n_addrs;
+  TcpProfile  profile;
+  TcpConnEnv  cenv;
+  guint64     counts[TCP_STATE_N];
+  TcpStats    stats;
+  GHashTable *conns;           /* &conn->tuple -> TcpConn (synchronizing or synchronized) */
+  GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
+  TcpTwTable  tw;
+  SimEventId  tw_event;
+  SimTime     tw_event_at;     /* when tw_event fires */
+  TcpPorts    ports;
+  GArray     *out;             /* scratch segment queue, reused */
+  GQueue      sockets;         /* every open TcpSocket */
+};

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.link: delay: unknown option 'ca'
+local a, b = sim.host("a", {addr="10.0.0.1"}), sim.host("b", {addr="10.0.0.2"}); sim.link(a, b, {delay = {ab = "1ms", ca = "2ms"}})

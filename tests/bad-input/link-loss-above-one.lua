@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.link: loss: 1.5 is outside [0, 1]
+local a, b = sim.host("a", {addr="10.0.0.1"}), sim.host("b", {addr="10.0.0.2"}); sim.link(a, b, {loss = 1.5})

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.link: loss: NaN is not a probability (a number in [0, 1])
+local a, b = sim.host("a", {addr="10.0.0.1"}), sim.host("b", {addr="10.0.0.2"}); sim.link(a, b, {loss = 0/0})

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.link: a link from 'a' to itself
+local a = sim.host("a"); sim.link(a, a)

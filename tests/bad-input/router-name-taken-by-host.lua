@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.router: a node named 'r' already exists
+sim.host("r"); sim.router("r")

@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: h:set: bad value 'soon' for TCP setting 'time_wait' (expected a duration such as "60s")
+local a, b = sim.host("a", {addr="10.0.0.1"}), sim.host("b", {addr="10.0.0.2"}); a:set{time_wait = "soon"}
