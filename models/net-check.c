@@ -1,13 +1,6 @@
 /* Invariant checks of the network (see net-check.h).  Reads only. */
 #include "net-check.h"
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (G_UNLIKELY(!(cond))) {                                            \
-      if (why) g_string_append_printf(why, __VA_ARGS__);                  \
-      return FALSE;                                                       \
-    }                                                                     \
-  } while (0)
+#include "check.h"
 
 /* One direction's counters: sent = delivered - duplicated + lost + drops
  * + in flight, and in flight cannot be negative; the transmitter's queue

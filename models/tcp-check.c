@@ -6,18 +6,11 @@
  * stack's own lists or a hash table whose order does not matter (each
  * walk only counts or compares), so a check cannot change a run. */
 #include "tcp-check.h"
+#include "check.h"
 #include "tcp-stack-internal.h"
 #include "tcp-seq.h"
 #include <stdlib.h>
 
-/* Appends the description and fails the enclosing check. */
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (G_UNLIKELY(!(cond))) {                                            \
-      if (why) g_string_append_printf(why, __VA_ARGS__);                  \
-      return FALSE;                                                       \
-    }                                                                     \
-  } while (0)
 
 /* "10.0.0.1:80>10.0.0.2:40000" for messages (formatted only when a check
  * fails: CHECK evaluates its message arguments then). */
