@@ -338,6 +338,16 @@ net_host_route(gpointer host, NetAddr dst, NetAddr *src)
   return TRUE;
 }
 
+guint
+net_host_mtu(gpointer host, NetAddr dst)
+{
+  NetNode *node = host;
+  int k = net_node_next_hop(node, dst);
+  if (k < 0) return 0;
+  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
+  return iface->link->d[iface->dir].p.mtu;
+}
+
 /* ---- what the network reports ------------------------------------------ */
 
 static void

@@ -193,6 +193,11 @@ net_host_output(gpointer node, Packet *pkt);
 gboolean
 net_host_route(gpointer node, NetAddr dst, NetAddr *src);
 
+/* The MTU of the link the host sends to dst on (its `mtu` option in that
+ * direction), 0 if unlimited or unreachable. */
+guint
+net_host_mtu(gpointer node, NetAddr dst);
+
 /* ---- internal to the models -------------------------------------------- */
 
 /* A packet arriving at `node` on interface `iface` (ownership passes). */

@@ -60,7 +60,7 @@ tcp_emit_syn(TcpConn *c, GArray *out)
   if (c->state == TCP_STATE_SYN_RECEIVED) flags |= TCP_FLAG_ACK;
   TcpSegment *seg = emit_header(c, out, c->iss, flags);
   seg->opts |= TCP_OPT_MSS;
-  seg->mss = c->env->profile->mss;
+  seg->mss = c->adv_mss;
   if (c->state == TCP_STATE_SYN_SENT && c->env->profile->timestamps) {
     seg->opts |= TCP_OPT_TS;
     seg->ts_val = tcp_ts_now(c);

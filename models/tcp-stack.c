@@ -44,6 +44,20 @@ stack_flush(TcpStack *s, const TcpTuple *t)
   g_array_set_size(s->out, 0);
 }
 
+/* ---- path MTU ------------------------------------------------------------ */
+
+/* The MSS to advertise for c's peer: Linux's tcp_mss_clamp of the route's
+ * MTU less the IPv4 and TCP headers (40 bytes), capped by the profile's
+ * mss (TCP_MAXSEG), and never below 48 (tcp_min_snd_mss). */
+static void
+conn_set_path_mss(TcpStack *s, TcpConn *c)
+{
+  guint mss = s->profile.mss;
+  guint mtu = s->env.mtu ? s->env.mtu(s->env.host, c->tuple.raddr) : 0;
+  if (mtu > 0) mss = MIN(mss, mtu > 88 ? mtu - 40 : 48);
+  c->adv_mss = (guint16)MIN(mss, G_MAXUINT16);
+}
+
 /* ---- ports -------------------------------------------------------------- */
 
 static void
@@ -370,6 +384,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
                          .lport = seg->dport, .rport = seg->sport };
   c->passive = TRUE;
   c->listener = l;
+  conn_set_path_mss(s, c);
   c->nodelay = l->conn->nodelay;     /* Linux: TCP_NODELAY is inherited */
   conn_insert(s, c);
   g_queue_push_tail_link(&l->syn_q, &c->queue_link);
@@ -695,6 +710,7 @@ tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
   c->now = stack_now(s);
   guint32 iss = verdict == TCP_PORT_TW_REUSE ? tw_take_over(s, c)
                                              : tcp_isn(&s->cenv, &c->tuple, c->now);
+  conn_set_path_mss(s, c);
   conn_insert(s, c);
   tcp_conn_connect(c, iss, c->now, s->out);
   stack_after(s, c, FALSE);

@@ -99,6 +99,9 @@ typedef struct {
   /* Whether dst can be reached at all (FALSE: connect gives ENETUNREACH),
    * and the local address to use towards it. */
   gboolean  (*route)(gpointer host, NetAddr dst, NetAddr *src);
+  /* The MTU of the first hop towards dst, 0 if unlimited (may be NULL):
+   * the MSS a connection advertises is that less 40 bytes of headers. */
+  guint     (*mtu)(gpointer host, NetAddr dst);
   /* Called on every state change of every connection (may be NULL). */
   void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
   gpointer    host;

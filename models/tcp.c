@@ -133,6 +133,7 @@ tcp_conn_new(const TcpConnEnv *env, SimTime now)
   c->snd_buf = g_array_new(FALSE, FALSE, sizeof(NetSlice));
   c->rcv_buf = g_byte_array_new();
   c->rto = env->profile->rto_init;
+  c->adv_mss = (guint16)MIN(env->profile->mss, G_MAXUINT16);
   c->rtx_at = SIM_TIME_MAX;
   c->state_at = SIM_TIME_MAX;
   c->timer_at = SIM_TIME_MAX;
@@ -243,7 +244,7 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
   c->ws_ok = c->env->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
   c->snd_wscale = c->ws_ok ? (guint8)MIN(syn->wscale, 14) : 0;
   c->rcv_wscale = c->ws_ok ? (guint8)c->env->profile->wscale : 0;
-  guint32 mss = c->env->profile->mss;
+  guint32 mss = c->adv_mss;
   if ((syn->opts & TCP_OPT_MSS) && syn->mss) mss = MIN(mss, syn->mss);  /* Linux ignores 0 */
   else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
   mss = MAX(mss, 48);                      /* Linux's tcp_min_snd_mss */

@@ -70,6 +70,8 @@ struct TcpConn {
   guint32     snd_wnd_max;      /* largest window the peer offered (SWS) */
   guint32     snd_sml;          /* end of the last small segment (Nagle) */
   guint32     sndbuf_cur;       /* send buffer now (grows with cwnd) */
+  guint16     adv_mss;          /* the MSS our SYN advertises: profile mss, or
+                                   the first hop's MTU less 40 if smaller */
   guint8      snd_wscale;       /* the peer's window shift (RFC 7323 2) */
   guint8      rcv_wscale;       /* ours, 0 unless both sides offered it */
   guint8      dupacks;          /* consecutive duplicate ACKs */

@@ -119,6 +119,17 @@ test_every_scenario_listed(void)
   g_dir_close(dir);
 }
 
+/* The MSS follows the first hop's MTU: a 1000-byte link gives MSS 960 and
+ * 948-byte data segments (timestamps on), and nothing dropped for size. */
+static void
+test_path_mtu(void)
+{
+  TwsimResult r = twsim_run("run", "@small-mtu.lua", "--quiet", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "received 100000 bytes; largest segment 948 bytes; mtu drops 0"));
+  twsim_result_clear(&r);
+}
+
 /* A TCP run twice: stdout, trace and pcap byte for byte. */
 static void
 test_tcp_run_reproducible(void)
@@ -160,5 +171,6 @@ main(int argc, char **argv)
   }
   g_test_add_func("/scenarios/every-scenario-listed", test_every_scenario_listed);
   g_test_add_func("/scenarios/tcp-run-reproducible", test_tcp_run_reproducible);
+  g_test_add_func("/scenarios/path-mtu", test_path_mtu);
   return g_test_run();
 }

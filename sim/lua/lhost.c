@@ -27,6 +27,12 @@ binding_route(gpointer user, NetAddr dst, NetAddr *src)
   return net_host_route(((HostBinding *)user)->node, dst, src);
 }
 
+static guint
+binding_mtu(gpointer user, NetAddr dst)
+{
+  return net_host_mtu(((HostBinding *)user)->node, dst);
+}
+
 static void
 binding_state_changed(gpointer user, const TcpStateEvent *ev)
 {
@@ -62,6 +68,7 @@ sim_lua_host_attach_tcp(lua_State *L, NetNode *node)
     .trace = world->trace,
     .output = binding_output,
     .route = binding_route,
+    .mtu = binding_mtu,
     .state_changed = binding_state_changed,
     .host = b,
   };
