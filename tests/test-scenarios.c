@@ -130,6 +130,30 @@ test_path_mtu(void)
   twsim_result_clear(&r);
 }
 
+/* The README's first scenario, taken from the README itself, runs and
+ * prints what its text says: the server, which closes first, holds one
+ * TIME_WAIT per request. */
+static void
+test_readme_example(void)
+{
+  char *readme = g_build_filename(g_getenv("TWSIM_SOURCE_ROOT"), "README.md", NULL);
+  char *text = twsim_read_file(readme, NULL);
+  const char *start = strstr(text, "```lua\n");
+  g_assert_nonnull(start);
+  start += strlen("```lua\n");
+  const char *end = strstr(start, "\n```");
+  g_assert_nonnull(end);
+  char *path = twsim_temp_path("first.lua");
+  g_assert_true(g_file_set_contents(path, start, end - start + 1, NULL));
+  TwsimResult r = twsim_run("run", path, "--seed", "3", "--quiet", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "TIME_WAIT: server\t100\tclient\t0\n"));
+  twsim_result_clear(&r);
+  g_free(path);
+  g_free(text);
+  g_free(readme);
+}
+
 /* A TCP run twice: stdout, trace and pcap byte for byte. */
 static void
 test_tcp_run_reproducible(void)
@@ -172,5 +196,6 @@ main(int argc, char **argv)
   g_test_add_func("/scenarios/every-scenario-listed", test_every_scenario_listed);
   g_test_add_func("/scenarios/tcp-run-reproducible", test_tcp_run_reproducible);
   g_test_add_func("/scenarios/path-mtu", test_path_mtu);
+  g_test_add_func("/scenarios/readme-example", test_readme_example);
   return g_test_run();
 }
