@@ -170,20 +170,10 @@ test_exit_signal(void)
   char *trace = twsim_temp_path("signal.trace");
   char *scenario = g_build_filename(g_getenv("TWSIM_TEST_SCENARIOS"), "ticker.lua", NULL);
   const char *argv[] = { g_getenv("TWSIM"), "run", scenario, "--trace", trace, NULL };
-  GPid pid;
-  GError *error = NULL;
-  g_spawn_async(NULL, (char **)argv, NULL,
-                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                NULL, NULL, &pid, &error);
-  g_assert_no_error(error);
-  g_usleep(300000);
-  kill(pid, SIGTERM);
-  int status = 0;
-  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  int status = twsim_run_and_signal(argv, 300000, SIGTERM);
   g_assert_true(WIFEXITED(status));
   g_assert_cmpint(WEXITSTATUS(status), ==, 143);
   g_assert_true(g_file_test(trace, G_FILE_TEST_EXISTS));
-  g_spawn_close_pid(pid);
   g_free(scenario);
   g_free(trace);
 }

@@ -186,20 +186,10 @@ test_signal(gconstpointer data)
   const char *argv[] = { g_getenv("TWSIM"), "run", scenario, "--pcap", o.pcap,
                          "--metrics", o.metrics, "--summary-json", o.json,
                          "--trace", o.trace, "--quiet", NULL };
-  GPid pid;
-  GError *error = NULL;
-  g_spawn_async(NULL, (char **)argv, NULL,
-                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                NULL, NULL, &pid, &error);
-  g_assert_no_error(error);
-  g_usleep(400000);
-  kill(pid, sig);
-  int status = 0;
-  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  int status = twsim_run_and_signal(argv, 400000, sig);
   g_assert_true(WIFEXITED(status));
   g_assert_cmpint(WEXITSTATUS(status), ==, 128 + sig);
   check_outputs(&o);
-  g_spawn_close_pid(pid);
   outputs_clear(&o);
 }
 

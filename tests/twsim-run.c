@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 static char *
 expand(const char *arg)
@@ -40,6 +42,23 @@ twsim_run(const char *first, ...)
   else r.status = 128 + WTERMSIG(wait_status);
   g_ptr_array_free(argv, TRUE);
   return r;
+}
+
+int
+twsim_run_and_signal(const char *const *argv, gulong delay_us, int sig)
+{
+  GPid pid;
+  GError *error = NULL;
+  g_spawn_async(NULL, (char **)argv, NULL,
+                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &pid, &error);
+  g_assert_no_error(error);
+  g_usleep(delay_us);
+  kill(pid, sig);
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  g_spawn_close_pid(pid);
+  return status;
 }
 
 void

@@ -18,6 +18,12 @@ twsim_run(const char *first, ...) G_GNUC_NULL_TERMINATED;
 void
 twsim_result_clear(TwsimResult *r);
 
+/* Starts the command given as argv (argv[0] the binary, NULL-terminated),
+ * sends it `sig` after `delay_us` microseconds, waits for it and returns
+ * its wait status. */
+int
+twsim_run_and_signal(const char *const *argv, gulong delay_us, int sig);
+
 /* A path in a fresh temporary folder, removed at exit. */
 char *
 twsim_temp_path(const char *name);
