@@ -4,7 +4,6 @@
 
 struct NetPcap {
   FILE   *out;
-  guint64 count;
   guint8  buf[16 + NET_WIRE_MAX];   /* record header + packet */
 };
 
@@ -49,11 +48,5 @@ net_pcap_write(NetPcap *pcap, SimTime t, const Packet *pkt)
   put_le32(pcap->buf + 8, len);
   put_le32(pcap->buf + 12, len);
   fwrite(pcap->buf, 1, 16 + len, pcap->out);
-  pcap->count++;
 }
 
-guint64
-net_pcap_count(const NetPcap *pcap)
-{
-  return pcap->count;
-}

@@ -30,6 +30,3 @@ net_pcap_free(NetPcap *pcap);
 void
 net_pcap_write(NetPcap *pcap, SimTime t, const Packet *pkt);
 
-/* Records written so far. */
-guint64
-net_pcap_count(const NetPcap *pcap);

@@ -275,21 +275,6 @@ state_can_send(TcpState s)
   return s == TCP_STATE_ESTABLISHED || s == TCP_STATE_CLOSE_WAIT;
 }
 
-gboolean
-tcp_conn_writable(const TcpConn *c)
-{
-  if (!state_can_send(c->state) || c->shut_wr) return c->state != TCP_STATE_SYN_SENT &&
-                                                       c->state != TCP_STATE_SYN_RECEIVED;
-  return c->snd_len < c->sndbuf_cur;
-}
-
-gboolean
-tcp_conn_readable(const TcpConn *c)
-{
-  return c->rcv_buf->len > 0 || c->rcv_fin || c->error || c->shut_rd ||
-         c->state == TCP_STATE_CLOSED;
-}
-
 static void
 snd_buf_append(TcpConn *c, const guint8 *data, guint32 len)
 {

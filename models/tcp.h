@@ -202,12 +202,6 @@ tcp_conn_shutdown(TcpConn *c, int how, SimTime now, GArray *out);
 void
 tcp_conn_close(TcpConn *c, gboolean abort, SimTime now, GArray *out);
 
-/* Bytes readable without blocking, or whether EOF/error is pending. */
-gboolean
-tcp_conn_readable(const TcpConn *c);
-gboolean
-tcp_conn_writable(const TcpConn *c);
-
 /* ---- tcp-in.c ----------------------------------------------------------- */
 
 /* A segment for this connection (any state but CLOSED, LISTEN, TIME_WAIT). */
