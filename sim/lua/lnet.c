@@ -41,12 +41,20 @@ check_name(lua_State *L, int arg, const char *call)
 static void
 on_segment_event(gpointer user, const NetEvent *ev);
 
+void
+sim_lua_net_update_observer(SimWorld *world)
+{
+  if (world->net == NULL) return;
+  gboolean wanted = world->ladder || world->observers[SIM_OBSERVE_SEGMENT]->len > 0;
+  net_world_set_observer(world->net, wanted ? on_segment_event : NULL, world);
+}
+
 NetWorld *
 sim_lua_net(SimWorld *world)
 {
   if (world->net == NULL) {
     world->net = net_world_new(world->engine, world->opts->seed);
-    net_world_set_observer(world->net, on_segment_event, world);
+    sim_lua_net_update_observer(world);
     world->net->trace = world->trace;
     if (world->opts->pcap_at == NULL) net_world_set_pcap(world->net, world->pcap, NULL);
   }

@@ -45,6 +45,12 @@ sim_lua_host_add_methods(lua_State *L, const luaL_Reg *methods);
 void
 sim_lua_net_open(lua_State *L);
 
+/* Installs the network's observer only while something listens (a
+ * sim.on("segment") observer or the ladder): otherwise a packet event costs
+ * no call into this layer.  Called when either is added. */
+void
+sim_lua_net_update_observer(SimWorld *world);
+
 /* The run's network, created on first use. */
 NetWorld *
 sim_lua_net(SimWorld *world);

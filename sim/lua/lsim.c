@@ -276,6 +276,7 @@ l_on(lua_State *L)
     lua_pushvalue(L, 2);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     g_array_append_val(world->observers[k], ref);
+    if (k == SIM_OBSERVE_SEGMENT) sim_lua_net_update_observer(world);
     return 0;
   }
   return sim_lua_usage_error(L, "sim.on: unknown event '%s' (\"state\" or \"segment\")",
