@@ -203,11 +203,10 @@ sim_lua_usage_error(lua_State *L, const char *fmt, ...)
 int
 sim_lua_usage_gerror(lua_State *L, GError *error)
 {
-  char *msg = g_strdup(error->message);
+  /* The message moves onto the Lua stack before the error is freed, so
+   * nothing leaks when lua_error longjmps. */
+  lua_pushstring(L, error->message);
   g_error_free(error);
-  /* Copy onto the Lua stack so nothing leaks when lua_error longjmps. */
-  lua_pushstring(L, msg);
-  g_free(msg);
   sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
 }
 
