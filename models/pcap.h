@@ -5,7 +5,7 @@
  * Data flow: the network (net.h) hands every packet a host puts on the wire
  * (or, with a capture point, what one host sends and receives) to
  * net_pcap_write, which encodes it (wire.h) into the stream.  The stream
- * belongs to the caller (sim/output.h makes it whole or absent).  All
+ * belongs to the caller (sim/engine/output.h makes it whole or absent).  All
  * fields are written little-endian, so the bytes are the same on every
  * machine. */
 #pragma once

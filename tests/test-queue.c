@@ -1,10 +1,10 @@
-/* The event queue (sim/queue.h) and the engine's run loop (sim/engine.h). */
+/* The event queue (sim/engine/queue.h) and the engine's run loop (sim/engine/engine.h). */
 #include "engine.h"
 #include "queue-internal.h"
 #include "rng.h"
 #include <stdlib.h>
 
-/* The queue's tiers (sim/queue.c): in a queue whose last popped time is 0,
+/* The queue's tiers (sim/engine/queue.c): in a queue whose last popped time is 0,
  * an event this far ahead lands in the front, or in level 1, 2, ... 7. */
 static const SimTime tier_delay[] = {
   100,                       /* front: same 256 ns window */

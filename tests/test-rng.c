@@ -1,4 +1,4 @@
-/* Random streams (sim/rng.h): published vectors, independence, bounds. */
+/* Random streams (sim/engine/rng.h): published vectors, independence, bounds. */
 #include "rng.h"
 #include <math.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Durations, rates and time formatting (sim/simtime.h). */
+/* Durations, rates and time formatting (sim/engine/simtime.h). */
 #include "simtime.h"
 #include "simerror.h"
 #include <string.h>

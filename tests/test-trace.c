@@ -1,4 +1,4 @@
-/* Trace writers (sim/trace.h): both forms carry the same fields. */
+/* Trace writers (sim/engine/trace.h): both forms carry the same fields. */
 #include "trace.h"
 #include <string.h>
 

@@ -37,7 +37,7 @@ static void
 binding_state_changed(gpointer user, const TcpStateEvent *ev)
 {
   SimWorld *world = ((HostBinding *)user)->world;
-  if (world->ladder) sim_ladder_state(world->ladder, sim_engine_now(world->engine), ev);
+  if (world->out.ladder) sim_ladder_state(world->out.ladder, sim_engine_now(world->run.engine), ev);
   sim_lua_state_changed(world, ev);
 }
 
@@ -62,10 +62,10 @@ sim_lua_host_attach_tcp(lua_State *L, NetNode *node)
   b->world = world;
   g_ptr_array_add(world->bindings, b);
   TcpStackEnv env = {
-    .engine = world->engine,
+    .engine = world->run.engine,
     .host_name = node->name,
     .run_seed = world->opts->seed,
-    .trace = world->trace,
+    .trace = world->out.trace,
     .output = binding_output,
     .route = binding_route,
     .mtu = binding_mtu,

@@ -153,7 +153,7 @@ sim_lua_state_changed(gpointer data, const TcpStateEvent *ev)
   char laddr[NET_ADDR_BUF], raddr[NET_ADDR_BUF];
   lua_createtable(L, 0, 8);
   lua_pushstring(L, ev->host); lua_setfield(L, -2, "host");
-  lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(world->engine)));
+  lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(world->run.engine)));
   lua_setfield(L, -2, "time");
   lua_pushstring(L, tcp_state_name(ev->from)); lua_setfield(L, -2, "from");
   lua_pushstring(L, tcp_state_name(ev->to)); lua_setfield(L, -2, "to");

@@ -44,21 +44,21 @@ on_segment_event(gpointer user, const NetEvent *ev);
 void
 sim_lua_net_update_observer(SimWorld *world)
 {
-  if (world->net == NULL) return;
-  gboolean wanted = world->ladder || world->observers[SIM_OBSERVE_SEGMENT]->len > 0;
-  net_world_set_observer(world->net, wanted ? on_segment_event : NULL, world);
+  if (world->run.net == NULL) return;
+  gboolean wanted = world->out.ladder || world->observers[SIM_OBSERVE_SEGMENT]->len > 0;
+  net_world_set_observer(world->run.net, wanted ? on_segment_event : NULL, world);
 }
 
 NetWorld *
 sim_lua_net(SimWorld *world)
 {
-  if (world->net == NULL) {
-    world->net = net_world_new(world->engine, world->opts->seed);
+  if (world->run.net == NULL) {
+    world->run.net = net_world_new(world->run.engine, world->opts->seed);
     sim_lua_net_update_observer(world);
-    world->net->trace = world->trace;
-    if (world->opts->pcap_at == NULL) net_world_set_pcap(world->net, world->pcap, NULL);
+    world->run.net->trace = world->out.trace;
+    if (world->opts->pcap_at == NULL) net_world_set_pcap(world->run.net, world->out.pcap, NULL);
   }
-  return world->net;
+  return world->run.net;
 }
 
 /* Keeps userdata at the top of the stack alive in registry table `key`. */
@@ -456,12 +456,12 @@ on_segment_event(gpointer user, const NetEvent *ev)
 {
   static const char *const names[] = { "send", "recv", "drop" };
   SimWorld *world = user;
-  if (world->ladder) sim_ladder_segment(world->ladder, ev);
+  if (world->out.ladder) sim_ladder_segment(world->out.ladder, ev);
   GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
   if (obs->len == 0 || world->message) return;
   lua_State *L = sim_world_lua(world);
   if (!lua_checkstack(L, 8)) return;
-  push_seg(L, world->net, ev->pkt, 5);
+  push_seg(L, world->run.net, ev->pkt, 5);
   lua_pushstring(L, ev->node->name);
   lua_setfield(L, -2, "host");
   lua_pushnumber(L, sim_time_to_seconds(ev->time));
@@ -741,12 +741,12 @@ sim_lua_net_prepare(lua_State *L)
   SimWorld *world = sim_world_from_lua(L);
   NetNode *at = NULL;
   if (world->opts->pcap_at) {
-    at = world->net ? net_world_find_node(world->net, world->opts->pcap_at) : NULL;
+    at = world->run.net ? net_world_find_node(world->run.net, world->opts->pcap_at) : NULL;
     if (at == NULL || at->kind != NET_NODE_HOST)
       sim_lua_usage_error(L, "--pcap-at: no host named '%s'", world->opts->pcap_at);
   }
-  if (world->net == NULL) return;
-  net_world_compute_routes(world->net);
-  world->net->trace = world->trace;
-  net_world_set_pcap(world->net, world->pcap, at);
+  if (world->run.net == NULL) return;
+  net_world_compute_routes(world->run.net);
+  world->run.net->trace = world->out.trace;
+  net_world_set_pcap(world->run.net, world->out.pcap, at);
 }

@@ -2,7 +2,7 @@
  * (sim.router) and twsim.Link (sim.link), over models/net.h.
  *
  * Data flow: a scenario builds the topology with sim.host/sim.router/
- * sim.link -> NetWorld (world->net); sim.run calls sim_lua_net_prepare
+ * sim.link -> NetWorld (world->run.net); sim.run calls sim_lua_net_prepare
  * (routes, trace, pcap); while the run goes, the network calls back into
  * Lua for link:drop predicates and sim.on("segment") observers.
  *

@@ -15,7 +15,7 @@ l_spawn(lua_State *L)
   if (!lua_isfunction(L, 1))
     sim_lua_usage_error(L, "sim.spawn: expected a function, got %s",
                         luaL_typename(L, 1));
-  sim_process_spawn(world, L, 1, sim_engine_now(world->engine));
+  sim_process_spawn(world, L, 1, sim_engine_now(world->run.engine));
   return 0;
 }
 
@@ -31,7 +31,7 @@ l_sleep(lua_State *L)
 {
   SimProcess *p = sim_process_check(L, "sim.sleep");
   SimTime d = sim_lua_check_duration(L, 1, "sim.sleep: duration");
-  SimEngine *engine = p->ctx.world->engine;
+  SimEngine *engine = p->ctx.world->run.engine;
   if (d > SIM_TIME_MAX - sim_engine_now(engine))
     sim_lua_usage_error(L, "sim.sleep: duration is too large");
   sim_process_wake_at(p, sim_engine_now(engine) + d);
@@ -42,7 +42,7 @@ l_sleep(lua_State *L)
 static int
 l_now(lua_State *L)
 {
-  lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(sim_world_from_lua(L)->engine)));
+  lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(sim_world_from_lua(L)->run.engine)));
   return 1;
 }
 
@@ -61,7 +61,7 @@ static gboolean
 at_stop_event(SimWorld *world)
 {
   guint64 n = world->opts->stop_at_event;
-  return n && sim_engine_events(world->engine) == n && !world->signal_number &&
+  return n && sim_engine_events(world->run.engine) == n && !world->signal_number &&
          (!world->deadline_us || sim_world_poll_limits(world));
 }
 
@@ -73,7 +73,7 @@ sim_lua_run(lua_State *L, SimTime until)
   world->ran = TRUE;
   sim_lua_net_prepare(L);
   world->running = TRUE;
-  SimRunEnd end = sim_engine_run(world->engine, until);
+  SimRunEnd end = sim_engine_run(world->run.engine, until);
   world->running = FALSE;
   if (end == SIM_RUN_LIMIT && !world->message && at_stop_event(world)) {
     /* --stop-at-event: the run ends here, as if it had reached its end. */
@@ -215,14 +215,14 @@ static int
 l_log(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  SimTime now = sim_engine_now(world->engine);
+  SimTime now = sim_engine_now(world->run.engine);
   const char *msg = join_args(L, 1);
   char buf[SIM_TIME_BUF];
   printf("%s %s\n", sim_time_format(now, buf), msg);
-  if (sim_trace_wants(world->trace, now)) {
-    sim_trace_begin(world->trace, now, "log", NULL);
-    sim_trace_str(world->trace, "msg", msg);
-    sim_trace_end(world->trace);
+  if (sim_trace_wants(world->out.trace, now)) {
+    sim_trace_begin(world->out.trace, now, "log", NULL);
+    sim_trace_str(world->out.trace, "msg", msg);
+    sim_trace_end(world->out.trace);
   }
   return 0;
 }
@@ -247,13 +247,13 @@ l_record(lua_State *L)
   if (!isfinite(lua_tonumber(L, 2)))
     sim_lua_usage_error(L, "sim.record: the value must be a finite number");
   sim_records_set(world->records, name, lua_tonumber(L, 2));
-  SimTime now = sim_engine_now(world->engine);
-  if (world->metrics) sim_metrics_record(world->metrics, now, name, lua_tonumber(L, 2));
-  if (sim_trace_wants(world->trace, now)) {
-    sim_trace_begin(world->trace, now, "record", NULL);
-    sim_trace_str(world->trace, "name", lua_tostring(L, 1));
-    sim_trace_str(world->trace, "value", lua_tostring(L, 2));
-    sim_trace_end(world->trace);
+  SimTime now = sim_engine_now(world->run.engine);
+  if (world->out.metrics) sim_metrics_record(world->out.metrics, now, name, lua_tonumber(L, 2));
+  if (sim_trace_wants(world->out.trace, now)) {
+    sim_trace_begin(world->out.trace, now, "record", NULL);
+    sim_trace_str(world->out.trace, "name", lua_tostring(L, 1));
+    sim_trace_str(world->out.trace, "value", lua_tostring(L, 2));
+    sim_trace_end(world->out.trace);
   }
   return 0;
 }

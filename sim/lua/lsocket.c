@@ -88,25 +88,25 @@ static void
 trace_call(LuaSocket *ls, const char *call, const char *result)
 {
   SimWorld *world = ls->world;
-  SimTime now = sim_engine_now(world->engine);
-  if (!sim_trace_wants(world->trace, now)) return;
+  SimTime now = sim_engine_now(world->run.engine);
+  if (!sim_trace_wants(world->out.trace, now)) return;
   char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
   TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
-  sim_trace_begin(world->trace, now, "call", ls->host);
-  sim_trace_str(world->trace, "call", call);
-  sim_trace_str(world->trace, "result", result);
-  sim_trace_str(world->trace, "laddr", net_addr_format(t.laddr, a));
-  sim_trace_int(world->trace, "lport", t.lport);
-  sim_trace_str(world->trace, "raddr", net_addr_format(t.raddr, b));
-  sim_trace_int(world->trace, "rport", t.rport);
-  sim_trace_end(world->trace);
+  sim_trace_begin(world->out.trace, now, "call", ls->host);
+  sim_trace_str(world->out.trace, "call", call);
+  sim_trace_str(world->out.trace, "result", result);
+  sim_trace_str(world->out.trace, "laddr", net_addr_format(t.laddr, a));
+  sim_trace_int(world->out.trace, "lport", t.lport);
+  sim_trace_str(world->out.trace, "raddr", net_addr_format(t.raddr, b));
+  sim_trace_int(world->out.trace, "rport", t.rport);
+  sim_trace_end(world->out.trace);
 }
 
 static void
 trace_count(LuaSocket *ls, const char *call, gsize n)
 {
   char buf[24];
-  if (!sim_trace_wants(ls->world->trace, sim_engine_now(ls->world->engine))) return;
+  if (!sim_trace_wants(ls->world->out.trace, sim_engine_now(ls->world->run.engine))) return;
   g_snprintf(buf, sizeof buf, "%" G_GSIZE_FORMAT, n);
   trace_call(ls, call, buf);
 }

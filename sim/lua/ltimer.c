@@ -62,7 +62,7 @@ push_timer(lua_State *L, SimTime first, SimTime interval, int fn_index)
   t->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushvalue(L, -1);
   t->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  t->event = sim_engine_schedule(world->engine, first, on_timer, t, NULL);
+  t->event = sim_engine_schedule(world->run.engine, first, on_timer, t, NULL);
   return 1;
 }
 
@@ -75,10 +75,10 @@ sim_lua_at(lua_State *L)
   if (!lua_isfunction(L, 2))
     sim_lua_usage_error(L, "sim.at: expected a function as argument 2, got %s",
                         luaL_typename(L, 2));
-  if (at < sim_engine_now(world->engine))
+  if (at < sim_engine_now(world->run.engine))
     sim_lua_usage_error(L, "sim.at: time %f s is in the past (now %f s)",
                         sim_time_to_seconds(at),
-                        sim_time_to_seconds(sim_engine_now(world->engine)));
+                        sim_time_to_seconds(sim_engine_now(world->run.engine)));
   return push_timer(L, at, 0, 2);
 }
 
@@ -93,7 +93,7 @@ sim_lua_every(lua_State *L)
                         luaL_typename(L, 2));
   if (d <= 0)
     sim_lua_usage_error(L, "sim.every: interval must be positive");
-  SimTime now = sim_engine_now(world->engine);
+  SimTime now = sim_engine_now(world->run.engine);
   if (d > SIM_TIME_MAX - now)
     sim_lua_usage_error(L, "sim.every: interval is too large");
   return push_timer(L, now + d, d, 2);
@@ -108,7 +108,7 @@ timer_cancel(lua_State *L)
     lua_pushboolean(L, 0);
     return 1;
   }
-  sim_engine_cancel(t->world->engine, t->event);
+  sim_engine_cancel(t->world->run.engine, t->event);
   timer_release(t);
   lua_pushboolean(L, 1);
   return 1;

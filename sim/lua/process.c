@@ -14,7 +14,7 @@
 static void
 process_free(SimWorld *world, SimProcess *p)
 {
-  if (p->wake) sim_engine_cancel(world->engine, p->wake);
+  if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
   g_queue_unlink(&world->processes, &p->link);
   luaL_unref(world->L, LUA_REGISTRYINDEX, p->ref);
   g_free(p);
@@ -28,7 +28,7 @@ process_retire(SimWorld *world, SimProcess *p)
     process_free(world, p);
     return;
   }
-  if (p->wake) sim_engine_cancel(world->engine, p->wake);
+  if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
   p->wake = 0;
   lua_settop(p->thread, 0);
   g_queue_unlink(&world->processes, &p->link);
@@ -59,7 +59,7 @@ process_resume(SimWorld *world, SimProcess *p)
                           luaL_typename(p->thread, -1));
   world->failed = TRUE;
   sim_world_note_error(world, msg);
-  sim_engine_stop(world->engine);
+  sim_engine_stop(world->run.engine);
   process_free(world, p);
 }
 
@@ -112,13 +112,13 @@ void
 sim_process_wake_at(SimProcess *p, SimTime at)
 {
   if (p->wake) return;
-  p->wake = sim_engine_schedule(p->ctx.world->engine, at, on_wake, p, NULL);
+  p->wake = sim_engine_schedule(p->ctx.world->run.engine, at, on_wake, p, NULL);
 }
 
 void
 sim_process_wake(SimProcess *p)
 {
-  sim_process_wake_at(p, sim_engine_now(p->ctx.world->engine));
+  sim_process_wake_at(p, sim_engine_now(p->ctx.world->run.engine));
 }
 
 void

@@ -1,6 +1,6 @@
 /* The world of one run (see world.h). */
 #include "world.h"
-#include "check.h"
+#include "run-check.h"
 #include "determinism.h"
 #include "process.h"
 #include "lsim.h"
@@ -72,7 +72,10 @@ sim_world_new(const SimRunOptions *opts, GError **error)
 {
   SimWorld *world = g_new0(SimWorld, 1);
   world->opts = opts;
-  world->engine = sim_engine_new();
+  world->run.engine = sim_engine_new();
+  world->run.scenario = opts->scenario;
+  world->run.seed = opts->seed;
+  world->run.check_every = opts->check;
   world->main_ctx.world = world;
   world->records = sim_records_new();
   for (int k = 0; k < SIM_OBSERVE_N; k++)
@@ -84,9 +87,9 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   guint64 max_events = opts->max_events;
   if (opts->stop_at_event && (max_events == 0 || opts->stop_at_event < max_events))
     max_events = opts->stop_at_event;
-  sim_engine_set_max_events(world->engine, max_events);
-  sim_engine_set_poll(world->engine, engine_poll, world);
-  sim_world_install_checks(world);
+  sim_engine_set_max_events(world->run.engine, max_events);
+  sim_engine_set_poll(world->run.engine, engine_poll, world);
+  world->check_state = sim_run_install_checks(&world->run);
 
   lua_State *L = lua_newstate(counting_alloc, world);
   if (L == NULL) {
@@ -115,12 +118,12 @@ sim_world_free(SimWorld *world)
   if (world->L) sim_process_free_all(world);
   /* The network before the engine (transports cancel their timers) and
    * before L (predicates hold Lua references). */
-  net_world_free(world->net);
-  world->net = NULL;
+  net_world_free(world->run.net);
+  world->run.net = NULL;
   g_ptr_array_free(world->bindings, TRUE);
   /* Pending events may hold Lua references: free them while L lives. */
-  sim_engine_free(world->engine);
-  world->engine = NULL;
+  sim_engine_free(world->run.engine);
+  world->run.engine = NULL;
   if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
   sim_records_free(world->records);
@@ -147,8 +150,8 @@ sim_world_note_error(SimWorld *world, const char *msg)
   /* One line: the first line of what Lua said. */
   const char *nl = strchr(msg, '\n');
   world->message = nl ? g_strndup(msg, (gsize)(nl - msg)) : g_strdup(msg);
-  world->message_event = sim_engine_events(world->engine);
-  world->message_time = sim_engine_now(world->engine);
+  world->message_event = sim_engine_events(world->run.engine);
+  world->message_time = sim_engine_now(world->run.engine);
 }
 
 /* Pushes "file:line: " of the innermost Lua function on L's call stack:
@@ -242,7 +245,7 @@ sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index)
     const char *msg = lua_tostring(L, -1);
     world->failed = TRUE;
     sim_world_note_error(world, msg ? msg : "(error object is not a string)");
-    sim_engine_stop(world->engine);
+    sim_engine_stop(world->run.engine);
     lua_pop(L, 1);
     return FALSE;
   }

@@ -12,17 +12,12 @@
 #include "rng.h"
 #include "trace.h"
 #include "records.h"
+#include "run-view.h"
+#include "outputs.h"
 #include <lua.h>
 #include <lauxlib.h>
 #include <signal.h>
 
-/* Exit statuses of `twsim run` (DESIGN.md, "Command line"). */
-typedef enum {
-  SIM_EXIT_OK = 0,        /* ran to the end */
-  SIM_EXIT_FAILED = 1,    /* the scenario ran and failed */
-  SIM_EXIT_INVALID = 2,   /* the command line or the scenario is invalid */
-  SIM_EXIT_LIMIT = 3,     /* stopped by --max-events, --timeout or memory */
-} SimExit;
 
 /* What the command line asked for. */
 typedef struct {
@@ -42,11 +37,7 @@ typedef struct {
 } SimRunOptions;
 
 typedef struct SimWorld SimWorld;
-typedef struct SimLadder SimLadder;
-typedef struct SimMetrics SimMetrics;
 typedef struct SimProcess SimProcess;
-typedef struct NetWorld NetWorld;     /* models/net.h */
-typedef struct NetPcap NetPcap;       /* models/pcap.h */
 
 typedef struct {
   SimWorld   *world;
@@ -77,17 +68,13 @@ typedef enum {
 
 struct SimWorld {
   lua_State       *L;
-  SimEngine       *engine;
+  SimRunView       run;             /* engine, network, scenario, seed */
   const SimRunOptions *opts;
   SimThreadCtx     main_ctx;
   SimRng           scenario_rng;    /* sim.random's stream */
-  SimTrace        *trace;           /* NULL without --trace */
+  SimWriters       out;             /* trace, pcap, metrics, ladder: each NULL unless asked for */
   SimRecords      *records;         /* sim.record's values */
-  NetPcap         *pcap;            /* NULL without --pcap */
-  NetWorld        *net;
   GPtrArray       *bindings;        /* each host's TCP binding (lhost.c); owned */
-  SimLadder       *ladder;          /* --ladder, or NULL */
-  SimMetrics      *metrics;         /* --metrics, or NULL */             /* hosts, routers, links; NULL until the first */
 
   /* Outcome.  The first error wins; `invalid` and `limit` are sticky even if
    * the scenario catches the error with pcall. */
@@ -114,7 +101,7 @@ struct SimWorld {
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
-  gpointer         check_state;     /* check.c's, or NULL; owned */
+  gpointer         check_state;     /* outputs/check.c's, or NULL; owned */
 };
 
 /* The flag a signal handler sets; polled by the run loop and Lua hook. */

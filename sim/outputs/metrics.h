@@ -13,15 +13,15 @@
  * keeps a simulation alive; the last sample is written when the run ends,
  * however it ends. */
 #pragma once
-#include "world.h"
+#include "run-view.h"
 #include "net.h"
 
 typedef struct SimMetrics SimMetrics;
 
-/* A writer on `out` (borrowed) sampling world's hosts every `interval`
+/* A writer on `out` (borrowed) sampling the run's hosts every `interval`
  * (> 0) from t = 0; it installs itself as the engine's watch. */
 SimMetrics *
-sim_metrics_new(FILE *out, SimTime interval, SimWorld *world);
+sim_metrics_new(FILE *out, SimTime interval, const SimRunView *view);
 
 void
 sim_metrics_free(SimMetrics *m);

@@ -40,6 +40,6 @@ char *
 sim_records_format_value(double value, char *buf);
 
 /* Writes every record as "name<TAB>value\n" to path, through a temporary
- * file renamed into place (sim/output.h).  FALSE with error on failure. */
+ * file renamed into place (sim/engine/output.h).  FALSE with error on failure. */
 gboolean
 sim_records_write(const SimRecords *records, const char *path, GError **error);

@@ -23,7 +23,7 @@ struct SimLadder {
   guint       left_out;           /* connections beyond the limit */
   GHashTable *by_key;             /* normalized 4-tuple -> LadderConn (lookups only) */
   GPtrArray  *conns;              /* LadderConn, numbering order; owned */
-  SimWorld   *world;
+  const SimRunView *view;
 };
 
 /* A key for a 4-tuple that is the same from both ends. */
@@ -47,10 +47,10 @@ conn_free(gpointer data)
 }
 
 SimLadder *
-sim_ladder_new(FILE *out, guint limit, SimWorld *world)
+sim_ladder_new(FILE *out, guint limit, const SimRunView *view)
 {
   SimLadder *l = g_new0(SimLadder, 1);
-  l->world = world;
+  l->view = view;
   l->out = out;
   l->limit = limit;
   l->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -73,7 +73,7 @@ sim_ladder_free(SimLadder *l)
 static const char *
 host_name(SimLadder *l, NetAddr addr)
 {
-  NetNode *node = l->world->net ? net_world_find_addr(l->world->net, addr) : NULL;
+  NetNode *node = l->view->net ? net_world_find_addr(l->view->net, addr) : NULL;
   return node ? node->name : "?";
 }
 

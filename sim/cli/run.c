@@ -2,11 +2,11 @@
  * outputs, and turns the run's outcome into an exit status (DESIGN.md,
  * "Command line").  The only place, with main.c, that knows exit statuses. */
 #include "run.h"
-#include "lua/world.h"
-#include "lua/lsim.h"
-#include "lua/lnet.h"
-#include "lua/outputs.h"
-#include "lua/report.h"
+#include "world.h"
+#include "lsim.h"
+#include "lnet.h"
+#include "outputs.h"
+#include "report.h"
 #include "simerror.h"
 #include <errno.h>
 #include <signal.h>
@@ -260,7 +260,7 @@ run_scenario(SimWorld *world, const char *path)
     return;
   }
   /* A scenario that never calls sim.run runs to the end after its chunk. */
-  if (!world->ran && !world->message && sim_engine_pending(world->engine) > 0) {
+  if (!world->ran && !world->message && sim_engine_pending(world->run.engine) > 0) {
     lua_pushcfunction(L, run_to_the_end);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) note_lua_failure(world, L);
   }
@@ -343,7 +343,7 @@ run_command(int argc, char **argv)
     sim_run_outputs_abandon(outs);
     die_invalid("%s", error->message);
   }
-  sim_run_outputs_attach(outs, world);
+  sim_run_outputs_attach(outs, &world->run, &world->out);
 #ifdef TWSIM_TEST_HOOKS
   twsim_test_hooks_install(world->L);
 #endif
@@ -354,8 +354,8 @@ run_command(int argc, char **argv)
     printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", opts.scenario, opts.seed);
   run_scenario(world, opts.scenario);
   SimExit status = sim_world_exit_status(world);
-  if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, world, world->net);
-  status = sim_run_outputs_close(outs, world, status);
+  if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, &world->run);
+  status = sim_run_outputs_close(outs, &world->run, &world->out, status);
   fflush(stdout);
   if (raw.records) status = write_records(world, raw.records, status);
   report_outcome(world, status, &opts, &raw);

@@ -3,13 +3,13 @@
  * link, what each direction carried and lost.  Printed on stdout (unless
  * --quiet) and written as JSON with --summary-json: the same facts. */
 #pragma once
-#include "world.h"
+#include "run-view.h"
 #include "net.h"
 
-/* Prints the human summary of the world's network on `out`. */
+/* Prints the human summary of the run's network on `out`. */
 void
-sim_report_print(FILE *out, SimWorld *world, NetWorld *net);
+sim_report_print(FILE *out, const SimRunView *view);
 
 /* Writes the summary as one JSON object on `out`. */
 void
-sim_report_json(FILE *out, SimWorld *world, NetWorld *net, int exit_status);
+sim_report_json(FILE *out, const SimRunView *view, int exit_status);

@@ -14,16 +14,16 @@
  *
  * --ladder-limit N keeps it to the first N connections (default 20). */
 #pragma once
-#include "world.h"
+#include "run-view.h"
 #include "net.h"
 #include "tcp-stack.h"
 
 typedef struct SimLadder SimLadder;
 
 /* A ladder written on `out` (borrowed) for the first `limit` connections
- * of world's network (host names are looked up by address). */
+ * of the run's network (host names are looked up by address). */
 SimLadder *
-sim_ladder_new(FILE *out, guint limit, SimWorld *world);
+sim_ladder_new(FILE *out, guint limit, const SimRunView *view);
 
 /* Prints a note about connections left out, and frees. */
 void

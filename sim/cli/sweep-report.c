@@ -5,7 +5,7 @@
  * results in seed order only, so the output is the same whatever -j, the
  * order runs finished in, or the number of MPI ranks. */
 #include "sweep.h"
-#include "lua/records.h"
+#include "records.h"
 #include <math.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
-/* Invariant checks after every event (see check.h). */
-#include "check.h"
+/* Invariant checks after every event (see run-check.h). */
+#include "run-check.h"
 #include "net-check.h"
 #include "tcp-check.h"
 #include "net.h"
@@ -10,16 +10,16 @@
 #define CHECK_BUDGET 8
 
 typedef struct {
-  SimWorld *world;
+  const SimRunView *view;
   gboolean  every;      /* --check: a full check after every event */
   guint64   credit;     /* objects walked so far may reach this */
   guint64   last_size;  /* objects walked by the last full check */
 } CheckState;
 
 gboolean
-sim_world_check(SimWorld *world, GString *why)
+sim_run_check(const SimRunView *view, GString *why)
 {
-  NetWorld *net = world->net;
+  NetWorld *net = view->net;
   if (net == NULL) return TRUE;
   if (!net_world_check(net, why)) return FALSE;
   for (guint i = 0; i < net->nodes->len; i++) {
@@ -34,9 +34,9 @@ sim_world_check(SimWorld *world, GString *why)
 }
 
 static gsize
-world_check_size(SimWorld *world)
+run_check_size(const SimRunView *view)
 {
-  NetWorld *net = world->net;
+  NetWorld *net = view->net;
   gsize n = net ? net->nodes->len + net->links->len : 0;
   for (guint i = 0; net && i < net->nodes->len; i++) {
     NetNode *node = g_ptr_array_index(net->nodes, i);
@@ -56,27 +56,27 @@ after_event(gpointer user)
     cs->credit = 0;
   }
   g_autoptr(GString) why = g_string_new(NULL);
-  if (!sim_world_check(cs->world, why)) {
+  if (!sim_run_check(cs->view, why)) {
     g_printerr("invariant broken after event %" G_GUINT64_FORMAT " (t=%" G_GINT64_FORMAT
-            " ns, seed %" G_GUINT64_FORMAT "): %s\n", sim_engine_events(cs->world->engine),
-            sim_engine_now(cs->world->engine), cs->world->opts->seed, why->str);
+            " ns, seed %" G_GUINT64_FORMAT "): %s\n", sim_engine_events(cs->view->engine),
+            sim_engine_now(cs->view->engine), cs->view->seed, why->str);
     abort();
   }
-  if (!cs->every) cs->last_size = world_check_size(cs->world);
+  if (!cs->every) cs->last_size = run_check_size(cs->view);
 }
 
-void
-sim_world_install_checks(SimWorld *world)
+gpointer
+sim_run_install_checks(const SimRunView *view)
 {
 #ifdef TWSIM_INVARIANTS
   gboolean built_in = TRUE;
 #else
   gboolean built_in = FALSE;
 #endif
-  if (!built_in && !world->opts->check) return;
+  if (!built_in && !view->check_every) return NULL;
   CheckState *cs = g_new0(CheckState, 1);
-  cs->world = world;
-  cs->every = world->opts->check;
-  world->check_state = cs;
-  sim_engine_set_after(world->engine, after_event, cs);
+  cs->view = view;
+  cs->every = view->check_every;
+  sim_engine_set_after(view->engine, after_event, cs);
+  return cs;
 }

@@ -1,11 +1,24 @@
 /* The files a run writes (--trace, --pcap, --metrics, --summary-json) and
  * the ladder it draws: opened before the scenario starts, attached to the
- * world, and at the end finished and either committed (a valid run: the
+ * run, and at the end finished and either committed (a valid run: the
  * outputs are complete up to where it stopped) or abandoned (an invalid
- * run: they are not results).  Every file goes through sim/output.h, so
+ * run: they are not results).  Every file goes through sim/engine/output.h, so
  * none is ever left half-written under its final name. */
 #pragma once
-#include "world.h"
+#include "run-view.h"
+#include "trace.h"
+
+typedef struct SimLadder SimLadder;   /* ladder.h */
+typedef struct SimMetrics SimMetrics; /* metrics.h */
+typedef struct NetPcap NetPcap;       /* models/pcap.h */
+
+/* The writers a run feeds as it goes; each NULL unless asked for. */
+typedef struct {
+  SimTrace   *trace;
+  NetPcap    *pcap;
+  SimMetrics *metrics;
+  SimLadder  *ladder;
+} SimWriters;
 
 typedef struct {
   const char    *trace, *pcap, *metrics, *summary_json;   /* paths, or NULL */
@@ -23,17 +36,19 @@ typedef struct SimRunOutputs SimRunOutputs;
 SimRunOutputs *
 sim_run_outputs_open(const SimOutputRequest *req, GError **error);
 
-/* Gives the world its writers: trace, pcap, metrics, ladder. */
+/* Fills `w` with the writers asked for (trace, pcap, metrics, ladder) over
+ * the run seen through `view` (borrowed; it must outlive the writers). */
 void
-sim_run_outputs_attach(SimRunOutputs *outs, SimWorld *world);
+sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *w);
 
 /* Finishes every writer (the metrics' last sample, the summary), then
  * commits the files, or removes them if status is SIM_EXIT_INVALID.
  * Returns the status, turned into SIM_EXIT_FAILED if a valid run's output
  * could not be written (the message is printed).  Frees outs. */
 SimExit
-sim_run_outputs_close(SimRunOutputs *outs, SimWorld *world, SimExit status);
+sim_run_outputs_close(SimRunOutputs *outs, const SimRunView *view, SimWriters *w,
+                      SimExit status);
 
-/* Abandons every file without a world (an early error).  NULL is fine. */
+/* Abandons every file before any run (an early error).  NULL is fine. */
 void
 sim_run_outputs_abandon(SimRunOutputs *outs);

@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "ladder.h"
 #include "report.h"
+#include "net.h"
 
 enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_N };
 
@@ -35,57 +36,59 @@ sim_run_outputs_open(const SimOutputRequest *req, GError **error)
 }
 
 void
-sim_run_outputs_attach(SimRunOutputs *outs, SimWorld *world)
+sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *w)
 {
   const SimOutputRequest *req = &outs->req;
   if (outs->files[OUT_TRACE]) {
-    world->trace = sim_trace_new(sim_output_stream(outs->files[OUT_TRACE]), req->trace_format);
-    sim_trace_set_window(world->trace, req->trace_from, req->trace_until);
+    w->trace = sim_trace_new(sim_output_stream(outs->files[OUT_TRACE]), req->trace_format);
+    sim_trace_set_window(w->trace, req->trace_from, req->trace_until);
   }
   if (outs->files[OUT_PCAP])
-    world->pcap = net_pcap_new(sim_output_stream(outs->files[OUT_PCAP]));
+    w->pcap = net_pcap_new(sim_output_stream(outs->files[OUT_PCAP]));
   if (outs->files[OUT_METRICS])
-    world->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
-                                     req->sample, world);
-  if (req->ladder) world->ladder = sim_ladder_new(stdout, req->ladder_limit, world);
+    w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
+                                 req->sample, view);
+  if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
 }
 
 /* Stops the writers that hold a stream, so the files can be closed.  FALSE
  * if the trace saw a write error. */
 static gboolean
-finish_writers(SimRunOutputs *outs, SimWorld *world, SimExit status, GError **error)
+finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimExit status,
+               GError **error)
 {
   gboolean ok = TRUE;
-  if (world->metrics) {
-    sim_metrics_finish(world->metrics, sim_engine_now(world->engine));
-    sim_metrics_free(world->metrics);
-    world->metrics = NULL;
+  if (w->metrics) {
+    sim_metrics_finish(w->metrics, sim_engine_now(view->engine));
+    sim_metrics_free(w->metrics);
+    w->metrics = NULL;
   }
-  if (world->ladder) {
-    sim_ladder_free(world->ladder);
-    world->ladder = NULL;
+  if (w->ladder) {
+    sim_ladder_free(w->ladder);
+    w->ladder = NULL;
   }
-  if (world->trace) {
-    ok = sim_trace_flush(world->trace, error);
-    sim_trace_free(world->trace);
-    world->trace = NULL;
-    if (world->net) world->net->trace = NULL;
+  if (w->trace) {
+    ok = sim_trace_flush(w->trace, error);
+    sim_trace_free(w->trace);
+    w->trace = NULL;
+    if (view->net) view->net->trace = NULL;
   }
-  if (world->pcap) {
-    if (world->net) net_world_set_pcap(world->net, NULL, NULL);
-    net_pcap_free(world->pcap);
-    world->pcap = NULL;
+  if (w->pcap) {
+    if (view->net) net_world_set_pcap(view->net, NULL, NULL);
+    net_pcap_free(w->pcap);
+    w->pcap = NULL;
   }
   if (outs->files[OUT_SUMMARY])
-    sim_report_json(sim_output_stream(outs->files[OUT_SUMMARY]), world, world->net, status);
+    sim_report_json(sim_output_stream(outs->files[OUT_SUMMARY]), view, status);
   return ok;
 }
 
 SimExit
-sim_run_outputs_close(SimRunOutputs *outs, SimWorld *world, SimExit status)
+sim_run_outputs_close(SimRunOutputs *outs, const SimRunView *view, SimWriters *w,
+                      SimExit status)
 {
   GError *error = NULL;
-  gboolean ok = finish_writers(outs, world, status, &error);
+  gboolean ok = finish_writers(outs, view, w, status, &error);
   for (int i = 0; i < OUT_N; i++) {
     if (outs->files[i] == NULL) continue;
     if (status == SIM_EXIT_INVALID || !ok) {

@@ -8,7 +8,7 @@ struct SimMetrics {
   SimTime   interval;
   SimTime   next;            /* the next grid sample not yet written */
   SimTime   last_written;    /* time of the last sample row, -1 if none */
-  SimWorld *world;
+  const SimRunView *view;
   guint     n_fields;
   const TcpStatsField *fields;
 };
@@ -46,17 +46,17 @@ on_watch(gpointer user, SimTime next)
 }
 
 SimMetrics *
-sim_metrics_new(FILE *out, SimTime interval, SimWorld *world)
+sim_metrics_new(FILE *out, SimTime interval, const SimRunView *view)
 {
   g_assert(interval > 0);
   SimMetrics *m = g_new0(SimMetrics, 1);
   m->out = out;
   m->interval = interval;
-  m->world = world;
+  m->view = view;
   m->last_written = -1;
   m->fields = tcp_stats_fields(&m->n_fields);
   write_header(m);
-  sim_engine_set_watch(world->engine, 0, on_watch, m);
+  sim_engine_set_watch(view->engine, 0, on_watch, m);
   return m;
 }
 
@@ -64,7 +64,7 @@ void
 sim_metrics_free(SimMetrics *m)
 {
   if (m == NULL) return;
-  if (m->world->engine) sim_engine_set_watch(m->world->engine, SIM_TIME_MAX, NULL, NULL);
+  if (m->view->engine) sim_engine_set_watch(m->view->engine, SIM_TIME_MAX, NULL, NULL);
   g_free(m);
 }
 
@@ -74,7 +74,7 @@ write_sample(SimMetrics *m, SimTime t)
 {
   char tbuf[SIM_TIME_BUF];
   sim_time_format(t, tbuf);
-  NetWorld *net = m->world->net;
+  NetWorld *net = m->view->net;
   for (guint i = 0; net && i < net->nodes->len; i++) {
     NetNode *node = g_ptr_array_index(net->nodes, i);
     TcpStack *stack = node->transport;

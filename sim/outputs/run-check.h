@@ -7,14 +7,15 @@
  * in any build.  A broken invariant is a bug of twsim: the run aborts
  * with the description (STYLE.md, "Errors, four kinds"). */
 #pragma once
-#include "world.h"
+#include "run-view.h"
 
-/* Installs the hook on world's engine when the build or the options ask
- * for checks. */
-void
-sim_world_install_checks(SimWorld *world);
+/* Installs the hook on the run's engine when the build or the view ask for
+ * checks.  Returns the hook's state, to be freed with g_free after the
+ * engine, or NULL when no hook was installed. */
+gpointer
+sim_run_install_checks(const SimRunView *view);
 
 /* Checks everything now.  TRUE if all holds; else FALSE with the first
  * broken invariant in `why` (may be NULL). */
 gboolean
-sim_world_check(SimWorld *world, GString *why);
+sim_run_check(const SimRunView *view, GString *why);

@@ -57,12 +57,13 @@ print_link(FILE *out, const NetLink *link)
 }
 
 void
-sim_report_print(FILE *out, SimWorld *world, NetWorld *net)
+sim_report_print(FILE *out, const SimRunView *view)
 {
+  NetWorld *net = view->net;
   char tbuf[SIM_TIME_BUF];
   fprintf(out, "end: t=%s s, %" G_GUINT64_FORMAT " events\n",
-          sim_time_format(sim_engine_now(world->engine), tbuf),
-          sim_engine_events(world->engine));
+          sim_time_format(sim_engine_now(view->engine), tbuf),
+          sim_engine_events(view->engine));
   if (net == NULL) return;
   for (guint i = 0; i < net->nodes->len; i++) {
     const NetNode *node = g_ptr_array_index(net->nodes, i);
@@ -127,17 +128,18 @@ json_link(GString *js, const NetLink *link)
 }
 
 void
-sim_report_json(FILE *out, SimWorld *world, NetWorld *net, int exit_status)
+sim_report_json(FILE *out, const SimRunView *view, int exit_status)
 {
+  NetWorld *net = view->net;
   char tbuf[SIM_TIME_BUF];
   GString *js = g_string_new(NULL);
   g_string_append_printf(js, "{\"scenario\":");
-  json_string(js, world->opts->scenario);
+  json_string(js, view->scenario);
   g_string_append_printf(js, ",\"seed\":%" G_GUINT64_FORMAT ",\"exit_status\":%d,"
                          "\"time\":%s,\"events\":%" G_GUINT64_FORMAT ",\"hosts\":[",
-                         world->opts->seed, exit_status,
-                         sim_time_format(sim_engine_now(world->engine), tbuf),
-                         sim_engine_events(world->engine));
+                         view->seed, exit_status,
+                         sim_time_format(sim_engine_now(view->engine), tbuf),
+                         sim_engine_events(view->engine));
   gboolean first = TRUE;
   for (guint i = 0; net && i < net->nodes->len; i++) {
     const NetNode *node = g_ptr_array_index(net->nodes, i);
