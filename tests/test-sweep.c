@@ -380,6 +380,80 @@ test_record_errors(void)
   twsim_result_clear(&r);
 }
 
+/* --grid: every combination of the values, each run of a cell with the
+ * cell's --set; the statistics per cell, the CSV with the grid's columns,
+ * the failing run named by cell and seed with a command that reproduces
+ * it; the same output whatever -j; bad grids refused in one line. */
+static void
+test_grid(void)
+{
+  char *csv = twsim_temp_path("grid.csv");
+  TwsimResult s = twsim_run("sweep", "@grid.lua", "--grid", "a=1,2", "--grid", "b=x,y",
+                            "--seeds", "1..3", "--csv", csv, "-j", "3", NULL);
+  g_assert_cmpint(s.status, ==, 1);
+  g_assert_true(g_str_has_prefix(strchr(s.out, ','), ", 4 cells x seeds 1..3, 12 runs\n"));
+  assert_count(s.out, "passed", 11);
+  assert_count(s.out, "failed", 1);
+  const char *entry = strstr(s.out, "\na=2 b=y, seed 2: failed\n");
+  g_assert_nonnull(entry);
+  char *repro = first_line(strstr(entry + 1, "\n  twsim run ") + 3);
+  g_assert_nonnull(strstr(repro, " --seed 2 "));
+  g_assert_true(g_str_has_suffix(repro, " --set a=2 --set b=y"));
+  char **words = g_strsplit(repro, " ", -1);
+  TwsimResult again = twsim_run("run", "@grid.lua", words[3], words[4], words[5], words[6],
+                                words[7], words[8], NULL);
+  g_assert_cmpint(again.status, ==, 1);                  /* the command reproduces it */
+  twsim_result_clear(&again);
+  g_strfreev(words);
+  g_free(repro);
+  /* Per cell: x's mean is 10 a + [b = y] + 0.02 over seeds 1..3 (the
+   * failing run of a=2 b=y recorded before it failed, and counts). */
+  g_assert_nonnull(strstr(s.out, "\n  a b  name "));
+  const struct { const char *cell; double mean; } rows[] = {
+    { "\n  1 x  x ", 10.02 }, { "\n  1 y  x ", 11.02 },
+    { "\n  2 x  x ", 20.02 }, { "\n  2 y  x ", 21.02 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+    const char *row = strstr(s.out, rows[i].cell);
+    g_assert_nonnull(row);
+    char *end;
+    guint64 n = g_ascii_strtoull(row + strlen(rows[i].cell), &end, 10);
+    g_assert_cmpuint(n, ==, 3);
+    g_assert_cmpfloat_with_epsilon(g_ascii_strtod(end, NULL), rows[i].mean, 1e-9);
+  }
+  char *text = twsim_read_file(csv, NULL);
+  char **lines = g_strsplit(text, "\n", -1);
+  g_assert_cmpstr(lines[0], ==, "a,b,seed,status,x");
+  g_assert_cmpuint(g_strv_length(lines), ==, 14);        /* header, 12 runs, "" */
+  g_assert_cmpstr(lines[1], ==, "1,x,1,passed,10.01");
+  g_assert_cmpstr(lines[6], ==, "1,y,3,passed,11.03");
+  g_assert_cmpstr(lines[11], ==, "2,y,2,failed,21.02");
+  g_strfreev(lines);
+  g_free(text);
+  TwsimResult one = twsim_run("sweep", "@grid.lua", "--grid", "a=1,2", "--grid", "b=x,y",
+                              "--seeds", "1..3", "-j", "1", NULL);
+  g_assert_cmpstr(one.out, ==, s.out);
+  twsim_result_clear(&one);
+  twsim_result_clear(&s);
+  const char *const bad[][2] = {
+    { "a", "--grid: expected KEY=VALUE1,VALUE2" },
+    { "a=1,,2", "--grid: a: an empty value" },
+    { "a b=1", "is not a parameter name" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    TwsimResult r = twsim_run("sweep", "@grid.lua", "--grid", bad[i][0], NULL);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.err, bad[i][1]));
+    g_assert_cmpstr(strchr(r.err, '\n'), ==, "\n");
+    twsim_result_clear(&r);
+  }
+  TwsimResult twice = twsim_run("sweep", "@grid.lua", "--grid", "a=1", "--grid", "a=2", NULL);
+  g_assert_cmpint(twice.status, ==, 2);
+  g_assert_nonnull(strstr(twice.err, "a is given twice"));
+  twsim_result_clear(&twice);
+  g_free(csv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -390,6 +464,7 @@ main(int argc, char **argv)
   g_test_add_func("/sweep/statistics", test_statistics);
   g_test_add_func("/sweep/bad-command-lines", test_bad_command_lines);
   g_test_add_func("/sweep/per-run-outputs", test_per_run_outputs);
+  g_test_add_func("/sweep/grid", test_grid);
   g_test_add_func("/run/trace-window", test_trace_window);
   g_test_add_func("/run/stop-at-event", test_stop_at_event);
   g_test_add_func("/run/record-errors", test_record_errors);

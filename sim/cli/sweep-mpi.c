@@ -1,12 +1,12 @@
 /* `twsim sweep` over MPI (built only with -Dmpi=enabled; see sweep.h and
  * docs/sweeps.md, "On a cluster").  Under mpirun or srun every rank parses
- * the same command line, runs its share of the seeds (rank r of size
- * takes first + r, first + r + size, ...) as child processes with its own
+ * the same command line, runs its share of the runs (rank r of size
+ * takes runs r, r + size, ..., by run index: sweep.h) as child processes with its own
  * -j, and sends its results to rank 0, which prints the report and writes
  * the CSV exactly as a sweep on one machine would.
  *
- * A result travels as text: seed, status, error line, reproduce command and
- * records, each ended by a NUL byte (none of them can hold one: the error
+ * A result travels as text: seed, grid cell, status, error line, reproduce
+ * command and records, each ended by a NUL byte (none of them can hold one: the error
  * line has its control characters replaced, records are "name<TAB>value"
  * lines of printable names). */
 #include "sweep.h"
@@ -78,6 +78,8 @@ serialize(const SweepResult *results, guint n)
     const SweepResult *r = &results[i];
     g_string_append_printf(buf, "%" G_GUINT64_FORMAT, r->seed);
     g_string_append_c(buf, '\0');
+    g_string_append_printf(buf, "%u", r->cell);
+    g_string_append_c(buf, '\0');
     g_string_append_printf(buf, "%d", (int)r->status);
     g_string_append_c(buf, '\0');
     put_field(buf, r->error_line);
@@ -87,33 +89,36 @@ serialize(const SweepResult *results, guint n)
   return buf;
 }
 
-/* Reads results from buf[0..len) into all[seed - first]. */
+/* Reads results from buf[0..len) into all[their run index]. */
 static void
-deserialize(const char *buf, gsize len, SweepResult *all, guint total, guint64 first)
+deserialize(const SweepPlan *plan, const char *buf, gsize len, SweepResult *all)
 {
   const char *p = buf, *end = buf + len;
   while (p < end) {
-    const char *f[5];
-    for (int k = 0; k < 5; k++) {
+    const char *f[6];
+    for (int k = 0; k < 6; k++) {
       g_assert(p < end);
       f[k] = p;
       p += strlen(p) + 1;
     }
     guint64 seed = g_ascii_strtoull(f[0], NULL, 10);
-    g_assert(seed >= first && seed - first < total);
-    SweepResult *r = &all[seed - first];
+    guint cell = (guint)g_ascii_strtoull(f[1], NULL, 10);
+    g_assert(seed >= plan->first && seed - plan->first < plan->n_seeds && cell < plan->n_cells);
+    SweepResult *r = &all[sweep_plan_index(plan, cell, seed)];
     r->seed = seed;
-    r->status = (SweepStatus)atoi(f[1]);
+    r->cell = cell;
+    r->status = (SweepStatus)atoi(f[2]);
     g_assert(r->status < SWEEP_N_STATUS);
-    r->error_line = g_strdup(f[2]);
-    r->repro = g_strdup(f[3]);
-    r->records = g_strdup(f[4]);
+    r->error_line = g_strdup(f[3]);
+    r->repro = g_strdup(f[4]);
+    r->records = g_strdup(f[5]);
   }
 }
 
 SweepResult *
-sweep_mpi_gather(const SweepResult *results, guint n, guint total, guint64 first)
+sweep_mpi_gather(const SweepPlan *plan, const SweepResult *results, guint n)
 {
+  guint total = sweep_plan_runs(plan);
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -146,8 +151,8 @@ sweep_mpi_gather(const SweepResult *results, guint n, guint total, guint64 first
   SweepResult *all = NULL;
   if (rank == 0) {
     all = g_new0(SweepResult, total);
-    deserialize(all_bytes, (gsize)sum, all, total, first);
-    for (guint i = 0; i < total; i++) g_assert(all[i].repro != NULL);   /* every seed came back */
+    deserialize(plan, all_bytes, (gsize)sum, all);
+    for (guint i = 0; i < total; i++) g_assert(all[i].repro != NULL);   /* every run came back */
   }
   g_free(all_bytes);
   g_free(displs);

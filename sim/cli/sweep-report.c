@@ -1,9 +1,10 @@
 /* What a sweep prints at the end (see sweep.h): the count of runs by
  * outcome, every run that did not pass with its first error line and the
  * command that reproduces it, the statistics of the values the runs
- * recorded with sim.record, and the per-seed CSV.  Computed from the
- * results in seed order only, so the output is the same whatever -j, the
- * order runs finished in, or the number of MPI ranks. */
+ * recorded with sim.record (with --grid, one table of them per cell), and
+ * the per-run CSV.  Computed from the results in run-index order only, so
+ * the output is the same whatever -j, the order runs finished in, or the
+ * number of MPI ranks. */
 #include "sweep.h"
 #include "records.h"
 #include <math.h>
@@ -122,10 +123,11 @@ counts_in_stats(SweepStatus status)
   return status == SWEEP_PASSED || status == SWEEP_FAILED;
 }
 
-/* Mean, sample standard deviation (two passes, in seed order), min, max
- * and the 95 % confidence interval of the mean, for every name. */
+/* Mean, sample standard deviation (two passes, in index order), min, max
+ * and the 95 % confidence interval of the mean, for every name, over the
+ * runs of `cell` (or of every cell when cell is G_MAXUINT). */
 static SweepStats *
-table_stats(const SweepTable *t, const SweepResult *results)
+table_stats(const SweepTable *t, const SweepResult *results, guint cell)
 {
   guint k = t->names->len;
   SweepStats *s = g_new0(SweepStats, k);
@@ -133,6 +135,7 @@ table_stats(const SweepTable *t, const SweepResult *results)
   for (int pass = 0; pass < 2; pass++) {
     for (guint i = 0; i < t->rows->len; i++) {
       if (!counts_in_stats(results[i].status)) continue;
+      if (cell != G_MAXUINT && results[i].cell != cell) continue;
       GArray *row = g_ptr_array_index(t->rows, i);
       for (guint j = 0; j < row->len; j++) {
         SweepValue *v = &g_array_index(row, SweepValue, j);
@@ -175,7 +178,7 @@ static void
 print_stats(FILE *out, const SweepTable *t, const SweepResult *results)
 {
   if (t->names->len == 0) return;
-  SweepStats *s = table_stats(t, results);
+  SweepStats *s = table_stats(t, results, G_MAXUINT);
   int width = 4;
   for (guint j = 0; j < t->names->len; j++)
     width = MAX(width, (int)strlen(g_ptr_array_index(t->names, j)));
@@ -194,27 +197,79 @@ print_stats(FILE *out, const SweepTable *t, const SweepResult *results)
   g_free(s);
 }
 
-void
-sweep_report_print(FILE *out, const char *scenario, guint64 first, guint64 last,
-                   const SweepResult *results, guint n)
+/* With --grid: one row per cell and name, the cell's values in the first
+ * columns, then n, mean and the 95 % interval of the mean. */
+static void
+print_grid_stats(FILE *out, const SweepPlan *plan, const SweepTable *t,
+                 const SweepResult *results)
 {
+  if (t->names->len == 0) return;
+  guint n_keys = plan->grid_keys->len;
+  int *kw = g_new0(int, n_keys);
+  int width = 4;
+  for (guint k = 0; k < n_keys; k++) {
+    kw[k] = (int)strlen(g_ptr_array_index(plan->grid_keys, k));
+    for (guint c = 0; c < plan->n_cells; c++)
+      kw[k] = MAX(kw[k], (int)strlen(sweep_plan_cell_value(plan, c, k)));
+  }
+  for (guint j = 0; j < t->names->len; j++)
+    width = MAX(width, (int)strlen(g_ptr_array_index(t->names, j)));
+  fprintf(out, "\nrecords per cell, over the runs that passed or failed (95%% confidence "
+               "interval of the mean, Student's t):\n ");
+  for (guint k = 0; k < n_keys; k++)
+    fprintf(out, " %-*s", kw[k], (const char *)g_ptr_array_index(plan->grid_keys, k));
+  fprintf(out, "  %-*s %8s %12s %12s %12s\n", width, "name", "n", "mean", "ci95-low",
+          "ci95-high");
+  for (guint c = 0; c < plan->n_cells; c++) {
+    SweepStats *s = table_stats(t, results, c);
+    for (guint j = 0; j < t->names->len; j++) {
+      fputc(' ', out);
+      for (guint k = 0; k < n_keys; k++)
+        fprintf(out, " %-*s", kw[k], sweep_plan_cell_value(plan, c, k));
+      fprintf(out, "  %-*s %8" G_GUINT64_FORMAT, width,
+              (const char *)g_ptr_array_index(t->names, j), s[j].n);
+      print_number(out, s[j].mean);
+      print_number(out, s[j].ci_low);
+      print_number(out, s[j].ci_high);
+      fputc('\n', out);
+    }
+    g_free(s);
+  }
+  g_free(kw);
+}
+
+void
+sweep_report_print(FILE *out, const SweepPlan *plan, const SweepResult *results)
+{
+  guint n = sweep_plan_runs(plan);
+  guint64 first = plan->first, last = plan->first + plan->n_seeds - 1;
+  gboolean grid = plan->grid_keys->len > 0;
   static const char *const labels[SWEEP_N_STATUS] = {
     "passed", "failed", "invalid", "stopped by a limit", "crashed",
   };
   guint count[SWEEP_N_STATUS] = { 0 };
   for (guint i = 0; i < n; i++) count[results[i].status]++;
-  fprintf(out, "twsim sweep: %s, seeds %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
-          ", %u runs\n", scenario, first, last, n);
+  if (grid)
+    fprintf(out, "twsim sweep: %s, %u cell%s x seeds %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+            ", %u runs\n", plan->scenario, plan->n_cells, plan->n_cells == 1 ? "" : "s",
+            first, last, n);
+  else
+    fprintf(out, "twsim sweep: %s, seeds %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+            ", %u runs\n", plan->scenario, first, last, n);
   for (int s = 0; s < SWEEP_N_STATUS; s++)
     fprintf(out, "  %-20s %8u\n", labels[s], count[s]);
   for (guint i = 0; i < n; i++) {
     const SweepResult *r = &results[i];
     if (r->status == SWEEP_PASSED) continue;
-    fprintf(out, "\nseed %" G_GUINT64_FORMAT ": %s\n  %s\n  %s\n", r->seed,
-            labels[r->status], *r->error_line ? r->error_line : "(no message)", r->repro);
+    char *cell = grid ? sweep_plan_cell_label(plan, r->cell) : g_strdup("");
+    fprintf(out, "\n%s%sseed %" G_GUINT64_FORMAT ": %s\n  %s\n  %s\n", cell, grid ? ", " : "",
+            r->seed, labels[r->status], *r->error_line ? r->error_line : "(no message)",
+            r->repro);
+    g_free(cell);
   }
   SweepTable *t = table_new(results, n);
-  print_stats(out, t, results);
+  if (grid) print_grid_stats(out, plan, t, results);
+  else print_stats(out, t, results);
   table_free(t);
 }
 
@@ -239,10 +294,15 @@ csv_field(FILE *out, const char *s)
 }
 
 void
-sweep_report_write_csv(FILE *out, const SweepResult *results, guint n)
+sweep_report_write_csv(FILE *out, const SweepPlan *plan, const SweepResult *results)
 {
+  guint n = sweep_plan_runs(plan);
   SweepTable *t = table_new(results, n);
   guint k = t->names->len;
+  for (guint g = 0; g < plan->grid_keys->len; g++) {
+    csv_field(out, g_ptr_array_index(plan->grid_keys, g));
+    fputc(',', out);
+  }
   fputs("seed,status", out);
   for (guint j = 0; j < k; j++) {
     fputc(',', out);
@@ -257,6 +317,10 @@ sweep_report_write_csv(FILE *out, const SweepResult *results, guint n)
     for (guint j = 0; j < row->len; j++) {
       SweepValue *v = &g_array_index(row, SweepValue, j);
       cells[v->name] = sim_records_format_value(v->value, bufs[v->name]);
+    }
+    for (guint g = 0; g < plan->grid_keys->len; g++) {
+      csv_field(out, sweep_plan_cell_value(plan, results[i].cell, g));
+      fputc(',', out);
     }
     fprintf(out, "%" G_GUINT64_FORMAT ",%s", results[i].seed,
             sweep_status_word(results[i].status));

@@ -1,10 +1,11 @@
-/* Runs a sweep's seeds as child processes, at most plan->jobs at a time
+/* Runs a sweep's runs as child processes, at most plan->jobs at a time
  * (see sweep.h).  Each child is `twsim run SCENARIO --seed N --quiet
- * --records FILE [run options]` in its own process group, with stdout to
+ * --records FILE [run options] [--set KEY=V of its grid cell]` in its own
+ * process group, with stdout to
  * /dev/null and stderr captured; a GMainLoop watches the children, their
  * stderr and their deadlines.  A child still running well after its
  * --timeout is killed, with its whole process group, and counted as stopped
- * by a limit.  Results land in the caller's array by seed index, so the
+ * by a limit.  Results land in the caller's array by run index, so the
  * order runs finish in never shows. */
 #include "sweep.h"
 #include <errno.h>
@@ -24,7 +25,7 @@ typedef struct SweepRunner SweepRunner;
 /* One running child.  Invariant: err_source != 0 iff err_fd is open. */
 typedef struct {
   SweepRunner *runner;
-  guint        index;          /* into seeds and results */
+  guint        index;          /* into runs and results */
   GPid         pid;
   int          err_fd;
   guint        err_source;     /* g_unix_fd_add on err_fd */
@@ -36,7 +37,7 @@ typedef struct {
 
 struct SweepRunner {
   const SweepPlan *plan;
-  const guint64   *seeds;
+  const guint     *runs;       /* run indexes (sweep.h) */
   SweepResult     *results;
   guint            n;
   guint            next;       /* next index to start */
@@ -193,6 +194,15 @@ runner_show_progress(const SweepRunner *runner, gboolean final)
   fflush(stderr);
 }
 
+/* Which run results[index] is: its cell and seed. */
+static void
+result_identify(const SweepRunner *runner, guint index, SweepResult *r)
+{
+  guint run = runner->runs[index];
+  r->cell = run / runner->plan->n_seeds;
+  r->seed = runner->plan->first + run % runner->plan->n_seeds;
+}
+
 static void
 on_child_exit(GPid pid, gint wait_status, gpointer user)
 {
@@ -207,10 +217,10 @@ on_child_exit(GPid pid, gint wait_status, gpointer user)
   g_spawn_close_pid(pid);
 
   SweepResult *r = &runner->results[c->index];
-  r->seed = runner->seeds[c->index];
+  result_identify(runner, c->index, r);
   result_classify(r, c, wait_status, runner->plan->timeout);
   char *repro = r->status == SWEEP_PASSED ? g_strdup("") : find_repro(c->err->str);
-  r->repro = repro ? repro : sweep_repro_build(runner->plan, r->seed);
+  r->repro = repro ? repro : sweep_repro_build(runner->plan, r->cell, r->seed);
   r->records = take_records(c->records_path);
 
   g_hash_table_remove(runner->children, c);
@@ -224,9 +234,10 @@ on_child_exit(GPid pid, gint wait_status, gpointer user)
   runner_start_more(runner);
 }
 
-/* The child's argv: twsim run SCENARIO --seed N --quiet --records F ARGS. */
+/* The child's argv: twsim run SCENARIO --seed N --quiet --records F ARGS
+ * and the cell's --set KEY=V. */
 static char **
-child_argv(const SweepPlan *plan, guint64 seed, const char *records_path)
+child_argv(const SweepPlan *plan, guint cell, guint64 seed, const char *records_path)
 {
   GPtrArray *a = g_ptr_array_new();
   g_ptr_array_add(a, g_strdup(plan->twsim));
@@ -239,6 +250,7 @@ child_argv(const SweepPlan *plan, guint64 seed, const char *records_path)
   g_ptr_array_add(a, g_strdup(records_path));
   for (guint i = 0; i < plan->run_args->len; i++)
     g_ptr_array_add(a, sweep_arg_expand(g_ptr_array_index(plan->run_args, i), seed));
+  sweep_plan_cell_args(plan, cell, a);
   g_ptr_array_add(a, NULL);
   return (char **)g_ptr_array_free(a, FALSE);
 }
@@ -248,10 +260,10 @@ static void
 result_not_started(SweepRunner *runner, guint index, const char *why)
 {
   SweepResult *r = &runner->results[index];
-  r->seed = runner->seeds[index];
+  result_identify(runner, index, r);
   r->status = SWEEP_CRASHED;
   r->error_line = g_strdup_printf("cannot start the run: %s", why);
-  r->repro = sweep_repro_build(runner->plan, r->seed);
+  r->repro = sweep_repro_build(runner->plan, r->cell, r->seed);
   r->records = g_strdup("");
   runner->done++;
   runner->not_passed++;
@@ -261,13 +273,14 @@ static void
 runner_start_one(SweepRunner *runner, guint index)
 {
   const SweepPlan *plan = runner->plan;
-  guint64 seed = runner->seeds[index];
+  SweepResult id;
+  result_identify(runner, index, &id);
   SweepChild *c = g_new0(SweepChild, 1);
   c->runner = runner;
   c->index = index;
   c->err = g_string_new(NULL);
-  c->records_path = g_strdup_printf("%s/%" G_GUINT64_FORMAT ".records", plan->records_dir, seed);
-  char **argv = child_argv(plan, seed, c->records_path);
+  c->records_path = g_strdup_printf("%s/%u.records", plan->records_dir, runner->runs[index]);
+  char **argv = child_argv(plan, id.cell, id.seed, c->records_path);
   GError *error = NULL;
   gboolean ok = g_spawn_async_with_pipes(NULL, argv, NULL,
       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, child_setup, NULL,
@@ -317,11 +330,11 @@ on_signal(gpointer user)
 }
 
 int
-sweep_runner_run(const SweepPlan *plan, const guint64 *seeds, guint n,
+sweep_runner_run(const SweepPlan *plan, const guint *runs, guint n,
                  SweepResult *results)
 {
   SweepRunner runner = {
-    .plan = plan, .seeds = seeds, .results = results, .n = n,
+    .plan = plan, .runs = runs, .results = results, .n = n,
     .children = g_hash_table_new(g_direct_hash, g_direct_equal),
     .loop = g_main_loop_new(NULL, FALSE),
   };

@@ -35,6 +35,7 @@ typedef struct {
   char *csv;
   char *timeout;
   char *twsim;
+  char **grid;        /* --grid KEY=V1,V2, in the order given */
 } SweepRaw;
 
 /* Prints one line (on rank 0 only) and returns exit status 2. */
@@ -54,7 +55,6 @@ sweep_invalid(const char *fmt, ...)
 static int
 parse_seeds(const char *text, guint64 *first, guint64 *last)
 {
-  if (text == NULL) return sweep_invalid("sweep: --seeds A..B is required");
   const char *dots = strstr(text, "..");
   char *a = dots ? g_strndup(text, (gsize)(dots - text)) : g_strdup(text);
   const char *b = dots ? dots + 2 : text;
@@ -67,6 +67,69 @@ parse_seeds(const char *text, guint64 *first, guint64 *last)
                          *first, *last);
   if (*last - *first >= SWEEP_MAX_SEEDS)
     return sweep_invalid("--seeds: at most %u seeds in one sweep", SWEEP_MAX_SEEDS);
+  return 0;
+}
+
+/* --grid KEY=V1,V2,...: each into the plan's keys and values, with the
+ * number of cells (the product of the numbers of values). */
+static int
+parse_grid(char **grid, SweepPlan *plan)
+{
+  plan->grid_keys = g_ptr_array_new_with_free_func(g_free);
+  plan->grid_values = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+  guint64 cells = 1;
+  for (guint i = 0; grid && grid[i]; i++) {
+    const char *eq = strchr(grid[i], '=');
+    if (eq == NULL || eq == grid[i] || eq[1] == '\0')
+      return sweep_invalid("--grid: expected KEY=VALUE1,VALUE2,... got '%s'", grid[i]);
+    char *key = g_strndup(grid[i], (gsize)(eq - grid[i]));
+    gboolean name_ok = g_ascii_isalpha(key[0]) || key[0] == '_';
+    for (const char *p = key; *p && name_ok; p++)
+      name_ok = g_ascii_isalnum(*p) || strchr("_.-", *p);
+    if (!name_ok) {
+      int rc = sweep_invalid("--grid: '%s' is not a parameter name (letters, digits, "
+                             "_ . -; the name sim.param reads)", key);
+      g_free(key);
+      return rc;
+    }
+    for (guint k = 0; k < plan->grid_keys->len; k++) {
+      if (strcmp(key, g_ptr_array_index(plan->grid_keys, k)) == 0) {
+        int rc = sweep_invalid("--grid: %s is given twice (put all its values in one "
+                               "--grid %s=V1,V2)", key, key);
+        g_free(key);
+        return rc;
+      }
+    }
+    g_ptr_array_add(plan->grid_keys, key);
+    char **values = g_strsplit(eq + 1, ",", -1);
+    g_ptr_array_add(plan->grid_values, values);
+    for (guint v = 0; values[v]; v++)
+      if (values[v][0] == '\0')
+        return sweep_invalid("--grid: %s: an empty value in '%s'", key, eq + 1);
+    cells *= g_strv_length(values);
+    if (cells > SWEEP_MAX_SEEDS)
+      return sweep_invalid("--grid: more than %u cells", SWEEP_MAX_SEEDS);
+  }
+  plan->n_cells = (guint)cells;
+  return 0;
+}
+
+/* The seeds (--seeds, required unless --grid is given: then seed 1) and the
+ * grid, into the plan; the sweep may not exceed SWEEP_MAX_SEEDS runs. */
+static int
+parse_runs(const SweepRaw *raw, SweepPlan *plan)
+{
+  guint64 first = 1, last = 1;
+  if (raw->seeds == NULL && raw->grid == NULL)
+    return sweep_invalid("sweep: --seeds A..B is required (or --grid KEY=V1,V2)");
+  int rc = raw->seeds ? parse_seeds(raw->seeds, &first, &last) : 0;
+  if (rc == 0) rc = parse_grid(raw->grid, plan);
+  if (rc != 0) return rc;
+  plan->first = first;
+  plan->n_seeds = (guint)(last - first + 1);
+  if ((guint64)plan->n_seeds * plan->n_cells > SWEEP_MAX_SEEDS)
+    return sweep_invalid("sweep: %u cells x %u seeds is more than %u runs", plan->n_cells,
+                         plan->n_seeds, SWEEP_MAX_SEEDS);
   return 0;
 }
 
@@ -145,6 +208,7 @@ probe_run_options(const SweepPlan *plan, guint64 seed)
   g_ptr_array_add(a, g_strdup("--check-options"));
   for (guint i = 0; i < plan->run_args->len; i++)
     g_ptr_array_add(a, sweep_arg_expand(g_ptr_array_index(plan->run_args, i), seed));
+  sweep_plan_cell_args(plan, 0, a);
   g_ptr_array_add(a, NULL);
   char *err = NULL;
   int wait_status = 0;
@@ -198,6 +262,7 @@ parse_command_line(int argc, char **argv, SweepRaw *raw, SweepPlan *plan)
     { "jobs", 'j', 0, G_OPTION_ARG_STRING, &raw->jobs, "Runs at a time (default: the number of CPUs)", "N" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &raw->csv, "Write one row per seed: seed, status, records", "FILE" },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &raw->timeout, "Each run's wall-clock limit (passed on to it)", "SECONDS" },
+    { "grid", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw->grid, "Run every combination of the values: each run gets --set KEY=VALUE (repeatable)", "KEY=V1,V2" },
     { "twsim", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &raw->twsim, "Binary each run executes", "PATH" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -257,18 +322,20 @@ plan_clear(SweepPlan *plan, SweepRaw *raw)
   g_free(raw->csv);
   g_free(raw->timeout);
   g_free(raw->twsim);
+  g_strfreev(raw->grid);
+  if (plan->grid_keys) g_ptr_array_free(plan->grid_keys, TRUE);
+  if (plan->grid_values) g_ptr_array_free(plan->grid_values, TRUE);
 }
 
 /* Everything checked once before any run: the command line, the scenario,
  * the run options, the CSV's folder (rank 0 opens the CSV). */
 static int
-sweep_prepare(int argc, char **argv, SweepRaw *raw, SweepPlan *plan,
-              guint64 *first, guint64 *last, SimOutput **csv)
+sweep_prepare(int argc, char **argv, SweepRaw *raw, SweepPlan *plan, SimOutput **csv)
 {
   int rc = parse_command_line(argc, argv, raw, plan);
-  if (rc == 0) rc = parse_seeds(raw->seeds, first, last);
+  if (rc == 0) rc = parse_runs(raw, plan);
   if (rc == 0) rc = check_scenario(plan->scenario);
-  if (rc == 0 && sweep_rank == 0) rc = probe_run_options(plan, *first);
+  if (rc == 0 && sweep_rank == 0) rc = probe_run_options(plan, plan->first);
   if (rc == 0 && sweep_rank == 0 && raw->csv) {
     GError *error = NULL;
     if ((*csv = sim_output_open(raw->csv, "--csv", &error)) == NULL) {
@@ -290,17 +357,16 @@ sweep_prepare(int argc, char **argv, SweepRaw *raw, SweepPlan *plan,
 
 /* Prints the report and commits the CSV; the sweep's exit status. */
 static int
-sweep_finish(const SweepPlan *plan, guint64 first, guint64 last,
-             SweepResult *all, guint total, SimOutput *csv)
+sweep_finish(const SweepPlan *plan, SweepResult *all, SimOutput *csv)
 {
-  sweep_report_print(stdout, plan->scenario, first, last, all, total);
+  sweep_report_print(stdout, plan, all);
   fflush(stdout);
   int rc = 0;
-  for (guint i = 0; i < total; i++)
+  for (guint i = 0; i < sweep_plan_runs(plan); i++)
     if (all[i].status != SWEEP_PASSED) rc = 1;
   if (csv) {
     GError *error = NULL;
-    sweep_report_write_csv(sim_output_stream(csv), all, total);
+    sweep_report_write_csv(sim_output_stream(csv), plan, all);
     if (!sim_output_commit(csv, &error)) {
       fprintf(stderr, "twsim: %s\n", error->message);
       g_error_free(error);
@@ -310,32 +376,32 @@ sweep_finish(const SweepPlan *plan, guint64 first, guint64 last,
   return rc;
 }
 
-/* This rank's seeds: first + rank, first + rank + size, ... */
-static guint64 *
-rank_seeds(guint64 first, guint total, int rank, int size, guint *n)
+/* This rank's runs, by index: rank, rank + size, ... */
+static guint *
+rank_runs(guint total, int rank, int size, guint *n)
 {
   *n = total > (guint)rank ? (total - (guint)rank + (guint)size - 1) / (guint)size : 0;
-  guint64 *seeds = g_new(guint64, MAX(*n, 1));
-  for (guint i = 0; i < *n; i++) seeds[i] = first + (guint)rank + (guint64)i * (guint)size;
-  return seeds;
+  guint *runs = g_new(guint, MAX(*n, 1));
+  for (guint i = 0; i < *n; i++) runs[i] = (guint)rank + i * (guint)size;
+  return runs;
 }
 
 static int
-sweep_run(const SweepPlan *plan, guint64 first, guint64 last, int size, SimOutput *csv)
+sweep_run(const SweepPlan *plan, int size, SimOutput *csv)
 {
-  guint total = (guint)(last - first + 1), n;
-  guint64 *seeds = rank_seeds(first, total, sweep_rank, size, &n);
+  guint total = sweep_plan_runs(plan), n;
+  guint *runs = rank_runs(total, sweep_rank, size, &n);
   SweepResult *mine = g_new0(SweepResult, MAX(n, 1));
-  int signum = sweep_runner_run(plan, seeds, n, mine);
+  int signum = sweep_runner_run(plan, runs, n, mine);
   int rc = signum ? 128 + signum : 0;
   if (signum) fprintf(stderr, "twsim: sweep interrupted by a signal\n");
 #ifdef TWSIM_MPI
   if (signum && size > 1) sweep_mpi_abort(rc);
-  SweepResult *all = size > 1 ? sweep_mpi_gather(mine, n, total, first) : mine;
+  SweepResult *all = size > 1 ? sweep_mpi_gather(plan, mine, n) : mine;
 #else
   SweepResult *all = mine;
 #endif
-  if (!signum && sweep_rank == 0) rc = sweep_finish(plan, first, last, all, total, csv);
+  if (!signum && sweep_rank == 0) rc = sweep_finish(plan, all, csv);
   else if (signum) sim_output_abandon(csv);
   for (guint i = 0; i < n; i++) sweep_result_clear(&mine[i]);
   if (all != mine) {
@@ -343,7 +409,7 @@ sweep_run(const SweepPlan *plan, guint64 first, guint64 last, int size, SimOutpu
     g_free(all);
   }
   g_free(mine);
-  g_free(seeds);
+  g_free(runs);
   return rc;
 }
 
@@ -356,10 +422,9 @@ sweep_command(int argc, char **argv)
 #endif
   SweepRaw raw = { 0 };
   SweepPlan plan = { 0 };
-  guint64 first = 0, last = 0;
   SimOutput *csv = NULL;
-  int rc = sweep_prepare(argc, argv, &raw, &plan, &first, &last, &csv);
-  if (rc == 0) rc = sweep_run(&plan, first, last, size, csv);
+  int rc = sweep_prepare(argc, argv, &raw, &plan, &csv);
+  if (rc == 0) rc = sweep_run(&plan, size, csv);
   else sim_output_abandon(csv);
   plan_clear(&plan, &raw);
 #ifdef TWSIM_MPI
