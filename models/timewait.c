@@ -263,3 +263,10 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
   tcp_tw_ack(rec, profile, now, reply);
   return TCP_TW_ACK;
 }
+
+const TcpTwRecord *
+tcp_tw_next(TcpTwTable *tw, const TcpTwRecord *rec)
+{
+  guint32 i = rec ? rec->next : tw->head;
+  return i ? rec_at(tw, i) : NULL;
+}

@@ -88,3 +88,8 @@ TcpTwAction
 tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
              const TcpProfile *profile, SimTime now, TcpSegment *reply,
              guint32 *isn);
+
+/* The record after `rec` in expiry order (the first with rec NULL), or
+ * NULL after the last: for listings (tcp-ss.c), not for the hot path. */
+const TcpTwRecord *
+tcp_tw_next(TcpTwTable *tw, const TcpTwRecord *rec);

@@ -41,6 +41,7 @@ typedef struct {
   char   *summary_json;
   gboolean ladder;
   char   *ladder_limit;
+  char  **ss_at;          /* --ss-at, repeatable */
   char   *records;        /* hidden: sim.record's values, for sweeps */
   gboolean check_options; /* hidden: check the options, run nothing */
 } RawOptions;
@@ -56,6 +57,7 @@ raw_options_clear(RawOptions *raw)
                        &raw->sample, &raw->summary_json, &raw->ladder_limit };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
+  g_clear_pointer(&raw->ss_at, g_strfreev);
 }
 
 /* Prints one line and exits 2: an invalid command line or scenario. */
@@ -145,8 +147,29 @@ append_shell_word(GString *cmd, const char *arg)
   }
 }
 
+static gint
+compare_times(gconstpointer a, gconstpointer b)
+{
+  SimTime x = *(const SimTime *)a, y = *(const SimTime *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* --ss-at TIME...: sorted, each time once. */
+static void
+check_ss_at(const RawOptions *raw, SimOutputRequest *req)
+{
+  guint n = raw->ss_at ? g_strv_length(raw->ss_at) : 0;
+  if (n == 0) return;
+  req->ss_at = g_new(SimTime, n);
+  for (guint i = 0; i < n; i++) req->ss_at[i] = parse_duration("--ss-at", raw->ss_at[i]);
+  qsort(req->ss_at, n, sizeof *req->ss_at, compare_times);
+  req->n_ss_at = 0;
+  for (guint i = 0; i < n; i++)
+    if (i == 0 || req->ss_at[i] != req->ss_at[i - 1]) req->ss_at[req->n_ss_at++] = req->ss_at[i];
+}
+
 /* The output options: files, trace format and window, metrics interval,
- * ladder.  Dies (exit 2) naming the option on any mistake. */
+ * ladder, ss listings.  Dies (exit 2) naming the option on any mistake. */
 static void
 check_output_options(const RawOptions *raw, SimOutputRequest *req)
 {
@@ -175,6 +198,7 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
   req->ladder_limit = raw->ladder_limit
     ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
   if (raw->ladder_limit && !raw->ladder) die_invalid("--ladder-limit: given without --ladder");
+  check_ss_at(raw, req);
 }
 
 /* --records (for sweeps): sim.record's values, unless the run is invalid.
@@ -309,6 +333,7 @@ run_command(int argc, char **argv)
     { "sample", 0, 0, G_OPTION_ARG_STRING, &raw.sample, "Metrics interval (default 1s)", "DURATION" },
     { "ladder", 0, 0, G_OPTION_ARG_NONE, &raw.ladder, "Draw each connection's segments and state changes as a ladder diagram", NULL },
     { "ladder-limit", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_limit, "Draw only the first N connections (default 20)", "N" },
+    { "ss-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.ss_at, "Print every host's sockets at this virtual time, as ss -tano does (repeatable)", "DURATION" },
     { "summary-json", 0, 0, G_OPTION_ARG_FILENAME, &raw.summary_json, "Write the end-of-run summary as JSON to FILE", "FILE" },
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -330,6 +355,7 @@ run_command(int argc, char **argv)
   check_output_options(&raw, &req);
   opts.pcap_at = raw.pcap_at;
   if (raw.check_options) {   /* a sweep asking whether its run options are valid */
+    g_free(req.ss_at);
     g_ptr_array_free(opts.set_pairs, TRUE);
     g_hash_table_destroy(opts.params);
     raw_options_clear(&raw);
@@ -353,6 +379,7 @@ run_command(int argc, char **argv)
     printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", opts.scenario, opts.seed);
   run_scenario(world, opts.scenario);
   SimExit status = sim_world_exit_status(world);
+  if (status != SIM_EXIT_INVALID) sim_writers_end(&world->out, &world->run);
   if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, &world->run);
   status = sim_run_outputs_close(outs, &world->run, &world->out, status);
   fflush(stdout);
@@ -362,6 +389,7 @@ run_command(int argc, char **argv)
   sim_lua_world_free(world);
   g_ptr_array_free(opts.set_pairs, TRUE);
   g_hash_table_destroy(opts.params);
+  g_free(req.ss_at);
   raw_options_clear(&raw);
   return status;
 }

@@ -10,6 +10,7 @@
 #include "lhost.h"
 #include "lnet.h"
 #include "lsocket.h"
+#include "tcp-ss.h"
 #include <string.h>
 
 /* ---- the host's TCP stack ------------------------------------------------ */
@@ -351,6 +352,52 @@ h_set(lua_State *L)
   return 0;
 }
 
+/* h:sockets() -> a list of every socket of the host, as `ss -tan` lists
+ * them: { state = "TIME_WAIT", laddr, lport, raddr, rport, recv_q,
+ * send_q, timer = "timewait" | "on" | "persist" | nil, timer_left
+ * (seconds), retransmits }, sorted by local then remote address and port. */
+static int
+h_sockets(lua_State *L)
+{
+  TcpStack *stack = host_tcp(L, 1, NULL);
+  SimTime now = sim_engine_now(sim_world_from_lua(L)->run.engine);
+  /* The listing moves into Lua-owned memory before any Lua call, which
+   * may raise: nothing is left to leak. */
+  GArray *scratch = g_array_new(FALSE, FALSE, sizeof(TcpSockInfo));
+  tcp_stack_sockets(stack, now, scratch);
+  guint n = scratch->len;
+  TcpSockInfo *socks = lua_newuserdatauv(L, MAX(n, 1) * sizeof *socks, 0);
+  memcpy(socks, scratch->data, n * sizeof *socks);
+  g_array_free(scratch, TRUE);
+  lua_createtable(L, (int)n, 0);
+  for (guint i = 0; i < n; i++) {
+    const TcpSockInfo *s = &socks[i];
+    char addr[NET_ADDR_BUF];
+    lua_createtable(L, 0, 10);
+    lua_pushstring(L, tcp_state_name(s->state));
+    lua_setfield(L, -2, "state");
+    lua_pushstring(L, net_addr_format(s->tuple.laddr, addr));
+    lua_setfield(L, -2, "laddr");
+    sim_lua_set_int(L, "lport", s->tuple.lport);
+    lua_pushstring(L, net_addr_format(s->tuple.raddr, addr));
+    lua_setfield(L, -2, "raddr");
+    sim_lua_set_int(L, "rport", s->tuple.rport);
+    sim_lua_set_int(L, "recv_q", s->recv_q);
+    sim_lua_set_int(L, "send_q", s->send_q);
+    if (s->timer != TCP_SS_TIMER_OFF) {
+      lua_pushstring(L, tcp_ss_timer_name(s->timer));
+      lua_setfield(L, -2, "timer");
+      lua_pushnumber(L, sim_time_to_seconds(s->timer_left));
+      lua_setfield(L, -2, "timer_left");
+    }
+    sim_lua_set_int(L, "retransmits", s->retransmits);
+    lua_pushboolean(L, s->orphan);
+    lua_setfield(L, -2, "orphan");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
 static const luaL_Reg host_methods[] = {
   { "name", sim_lua_node_name },
   { "addr", host_addr },
@@ -361,6 +408,7 @@ static const luaL_Reg host_methods[] = {
   { "states", h_states },
   { "stats", h_stats },
   { "set", h_set },
+  { "sockets", h_sockets },
   { NULL, NULL },
 };
 

@@ -19,7 +19,8 @@
 typedef struct SimMetrics SimMetrics;
 
 /* A writer on `out` (borrowed) sampling the run's hosts every `interval`
- * (> 0) from t = 0; it installs itself as the engine's watch. */
+ * (> 0) from t = 0, driven by sim_metrics_advance from the engine's watch
+ * (outputs.c installs it). */
 SimMetrics *
 sim_metrics_new(FILE *out, SimTime interval, const SimRunView *view);
 

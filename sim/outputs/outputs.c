@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "ladder.h"
 #include "report.h"
+#include "ss.h"
 #include "net.h"
 
 enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_N };
@@ -35,6 +36,19 @@ sim_run_outputs_open(const SimOutputRequest *req, GError **error)
   return outs;
 }
 
+/* The engine's one watch, shared by the writers that sample the run at
+ * instants of their own (metrics, ss listings): the next instant any of
+ * them needs. */
+static SimTime
+writers_watch(gpointer user, SimTime next)
+{
+  SimWriters *w = user;
+  SimTime at = SIM_TIME_MAX;
+  if (w->metrics) at = MIN(at, sim_metrics_advance(w->metrics, next));
+  if (w->ss) at = MIN(at, sim_ss_advance(w->ss, next));
+  return at;
+}
+
 void
 sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *w)
 {
@@ -49,6 +63,8 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
   if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
+  if (req->n_ss_at) w->ss = sim_ss_new(stdout, req->ss_at, req->n_ss_at, view);
+  if (w->metrics || w->ss) sim_engine_set_watch(view->engine, 0, writers_watch, w);
 }
 
 /* Stops the writers that hold a stream, so the files can be closed.  FALSE
@@ -58,6 +74,8 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
                GError **error)
 {
   gboolean ok = TRUE;
+  sim_writers_end(w, view);
+  sim_engine_set_watch(view->engine, SIM_TIME_MAX, NULL, NULL);
   if (w->metrics) {
     sim_metrics_finish(w->metrics, sim_engine_now(view->engine));
     sim_metrics_free(w->metrics);
@@ -99,6 +117,15 @@ void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
+}
+
+void
+sim_writers_end(SimWriters *w, const SimRunView *view)
+{
+  if (w->ss == NULL) return;
+  sim_ss_finish(w->ss, sim_engine_now(view->engine));
+  sim_ss_free(w->ss);
+  w->ss = NULL;
 }
 
 SimExit

@@ -12,6 +12,7 @@
 
 typedef struct SimLadder SimLadder;   /* ladder.h */
 typedef struct SimMetrics SimMetrics; /* metrics.h */
+typedef struct SimSs SimSs;           /* ss.h */
 typedef struct NetPcap NetPcap;       /* models/pcap.h */
 
 /* The writers a run feeds as it goes; each NULL unless asked for. */
@@ -20,6 +21,7 @@ typedef struct {
   NetPcap    *pcap;
   SimMetrics *metrics;
   SimLadder  *ladder;
+  SimSs      *ss;          /* --ss-at */
 } SimWriters;
 
 typedef struct {
@@ -29,6 +31,8 @@ typedef struct {
   SimTime        sample;           /* metrics interval */
   gboolean       ladder;
   guint          ladder_limit;
+  SimTime       *ss_at;            /* --ss-at times, sorted and distinct; the caller's */
+  guint          n_ss_at;
 } SimOutputRequest;
 
 typedef struct SimRunOutputs SimRunOutputs;
@@ -41,6 +45,12 @@ void
 sim_writers_segment(SimWriters *w, const NetEvent *ev);
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev);
+
+/* The end of the run, before the summary is printed: the writers that
+ * print on stdout as the run goes (the ss listings) print what is due by
+ * now, so that it comes before the summary. */
+void
+sim_writers_end(SimWriters *w, const SimRunView *view);
 
 /* Creates every requested file (under a temporary name).  NULL with an
  * error naming the option if one cannot be created; nothing is left. */
