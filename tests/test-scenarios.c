@@ -81,6 +81,14 @@ static const ScenarioCase cases[] = {
   { "routed.lua", { NULL },
     { "client1 -> edge -> core1 -> dc -> web (3 routers: TTL 61 on arrival)",
       "fetched 240000 bytes in 12 requests", "connect to 10.99.0.1: ENETUNREACH", NULL } },
+  { "keepalive-load.lua", { NULL },
+    { "closer=server requests/connection=1: ", " 0 failed (none); TIME_WAIT: server ",
+      ", client 0\n", NULL } },
+  { "keepalive-load.lua", { "--set", "closer=client", NULL },
+    { "EADDRNOTAVAIL); TIME_WAIT: server 0, client 28232\n", NULL } },
+  { "keepalive-load.lua", { "--set", "requests=10", "--set", "closer=client", NULL },
+    { "closer=client requests/connection=10: ", " 0 failed (none); TIME_WAIT: server 0, ",
+      NULL } },
 };
 
 static void

@@ -8,6 +8,7 @@
 #include "llink.h"
 #include "lsocket.h"
 #include "ltimer.h"
+#include "lmodules.h"
 
 SimWorld *
 sim_lua_world_new(const SimRunOptions *opts, GError **error)
@@ -25,6 +26,7 @@ sim_lua_world_new(const SimRunOptions *opts, GError **error)
   sim_lua_link_open(L);
   sim_lua_socket_open(L);
   lua_setglobal(L, "sim");
+  sim_lua_modules_open(L, opts->sandbox);
   return world;
 }
 

@@ -155,7 +155,9 @@ find_scenario_where(lua_State *from, lua_State *L)
   lua_Debug ar;
   for (int level = 1; lua_getstack(from, level, &ar); level++) {
     lua_getinfo(from, "Sl", &ar);
-    if (ar.currentline > 0) {
+    /* A module twsim ships ("=twsim/load.lua") is not where the mistake
+     * is: the scenario line that called it is. */
+    if (ar.currentline > 0 && strncmp(ar.source, "=twsim/", 7) != 0) {
       lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
       return TRUE;
     }

@@ -1,0 +1,98 @@
+/* require("twsim.load"): the generators (tests/scenarios/load.lua checks
+ * its own figures with sim.assert: arrival rates, keep-alive, the pool's
+ * size, who holds TIME_WAIT), with and without --sandbox, the same output
+ * for the same seed; and its arguments' mistakes, one line with the
+ * scenario's file and line, exit 2. */
+#include "twsim-run.h"
+#include <string.h>
+
+static void
+test_generators(void)
+{
+  const char *const modes[] = { "mode=open", "mode=closed", "mode=pool" };
+  const char *const closers[] = { "closer=client", "closer=server" };
+  for (gsize m = 0; m < G_N_ELEMENTS(modes); m++) {
+    for (gsize c = 0; c < G_N_ELEMENTS(closers); c++) {
+      TwsimResult r = twsim_run("run", "@load.lua", "--set", modes[m], "--set", closers[c],
+                                NULL);
+      if (r.status != 0) g_printerr("%s %s: %s", modes[m], closers[c], r.err);
+      g_assert_cmpint(r.status, ==, 0);
+      TwsimResult again = twsim_run("run", "@load.lua", "--set", modes[m], "--set",
+                                    closers[c], "--sandbox", NULL);
+      g_assert_cmpint(again.status, ==, 0);
+      g_assert_cmpstr(again.out, ==, r.out);   /* the same run, sandboxed or not */
+      twsim_result_clear(&again);
+      twsim_result_clear(&r);
+    }
+  }
+}
+
+static void
+test_bad_arguments(void)
+{
+  const struct { const char *call, *says; } cases[] = {
+    { "load.open_loop{ from = c, to = s, port = 80, rte = 5, duration = 1 }",
+      "load.open_loop: unknown option 'rte'" },
+    { "load.open_loop{ from = c, to = s, port = 80, rate = -5, duration = 1 }",
+      "load.open_loop: rate: -5 is outside" },
+    { "load.open_loop{ from = c, to = s, port = 80, rate = 5 }",
+      "load.open_loop: give duration or count" },
+    { "load.open_loop{ from = c, to = s, port = 70000, rate = 5, count = 1 }",
+      "load.open_loop: port: 70000 is outside" },
+    { "load.closed_loop{ from = 'c', to = s, port = 80, count = 1 }",
+      "load.closed_loop: from: expected a host" },
+    { "load.closed_loop{ from = c, to = s, port = 80, count = 1, think = { exp = 'x' } }",
+      "load.closed_loop: think.exp: bad duration 'x'" },
+    { "load.pool{ from = c, to = s, port = 80, rate = 1, count = 1, closer = 'server' }",
+      "load.pool: closer: a pool's client closes" },
+    { "load.open_loop{ from = c, to = s, port = 80, rate = 1, count = 1, closer = 'both' }",
+      "load.open_loop: closer: expected \"client\" or \"server\"" },
+    { "load.server{ host = s }", "load.server: port is required" },
+    { "load.open_loop(5)", "load.open_loop: expected a table of options" },
+  };
+  char *path = twsim_temp_path("bad-load.lua");
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *text = g_strdup_printf("local load = require('twsim.load')\n"
+                                 "local c, s = sim.host('c'), sim.host('s')\n"
+                                 "sim.link(c, s, {})\n"
+                                 "%s\n", cases[i].call);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    const char *modes[] = { NULL, "--sandbox" };
+    for (gsize m = 0; m < G_N_ELEMENTS(modes); m++) {
+      TwsimResult r = twsim_run("run", path, "--quiet", modes[m], NULL);
+      g_assert_cmpint(r.status, ==, 2);
+      char *want = g_strdup_printf("twsim: %s:4: %s", path, cases[i].says);
+      if (!g_str_has_prefix(r.err, want)) g_printerr("got: %s", r.err);
+      g_assert_true(g_str_has_prefix(r.err, want));      /* the scenario's line */
+      g_assert_cmpstr(strchr(r.err, '\n'), ==, "\n");
+      g_free(want);
+      twsim_result_clear(&r);
+    }
+    g_free(text);
+  }
+  g_free(path);
+}
+
+static void
+test_sandbox_require(void)
+{
+  char *path = twsim_temp_path("require.lua");
+  g_assert_true(g_file_set_contents(path, "local a = require('twsim.load')\n"
+                                          "sim.assert(require('twsim.load') == a, 'loaded once')\n"
+                                          "require('io')\n", -1, NULL));
+  TwsimResult r = twsim_run("run", path, "--sandbox", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, ":3: require: no module 'io' under --sandbox"));
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/load/generators", test_generators);
+  g_test_add_func("/load/bad-arguments", test_bad_arguments);
+  g_test_add_func("/load/sandbox-require", test_sandbox_require);
+  return g_test_run();
+}
