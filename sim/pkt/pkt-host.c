@@ -173,7 +173,7 @@ static gboolean
 tcpi_field(PktRun *run, const char *name, gint64 *out)
 {
   PktFd *f = run->last_fd >= 0 && (guint)run->last_fd < run->fds->len ? run->fds->pdata[run->last_fd] : NULL;
-  if (f == NULL) return FALSE;
+  g_assert(f);
   TcpState st = tcp_socket_state(f->sock);
   if (!strcmp(name, "tcpi_state")) {
     *out = linux_state[st];
@@ -238,6 +238,11 @@ static void
 run_assert(PktRun *run, const PktEvent *ev, const char *stmt)
 {
   static const char *const ops[] = { "==", "!=", "<=", ">=", "<", ">" };
+  PktFd *f = run->last_fd >= 0 && (guint)run->last_fd < run->fds->len ? run->fds->pdata[run->last_fd] : NULL;
+  if (f == NULL) {
+    pkt_run_fail(run, PKT_INVALID, ev->line, "%%{ }%% block with no open socket to read tcp_info from");
+    return;
+  }
   if (!g_str_has_prefix(stmt, "assert ")) {
     pkt_run_fail(run, PKT_UNSUPPORTED, ev->line, "unsupported: Python code `%s`", stmt);
     return;
