@@ -171,7 +171,7 @@ call_bind(PktRun *run, const PktEvent *ev, CallResult *res)
   if (f == NULL) return CALL_DONE;
   if (!is_any(arg(ev, 1))) return unsupported(run, ev, "bind() to an address other than ...");
   run->lport = PKT_SERVER_PORT;
-  return result_of(res, tcp_socket_bind(f->sock, PKT_LOCAL_ADDR, PKT_SERVER_PORT));
+  return result_of(res, tcp_socket_bind(f->sock, run->local_addr, PKT_SERVER_PORT));
 }
 
 static CallStatus
@@ -210,7 +210,7 @@ call_connect(PktRun *run, const PktEvent *ev, CallResult *res)
     return result_of(res, tcp_socket_take_error(f->sock));
   }
   if (!is_any(arg(ev, 1))) return unsupported(run, ev, "connect() to an address other than ...");
-  int err = tcp_socket_connect(f->sock, PKT_REMOTE_ADDR, PKT_SERVER_PORT);
+  int err = tcp_socket_connect(f->sock, run->remote_addr, PKT_SERVER_PORT);
   if (err != TCP_EINPROGRESS) return result_of(res, err);
   TcpTuple t = tcp_socket_tuple(f->sock);
   run->lport = t.lport;
@@ -233,6 +233,7 @@ call_write(PktRun *run, const PktEvent *ev, CallResult *res)
   PktFd *f = fd_arg(run, ev, res);
   gint64 len;
   if (f == NULL) return CALL_DONE;
+  if (!is_any(arg(ev, 1))) return unsupported(run, ev, "a buffer argument other than ...");
   if (!expr_int(arg(ev, 2), &len) || len < 0) return unsupported(run, ev, "a write length that is not a number");
   if (!no_flags(arg(ev, 3))) return unsupported(run, ev, "send flags (MSG_*)");
   gsize *done = &run->blocked.done;
@@ -257,6 +258,7 @@ call_read(PktRun *run, const PktEvent *ev, CallResult *res)
   PktFd *f = fd_arg(run, ev, res);
   gint64 len;
   if (f == NULL) return CALL_DONE;
+  if (!is_any(arg(ev, 1))) return unsupported(run, ev, "a buffer argument other than ...");
   if (!expr_int(arg(ev, 2), &len) || len < 0) return unsupported(run, ev, "a read length that is not a number");
   if (!no_flags(arg(ev, 3))) return unsupported(run, ev, "recv flags (MSG_*)");
   GBytes *bytes = NULL;

@@ -33,6 +33,16 @@ pkt_host_options(PktRun *run)
       if (!option_usecs(run, o, &run->ts_tick)) return FALSE;
     } else if (!strcmp(o->name, "ip_version") && g_strcmp0(o->value, "ipv4") == 0) {
       continue;
+    } else if (!strcmp(o->name, "local_ip") || !strcmp(o->name, "remote_ip")) {
+      NetAddr *addr = o->name[0] == 'l' ? &run->local_addr : &run->remote_addr;
+      if (o->value == NULL || !net_addr_parse(o->value, addr, NULL)) {
+        pkt_run_fail(run, PKT_UNSUPPORTED, o->line, "unsupported: --%s other than an IPv4 address", o->name);
+        return FALSE;
+      }
+      if (run->local_addr == run->remote_addr) {
+        pkt_run_fail(run, PKT_INVALID, o->line, "--%s: the local and remote addresses are the same", o->name);
+        return FALSE;
+      }
     } else {
       pkt_run_fail(run, PKT_UNSUPPORTED, o->line, "unsupported: the option --%s", o->name);
       return FALSE;
@@ -116,6 +126,9 @@ apply_defaults(PktRun *run, const PktEvent *ev)
     gboolean ok = tcp_stack_set(run->stack, settings[i][0], settings[i][1], NULL);
     g_assert(ok);
   }
+  /* Its tcp_fastopen=0x70403 answers a SYN with data as a Fast Open
+   * server would: not modelled (pkt-packet.c). */
+  run->tfo_server = TRUE;
 }
 
 /* One shell command of a `...` line. */

@@ -115,9 +115,14 @@ void
 pkt_packet_inject(PktRun *run, const PktEvent *ev)
 {
   const PktPacket *p = &ev->pkt;
+  if (run->tfo_server && (p->flags & TCP_FLAG_SYN) && p->len > 0) {
+    pkt_run_fail(run, PKT_UNSUPPORTED, ev->line, "unsupported: a SYN with data to a host with "
+                 "TCP Fast Open on (packetdrill's defaults.sh)");
+    return;
+  }
   Packet *pkt = packet_alloc();
-  pkt->src = PKT_REMOTE_ADDR;
-  pkt->dst = PKT_LOCAL_ADDR;
+  pkt->src = run->remote_addr;
+  pkt->dst = run->local_addr;
   TcpSegment *seg = &pkt->tcp;
   seg->sport = run->rport;
   seg->dport = run->lport;

@@ -6,8 +6,8 @@
 #include "net.h"
 #include "tcp.h"
 
-#define PKT_LOCAL_ADDR  0xc0a80001u   /* 192.168.0.1: packetdrill's local address */
-#define PKT_REMOTE_ADDR 0xc0000201u   /* 192.0.2.1: packetdrill's remote address */
+#define PKT_LOCAL_ADDR  0xc0a80001u   /* 192.168.0.1: packetdrill's --local_ip */
+#define PKT_REMOTE_ADDR 0xc0000201u   /* 192.0.2.1: packetdrill's --remote_ip */
 #define PKT_SERVER_PORT 8080          /* what bind(..., ...) and connect(..., ...) use */
 #define PKT_REMOTE_PORT 40000         /* the script's port towards a listener */
 #define PKT_FIRST_FD    3
@@ -46,6 +46,8 @@ typedef struct {
   gboolean            waiting;     /* stop the engine when a packet arrives */
   GPtrArray          *fds;         /* PktFd* by fd number; NULL: free */
   int                 last_fd;     /* the socket under test (tcp_info) */
+  NetAddr             local_addr, remote_addr;  /* --local_ip, --remote_ip */
+  gboolean            tfo_server;  /* defaults.sh turned TCP Fast Open on */
   /* the connection the script plays the peer of */
   guint16             lport, rport;
   guint32             local_isn, remote_isn;

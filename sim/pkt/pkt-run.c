@@ -102,7 +102,7 @@ world_build(PktRun *run, GError **error)
 {
   run->net = net_world_new(run->engine, 1);
   run->view.net = run->net;
-  NetAddr la = PKT_LOCAL_ADDR, ra = PKT_REMOTE_ADDR;
+  NetAddr la = run->local_addr, ra = run->remote_addr;
   run->host = net_world_host_new(run->net, "host", &la, 1, error);
   run->peer = net_world_host_new(run->net, "script", &ra, 1, error);
   NetLinkParams out, in;
@@ -263,7 +263,8 @@ PktOutcome
 pkt_run(const PktScript *script, const PktRunOptions *opts, char **message)
 {
   PktRun run = { .script = script, .opts = opts, .last_fd = -1, .tolerance = PKT_DEFAULT_TOLERANCE,
-                 .lport = PKT_SERVER_PORT, .rport = PKT_REMOTE_PORT };
+                 .lport = PKT_SERVER_PORT, .rport = PKT_REMOTE_PORT,
+                 .local_addr = PKT_LOCAL_ADDR, .remote_addr = PKT_REMOTE_ADDR };
   run.engine = sim_engine_new();
   run.view.engine = run.engine;
   run.view.scenario = script->path;
@@ -272,23 +273,23 @@ pkt_run(const PktScript *script, const PktRunOptions *opts, char **message)
   run.sent = g_array_new(FALSE, FALSE, sizeof(PktSent));
   run.fds = g_ptr_array_new();
   GError *error = NULL;
-  if (!world_build(&run, &error)) {
+  if (pkt_host_options(&run) && !world_build(&run, &error)) {
     pkt_run_fail(&run, PKT_INVALID, 1, "%s", error->message);
     g_error_free(error);
   }
-  if (run.outcome == PKT_PASS && pkt_host_options(&run)) {
+  if (run.outcome == PKT_PASS) {
     for (guint i = 0; i < script->events->len && run.outcome == PKT_PASS; i++)
       run_event(&run, script->events->pdata[i]);
     finish_blocked(&run);
   }
   close_outputs(&run);
-  net_world_set_observer(run.net, NULL, NULL);
+  if (run.net) net_world_set_observer(run.net, NULL, NULL);
   pkt_call_close_all(&run);
   for (guint i = run.sent_head; i < run.sent->len; i++)
     packet_free(g_array_index(run.sent, PktSent, i).pkt);
   g_array_free(run.sent, TRUE);
   g_ptr_array_free(run.fds, TRUE);
-  net_world_free(run.net);
+  if (run.net) net_world_free(run.net);
   sim_engine_free(run.engine);
   *message = run.message;
   return run.outcome;
