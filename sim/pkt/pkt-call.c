@@ -352,6 +352,22 @@ call_setsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
   return CALL_STOP;
 }
 
+/* A value a call reports (getsockopt's, ioctl's) against the script's. */
+static CallStatus
+check_value(PktRun *run, const PktEvent *ev, const char *what, gint64 want, gint64 got,
+            CallResult *res)
+{
+  if (want != got) {
+    char *when = pkt_run_when(run);
+    pkt_run_fail(run, PKT_FAIL, ev->line, "expected %s %" G_GINT64_FORMAT ", got %" G_GINT64_FORMAT "%s",
+                 what, want, got, when);
+    g_free(when);
+    return CALL_STOP;
+  }
+  res->ret = 0;
+  return CALL_DONE;
+}
+
 /* getsockopt(fd, level, name, [value], [len]): the value checked here. */
 static CallStatus
 call_getsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
@@ -373,15 +389,11 @@ call_getsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
     g_free(what);
     return CALL_STOP;
   }
-  if (!is_any(arg(ev, 3)) && expr_int(arg(ev, 3), &want) && want != got) {
-    char *when = pkt_run_when(run);
-    pkt_run_fail(run, PKT_FAIL, ev->line, "expected getsockopt %s = %" G_GINT64_FORMAT ", got %"
-                 G_GINT64_FORMAT "%s", name->text, want, got, when);
-    g_free(when);
-    return CALL_STOP;
-  }
-  res->ret = 0;
-  return CALL_DONE;
+  if (is_any(arg(ev, 3)) || !expr_int(arg(ev, 3), &want)) want = got;
+  char *what = g_strdup_printf("getsockopt %s =", name->text);
+  CallStatus st = check_value(run, ev, what, want, got, res);
+  g_free(what);
+  return st;
 }
 
 static CallStatus
@@ -413,15 +425,8 @@ call_ioctl(PktRun *run, const PktEvent *ev, CallResult *res)
     return unsupported(run, ev, "ioctl() other than SIOCINQ and FIONREAD");
   const TcpConn *c = tcp_socket_conn(f->sock);
   gint64 got = c && c->rcv_buf ? c->rcv_buf->len : 0;
-  if (expr_int(arg(ev, 2), &want) && want != got) {
-    char *when = pkt_run_when(run);
-    pkt_run_fail(run, PKT_FAIL, ev->line, "expected %" G_GINT64_FORMAT " bytes ready to read, got %"
-                 G_GINT64_FORMAT "%s", want, got, when);
-    g_free(when);
-    return CALL_STOP;
-  }
-  res->ret = 0;
-  return CALL_DONE;
+  if (!expr_int(arg(ev, 2), &want)) want = got;
+  return check_value(run, ev, "bytes ready to read:", want, got, res);
 }
 
 static const struct { const char *name; CallFn fn; } calls[] = {
