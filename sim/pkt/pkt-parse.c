@@ -282,14 +282,8 @@ parse_syscall(Parser *ps, PktEvent *ev)
   c->name = g_strdup(name->text);
   c->args = g_ptr_array_new_with_free_func(expr_free);
   if (!expect_punct(ps, '(')) return FALSE;
-  PktExpr holder = { 0 };
-  if (!parse_expr_list(ps, &holder, ')', 0)) {
-    if (holder.items) g_ptr_array_free(holder.items, TRUE);
-    return FALSE;
-  }
-  for (guint i = 0; holder.items && i < holder.items->len; i++)
-    g_ptr_array_add(c->args, holder.items->pdata[i]);
-  if (holder.items) g_ptr_array_free(holder.items, FALSE);
+  PktExpr holder = { .items = c->args };   /* the arguments go straight into c->args */
+  if (!parse_expr_list(ps, &holder, ')', 0)) return FALSE;
   if (!expect_punct(ps, '=')) return FALSE;
   c->result = parse_expr(ps, 0);
   if (c->result == NULL) return FALSE;
