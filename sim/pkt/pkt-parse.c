@@ -93,7 +93,7 @@ time_from_token(Parser *ps, const PktToken *tk, SimTime *out)
   const char *s = tk->text;
   SimTime secs = 0, frac = 0, scale = SIM_S;
   for (; g_ascii_isdigit(*s); s++) {
-    if (secs > 1000000000) return fail_at(ps, tk, "a time under 10^9 seconds");
+    if (secs >= 100000000) return fail_at(ps, tk, "a time under 10^9 seconds");
     secs = secs * 10 + (*s - '0');
   }
   if (*s == '.') s++;

@@ -197,25 +197,32 @@ event_window(PktRun *run, const PktEvent *ev, SimTime *lo, SimTime *hi)
 {
   switch (ev->time_kind) {
   case PKT_TIME_ABS: *lo = *hi = ev->time; break;
-  case PKT_TIME_REL: *lo = *hi = run->last + ev->time; break;
+  case PKT_TIME_REL: *lo = *hi = run->last + ev->time; break;   /* a blocking call's end too */
   case PKT_TIME_ANY: *lo = sim_engine_now(run->engine); *hi = SIM_TIME_MAX; break;
   case PKT_TIME_RANGE_ABS: *lo = ev->time; *hi = ev->time_end; break;
   case PKT_TIME_RANGE_REL: *lo = run->last + ev->time; *hi = run->last + ev->time_end; break;
   }
 }
 
+/* Script times stay under 10^9 s (each time is, pkt-parse.c), so that
+ * adding them and the tolerance never overflows. */
+#define PKT_TIME_LIMIT (1000000000 * SIM_S)
+
 static void
 run_event(PktRun *run, const PktEvent *ev)
 {
   SimTime lo = 0, hi = 0;
   event_window(run, ev, &lo, &hi);
+  SimTime end = ev->call.end + (ev->time_kind == PKT_TIME_REL ? run->last : 0);
+  if (lo > PKT_TIME_LIMIT || (hi > PKT_TIME_LIMIT && hi != SIM_TIME_MAX) || end > PKT_TIME_LIMIT) {
+    pkt_run_fail(run, PKT_INVALID, ev->line, "the script's time goes beyond 10^9 s");
+    return;
+  }
   if (run->opts->verbose) {
     char buf[SIM_TIME_BUF];
     fprintf(run->opts->log, "%s line %d\n", sim_time_format(MAX(lo, sim_engine_now(run->engine)), buf),
             ev->line);
   }
-  /* A blocking call's end is relative to the previous event when its start is. */
-  SimTime end = ev->call.end + (ev->time_kind == PKT_TIME_REL ? run->last : 0);
   if (ev->kind == PKT_EV_PACKET && !ev->pkt.inbound) {
     expect_packet(run, ev, lo, hi);
   } else {
