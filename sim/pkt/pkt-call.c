@@ -7,6 +7,7 @@
  * return when the script says ("...END"), as packetdrill runs it in a
  * thread. */
 #include "pkt-run-internal.h"
+#include "tcp-poll.h"
 #include <string.h>
 
 #define PKT_EBADF      9
@@ -16,8 +17,10 @@
 
 /* What one call did: a return value, and the errno when it is -1. */
 typedef struct {
-  gint64 ret;
-  int    err;
+  gint64     ret;
+  int        err;
+  TcpSocket *wait_on;   /* CALL_BLOCKS: the socket whose waiter retries it */
+  gsize      done;      /* CALL_BLOCKS in write: bytes already taken */
 } CallResult;
 
 typedef enum {
@@ -53,6 +56,13 @@ failed(CallResult *res, int err)
   return CALL_DONE;
 }
 
+static CallStatus
+blocks(CallResult *res, PktFd *f)
+{
+  res->wait_on = f->sock;
+  return CALL_BLOCKS;
+}
+
 static const PktExpr *
 arg(const PktEvent *ev, guint i)
 {
@@ -67,6 +77,9 @@ static const struct { const char *name; gint64 value; } constants[] = {
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 }, { "F_GETFL", 3 }, { "F_SETFL", 4 },
   { "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", PKT_O_RDWR }, { "O_NONBLOCK", PKT_O_NONBLOCK },
   { "SIOCINQ", 0x541b }, { "FIONREAD", 0x541b },
+  { "POLLIN", TCP_POLLIN }, { "POLLPRI", TCP_POLLPRI }, { "POLLOUT", TCP_POLLOUT },
+  { "POLLERR", TCP_POLLERR }, { "POLLHUP", TCP_POLLHUP }, { "POLLNVAL", TCP_POLLNVAL },
+  { "POLLRDNORM", TCP_POLLRDNORM }, { "POLLWRNORM", TCP_POLLWRNORM }, { "POLLRDHUP", TCP_POLLRDHUP },
 };
 
 /* An integer argument: a number, a named constant, an OR of them, or the
@@ -196,7 +209,7 @@ call_accept(PktRun *run, const PktEvent *ev, CallResult *res)
     res->ret = fd_new(run, ev, sock);
     return CALL_DONE;
   }
-  if (err == TCP_EAGAIN && !f->nonblock) return CALL_BLOCKS;
+  if (err == TCP_EAGAIN && !f->nonblock) return blocks(res, f);
   return failed(res, err);
 }
 
@@ -206,7 +219,7 @@ call_connect(PktRun *run, const PktEvent *ev, CallResult *res)
   PktFd *f = fd_arg(run, ev, res);
   if (f == NULL) return CALL_DONE;
   if (run->blocked.ev == ev) {            /* a retry: has the handshake ended? */
-    if (tcp_socket_state(f->sock) == TCP_STATE_SYN_SENT) return CALL_BLOCKS;
+    if (tcp_socket_state(f->sock) == TCP_STATE_SYN_SENT) return blocks(res, f);
     return result_of(res, tcp_socket_take_error(f->sock));
   }
   if (!is_any(arg(ev, 1))) return unsupported(run, ev, "connect() to an address other than ...");
@@ -216,7 +229,7 @@ call_connect(PktRun *run, const PktEvent *ev, CallResult *res)
   run->lport = t.lport;
   run->rport = t.rport;
   if (f->nonblock) return failed(res, TCP_EINPROGRESS);
-  return CALL_BLOCKS;
+  return blocks(res, f);
 }
 
 /* send flags: only 0 is modelled (MSG_MORE, MSG_DONTWAIT... are not). */
@@ -236,8 +249,7 @@ call_write(PktRun *run, const PktEvent *ev, CallResult *res)
   if (!is_any(arg(ev, 1))) return unsupported(run, ev, "a buffer argument other than ...");
   if (!expr_int(arg(ev, 2), &len) || len < 0) return unsupported(run, ev, "a write length that is not a number");
   if (!no_flags(arg(ev, 3))) return unsupported(run, ev, "send flags (MSG_*)");
-  gsize *done = &run->blocked.done;
-  if (run->blocked.ev != ev) *done = 0;
+  gsize *done = run->blocked.ev == ev ? &run->blocked.done : &res->done;
   while ((gint64)*done < len) {
     gssize n = tcp_socket_send(f->sock, NULL, (gsize)len - *done);
     if (n > 0) {
@@ -245,7 +257,7 @@ call_write(PktRun *run, const PktEvent *ev, CallResult *res)
       continue;
     }
     if (*done > 0 && (n != -TCP_EAGAIN || f->nonblock)) break;
-    if (n == -TCP_EAGAIN && !f->nonblock) return CALL_BLOCKS;
+    if (n == -TCP_EAGAIN && !f->nonblock) return blocks(res, f);
     return failed(res, (int)-n);
   }
   res->ret = (gint64)*done;
@@ -268,7 +280,7 @@ call_read(PktRun *run, const PktEvent *ev, CallResult *res)
     res->ret = n;
     return CALL_DONE;
   }
-  if (n == -TCP_EAGAIN && !f->nonblock) return CALL_BLOCKS;
+  if (n == -TCP_EAGAIN && !f->nonblock) return blocks(res, f);
   return failed(res, (int)-n);
 }
 
@@ -279,6 +291,8 @@ call_close(PktRun *run, const PktEvent *ev, CallResult *res)
   if (f == NULL) return CALL_DONE;
   gint64 fd;
   expr_int(arg(ev, 0), &fd);
+  if (run->blocked.ev && run->blocked.sock == f->sock)
+    return unsupported(run, ev, "close() of a socket a blocking call waits on");
   tcp_socket_set_waiter(f->sock, NULL, NULL);
   tcp_socket_close(f->sock);
   run->fds->pdata[fd] = NULL;
@@ -429,6 +443,49 @@ call_ioctl(PktRun *run, const PktEvent *ev, CallResult *res)
   return check_value(run, ev, "bytes ready to read:", want, got, res);
 }
 
+static void blocked_retry(SimEngine *engine, gpointer user);
+
+/* poll's wait ran out: it returns 0. */
+static void
+poll_timeout(SimEngine *engine, gpointer user)
+{
+  PktRun *run = user;
+  run->blocked.timeout = 0;
+  run->blocked.timed_out = TRUE;
+  blocked_retry(engine, run);
+}
+
+/* poll([{fd=N, events=E[, revents=R]}], 1, TIMEOUT_MS): one descriptor;
+ * revents checked when given.  Blocks until an event or the timeout. */
+static CallStatus
+call_poll(PktRun *run, const PktEvent *ev, CallResult *res)
+{
+  const PktExpr *fds = arg(ev, 0);
+  gint64 fd, events, want, timeout;
+  if (fds == NULL || fds->kind != PKT_EXPR_ARRAY || fds->items == NULL || fds->items->len != 1 ||
+      !struct_field(fds->items->pdata[0], "fd", &fd) ||
+      !struct_field(fds->items->pdata[0], "events", &events) || !expr_int(arg(ev, 2), &timeout))
+    return unsupported(run, ev, "poll() other than on one {fd=N, events=E} with a timeout");
+  PktFd *f = fd >= 0 && fd < run->fds->len ? run->fds->pdata[fd] : NULL;
+  guint got = f ? tcp_socket_poll(f->sock) & ((guint)events | TCP_POLLERR | TCP_POLLHUP)
+                : TCP_POLLNVAL;
+  gboolean first = run->blocked.ev != ev;
+  if (got == 0 && timeout != 0 && (first || !run->blocked.timed_out)) {
+    if (first && timeout > 0 && run->blocked.ev == NULL)
+      run->blocked.timeout = sim_engine_schedule_in(run->engine, timeout * SIM_MS, poll_timeout, run, NULL);
+    return blocks(res, f);
+  }
+  if (struct_field(fds->items->pdata[0], "revents", &want) && want != (gint64)got) {
+    char *when = pkt_run_when(run);
+    pkt_run_fail(run, PKT_FAIL, ev->line, "expected poll revents 0x%" G_GINT64_MODIFIER "x, got 0x%x%s",
+                 want, got, when);
+    g_free(when);
+    return CALL_STOP;
+  }
+  res->ret = got != 0;
+  return CALL_DONE;
+}
+
 static const struct { const char *name; CallFn fn; } calls[] = {
   { "socket", call_socket }, { "bind", call_bind }, { "listen", call_listen },
   { "accept", call_accept }, { "connect", call_connect },
@@ -436,7 +493,7 @@ static const struct { const char *name; CallFn fn; } calls[] = {
   { "read", call_read }, { "recv", call_read }, { "recvfrom", call_read },
   { "close", call_close }, { "shutdown", call_shutdown },
   { "setsockopt", call_setsockopt }, { "getsockopt", call_getsockopt },
-  { "fcntl", call_fcntl }, { "ioctl", call_ioctl },
+  { "fcntl", call_fcntl }, { "ioctl", call_ioctl }, { "poll", call_poll },
 };
 
 /* ---- results and blocking ------------------------------------------------------- */
@@ -486,7 +543,14 @@ call_lookup(const char *name)
   return NULL;
 }
 
-static void blocked_wake(gpointer user);
+/* The blocked call is over: its waiter and its timeout go. */
+static void
+blocked_clear(PktRun *run)
+{
+  if (run->blocked.sock) tcp_socket_set_waiter(run->blocked.sock, NULL, NULL);
+  if (run->blocked.timeout) sim_engine_cancel(run->engine, run->blocked.timeout);
+  run->blocked = (PktBlocked){ 0 };
+}
 
 /* The blocked call is tried again: it returns now, or keeps waiting. */
 static void
@@ -496,12 +560,11 @@ blocked_retry(SimEngine *engine, gpointer user)
   const PktEvent *ev = run->blocked.ev;
   if (ev == NULL || run->outcome != PKT_PASS) return;
   CallResult res = { 0 };
-  PktFd *f = fd_arg(run, ev, &res);
   CallStatus st = call_lookup(ev->call.name)(run, ev, &res);
   if (st == CALL_BLOCKS) return;
-  if (f) tcp_socket_set_waiter(f->sock, NULL, NULL);
-  run->blocked.ev = NULL;
-  if (st == CALL_DONE) check_result(run, ev, &res, run->blocked.end);
+  SimTime end = run->blocked.end;
+  blocked_clear(run);
+  if (st == CALL_DONE) check_result(run, ev, &res, end);
 }
 
 static void
@@ -542,13 +605,15 @@ pkt_call_start(PktRun *run, const PktEvent *ev, SimTime end)
   }
   run->blocked.ev = ev;
   run->blocked.end = end;
-  PktFd *f = fd_arg(run, ev, &res);
-  tcp_socket_set_waiter(f->sock, blocked_wake, run);
+  run->blocked.sock = res.wait_on;
+  run->blocked.done = res.done;
+  if (res.wait_on) tcp_socket_set_waiter(res.wait_on, blocked_wake, run);
 }
 
 void
 pkt_call_close_all(PktRun *run)
 {
+  blocked_clear(run);
   for (guint i = 0; i < run->fds->len; i++) {
     PktFd *f = run->fds->pdata[i];
     if (f == NULL) continue;

@@ -246,22 +246,37 @@ parse_primary(Parser *ps, int depth)
 }
 
 static PktExpr *
+binary(PktExprKind kind, PktExpr *lhs, PktExpr *rhs)
+{
+  PktExpr *op = expr_new(kind);
+  expr_add(op, lhs);
+  expr_add(op, rhs);
+  return op;
+}
+
+/* expr: or ['=' expr], the '=' only after a word or a call (name=value,
+ * msg_iov(1)=[...]); or: primary ('|' primary)*. */
+static PktExpr *
 parse_expr(Parser *ps, int depth)
 {
   PktExpr *e = parse_primary(ps, depth);
-  /* name=value takes a word or a call on its left (msg_iov(1)=[...]). */
-  while (e && (is_punct(peek(ps, 0), '|') ||
-               (is_punct(peek(ps, 0), '=') &&
-                (e->kind == PKT_EXPR_WORD || e->kind == PKT_EXPR_CALL)))) {
-    PktExpr *op = expr_new(is_punct(next(ps), '|') ? PKT_EXPR_OR : PKT_EXPR_ASSIGN);
-    expr_add(op, e);
+  while (e && is_punct(peek(ps, 0), '|')) {
+    next(ps);
     PktExpr *rhs = parse_primary(ps, depth);
     if (rhs == NULL) {
-      expr_free(op);
+      expr_free(e);
       return NULL;
     }
-    expr_add(op, rhs);
-    e = op;
+    e = binary(PKT_EXPR_OR, e, rhs);
+  }
+  if (e && is_punct(peek(ps, 0), '=') && (e->kind == PKT_EXPR_WORD || e->kind == PKT_EXPR_CALL)) {
+    next(ps);
+    PktExpr *rhs = parse_expr(ps, depth + 1);
+    if (rhs == NULL) {
+      expr_free(e);
+      return NULL;
+    }
+    e = binary(PKT_EXPR_ASSIGN, e, rhs);
   }
   return e;
 }

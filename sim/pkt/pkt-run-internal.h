@@ -29,7 +29,10 @@ typedef struct {
 typedef struct {
   const PktEvent *ev;     /* NULL: none */
   SimTime         end;    /* when the script says it returns (virtual) */
+  TcpSocket      *sock;   /* whose waiter wakes it */
   gsize           done;   /* write: bytes already taken */
+  SimEventId      timeout;  /* poll: the event that ends its wait, or 0 */
+  gboolean        timed_out;
 } PktBlocked;
 
 typedef struct {
