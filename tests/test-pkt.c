@@ -234,6 +234,23 @@ test_profile(void)
   g_free(text);
 }
 
+/* --verbose: each event's line and each packet the host sends, with the
+ * virtual time. */
+static void
+test_verbose(void)
+{
+  char *text = g_strconcat(handshake, "+.5 > S. 0:0(0) ack 1 <...>\n", NULL);
+  char *path = script("verbose.pkt", text);
+  TwsimResult r = twsim_run("pkt", path, "--verbose", NULL);
+  g_assert_cmpint(r.status, ==, 1);      /* the SYN-ACK came at 0, not 0.5 */
+  g_assert_nonnull(strstr(r.out, "0.000000000 line 4\n"));
+  g_assert_nonnull(strstr(r.out, "0.000000000 host sent S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>\n"));
+  g_assert_nonnull(strstr(r.out, ":5: expected S. 0:0(0) ack 1 <...> at 0.500000000 s, got it at 0.000000000 s\n"));
+  twsim_result_clear(&r);
+  g_free(path);
+  g_free(text);
+}
+
 /* --trace, --pcap and --ladder as `twsim run` writes them, the same
  * bytes on every run. */
 static void
@@ -333,6 +350,7 @@ main(int argc, char **argv)
   g_test_add_func("/pkt/malformed", test_malformed);
   g_test_add_func("/pkt/command-line", test_command_line);
   g_test_add_func("/pkt/profile", test_profile);
+  g_test_add_func("/pkt/verbose", test_verbose);
   g_test_add_func("/pkt/outputs-deterministic", test_outputs_deterministic);
   g_test_add_func("/pkt/shared", test_shared);
   return g_test_run();
