@@ -195,6 +195,7 @@ call_listen(PktRun *run, const PktEvent *ev, CallResult *res)
   if (f == NULL) return CALL_DONE;
   if (!expr_int(arg(ev, 1), &backlog)) return unsupported(run, ev, "listen() without a number");
   run->rport = PKT_REMOTE_PORT;
+  run->remote_armed = TRUE;
   return result_of(res, tcp_socket_listen(f->sock, (int)CLAMP(backlog, 0, G_MAXINT)));
 }
 
@@ -228,6 +229,7 @@ call_connect(PktRun *run, const PktEvent *ev, CallResult *res)
   TcpTuple t = tcp_socket_tuple(f->sock);
   run->lport = t.lport;
   run->rport = t.rport;
+  run->remote_armed = TRUE;
   if (f->nonblock) return failed(res, TCP_EINPROGRESS);
   return blocks(res, f);
 }

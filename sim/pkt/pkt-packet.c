@@ -1,9 +1,16 @@
 /* Segments in and out (see pkt-run-internal.h): an inbound event becomes a
  * Packet from the peer, with its numbers made absolute; a packet the host
  * sent is matched field by field against an outbound event, in the
- * numbers the script uses (packetdrill's rules):
- *   - sequence numbers relative to each side's ISN: the host's is learnt
- *     from its SYN or SYN-ACK, the script's is 0;
+ * numbers the script uses (packetdrill's rules, run_packet.c):
+ *   - a SYN's own sequence number is as written (the host's SYN defines
+ *     its ISN: the script's number for it is learnt with the real one);
+ *     the script's ISN is the sequence number of its first SYN after
+ *     listen() or connect();
+ *   - every other sequence number is relative to its side's ISN, and so
+ *     are the acks, but for a SYN's ack, which is the other side's number
+ *     as the script writes it (a SYN-ACK's ack of the script's SYN is
+ *     absolute; an inbound SYN-ACK acks the host's SYN in the script's
+ *     numbering);
  *   - the window and the options are checked only when the event gives
  *     them (<...> checks none); TS val only with --tcp_ts_tick_usecs, to
  *     within the tolerance; the TS ecr an inbound packet carries is the
@@ -98,10 +105,11 @@ pkt_packet_format_actual(PktRun *run, const Packet *pkt)
   const TcpSegment *seg = &pkt->tcp;
   GString *s = g_string_new(NULL);
   format_flags(s, seg->flags);
-  guint32 seq = seg->seq - run->local_isn;
-  if (seg->flags & TCP_FLAG_SYN) seq = 0;   /* a SYN defines the ISN */
+  gboolean syn = (seg->flags & TCP_FLAG_SYN) != 0;
+  guint32 seq = seg->seq - run->local_isn + (syn ? run->script_isn : 0);
   g_string_append_printf(s, " %u:%u(%u)", seq, seq + seg->payload.len, seg->payload.len);
-  if (seg->flags & TCP_FLAG_ACK) g_string_append_printf(s, " ack %u", seg->ack - run->remote_isn);
+  if (seg->flags & TCP_FLAG_ACK)
+    g_string_append_printf(s, " ack %u", seg->ack - (syn ? 0 : run->remote_isn));
   g_string_append_printf(s, " win %u", seg->win);
   PktTcpOpt o[8];
   guint n = actual_opts(run, seg, o);
@@ -127,8 +135,13 @@ pkt_packet_inject(PktRun *run, const PktEvent *ev)
   seg->sport = run->rport;
   seg->dport = run->lport;
   seg->flags = p->flags;
-  seg->seq = run->remote_isn + p->seq;
-  if (p->flags & TCP_FLAG_ACK) seg->ack = run->local_isn + p->ack;
+  gboolean syn = (p->flags & TCP_FLAG_SYN) != 0;
+  if (syn && run->remote_armed) {
+    run->remote_isn = p->seq;
+    run->remote_armed = FALSE;
+  }
+  seg->seq = p->seq + (syn ? 0 : run->remote_isn);
+  if (p->flags & TCP_FLAG_ACK) seg->ack = p->ack + run->local_isn - (syn ? run->script_isn : 0);
   seg->win = (guint16)p->win;
   seg->urg = (guint16)p->urg;
   seg->payload.len = p->len;           /* zero bytes, as packetdrill sends */
@@ -204,9 +217,10 @@ packet_mismatch(PktRun *run, const PktPacket *p, const TcpSegment *seg)
 {
   const char *what = NULL;
   if (seg->flags != p->flags) return "flags";
-  if (seg->seq - run->local_isn != p->seq) return "sequence number";
+  gboolean syn = (seg->flags & TCP_FLAG_SYN) != 0;
+  if (seg->seq - run->local_isn + (syn ? run->script_isn : 0) != p->seq) return "sequence number";
   if (seg->payload.len != p->len) return "payload length";
-  if (p->has_ack && (seg->flags & TCP_FLAG_ACK) && seg->ack - run->remote_isn != p->ack)
+  if (p->has_ack && (seg->flags & TCP_FLAG_ACK) && seg->ack - (syn ? 0 : run->remote_isn) != p->ack)
     return "ack number";
   if (p->has_win && seg->win != p->win) return "window";
   if (p->has_urg && seg->urg != p->urg) return "urgent pointer";
@@ -220,7 +234,8 @@ static void
 learn(PktRun *run, const PktPacket *p, const TcpSegment *seg)
 {
   if (seg->flags & TCP_FLAG_SYN && p->flags & TCP_FLAG_SYN) {
-    run->local_isn = seg->seq - p->seq;
+    run->local_isn = seg->seq;
+    run->script_isn = p->seq;
     run->lport = seg->sport;            /* the connection the script now plays */
     run->rport = seg->dport;
   }

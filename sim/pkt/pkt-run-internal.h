@@ -53,7 +53,11 @@ typedef struct {
   gboolean            tfo_server;  /* defaults.sh turned TCP Fast Open on */
   /* the connection the script plays the peer of */
   guint16             lport, rport;
-  guint32             local_isn, remote_isn;
+  guint32             local_isn;    /* the host's ISN (its last SYN's seq) */
+  guint32             script_isn;   /* what the script called it (that SYN's script seq) */
+  guint32             remote_isn;   /* the script's ISN: its first SYN after listen()
+                                       or connect() */
+  gboolean            remote_armed; /* the next inbound SYN sets remote_isn */
   guint32             ts_offset;   /* host's TS val - the script's */
   gboolean            ts_known;
   SimTime             tolerance;
