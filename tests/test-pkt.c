@@ -131,6 +131,20 @@ test_fail(void)
   g_assert_nonnull(strstr(r.out, ":6: expected . 1:1(0) ack 1, got S. 0:0(0) ack 1"));  /* the SYN-ACK again */
   twsim_result_clear(&r);
   g_free(text);
+  /* A TS ecr must echo a TS val the script gave the host's segments. */
+  text = g_strconcat("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n"
+                     "+0 listen(3, 1) = 0\n"
+                     "+0 < S 0:0(0) win 65535 <mss 1460,nop,nop,TS val 7 ecr 0>\n"
+                     "+0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,TS val 50 ecr 7>\n"
+                     "+0 < . 1:1(0) ack 1 win 100 <nop,nop,TS val 8 ecr 50>\n"
+                     "+0 < . 1:1(0) ack 1 win 100 <nop,nop,TS val 9 ecr 51>\n", NULL);
+  g_free(path);
+  path = script("fail4.pkt", text);
+  r = twsim_run("pkt", path, NULL);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_true(g_str_has_suffix(r.out, ":7: no outbound segment had TS val 51, which this TS ecr echoes\n"));
+  twsim_result_clear(&r);
+  g_free(text);
   g_free(path);
 }
 

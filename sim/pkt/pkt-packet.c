@@ -13,8 +13,9 @@
  *     numbering);
  *   - the window and the options are checked only when the event gives
  *     them (<...> checks none); TS val only with --tcp_ts_tick_usecs, to
- *     within the tolerance; the TS ecr an inbound packet carries is the
- *     script's idea of the host's TS val, shifted to the host's clock. */
+ *     within the tolerance; the TS ecr an inbound ACK carries must be a
+ *     TS val the script wrote in an outbound segment, and becomes the
+ *     host's value there. */
 #include "pkt-run-internal.h"
 #include <string.h>
 
@@ -151,11 +152,20 @@ pkt_packet_inject(PktRun *run, const PktEvent *ev)
     case PKT_OPT_MSS: seg->opts |= TCP_OPT_MSS; seg->mss = (guint16)o->a; break;
     case PKT_OPT_WSCALE: seg->opts |= TCP_OPT_WSCALE; seg->wscale = (guint8)o->a; break;
     case PKT_OPT_SACKOK: seg->opts |= TCP_OPT_SACK_PERM; break;
-    case PKT_OPT_TS:
+    case PKT_OPT_TS: {
+      gpointer live = NULL;
+      if ((p->flags & TCP_FLAG_ACK) &&
+          !g_hash_table_lookup_extended(run->ts_map, GUINT_TO_POINTER(o->b), NULL, &live)) {
+        packet_free(pkt);
+        pkt_run_fail(run, PKT_FAIL, ev->line, "no outbound segment had TS val %u, which this "
+                     "TS ecr echoes", o->b);
+        return;
+      }
       seg->opts |= TCP_OPT_TS;
       seg->ts_val = o->a;
-      seg->ts_ecr = o->b + (run->ts_known ? run->ts_offset : 0);
+      seg->ts_ecr = (p->flags & TCP_FLAG_ACK) ? GPOINTER_TO_UINT(live) : o->b;
       break;
+    }
     case PKT_OPT_NOP:
     case PKT_OPT_EOL:
       break;                           /* layout only: the stack reads the options */
@@ -239,10 +249,12 @@ learn(PktRun *run, const PktPacket *p, const TcpSegment *seg)
     run->lport = seg->sport;            /* the connection the script now plays */
     run->rport = seg->dport;
   }
-  if (run->ts_known || !(seg->opts & TCP_OPT_TS) || p->opts == NULL) return;
+  if (!(seg->opts & TCP_OPT_TS) || p->opts == NULL) return;
   for (guint i = 0; i < p->opts->len; i++) {
     const PktTcpOpt *o = &g_array_index(p->opts, PktTcpOpt, i);
     if (o->kind != PKT_OPT_TS) continue;
+    g_hash_table_insert(run->ts_map, GUINT_TO_POINTER(o->a), GUINT_TO_POINTER(seg->ts_val));
+    if (run->ts_known) continue;
     run->ts_offset = seg->ts_val - o->a;
     run->ts_known = TRUE;
   }

@@ -58,8 +58,9 @@ typedef struct {
   guint32             remote_isn;   /* the script's ISN: its first SYN after listen()
                                        or connect() */
   gboolean            remote_armed; /* the next inbound SYN sets remote_isn */
-  guint32             ts_offset;   /* host's TS val - the script's */
+  guint32             ts_offset;   /* host's TS val - the script's, from the first */
   gboolean            ts_known;
+  GHashTable         *ts_map;      /* the script's TS vals -> the host's (lookups only) */
   SimTime             tolerance;
   SimTime             ts_tick;     /* --tcp_ts_tick_usecs, 0: TS val not checked */
   SimTime             last;        /* script time of the previous event */

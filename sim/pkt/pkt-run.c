@@ -279,6 +279,7 @@ pkt_run(const PktScript *script, const PktRunOptions *opts, char **message)
   if (opts->outputs) sim_run_outputs_attach(opts->outputs, &run.view, &run.w);
   run.sent = g_array_new(FALSE, FALSE, sizeof(PktSent));
   run.fds = g_ptr_array_new();
+  run.ts_map = g_hash_table_new(g_direct_hash, g_direct_equal);
   GError *error = NULL;
   if (pkt_host_options(&run) && !world_build(&run, &error)) {
     pkt_run_fail(&run, PKT_INVALID, 1, "%s", error->message);
@@ -296,6 +297,7 @@ pkt_run(const PktScript *script, const PktRunOptions *opts, char **message)
     packet_free(g_array_index(run.sent, PktSent, i).pkt);
   g_array_free(run.sent, TRUE);
   g_ptr_array_free(run.fds, TRUE);
+  g_hash_table_destroy(run.ts_map);
   if (run.net) net_world_free(run.net);
   sim_engine_free(run.engine);
   *message = run.message;
