@@ -107,7 +107,8 @@ pkt_packet_format_actual(PktRun *run, const Packet *pkt)
   GString *s = g_string_new(NULL);
   format_flags(s, seg->flags);
   gboolean syn = (seg->flags & TCP_FLAG_SYN) != 0;
-  guint32 seq = seg->seq - run->local_isn + (syn ? run->script_isn : 0);
+  guint32 seq = seg->seq - run->local_isn;
+  if (syn) seq = seg->seq == run->local_isn ? run->script_isn : 0;   /* a new ISN: its own 0 */
   g_string_append_printf(s, " %u:%u(%u)", seq, seq + seg->payload.len, seg->payload.len);
   if (seg->flags & TCP_FLAG_ACK)
     g_string_append_printf(s, " ack %u", seg->ack - (syn ? 0 : run->remote_isn));
