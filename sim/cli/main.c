@@ -1,8 +1,9 @@
-/* The twsim command: dispatches to `twsim run` (run.c) and `twsim sweep`
- * (sweep.c). */
+/* The twsim command: dispatches to `twsim run` (run.c), `twsim sweep`
+ * (sweep.c) and `twsim pkt` (pkt.c). */
 #include "twsim-config.h"
 #include "run.h"
 #include "sweep.h"
+#include "pkt.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,9 @@ static const char usage_text[] =
   "  twsim run SCENARIO.lua [options]   run a scenario\n"
   "  twsim sweep SCENARIO.lua --seeds A..B [-j N] [run options]\n"
   "                                     run it once per seed, with statistics\n"
+  "  twsim pkt SCRIPT.pkt|DIR... [--profile NAME] [--trace F] [--pcap F] [--ladder] [--verbose]\n"
+  "                                     run packetdrill scripts against a simulated host\n"
+  "                                     (exit 0 pass, 1 fail, 2 malformed, 4 unsupported)\n"
   "  twsim --version                    print the version\n"
   "  twsim --help                       this text; 'twsim run --help' lists the run options\n";
 
@@ -33,6 +37,7 @@ main(int argc, char **argv)
   }
   if (strcmp(argv[1], "run") == 0) return run_command(argc - 1, argv + 1);
   if (strcmp(argv[1], "sweep") == 0) return sweep_command(argc - 1, argv + 1);
+  if (strcmp(argv[1], "pkt") == 0) return pkt_command(argc - 1, argv + 1);
   fprintf(stderr, "twsim: unknown command '%s' (try 'twsim --help')\n", argv[1]);
   return 2;
 }
