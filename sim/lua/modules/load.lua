@@ -326,6 +326,24 @@ local function wait_start(p)
   if p.start > sim.now() then sim.sleep(p.start - sim.now()) end
 end
 
+-- Starts fn as a new process at each arrival of a Poisson process of
+-- `rate` a second (exponential gaps from sim.random()), from p.start until
+-- p.until_time or p.count arrivals.
+local function poisson_arrivals(p, rate, fn)
+  sim.spawn(function()
+    wait_start(p)
+    local n = 0
+    while true do
+      local gap = -math.log(1 - sim.random()) / rate
+      if p.until_time and sim.now() + gap > p.until_time then break end
+      sim.sleep(gap)
+      n = n + 1
+      if p.count and n > p.count then break end
+      sim.spawn(fn)
+    end
+  end)
+end
+
 -- load.open_loop{from, to, port, rate, duration | count, ...}: new
 -- connections arrive as a Poisson process of `rate` per second, whatever
 -- happened to the earlier ones (an open system: a slow server does not
@@ -336,18 +354,7 @@ function load.open_loop(opts)
   if opts.rate == nil then usage_error(call .. ": rate is required") end
   local rate = check_number(call, "rate", opts.rate, 1e-9, 1e9)
   local st = new_stats(p.name)
-  sim.spawn(function()
-    wait_start(p)
-    local n = 0
-    while true do
-      local gap = -math.log(1 - sim.random()) / rate
-      if p.until_time and sim.now() + gap > p.until_time then break end
-      sim.sleep(gap)
-      n = n + 1
-      if p.count and n > p.count then break end
-      sim.spawn(function() one_connection(p, st) end)
-    end
-  end)
+  poisson_arrivals(p, rate, function() one_connection(p, st) end)
   return { stats = stats_method(st) }
 end
 
@@ -467,18 +474,7 @@ function load.pool(opts)
     serve(conn, arrived)
   end
 
-  sim.spawn(function()
-    wait_start(p)
-    local n = 0
-    while true do
-      local gap = -math.log(1 - sim.random()) / rate
-      if p.until_time and sim.now() + gap > p.until_time then break end
-      sim.sleep(gap)
-      n = n + 1
-      if p.count and n > p.count then break end
-      sim.spawn(on_request)
-    end
-  end)
+  poisson_arrivals(p, rate, on_request)
   return { stats = stats_method(st) }
 end
 
