@@ -39,12 +39,6 @@ write_header(SimMetrics *m)
   fputs(",series,value\n", m->out);
 }
 
-static SimTime
-on_watch(gpointer user, SimTime next)
-{
-  return sim_metrics_advance(user, next);
-}
-
 SimMetrics *
 sim_metrics_new(FILE *out, SimTime interval, const SimRunView *view)
 {
@@ -56,7 +50,6 @@ sim_metrics_new(FILE *out, SimTime interval, const SimRunView *view)
   m->last_written = -1;
   m->fields = tcp_stats_fields(&m->n_fields);
   write_header(m);
-  sim_engine_set_watch(view->engine, 0, on_watch, m);
   return m;
 }
 
@@ -64,7 +57,6 @@ void
 sim_metrics_free(SimMetrics *m)
 {
   if (m == NULL) return;
-  if (m->view->engine) sim_engine_set_watch(m->view->engine, SIM_TIME_MAX, NULL, NULL);
   g_free(m);
 }
 

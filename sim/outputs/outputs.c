@@ -4,26 +4,40 @@
 #include "pcap.h"
 #include "metrics.h"
 #include "ladder.h"
+#include "html.h"
 #include "report.h"
 #include "net.h"
 
-enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_N };
+enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_HTML, OUT_N };
 
 struct SimRunOutputs {
-  SimOutputRequest req;
+  SimOutputRequest req;             /* html_chosen: a copy, owned */
   SimOutput       *files[OUT_N];    /* NULL where not requested */
 };
 
 static const char *const option_names[OUT_N] = {
-  "--trace", "--pcap", "--metrics", "--summary-json",
+  "--trace", "--pcap", "--metrics", "--summary-json", "--html",
 };
+
+static void
+outputs_free(SimRunOutputs *outs)
+{
+  if (outs->req.html_chosen) g_array_unref((GArray *)outs->req.html_chosen);
+  g_free(outs);
+}
 
 SimRunOutputs *
 sim_run_outputs_open(const SimOutputRequest *req, GError **error)
 {
   SimRunOutputs *outs = g_new0(SimRunOutputs, 1);
   outs->req = *req;
-  const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json };
+  if (req->html_chosen) {
+    GArray *chosen = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_array_append_vals(chosen, req->html_chosen->data, req->html_chosen->len);
+    outs->req.html_chosen = chosen;
+  }
+  const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json,
+                               req->html };
   for (int i = 0; i < OUT_N; i++) {
     if (paths[i] == NULL) continue;
     outs->files[i] = sim_output_open(paths[i], option_names[i], error);
@@ -33,6 +47,19 @@ sim_run_outputs_open(const SimOutputRequest *req, GError **error)
     }
   }
   return outs;
+}
+
+/* The engine's watch: every writer that samples on a grid of virtual time
+ * (metrics, HTML) takes its samples due before `t`; the earliest next one
+ * is when to be called again. */
+static SimTime
+writers_watch(gpointer user, SimTime t)
+{
+  SimWriters *w = user;
+  SimTime next = SIM_TIME_MAX;
+  if (w->metrics) next = MIN(next, sim_metrics_advance(w->metrics, t));
+  if (w->html) next = MIN(next, sim_html_advance(w->html, t));
+  return next;
 }
 
 void
@@ -49,6 +76,9 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
   if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
+  if (outs->files[OUT_HTML])
+    w->html = sim_html_new(view, req->html_limit, req->html_chosen);
+  if (w->metrics || w->html) sim_engine_set_watch(view->engine, 0, writers_watch, w);
 }
 
 /* Stops the writers that hold a stream, so the files can be closed.  FALSE
@@ -58,6 +88,7 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
                GError **error)
 {
   gboolean ok = TRUE;
+  if (w->metrics || w->html) sim_engine_set_watch(view->engine, SIM_TIME_MAX, NULL, NULL);
   if (w->metrics) {
     sim_metrics_finish(w->metrics, sim_engine_now(view->engine));
     sim_metrics_free(w->metrics);
@@ -80,25 +111,32 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
   }
   if (outs->files[OUT_SUMMARY])
     sim_report_json(sim_output_stream(outs->files[OUT_SUMMARY]), view, status);
+  if (w->html) {
+    sim_html_write(w->html, sim_output_stream(outs->files[OUT_HTML]), status);
+    sim_html_free(w->html);
+    w->html = NULL;
+  }
   return ok;
 }
 
 gboolean
 sim_writers_want_segments(const SimWriters *w)
 {
-  return w->ladder != NULL;
+  return w->ladder != NULL || w->html != NULL;
 }
 
 void
 sim_writers_segment(SimWriters *w, const NetEvent *ev)
 {
   if (w->ladder) sim_ladder_segment(w->ladder, ev);
+  if (w->html) sim_html_segment(w->html, ev);
 }
 
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
+  if (w->html) sim_html_state(w->html, now, ev);
 }
 
 SimExit
@@ -121,7 +159,7 @@ sim_run_outputs_close(SimRunOutputs *outs, const SimRunView *view, SimWriters *w
     g_clear_error(&error);
     if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
   }
-  g_free(outs);
+  outputs_free(outs);
   return status;
 }
 
@@ -130,5 +168,5 @@ sim_run_outputs_abandon(SimRunOutputs *outs)
 {
   if (outs == NULL) return;
   for (int i = 0; i < OUT_N; i++) sim_output_abandon(outs->files[i]);
-  g_free(outs);
+  outputs_free(outs);
 }
