@@ -235,6 +235,32 @@ test_bad_input(void)
   g_free(path);
 }
 
+/* A sweep passes --html on to each run, which needs {seed} in its name. */
+static void
+test_sweep(void)
+{
+  char *pattern = twsim_temp_path("sweep-{seed}.html");
+  TwsimResult r = twsim_run("sweep", "@flaky.lua", "--seeds", "2..3", "--html", pattern, NULL);
+  for (int seed = 2; seed <= 3; seed++) {
+    char *name = g_strdup_printf("sweep-%d.html", seed);
+    char *path = twsim_temp_path(name);
+    char *page = twsim_read_file(path, NULL);
+    char *title = g_strdup_printf("flaky.lua, seed %d</title>", seed);
+    g_assert_nonnull(strstr(page, title));
+    assert_balanced(page);
+    g_free(title); g_free(page); g_free(path); g_free(name);
+  }
+  twsim_result_clear(&r);
+  char *fixed = twsim_temp_path("sweep.html");
+  r = twsim_run("sweep", "@flaky.lua", "--seeds", "2..3", "--html", fixed, NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "--html: in a sweep, a per-run output needs {seed}"));
+  g_assert_false(g_file_test(fixed, G_FILE_TEST_EXISTS));
+  twsim_result_clear(&r);
+  g_free(fixed);
+  g_free(pattern);
+}
+
 /* ---- in the browser ---------------------------------------------------- */
 
 /* Runs headless Chromium on the page with `args`; stdout, and stderr's
@@ -447,6 +473,7 @@ main(int argc, char **argv)
   g_test_add_func("/html/file", test_file);
   g_test_add_func("/html/keeps-chosen", test_keeps_chosen);
   g_test_add_func("/html/bad-input", test_bad_input);
+  g_test_add_func("/html/sweep", test_sweep);
   g_test_add_func("/html/browser/lossy-link", test_browser_lossy);
   g_test_add_func("/html/browser/load", test_browser_load);
   return g_test_run();
