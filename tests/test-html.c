@@ -154,6 +154,24 @@ test_file(void)
   g_assert_cmpuint(drops, ==, 6);
   g_assert_cmpuint(pred, ==, 1);
   g_assert_cmpuint(rtx, >=, 5);
+  /* What the report saw leave and arrive at each host is what its stack
+   * counted. */
+  JsonNode *sum_root = parse_json(summary_text);
+  JsonArray *want = json_object_get_array_member(json_node_get_object(sum_root), "hosts");
+  JsonArray *hosts = json_object_get_array_member(data, "hosts");
+  g_assert_cmpuint(json_array_get_length(hosts), ==, json_array_get_length(want));
+  for (guint i = 0; i < json_array_get_length(hosts); i++) {
+    JsonObject *h = json_array_get_object_element(hosts, i);
+    JsonObject *w = json_array_get_object_element(want, i);
+    JsonObject *st = json_object_get_object_member(w, "stats");
+    g_assert_cmpstr(json_object_get_string_member(h, "name"), ==,
+                    json_object_get_string_member(w, "name"));
+    g_assert_cmpint(json_object_get_int_member(h, "sent"), ==,
+                    json_object_get_int_member(st, "segments_sent"));
+    g_assert_cmpint(json_object_get_int_member(h, "received"), ==,
+                    json_object_get_int_member(st, "segments_received"));
+  }
+  json_node_unref(sum_root);
   json_node_unref(root);
   g_free(summary_text);
   g_free(data_text);
