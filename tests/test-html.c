@@ -322,6 +322,12 @@ chromium(const char *page, const char *arg, char **console)
   return out;
 }
 
+static guint32
+be32(const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
 /* The number of distinct colours in an 8-bit RGB or RGBA PNG (after
  * undoing each row's filter, PNG 1.2 section 6), at most `enough`. */
 static guint
@@ -332,11 +338,11 @@ png_colours(const guint8 *png, gsize len, guint enough)
   guint channels = 0;
   GByteArray *idat = g_byte_array_new();
   for (gsize at = 8; at + 12 <= len;) {
-    guint32 n = GUINT32_FROM_BE(*(const guint32 *)(png + at));
+    guint32 n = be32(png + at);
     const guint8 *type = png + at + 4, *body = png + at + 8;
     if (memcmp(type, "IHDR", 4) == 0) {
-      width = GUINT32_FROM_BE(*(const guint32 *)body);
-      height = GUINT32_FROM_BE(*(const guint32 *)(body + 4));
+      width = be32(body);
+      height = be32(body + 4);
       g_assert_cmpuint(body[8], ==, 8);                   /* bit depth */
       channels = body[9] == 6 ? 4 : body[9] == 2 ? 3 : 0;
       g_assert_cmpuint(channels, >, 0);
@@ -451,6 +457,7 @@ check_in_browser(const char *scenario, guint64 max_bytes)
   /* The screenshot is a picture: more than a few colours. */
   char *shot = twsim_temp_path("page.png");
   char *arg = g_strdup_printf("--screenshot=%s", shot);
+  g_free(console);
   g_free(chromium(path, arg, &console));
   g_assert_cmpstr(console, ==, "");
   gsize len;
