@@ -8,7 +8,6 @@
  * (embed-text.py). */
 extern const char sim_html_template[];
 
-#define HTML_MATCH_WINDOW 256   /* sends searched for a packet's arrival */
 #define HTML_FIRST_INTERVAL SIM_MS
 
 /* A 4-tuple the same from both ends: the lower (addr, port) first. */
@@ -319,17 +318,17 @@ seg_sent(SimHtml *html, HtmlConn *c, const Packet *pkt, SimTime now)
   if (seg_room(html, c)) g_array_append_val(c->segs, s);
 }
 
-/* An arrival or a drop: the send it ends (by sender and IP ID, among the
- * last HTML_MATCH_WINDOW), or a copy of it when the link duplicated it, or
- * a segment whose sending was not seen. */
+/* An arrival or a drop: the send it ends (by sender and IP ID, searched
+ * from the latest: a few in-flight segments back), or a copy of it when the
+ * link duplicated it, or a segment whose sending was not seen (an address
+ * rewritten on the way).  Nothing when its send was left out. */
 static void
 seg_done(SimHtml *html, HtmlConn *c, const NetEvent *ev)
 {
   const Packet *pkt = ev->pkt;
   int side = side_of(c, pkt->src, pkt->tcp.sport);
   guint8 fate = ev->kind == NET_EVENT_RECV ? SEG_ARRIVED : SEG_DROPPED;
-  guint stop = c->segs->len > HTML_MATCH_WINDOW ? c->segs->len - HTML_MATCH_WINDOW : 0;
-  for (guint i = c->segs->len; i > stop; i--) {
+  for (guint i = c->segs->len; i > 0; i--) {
     HtmlSeg *s = &g_array_index(c->segs, HtmlSeg, i - 1);
     if (s->side != side || s->ip_id != pkt->ip_id || s->sent < 0) continue;
     if (s->fate == SEG_IN_FLIGHT) {
@@ -345,6 +344,7 @@ seg_done(SimHtml *html, HtmlConn *c, const NetEvent *ev)
     if (seg_room(html, c)) g_array_append_val(c->segs, copy);
     return;
   }
+  if (c->segs_left_out) return;
   HtmlSeg s = { .sent = -1, .done = ev->time, .ip_id = pkt->ip_id, .fate = fate,
                 .reason = (guint8)ev->reason };
   seg_describe(c, side, &pkt->tcp, &s);
