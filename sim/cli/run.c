@@ -42,6 +42,9 @@ typedef struct {
   gboolean ladder;
   char   *ladder_limit;
   char  **ss_at;          /* --ss-at, repeatable */
+  char   *html;
+  char   *html_limit;
+  char  **html_conn;
   char   *records;        /* hidden: sim.record's values, for sweeps */
   gboolean check_options; /* hidden: check the options, run nothing */
 } RawOptions;
@@ -54,10 +57,12 @@ raw_options_clear(RawOptions *raw)
                        &raw->max_events, &raw->timeout, &raw->max_memory,
                        &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
                        &raw->records, &raw->pcap, &raw->pcap_at, &raw->metrics,
-                       &raw->sample, &raw->summary_json, &raw->ladder_limit };
+                       &raw->sample, &raw->summary_json, &raw->ladder_limit,
+                       &raw->html, &raw->html_limit };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
   g_clear_pointer(&raw->ss_at, g_strfreev);
+  g_clear_pointer(&raw->html_conn, g_strfreev);
 }
 
 /* Prints one line and exits 2: an invalid command line or scenario. */
@@ -168,6 +173,30 @@ check_ss_at(const RawOptions *raw, SimOutputRequest *req)
     if (i == 0 || req->ss_at[i] != req->ss_at[i - 1]) req->ss_at[req->n_ss_at++] = req->ss_at[i];
 }
 
+/* --html FILE, and which connections it keeps: the first --html-limit N
+ * (default 50) and those numbered by --html-conn (a comma-separated list,
+ * repeatable).  req->html_chosen is a new array the caller frees. */
+static void
+check_html_options(const RawOptions *raw, SimOutputRequest *req)
+{
+  req->html = raw->html;
+  req->html_limit = raw->html_limit
+    ? (guint)MIN(parse_count("--html-limit", raw->html_limit, 0), G_MAXUINT) : 50;
+  if (raw->html_limit && !raw->html) die_invalid("--html-limit: given without --html");
+  if (raw->html_conn && !raw->html) die_invalid("--html-conn: given without --html");
+  if (raw->html_conn == NULL) return;
+  GArray *chosen = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (char **arg = raw->html_conn; *arg; arg++) {
+    char **numbers = g_strsplit(*arg, ",", -1);
+    for (char **n = numbers; *n; n++) {
+      guint v = (guint)MIN(parse_count("--html-conn", *n, 1), G_MAXUINT);
+      g_array_append_val(chosen, v);
+    }
+    g_strfreev(numbers);
+  }
+  req->html_chosen = chosen;
+}
+
 /* The output options: files, trace format and window, metrics interval,
  * ladder, ss listings.  Dies (exit 2) naming the option on any mistake. */
 static void
@@ -199,6 +228,7 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
     ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
   if (raw->ladder_limit && !raw->ladder) die_invalid("--ladder-limit: given without --ladder");
   check_ss_at(raw, req);
+  check_html_options(raw, req);
 }
 
 /* --records (for sweeps): sim.record's values, unless the run is invalid.
@@ -335,6 +365,9 @@ run_command(int argc, char **argv)
     { "ladder-limit", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_limit, "Draw only the first N connections (default 20)", "N" },
     { "ss-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.ss_at, "Print every host's sockets at this virtual time, as ss -tano does (repeatable)", "DURATION" },
     { "summary-json", 0, 0, G_OPTION_ARG_FILENAME, &raw.summary_json, "Write the end-of-run summary as JSON to FILE", "FILE" },
+    { "html", 0, 0, G_OPTION_ARG_FILENAME, &raw.html, "Write a self-contained HTML report to FILE: sequence diagrams, socket states, the state diagram with this run's counts, states over time, the summary", "FILE" },
+    { "html-limit", 0, 0, G_OPTION_ARG_STRING, &raw.html_limit, "Keep the first N connections in the HTML report (default 50)", "N" },
+    { "html-conn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.html_conn, "Keep these connections too, by number (repeatable)", "N[,N...]" },
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -353,6 +386,7 @@ run_command(int argc, char **argv)
   check_options(&raw, &opts);
   SimOutputRequest req = { 0 };
   check_output_options(&raw, &req);
+  g_autoptr(GArray) html_chosen = (GArray *)req.html_chosen;
   opts.pcap_at = raw.pcap_at;
   if (raw.check_options) {   /* a sweep asking whether its run options are valid */
     g_free(req.ss_at);

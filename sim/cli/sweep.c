@@ -18,7 +18,7 @@
 
 /* Run options that name a per-run output file: each needs {seed}. */
 static const char *const per_run_outputs[] = {
-  "--trace", "--pcap", "--metrics", "--summary-json", NULL,
+  "--trace", "--pcap", "--metrics", "--summary-json", "--html", NULL,
 };
 
 /* Run options a sweep sets itself. */

@@ -5,6 +5,21 @@
 
 #define MODULES_KEY "twsim.modules"   /* registry: name -> the module's value */
 
+/* The modules' sources, built in from sim/lua/modules/ by
+ * scripts/embed-text (see meson.build). */
+extern const char sim_lua_module_load[];
+
+typedef struct {
+  const char *name;        /* "twsim.load" */
+  const char *chunkname;   /* "twsim/load.lua", in error messages */
+  const char *source;
+} SimLuaModuleSource;
+
+static const SimLuaModuleSource sim_lua_module_sources[] = {
+  { "twsim.load", "twsim/load.lua", sim_lua_module_load },
+  { NULL, NULL, NULL },
+};
+
 /* internal.usage_error(msg): a usage error (exit 2) blamed on the
  * scenario's line: world.c skips the frames of shipped modules. */
 static int
@@ -54,7 +69,7 @@ run_module(lua_State *L, const SimLuaModuleSource *m)
   char *chunkname = g_strconcat("=", m->chunkname, NULL);
   lua_pushstring(L, chunkname);         /* Lua-owned before anything can raise */
   g_free(chunkname);
-  if (luaL_loadbufferx(L, m->source, m->len, lua_tostring(L, -1), "t") != LUA_OK)
+  if (luaL_loadbufferx(L, m->source, strlen(m->source), lua_tostring(L, -1), "t") != LUA_OK)
     lua_error(L);                       /* a build of twsim with a broken module */
   lua_remove(L, -2);
   luaL_newlib(L, internal_functions);
@@ -70,15 +85,17 @@ preload_loader(lua_State *L)
 }
 
 /* require(name) under the sandbox: the shipped modules only, each run
- * once and its value kept, as require keeps package.loaded. */
+ * once and its value kept, as require keeps package.loaded.  Any other
+ * name is refused with an ordinary error, as calling the removed require
+ * was: a scenario may catch it with pcall and go on. */
 static int
 sandbox_require(lua_State *L)
 {
   const char *name = luaL_checkstring(L, 1);
   const SimLuaModuleSource *m = find_module(name);
   if (m == NULL)
-    return sim_lua_usage_error(L, "require: no module '%s' under --sandbox (only twsim's "
-                               "own, such as \"twsim.load\")", name);
+    return luaL_error(L, "require: no module '%s' under --sandbox (only twsim's own, such "
+                      "as \"twsim.load\")", name);
   lua_getfield(L, LUA_REGISTRYINDEX, MODULES_KEY);
   if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
   lua_pop(L, 1);

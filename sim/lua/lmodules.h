@@ -4,16 +4,6 @@
 #pragma once
 #include "world.h"
 
-typedef struct {
-  const char *name;        /* "twsim.load" */
-  const char *chunkname;   /* "twsim/load.lua", in error messages */
-  const char *source;
-  gsize       len;
-} SimLuaModuleSource;
-
-/* Every module, ended by a NULL name (generated: lua-modules.c). */
-extern const SimLuaModuleSource sim_lua_module_sources[];
-
 /* Makes the modules loadable: package.preload entries, and under the
  * sandbox (which removes package and require) a require that loads these
  * modules and nothing else. */

@@ -9,8 +9,9 @@
  * counters empty and is written at the instant of the call.
  *
  * The sample at time T shows the state after every event at or before T.
- * Sampling is driven by the engine's watch hook, not by events, so it never
- * keeps a simulation alive; the last sample is written when the run ends,
+ * Sampling is driven by the engine's watch hook (outputs.c calls
+ * sim_metrics_advance from it), not by events, so it never keeps a
+ * simulation alive; the last sample is written when the run ends,
  * however it ends. */
 #pragma once
 #include "run-view.h"
@@ -19,8 +20,7 @@
 typedef struct SimMetrics SimMetrics;
 
 /* A writer on `out` (borrowed) sampling the run's hosts every `interval`
- * (> 0) from t = 0, driven by sim_metrics_advance from the engine's watch
- * (outputs.c installs it). */
+ * (> 0) from t = 0, as sim_metrics_advance is called. */
 SimMetrics *
 sim_metrics_new(FILE *out, SimTime interval, const SimRunView *view);
 

@@ -4,27 +4,41 @@
 #include "pcap.h"
 #include "metrics.h"
 #include "ladder.h"
+#include "html.h"
 #include "report.h"
 #include "ss.h"
 #include "net.h"
 
-enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_N };
+enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_HTML, OUT_N };
 
 struct SimRunOutputs {
-  SimOutputRequest req;
+  SimOutputRequest req;             /* html_chosen: a copy, owned */
   SimOutput       *files[OUT_N];    /* NULL where not requested */
 };
 
 static const char *const option_names[OUT_N] = {
-  "--trace", "--pcap", "--metrics", "--summary-json",
+  "--trace", "--pcap", "--metrics", "--summary-json", "--html",
 };
+
+static void
+outputs_free(SimRunOutputs *outs)
+{
+  if (outs->req.html_chosen) g_array_unref((GArray *)outs->req.html_chosen);
+  g_free(outs);
+}
 
 SimRunOutputs *
 sim_run_outputs_open(const SimOutputRequest *req, GError **error)
 {
   SimRunOutputs *outs = g_new0(SimRunOutputs, 1);
   outs->req = *req;
-  const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json };
+  if (req->html_chosen) {
+    GArray *chosen = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_array_append_vals(chosen, req->html_chosen->data, req->html_chosen->len);
+    outs->req.html_chosen = chosen;
+  }
+  const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json,
+                               req->html };
   for (int i = 0; i < OUT_N; i++) {
     if (paths[i] == NULL) continue;
     outs->files[i] = sim_output_open(paths[i], option_names[i], error);
@@ -36,17 +50,18 @@ sim_run_outputs_open(const SimOutputRequest *req, GError **error)
   return outs;
 }
 
-/* The engine's one watch, shared by the writers that sample the run at
- * instants of their own (metrics, ss listings): the next instant any of
- * them needs. */
+/* The engine's watch, shared by every writer that samples the run at
+ * instants of its own (metrics, HTML, ss listings): each takes what is due
+ * before `t`; the earliest next instant is when to be called again. */
 static SimTime
-writers_watch(gpointer user, SimTime next)
+writers_watch(gpointer user, SimTime t)
 {
   SimWriters *w = user;
-  SimTime at = SIM_TIME_MAX;
-  if (w->metrics) at = MIN(at, sim_metrics_advance(w->metrics, next));
-  if (w->ss) at = MIN(at, sim_ss_advance(w->ss, next));
-  return at;
+  SimTime next = SIM_TIME_MAX;
+  if (w->metrics) next = MIN(next, sim_metrics_advance(w->metrics, t));
+  if (w->html) next = MIN(next, sim_html_advance(w->html, t));
+  if (w->ss) next = MIN(next, sim_ss_advance(w->ss, t));
+  return next;
 }
 
 void
@@ -63,8 +78,10 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
   if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
+  if (outs->files[OUT_HTML])
+    w->html = sim_html_new(view, req->html_limit, req->html_chosen);
   if (req->n_ss_at) w->ss = sim_ss_new(stdout, req->ss_at, req->n_ss_at, view);
-  if (w->metrics || w->ss) sim_engine_set_watch(view->engine, 0, writers_watch, w);
+  if (w->metrics || w->html || w->ss) sim_engine_set_watch(view->engine, 0, writers_watch, w);
 }
 
 /* Stops the writers that hold a stream, so the files can be closed.  FALSE
@@ -98,25 +115,32 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
   }
   if (outs->files[OUT_SUMMARY])
     sim_report_json(sim_output_stream(outs->files[OUT_SUMMARY]), view, status);
+  if (w->html) {
+    sim_html_write(w->html, sim_output_stream(outs->files[OUT_HTML]), status);
+    sim_html_free(w->html);
+    w->html = NULL;
+  }
   return ok;
 }
 
 gboolean
 sim_writers_want_segments(const SimWriters *w)
 {
-  return w->ladder != NULL;
+  return w->ladder != NULL || w->html != NULL;
 }
 
 void
 sim_writers_segment(SimWriters *w, const NetEvent *ev)
 {
   if (w->ladder) sim_ladder_segment(w->ladder, ev);
+  if (w->html) sim_html_segment(w->html, ev);
 }
 
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
+  if (w->html) sim_html_state(w->html, now, ev);
 }
 
 void
@@ -148,7 +172,7 @@ sim_run_outputs_close(SimRunOutputs *outs, const SimRunView *view, SimWriters *w
     g_clear_error(&error);
     if (status == SIM_EXIT_OK) status = SIM_EXIT_FAILED;
   }
-  g_free(outs);
+  outputs_free(outs);
   return status;
 }
 
@@ -157,5 +181,5 @@ sim_run_outputs_abandon(SimRunOutputs *outs)
 {
   if (outs == NULL) return;
   for (int i = 0; i < OUT_N; i++) sim_output_abandon(outs->files[i]);
-  g_free(outs);
+  outputs_free(outs);
 }

@@ -1,4 +1,5 @@
-/* The files a run writes (--trace, --pcap, --metrics, --summary-json) and
+/* The files a run writes (--trace, --pcap, --metrics, --summary-json,
+ * --html) and
  * the ladder it draws: opened before the scenario starts, attached to the
  * run, and at the end finished and either committed (a valid run: the
  * outputs are complete up to where it stopped) or abandoned (an invalid
@@ -14,6 +15,7 @@ typedef struct SimLadder SimLadder;   /* ladder.h */
 typedef struct SimMetrics SimMetrics; /* metrics.h */
 typedef struct SimSs SimSs;           /* ss.h */
 typedef struct NetPcap NetPcap;       /* models/pcap.h */
+typedef struct SimHtml SimHtml;       /* html.h */
 
 /* The writers a run feeds as it goes; each NULL unless asked for. */
 typedef struct {
@@ -22,10 +24,11 @@ typedef struct {
   SimMetrics *metrics;
   SimLadder  *ladder;
   SimSs      *ss;          /* --ss-at */
+  SimHtml    *html;
 } SimWriters;
 
 typedef struct {
-  const char    *trace, *pcap, *metrics, *summary_json;   /* paths, or NULL */
+  const char    *trace, *pcap, *metrics, *summary_json, *html;   /* paths, or NULL */
   SimTraceFormat trace_format;
   SimTime        trace_from, trace_until;
   SimTime        sample;           /* metrics interval */
@@ -33,6 +36,8 @@ typedef struct {
   guint          ladder_limit;
   SimTime       *ss_at;            /* --ss-at times, sorted and distinct; the caller's */
   guint          n_ss_at;
+  guint          html_limit;       /* connections the HTML report keeps */
+  const GArray  *html_chosen;      /* guint: more it keeps, by number; may be NULL */
 } SimOutputRequest;
 
 typedef struct SimRunOutputs SimRunOutputs;
@@ -57,12 +62,15 @@ sim_writers_end(SimWriters *w, const SimRunView *view);
 SimRunOutputs *
 sim_run_outputs_open(const SimOutputRequest *req, GError **error);
 
-/* Fills `w` with the writers asked for (trace, pcap, metrics, ladder) over
- * the run seen through `view` (borrowed; it must outlive the writers). */
+/* Fills `w` with the writers asked for (trace, pcap, metrics, ladder,
+ * HTML) over the run seen through `view` (borrowed; it must outlive the
+ * writers), and makes the engine's watch hook sample for them.  `w` is
+ * borrowed by that hook until sim_run_outputs_close. */
 void
 sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *w);
 
-/* Finishes every writer (the metrics' last sample, the summary), then
+/* Finishes every writer (the metrics' last sample, the summary, the HTML
+ * page), then
  * commits the files, or removes them if status is SIM_EXIT_INVALID.
  * Returns the status, turned into SIM_EXIT_FAILED if a valid run's output
  * could not be written (the message is printed).  Frees outs. */

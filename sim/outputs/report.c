@@ -73,8 +73,8 @@ sim_report_print(FILE *out, const SimRunView *view)
     print_link(out, g_ptr_array_index(net->links, i));
 }
 
-static void
-json_string(GString *js, const char *s)
+void
+sim_report_json_string(GString *js, const char *s)
 {
   g_string_append_c(js, '"');
   for (const char *p = s; *p; p++) {
@@ -94,7 +94,7 @@ json_host(GString *js, const NetNode *node)
   guint n;
   const TcpStatsField *fields = tcp_stats_fields(&n);
   g_string_append(js, "{\"name\":");
-  json_string(js, node->name);
+  sim_report_json_string(js, node->name);
   g_string_append(js, ",\"states\":{");
   for (int s = 0; s < TCP_STATE_N; s++)
     g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, s ? "," : "",
@@ -110,9 +110,9 @@ static void
 json_link(GString *js, const NetLink *link)
 {
   g_string_append(js, "{\"a\":");
-  json_string(js, link->d[0].from->name);
+  sim_report_json_string(js, link->d[0].from->name);
   g_string_append(js, ",\"b\":");
-  json_string(js, link->d[0].to->name);
+  sim_report_json_string(js, link->d[0].to->name);
   for (guint dir = 0; dir < 2; dir++) {
     const NetLinkCounters *c = net_link_counters(link, dir);
     g_string_append_printf(js, ",\"%s\":{\"sent\":%" G_GUINT64_FORMAT ",\"delivered\":%"
@@ -128,13 +128,12 @@ json_link(GString *js, const NetLink *link)
 }
 
 void
-sim_report_json(FILE *out, const SimRunView *view, int exit_status)
+sim_report_json_append(GString *js, const SimRunView *view, int exit_status)
 {
   NetWorld *net = view->net;
   char tbuf[SIM_TIME_BUF];
-  GString *js = g_string_new(NULL);
   g_string_append_printf(js, "{\"scenario\":");
-  json_string(js, view->scenario);
+  sim_report_json_string(js, view->scenario);
   g_string_append_printf(js, ",\"seed\":%" G_GUINT64_FORMAT ",\"exit_status\":%d,"
                          "\"time\":%s,\"events\":%" G_GUINT64_FORMAT ",\"hosts\":[",
                          view->seed, exit_status,
@@ -153,7 +152,15 @@ sim_report_json(FILE *out, const SimRunView *view, int exit_status)
     if (i) g_string_append_c(js, ',');
     json_link(js, g_ptr_array_index(net->links, i));
   }
-  g_string_append(js, "]}\n");
+  g_string_append(js, "]}");
+}
+
+void
+sim_report_json(FILE *out, const SimRunView *view, int exit_status)
+{
+  GString *js = g_string_new(NULL);
+  sim_report_json_append(js, view, exit_status);
+  g_string_append_c(js, '\n');
   fputs(js->str, out);
   g_string_free(js, TRUE);
 }

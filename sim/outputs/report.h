@@ -13,3 +13,12 @@ sim_report_print(FILE *out, const SimRunView *view);
 /* Writes the summary as one JSON object on `out`. */
 void
 sim_report_json(FILE *out, const SimRunView *view, int exit_status);
+
+/* Appends the same JSON object to `js` (no newline): the HTML report
+ * embeds it. */
+void
+sim_report_json_append(GString *js, const SimRunView *view, int exit_status);
+
+/* Appends `s` to `js` as a JSON string. */
+void
+sim_report_json_string(GString *js, const char *s);
