@@ -7,6 +7,7 @@
 #include "outputs.h"
 #include "report.h"
 #include "simerror.h"
+#include "closest.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -235,10 +236,27 @@ note_lua_failure(SimWorld *world, lua_State *L)
   sim_world_note_error(world, msg);
 }
 
-/* Loads and runs the scenario in world; the outcome lands in the world's
- * flags and message. */
+/* The syntax error of a scenario, with a hint for `sim.run{until = ...}`:
+ * `until` is a Lua keyword, so the table needs ["until"]. */
 static void
-run_scenario(SimWorld *world, const char *path)
+note_syntax_error(SimWorld *world, const char *msg)
+{
+  if (strstr(msg, "near 'until'") == NULL) {
+    sim_world_note_error(world, msg);
+    return;
+  }
+  char *m = g_strdup_printf("%s (until is a Lua keyword: write sim.run{ [\"until\"] = \"60s\" })",
+                            msg);
+  sim_world_note_error(world, m);
+  g_free(m);
+}
+
+/* Loads and runs the scenario in world; the outcome lands in the world's
+ * flags and message.  The run's first line is printed (unless quiet) once
+ * the scenario has loaded: an unreadable file or a syntax error prints
+ * only its error. */
+static void
+run_scenario(SimWorld *world, const char *path, gboolean quiet)
 {
   lua_State *L = world->L;
   int status = luaL_loadfilex(L, path, "t");
@@ -250,19 +268,58 @@ run_scenario(SimWorld *world, const char *path)
       sim_world_note_error(world, m);
       g_free(m);
     } else {
-      sim_world_note_error(world, lua_tostring(L, -1));
+      note_syntax_error(world, lua_tostring(L, -1));
     }
     return;
   }
+  if (!quiet)
+    printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", path, world->run.seed);
   if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
     note_lua_failure(world, L);
     return;
   }
   /* A scenario that never calls sim.run runs to the end after its chunk. */
-  if (!world->ran && !world->message && sim_engine_pending(world->run.engine) > 0) {
+  guint64 pending = sim_engine_pending(world->run.engine);
+  if (!world->ran && !world->message && pending > 0) {
     lua_pushcfunction(L, run_to_the_end);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) note_lua_failure(world, L);
+    /* A mistake worth a word only if the run went well: else its error
+     * is the one line that matters. */
+    if (!world->message)
+      sim_world_warning(world, path, "sim.run is never called: the scenario's own figures "
+                        "(print, sim.record) were taken at t=0, before its %" G_GUINT64_FORMAT
+                        " pending event%s ran", pending, pending == 1 ? "" : "s");
   }
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A --set KEY=VALUE whose KEY the scenario never read with sim.param is a
+ * warning (a typo: --set clinets=100), with the closest key it did read. */
+static void
+warn_unread_params(SimWorld *world, const SimRunOptions *opts)
+{
+  guint n_read;
+  const char **read = (const char **)g_hash_table_get_keys_as_array(world->params_read, &n_read);
+  qsort(read, n_read, sizeof *read, compare_names);
+  for (guint i = 0; i < opts->set_pairs->len; i++) {
+    const char *pair = g_ptr_array_index(opts->set_pairs, i);
+    char *key = g_strndup(pair, (gsize)(strchr(pair, '=') - pair));
+    if (!g_hash_table_contains(world->params_read, key)) {
+      char *hint = sim_closest_hint(key, read, n_read);
+      char *where = g_strdup_printf("--set %s", pair);
+      sim_world_warning(world, where, "%s never reads '%s' with sim.param%s",
+                        opts->scenario, key, hint);
+      g_free(where);
+      g_free(hint);
+    }
+    g_free(key);
+  }
+  g_free(read);
 }
 
 static void
@@ -349,10 +406,10 @@ run_command(int argc, char **argv)
 
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  if (!opts.quiet)
-    printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", opts.scenario, opts.seed);
-  run_scenario(world, opts.scenario);
+  run_scenario(world, opts.scenario, opts.quiet);
   SimExit status = sim_world_exit_status(world);
+  if (status == SIM_EXIT_OK || (status != SIM_EXIT_INVALID && world->ran))
+    warn_unread_params(world, &opts);
   if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, &world->run);
   status = sim_run_outputs_close(outs, &world->run, &world->out, status);
   fflush(stdout);

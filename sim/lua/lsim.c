@@ -97,7 +97,11 @@ l_param(lua_State *L)
   if (lua_type(L, 1) != LUA_TSTRING)
     sim_lua_usage_error(L, "sim.param: expected a parameter name, got %s",
                         luaL_typename(L, 1));
-  const char *value = g_hash_table_lookup(world->opts->params, lua_tostring(L, 1));
+  const char *name = lua_tostring(L, 1);
+  /* What was read, so that a --set nobody read gets a warning (run.c). */
+  if (!g_hash_table_contains(world->params_read, name))
+    g_hash_table_add(world->params_read, g_strdup(name));
+  const char *value = g_hash_table_lookup(world->opts->params, name);
   if (value) lua_pushstring(L, value);
   else lua_pushvalue(L, 2);
   return 1;
