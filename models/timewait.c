@@ -263,3 +263,9 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
   tcp_tw_ack(rec, profile, now, reply);
   return TCP_TW_ACK;
 }
+
+guint64
+tcp_tw_table_bytes(const TcpTwTable *tw)
+{
+  return (guint64)tw->used * sizeof(TcpTwRecord) + (guint64)tw->n_slots * sizeof(guint32);
+}

@@ -40,6 +40,8 @@ typedef struct {
   char   *metrics;
   char   *sample;
   char   *summary_json;
+  char   *summary_hosts;
+  char   *records_csv;
   gboolean ladder;
   char   *ladder_limit;
   char   *records;        /* hidden: sim.record's values, for sweeps */
@@ -54,7 +56,8 @@ raw_options_clear(RawOptions *raw)
                        &raw->max_events, &raw->timeout, &raw->max_memory,
                        &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
                        &raw->records, &raw->pcap, &raw->pcap_at, &raw->metrics,
-                       &raw->sample, &raw->summary_json, &raw->ladder_limit };
+                       &raw->sample, &raw->summary_json, &raw->ladder_limit,
+                       &raw->summary_hosts, &raw->records_csv };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
 }
@@ -156,6 +159,7 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
   req->pcap = raw->pcap;
   req->metrics = raw->metrics;
   req->summary_json = raw->summary_json;
+  req->records_csv = raw->records_csv;
   req->trace_format = SIM_TRACE_TEXT;
   if (raw->trace_format && !sim_trace_format_parse(raw->trace_format, &req->trace_format, &error))
     die_invalid("--trace-format: %s", error->message);
@@ -364,9 +368,11 @@ run_command(int argc, char **argv)
     { "records", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &raw.records, "Write sim.record's values to FILE", "FILE" },
     { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &raw.metrics, "Write TCP states and counters of every host, sampled every --sample, to FILE.csv", "FILE.csv" },
     { "sample", 0, 0, G_OPTION_ARG_STRING, &raw.sample, "Metrics interval (default 1s)", "DURATION" },
+    { "records-csv", 0, 0, G_OPTION_ARG_FILENAME, &raw.records_csv, "Write every sim.record value as a time,name,value row to FILE.csv", "FILE.csv" },
     { "ladder", 0, 0, G_OPTION_ARG_NONE, &raw.ladder, "Draw each connection's segments and state changes as a ladder diagram", NULL },
     { "ladder-limit", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_limit, "Draw only the first N connections (default 20)", "N" },
     { "summary-json", 0, 0, G_OPTION_ARG_FILENAME, &raw.summary_json, "Write the end-of-run summary as JSON to FILE", "FILE" },
+    { "summary-hosts", 0, 0, G_OPTION_ARG_STRING, &raw.summary_hosts, "Summary of hosts and links: blocks (each in full), table (a line each) or auto (default: a table above 4 hosts)", "FORM" },
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -386,6 +392,9 @@ run_command(int argc, char **argv)
   SimOutputRequest req = { 0 };
   check_output_options(&raw, &req);
   opts.pcap_at = raw.pcap_at;
+  SimReportHosts summary_hosts = SIM_REPORT_HOSTS_AUTO;
+  if (raw.summary_hosts && !sim_report_hosts_parse(raw.summary_hosts, &summary_hosts, &error))
+    die_invalid("--summary-hosts: %s", error->message);
   if (raw.check_options) {   /* a sweep asking whether its run options are valid */
     g_ptr_array_free(opts.set_pairs, TRUE);
     g_hash_table_destroy(opts.params);
@@ -410,7 +419,8 @@ run_command(int argc, char **argv)
   SimExit status = sim_world_exit_status(world);
   if (status == SIM_EXIT_OK || (status != SIM_EXIT_INVALID && world->ran))
     warn_unread_params(world, &opts);
-  if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, &world->run);
+  if (!opts.quiet && status != SIM_EXIT_INVALID)
+    sim_report_print_hosts(stdout, &world->run, summary_hosts);
   status = sim_run_outputs_close(outs, &world->run, &world->out, status);
   fflush(stdout);
   if (raw.records) status = write_records(world, raw.records, status);

@@ -7,7 +7,7 @@
 #include "report.h"
 #include "net.h"
 
-enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_N };
+enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_RECORDS, OUT_N };
 
 struct SimRunOutputs {
   SimOutputRequest req;
@@ -15,7 +15,7 @@ struct SimRunOutputs {
 };
 
 static const char *const option_names[OUT_N] = {
-  "--trace", "--pcap", "--metrics", "--summary-json",
+  "--trace", "--pcap", "--metrics", "--summary-json", "--records-csv",
 };
 
 SimRunOutputs *
@@ -23,7 +23,8 @@ sim_run_outputs_open(const SimOutputRequest *req, GError **error)
 {
   SimRunOutputs *outs = g_new0(SimRunOutputs, 1);
   outs->req = *req;
-  const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json };
+  const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json,
+                               req->records_csv };
   for (int i = 0; i < OUT_N; i++) {
     if (paths[i] == NULL) continue;
     outs->files[i] = sim_output_open(paths[i], option_names[i], error);
@@ -49,6 +50,10 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
   if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
+  if (outs->files[OUT_RECORDS]) {
+    w->records_csv = sim_output_stream(outs->files[OUT_RECORDS]);
+    fputs("time,name,value\n", w->records_csv);
+  }
 }
 
 /* Stops the writers that hold a stream, so the files can be closed.  FALSE
@@ -67,6 +72,7 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
     sim_ladder_free(w->ladder);
     w->ladder = NULL;
   }
+  w->records_csv = NULL;
   if (w->trace) {
     ok = sim_trace_flush(w->trace, error);
     sim_trace_free(w->trace);
@@ -99,6 +105,17 @@ void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
+}
+
+void
+sim_writers_record(SimWriters *w, SimTime now, const char *name, double value)
+{
+  if (w->records_csv == NULL) return;
+  char tbuf[SIM_TIME_BUF], vbuf[G_ASCII_DTOSTR_BUF_SIZE];
+  fprintf(w->records_csv, "%s,", sim_time_format(now, tbuf));
+  sim_csv_write_text(w->records_csv, name);
+  /* %.17g round-trips a double and prints the same on every machine. */
+  fprintf(w->records_csv, ",%s\n", g_ascii_formatd(vbuf, sizeof vbuf, "%.17g", value));
 }
 
 SimExit

@@ -1,4 +1,5 @@
-/* The files a run writes (--trace, --pcap, --metrics, --summary-json) and
+/* The files a run writes (--trace, --pcap, --metrics, --records-csv,
+ * --summary-json) and
  * the ladder it draws: opened before the scenario starts, attached to the
  * run, and at the end finished and either committed (a valid run: the
  * outputs are complete up to where it stopped) or abandoned (an invalid
@@ -20,10 +21,12 @@ typedef struct {
   NetPcap    *pcap;
   SimMetrics *metrics;
   SimLadder  *ladder;
+  FILE       *records_csv;   /* --records-csv: "time,name,value" rows */
 } SimWriters;
 
 typedef struct {
   const char    *trace, *pcap, *metrics, *summary_json;   /* paths, or NULL */
+  const char    *records_csv;                             /* path, or NULL */
   SimTraceFormat trace_format;
   SimTime        trace_from, trace_until;
   SimTime        sample;           /* metrics interval */
@@ -41,6 +44,9 @@ void
 sim_writers_segment(SimWriters *w, const NetEvent *ev);
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev);
+/* A sim.record(name, value) at `now`: a row of --records-csv. */
+void
+sim_writers_record(SimWriters *w, SimTime now, const char *name, double value);
 
 /* Creates every requested file (under a temporary name).  NULL with an
  * error naming the option if one cannot be created; nothing is left. */
