@@ -294,7 +294,7 @@ test_per_run_outputs(void)
     char *name = g_strdup_printf("run-%d.trace", seed);
     char *path = twsim_temp_path(name);
     char *text = twsim_read_file(path, NULL);
-    g_assert_true(g_str_has_prefix(text, "{\"t\":0.000000000,\"kind\":\"record\""));
+    g_assert_true(g_str_has_prefix(text, "{\"t\":0.000000000,\"kind\":\"record\",\"ev\":1,"));
     g_free(text); g_free(path); g_free(name);
   }
   g_free(pattern);
@@ -327,7 +327,7 @@ test_trace_window(void)
   g_assert_cmpint(r.status, ==, 0);
   char *text = twsim_read_file(path, NULL);
   g_assert_cmpuint(count_in_window(text, 3, 5.5), ==, 3);        /* ticks at 3, 4, 5 s */
-  g_assert_true(g_str_has_prefix(text, "3.000000000 log - msg=tick\n"));
+  g_assert_true(g_str_has_prefix(text, "3.000000000 log - ev=6 msg=tick\n"));
   g_free(text);
   twsim_result_clear(&r);
   r = twsim_run("run", "@window.lua", "--quiet", "--trace", path, "--trace-from", "9", NULL);

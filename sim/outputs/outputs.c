@@ -43,6 +43,7 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
   if (outs->files[OUT_TRACE]) {
     w->trace = sim_trace_new(sim_output_stream(outs->files[OUT_TRACE]), req->trace_format);
     sim_trace_set_window(w->trace, req->trace_from, req->trace_until);
+    sim_trace_set_engine(w->trace, view->engine);
   }
   if (outs->files[OUT_PCAP])
     w->pcap = net_pcap_new(sim_output_stream(outs->files[OUT_PCAP]));
