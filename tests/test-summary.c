@@ -200,15 +200,6 @@ test_hosts_table(void)
   twsim_result_clear(&bad);
 }
 
-/* How many times `needle` occurs in `hay`. */
-static guint
-count_of(const char *hay, const char *needle)
-{
-  guint n = 0;
-  for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
-  return n;
-}
-
 /* The README's first command draws each state change once: the ladder's
  * line, not the scenario's own print as well.  The print is there when
  * asked for (lab 1). */
@@ -222,14 +213,14 @@ test_readme_first_command(void)
   TwsimResult r = twsim_run("run", "%client-closes-first.lua", "--ladder", NULL);
   g_assert_cmpint(r.status, ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS(changes); i++) {
-    if (count_of(r.out, changes[i]) != 1) g_test_message("%s", changes[i]);
-    g_assert_cmpuint(count_of(r.out, changes[i]), ==, 1);
+    if (twsim_count(r.out, changes[i]) != 1) g_test_message("%s", changes[i]);
+    g_assert_cmpuint(twsim_count(r.out, changes[i]), ==, 1);
   }
   twsim_result_clear(&r);
   r = twsim_run("run", "%client-closes-first.lua", "--quiet", "--set", "states=print", NULL);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_cmpuint(count_of(r.out, "client CLOSED       -> SYN_SENT\n"), ==, 1);
-  g_assert_cmpuint(count_of(r.out, " -> "), ==, 12);    /* six changes each side */
+  g_assert_cmpuint(twsim_count(r.out, "client CLOSED       -> SYN_SENT\n"), ==, 1);
+  g_assert_cmpuint(twsim_count(r.out, " -> "), ==, 12);    /* six changes each side */
   twsim_result_clear(&r);
 }
 

@@ -4,15 +4,6 @@
 #include "twsim-run.h"
 #include <string.h>
 
-/* How many times `needle` occurs in `hay`. */
-static guint
-count_of(const char *hay, const char *needle)
-{
-  guint n = 0;
-  for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
-  return n;
-}
-
 static void
 test_unread_set(void)
 {
@@ -20,10 +11,10 @@ test_unread_set(void)
   TwsimResult typo = twsim_run("run", "@warn-mistakes.lua", "--set", "clinets=100", NULL);
   g_assert_cmpint(plain.status, ==, 0);
   g_assert_cmpint(typo.status, ==, 0);
-  g_assert_cmpuint(count_of(typo.err, "--set clinets=100: warning: "), ==, 1);
+  g_assert_cmpuint(twsim_count(typo.err, "--set clinets=100: warning: "), ==, 1);
   g_assert_nonnull(strstr(typo.err, "never reads 'clinets' with sim.param "
                                     "(did you mean 'clients'?)"));
-  g_assert_cmpuint(count_of(plain.err, "--set"), ==, 0);
+  g_assert_cmpuint(twsim_count(plain.err, "--set"), ==, 0);
   g_assert_cmpstr(plain.out, ==, typo.out);
   twsim_result_clear(&typo);
   /* A key the scenario reads gets no warning, and changes the run. */
@@ -41,7 +32,7 @@ test_loss_one(void)
   TwsimResult r = twsim_run("run", "@warn-mistakes.lua", "--quiet", NULL);
   g_assert_cmpint(r.status, ==, 0);
   /* Three links made on one line: one warning, naming that line. */
-  g_assert_cmpuint(count_of(r.err, "warning: sim.link: loss = 1: every packet is lost"), ==, 1);
+  g_assert_cmpuint(twsim_count(r.err, "warning: sim.link: loss = 1: every packet is lost"), ==, 1);
   g_assert_nonnull(strstr(r.err, "warn-mistakes.lua:10: warning: sim.link: loss = 1"));
   twsim_result_clear(&r);
 }
@@ -54,7 +45,7 @@ test_no_sim_run(void)
                                   "--set", "run=no", NULL);
   g_assert_cmpint(without.status, ==, 0);
   g_assert_null(strstr(with.err, "sim.run is never called"));
-  g_assert_cmpuint(count_of(without.err, "warn-mistakes.lua: warning: sim.run is never "
+  g_assert_cmpuint(twsim_count(without.err, "warn-mistakes.lua: warning: sim.run is never "
                                          "called"), ==, 1);
   /* The figure printed by the chunk was taken at t=0. */
   g_assert_cmpstr(without.out, ==, "TIME_WAIT\t0\n");
