@@ -198,6 +198,24 @@ test_hosts_table(void)
                                "got 'tabel'\n");
   g_assert_cmpstr(bad.out, ==, "");
   twsim_result_clear(&bad);
+  bad = twsim_run("run", "%routed.lua", "--summary-hosts", NULL);
+  g_assert_cmpint(bad.status, ==, 2);
+  g_assert_nonnull(strstr(bad.err, "--summary-hosts"));
+  twsim_result_clear(&bad);
+}
+
+/* --records-csv: a file that cannot be made is one line naming the
+ * option, exit 2, and nothing run. */
+static void
+test_records_csv_bad_path(void)
+{
+  TwsimResult bad = twsim_run("run", "@tw-reopen.lua", "--records-csv",
+                              "/nonexistent/dir/r.csv", NULL);
+  g_assert_cmpint(bad.status, ==, 2);
+  g_assert_true(g_str_has_prefix(bad.err, "twsim: --records-csv /nonexistent/dir/r.csv: "));
+  g_assert_cmpuint(twsim_count(bad.err, "\n"), ==, 1);
+  g_assert_cmpstr(bad.out, ==, "");
+  twsim_result_clear(&bad);
 }
 
 /* The README's first command draws each state change once: the ladder's
@@ -233,5 +251,6 @@ main(int argc, char **argv)
   g_test_add_func("/summary/records-distribution", test_records_distribution);
   g_test_add_func("/summary/hosts-table", test_hosts_table);
   g_test_add_func("/summary/readme-first-command", test_readme_first_command);
+  g_test_add_func("/summary/records-csv-bad-path", test_records_csv_bad_path);
   return g_test_run();
 }
