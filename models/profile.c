@@ -2,6 +2,7 @@
  * docs/tcp-profiles.md for the source of every number). */
 #include "profile.h"
 #include "simerror.h"
+#include "closest.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +220,10 @@ tcp_profile_set(TcpProfile *profile, const char *key, const char *value,
     *profile = copy;
     return TRUE;
   }
-  g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID, "unknown TCP setting '%s'", key);
+  const char *names[G_N_ELEMENTS(settings)];
+  for (gsize i = 0; i < G_N_ELEMENTS(settings); i++) names[i] = settings[i].key;
+  char *hint = sim_closest_hint(key, names, G_N_ELEMENTS(names));
+  g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID, "unknown TCP setting '%s'%s", key, hint);
+  g_free(hint);
   return FALSE;
 }

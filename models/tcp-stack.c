@@ -335,6 +335,12 @@ tcp_stack_set_profile(TcpStack *s, const char *profile, GError **error)
 }
 
 guint64
+tcp_stack_tw_bytes(const TcpStack *s)
+{
+  return tcp_tw_table_bytes(&s->tw);
+}
+
+guint64
 tcp_stack_count(const TcpStack *s, TcpState state)
 {
   g_return_val_if_fail((guint)state < TCP_STATE_N, 0);

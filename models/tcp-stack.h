@@ -133,6 +133,10 @@ tcp_stack_set(TcpStack *stack, const char *key, const char *value, GError **erro
 gboolean
 tcp_stack_set_profile(TcpStack *stack, const char *profile, GError **error);
 
+/* The bytes the TIME_WAIT table holds (timewait.h, tcp_tw_table_bytes). */
+guint64
+tcp_stack_tw_bytes(const TcpStack *stack);
+
 /* How many sockets are in `state` right now (TIME_WAIT records included). */
 guint64
 tcp_stack_count(const TcpStack *stack, TcpState state);

@@ -270,3 +270,9 @@ tcp_tw_next(TcpTwTable *tw, const TcpTwRecord *rec)
   guint32 i = rec ? rec->next : tw->head;
   return i ? rec_at(tw, i) : NULL;
 }
+
+guint64
+tcp_tw_table_bytes(const TcpTwTable *tw)
+{
+  return (guint64)tw->used * sizeof(TcpTwRecord) + (guint64)tw->n_slots * sizeof(guint32);
+}

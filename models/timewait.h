@@ -57,6 +57,12 @@ tcp_tw_table_clear(TcpTwTable *tw);
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple);
 
+/* The bytes the table holds for its records: every record handed out so
+ * far (the table's high-water mark: freed records are kept for reuse) and
+ * the hash slots.  The slabs' unused tails are left out. */
+guint64
+tcp_tw_table_bytes(const TcpTwTable *tw);
+
 /* A record for `c` (which is in TIME_WAIT), expiring at `expiry`, at the
  * FIFO tail.  The caller frees c. */
 TcpTwRecord *

@@ -4,19 +4,27 @@
 -- client goes FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT and holds the 4-tuple
 -- for 60 s (Linux), while the server passes through CLOSE_WAIT and LAST_ACK.
 --
--- Run:   twsim run scenarios/client-closes-first.lua
---        twsim run scenarios/client-closes-first.lua --trace -      (every step)
+-- Run:   twsim run scenarios/client-closes-first.lua --ladder   (each step drawn)
+--        twsim run scenarios/client-closes-first.lua --set states=print
+--                                          (each state change as a line)
+--        twsim run scenarios/client-closes-first.lua --trace -      (every event)
 --        twsim run scenarios/client-closes-first.lua --set profile=windows
 --                                          (both hosts: TIME_WAIT 120 s)
+--
+-- The state changes are printed only when asked: the ladder draws them
+-- already, and a change shown twice reads as two.
 
 local profile = sim.param("profile", "linux")
+local print_states = sim.param("states", "quiet") == "print"
 local client = sim.host("client", { addr = "10.0.0.1", profile = profile })
 local server = sim.host("server", { addr = "10.0.0.2", profile = profile })
 sim.link(client, server, { delay = "5ms", rate = "100Mbps" })
 
 local tw_start, tw_end
 sim.on("state", function(ev)
-  print(string.format("%8.3f s  %-6s %-12s -> %s", ev.time, ev.host, ev.from, ev.to))
+  if print_states then
+    print(string.format("%8.3f s  %-6s %-12s -> %s", ev.time, ev.host, ev.from, ev.to))
+  end
   if ev.host == "client" and ev.to == "TIME_WAIT" then tw_start = ev.time end
   if ev.host == "client" and ev.from == "TIME_WAIT" then tw_end = ev.time end
 end)

@@ -210,8 +210,8 @@ test_trace_forms_agree(void)
                                "--trace-format", "jsonl", NULL);
   g_assert_cmpint(text.status, ==, 0);
   g_assert_cmpint(json.status, ==, 0);
-  g_assert_nonnull(strstr(text.out, "0.001000000 log - msg=\"process 1 step 1\""));
-  g_assert_nonnull(strstr(json.out, "{\"t\":0.001000000,\"kind\":\"log\",\"msg\":\"process 1 step 1\"}"));
+  g_assert_nonnull(strstr(text.out, "0.001000000 log - ev=6 msg=\"process 1 step 1\""));
+  g_assert_nonnull(strstr(json.out, "{\"t\":0.001000000,\"kind\":\"log\",\"ev\":6,\"msg\":\"process 1 step 1\"}"));
   twsim_result_clear(&text);
   twsim_result_clear(&json);
 }

@@ -169,11 +169,11 @@ test_trace(void)
   g_assert_cmpint(r.status, ==, 0);
   twsim_result_clear(&r);
   char *t = twsim_read_file(text, NULL), *j = twsim_read_file(json, NULL);
-  assert_contains(t, "0.010000000 send client src=10.0.0.1:40000 dst=10.0.1.1:80 "
+  assert_contains(t, "0.010000000 send client ev=2 src=10.0.0.1:40000 dst=10.0.1.1:80 "
                   "flags=S seq=1000 ack=0 win=64240 len=0 ttl=64\n");
-  assert_contains(t, "0.013005280 recv server src=10.0.0.1:40000 dst=10.0.1.1:80 "
+  assert_contains(t, "0.013005280 recv server ev=4 src=10.0.0.1:40000 dst=10.0.1.1:80 "
                   "flags=S seq=1000 ack=0 win=64240 len=0 ttl=63\n");
-  assert_contains(j, "{\"t\":0.010000000,\"kind\":\"send\",\"host\":\"client\","
+  assert_contains(j, "{\"t\":0.010000000,\"kind\":\"send\",\"host\":\"client\",\"ev\":2,"
                   "\"src\":\"10.0.0.1:40000\",\"dst\":\"10.0.1.1:80\",\"flags\":\"S\","
                   "\"seq\":1000,\"ack\":0,\"win\":64240,\"len\":0,\"ttl\":64}\n");
   /* The ten hand-made segments and whatever the hosts' TCP answers: on a

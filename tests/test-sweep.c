@@ -122,7 +122,9 @@ test_jobs_do_not_matter(void)
   g_assert_cmpstr(a.out, ==, b.out);
   gsize l1, l4;
   char *t1 = twsim_read_file(csv1, &l1), *t4 = twsim_read_file(csv4, &l4);
-  g_assert_true(g_str_has_prefix(t1, "seed,status,draw,packets\n"));
+  /* "draw" is recorded twice a run: its last value, then its distribution. */
+  g_assert_true(g_str_has_prefix(t1, "seed,status,draw,draw.count,draw.mean,draw.min,draw.max,"
+                                     "draw.p50,draw.p90,draw.p99,packets\n"));
   g_assert_cmpmem(t1, l1, t4, l4);
   g_free(t1); g_free(t4); g_free(csv1); g_free(csv4);
   twsim_result_clear(&a);
@@ -218,10 +220,24 @@ test_statistics(void)
   g_assert_cmpint(s.status, ==, 1);
   char *text = twsim_read_file(csv, NULL);
   char **rows = g_strsplit(text, "\n", -1);
-  g_assert_cmpstr(rows[0], ==, "seed,status,draw,packets");
+  g_assert_cmpstr(rows[0], ==, "seed,status,draw,draw.count,draw.mean,draw.min,draw.max,"
+                               "draw.p50,draw.p90,draw.p99,packets");
   g_assert_cmpuint(g_strv_length(rows), ==, 12 + 2);   /* header, 12 rows, "" */
   check_stats_row(s.out, rows, 2, "draw");
-  check_stats_row(s.out, rows, 3, "packets");
+  check_stats_row(s.out, rows, 4, "draw.mean");
+  check_stats_row(s.out, rows, 9, "draw.p99");
+  check_stats_row(s.out, rows, 10, "packets");
+  /* Each run's distribution of "draw": two values, so p50 is the smaller
+   * (nearest rank 1 of 2), p99 the larger, and the mean lies between. */
+  for (guint i = 1; i <= 12; i++) {
+    char **d = g_strsplit(rows[i], ",", -1);
+    g_assert_cmpstr(d[3], ==, "2");
+    g_assert_cmpstr(d[7], ==, d[5]);     /* p50 = min */
+    g_assert_cmpstr(d[9], ==, d[6]);     /* p99 = max */
+    g_assert_cmpfloat(g_ascii_strtod(d[4], NULL), >=, g_ascii_strtod(d[5], NULL));
+    g_assert_cmpfloat(g_ascii_strtod(d[4], NULL), <=, g_ascii_strtod(d[6], NULL));
+    g_strfreev(d);
+  }
   /* The last value recorded under a name is the run's value. */
   TwsimResult one = twsim_run("run", "@flaky.lua", "--seed", "2", "--quiet", "--trace", "-", NULL);
   const char *last = g_strrstr(one.out, "name=draw value=");
@@ -278,7 +294,7 @@ test_per_run_outputs(void)
     char *name = g_strdup_printf("run-%d.trace", seed);
     char *path = twsim_temp_path(name);
     char *text = twsim_read_file(path, NULL);
-    g_assert_true(g_str_has_prefix(text, "{\"t\":0.000000000,\"kind\":\"record\""));
+    g_assert_true(g_str_has_prefix(text, "{\"t\":0.000000000,\"kind\":\"record\",\"ev\":1,"));
     g_free(text); g_free(path); g_free(name);
   }
   g_free(pattern);
@@ -311,7 +327,7 @@ test_trace_window(void)
   g_assert_cmpint(r.status, ==, 0);
   char *text = twsim_read_file(path, NULL);
   g_assert_cmpuint(count_in_window(text, 3, 5.5), ==, 3);        /* ticks at 3, 4, 5 s */
-  g_assert_true(g_str_has_prefix(text, "3.000000000 log - msg=tick\n"));
+  g_assert_true(g_str_has_prefix(text, "3.000000000 log - ev=6 msg=tick\n"));
   g_free(text);
   twsim_result_clear(&r);
   r = twsim_run("run", "@window.lua", "--quiet", "--trace", path, "--trace-from", "9", NULL);

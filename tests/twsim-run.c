@@ -105,3 +105,11 @@ twsim_read_file(const char *path, gsize *len)
   g_assert_no_error(error);
   return text;
 }
+
+guint
+twsim_count(const char *hay, const char *needle)
+{
+  guint n = 0;
+  for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
+  return n;
+}

@@ -31,3 +31,7 @@ twsim_temp_path(const char *name);
 /* The whole content of a file (g_assert on failure). */
 char *
 twsim_read_file(const char *path, gsize *len);
+
+/* How many times `needle` occurs in `hay` (overlapping ones included). */
+guint
+twsim_count(const char *hay, const char *needle);

@@ -7,6 +7,7 @@
 #include "outputs.h"
 #include "report.h"
 #include "simerror.h"
+#include "closest.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -39,6 +40,8 @@ typedef struct {
   char   *metrics;
   char   *sample;
   char   *summary_json;
+  char   *summary_hosts;
+  char   *records_csv;
   gboolean ladder;
   char   *ladder_limit;
   char  **ss_at;          /* --ss-at, repeatable */
@@ -58,7 +61,8 @@ raw_options_clear(RawOptions *raw)
                        &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
                        &raw->records, &raw->pcap, &raw->pcap_at, &raw->metrics,
                        &raw->sample, &raw->summary_json, &raw->ladder_limit,
-                       &raw->html, &raw->html_limit };
+                       &raw->html, &raw->html_limit, &raw->summary_hosts,
+                       &raw->records_csv };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
   g_clear_pointer(&raw->ss_at, g_strfreev);
@@ -207,6 +211,7 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
   req->pcap = raw->pcap;
   req->metrics = raw->metrics;
   req->summary_json = raw->summary_json;
+  req->records_csv = raw->records_csv;
   req->trace_format = SIM_TRACE_TEXT;
   if (raw->trace_format && !sim_trace_format_parse(raw->trace_format, &req->trace_format, &error))
     die_invalid("--trace-format: %s", error->message);
@@ -289,10 +294,27 @@ note_lua_failure(SimWorld *world, lua_State *L)
   sim_world_note_error(world, msg);
 }
 
-/* Loads and runs the scenario in world; the outcome lands in the world's
- * flags and message. */
+/* The syntax error of a scenario, with a hint for `sim.run{until = ...}`:
+ * `until` is a Lua keyword, so the table needs ["until"]. */
 static void
-run_scenario(SimWorld *world, const char *path)
+note_syntax_error(SimWorld *world, const char *msg)
+{
+  if (strstr(msg, "near 'until'") == NULL) {
+    sim_world_note_error(world, msg);
+    return;
+  }
+  char *m = g_strdup_printf("%s (until is a Lua keyword: write sim.run{ [\"until\"] = \"60s\" })",
+                            msg);
+  sim_world_note_error(world, m);
+  g_free(m);
+}
+
+/* Loads and runs the scenario in world; the outcome lands in the world's
+ * flags and message.  The run's first line is printed (unless quiet) once
+ * the scenario has loaded: an unreadable file or a syntax error prints
+ * only its error. */
+static void
+run_scenario(SimWorld *world, const char *path, gboolean quiet)
 {
   lua_State *L = world->L;
   int status = luaL_loadfilex(L, path, "t");
@@ -304,19 +326,58 @@ run_scenario(SimWorld *world, const char *path)
       sim_world_note_error(world, m);
       g_free(m);
     } else {
-      sim_world_note_error(world, lua_tostring(L, -1));
+      note_syntax_error(world, lua_tostring(L, -1));
     }
     return;
   }
+  if (!quiet)
+    printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", path, world->run.seed);
   if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
     note_lua_failure(world, L);
     return;
   }
   /* A scenario that never calls sim.run runs to the end after its chunk. */
-  if (!world->ran && !world->message && sim_engine_pending(world->run.engine) > 0) {
+  guint64 pending = sim_engine_pending(world->run.engine);
+  if (!world->ran && !world->message && pending > 0) {
     lua_pushcfunction(L, run_to_the_end);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) note_lua_failure(world, L);
+    /* A mistake worth a word only if the run went well: else its error
+     * is the one line that matters. */
+    if (!world->message)
+      sim_world_warning(world, path, "sim.run is never called: the scenario's own figures "
+                        "(print, sim.record) were taken at t=0, before its %" G_GUINT64_FORMAT
+                        " pending event%s ran", pending, pending == 1 ? "" : "s");
   }
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A --set KEY=VALUE whose KEY the scenario never read with sim.param is a
+ * warning (a typo: --set clinets=100), with the closest key it did read. */
+static void
+warn_unread_params(SimWorld *world, const SimRunOptions *opts)
+{
+  guint n_read;
+  const char **read = (const char **)g_hash_table_get_keys_as_array(world->params_read, &n_read);
+  qsort(read, n_read, sizeof *read, compare_names);
+  for (guint i = 0; i < opts->set_pairs->len; i++) {
+    const char *pair = g_ptr_array_index(opts->set_pairs, i);
+    char *key = g_strndup(pair, (gsize)(strchr(pair, '=') - pair));
+    if (!g_hash_table_contains(world->params_read, key)) {
+      char *hint = sim_closest_hint(key, read, n_read);
+      char *where = g_strdup_printf("--set %s", pair);
+      sim_world_warning(world, where, "%s never reads '%s' with sim.param%s",
+                        opts->scenario, key, hint);
+      g_free(where);
+      g_free(hint);
+    }
+    g_free(key);
+  }
+  g_free(read);
 }
 
 static void
@@ -361,6 +422,7 @@ run_command(int argc, char **argv)
     { "records", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &raw.records, "Write sim.record's values to FILE", "FILE" },
     { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &raw.metrics, "Write TCP states and counters of every host, sampled every --sample, to FILE.csv", "FILE.csv" },
     { "sample", 0, 0, G_OPTION_ARG_STRING, &raw.sample, "Metrics interval (default 1s)", "DURATION" },
+    { "records-csv", 0, 0, G_OPTION_ARG_FILENAME, &raw.records_csv, "Write every sim.record value as a time,name,value row to FILE.csv", "FILE.csv" },
     { "ladder", 0, 0, G_OPTION_ARG_NONE, &raw.ladder, "Draw each connection's segments and state changes as a ladder diagram", NULL },
     { "ladder-limit", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_limit, "Draw only the first N connections (default 20)", "N" },
     { "ss-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.ss_at, "Print every host's sockets at this virtual time, as ss -tano does (repeatable)", "DURATION" },
@@ -368,6 +430,7 @@ run_command(int argc, char **argv)
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &raw.html, "Write a self-contained HTML report to FILE: sequence diagrams, socket states, the state diagram with this run's counts, states over time, the summary", "FILE" },
     { "html-limit", 0, 0, G_OPTION_ARG_STRING, &raw.html_limit, "Keep the first N connections in the HTML report (default 50)", "N" },
     { "html-conn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.html_conn, "Keep these connections too, by number (repeatable)", "N[,N...]" },
+    { "summary-hosts", 0, 0, G_OPTION_ARG_STRING, &raw.summary_hosts, "Summary of hosts and links: blocks (each in full), table (a line each) or auto (default: a table above 4 hosts)", "FORM" },
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -388,6 +451,9 @@ run_command(int argc, char **argv)
   check_output_options(&raw, &req);
   g_autoptr(GArray) html_chosen = (GArray *)req.html_chosen;
   opts.pcap_at = raw.pcap_at;
+  SimReportHosts summary_hosts = SIM_REPORT_HOSTS_AUTO;
+  if (raw.summary_hosts && !sim_report_hosts_parse(raw.summary_hosts, &summary_hosts, &error))
+    die_invalid("--summary-hosts: %s", error->message);
   if (raw.check_options) {   /* a sweep asking whether its run options are valid */
     g_free(req.ss_at);
     g_ptr_array_free(opts.set_pairs, TRUE);
@@ -409,12 +475,13 @@ run_command(int argc, char **argv)
 
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  if (!opts.quiet)
-    printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", opts.scenario, opts.seed);
-  run_scenario(world, opts.scenario);
+  run_scenario(world, opts.scenario, opts.quiet);
   SimExit status = sim_world_exit_status(world);
   if (status != SIM_EXIT_INVALID) sim_writers_end(&world->out, &world->run);
-  if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, &world->run);
+  if (status == SIM_EXIT_OK || (status != SIM_EXIT_INVALID && world->ran))
+    warn_unread_params(world, &opts);
+  if (!opts.quiet && status != SIM_EXIT_INVALID)
+    sim_report_print_hosts(stdout, &world->run, summary_hosts);
   status = sim_run_outputs_close(outs, &world->run, &world->out, status);
   fflush(stdout);
   if (raw.records) status = write_records(world, raw.records, status);

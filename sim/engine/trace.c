@@ -1,5 +1,6 @@
 /* Text and JSON-lines trace writers (see trace.h). */
 #include "trace.h"
+#include "engine.h"
 #include "simerror.h"
 #include <errno.h>
 #include <string.h>
@@ -8,6 +9,7 @@ struct SimTrace {
   FILE          *out;
   SimTraceFormat format;
   SimTime        from, until;
+  const SimEngine *engine;  /* for each record's event number; NULL: none */
   GString       *line;      /* the record being built */
   gboolean       failed;    /* a write failed: reported by flush */
   int            saved_errno;
@@ -44,6 +46,12 @@ sim_trace_format_parse(const char *name, SimTraceFormat *out, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+void
+sim_trace_set_engine(SimTrace *trace, const SimEngine *engine)
+{
+  trace->engine = engine;
 }
 
 void
@@ -114,6 +122,7 @@ sim_trace_begin(SimTrace *trace, SimTime t, const char *kind, const char *host)
       g_string_append_c(l, '"');
     }
   }
+  if (trace->engine) sim_trace_int(trace, "ev", (int64_t)sim_engine_events(trace->engine));
 }
 
 static void

@@ -4,8 +4,13 @@
  * in the same order: a record is a time, a kind, a host and a list of
  * key/value fields, and the two writers only spell it differently.
  *
- *   text:  0.001000000 state client from=SYN_SENT to=ESTABLISHED
- *   jsonl: {"t":0.001000000,"kind":"state","host":"client","from":"SYN_SENT","to":"ESTABLISHED"}
+ *   text:  0.001000000 state client ev=12 from=SYN_SENT to=ESTABLISHED
+ *   jsonl: {"t":0.001000000,"kind":"state","host":"client","ev":12,"from":"SYN_SENT","to":"ESTABLISHED"}
+ *
+ * `ev` is the number of the engine's event the record belongs to (0 for
+ * what the scenario's main chunk does before the first event): the number
+ * a failure names ("event 12") and --stop-at-event takes, so a record can
+ * be found from a failure and a failure's run cut short at it.
  *
  * docs/trace-format.md lists every kind and its fields. */
 #pragma once
@@ -29,6 +34,13 @@ sim_trace_free(SimTrace *trace);
 /* Parses "text" or "jsonl". */
 gboolean
 sim_trace_format_parse(const char *name, SimTraceFormat *out, GError **error);
+
+typedef struct SimEngine SimEngine;
+
+/* Gives every record from now on the `ev` field: the number of the event
+ * `engine` (borrowed; NULL: none) is running. */
+void
+sim_trace_set_engine(SimTrace *trace, const SimEngine *engine);
 
 /* Records outside [from, until] are not written (defaults: everything). */
 void

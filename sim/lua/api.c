@@ -25,6 +25,7 @@ sim_lua_world_new(const SimRunOptions *opts, GError **error)
   sim_lua_router_open(L);
   sim_lua_link_open(L);
   sim_lua_socket_open(L);
+  sim_lua_guard_methods(L, -1, "sim.");
   lua_setglobal(L, "sim");
   sim_lua_modules_open(L, opts->sandbox);
   return world;

@@ -11,6 +11,7 @@
 #include "lnet.h"
 #include "lsocket.h"
 #include "tcp-ss.h"
+#include "closest.h"
 #include <string.h>
 
 /* ---- the host's TCP stack ------------------------------------------------ */
@@ -246,11 +247,18 @@ static TcpState
 check_state(lua_State *L, int arg, const char *method)
 {
   TcpState state;
-  if (lua_type(L, arg) != LUA_TSTRING || !tcp_state_parse(lua_tostring(L, arg), &state))
+  if (lua_type(L, arg) == LUA_TSTRING && tcp_state_parse(lua_tostring(L, arg), &state))
+    return state;
+  if (lua_type(L, arg) != LUA_TSTRING)
     sim_lua_usage_error(L, "%s: expected a TCP state name such as \"TIME_WAIT\", got %s",
-                        method, lua_type(L, arg) == LUA_TSTRING
-                        ? lua_tostring(L, arg) : luaL_typename(L, arg));
-  return state;
+                        method, luaL_typename(L, arg));
+  const char *names[TCP_STATE_N];
+  for (int s = 0; s < TCP_STATE_N; s++) names[s] = tcp_state_name((TcpState)s);
+  char *hint = sim_closest_hint(lua_tostring(L, arg), names, TCP_STATE_N);
+  lua_pushfstring(L, "%s: expected a TCP state name such as \"TIME_WAIT\", got %s%s",
+                  method, lua_tostring(L, arg), hint);
+  g_free(hint);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
 }
 
 /* h:count(state) -> sockets in that state now */

@@ -60,6 +60,7 @@ parse_loss(lua_State *L, int idx, NetLinkParams *p, const char *what)
   static const char *const ge_keys[] = { "p", "r", "k", "h", NULL };
   if (!lua_istable(L, idx)) {
     p->loss = check_prob(L, idx, what);
+    if (p->loss == 1.0) sim_lua_warning(L, "sim.link: %s = 1: every packet is lost", what);
     return;
   }
   char *call = g_strdup_printf("sim.link: %s", what);

@@ -104,8 +104,14 @@ sim_lua_register_type(lua_State *L, SimLuaType type, const char *mt,
   sim_lua_newmetatable(L, type, mt);
   lua_pushcfunction(L, tostring);
   lua_setfield(L, -2, "__tostring");
+  /* How the docs and the error messages write a call of each type. */
+  static const char *const self[SIM_LUA_N_TYPES] = {
+    [SIM_LUA_HOST] = "h:", [SIM_LUA_ROUTER] = "r:", [SIM_LUA_LINK] = "link:",
+  };
+  g_assert(self[type] != NULL);
   lua_newtable(L);
   luaL_setfuncs(L, methods, 0);
+  sim_lua_guard_methods(L, -1, self[type]);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
 }
@@ -183,22 +189,30 @@ sim_lua_node_name(lua_State *L)
 /* node:route(dst) -> the next hop's name towards dst (an address or a
  * host) and, on a host, the source address packets leave with; nil when dst
  * cannot be reached. */
+NetAddr
+sim_lua_check_dest(lua_State *L, int arg, const char *call)
+{
+  NetAddr dst = 0;
+  SimLuaNode *to = sim_lua_testudata(L, arg, SIM_LUA_HOST);
+  GError *error = NULL;
+  if (to) {
+    dst = net_node_addr(to->node);
+  } else if (lua_type(L, arg) != LUA_TSTRING) {
+    sim_lua_usage_error(L, "%s: expected an address or a host, got %s", call,
+                        luaL_typename(L, arg));
+  } else if (!net_addr_parse(lua_tostring(L, arg), &dst, &error)) {
+    lua_pushfstring(L, "%s: %s", call, error->message);
+    g_error_free(error);
+    sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  }
+  return dst;
+}
+
 int
 sim_lua_node_route(lua_State *L)
 {
   NetNode *node = sim_lua_check_node(L, 1, "");
-  NetAddr dst;
-  SimLuaNode *to = sim_lua_testudata(L, 2, SIM_LUA_HOST);
-  GError *error = NULL;
-  if (to) {
-    dst = net_node_addr(to->node);
-  } else if (lua_type(L, 2) != LUA_TSTRING) {
-    sim_lua_usage_error(L, "h:route: expected an address or a host, got %s", luaL_typename(L, 2));
-  } else if (!net_addr_parse(lua_tostring(L, 2), &dst, &error)) {
-    lua_pushfstring(L, "h:route: %s", error->message);
-    g_error_free(error);
-    sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-  }
+  NetAddr dst = sim_lua_check_dest(L, 2, "h:route");
   int k = net_node_next_hop(node, dst);
   if (k < 0) {
     lua_pushnil(L);

@@ -49,6 +49,12 @@ sim_lua_keep_alive(lua_State *L, const char *key, guint index);
 NetNode *
 sim_lua_check_node(lua_State *L, int arg, const char *call);
 
+/* A destination argument: an address string, or a host (its primary
+ * address), as h:route and s:connect take it.  A usage error naming `call`
+ * otherwise. */
+NetAddr
+sim_lua_check_dest(lua_State *L, int arg, const char *call);
+
 /* Argument checks shared by sim.host, sim.router and sim.link. */
 const char *
 sim_lua_check_name(lua_State *L, int arg, const char *call);

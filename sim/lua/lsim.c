@@ -1,7 +1,6 @@
 /* The `sim` table's own functions (see lsim.h and DESIGN.md, "Lua API"). */
 #include "lsim.h"
 #include "lnet.h"
-#include "metrics.h"
 #include <math.h>
 #include <string.h>
 
@@ -97,7 +96,11 @@ l_param(lua_State *L)
   if (lua_type(L, 1) != LUA_TSTRING)
     sim_lua_usage_error(L, "sim.param: expected a parameter name, got %s",
                         luaL_typename(L, 1));
-  const char *value = g_hash_table_lookup(world->opts->params, lua_tostring(L, 1));
+  const char *name = lua_tostring(L, 1);
+  /* What was read, so that a --set nobody read gets a warning (run.c). */
+  if (!g_hash_table_contains(world->params_read, name))
+    g_hash_table_add(world->params_read, g_strdup(name));
+  const char *value = g_hash_table_lookup(world->opts->params, name);
   if (value) lua_pushstring(L, value);
   else lua_pushvalue(L, 2);
   return 1;
@@ -195,9 +198,9 @@ l_log(lua_State *L)
 }
 
 /* sim.record(name, value): a scenario's own figure, traced as a "record"
- * record, written as a row of its series in the metrics file (--metrics),
- * and kept (the last value per name) in the world's records, which
- * `twsim run --records` writes for sweeps. */
+ * record, written as a row of --records-csv, and kept in the world's
+ * records (every value, for the summary's distribution; the last, which
+ * `twsim run --records` writes for sweeps). */
 static int
 l_record(lua_State *L)
 {
@@ -215,7 +218,7 @@ l_record(lua_State *L)
     sim_lua_usage_error(L, "sim.record: the value must be a finite number");
   sim_records_set(world->records, name, lua_tonumber(L, 2));
   SimTime now = sim_engine_now(world->run.engine);
-  if (world->out.metrics) sim_metrics_record(world->out.metrics, now, name, lua_tonumber(L, 2));
+  sim_writers_record(&world->out, now, name, lua_tonumber(L, 2));
   if (sim_trace_wants(world->out.trace, now)) {
     sim_trace_begin(world->out.trace, now, "record", NULL);
     sim_trace_str(world->out.trace, "name", lua_tostring(L, 1));

@@ -1,6 +1,7 @@
 /* The twsim.Socket type: what h:socket() returns, with the BSD socket
  * calls as methods (see lsocket.h; DESIGN.md "Lua API"). */
 #include "lsocket.h"
+#include "lnet.h"
 #include "process.h"
 #include "simerror.h"
 #include <string.h>
@@ -255,13 +256,13 @@ connect_k(lua_State *L, int status, lua_KContext ctx)
   return succeed_call(L, ls, "connect");
 }
 
-/* s:connect(addr, port) -> true, or nil, "ECONNREFUSED"|"ETIMEDOUT"|
+/* s:connect(addr | host, port) -> true, or nil, "ECONNREFUSED"|"ETIMEDOUT"|
  * "EADDRNOTAVAIL"|"ECONNRESET"|"ENETUNREACH" (blocks until established) */
 static int
 s_connect(lua_State *L)
 {
   TcpSocket *sock = check_open(L, "connect");
-  NetAddr addr = check_addr(L, 2, "s:connect");
+  NetAddr addr = sim_lua_check_dest(L, 2, "s:connect");
   guint16 port = check_port(L, 3, "s:connect", FALSE);
   sim_process_check(L, "s:connect");
   int err = tcp_socket_connect(sock, addr, port);
@@ -520,6 +521,7 @@ sim_lua_socket_open(lua_State *L)
   luaL_setfuncs(L, socket_metamethods, 0);
   luaL_newlibtable(L, socket_methods);
   luaL_setfuncs(L, socket_methods, 0);
+  sim_lua_guard_methods(L, -1, "s:");
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
 }

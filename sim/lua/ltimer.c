@@ -155,6 +155,7 @@ sim_lua_timer_open(lua_State *L)
   luaL_setfuncs(L, timer_metamethods, 0);
   luaL_newlibtable(L, timer_methods);
   luaL_setfuncs(L, timer_methods, 0);
+  sim_lua_guard_methods(L, -1, "t:");
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   luaL_setfuncs(L, timer_functions, 0);

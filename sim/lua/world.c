@@ -3,6 +3,7 @@
 #include "run-check.h"
 #include "net.h"
 #include "simerror.h"
+#include "closest.h"
 #include <lualib.h>
 #include <string.h>
 
@@ -75,9 +76,12 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->run.check_every = opts->check;
   world->main_ctx.world = world;
   world->records = sim_records_new();
+  world->run.records = world->records;
   for (int k = 0; k < SIM_OBSERVE_N; k++)
     world->observers[k] = g_array_new(FALSE, FALSE, sizeof(int));
   world->bindings = g_ptr_array_new_with_free_func(g_free);
+  world->params_read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  world->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   sim_rng_init_stream(&world->scenario_rng, opts->seed, "scenario");
   if (opts->timeout > 0)
     world->deadline_us = g_get_monotonic_time() + (gint64)(opts->timeout * 1e6);
@@ -119,6 +123,8 @@ sim_world_free(SimWorld *world)
   if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
   sim_records_free(world->records);
+  g_hash_table_destroy(world->params_read);
+  g_hash_table_destroy(world->warned);
   g_free(world->check_state);
   g_free(world->message);
   g_free(world);
@@ -195,6 +201,41 @@ sim_lua_usage_error(lua_State *L, const char *fmt, ...)
   sim_world_note_error(world, lua_tostring(L, -1));
   lua_error(L);
   g_assert_not_reached();
+}
+
+/* Prints the warning `line` unless it was printed before; takes it. */
+static void
+warn_once(SimWorld *world, char *line)
+{
+  if (!g_hash_table_add(world->warned, line)) return;
+  fflush(stdout);   /* after what the run printed so far, when both go to a terminal */
+  fprintf(stderr, "twsim: %s\n", line);
+}
+
+void
+sim_lua_warning(lua_State *L, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  push_scenario_where(L);
+  char *line = g_strdup_printf("%swarning: %s", lua_tostring(L, -1), text);
+  lua_pop(L, 1);
+  g_free(text);
+  warn_once(sim_world_from_lua(L), line);
+}
+
+void
+sim_world_warning(SimWorld *world, const char *where, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  char *line = g_strdup_printf("%s: warning: %s", where, text);
+  g_free(text);
+  warn_once(world, line);
 }
 
 int
@@ -286,9 +327,62 @@ sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *c
     }
   }
   if (worst == NULL) return;
-  lua_pushstring(L, worst);
+  char *hint = sim_closest_hint(worst, allowed, -1);
+  lua_pushfstring(L, "%s: unknown option '%s'%s", call, worst, hint);
   g_free(worst);
-  sim_lua_usage_error(L, "%s: unknown option '%s'", call, lua_tostring(L, -1));
+  g_free(hint);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names of the string keys of the table at `idx`, sorted (lua_next's
+ * order changes from process to process; the hint must not). */
+static GPtrArray *
+table_key_names(lua_State *L, int idx)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) g_ptr_array_add(names, g_strdup(lua_tostring(L, -1)));
+  }
+  g_ptr_array_sort(names, compare_names);
+  return names;
+}
+
+/* __index of a methods table: a name it does not hold is a usage error,
+ * with the closest method's name.  Upvalue 1: how a call is written
+ * ("s:" for a socket's methods, "sim." for sim's functions). */
+static int
+unknown_method(lua_State *L)
+{
+  const char *self = lua_tostring(L, lua_upvalueindex(1));
+  if (lua_type(L, 2) != LUA_TSTRING)
+    sim_lua_usage_error(L, "%s[%s]: no such method", self, luaL_typename(L, 2));
+  GPtrArray *names = table_key_names(L, 1);
+  char *hint = sim_closest_hint(lua_tostring(L, 2), (const char *const *)names->pdata,
+                                names->len);
+  lua_pushfstring(L, "%s%s: no such %s%s", self, lua_tostring(L, 2),
+                  strcmp(self, "sim.") == 0 ? "function" : "method", hint);
+  g_free(hint);
+  g_ptr_array_free(names, TRUE);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+}
+
+void
+sim_lua_guard_methods(lua_State *L, int idx, const char *self)
+{
+  idx = lua_absindex(L, idx);
+  lua_createtable(L, 0, 1);
+  lua_pushstring(L, self);
+  lua_pushcclosure(L, unknown_method, 1);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, idx);
 }
 
 const char *

@@ -104,6 +104,8 @@ struct SimWorld {
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
   gpointer         check_state;     /* outputs/check.c's, or NULL; owned */
+  GHashTable      *params_read;     /* names sim.param was asked for (a set) */
+  GHashTable      *warned;          /* warnings already printed (a set of lines) */
 };
 
 /* The flag a signal handler sets; polled by the run loop and Lua hook. */
@@ -176,6 +178,18 @@ sim_world_note_error(SimWorld *world, const char *msg);
 G_GNUC_PRINTF(2, 3) G_NORETURN int
 sim_lua_usage_error(lua_State *L, const char *fmt, ...);
 
+/* A mistake that does not stop the run (loss = 1, a --set nobody read):
+ * prints "twsim: FILE:LINE: warning: MESSAGE" on stderr, naming the
+ * scenario line that made the call, once per distinct line.  The run's
+ * outputs are those of a run without the warning. */
+G_GNUC_PRINTF(2, 3) void
+sim_lua_warning(lua_State *L, const char *fmt, ...);
+
+/* The same without a scenario line: "twsim: WHERE: warning: MESSAGE"
+ * (WHERE a file or an option), once per distinct line. */
+G_GNUC_PRINTF(3, 4) void
+sim_world_warning(SimWorld *world, const char *where, const char *fmt, ...);
+
 /* Raises a usage error from a GError (frees it).  Does not return. */
 G_NORETURN int
 sim_lua_usage_gerror(lua_State *L, GError *error);
@@ -197,6 +211,14 @@ sim_world_exit_status(const SimWorld *world);
  * (the smallest, if several), for a call named `call`. */
 void
 sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed);
+
+/* Makes the table at `idx` (a type's methods, or the sim table) refuse a
+ * name it does not hold: `x:conect(...)` is then a usage error "s:conect:
+ * no such method (did you mean 'connect'?)" rather than Lua's "attempt to
+ * call a nil value".  `self` is how a call is written: "s:", "sim.".  A
+ * name it holds costs nothing more: Lua finds it before the metatable. */
+void
+sim_lua_guard_methods(lua_State *L, int idx, const char *self);
 
 /* The name the running C function was called by ("bind" for s:bind(...)),
  * or "?" when Lua cannot tell: for errors about its own arguments. */

@@ -13,10 +13,8 @@ struct SimMetrics {
   const TcpStatsField *fields;
 };
 
-/* Writes a text field as CSV (RFC 4180): quoted when it holds a comma, a
- * quote or a line break, with quotes doubled. */
-static void
-write_csv_text(FILE *out, const char *text)
+void
+sim_csv_write_text(FILE *out, const char *text)
 {
   if (strpbrk(text, ",\"\r\n") == NULL) {
     fputs(text, out);
@@ -36,7 +34,7 @@ write_header(SimMetrics *m)
   fputs("time,host", m->out);
   for (int s = 0; s < TCP_STATE_N; s++) fprintf(m->out, ",%s", tcp_state_name((TcpState)s));
   for (guint i = 0; i < m->n_fields; i++) fprintf(m->out, ",%s", m->fields[i].name);
-  fputs(",series,value\n", m->out);
+  fputc('\n', m->out);
 }
 
 SimMetrics *
@@ -72,13 +70,13 @@ write_sample(SimMetrics *m, SimTime t)
     TcpStack *stack = node->transport;
     if (node->kind != NET_NODE_HOST || stack == NULL) continue;
     fprintf(m->out, "%s,", tbuf);
-    write_csv_text(m->out, node->name);
+    sim_csv_write_text(m->out, node->name);
     for (int s = 0; s < TCP_STATE_N; s++)
       fprintf(m->out, ",%" G_GUINT64_FORMAT, tcp_stack_count(stack, (TcpState)s));
     const TcpStats *st = tcp_stack_stats(stack);
     for (guint f = 0; f < m->n_fields; f++)
       fprintf(m->out, ",%" G_GUINT64_FORMAT, tcp_stats_get(st, &m->fields[f]));
-    fputs(",,\n", m->out);
+    fputc('\n', m->out);
   }
   m->last_written = t;
 }
@@ -91,20 +89,6 @@ sim_metrics_advance(SimMetrics *m, SimTime t)
     m->next = m->next <= SIM_TIME_MAX - m->interval ? m->next + m->interval : SIM_TIME_MAX;
   }
   return m->next;
-}
-
-void
-sim_metrics_record(SimMetrics *m, SimTime now, const char *name, double value)
-{
-  char tbuf[SIM_TIME_BUF], vbuf[G_ASCII_DTOSTR_BUF_SIZE];
-  sim_metrics_advance(m, now);
-  fprintf(m->out, "%s,", sim_time_format(now, tbuf));
-  for (int s = 0; s < TCP_STATE_N; s++) fputc(',', m->out);
-  for (guint f = 0; f < m->n_fields; f++) fputc(',', m->out);
-  /* %.17g round-trips a double and prints the same on every machine. */
-  fputc(',', m->out);
-  write_csv_text(m->out, name);
-  fprintf(m->out, ",%s\n", g_ascii_formatd(vbuf, sizeof vbuf, "%.17g", value));
 }
 
 void

@@ -1,12 +1,11 @@
 /* --metrics FILE.csv: a time series of every host's TCP states and
- * counters, sampled every --sample interval of virtual time, plus the
- * scenario's own series (sim.record).
+ * counters, sampled every --sample interval of virtual time.  (The
+ * scenario's own figures, sim.record, go to a file of their own:
+ * --records-csv, outputs.c.)
  *
  * Columns: time (seconds, nine decimals), host, one column per TCP state
- * named as the RFC spells it (CLOSED ... TIME_WAIT), every counter of
- * h:stats() in tcp_stats_fields() order, then series and value.  A host row
- * leaves series and value empty; a sim.record row leaves host, states and
- * counters empty and is written at the instant of the call.
+ * named as the RFC spells it (CLOSED ... TIME_WAIT), then every counter of
+ * h:stats() in tcp_stats_fields() order.  Every row is a host's.
  *
  * The sample at time T shows the state after every event at or before T.
  * Sampling is driven by the engine's watch hook (outputs.c calls
@@ -32,9 +31,10 @@ sim_metrics_free(SimMetrics *m);
 SimTime
 sim_metrics_advance(SimMetrics *m, SimTime t);
 
-/* A sim.record(name, value) at time `now`. */
+/* Writes a text field as CSV (RFC 4180): quoted when it holds a comma, a
+ * quote or a line break, with quotes doubled. */
 void
-sim_metrics_record(SimMetrics *m, SimTime now, const char *name, double value);
+sim_csv_write_text(FILE *out, const char *text);
 
 /* The end of the run at `now`: samples due up to and including `now`, and a
  * last sample at `now` if it is not on the grid. */

@@ -9,7 +9,7 @@
 #include "ss.h"
 #include "net.h"
 
-enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_HTML, OUT_N };
+enum { OUT_TRACE, OUT_PCAP, OUT_METRICS, OUT_SUMMARY, OUT_HTML, OUT_RECORDS, OUT_N };
 
 struct SimRunOutputs {
   SimOutputRequest req;             /* html_chosen: a copy, owned */
@@ -17,7 +17,7 @@ struct SimRunOutputs {
 };
 
 static const char *const option_names[OUT_N] = {
-  "--trace", "--pcap", "--metrics", "--summary-json", "--html",
+  "--trace", "--pcap", "--metrics", "--summary-json", "--html", "--records-csv",
 };
 
 static void
@@ -38,7 +38,7 @@ sim_run_outputs_open(const SimOutputRequest *req, GError **error)
     outs->req.html_chosen = chosen;
   }
   const char *paths[OUT_N] = { req->trace, req->pcap, req->metrics, req->summary_json,
-                               req->html };
+                               req->html, req->records_csv };
   for (int i = 0; i < OUT_N; i++) {
     if (paths[i] == NULL) continue;
     outs->files[i] = sim_output_open(paths[i], option_names[i], error);
@@ -71,6 +71,7 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
   if (outs->files[OUT_TRACE]) {
     w->trace = sim_trace_new(sim_output_stream(outs->files[OUT_TRACE]), req->trace_format);
     sim_trace_set_window(w->trace, req->trace_from, req->trace_until);
+    sim_trace_set_engine(w->trace, view->engine);
   }
   if (outs->files[OUT_PCAP])
     w->pcap = net_pcap_new(sim_output_stream(outs->files[OUT_PCAP]));
@@ -78,6 +79,10 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
   if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
+  if (outs->files[OUT_RECORDS]) {
+    w->records_csv = sim_output_stream(outs->files[OUT_RECORDS]);
+    fputs("time,name,value\n", w->records_csv);
+  }
   if (outs->files[OUT_HTML])
     w->html = sim_html_new(view, req->html_limit, req->html_chosen);
   if (req->n_ss_at) w->ss = sim_ss_new(stdout, req->ss_at, req->n_ss_at, view);
@@ -102,6 +107,7 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
     sim_ladder_free(w->ladder);
     w->ladder = NULL;
   }
+  w->records_csv = NULL;
   if (w->trace) {
     ok = sim_trace_flush(w->trace, error);
     sim_trace_free(w->trace);
@@ -150,6 +156,17 @@ sim_writers_end(SimWriters *w, const SimRunView *view)
   sim_ss_finish(w->ss, sim_engine_now(view->engine));
   sim_ss_free(w->ss);
   w->ss = NULL;
+}
+
+void
+sim_writers_record(SimWriters *w, SimTime now, const char *name, double value)
+{
+  if (w->records_csv == NULL) return;
+  char tbuf[SIM_TIME_BUF], vbuf[G_ASCII_DTOSTR_BUF_SIZE];
+  fprintf(w->records_csv, "%s,", sim_time_format(now, tbuf));
+  sim_csv_write_text(w->records_csv, name);
+  /* %.17g round-trips a double and prints the same on every machine. */
+  fprintf(w->records_csv, ",%s\n", g_ascii_formatd(vbuf, sizeof vbuf, "%.17g", value));
 }
 
 SimExit

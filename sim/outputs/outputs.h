@@ -1,5 +1,5 @@
-/* The files a run writes (--trace, --pcap, --metrics, --summary-json,
- * --html) and
+/* The files a run writes (--trace, --pcap, --metrics, --records-csv,
+ * --summary-json, --html) and
  * the ladder it draws: opened before the scenario starts, attached to the
  * run, and at the end finished and either committed (a valid run: the
  * outputs are complete up to where it stopped) or abandoned (an invalid
@@ -23,12 +23,14 @@ typedef struct {
   NetPcap    *pcap;
   SimMetrics *metrics;
   SimLadder  *ladder;
-  SimSs      *ss;          /* --ss-at */
+  SimSs      *ss;            /* --ss-at */
   SimHtml    *html;
+  FILE       *records_csv;   /* --records-csv: "time,name,value" rows */
 } SimWriters;
 
 typedef struct {
   const char    *trace, *pcap, *metrics, *summary_json, *html;   /* paths, or NULL */
+  const char    *records_csv;                                    /* path, or NULL */
   SimTraceFormat trace_format;
   SimTime        trace_from, trace_until;
   SimTime        sample;           /* metrics interval */
@@ -50,6 +52,9 @@ void
 sim_writers_segment(SimWriters *w, const NetEvent *ev);
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev);
+/* A sim.record(name, value) at `now`: a row of --records-csv. */
+void
+sim_writers_record(SimWriters *w, SimTime now, const char *name, double value);
 
 /* The end of the run, before the summary is printed: the writers that
  * print on stdout as the run goes (the ss listings) print what is due by

@@ -1,7 +1,9 @@
-/* The figures a scenario records with sim.record(name, value): one value per
- * name, the last one recorded, kept in first-recorded order.  Filled by
- * lsim.c, written at the end of a run (`twsim run --records FILE`) for the
- * sweep that started the run to aggregate across seeds (docs/sweeps.md). */
+/* The figures a scenario records with sim.record(name, value), per name in
+ * first-recorded order: every value recorded under it, so that the summary
+ * gives its distribution (count, mean, min, max, p50, p90, p99), and the
+ * last one, which is the name's figure for a sweep.  Filled by lsim.c,
+ * written at the end of a run (`twsim run --records FILE`) for the sweep
+ * that started the run to aggregate across seeds (docs/sweeps.md). */
 #pragma once
 #include <glib.h>
 
@@ -31,6 +33,26 @@ sim_records_name(const SimRecords *records, guint i);
 double
 sim_records_value(const SimRecords *records, guint i);
 
+/* The distribution of the values recorded under one name.  Percentiles
+ * are nearest-rank: the p-th is the smallest recorded value with at least
+ * p % of the values at or below it (so always a value that was recorded,
+ * and exact).  The mean sums the values in the order they were recorded. */
+typedef struct {
+  guint64 count;
+  double  last, mean, min, max, p50, p90, p99;
+} SimRecordStats;
+
+/* The distribution of record i (0 <= i < sim_records_count). */
+void
+sim_records_stats(const SimRecords *records, guint i, SimRecordStats *stats);
+
+/* The figures of a distribution in a fixed order, as the summary, the
+ * JSON and the sweep's records name them ("count", "mean", ...). */
+#define SIM_RECORD_STATS_N 7
+extern const char *const sim_record_stats_names[SIM_RECORD_STATS_N];
+double
+sim_record_stats_get(const SimRecordStats *stats, guint k);
+
 /* Formats a finite value in the fewest significant digits (15 to 17) that
  * read back as the same double, "%.Ng" style, into buf (SIM_RECORDS_NUM_BUF
  * bytes).  The C library's correctly rounded printf makes it the same on
@@ -39,7 +61,9 @@ sim_records_value(const SimRecords *records, guint i);
 char *
 sim_records_format_value(double value, char *buf);
 
-/* Writes every record as "name<TAB>value\n" to path, through a temporary
+/* Writes every record as "name<TAB>value\n" (its last value) to path and,
+ * for a name recorded more than once, its distribution as the records
+ * "name.count", "name.mean", "name.min", ... "name.p99", through a temporary
  * file renamed into place (sim/engine/output.h).  FALSE with error on failure. */
 gboolean
 sim_records_write(const SimRecords *records, const char *path, GError **error);

@@ -1,11 +1,69 @@
-/* The end-of-run summary, text and JSON (see report.h). */
+/* The end-of-run summary as text (see report.h). */
 #include "report.h"
+#include "records.h"
+#include "simerror.h"
 #include "tcp-stack.h"
+#include <string.h>
 
-static gboolean
-is_tcp_host(const NetNode *node)
+gboolean
+sim_report_hosts_parse(const char *text, SimReportHosts *out, GError **error)
 {
-  return node->kind == NET_NODE_HOST && node->transport != NULL;
+  static const char *const names[] = { "auto", "blocks", "table" };
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    if (strcmp(text, names[i]) != 0) continue;
+    *out = (SimReportHosts)i;
+    return TRUE;
+  }
+  g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
+              "expected auto, blocks or table, got '%s'", text);
+  return FALSE;
+}
+
+char *
+sim_report_format_count(guint64 n, char *buf)
+{
+  char digits[24];
+  int len = g_snprintf(digits, sizeof digits, "%" G_GUINT64_FORMAT, n);
+  char *p = buf;
+  for (int i = 0; i < len; i++) {
+    if (i > 0 && (len - i) % 3 == 0) *p++ = ',';
+    *p++ = digits[i];
+  }
+  *p = '\0';
+  return buf;
+}
+
+/* Why a host holds fewer TIME_WAIT sockets than it entered, beyond
+ * expiry: records reused.  A listener's were reopened by a new SYN for
+ * the same 4-tuple (a client reusing its port; Linux's
+ * tcp_timewait_state_process), a client's taken over by its own connect
+ * (tw_reuse).  Nothing when none were reused. */
+static void
+print_tw_reason(FILE *out, const TcpStats *st)
+{
+  if (st->tw_reused == 0) return;
+  char reused[SIM_REPORT_COUNT_BUF], entered[SIM_REPORT_COUNT_BUF];
+  const char *how = st->connect_ok == 0 ? "reopened by a new SYN from a reused client port"
+                  : st->accepts == 0 ? "taken over by a new connect to the same peer (tw_reuse)"
+                  : "reopened by a new SYN from a reused client port, or taken over by "
+                    "a new connect (tw_reuse)";
+  fprintf(out, "  TIME_WAIT reused: %s of %s records %s, each before its time ran out\n",
+          sim_report_format_count(st->tw_reused, reused),
+          sim_report_format_count(st->tw_entered, entered), how);
+}
+
+/* What the TIME_WAIT sockets cost at their peak: in a Linux kernel, and
+ * in twsim's own table. */
+static void
+print_tw_memory(FILE *out, TcpStack *stack, const TcpStats *st)
+{
+  if (st->tw_peak == 0) return;
+  char peak[SIM_REPORT_COUNT_BUF], linux_b[SIM_REPORT_COUNT_BUF], ours[SIM_REPORT_COUNT_BUF];
+  fprintf(out, "  TIME_WAIT memory at the peak of %s: %s bytes in a Linux kernel (%d a socket, "
+          "slab tw_sock_TCP), %s bytes in twsim\n",
+          sim_report_format_count(st->tw_peak, peak),
+          sim_report_format_count(st->tw_peak * SIM_LINUX_TW_SOCK_BYTES, linux_b),
+          SIM_LINUX_TW_SOCK_BYTES, sim_report_format_count(tcp_stack_tw_bytes(stack), ours));
 }
 
 static void
@@ -28,6 +86,8 @@ print_host(FILE *out, const NetNode *node)
   if (st->tw_peak) fprintf(out, " at %s s", sim_time_format(st->tw_peak_time, tbuf));
   fprintf(out, ", reused %" G_GUINT64_FORMAT ", killed %" G_GUINT64_FORMAT "\n",
           st->tw_reused, st->tw_killed);
+  print_tw_reason(out, st);
+  print_tw_memory(out, stack, st);
   fprintf(out, "  connects: ok %" G_GUINT64_FORMAT ", refused %" G_GUINT64_FORMAT
           ", timed out %" G_GUINT64_FORMAT ", no port %" G_GUINT64_FORMAT
           ", reset %" G_GUINT64_FORMAT ", unreachable %" G_GUINT64_FORMAT
@@ -56,111 +116,184 @@ print_link(FILE *out, const NetLink *link)
   }
 }
 
+/* ---- many hosts: tables -------------------------------------------------- */
+
+/* The widest host name, for the first column. */
+static int
+name_width(NetWorld *net, int at_least)
+{
+  int w = at_least;
+  for (guint i = 0; i < net->nodes->len; i++) {
+    const NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (sim_report_is_tcp_host(node)) w = MAX(w, (int)strlen(node->name));
+  }
+  return w;
+}
+
+/* The figures of a host's line in the table (or of several hosts', summed). */
+typedef struct {
+  guint64 open, tw, tw_entered, tw_peak, tw_reused, connect_ok, failed, accepts, retransmits;
+} HostRow;
+
+static void
+host_row_add(HostRow *row, TcpStack *stack)
+{
+  const TcpStats *st = tcp_stack_stats(stack);
+  for (int s = 1; s < TCP_STATE_N; s++)
+    if (s != TCP_STATE_TIME_WAIT) row->open += tcp_stack_count(stack, (TcpState)s);
+  row->tw += tcp_stack_count(stack, TCP_STATE_TIME_WAIT);
+  row->tw_entered += st->tw_entered;
+  row->tw_peak += st->tw_peak;
+  row->tw_reused += st->tw_reused;
+  row->connect_ok += st->connect_ok;
+  row->failed += st->connect_refused + st->connect_timeout + st->connect_addrnotavail +
+                 st->connect_reset + st->connect_unreach;
+  row->accepts += st->accepts;
+  row->retransmits += st->retransmits;
+}
+
+static void
+print_host_row(FILE *out, int w, const char *name, const HostRow *r)
+{
+  fprintf(out, "  %-*s %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+          " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+          " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT "\n",
+          w, name, r->open, r->tw, r->tw_entered, r->tw_peak, r->tw_reused, r->connect_ok,
+          r->failed, r->accepts, r->retransmits);
+}
+
+/* One line a host, in creation order: sockets open now, TIME_WAIT now and
+ * over the run, how its connects went.  Hosts past the first `limit` are
+ * summed on one last line (their tw-peak is the sum of their peaks). */
+static void
+print_host_table(FILE *out, NetWorld *net, guint limit)
+{
+  int w = MAX(name_width(net, 4), 16);
+  fprintf(out, "hosts (open: sockets neither CLOSED nor in TIME_WAIT; failed: connects "
+          "refused, timed out, without a port, reset or unreachable):\n");
+  fprintf(out, "  %-*s %10s %10s %10s %10s %10s %10s %10s %10s %10s\n", w, "host", "open",
+          "TIME_WAIT", "tw-entered", "tw-peak", "tw-reused", "connect-ok", "failed",
+          "accepted", "retransmit");
+  HostRow rest = { 0 };
+  guint shown = 0, others = 0;
+  for (guint i = 0; i < net->nodes->len; i++) {
+    const NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (!sim_report_is_tcp_host(node)) continue;
+    if (shown == limit) {
+      host_row_add(&rest, node->transport);
+      others++;
+      continue;
+    }
+    HostRow row = { 0 };
+    host_row_add(&row, node->transport);
+    print_host_row(out, w, node->name, &row);
+    shown++;
+  }
+  if (others == 0) return;
+  char *name = g_strdup_printf("(%u others)", others);
+  print_host_row(out, w, name, &rest);
+  g_free(name);
+}
+
+/* One line a link direction: what it carried and what it dropped; or,
+ * with `each` FALSE, one line for all of them. */
+static void
+print_link_table(FILE *out, NetWorld *net, gboolean each)
+{
+  if (net->links->len == 0) return;
+  int w = 16;
+  for (guint i = 0; each && i < net->links->len; i++) {
+    const NetLink *link = g_ptr_array_index(net->links, i);
+    w = MAX(w, (int)(strlen(link->d[0].from->name) + strlen(link->d[0].to->name) + 4));
+  }
+  fprintf(out, "links (dropped: by a queue, an mtu or a link:drop predicate):\n");
+  fprintf(out, "  %-*s %10s %10s %10s %10s\n", w, "link", "sent", "delivered", "lost", "dropped");
+  NetLinkCounters sum = { 0 };
+  for (guint i = 0; i < net->links->len; i++) {
+    const NetLink *link = g_ptr_array_index(net->links, i);
+    for (guint dir = 0; dir < 2; dir++) {
+      const NetLinkCounters *c = net_link_counters(link, dir);
+      sum.sent += c->sent;
+      sum.delivered += c->delivered;
+      sum.lost += c->lost;
+      sum.queue_drops += c->queue_drops + c->mtu_drops + c->pred_drops;
+      if (!each) continue;
+      char *name = g_strdup_printf("%s -> %s", link->d[dir].from->name, link->d[dir].to->name);
+      fprintf(out, "  %-*s %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+              " %10" G_GUINT64_FORMAT "\n", w, name, c->sent, c->delivered, c->lost,
+              c->queue_drops + c->mtu_drops + c->pred_drops);
+      g_free(name);
+    }
+  }
+  if (each) return;
+  char *name = g_strdup_printf("(%u directions)", net->links->len * 2);
+  fprintf(out, "  %-*s %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+          " %10" G_GUINT64_FORMAT "\n", w, name, sum.sent, sum.delivered, sum.lost,
+          sum.queue_drops);
+  g_free(name);
+}
+
+/* ---- sim.record's figures ------------------------------------------------ */
+
+static void
+print_records(FILE *out, const SimRecords *records)
+{
+  guint n = records ? sim_records_count(records) : 0;
+  if (n == 0) return;
+  int w = 4;
+  for (guint i = 0; i < n; i++) w = MAX(w, (int)strlen(sim_records_name(records, i)));
+  fprintf(out, "records (every value of each sim.record name; p50, p90, p99 nearest-rank):\n");
+  fprintf(out, "  %-*s %8s %12s %12s %12s %12s %12s %12s %12s\n", w, "name", "count", "mean",
+          "min", "p50", "p90", "p99", "max", "last");
+  for (guint i = 0; i < n; i++) {
+    SimRecordStats st;
+    sim_records_stats(records, i, &st);
+    fprintf(out, "  %-*s %8" G_GUINT64_FORMAT " %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g\n",
+            w, sim_records_name(records, i), st.count, st.mean, st.min, st.p50, st.p90,
+            st.p99, st.max, st.last);
+  }
+}
+
+static guint
+count_tcp_hosts(NetWorld *net)
+{
+  guint n = 0;
+  for (guint i = 0; i < net->nodes->len; i++)
+    n += sim_report_is_tcp_host(g_ptr_array_index(net->nodes, i));
+  return n;
+}
+
 void
-sim_report_print(FILE *out, const SimRunView *view)
+sim_report_print_hosts(FILE *out, const SimRunView *view, SimReportHosts hosts)
 {
   NetWorld *net = view->net;
   char tbuf[SIM_TIME_BUF];
   fprintf(out, "end: t=%s s, %" G_GUINT64_FORMAT " events\n",
           sim_time_format(sim_engine_now(view->engine), tbuf),
           sim_engine_events(view->engine));
-  if (net == NULL) return;
-  for (guint i = 0; i < net->nodes->len; i++) {
-    const NetNode *node = g_ptr_array_index(net->nodes, i);
-    if (is_tcp_host(node)) print_host(out, node);
+  gboolean many = net != NULL && count_tcp_hosts(net) > SIM_REPORT_MAX_BLOCKS;
+  if (net != NULL && hosts == SIM_REPORT_HOSTS_AUTO && many) {
+    /* A short table, so that what the scenario printed stays in view. */
+    print_host_table(out, net, SIM_REPORT_AUTO_ROWS);
+    print_link_table(out, net, FALSE);
+    if (count_tcp_hosts(net) > SIM_REPORT_AUTO_ROWS)
+      fprintf(out, "(every host and link: --summary-hosts table; in full: --summary-hosts blocks)\n");
+  } else if (net != NULL && hosts == SIM_REPORT_HOSTS_TABLE) {
+    print_host_table(out, net, G_MAXUINT);
+    print_link_table(out, net, TRUE);
+  } else if (net != NULL) {
+    for (guint i = 0; i < net->nodes->len; i++) {
+      const NetNode *node = g_ptr_array_index(net->nodes, i);
+      if (sim_report_is_tcp_host(node)) print_host(out, node);
+    }
+    for (guint i = 0; i < net->links->len; i++)
+      print_link(out, g_ptr_array_index(net->links, i));
   }
-  for (guint i = 0; i < net->links->len; i++)
-    print_link(out, g_ptr_array_index(net->links, i));
+  print_records(out, view->records);
 }
 
 void
-sim_report_json_string(GString *js, const char *s)
+sim_report_print(FILE *out, const SimRunView *view)
 {
-  g_string_append_c(js, '"');
-  for (const char *p = s; *p; p++) {
-    if (*p == '"' || *p == '\\') g_string_append_c(js, '\\');
-    if ((unsigned char)*p < 0x20) g_string_append_printf(js, "\\u%04x", *p);
-    else g_string_append_c(js, *p);
-  }
-  g_string_append_c(js, '"');
-}
-
-static void
-json_host(GString *js, const NetNode *node)
-{
-  TcpStack *stack = node->transport;
-  const TcpStats *st = tcp_stack_stats(stack);
-  char tbuf[SIM_TIME_BUF];
-  guint n;
-  const TcpStatsField *fields = tcp_stats_fields(&n);
-  g_string_append(js, "{\"name\":");
-  sim_report_json_string(js, node->name);
-  g_string_append(js, ",\"states\":{");
-  for (int s = 0; s < TCP_STATE_N; s++)
-    g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, s ? "," : "",
-                           tcp_state_name((TcpState)s), tcp_stack_count(stack, (TcpState)s));
-  g_string_append(js, "},\"stats\":{");
-  for (guint f = 0; f < n; f++)
-    g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, f ? "," : "",
-                           fields[f].name, tcp_stats_get(st, &fields[f]));
-  g_string_append_printf(js, "},\"tw_peak_time\":%s}", sim_time_format(st->tw_peak_time, tbuf));
-}
-
-static void
-json_link(GString *js, const NetLink *link)
-{
-  g_string_append(js, "{\"a\":");
-  sim_report_json_string(js, link->d[0].from->name);
-  g_string_append(js, ",\"b\":");
-  sim_report_json_string(js, link->d[0].to->name);
-  for (guint dir = 0; dir < 2; dir++) {
-    const NetLinkCounters *c = net_link_counters(link, dir);
-    g_string_append_printf(js, ",\"%s\":{\"sent\":%" G_GUINT64_FORMAT ",\"delivered\":%"
-                           G_GUINT64_FORMAT ",\"lost\":%" G_GUINT64_FORMAT ",\"queue_drops\":%"
-                           G_GUINT64_FORMAT ",\"mtu_drops\":%" G_GUINT64_FORMAT
-                           ",\"pred_drops\":%" G_GUINT64_FORMAT ",\"duplicated\":%"
-                           G_GUINT64_FORMAT ",\"reordered\":%" G_GUINT64_FORMAT "}",
-                           dir == 0 ? "ab" : "ba", c->sent, c->delivered, c->lost,
-                           c->queue_drops, c->mtu_drops, c->pred_drops, c->duplicated,
-                           c->reordered);
-  }
-  g_string_append_c(js, '}');
-}
-
-void
-sim_report_json_append(GString *js, const SimRunView *view, int exit_status)
-{
-  NetWorld *net = view->net;
-  char tbuf[SIM_TIME_BUF];
-  g_string_append_printf(js, "{\"scenario\":");
-  sim_report_json_string(js, view->scenario);
-  g_string_append_printf(js, ",\"seed\":%" G_GUINT64_FORMAT ",\"exit_status\":%d,"
-                         "\"time\":%s,\"events\":%" G_GUINT64_FORMAT ",\"hosts\":[",
-                         view->seed, exit_status,
-                         sim_time_format(sim_engine_now(view->engine), tbuf),
-                         sim_engine_events(view->engine));
-  gboolean first = TRUE;
-  for (guint i = 0; net && i < net->nodes->len; i++) {
-    const NetNode *node = g_ptr_array_index(net->nodes, i);
-    if (!is_tcp_host(node)) continue;
-    if (!first) g_string_append_c(js, ',');
-    json_host(js, node);
-    first = FALSE;
-  }
-  g_string_append(js, "],\"links\":[");
-  for (guint i = 0; net && i < net->links->len; i++) {
-    if (i) g_string_append_c(js, ',');
-    json_link(js, g_ptr_array_index(net->links, i));
-  }
-  g_string_append(js, "]}");
-}
-
-void
-sim_report_json(FILE *out, const SimRunView *view, int exit_status)
-{
-  GString *js = g_string_new(NULL);
-  sim_report_json_append(js, view, exit_status);
-  g_string_append_c(js, '\n');
-  fputs(js->str, out);
-  g_string_free(js, TRUE);
+  sim_report_print_hosts(out, view, SIM_REPORT_HOSTS_AUTO);
 }

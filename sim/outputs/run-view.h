@@ -19,6 +19,7 @@ typedef enum {
 } SimExit;
 
 typedef struct NetWorld NetWorld;     /* models/net.h */
+typedef struct SimRecords SimRecords; /* records.h */
 
 typedef struct {
   SimEngine  *engine;
@@ -26,4 +27,5 @@ typedef struct {
   const char *scenario;   /* the scenario or script path, as given */
   guint64     seed;
   gboolean    check_every;  /* --check: a full invariant check after every event */
+  const SimRecords *records;  /* sim.record's figures, or NULL */
 } SimRunView;

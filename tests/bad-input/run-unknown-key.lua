@@ -1,3 +1,3 @@
 -- expect: 2
--- says: sim.run: unknown option 'untill'
+-- says: sim.run: unknown option 'untill' (did you mean 'until'?)
 sim.run{ untill = "1s" }
