@@ -360,6 +360,7 @@ call_setsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
     if (res->ret == 0) f->user_mss = (guint32)v;
     return st;
   }
+  v = CLAMP(v, -1, G_MAXINT32);   /* beyond any buffer size: the host's range check refuses it */
   if (is_word(name, "SO_RCVBUF")) return set_stack(run, ev, "rcvbuf", 2 * v, res);   /* Linux doubles it */
   if (is_word(name, "SO_SNDBUF")) return set_stack(run, ev, "sndbuf", 2 * v, res);
   char *what = g_strdup_printf("setsockopt %s", name && name->text ? name->text : "(a number)");
@@ -473,8 +474,10 @@ call_poll(PktRun *run, const PktEvent *ev, CallResult *res)
                 : TCP_POLLNVAL;
   gboolean first = run->blocked.ev != ev;
   if (got == 0 && timeout != 0 && (first || !run->blocked.timed_out)) {
-    if (first && timeout > 0 && run->blocked.ev == NULL)
-      run->blocked.timeout = sim_engine_schedule_in(run->engine, timeout * SIM_MS, poll_timeout, run, NULL);
+    if (first && timeout > 0 && run->blocked.ev == NULL) {
+      SimTime wait = MIN(timeout, G_GINT64_CONSTANT(1000000000000)) * SIM_MS;   /* 10^9 s at most */
+      run->blocked.timeout = sim_engine_schedule_in(run->engine, wait, poll_timeout, run, NULL);
+    }
     return blocks(res, f);
   }
   if (struct_field(fds->items->pdata[0], "revents", &want) && want != (gint64)got) {
