@@ -87,6 +87,12 @@ typedef struct {
   TcpTuple    tuple;
 } TcpStateEvent;
 
+/* Why the stack discarded a segment that reached it (TcpStackEnv.dropped). */
+typedef enum {
+  TCP_DROP_ACCEPT_QUEUE,    /* a listener's accept or SYN queue is full */
+  TCP_DROP_NO_LISTENER,     /* no socket for it: answered with a RST */
+} TcpDropReason;
+
 /* What the stack needs from its host.  Everything here is borrowed. */
 typedef struct {
   SimEngine  *engine;
@@ -104,6 +110,9 @@ typedef struct {
   guint     (*mtu)(gpointer host, NetAddr dst);
   /* Called on every state change of every connection (may be NULL). */
   void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
+  /* Called when the stack discards a segment addressed to it, before it
+   * frees it (may be NULL): the drops only a counter knew of. */
+  void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);
   gpointer    host;
 } TcpStackEnv;
 

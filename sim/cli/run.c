@@ -9,6 +9,8 @@
 #include "simerror.h"
 #include <errno.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,10 @@ typedef struct {
   char   *summary_json;
   gboolean ladder;
   char   *ladder_limit;
+  char   *ladder_width;
+  char   *ladder_conn;
+  char   *ladder_from;
+  char   *ladder_until;
   char   *records;        /* hidden: sim.record's values, for sweeps */
   gboolean check_options; /* hidden: check the options, run nothing */
 } RawOptions;
@@ -53,7 +59,9 @@ raw_options_clear(RawOptions *raw)
                        &raw->max_events, &raw->timeout, &raw->max_memory,
                        &raw->trace_from, &raw->trace_until, &raw->stop_at_event,
                        &raw->records, &raw->pcap, &raw->pcap_at, &raw->metrics,
-                       &raw->sample, &raw->summary_json, &raw->ladder_limit };
+                       &raw->sample, &raw->summary_json, &raw->ladder_limit,
+                       &raw->ladder_width, &raw->ladder_conn, &raw->ladder_from,
+                       &raw->ladder_until };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
 }
@@ -145,6 +153,52 @@ append_shell_word(GString *cmd, const char *arg)
   }
 }
 
+/* The width of the terminal on stdout, or 0 if stdout is not one. */
+static guint
+terminal_width(void)
+{
+  struct winsize ws;
+  if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0) return 0;
+  return ws.ws_col;
+}
+
+/* --ladder and its options: the width is --ladder-width, else the
+ * terminal's (at least the narrowest the ladder draws), else 100. */
+static void
+check_ladder_options(const RawOptions *raw, SimOutputRequest *req)
+{
+  SimLadderOptions *o = &req->ladder_opts;
+  req->ladder = raw->ladder;
+  const char *given[] = { raw->ladder_limit, raw->ladder_width, raw->ladder_conn,
+                          raw->ladder_from, raw->ladder_until };
+  const char *names[] = { "--ladder-limit", "--ladder-width", "--ladder-conn",
+                          "--ladder-from", "--ladder-until" };
+  for (gsize i = 0; i < G_N_ELEMENTS(given); i++)
+    if (given[i] && !raw->ladder) die_invalid("%s: given without --ladder", names[i]);
+  o->limit = raw->ladder_limit
+    ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
+  if (raw->ladder_width) {
+    guint64 w;
+    if (!g_ascii_string_to_unsigned(raw->ladder_width, 10, SIM_LADDER_MIN_WIDTH,
+                                    SIM_LADDER_MAX_WIDTH, &w, NULL))
+      die_invalid("--ladder-width: expected a number of columns from %d to %d, got '%s'",
+                  SIM_LADDER_MIN_WIDTH, SIM_LADDER_MAX_WIDTH, raw->ladder_width);
+    o->width = (guint)w;
+  } else {
+    guint tw = terminal_width();
+    o->width = tw ? CLAMP(tw, SIM_LADDER_MIN_WIDTH, SIM_LADDER_MAX_WIDTH)
+                  : SIM_LADDER_DEFAULT_WIDTH;
+  }
+  o->only_conn = raw->ladder_conn
+    ? (guint)MIN(parse_count("--ladder-conn", raw->ladder_conn, 1), G_MAXUINT) : 0;
+  o->from = raw->ladder_from ? parse_duration("--ladder-from", raw->ladder_from) : 0;
+  o->until = raw->ladder_until ? parse_duration("--ladder-until", raw->ladder_until)
+                               : SIM_TIME_MAX;
+  if (o->from > o->until)
+    die_invalid("--ladder-from: %s is after --ladder-until %s", raw->ladder_from,
+                raw->ladder_until);
+}
+
 /* The output options: files, trace format and window, metrics interval,
  * ladder.  Dies (exit 2) naming the option on any mistake. */
 static void
@@ -171,10 +225,7 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
   req->sample = raw->sample ? parse_duration("--sample", raw->sample) : SIM_S;
   if (req->sample <= 0) die_invalid("--sample: must be a positive duration");
   if (raw->sample && !raw->metrics) die_invalid("--sample: given without --metrics");
-  req->ladder = raw->ladder;
-  req->ladder_limit = raw->ladder_limit
-    ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
-  if (raw->ladder_limit && !raw->ladder) die_invalid("--ladder-limit: given without --ladder");
+  check_ladder_options(raw, req);
 }
 
 /* --records (for sweeps): sim.record's values, unless the run is invalid.
@@ -309,6 +360,10 @@ run_command(int argc, char **argv)
     { "sample", 0, 0, G_OPTION_ARG_STRING, &raw.sample, "Metrics interval (default 1s)", "DURATION" },
     { "ladder", 0, 0, G_OPTION_ARG_NONE, &raw.ladder, "Draw each connection's segments and state changes as a ladder diagram", NULL },
     { "ladder-limit", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_limit, "Draw only the first N connections (default 20)", "N" },
+    { "ladder-width", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_width, "Draw the ladder N columns wide, 72 or more (default: the terminal's width, else 100)", "N" },
+    { "ladder-conn", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_conn, "Draw only connection #N", "N" },
+    { "ladder-from", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_from, "Draw only rows at or after this virtual time", "DURATION" },
+    { "ladder-until", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_until, "Draw only rows at or before this virtual time", "DURATION" },
     { "summary-json", 0, 0, G_OPTION_ARG_FILENAME, &raw.summary_json, "Write the end-of-run summary as JSON to FILE", "FILE" },
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },

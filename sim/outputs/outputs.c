@@ -48,7 +48,7 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
   if (outs->files[OUT_METRICS])
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
-  if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
+  if (req->ladder) w->ladder = sim_ladder_new(stdout, &req->ladder_opts, view);
 }
 
 /* Stops the writers that hold a stream, so the files can be closed.  FALSE
@@ -99,6 +99,44 @@ void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
+}
+
+void
+sim_writers_call_begin(SimWriters *w)
+{
+  sim_trace_hold(w->trace);
+  if (w->ladder) sim_ladder_call_begin(w->ladder);
+}
+
+void
+sim_writers_call_draw(SimWriters *w, SimTime now, const char *host, const char *text,
+                      const TcpTuple *tuple)
+{
+  if (w->ladder) sim_ladder_call(w->ladder, now, host, text, tuple);
+}
+
+void
+sim_writers_call(SimWriters *w, SimTime now, const char *host, const char *call,
+                 const char *result, const TcpTuple *tuple)
+{
+  sim_trace_unhold(w->trace);             /* ahead of what the call caused */
+  if (!sim_trace_wants(w->trace, now)) return;
+  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+  sim_trace_begin(w->trace, now, "call", host);
+  sim_trace_str(w->trace, "call", call);
+  sim_trace_str(w->trace, "result", result);
+  sim_trace_str(w->trace, "laddr", net_addr_format(tuple->laddr, a));
+  sim_trace_int(w->trace, "lport", tuple->lport);
+  sim_trace_str(w->trace, "raddr", net_addr_format(tuple->raddr, b));
+  sim_trace_int(w->trace, "rport", tuple->rport);
+  sim_trace_end(w->trace);
+}
+
+void
+sim_writers_call_end(SimWriters *w)
+{
+  sim_trace_release(w->trace);
+  if (w->ladder) sim_ladder_call_end(w->ladder);
 }
 
 SimExit

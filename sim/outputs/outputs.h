@@ -9,8 +9,8 @@
 #include "trace.h"
 #include "net.h"
 #include "tcp-stack.h"
+#include "ladder.h"
 
-typedef struct SimLadder SimLadder;   /* ladder.h */
 typedef struct SimMetrics SimMetrics; /* metrics.h */
 typedef struct NetPcap NetPcap;       /* models/pcap.h */
 
@@ -28,7 +28,7 @@ typedef struct {
   SimTime        trace_from, trace_until;
   SimTime        sample;           /* metrics interval */
   gboolean       ladder;
-  guint          ladder_limit;
+  SimLadderOptions ladder_opts;
 } SimOutputRequest;
 
 typedef struct SimRunOutputs SimRunOutputs;
@@ -41,6 +41,28 @@ void
 sim_writers_segment(SimWriters *w, const NetEvent *ev);
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev);
+
+/* A socket call, for the trace and the ladder.  A call that changes
+ * states as it runs (listen, connect, shutdown) is bracketed:
+ * sim_writers_call_begin() before the models run it holds back what it
+ * causes; sim_writers_call_draw() and sim_writers_call() then write the
+ * call's ladder row and trace record ahead of it; sim_writers_call_end()
+ * lets the rest go.  Unbracketed, they write at once.
+ *
+ * sim_writers_call_draw: the ladder's row, `text` as it is drawn
+ * ("connect()"), on `host`'s side of the connection `tuple` names.
+ * sim_writers_call: the trace's "call" record, with its result ("ok", a
+ * byte count, an errno name), docs/trace-format.md. */
+void
+sim_writers_call_begin(SimWriters *w);
+void
+sim_writers_call_draw(SimWriters *w, SimTime now, const char *host, const char *text,
+                      const TcpTuple *tuple);
+void
+sim_writers_call(SimWriters *w, SimTime now, const char *host, const char *call,
+                 const char *result, const TcpTuple *tuple);
+void
+sim_writers_call_end(SimWriters *w);
 
 /* Creates every requested file (under a temporary name).  NULL with an
  * error naming the option if one cannot be created; nothing is left. */
