@@ -1,5 +1,6 @@
 /* The insides of a host's TCP (tcp-stack.c), shared only with the
- * invariant checker (tcp-check.c).  Nothing else includes this file.
+ * invariant checker (tcp-check.c) and the debugger's view (tcp-info.c).
+ * Nothing else includes this file.
  *
  * Axioms (checked by tcp_stack_check_invariants(), tcp-check.h):
  *  - every TcpConn alive is either in `conns` (synchronizing or

@@ -259,3 +259,28 @@ tcp_stats_get(const TcpStats *st, const TcpStatsField *f)
 {
   return *(const guint64 *)((const char *)st + f->offset);
 }
+
+/* ---- one connection, as a debugger shows it ------------------------------ */
+
+/* One end of a connection (twsim step's `p`).  Sequence numbers are
+ * absolute; iss and irs let a reader make them relative.  A time is
+ * SIM_TIME_MAX when its timer is not armed. */
+typedef struct {
+  TcpState state;
+  gboolean record;            /* a TIME_WAIT record: only the fields marked (tw) */
+  guint32  iss, irs;
+  guint32  snd_una, snd_nxt;  /* snd_nxt (tw) */
+  guint32  rcv_nxt;           /* (tw) */
+  guint32  snd_wnd;           /* the peer's window, bytes */
+  guint32  rcv_wnd;           /* the window we last advertised, bytes */
+  guint32  cwnd, ssthresh;
+  SimTime  rto;
+  SimTime  rtx_at;            /* retransmission or window probe */
+  SimTime  ack_at;            /* delayed ACK */
+  SimTime  state_at;          /* FIN_WAIT_2 reaping; TIME_WAIT's end (tw) */
+} TcpConnInfo;
+
+/* The connection `tuple` names, seen from this host (tuple.laddr is one
+ * of its addresses); FALSE if it holds none. */
+gboolean
+tcp_stack_conn_info(TcpStack *stack, const TcpTuple *tuple, TcpConnInfo *info);

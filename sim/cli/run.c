@@ -337,6 +337,13 @@ report_outcome(SimWorld *world, SimExit status, const SimRunOptions *opts,
 int
 run_command(int argc, char **argv)
 {
+  const RunDriver plain = { .summary = "SCENARIO.lua - run a scenario" };
+  return run_command_driven(argc, argv, &plain);
+}
+
+int
+run_command_driven(int argc, char **argv, const RunDriver *driver)
+{
   RawOptions raw = { 0 };
   const GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_STRING, &raw.seed, "Seed of every random stream (default 1)", "N" },
@@ -368,15 +375,17 @@ run_command(int argc, char **argv)
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  GOptionContext *ctx = g_option_context_new("SCENARIO.lua - run a scenario");
+  GOptionContext *ctx = g_option_context_new(driver->summary);
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_strict_posix(ctx, FALSE);
   GError *error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     die_invalid("%s", error->message);
   g_option_context_free(ctx);
-  if (argc < 2) die_invalid("run: no scenario file given (twsim run SCENARIO.lua)");
-  if (argc > 2) die_invalid("run: unexpected argument '%s'", argv[2]);
+  if (argc < 2)
+    die_invalid("%s: no scenario file given (twsim %s SCENARIO.lua)", argv[0], argv[0]);
+  if (argc > 2) die_invalid("%s: unexpected argument '%s'", argv[0], argv[2]);
+  if (driver->trace_stdout && raw.trace == NULL) raw.trace = g_strdup("-");
 
   SimRunOptions opts = { 0 };
   opts.scenario = argv[1];
@@ -398,6 +407,7 @@ run_command(int argc, char **argv)
     die_invalid("%s", error->message);
   }
   sim_run_outputs_attach(outs, &world->run, &world->out);
+  if (driver->attach) driver->attach(driver->user, world, &opts);
 #ifdef TWSIM_TEST_HOOKS
   twsim_test_hooks_install(world->L);
 #endif
@@ -407,6 +417,7 @@ run_command(int argc, char **argv)
   if (!opts.quiet)
     printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", opts.scenario, opts.seed);
   run_scenario(world, opts.scenario);
+  if (driver->detach) driver->detach(driver->user, world);
   SimExit status = sim_world_exit_status(world);
   if (!opts.quiet && status != SIM_EXIT_INVALID) sim_report_print(stdout, &world->run);
   status = sim_run_outputs_close(outs, &world->run, &world->out, status);

@@ -4,6 +4,7 @@
 #include "pcap.h"
 #include "metrics.h"
 #include "ladder.h"
+#include "watch.h"
 #include "report.h"
 #include "net.h"
 
@@ -86,19 +87,21 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
 gboolean
 sim_writers_want_segments(const SimWriters *w)
 {
-  return w->ladder != NULL;
+  return w->ladder != NULL || w->watch != NULL;
 }
 
 void
 sim_writers_segment(SimWriters *w, const NetEvent *ev)
 {
   if (w->ladder) sim_ladder_segment(w->ladder, ev);
+  if (w->watch) sim_watch_segment(w->watch, ev);
 }
 
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
+  if (w->watch) sim_watch_state(w->watch, ev);
 }
 
 void

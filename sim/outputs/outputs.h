@@ -13,6 +13,7 @@
 
 typedef struct SimMetrics SimMetrics; /* metrics.h */
 typedef struct NetPcap NetPcap;       /* models/pcap.h */
+typedef struct SimWatch SimWatch;     /* watch.h */
 
 /* The writers a run feeds as it goes; each NULL unless asked for. */
 typedef struct {
@@ -20,6 +21,7 @@ typedef struct {
   NetPcap    *pcap;
   SimMetrics *metrics;
   SimLadder  *ladder;
+  SimWatch   *watch;      /* the stepper's (twsim step), owned by it */
 } SimWriters;
 
 typedef struct {
