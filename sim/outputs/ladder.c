@@ -5,7 +5,7 @@
 
 #define FULL_SIDE 27          /* "SYN_RECEIVED -> ESTABLISHED" */
 #define SHORT_SIDE 12         /* "SYN_RECEIVED" */
-#define MIN_ARROW 40          /* full state columns only if arrows keep this */
+#define FULL_WIDTH 120        /* from this width, whole state changes ("A -> B") */
 #define CONN_W 6              /* " #12  " between the time and the left column */
 
 /* One connection as drawn: its ends' names and what the labels need. */
@@ -78,16 +78,15 @@ row_free(gpointer data)
 }
 
 /* Column widths: the arrows get what the time, the connection number and
- * the two state columns leave; full state changes only when arrows still
- * get MIN_ARROW columns. */
+ * the two state columns leave (43 columns at 120, 28 at 72). */
 static void
 layout(SimLadder *l)
 {
   guint w = l->opts.width;
   l->ms = w < SIM_LADDER_DEFAULT_WIDTH;
-  l->time_w = l->ms ? 9 : 12;
+  l->time_w = l->ms ? 10 : 13;      /* 999999.999 ms, 9999.999999999 s */
   guint fixed = l->time_w + CONN_W + 4;          /* 4: " |" and "| " */
-  l->full_states = w >= fixed + 2 * FULL_SIDE + MIN_ARROW;
+  l->full_states = w >= FULL_WIDTH;
   l->side_w = l->full_states ? FULL_SIDE : SHORT_SIDE;
   l->arrow_w = w - fixed - 2 * l->side_w;
 }
@@ -183,14 +182,15 @@ announce(SimLadder *l, guint number)
 }
 
 /* The segment's label at a level of detail: 0 everything, 1 without the
- * window, 2 with short keys. */
+ * window, 2 with short keys, 3 without the ack (the rows of the other
+ * side say it). */
 static void
 segment_label(const Row *r, int level, GString *s)
 {
   const char *k_seq = level < 2 ? "seq=" : "s=", *k_ack = level < 2 ? "ack=" : "a=",
              *k_len = level < 2 ? "len=" : "l=";
   g_string_printf(s, "%s %s%u", r->flags, k_seq, r->seq);
-  if (r->has_ack) g_string_append_printf(s, " %s%u", k_ack, r->ack);
+  if (r->has_ack && level < 3) g_string_append_printf(s, " %s%u", k_ack, r->ack);
   g_string_append_printf(s, " %s%u", k_len, r->len);
   if (level == 0) g_string_append_printf(s, " win=%" G_GUINT64_FORMAT, r->win);
 }
@@ -202,17 +202,17 @@ segment_label(const Row *r, int level, GString *s)
 static void
 draw_arrow(SimLadder *l, const Row *r, GString *arrow)
 {
-  GString *label = g_string_new(NULL);
-  for (int level = 0; level < 3; level++) {
-    segment_label(r, level, label);
-    if (label->len + 4 <= l->arrow_w) break;
-  }
-  gsize w = MAX(l->arrow_w, label->len + 4);
   gboolean at_host = r->dropped && (r->reason == NET_DROP_BACKLOG ||
                                     r->reason == NET_DROP_NO_LISTENER);
-  gsize reach = w;                           /* how far the shaft goes */
-  if ((r->dropped && !at_host) || (!r->arrived && !r->dropped))
-    reach = MAX(label->len + 4, w * 3 / 4);
+  gboolean short_shaft = (r->dropped && !at_host) || (!r->arrived && !r->dropped);
+  gsize gap = short_shaft ? 2 : 0;           /* between a short shaft and the bar */
+  GString *label = g_string_new(NULL);
+  for (int level = 0; level < 4; level++) {
+    segment_label(r, level, label);
+    if (label->len + 4 + gap <= l->arrow_w) break;
+  }
+  gsize w = MAX(l->arrow_w, label->len + 4 + gap);
+  gsize reach = short_shaft ? MAX(label->len + 4, MIN(w * 3 / 4, w - gap)) : w;
   char head = r->dropped ? 'X' : r->arrived ? (r->side == 0 ? '>' : '<') : '-';
   g_string_set_size(arrow, w);
   memset(arrow->str, ' ', w);
