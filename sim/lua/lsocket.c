@@ -90,8 +90,10 @@ static void
 trace_call(LuaSocket *ls, const char *call, const char *result)
 {
   SimWorld *world = ls->world;
+  SimTime now = sim_engine_now(world->run.engine);
+  if (!sim_trace_wants(world->out.trace, now)) return;   /* nothing held either */
   TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
-  sim_writers_call(&world->out, sim_engine_now(world->run.engine), ls->host, call, result, &t);
+  sim_writers_call(&world->out, now, ls->host, call, result, &t);
 }
 
 /* Brackets a call that changes states as it runs (listen, connect,
@@ -107,6 +109,7 @@ static void
 call_draw(LuaSocket *ls, const char *text)
 {
   SimWorld *world = ls->world;
+  if (world->out.ladder == NULL) return;
   TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
   sim_writers_call_draw(&world->out, sim_engine_now(world->run.engine), ls->host, text, &t);
 }
