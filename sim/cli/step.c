@@ -69,10 +69,10 @@ print_time_field(const char *name, SimTime at)
 }
 
 /* One end of a connection: its state and variables, relative to the
- * ISNs as the ladder shows them (a TIME_WAIT record keeps no ISNs: its
- * numbers are absolute). */
+ * ISNs as the ladder shows them (a TIME_WAIT record keeps no ISNs: the
+ * SYNs the stepper saw give them, else its numbers are absolute). */
 static void
-print_end(Stepper *st, const SimConnEnds *e, int side)
+print_end(Stepper *st, guint number, const SimConnEnds *e, int side)
 {
   NetNode *node = net_world_find_addr(st->world->run.net, e->addr[side]);
   TcpTuple t = { .laddr = e->addr[side], .lport = e->port[side],
@@ -85,8 +85,11 @@ print_end(Stepper *st, const SimConnEnds *e, int side)
   }
   printf("  %-10s %s", node->name, tcp_state_name(ci.state));
   if (ci.record) {
-    printf(" (a TIME_WAIT record, absolute numbers) SND.NXT=%u RCV.NXT=%u\n  %10s timers:",
-           ci.snd_nxt, ci.rcv_nxt, "");
+    guint32 iss = 0, irs = 0;
+    gboolean known = sim_watch_isn(st->watch, number, side, &iss) &&
+                     sim_watch_isn(st->watch, number, 1 - side, &irs);
+    printf(" (a TIME_WAIT record%s) SND.NXT=%u RCV.NXT=%u\n  %10s timers:",
+           known ? "" : ", absolute numbers", ci.snd_nxt - iss, ci.rcv_nxt - irs, "");
     print_time_field("time_wait-ends", ci.state_at);
     printf("\n");
     return;
@@ -121,8 +124,8 @@ print_conn(Stepper *st, const char *arg)
   printf("#%u  %s %s:%u  <->  %s %s:%u\n", n, left ? left->name : "?",
          net_addr_format(e->addr[0], a), e->port[0], right ? right->name : "?",
          net_addr_format(e->addr[1], b), e->port[1]);
-  print_end(st, e, 0);
-  print_end(st, e, 1);
+  print_end(st, n, e, 0);
+  print_end(st, n, e, 1);
 }
 
 static void

@@ -1,8 +1,15 @@
 /* The stepper's view of a run (see watch.h). */
 #include "watch.h"
 
+/* What a connection's SYNs said. */
+typedef struct {
+  gboolean have_isn[2];
+  guint32  isn[2];
+} WatchConn;
+
 struct SimWatch {
   SimConnIndex *index;
+  GArray   *conns;              /* WatchConn, at number - 1 */
   guint     segments, states;   /* since the last reset */
   gboolean  hit;                /* a breakpoint matched since the last reset */
   guint     last_conn;
@@ -15,6 +22,7 @@ sim_watch_new(void)
 {
   SimWatch *w = g_new0(SimWatch, 1);
   w->index = sim_conn_index_new();
+  w->conns = g_array_new(FALSE, TRUE, sizeof(WatchConn));
   w->break_conns = g_array_new(FALSE, FALSE, sizeof(guint));
   return w;
 }
@@ -24,6 +32,7 @@ sim_watch_free(SimWatch *w)
 {
   if (w == NULL) return;
   sim_conn_index_free(w->index);
+  g_array_free(w->conns, TRUE);
   g_array_free(w->break_conns, TRUE);
   g_free(w);
 }
@@ -40,6 +49,7 @@ conn_break_index(const SimWatch *w, guint number)
 static void
 touched(SimWatch *w, guint number)
 {
+  if (number > w->conns->len) g_array_set_size(w->conns, number);
   w->last_conn = number;
   if (conn_break_index(w, number) >= 0) w->hit = TRUE;
 }
@@ -48,9 +58,25 @@ void
 sim_watch_segment(SimWatch *w, const NetEvent *ev)
 {
   const Packet *pkt = ev->pkt;
+  int side;
   w->segments++;
-  touched(w, sim_conn_index_find(w->index, pkt->src, pkt->tcp.sport, pkt->dst,
-                                 pkt->tcp.dport, TRUE, NULL)->number);
+  guint number = sim_conn_index_find(w->index, pkt->src, pkt->tcp.sport, pkt->dst,
+                                     pkt->tcp.dport, TRUE, &side)->number;
+  touched(w, number);
+  WatchConn *c = &g_array_index(w->conns, WatchConn, number - 1);
+  if (ev->kind == NET_EVENT_SEND && (pkt->tcp.flags & TCP_FLAG_SYN) && !c->have_isn[side]) {
+    c->have_isn[side] = TRUE;
+    c->isn[side] = pkt->tcp.seq;
+  }
+}
+
+gboolean
+sim_watch_isn(const SimWatch *w, guint number, int side, guint32 *isn)
+{
+  if (number == 0 || number > w->conns->len) return FALSE;
+  const WatchConn *c = &g_array_index(w->conns, WatchConn, number - 1);
+  *isn = c->isn[side];
+  return c->have_isn[side];
 }
 
 void

@@ -45,6 +45,11 @@ sim_watch_toggle_conn(SimWatch *watch, guint number);
 void
 sim_watch_describe(const SimWatch *watch, GString *out);
 
+/* The initial sequence number end `side` of connection `number` sent
+ * in its SYN, if a SYN of it was seen. */
+gboolean
+sim_watch_isn(const SimWatch *watch, guint number, int side, guint32 *isn);
+
 /* Connection `number` (NULL if not seen yet), and the number of the last
  * connection an event touched (0 if none). */
 const SimConnEnds *
