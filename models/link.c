@@ -2,8 +2,19 @@
 #include "net.h"
 
 static const char *const drop_names[NET_DROP_N] = {
-  "loss", "queue", "mtu", "ttl", "pred", "noroute",
+  "loss", "queue", "mtu", "ttl", "pred", "noroute", "backlog", "no_listener",
 };
+
+static const char *const drop_words[NET_DROP_N] = {
+  "lost on the link", "queue full", "larger than the MTU", "TTL expired",
+  "dropped by the scenario", "no route", "accept queue full", "no listener: RST",
+};
+
+const char *
+net_drop_reason_words(NetDropReason reason)
+{
+  return drop_words[reason];
+}
 
 const char *
 net_drop_reason_name(NetDropReason reason)

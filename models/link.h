@@ -38,12 +38,20 @@ typedef enum {
   NET_DROP_TTL,       /* TTL ran out at a router */
   NET_DROP_PRED,      /* a link:drop predicate said so */
   NET_DROP_NOROUTE,   /* no route to the destination */
+  NET_DROP_BACKLOG,   /* the receiving listener's accept queue was full */
+  NET_DROP_NO_LISTENER, /* no socket at the receiver: answered with a RST */
   NET_DROP_N,
 } NetDropReason;
 
-/* "loss", "queue", "mtu", "ttl", "pred", "noroute". */
+/* "loss", "queue", "mtu", "ttl", "pred", "noroute", "backlog",
+ * "no_listener": one word, as traces spell the reason. */
 const char *
 net_drop_reason_name(NetDropReason reason);
+
+/* The reason in words, as the ladder writes it for a reader: "lost on the
+ * link", "dropped by the scenario", "accept queue full"... */
+const char *
+net_drop_reason_words(NetDropReason reason);
 
 /* One direction's parameters.  Zero means "off" everywhere except mtu and
  * queue, whose defaults are set by net_link_params_init. */

@@ -396,6 +396,13 @@ net_world_drop(NetWorld *net, const NetNode *node, const NetLink *link,
   packet_free(pkt);
 }
 
+void
+net_host_dropped(gpointer host, const Packet *pkt, NetDropReason reason)
+{
+  NetNode *node = host;
+  report(node->net, NET_EVENT_DROP, reason, node, NULL, pkt);
+}
+
 /* ---- moving packets ----------------------------------------------------- */
 
 void

@@ -188,6 +188,12 @@ net_node_next_hop(NetNode *node, NetAddr dst);
 void
 net_host_output(gpointer node, Packet *pkt);
 
+/* Reports a packet the host's transport discarded (reason
+ * NET_DROP_BACKLOG or NET_DROP_NO_LISTENER) as a drop at the host, to the
+ * trace and the observer.  The packet stays the caller's. */
+void
+net_host_dropped(gpointer node, const Packet *pkt, NetDropReason reason);
+
 /* Whether dst can be reached from the host, and (if src is not NULL) the
  * address of the interface it leaves by. */
 gboolean

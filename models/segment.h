@@ -85,6 +85,18 @@ enum {
   TCP_OPT_TS        = 0x08,   /* RFC 7323 3 */
 };
 
+/* Why a TCP sent a segment, for the ladder's labels (Wireshark's
+ * "[TCP Retransmission]"): set where the stack decides to send it; never
+ * on the wire, never in a checksum. */
+enum {
+  TCP_WHY_NORMAL = 0,
+  TCP_WHY_RETRANSMIT,       /* data, SYN or FIN sent again after a timeout */
+  TCP_WHY_FAST_RETRANSMIT,  /* resent on duplicate ACKs (RFC 5681 3.2) */
+  TCP_WHY_TW_ACK,           /* a TIME_WAIT record's ACK (RFC 9293 3.10.7.4) */
+  TCP_WHY_WINDOW_PROBE,     /* a zero-window probe (RFC 9293 3.8.6.1) */
+  TCP_WHY_KEEPALIVE,        /* a keep-alive probe (RFC 9293 3.8.4) */
+};
+
 typedef struct {
   guint16  sport, dport;
   guint32  seq, ack;
@@ -94,6 +106,7 @@ typedef struct {
   guint16  urg;
   guint16  mss;         /* valid with TCP_OPT_MSS */
   guint8   wscale;      /* valid with TCP_OPT_WSCALE */
+  guint8   why;         /* TCP_WHY_*: why the sender sent it (not on the wire) */
   guint32  ts_val;      /* valid with TCP_OPT_TS */
   guint32  ts_ecr;
   NetSlice payload;     /* the segment holds one reference on payload.buf */

@@ -39,18 +39,21 @@ emit_header(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
 }
 
 static void
-count_sent(TcpConn *c, guint32 seq, guint32 len)
+count_sent(TcpConn *c, TcpSegment *seg, guint32 seq, guint32 len)
 {
   if (len == 0) return;
-  if (tcp_seq_lt(seq, c->snd_max)) c->env->stats->retransmits++;
+  if (tcp_seq_lt(seq, c->snd_max)) {
+    c->env->stats->retransmits++;
+    seg->why = TCP_WHY_RETRANSMIT;
+  }
   if (tcp_seq_gt(seq + len, c->snd_max)) c->snd_max = seq + len;
 }
 
 void
 tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
 {
-  emit_header(c, out, seq, flags);
-  count_sent(c, seq, !!(flags & TCP_FLAG_FIN));
+  TcpSegment *seg = emit_header(c, out, seq, flags);
+  count_sent(c, seg, seq, !!(flags & TCP_FLAG_FIN));
 }
 
 void
@@ -72,7 +75,11 @@ tcp_emit_syn(TcpConn *c, GArray *out)
     seg->opts |= TCP_OPT_WSCALE;
     seg->wscale = (guint8)c->env->profile->wscale;
   }
-  count_sent(c, c->iss, 1);
+  count_sent(c, seg, c->iss, 1);
+  /* A simultaneous open's first SYN-ACK repeats the SYN's sequence number
+   * but answers the peer's SYN: it is no retransmission to a reader. */
+  if (c->retries == 0 && c->state == TCP_STATE_SYN_RECEIVED && !c->passive)
+    seg->why = TCP_WHY_NORMAL;
   c->snd_nxt = c->iss + 1;
 }
 
@@ -133,7 +140,7 @@ emit_data(TcpConn *c, GArray *out, guint32 seq, guint32 len, gboolean fin)
   }
   if (len && len < c->mss) c->snd_sml = seq + len;
   if (len) tcp_rcv_data_sent(c);
-  count_sent(c, seq, len + fin);
+  count_sent(c, seg, seq, len + fin);
 }
 
 static gboolean
@@ -169,6 +176,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
      * tcp_xmit_probe_skb(): an old sequence number, no data; the reply
      * carries the window. */
     tcp_emit(c, out, c->snd_una - 1, TCP_FLAG_ACK);
+    g_array_index(out, TcpSegment, out->len - 1).why = TCP_WHY_WINDOW_PROBE;
     c->env->stats->window_probes++;
     return TRUE;
   }
@@ -251,4 +259,5 @@ tcp_retransmit_head(TcpConn *c, GArray *out)
   if (len == 0 && !fin) return;
   c->rtt_timing = FALSE;                     /* Karn */
   emit_data(c, out, c->snd_una, len, fin);
+  g_array_index(out, TcpSegment, out->len - 1).why = TCP_WHY_FAST_RETRANSMIT;
 }

@@ -1,6 +1,7 @@
 /* The insides of a host's TCP (tcp-stack.c), shared only with the
- * invariant checker (tcp-check.c) and poll (tcp-poll.c).  Nothing else
- * includes this file.
+ * invariant checker (tcp-check.c), poll (tcp-poll.c), the socket listing
+ * (tcp-ss.c) and the debugger's view (tcp-info.c).  Nothing else includes
+ * this file.
  *
  * Axioms (checked by tcp_stack_check_invariants(), tcp-check.h):
  *  - every TcpConn alive is either in `conns` (synchronizing or

@@ -24,6 +24,12 @@ stack_now(const TcpStack *s)
 /* ---- output ------------------------------------------------------------- */
 
 static void
+stack_dropped(TcpStack *s, const Packet *pkt, TcpDropReason reason)
+{
+  if (s->env.dropped) s->env.dropped(s->env.host, pkt, reason);
+}
+
+static void
 stack_send(TcpStack *s, NetAddr src, NetAddr dst, TcpSegment *seg)
 {
   Packet *pkt = packet_alloc();
@@ -383,6 +389,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
    * queue holds backlog requests. */
   if (l->accept_q.length > (guint)l->backlog || l->syn_q.length >= (guint)l->backlog) {
     s->stats.syn_dropped++;
+    stack_dropped(s, pkt, TCP_DROP_ACCEPT_QUEUE);
     return;
   }
   TcpConn *c = conn_new(s);
@@ -454,6 +461,7 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
   if (seg->flags & TCP_FLAG_RST) s->stats.resets_received++;
   TcpConn *c = g_hash_table_lookup(s->conns, &t);
   if (c && c->listener && accept_overflow(s, c, seg)) {
+    stack_dropped(s, pkt, TCP_DROP_ACCEPT_QUEUE);
     packet_free(pkt);
     return;
   }
@@ -466,7 +474,10 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
     TcpSegment rst;
     if (rec) tw_input(s, rec, pkt);
     else if ((l = listener_lookup(s, t.laddr, t.lport))) listener_input(s, l, pkt, 0);
-    else if (tcp_rst_for(seg, &rst)) stack_send(s, t.laddr, t.raddr, &rst);
+    else if (tcp_rst_for(seg, &rst)) {
+      stack_dropped(s, pkt, TCP_DROP_NO_LISTENER);
+      stack_send(s, t.laddr, t.raddr, &rst);
+    }
   }
   packet_free(pkt);
 }

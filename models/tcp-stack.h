@@ -87,6 +87,12 @@ typedef struct {
   TcpTuple    tuple;
 } TcpStateEvent;
 
+/* Why the stack discarded a segment that reached it (TcpStackEnv.dropped). */
+typedef enum {
+  TCP_DROP_ACCEPT_QUEUE,    /* a listener's accept or SYN queue is full */
+  TCP_DROP_NO_LISTENER,     /* no socket for it: answered with a RST */
+} TcpDropReason;
+
 /* What the stack needs from its host.  Everything here is borrowed. */
 typedef struct {
   SimEngine  *engine;
@@ -104,6 +110,9 @@ typedef struct {
   guint     (*mtu)(gpointer host, NetAddr dst);
   /* Called on every state change of every connection (may be NULL). */
   void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
+  /* Called when the stack discards a segment addressed to it, before it
+   * frees it (may be NULL): the drops only a counter knew of. */
+  void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);
   gpointer    host;
 } TcpStackEnv;
 
@@ -254,3 +263,28 @@ tcp_stats_get(const TcpStats *st, const TcpStatsField *f)
 {
   return *(const guint64 *)((const char *)st + f->offset);
 }
+
+/* ---- one connection, as a debugger shows it ------------------------------ */
+
+/* One end of a connection (twsim step's `p`).  Sequence numbers are
+ * absolute; iss and irs let a reader make them relative.  A time is
+ * SIM_TIME_MAX when its timer is not armed. */
+typedef struct {
+  TcpState state;
+  gboolean record;            /* a TIME_WAIT record: only the fields marked (tw) */
+  guint32  iss, irs;
+  guint32  snd_una, snd_nxt;  /* snd_nxt (tw) */
+  guint32  rcv_nxt;           /* (tw) */
+  guint32  snd_wnd;           /* the peer's window, bytes */
+  guint32  rcv_wnd;           /* the window we last advertised, bytes */
+  guint32  cwnd, ssthresh;
+  SimTime  rto;
+  SimTime  rtx_at;            /* retransmission or window probe */
+  SimTime  ack_at;            /* delayed ACK */
+  SimTime  state_at;          /* FIN_WAIT_2 reaping; TIME_WAIT's end (tw) */
+} TcpConnInfo;
+
+/* The connection `tuple` names, seen from this host (tuple.laddr is one
+ * of its addresses); FALSE if it holds none. */
+gboolean
+tcp_stack_conn_info(TcpStack *stack, const TcpTuple *tuple, TcpConnInfo *info);

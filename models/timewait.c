@@ -214,6 +214,7 @@ tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
   reply->seq = rec->snd_nxt;
   reply->ack = rec->rcv_nxt;
   reply->flags = TCP_FLAG_ACK;
+  reply->why = TCP_WHY_TW_ACK;
   reply->win = (guint16)MIN(profile->rcvbuf, 65535u);
   if (rec->ts_ok) {
     reply->opts = TCP_OPT_TS;

@@ -125,25 +125,33 @@ test_summary_json(void)
 static void
 test_ladder(void)
 {
-  TwsimResult r = twsim_run("run", "%lost-final-ack.lua", "--quiet", "--ladder", NULL);
+  TwsimResult r = twsim_run("run", "%lost-final-ack.lua", "--quiet", "--ladder",
+                            "--ladder-width", "120", NULL);
   g_assert_cmpint(r.status, ==, 0);
   static const char *const want[] = {
+    "Time in seconds since the start. Each arrow is drawn at the time its\n",
     "#1  client 10.0.0.1:",
+    "#1   connect()  ",
     "#1   CLOSED -> SYN_SENT ",
     "|--S seq=0 len=0 win=",
-    "|<-----------------------SA seq=0 ack=1 len=0 win=",
-    "|  LISTEN -> SYN_RECEIVED",
+    "|<----------SA seq=0 ack=1 len=0 win=",
+    "| LISTEN -> SYN_RECEIVED",
     "|--FA seq=1 ack=1 len=0",
     "#1   FIN_WAIT_2 -> TIME_WAIT ",
-    "|--A seq=2 ack=2 len=0 win=",
-    "-X   lost (pred)",
-    "|  LAST_ACK -> CLOSED",
+    "|--A seq=2 ack=2 len=0 win=130944-X         | dropped by the scenario\n",
+    "|<---------FA seq=1 ack=2 len=0 win=131072--| retransmission\n",
+    "->| TIME_WAIT re-ACK\n",
+    "| LAST_ACK -> CLOSED",
     NULL,
   };
   for (int i = 0; want[i]; i++) {
     if (strstr(r.out, want[i]) == NULL) g_test_message("ladder:\n%s", r.out);
     g_assert_nonnull(strstr(r.out, want[i]));
   }
+  /* A call before the state change it causes; the lost ACK's row (sent at
+   * 0.020 s) above the retransmitted FIN's (sent at 0.225 s). */
+  g_assert_true(strstr(r.out, "#1   close()") < strstr(r.out, "ESTABLISHED -> FIN_WAIT_1"));
+  g_assert_true(strstr(r.out, "dropped by the scenario") < strstr(r.out, "retransmission"));
   twsim_result_clear(&r);
   /* --ladder-limit: only the first connection of a busier run. */
   r = twsim_run("run", "%server-closes-first.lua", "--quiet", "--ladder",
@@ -152,6 +160,89 @@ test_ladder(void)
   g_assert_nonnull(strstr(r.out, "#1  "));
   g_assert_null(strstr(r.out, "#2  "));
   g_assert_nonnull(strstr(r.out, "ladder: 19 more connections not drawn (--ladder-limit)"));
+  twsim_result_clear(&r);
+}
+
+/* Drops only the listener knew of: drawn with their reason, and traced. */
+static void
+test_ladder_listener_drops(void)
+{
+  TwsimResult r = twsim_run("run", "%backlog-overflow.lua", "--quiet", "--ladder",
+                            "--ladder-limit", "10", "--ladder-width", "80", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "-X|"));
+  g_assert_nonnull(strstr(r.out, "accept queue full"));
+  twsim_result_clear(&r);
+  r = twsim_run("run", "%backlog-overflow.lua", "--quiet", "--trace", "-", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, " drop server ev="));
+  g_assert_nonnull(strstr(r.out, " reason=backlog\n"));
+  twsim_result_clear(&r);
+  r = twsim_run("run", "%syn-closed-port.lua", "--quiet", "--ladder", "--trace", "-", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "no listener: RST"));
+  g_assert_nonnull(strstr(r.out, " reason=no_listener\n"));
+  twsim_result_clear(&r);
+}
+
+/* The trace writes a call ahead of the state change it caused. */
+static void
+test_trace_call_order(void)
+{
+  TwsimResult r = twsim_run("run", "%client-closes-first.lua", "--quiet", "--trace", "-", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  const char *call = strstr(r.out, "call server ev=1 call=listen result=ok");
+  const char *change = strstr(r.out, "state server ev=1 from=CLOSED to=LISTEN");
+  g_assert_nonnull(call);
+  g_assert_nonnull(change);
+  g_assert_true(call < change);
+  call = strstr(r.out, "call client ev=13 call=close result=ok");
+  change = strstr(r.out, "state client ev=13 from=ESTABLISHED to=FIN_WAIT_1");
+  g_assert_true(call && change && call < change);
+  twsim_result_clear(&r);
+}
+
+/* --ladder-conn, --ladder-from/--ladder-until, and their bad values. */
+static void
+test_ladder_options(void)
+{
+  TwsimResult r = twsim_run("run", "%server-closes-first.lua", "--quiet", "--ladder",
+                            "--ladder-conn", "3", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "\n#3  client"));
+  g_assert_null(strstr(r.out, "#1 "));
+  g_assert_null(strstr(r.out, "#4 "));
+  g_assert_null(strstr(r.out, "not drawn"));
+  twsim_result_clear(&r);
+  r = twsim_run("run", "%lost-final-ack.lua", "--quiet", "--ladder", "--ladder-from", "0.1",
+                "--ladder-until", "1s", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_null(strstr(r.out, "connect()"));
+  g_assert_nonnull(strstr(r.out, "  0.225000000 #1 "));
+  g_assert_null(strstr(r.out, "60.230000000"));
+  twsim_result_clear(&r);
+  static const char *const bad[][3] = {
+    { "--ladder-width", "10", "--ladder-width: expected a number of columns from 72 to 1000, got '10'" },
+    { "--ladder-width", "wide", "--ladder-width: expected a number of columns" },
+    { "--ladder-conn", "0", "--ladder-conn: " },
+    { "--ladder-until", "soon", "--ladder-until: " },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    r = twsim_run("run", "%client-closes-first.lua", "--ladder", bad[i][0], bad[i][1], NULL);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.err, bad[i][2]));
+    g_assert_cmpuint(strlen(r.err), ==, strcspn(r.err, "\n") + 1);   /* one line */
+    g_assert_cmpstr(r.out, ==, "");
+    twsim_result_clear(&r);
+  }
+  r = twsim_run("run", "%client-closes-first.lua", "--ladder-width", "80", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "--ladder-width: given without --ladder"));
+  twsim_result_clear(&r);
+  r = twsim_run("run", "%client-closes-first.lua", "--ladder", "--ladder-from", "2",
+                "--ladder-until", "1", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "--ladder-from: 2 is after --ladder-until 1"));
   twsim_result_clear(&r);
 }
 
@@ -221,6 +312,9 @@ main(int argc, char **argv)
   g_test_add_func("/outputs/metrics/cut-by-limit", test_metrics_cut_by_limit);
   g_test_add_func("/outputs/summary-json", test_summary_json);
   g_test_add_func("/outputs/ladder", test_ladder);
+  g_test_add_func("/outputs/ladder-listener-drops", test_ladder_listener_drops);
+  g_test_add_func("/outputs/ladder-options", test_ladder_options);
+  g_test_add_func("/outputs/trace-call-order", test_trace_call_order);
   g_test_add_func("/outputs/pcap-tcp-analysis", test_pcap_tcp_analysis);
   return g_test_run();
 }

@@ -228,7 +228,9 @@ test_readme_first_command(void)
     "CLOSED -> SYN_SENT", "LISTEN -> SYN_RECEIVED", "FIN_WAIT_2 -> TIME_WAIT",
     "TIME_WAIT -> CLOSED", "LAST_ACK -> CLOSED",
   };
-  TwsimResult r = twsim_run("run", "%client-closes-first.lua", "--ladder", NULL);
+  /* 120 columns: wide enough for the ladder to draw whole changes. */
+  TwsimResult r = twsim_run("run", "%client-closes-first.lua", "--ladder", "--ladder-width", "120",
+                            NULL);
   g_assert_cmpint(r.status, ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS(changes); i++) {
     if (twsim_count(r.out, changes[i]) != 1) g_test_message("%s", changes[i]);

@@ -1,7 +1,8 @@
-/* The twsim command: dispatches to `twsim run` (run.c), `twsim sweep`
- * (sweep.c) and `twsim pkt` (pkt.c). */
+/* The twsim command: dispatches to `twsim run` (run.c), `twsim step`
+ * (step.c), `twsim sweep` (sweep.c) and `twsim pkt` (pkt.c). */
 #include "twsim-config.h"
 #include "run.h"
+#include "step.h"
 #include "sweep.h"
 #include "pkt.h"
 #include <stdio.h>
@@ -10,6 +11,8 @@
 static const char usage_text[] =
   "Usage:\n"
   "  twsim run SCENARIO.lua [options]   run a scenario\n"
+  "  twsim step SCENARIO.lua [run options]\n"
+  "                                     run it one event at a time (interactive)\n"
   "  twsim sweep SCENARIO.lua --seeds A..B [-j N] [run options]\n"
   "                                     run it once per seed, with statistics\n"
   "  twsim pkt SCRIPT.pkt|DIR... [--profile NAME] [--trace F] [--pcap F] [--ladder] [--verbose]\n"
@@ -36,6 +39,7 @@ main(int argc, char **argv)
     return 0;
   }
   if (strcmp(argv[1], "run") == 0) return run_command(argc - 1, argv + 1);
+  if (strcmp(argv[1], "step") == 0) return step_command(argc - 1, argv + 1);
   if (strcmp(argv[1], "sweep") == 0) return sweep_command(argc - 1, argv + 1);
   if (strcmp(argv[1], "pkt") == 0) return pkt_command(argc - 1, argv + 1);
   fprintf(stderr, "twsim: unknown command '%s' (try 'twsim --help')\n", argv[1]);

@@ -127,7 +127,9 @@ pkt_command(int argc, char **argv)
   if (status == PKT_PASS && scripts->len > 1 && (trace || pcap || ladder))
     status = invalid("%s: needs a single script", trace ? "--trace" : pcap ? "--pcap" : "--ladder");
   SimOutputRequest req = { .trace = trace, .pcap = pcap, .ladder = ladder, .trace_format = SIM_TRACE_TEXT,
-                           .trace_until = SIM_TIME_MAX, .sample = SIM_S, .ladder_limit = 20 };
+                           .trace_until = SIM_TIME_MAX, .sample = SIM_S,
+                           .ladder_opts = { .limit = 20, .width = SIM_LADDER_DEFAULT_WIDTH,
+                                            .until = SIM_TIME_MAX } };
   guint counts[5] = { 0 };
   for (guint i = 0; status == PKT_PASS && i < scripts->len; i++)
     counts[run_one(scripts->pdata[i], profile, &req, verbose)]++;

@@ -10,6 +10,8 @@
 #include "closest.h"
 #include <errno.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,10 @@ typedef struct {
   char   *html;
   char   *html_limit;
   char  **html_conn;
+  char   *ladder_width;
+  char   *ladder_conn;
+  char   *ladder_from;
+  char   *ladder_until;
   char   *records;        /* hidden: sim.record's values, for sweeps */
   gboolean check_options; /* hidden: check the options, run nothing */
 } RawOptions;
@@ -62,7 +68,8 @@ raw_options_clear(RawOptions *raw)
                        &raw->records, &raw->pcap, &raw->pcap_at, &raw->metrics,
                        &raw->sample, &raw->summary_json, &raw->ladder_limit,
                        &raw->html, &raw->html_limit, &raw->summary_hosts,
-                       &raw->records_csv };
+                       &raw->records_csv, &raw->ladder_width, &raw->ladder_conn,
+                       &raw->ladder_from, &raw->ladder_until };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
   g_clear_pointer(&raw->ss_at, g_strfreev);
@@ -201,6 +208,52 @@ check_html_options(const RawOptions *raw, SimOutputRequest *req)
   req->html_chosen = chosen;
 }
 
+/* The width of the terminal on stdout, or 0 if stdout is not one. */
+static guint
+terminal_width(void)
+{
+  struct winsize ws;
+  if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0) return 0;
+  return ws.ws_col;
+}
+
+/* --ladder and its options: the width is --ladder-width, else the
+ * terminal's (at least the narrowest the ladder draws), else 100. */
+static void
+check_ladder_options(const RawOptions *raw, SimOutputRequest *req)
+{
+  SimLadderOptions *o = &req->ladder_opts;
+  req->ladder = raw->ladder;
+  const char *given[] = { raw->ladder_limit, raw->ladder_width, raw->ladder_conn,
+                          raw->ladder_from, raw->ladder_until };
+  const char *names[] = { "--ladder-limit", "--ladder-width", "--ladder-conn",
+                          "--ladder-from", "--ladder-until" };
+  for (gsize i = 0; i < G_N_ELEMENTS(given); i++)
+    if (given[i] && !raw->ladder) die_invalid("%s: given without --ladder", names[i]);
+  o->limit = raw->ladder_limit
+    ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
+  if (raw->ladder_width) {
+    guint64 w;
+    if (!g_ascii_string_to_unsigned(raw->ladder_width, 10, SIM_LADDER_MIN_WIDTH,
+                                    SIM_LADDER_MAX_WIDTH, &w, NULL))
+      die_invalid("--ladder-width: expected a number of columns from %d to %d, got '%s'",
+                  SIM_LADDER_MIN_WIDTH, SIM_LADDER_MAX_WIDTH, raw->ladder_width);
+    o->width = (guint)w;
+  } else {
+    guint tw = terminal_width();
+    o->width = tw ? CLAMP(tw, SIM_LADDER_MIN_WIDTH, SIM_LADDER_MAX_WIDTH)
+                  : SIM_LADDER_DEFAULT_WIDTH;
+  }
+  o->only_conn = raw->ladder_conn
+    ? (guint)MIN(parse_count("--ladder-conn", raw->ladder_conn, 1), G_MAXUINT) : 0;
+  o->from = raw->ladder_from ? parse_duration("--ladder-from", raw->ladder_from) : 0;
+  o->until = raw->ladder_until ? parse_duration("--ladder-until", raw->ladder_until)
+                               : SIM_TIME_MAX;
+  if (o->from > o->until)
+    die_invalid("--ladder-from: %s is after --ladder-until %s", raw->ladder_from,
+                raw->ladder_until);
+}
+
 /* The output options: files, trace format and window, metrics interval,
  * ladder, ss listings.  Dies (exit 2) naming the option on any mistake. */
 static void
@@ -228,10 +281,7 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
   req->sample = raw->sample ? parse_duration("--sample", raw->sample) : SIM_S;
   if (req->sample <= 0) die_invalid("--sample: must be a positive duration");
   if (raw->sample && !raw->metrics) die_invalid("--sample: given without --metrics");
-  req->ladder = raw->ladder;
-  req->ladder_limit = raw->ladder_limit
-    ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
-  if (raw->ladder_limit && !raw->ladder) die_invalid("--ladder-limit: given without --ladder");
+  check_ladder_options(raw, req);
   check_ss_at(raw, req);
   check_html_options(raw, req);
 }
@@ -401,6 +451,13 @@ report_outcome(SimWorld *world, SimExit status, const SimRunOptions *opts,
 int
 run_command(int argc, char **argv)
 {
+  const RunDriver plain = { .summary = "SCENARIO.lua - run a scenario" };
+  return run_command_driven(argc, argv, &plain);
+}
+
+int
+run_command_driven(int argc, char **argv, const RunDriver *driver)
+{
   RawOptions raw = { 0 };
   const GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_STRING, &raw.seed, "Seed of every random stream (default 1)", "N" },
@@ -426,6 +483,10 @@ run_command(int argc, char **argv)
     { "ladder", 0, 0, G_OPTION_ARG_NONE, &raw.ladder, "Draw each connection's segments and state changes as a ladder diagram", NULL },
     { "ladder-limit", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_limit, "Draw only the first N connections (default 20)", "N" },
     { "ss-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.ss_at, "Print every host's sockets at this virtual time, as ss -tano does (repeatable)", "DURATION" },
+    { "ladder-width", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_width, "Draw the ladder N columns wide, 72 or more (default: the terminal's width, else 100)", "N" },
+    { "ladder-conn", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_conn, "Draw only connection #N", "N" },
+    { "ladder-from", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_from, "Draw only rows at or after this virtual time", "DURATION" },
+    { "ladder-until", 0, 0, G_OPTION_ARG_STRING, &raw.ladder_until, "Draw only rows at or before this virtual time", "DURATION" },
     { "summary-json", 0, 0, G_OPTION_ARG_FILENAME, &raw.summary_json, "Write the end-of-run summary as JSON to FILE", "FILE" },
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &raw.html, "Write a self-contained HTML report to FILE: sequence diagrams, socket states, the state diagram with this run's counts, states over time, the summary", "FILE" },
     { "html-limit", 0, 0, G_OPTION_ARG_STRING, &raw.html_limit, "Keep the first N connections in the HTML report (default 50)", "N" },
@@ -434,15 +495,17 @@ run_command(int argc, char **argv)
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  GOptionContext *ctx = g_option_context_new("SCENARIO.lua - run a scenario");
+  GOptionContext *ctx = g_option_context_new(driver->summary);
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_strict_posix(ctx, FALSE);
   GError *error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     die_invalid("%s", error->message);
   g_option_context_free(ctx);
-  if (argc < 2) die_invalid("run: no scenario file given (twsim run SCENARIO.lua)");
-  if (argc > 2) die_invalid("run: unexpected argument '%s'", argv[2]);
+  if (argc < 2)
+    die_invalid("%s: no scenario file given (twsim %s SCENARIO.lua)", argv[0], argv[0]);
+  if (argc > 2) die_invalid("%s: unexpected argument '%s'", argv[0], argv[2]);
+  if (driver->trace_stdout && raw.trace == NULL) raw.trace = g_strdup("-");
 
   SimRunOptions opts = { 0 };
   opts.scenario = argv[1];
@@ -469,6 +532,7 @@ run_command(int argc, char **argv)
     die_invalid("%s", error->message);
   }
   sim_run_outputs_attach(outs, &world->run, &world->out);
+  if (driver->attach) driver->attach(driver->user, world, &opts);
 #ifdef TWSIM_TEST_HOOKS
   twsim_test_hooks_install(world->L);
 #endif
@@ -476,6 +540,7 @@ run_command(int argc, char **argv)
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   run_scenario(world, opts.scenario, opts.quiet);
+  if (driver->detach) driver->detach(driver->user, world);
   SimExit status = sim_world_exit_status(world);
   if (status != SIM_EXIT_INVALID) sim_writers_end(&world->out, &world->run);
   if (status == SIM_EXIT_OK || (status != SIM_EXIT_INVALID && world->ran))

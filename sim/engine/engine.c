@@ -109,6 +109,20 @@ sim_engine_set_after(SimEngine *engine, SimAfterFn after, gpointer user)
   engine->after_user = user;
 }
 
+SimAfterFn
+sim_engine_get_after(const SimEngine *engine, gpointer *user)
+{
+  *user = engine->after_user;
+  return engine->after;
+}
+
+SimTime
+sim_engine_next_time(SimEngine *engine)
+{
+  SimQueueItem item;
+  return sim_queue_peek(engine->queue, &item) ? item.time : SIM_TIME_MAX;
+}
+
 gboolean
 sim_engine_event_pending(const SimEngine *engine, SimEventId id, gpointer *data)
 {

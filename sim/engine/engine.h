@@ -91,6 +91,16 @@ sim_engine_set_watch(SimEngine *engine, SimTime at, SimWatchFn watch, gpointer u
 void
 sim_engine_set_after(SimEngine *engine, SimAfterFn after, gpointer user);
 
+/* The after-event function now set (NULL if none) and its user data in
+ * *user: a second observer (the stepper) keeps it and calls it from its
+ * own, so both run. */
+SimAfterFn
+sim_engine_get_after(const SimEngine *engine, gpointer *user);
+
+/* The time of the next pending event, SIM_TIME_MAX if none. */
+SimTime
+sim_engine_next_time(SimEngine *engine);
+
 /* Whether `id` is a pending event; its data in *data if so (may be NULL).
  * For invariant checks: a model's timer handle must name a live event. */
 gboolean

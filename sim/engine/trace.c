@@ -11,6 +11,8 @@ struct SimTrace {
   SimTime        from, until;
   const SimEngine *engine;  /* for each record's event number; NULL: none */
   GString       *line;      /* the record being built */
+  GString       *held;      /* records held back (sim_trace_hold) */
+  gboolean       holding;   /* records go to `held`, not to `out` */
   gboolean       failed;    /* a write failed: reported by flush */
   int            saved_errno;
 };
@@ -24,6 +26,7 @@ sim_trace_new(FILE *out, SimTraceFormat format)
   t->from = 0;
   t->until = SIM_TIME_MAX;
   t->line = g_string_sized_new(256);
+  t->held = g_string_new(NULL);
   return t;
 }
 
@@ -32,6 +35,7 @@ sim_trace_free(SimTrace *trace)
 {
   if (trace == NULL) return;
   g_string_free(trace->line, TRUE);
+  g_string_free(trace->held, TRUE);
   g_free(trace);
 }
 
@@ -162,21 +166,50 @@ sim_trace_time(SimTrace *trace, const char *key, SimTime value)
   g_string_append(trace->line, sim_time_format(value, buf));
 }
 
-void
-sim_trace_end(SimTrace *trace)
+static void
+write_out(SimTrace *trace, const GString *text)
 {
-  if (trace->format == SIM_TRACE_JSONL) g_string_append_c(trace->line, '}');
-  g_string_append_c(trace->line, '\n');
-  if (fwrite(trace->line->str, 1, trace->line->len, trace->out) != trace->line->len &&
-      !trace->failed) {
+  if (fwrite(text->str, 1, text->len, trace->out) != text->len && !trace->failed) {
     trace->failed = TRUE;
     trace->saved_errno = errno;
   }
 }
 
+void
+sim_trace_end(SimTrace *trace)
+{
+  if (trace->format == SIM_TRACE_JSONL) g_string_append_c(trace->line, '}');
+  g_string_append_c(trace->line, '\n');
+  if (trace->holding) g_string_append_len(trace->held, trace->line->str, trace->line->len);
+  else write_out(trace, trace->line);
+}
+
+void
+sim_trace_hold(SimTrace *trace)
+{
+  if (trace) trace->holding = TRUE;
+}
+
+void
+sim_trace_unhold(SimTrace *trace)
+{
+  if (trace) trace->holding = FALSE;
+}
+
+void
+sim_trace_release(SimTrace *trace)
+{
+  if (trace == NULL) return;
+  trace->holding = FALSE;
+  if (trace->held->len == 0) return;
+  write_out(trace, trace->held);
+  g_string_truncate(trace->held, 0);
+}
+
 gboolean
 sim_trace_flush(SimTrace *trace, GError **error)
 {
+  sim_trace_release(trace);
   if (fflush(trace->out) != 0 && !trace->failed) {
     trace->failed = TRUE;
     trace->saved_errno = errno;

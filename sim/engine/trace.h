@@ -65,6 +65,19 @@ sim_trace_time(SimTrace *trace, const char *key, SimTime value);
 void
 sim_trace_end(SimTrace *trace);
 
+/* Holding records back, so that a record can be written ahead of records
+ * made before it: a socket call's record, written when the call returns
+ * with its result, goes before the state changes the call caused.
+ * sim_trace_hold() keeps the records that follow back; sim_trace_unhold()
+ * lets records through again (the held ones still wait);
+ * sim_trace_release() writes the held ones and stops holding. */
+void
+sim_trace_hold(SimTrace *trace);
+void
+sim_trace_unhold(SimTrace *trace);
+void
+sim_trace_release(SimTrace *trace);
+
 /* Flushes buffered records to the stream; FALSE (with error) if writing
  * failed, e.g. the disk is full. */
 gboolean

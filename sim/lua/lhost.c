@@ -73,6 +73,15 @@ binding_state_changed(gpointer user, const TcpStateEvent *ev)
   state_changed(world, ev);
 }
 
+/* The stack's own drops, reported as the network's (trace, ladder,
+ * sim.on("segment")). */
+static void
+binding_dropped(gpointer user, const Packet *pkt, TcpDropReason reason)
+{
+  net_host_dropped(((HostBinding *)user)->node, pkt,
+                   reason == TCP_DROP_ACCEPT_QUEUE ? NET_DROP_BACKLOG : NET_DROP_NO_LISTENER);
+}
+
 static void
 host_receive(gpointer user, NetNode *node, Packet *pkt)
 {
@@ -103,6 +112,7 @@ attach_tcp(lua_State *L, NetNode *node)
     .route = binding_route,
     .mtu = binding_mtu,
     .state_changed = binding_state_changed,
+    .dropped = binding_dropped,
     .host = b,
   };
   TcpStack *stack = tcp_stack_new(&env, (const NetAddr *)node->addrs->data, node->addrs->len);

@@ -85,23 +85,40 @@ done_waiting(LuaSocket *ls)
 
 /* A "call" trace record: a socket call returning to the scenario, with
  * the socket's addresses and the result ("ok", a byte count, or an errno
- * name).  Blocking calls are recorded when they return. */
+ * name).  Blocking calls are recorded when they return; a bracketed call
+ * (call_begin) ahead of the state changes it caused. */
 static void
 trace_call(LuaSocket *ls, const char *call, const char *result)
 {
   SimWorld *world = ls->world;
   SimTime now = sim_engine_now(world->run.engine);
-  if (!sim_trace_wants(world->out.trace, now)) return;
-  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+  if (!sim_trace_wants(world->out.trace, now)) return;   /* nothing held either */
   TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
-  sim_trace_begin(world->out.trace, now, "call", ls->host);
-  sim_trace_str(world->out.trace, "call", call);
-  sim_trace_str(world->out.trace, "result", result);
-  sim_trace_str(world->out.trace, "laddr", net_addr_format(t.laddr, a));
-  sim_trace_int(world->out.trace, "lport", t.lport);
-  sim_trace_str(world->out.trace, "raddr", net_addr_format(t.raddr, b));
-  sim_trace_int(world->out.trace, "rport", t.rport);
-  sim_trace_end(world->out.trace);
+  sim_writers_call(&world->out, now, ls->host, call, result, &t);
+}
+
+/* Brackets a call that changes states as it runs (listen, connect,
+ * shutdown): call_begin before the model runs it, call_draw (its ladder
+ * row) and its trace record after, then call_end. */
+static void
+call_begin(LuaSocket *ls)
+{
+  sim_writers_call_begin(&ls->world->out);
+}
+
+static void
+call_draw(LuaSocket *ls, const char *text)
+{
+  SimWorld *world = ls->world;
+  if (world->out.ladder == NULL) return;
+  TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
+  sim_writers_call_draw(&world->out, sim_engine_now(world->run.engine), ls->host, text, &t);
+}
+
+static void
+call_end(LuaSocket *ls)
+{
+  sim_writers_call_end(&ls->world->out);
 }
 
 static void
@@ -206,9 +223,15 @@ s_listen(lua_State *L)
       sim_lua_usage_error(L, "s:listen: backlog must be a non-negative integer");
     backlog = lua_tointeger(L, 2);
   }
-  int err = tcp_socket_listen(sock, (int)MIN(backlog, G_MAXINT));
   LuaSocket *ls = check_socket(L, 1);
-  return err ? fail_call(L, ls, "listen", err) : succeed_call(L, ls, "listen");
+  call_begin(ls);
+  int err = tcp_socket_listen(sock, (int)MIN(backlog, G_MAXINT));
+  char text[40];
+  g_snprintf(text, sizeof text, "listen(%d)", (int)MIN(backlog, G_MAXINT));
+  call_draw(ls, text);
+  int n = err ? fail_call(L, ls, "listen", err) : succeed_call(L, ls, "listen");
+  call_end(ls);
+  return n;
 }
 
 static int
@@ -225,6 +248,7 @@ accept_k(lua_State *L, int status, lua_KContext ctx)
   done_waiting(ls);
   if (conn == NULL) return fail_call(L, ls, "accept", err);
   LuaSocket *child = push_socket(L, ls->world, conn, ls->host);
+  call_draw(child, "accept()");
   trace_call(child, "accept", "ok");
   return 1;
 }
@@ -265,11 +289,16 @@ s_connect(lua_State *L)
   NetAddr addr = sim_lua_check_dest(L, 2, "s:connect");
   guint16 port = check_port(L, 3, "s:connect", FALSE);
   sim_process_check(L, "s:connect");
+  LuaSocket *ls = check_socket(L, 1);
+  call_begin(ls);
   int err = tcp_socket_connect(sock, addr, port);
+  call_draw(ls, "connect()");
   if (err != TCP_EINPROGRESS) {
-    LuaSocket *ls = check_socket(L, 1);
-    return err ? fail_call(L, ls, "connect", err) : succeed_call(L, ls, "connect");
+    int n = err ? fail_call(L, ls, "connect", err) : succeed_call(L, ls, "connect");
+    call_end(ls);
+    return n;
   }
+  call_end(ls);
   return connect_k(L, LUA_OK, 0);
 }
 
@@ -377,9 +406,15 @@ s_shutdown(lua_State *L)
   if (how < 0)
     sim_lua_usage_error(L, "s:shutdown: unknown direction '%s' (\"r\", \"w\" or \"rw\")",
                         lua_tostring(L, 2));
-  int err = tcp_socket_shutdown(sock, how);
   LuaSocket *ls = check_socket(L, 1);
-  return err ? fail_call(L, ls, "shutdown", err) : succeed_call(L, ls, "shutdown");
+  call_begin(ls);
+  int err = tcp_socket_shutdown(sock, how);
+  char text[16];
+  g_snprintf(text, sizeof text, "shutdown(%s)", hows[how - 1]);
+  call_draw(ls, text);
+  int n = err ? fail_call(L, ls, "shutdown", err) : succeed_call(L, ls, "shutdown");
+  call_end(ls);
+  return n;
 }
 
 /* s:close(): the connection goes on closing inside the host (FIN,
@@ -393,6 +428,7 @@ s_close(lua_State *L)
   if (ls->blocked)
     sim_lua_usage_error(L, "s:close: a process is blocked on this socket");
   tcp_socket_set_waiter(sock, NULL, NULL);
+  call_draw(ls, "close()");
   trace_call(ls, "close", "ok");
   ls->sock = NULL;
   tcp_socket_close(sock);

@@ -1,41 +1,64 @@
 /* The ladder diagram (see ladder.h). */
 #include "ladder.h"
+#include "conns.h"
 #include <string.h>
 
-#define ARROW_WIDTH 58   /* characters between the two columns' bars */
-#define STATE_WIDTH 26   /* left column: "SYN_SENT -> ESTABLISHED" fits */
+#define FULL_SIDE 27          /* "SYN_RECEIVED -> ESTABLISHED" */
+#define SHORT_SIDE 12         /* "SYN_RECEIVED" */
+#define FULL_WIDTH 120        /* from this width, whole state changes ("A -> B") */
+#define CONN_W 6              /* " #12  " between the time and the left column */
 
-/* One connection: its two ends as drawn (left = first sender). */
+/* One connection as drawn: its ends' names and what the labels need. */
 typedef struct {
-  guint   number;                 /* from 1 */
-  NetAddr addr[2];
-  guint16 port[2];
-  char   *name[2];                /* host names */
+  char    *name[2];           /* host names, end 0 on the left */
   gboolean have_isn[2];
-  guint32  isn[2];                /* initial sequence number of each side */
-  gint     wscale[2];             /* window scale each side announced, -1 if none */
+  guint32  isn[2];            /* initial sequence number of each end */
+  gint     wscale[2];         /* window scale each end announced, -1 if none */
+  gboolean announced;         /* its header line is written */
 } LadderConn;
 
-struct SimLadder {
-  FILE       *out;
-  guint       limit;
-  guint       seen;               /* connections numbered so far */
-  guint       left_out;           /* connections beyond the limit */
-  GHashTable *by_key;             /* normalized 4-tuple -> LadderConn (lookups only) */
-  GPtrArray  *conns;              /* LadderConn, numbering order; owned */
-  const SimRunView *view;
-};
+typedef enum {
+  ROW_SEGMENT,                /* an arrow */
+  ROW_SIDE,                   /* a state change or call in one end's column */
+  ROW_NOTE,                   /* a listener's call: a row of its own */
+} RowKind;
 
-/* A key for a 4-tuple that is the same from both ends. */
-static char *
-conn_key(NetAddr a, guint16 ap, NetAddr b, guint16 bp)
-{
-  if (a > b || (a == b && ap > bp)) {
-    NetAddr t = a; a = b; b = t;
-    guint16 tp = ap; ap = bp; bp = tp;
-  }
-  return g_strdup_printf("%08x:%u-%08x:%u", a, ap, b, bp);
-}
+/* A row, held in `rows` until it is settled and every row before it is. */
+typedef struct {
+  RowKind  kind;
+  SimTime  time;
+  guint    conn;              /* 0: no connection */
+  int      side;              /* the column, or the sender's end */
+  gboolean settled;
+  char    *text;              /* ROW_SIDE, ROW_NOTE */
+  const Packet *pkt;          /* unsettled segments: the key in `waiting` */
+  char     flags[9];
+  guint32  seq, ack, len;     /* seq and ack relative to the ISNs */
+  guint64  win;               /* as Wireshark calculates it */
+  gboolean has_ack;
+  guint8   why;               /* TCP_WHY_* */
+  gboolean arrived, dropped, duplicate;
+  NetDropReason reason;
+} Row;
+
+struct SimLadder {
+  FILE            *out;
+  SimLadderOptions opts;
+  const SimRunView *view;
+  SimConnIndex    *index;
+  GPtrArray       *conns;     /* LadderConn*, at number - 1; owned */
+  GQueue           rows;      /* Row*, in time order; owned */
+  GHashTable      *waiting;   /* const Packet* -> Row* of segments in flight (lookups only) */
+  Row             *arrival;   /* a segment just delivered: settled by the next event
+                               * unless its host drops it first */
+  gboolean         holding;   /* inside a socket call: no row is written */
+  GList           *mark;      /* the last row before the call began, NULL: none */
+  gboolean         headed;    /* the ladder's header is written */
+  /* The layout, from the width. */
+  gboolean         ms;        /* times in milliseconds, else seconds */
+  gboolean         full_states; /* "FROM -> TO", else only the new state */
+  guint            time_w, side_w, arrow_w;
+};
 
 static void
 conn_free(gpointer data)
@@ -46,29 +69,292 @@ conn_free(gpointer data)
   g_free(c);
 }
 
-SimLadder *
-sim_ladder_new(FILE *out, guint limit, const SimRunView *view)
+static void
+row_free(gpointer data)
 {
+  Row *r = data;
+  g_free(r->text);
+  g_free(r);
+}
+
+/* Column widths: the arrows get what the time, the connection number and
+ * the two state columns leave (43 columns at 120, 28 at 72). */
+static void
+layout(SimLadder *l)
+{
+  guint w = l->opts.width;
+  l->ms = w < SIM_LADDER_DEFAULT_WIDTH;
+  l->time_w = l->ms ? 10 : 13;      /* 999999.999 ms, 9999.999999999 s */
+  guint fixed = l->time_w + CONN_W + 4;          /* 4: " |" and "| " */
+  l->full_states = w >= FULL_WIDTH;
+  l->side_w = l->full_states ? FULL_SIDE : SHORT_SIDE;
+  l->arrow_w = w - fixed - 2 * l->side_w;
+}
+
+SimLadder *
+sim_ladder_new(FILE *out, const SimLadderOptions *opts, const SimRunView *view)
+{
+  g_assert(opts->width >= SIM_LADDER_MIN_WIDTH && opts->width <= SIM_LADDER_MAX_WIDTH);
   SimLadder *l = g_new0(SimLadder, 1);
-  l->view = view;
   l->out = out;
-  l->limit = limit;
-  l->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  l->opts = *opts;
+  l->view = view;
+  l->index = sim_conn_index_new();
   l->conns = g_ptr_array_new_with_free_func(conn_free);
+  g_queue_init(&l->rows);
+  l->waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
+  layout(l);
   return l;
+}
+
+/* ---- writing rows ---------------------------------------------------------- */
+
+/* The ladder's header: its time convention, wrapped to the width. */
+static void
+write_header(SimLadder *l)
+{
+  if (l->headed) return;
+  l->headed = TRUE;
+  char *text = g_strdup_printf(
+    "Time in %s since the start. Each arrow is drawn at the time its segment "
+    "was sent: > it arrived, X it was dropped (the reason beside it). State "
+    "changes%s and socket calls are drawn in their end's column at the time "
+    "they happen.", l->ms ? "milliseconds" : "seconds",
+    l->full_states ? "" : " (the new state)");
+  char **words = g_strsplit(text, " ", -1);
+  GString *line = g_string_new(NULL);
+  for (char **w = words; *w; w++) {
+    if (line->len && line->len + 1 + strlen(*w) > SIM_LADDER_MIN_WIDTH) {
+      fprintf(l->out, "%s\n", line->str);
+      g_string_truncate(line, 0);
+    }
+    g_string_append_printf(line, "%s%s", line->len ? " " : "", *w);
+  }
+  fprintf(l->out, "%s\n", line->str);
+  g_string_free(line, TRUE);
+  g_strfreev(words);
+  g_free(text);
+}
+
+static void
+format_time(const SimLadder *l, SimTime t, char *buf, gsize size)
+{
+  if (l->ms)
+    g_snprintf(buf, size, "%" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT,
+               t / SIM_MS, (t % SIM_MS) / SIM_US);
+  else
+    sim_time_format(t, buf);
+}
+
+/* Writes line without its trailing blanks. */
+static void
+put_line(SimLadder *l, GString *line)
+{
+  while (line->len > 0 && line->str[line->len - 1] == ' ') g_string_truncate(line, line->len - 1);
+  fprintf(l->out, "%s\n", line->str);
+}
+
+/* time, connection, left column, arrow space, right column. */
+static void
+put_row(SimLadder *l, const char *time, guint conn, const char *left, const char *arrow,
+        const char *right)
+{
+  char num[16] = "";
+  if (conn) g_snprintf(num, sizeof num, "#%u", conn);
+  GString *line = g_string_new(NULL);
+  g_string_printf(line, "%*s %-*s%-*s |%s| %s", l->time_w, time, CONN_W - 1, num,
+                  l->side_w, left, arrow, right);
+  put_line(l, line);
+  g_string_free(line, TRUE);
+}
+
+static void
+announce(SimLadder *l, guint number)
+{
+  LadderConn *c = g_ptr_array_index(l->conns, number - 1);
+  if (c->announced) return;
+  c->announced = TRUE;
+  const SimConnEnds *e = sim_conn_index_get(l->index, number);
+  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+  fprintf(l->out, "\n#%u  %s %s:%u  <->  %s %s:%u\n", number, c->name[0],
+          net_addr_format(e->addr[0], a), e->port[0], c->name[1],
+          net_addr_format(e->addr[1], b), e->port[1]);
+}
+
+/* The segment's label at a level of detail: 0 everything, 1 without the
+ * window, 2 with short keys, 3 without the ack (the rows of the other
+ * side say it). */
+static void
+segment_label(const Row *r, int level, GString *s)
+{
+  const char *k_seq = level < 2 ? "seq=" : "s=", *k_ack = level < 2 ? "ack=" : "a=",
+             *k_len = level < 2 ? "len=" : "l=";
+  g_string_printf(s, "%s %s%u", r->flags, k_seq, r->seq);
+  if (r->has_ack && level < 3) g_string_append_printf(s, " %s%u", k_ack, r->ack);
+  g_string_append_printf(s, " %s%u", k_len, r->len);
+  if (level == 0) g_string_append_printf(s, " win=%" G_GUINT64_FORMAT, r->win);
+}
+
+/* The arrow of a segment row: "--label----->" from the left end, "<--
+ * label--" from the right; an X where it was dropped (at the receiver, or
+ * three quarters of the way for a drop on the path); no head while still
+ * in flight. */
+static void
+draw_arrow(SimLadder *l, const Row *r, GString *arrow)
+{
+  gboolean at_host = r->dropped && (r->reason == NET_DROP_BACKLOG ||
+                                    r->reason == NET_DROP_NO_LISTENER);
+  gboolean short_shaft = (r->dropped && !at_host) || (!r->arrived && !r->dropped);
+  gsize gap = short_shaft ? 2 : 0;           /* between a short shaft and the bar */
+  GString *label = g_string_new(NULL);
+  for (int level = 0; level < 4; level++) {
+    segment_label(r, level, label);
+    if (label->len + 4 + gap <= l->arrow_w) break;
+  }
+  gsize w = MAX(l->arrow_w, label->len + 4 + gap);
+  gsize reach = short_shaft ? MAX(label->len + 4, MIN(w * 3 / 4, w - gap)) : w;
+  char head = r->dropped ? 'X' : r->arrived ? (r->side == 0 ? '>' : '<') : '-';
+  g_string_set_size(arrow, w);
+  memset(arrow->str, ' ', w);
+  if (r->side == 0) {
+    memset(arrow->str, '-', reach);
+    memcpy(arrow->str + 2, label->str, label->len);
+    arrow->str[reach - 1] = head;
+  } else {
+    memset(arrow->str + (w - reach), '-', reach);
+    memcpy(arrow->str + (w - 2 - label->len), label->str, label->len);
+    arrow->str[w - reach] = head;
+  }
+  g_string_free(label, TRUE);
+}
+
+static const char *
+why_words(guint8 why)
+{
+  switch (why) {
+  case TCP_WHY_RETRANSMIT: return "retransmission";
+  case TCP_WHY_FAST_RETRANSMIT: return "fast retransmission";
+  case TCP_WHY_TW_ACK: return "TIME_WAIT re-ACK";
+  case TCP_WHY_WINDOW_PROBE: return "window probe";
+  case TCP_WHY_KEEPALIVE: return "keepalive";
+  default: return NULL;
+  }
+}
+
+/* A segment row: the arrow, then what is said about it (why it was sent,
+ * why it was dropped) beside it when it fits, else on rows under it. */
+static void
+write_segment(SimLadder *l, const Row *r, const char *time)
+{
+  const char *notes[3];
+  int n = 0;
+  if (why_words(r->why)) notes[n++] = why_words(r->why);
+  if (r->duplicate) notes[n++] = "duplicated by the link";
+  if (r->dropped) notes[n++] = net_drop_reason_words(r->reason);
+  else if (!r->arrived) notes[n++] = "in flight at the end";
+  GString *beside = g_string_new(NULL);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf(beside, "%s%s", i ? "; " : "", notes[i]);
+  gboolean fits = beside->len <= l->side_w;
+  GString *arrow = g_string_new(NULL);
+  draw_arrow(l, r, arrow);
+  put_row(l, time, r->conn, "", arrow->str, fits ? beside->str : "");
+  for (int i = 0; !fits && i < n; i++) {
+    gsize len = strlen(notes[i]);
+    gsize pad = l->arrow_w > len ? (l->arrow_w - len) / 2 : 0;
+    g_string_printf(arrow, "%*s%s%*s", (int)pad, "", notes[i],
+                    (int)(l->arrow_w > pad + len ? l->arrow_w - pad - len : 0), "");
+    put_row(l, "", 0, "", arrow->str, "");
+  }
+  g_string_free(arrow, TRUE);
+  g_string_free(beside, TRUE);
+}
+
+static gboolean
+row_drawn(const SimLadder *l, const Row *r)
+{
+  if (r->time < l->opts.from || r->time > l->opts.until) return FALSE;
+  if (l->opts.only_conn) return r->conn == l->opts.only_conn;
+  return r->conn <= l->opts.limit;
+}
+
+static void
+write_row(SimLadder *l, const Row *r)
+{
+  if (!row_drawn(l, r)) return;
+  write_header(l);
+  if (r->conn) announce(l, r->conn);
+  char time[SIM_TIME_BUF];
+  format_time(l, r->time, time, sizeof time);
+  switch (r->kind) {
+  case ROW_SEGMENT:
+    write_segment(l, r, time);
+    break;
+  case ROW_SIDE: {
+    char *blank = g_strnfill(l->arrow_w, ' ');
+    put_row(l, time, r->conn, r->side == 0 ? r->text : "", blank, r->side == 1 ? r->text : "");
+    g_free(blank);
+    break;
+  }
+  case ROW_NOTE: {
+    GString *line = g_string_new(NULL);
+    g_string_printf(line, "%*s %*s%s", l->time_w, time, CONN_W - 1, "", r->text);
+    put_line(l, line);
+    g_string_free(line, TRUE);
+    break;
+  }
+  }
+}
+
+/* Writes the settled rows at the head, unless a call holds them. */
+static void
+flush(SimLadder *l)
+{
+  while (!l->holding && !g_queue_is_empty(&l->rows)) {
+    Row *r = g_queue_peek_head(&l->rows);
+    if (!r->settled) return;
+    g_queue_pop_head(&l->rows);
+    write_row(l, r);
+    row_free(r);
+  }
+}
+
+/* The segment that arrived last was not dropped by its host: settled. */
+static void
+settle_arrival(SimLadder *l)
+{
+  if (l->arrival == NULL) return;
+  l->arrival->settled = TRUE;
+  g_hash_table_remove(l->waiting, l->arrival->pkt);
+  l->arrival = NULL;
+}
+
+static void
+push_row(SimLadder *l, Row *r)
+{
+  g_queue_push_tail(&l->rows, r);
+  flush(l);
 }
 
 void
 sim_ladder_free(SimLadder *l)
 {
   if (l == NULL) return;
-  if (l->left_out)
+  settle_arrival(l);
+  l->holding = FALSE;
+  for (GList *it = l->rows.head; it; it = it->next) ((Row *)it->data)->settled = TRUE;
+  flush(l);
+  guint n = sim_conn_index_count(l->index);
+  if (l->opts.only_conn == 0 && n > l->opts.limit)
     fprintf(l->out, "ladder: %u more connection%s not drawn (--ladder-limit)\n",
-            l->left_out, l->left_out == 1 ? "" : "s");
-  g_hash_table_destroy(l->by_key);
+            n - l->opts.limit, n - l->opts.limit == 1 ? "" : "s");
+  g_hash_table_destroy(l->waiting);
+  sim_conn_index_free(l->index);
   g_ptr_array_free(l->conns, TRUE);
   g_free(l);
 }
+
+/* ---- what happened --------------------------------------------------------- */
 
 static const char *
 host_name(SimLadder *l, NetAddr addr)
@@ -77,133 +363,152 @@ host_name(SimLadder *l, NetAddr addr)
   return node ? node->name : "?";
 }
 
-/* The connection of a packet, numbered on first sight; NULL past the
- * limit or if `create` is FALSE and it is new. */
-static LadderConn *
-find_conn(SimLadder *l, const Packet *pkt, gboolean create)
+/* The connection between two ends, numbered on first sight; its number,
+ * and in *side which end (a, ap) is. */
+static guint
+find_conn(SimLadder *l, NetAddr a, guint16 ap, NetAddr b, guint16 bp, int *side)
 {
-  const char *from = host_name(l, pkt->src), *to = host_name(l, pkt->dst);
-  char *key = conn_key(pkt->src, pkt->tcp.sport, pkt->dst, pkt->tcp.dport);
-  LadderConn *c = g_hash_table_lookup(l->by_key, key);
-  if (c || !create || g_hash_table_contains(l->by_key, key)) {
-    g_free(key);
-    return c;
+  const SimConnEnds *e = sim_conn_index_find(l->index, a, ap, b, bp, TRUE, side);
+  if (e->number > l->conns->len) {
+    LadderConn *c = g_new0(LadderConn, 1);
+    c->wscale[0] = c->wscale[1] = -1;
+    c->name[0] = g_strdup(host_name(l, a));
+    c->name[1] = g_strdup(host_name(l, b));
+    g_ptr_array_add(l->conns, c);
   }
-  if (l->seen >= l->limit) {
-    l->left_out++;
-    g_hash_table_insert(l->by_key, key, NULL);    /* remember: not drawn */
-    return NULL;
-  }
-  c = g_new0(LadderConn, 1);
-  c->number = ++l->seen;
-  c->wscale[0] = c->wscale[1] = -1;
-  c->addr[0] = pkt->src; c->port[0] = pkt->tcp.sport; c->name[0] = g_strdup(from);
-  c->addr[1] = pkt->dst; c->port[1] = pkt->tcp.dport; c->name[1] = g_strdup(to);
-  g_hash_table_insert(l->by_key, key, c);
-  g_ptr_array_add(l->conns, c);
-  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
-  fprintf(l->out, "\n#%u  %s %s:%u  <->  %s %s:%u\n", c->number,
-          c->name[0], net_addr_format(c->addr[0], a), c->port[0],
-          c->name[1], net_addr_format(c->addr[1], b), c->port[1]);
-  return c;
+  return e->number;
 }
 
-/* The segment's label: flags, relative seq/ack, length, and the window as
+/* A segment row: seq/ack relative to the ISNs, and the window as
  * Wireshark calculates it (scaled by the sender's shift once both SYNs
  * carried the option, RFC 7323 2.3). */
-static void
-segment_label(LadderConn *c, int side, const TcpSegment *seg, char *buf, gsize size)
+static Row *
+segment_row(SimLadder *l, const NetEvent *ev)
 {
-  char flags[9];
-  tcp_flags_format(seg->flags, flags);
+  const Packet *pkt = ev->pkt;
+  const TcpSegment *seg = &pkt->tcp;
+  Row *r = g_new0(Row, 1);
+  r->kind = ROW_SEGMENT;
+  r->time = ev->time;
+  r->pkt = pkt;
+  r->conn = find_conn(l, pkt->src, seg->sport, pkt->dst, seg->dport, &r->side);
+  LadderConn *c = g_ptr_array_index(l->conns, r->conn - 1);
+  int side = r->side;
   if ((seg->flags & TCP_FLAG_SYN) && !c->have_isn[side]) {
     c->have_isn[side] = TRUE;
     c->isn[side] = seg->seq;
   }
   if (seg->flags & TCP_FLAG_SYN)
     c->wscale[side] = (seg->opts & TCP_OPT_WSCALE) ? MIN(seg->wscale, 14) : -1;
-  guint64 win = seg->win;
+  r->win = seg->win;
   if (!(seg->flags & TCP_FLAG_SYN) && c->wscale[0] >= 0 && c->wscale[1] >= 0)
-    win <<= c->wscale[side];
-  guint32 seq = c->have_isn[side] ? seg->seq - c->isn[side] : seg->seq;
-  GString *s = g_string_new(NULL);
-  g_string_printf(s, "%s seq=%u", flags, seq);
-  if (seg->flags & TCP_FLAG_ACK) {
-    guint32 ack = c->have_isn[1 - side] ? seg->ack - c->isn[1 - side] : seg->ack;
-    g_string_append_printf(s, " ack=%u", ack);
-  }
-  g_string_append_printf(s, " len=%u win=%" G_GUINT64_FORMAT, seg->payload.len, win);
-  g_strlcpy(buf, s->str, size);
-  g_string_free(s, TRUE);
-}
-
-/* Draws "|--label----->|" (left to right) or "|<----label--|", or a lost
- * segment ending in X. */
-static void
-draw_arrow(GString *line, gboolean rightwards, const char *label, gboolean lost)
-{
-  gsize len = strlen(label);
-  gsize width = ARROW_WIDTH;
-  GString *shaft = g_string_new(NULL);
-  if (rightwards) {
-    g_string_append(shaft, "|--");
-    g_string_append(shaft, label);
-    g_string_append_c(shaft, '-');
-    while (shaft->len + 2 < width) g_string_append_c(shaft, '-');
-    g_string_append(shaft, lost ? "X " : ">|");
-  } else {
-    g_string_append(shaft, lost ? " X" : "|<");
-    while (shaft->len + len + 3 < width) g_string_append_c(shaft, '-');
-    g_string_append(shaft, label);
-    g_string_append(shaft, "--|");
-  }
-  g_string_append(line, shaft->str);
-  g_string_free(shaft, TRUE);
+    r->win <<= c->wscale[side];
+  tcp_flags_format(seg->flags, r->flags);
+  r->seq = c->have_isn[side] ? seg->seq - c->isn[side] : seg->seq;
+  r->has_ack = (seg->flags & TCP_FLAG_ACK) != 0;
+  r->ack = c->have_isn[1 - side] ? seg->ack - c->isn[1 - side] : seg->ack;
+  r->len = seg->payload.len;
+  r->why = seg->why;
+  return r;
 }
 
 void
 sim_ladder_segment(SimLadder *l, const NetEvent *ev)
 {
-  if (ev->kind == NET_EVENT_SEND) return;
-  const Packet *pkt = ev->pkt;
-  LadderConn *c = find_conn(l, pkt, TRUE);
-  if (c == NULL) return;
-  int side = (pkt->src == c->addr[0] && pkt->tcp.sport == c->port[0]) ? 0 : 1;
-  char label[128], tbuf[SIM_TIME_BUF];
-  segment_label(c, side, &pkt->tcp, label, sizeof label);
-  GString *line = g_string_new(NULL);
-  g_string_printf(line, "%14s #%-3u %-*s ", sim_time_format(ev->time, tbuf), c->number,
-                  STATE_WIDTH, "");
-  draw_arrow(line, side == 0, label, ev->kind == NET_EVENT_DROP);
-  if (ev->kind == NET_EVENT_DROP)
-    g_string_append_printf(line, "  lost (%s)", net_drop_reason_name(ev->reason));
-  fprintf(l->out, "%s\n", line->str);
-  g_string_free(line, TRUE);
+  Row *r = g_hash_table_lookup(l->waiting, ev->pkt);
+  if (ev->kind == NET_EVENT_DROP && r && r == l->arrival) {
+    l->arrival = NULL;                   /* its host dropped it */
+  } else {
+    settle_arrival(l);
+  }
+  switch (ev->kind) {
+  case NET_EVENT_SEND:
+    r = segment_row(l, ev);
+    g_hash_table_insert(l->waiting, (gpointer)ev->pkt, r);
+    push_row(l, r);
+    return;
+  case NET_EVENT_RECV:
+    if (r == NULL) {                     /* a copy the link made */
+      r = segment_row(l, ev);
+      r->duplicate = TRUE;
+      g_hash_table_insert(l->waiting, (gpointer)ev->pkt, r);
+      g_queue_push_tail(&l->rows, r);
+    }
+    r->arrived = TRUE;
+    l->arrival = r;
+    return;
+  case NET_EVENT_DROP:
+    if (r == NULL) {                     /* dropped before it was sent: no route */
+      r = segment_row(l, ev);
+      g_queue_push_tail(&l->rows, r);
+    }
+    r->arrived = FALSE;
+    r->dropped = TRUE;
+    r->reason = ev->reason;
+    r->settled = TRUE;
+    g_hash_table_remove(l->waiting, ev->pkt);
+    flush(l);
+    return;
+  }
 }
 
 void
 sim_ladder_state(SimLadder *l, SimTime now, const TcpStateEvent *ev)
 {
-  if (ev->tuple.rport == 0) return;              /* a listener: no connection */
-  char *key = conn_key(ev->tuple.laddr, ev->tuple.lport, ev->tuple.raddr, ev->tuple.rport);
-  LadderConn *c = g_hash_table_lookup(l->by_key, key);
-  g_free(key);
-  if (c == NULL) {
-    /* A state change before any segment (CLOSED -> SYN_SENT): number the
-     * connection now, from the local end. */
-    Packet probe = { .src = ev->tuple.laddr, .dst = ev->tuple.raddr };
-    probe.tcp.sport = ev->tuple.lport;
-    probe.tcp.dport = ev->tuple.rport;
-    c = find_conn(l, &probe, TRUE);
-    if (c == NULL) return;
+  settle_arrival(l);
+  if (ev->tuple.rport == 0) return;      /* a listener: its call says it */
+  Row *r = g_new0(Row, 1);
+  r->kind = ROW_SIDE;
+  r->time = now;
+  r->settled = TRUE;
+  r->conn = find_conn(l, ev->tuple.laddr, ev->tuple.lport, ev->tuple.raddr, ev->tuple.rport,
+                      &r->side);
+  r->text = l->full_states
+          ? g_strdup_printf("%s -> %s", tcp_state_name(ev->from), tcp_state_name(ev->to))
+          : g_strdup(tcp_state_name(ev->to));
+  push_row(l, r);
+}
+
+void
+sim_ladder_call_begin(SimLadder *l)
+{
+  settle_arrival(l);
+  l->holding = TRUE;
+  l->mark = l->rows.tail;
+}
+
+void
+sim_ladder_call(SimLadder *l, SimTime now, const char *host, const char *text,
+                const TcpTuple *tuple)
+{
+  settle_arrival(l);
+  Row *r = g_new0(Row, 1);
+  r->time = now;
+  r->settled = TRUE;
+  if (tuple->rport == 0) {
+    char a[NET_ADDR_BUF];
+    r->kind = ROW_NOTE;
+    r->text = g_strdup_printf("%s: %s on %s:%u", host, text,
+                              net_addr_format(tuple->laddr, a), tuple->lport);
+  } else {
+    r->kind = ROW_SIDE;
+    r->conn = find_conn(l, tuple->laddr, tuple->lport, tuple->raddr, tuple->rport, &r->side);
+    r->text = g_strdup(text);
   }
-  int side = (ev->tuple.laddr == c->addr[0] && ev->tuple.lport == c->port[0]) ? 0 : 1;
-  char change[64], tbuf[SIM_TIME_BUF];
-  g_snprintf(change, sizeof change, "%s -> %s", tcp_state_name(ev->from), tcp_state_name(ev->to));
-  if (side == 0)
-    fprintf(l->out, "%14s #%-3u %-*s |%*s|\n", sim_time_format(now, tbuf), c->number,
-            STATE_WIDTH, change, ARROW_WIDTH - 2, "");
-  else
-    fprintf(l->out, "%14s #%-3u %-*s |%*s|  %s\n", sim_time_format(now, tbuf), c->number,
-            STATE_WIDTH, "", ARROW_WIDTH - 2, "", change);
+  if (!l->holding) {
+    push_row(l, r);
+  } else if (l->mark) {
+    g_queue_insert_after(&l->rows, l->mark, r);
+  } else {
+    g_queue_push_head(&l->rows, r);
+  }
+  l->mark = NULL;
+}
+
+void
+sim_ladder_call_end(SimLadder *l)
+{
+  l->holding = FALSE;
+  l->mark = NULL;
+  flush(l);
 }

@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "ladder.h"
 #include "html.h"
+#include "watch.h"
 #include "report.h"
 #include "ss.h"
 #include "net.h"
@@ -78,7 +79,7 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
   if (outs->files[OUT_METRICS])
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
-  if (req->ladder) w->ladder = sim_ladder_new(stdout, req->ladder_limit, view);
+  if (req->ladder) w->ladder = sim_ladder_new(stdout, &req->ladder_opts, view);
   if (outs->files[OUT_RECORDS]) {
     w->records_csv = sim_output_stream(outs->files[OUT_RECORDS]);
     fputs("time,name,value\n", w->records_csv);
@@ -132,7 +133,7 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
 gboolean
 sim_writers_want_segments(const SimWriters *w)
 {
-  return w->ladder != NULL || w->html != NULL;
+  return w->ladder != NULL || w->html != NULL || w->watch != NULL;
 }
 
 void
@@ -140,6 +141,7 @@ sim_writers_segment(SimWriters *w, const NetEvent *ev)
 {
   if (w->ladder) sim_ladder_segment(w->ladder, ev);
   if (w->html) sim_html_segment(w->html, ev);
+  if (w->watch) sim_watch_segment(w->watch, ev);
 }
 
 void
@@ -147,6 +149,45 @@ sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
   if (w->html) sim_html_state(w->html, now, ev);
+  if (w->watch) sim_watch_state(w->watch, ev);
+}
+
+void
+sim_writers_call_begin(SimWriters *w)
+{
+  sim_trace_hold(w->trace);
+  if (w->ladder) sim_ladder_call_begin(w->ladder);
+}
+
+void
+sim_writers_call_draw(SimWriters *w, SimTime now, const char *host, const char *text,
+                      const TcpTuple *tuple)
+{
+  if (w->ladder) sim_ladder_call(w->ladder, now, host, text, tuple);
+}
+
+void
+sim_writers_call(SimWriters *w, SimTime now, const char *host, const char *call,
+                 const char *result, const TcpTuple *tuple)
+{
+  sim_trace_unhold(w->trace);             /* ahead of what the call caused */
+  if (!sim_trace_wants(w->trace, now)) return;
+  char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+  sim_trace_begin(w->trace, now, "call", host);
+  sim_trace_str(w->trace, "call", call);
+  sim_trace_str(w->trace, "result", result);
+  sim_trace_str(w->trace, "laddr", net_addr_format(tuple->laddr, a));
+  sim_trace_int(w->trace, "lport", tuple->lport);
+  sim_trace_str(w->trace, "raddr", net_addr_format(tuple->raddr, b));
+  sim_trace_int(w->trace, "rport", tuple->rport);
+  sim_trace_end(w->trace);
+}
+
+void
+sim_writers_call_end(SimWriters *w)
+{
+  sim_trace_release(w->trace);
+  if (w->ladder) sim_ladder_call_end(w->ladder);
 }
 
 void

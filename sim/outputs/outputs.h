@@ -10,12 +10,13 @@
 #include "trace.h"
 #include "net.h"
 #include "tcp-stack.h"
+#include "ladder.h"
 
-typedef struct SimLadder SimLadder;   /* ladder.h */
 typedef struct SimMetrics SimMetrics; /* metrics.h */
 typedef struct SimSs SimSs;           /* ss.h */
 typedef struct NetPcap NetPcap;       /* models/pcap.h */
 typedef struct SimHtml SimHtml;       /* html.h */
+typedef struct SimWatch SimWatch;     /* watch.h */
 
 /* The writers a run feeds as it goes; each NULL unless asked for. */
 typedef struct {
@@ -26,6 +27,7 @@ typedef struct {
   SimSs      *ss;            /* --ss-at */
   SimHtml    *html;
   FILE       *records_csv;   /* --records-csv: "time,name,value" rows */
+  SimWatch   *watch;      /* the stepper's (twsim step), owned by it */
 } SimWriters;
 
 typedef struct {
@@ -35,7 +37,7 @@ typedef struct {
   SimTime        trace_from, trace_until;
   SimTime        sample;           /* metrics interval */
   gboolean       ladder;
-  guint          ladder_limit;
+  SimLadderOptions ladder_opts;
   SimTime       *ss_at;            /* --ss-at times, sorted and distinct; the caller's */
   guint          n_ss_at;
   guint          html_limit;       /* connections the HTML report keeps */
@@ -61,6 +63,28 @@ sim_writers_record(SimWriters *w, SimTime now, const char *name, double value);
  * now, so that it comes before the summary. */
 void
 sim_writers_end(SimWriters *w, const SimRunView *view);
+
+/* A socket call, for the trace and the ladder.  A call that changes
+ * states as it runs (listen, connect, shutdown) is bracketed:
+ * sim_writers_call_begin() before the models run it holds back what it
+ * causes; sim_writers_call_draw() and sim_writers_call() then write the
+ * call's ladder row and trace record ahead of it; sim_writers_call_end()
+ * lets the rest go.  Unbracketed, they write at once.
+ *
+ * sim_writers_call_draw: the ladder's row, `text` as it is drawn
+ * ("connect()"), on `host`'s side of the connection `tuple` names.
+ * sim_writers_call: the trace's "call" record, with its result ("ok", a
+ * byte count, an errno name), docs/trace-format.md. */
+void
+sim_writers_call_begin(SimWriters *w);
+void
+sim_writers_call_draw(SimWriters *w, SimTime now, const char *host, const char *text,
+                      const TcpTuple *tuple);
+void
+sim_writers_call(SimWriters *w, SimTime now, const char *host, const char *call,
+                 const char *result, const TcpTuple *tuple);
+void
+sim_writers_call_end(SimWriters *w);
 
 /* Creates every requested file (under a temporary name).  NULL with an
  * error naming the option if one cannot be created; nothing is left. */
