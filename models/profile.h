@@ -39,6 +39,11 @@ struct TcpProfile {
 const TcpProfile *
 tcp_profile_lookup(const char *name);
 
+/* The built-in profiles' names, comma-separated, for messages.  Caller
+ * frees. */
+char *
+tcp_profile_names(void);
+
 /* Sets one key from its string form.  FALSE with a SIM_ERROR naming the key
  * for an unknown key or a bad value. */
 gboolean

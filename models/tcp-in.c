@@ -283,7 +283,7 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     return TRUE;
   case TCP_STATE_CLOSING:
     /* CLOSING -> TIME_WAIT. */
-    tcp_set_state(c, TCP_STATE_TIME_WAIT);
+    tcp_conn_time_wait(c);
     return FALSE;
   case TCP_STATE_LAST_ACK:
     /* LAST_ACK -> CLOSED. */
@@ -356,7 +356,7 @@ input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
 
 /* Eighth check: the FIN. */
 static void
-input_fin(TcpConn *c)
+input_fin(TcpConn *c, GArray *out)
 {
   c->rcv_nxt++;
   c->rcv_fin = TRUE;
@@ -372,9 +372,12 @@ input_fin(TcpConn *c)
     tcp_set_state(c, TCP_STATE_CLOSING);
     break;
   case TCP_STATE_FIN_WAIT_2:
-    /* FIN in FIN_WAIT_2 moves to TIME_WAIT. */
+    /* FIN in FIN_WAIT_2 moves to TIME_WAIT, ACKed first (Linux tcp_fin():
+     * tcp_send_ack(), then tcp_time_wait(), which may find no bucket). */
     c->state_at = SIM_TIME_MAX;
-    tcp_set_state(c, TCP_STATE_TIME_WAIT);
+    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_ACK);
+    c->ack_now = FALSE;
+    tcp_conn_time_wait(c);
     break;
   default:
     break;
@@ -448,7 +451,7 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
   if (!input_ack(c, seg, out)) return;
   gboolean fin_now = input_text(c, seg, out);
   if (c->state == TCP_STATE_CLOSED) return;
-  if (fin_now) input_fin(c);
+  if (fin_now) input_fin(c, out);
 }
 
 void
@@ -469,6 +472,4 @@ tcp_conn_input(TcpConn *c, const TcpSegment *seg, SimTime now, GArray *out)
   }
   if (c->state != TCP_STATE_CLOSED && c->state != TCP_STATE_TIME_WAIT)
     tcp_output(c, out);
-  else if (c->state == TCP_STATE_TIME_WAIT && c->ack_now)
-    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_ACK);
 }

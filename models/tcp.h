@@ -147,6 +147,13 @@ tcp_conn_free(TcpConn *c);
 void
 tcp_set_state(TcpConn *c, TcpState to);
 
+/* Enters TIME_WAIT, or CLOSED when the host already holds max_tw_buckets
+ * TIME_WAIT records (tw_killed): Linux's tcp_time_wait() then finds no
+ * bucket (inet_twsk_alloc() fails, "TCP: time wait bucket table
+ * overflow") and closes the socket at once (tcp_done()). */
+void
+tcp_conn_time_wait(TcpConn *c);
+
 /* Moves one socket's count from `from` to `to` (and keeps tw_peak). */
 void
 tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to);

@@ -1,0 +1,265 @@
+/* The linux profile against Linux 6.x: one test per behaviour where the
+ * kernel's source (net/ipv4/tcp_input.c, tcp_output.c, tcp_minisocks.c,
+ * tcp_timer.c, tcp_ipv4.c) decides what goes on the wire, each written
+ * from what the kernel does.  The test plays a Linux peer that offers
+ * mss 1460, timestamps and window scale 7 (tests/tcp-harness.h, raw
+ * mode), packetdrill style: segments in, segments out. */
+#include "tcp-harness.h"
+#include "tcp.h"
+#include <string.h>
+
+#define PEER_ISN  1000u
+#define PEER_PORT 40000
+#define PEER_TS   5000u
+
+typedef struct {
+  TestNet   *net;
+  TcpStack  *stack;
+  TcpSocket *listener, *sock;
+  guint32    iss;               /* our ISS */
+  guint32    snd, rcv;          /* our SND.NXT; the peer's next sequence number */
+  gboolean   opts;              /* the peer sends timestamps and window scale */
+} Pd;
+
+static void
+pd_init(Pd *pd, gboolean opts)
+{
+  memset(pd, 0, sizeof *pd);
+  pd->net = test_net_new(TRUE, 0);
+  pd->stack = pd->net->host[0].stack;
+  pd->rcv = PEER_ISN;
+  pd->opts = opts;
+}
+
+static void
+pd_free(Pd *pd)
+{
+  test_net_free(pd->net);
+}
+
+/* The peer sends <flags, seq, ack> with len bytes and the peer's options
+ * (in a SYN: mss 1460, wscale 7, TS; else TS). */
+static void
+pd_send(Pd *pd, guint8 flags, guint32 seq, guint32 ack, guint32 len)
+{
+  TcpSegment seg = { .sport = PEER_PORT, .dport = 80, .flags = flags, .seq = seq,
+                     .ack = ack, .win = 502 };
+  seg.payload.len = len;
+  if (flags & TCP_FLAG_SYN) {
+    seg.win = 64240;
+    seg.opts = TCP_OPT_MSS;
+    seg.mss = 1460;
+    if (pd->opts) {
+      seg.opts |= TCP_OPT_WSCALE;
+      seg.wscale = 7;
+    }
+  }
+  if (pd->opts) {
+    seg.opts |= TCP_OPT_TS;
+    seg.ts_val = PEER_TS + (guint32)(sim_engine_now(pd->net->engine) / SIM_MS);
+  }
+  test_send_seg(pd->net, &seg);
+}
+
+/* The next segment sent has `flags` (PSH aside) and seq/ack unless
+ * G_MAXUINT32.  Caller frees. */
+static Packet *
+pd_expect(Pd *pd, guint8 flags, guint32 seq, guint32 ack)
+{
+  Packet *p = test_pop_tx(pd->net);
+  char want[9], got[9];
+  if (p == NULL) g_error("expected a %s segment, none sent", tcp_flags_format(flags, want));
+  if ((p->tcp.flags & ~TCP_FLAG_PSH) != (flags & ~TCP_FLAG_PSH))
+    g_error("expected %s, got %s", tcp_flags_format(flags, want),
+            tcp_flags_format(p->tcp.flags, got));
+  if (seq != G_MAXUINT32) g_assert_cmphex(p->tcp.seq, ==, seq);
+  if (ack != G_MAXUINT32) g_assert_cmphex(p->tcp.ack, ==, ack);
+  return p;
+}
+
+static void
+pd_expect_free(Pd *pd, guint8 flags, guint32 seq, guint32 ack)
+{
+  packet_free(pd_expect(pd, flags, seq, ack));
+}
+
+static void
+pd_expect_none(Pd *pd)
+{
+  Packet *p = test_pop_tx(pd->net);
+  char got[9];
+  if (p) g_error("expected nothing, got %s seq %u", tcp_flags_format(p->tcp.flags, got),
+                 p->tcp.seq);
+}
+
+static guint64
+pd_count(Pd *pd, TcpState state)
+{
+  return tcp_stack_count(pd->stack, state);
+}
+
+/* A listener on port 80 and the peer's SYN: SYN_RECEIVED.  Returns the
+ * SYN-ACK (caller frees). */
+static Packet *
+pd_syn_received(Pd *pd)
+{
+  pd->listener = tcp_socket_new(pd->stack);
+  g_assert_cmpint(tcp_socket_bind(pd->listener, 0, 80), ==, TCP_OK);
+  g_assert_cmpint(tcp_socket_listen(pd->listener, 16), ==, TCP_OK);
+  pd_send(pd, TCP_FLAG_SYN, PEER_ISN, 0, 0);
+  Packet *sa = pd_expect(pd, TCP_FLAG_SYN | TCP_FLAG_ACK, G_MAXUINT32, PEER_ISN + 1);
+  pd->iss = sa->tcp.seq;
+  pd->snd = pd->iss + 1;
+  pd->rcv = PEER_ISN + 1;
+  return sa;
+}
+
+static void
+pd_established(Pd *pd)
+{
+  packet_free(pd_syn_received(pd));
+  pd_send(pd, TCP_FLAG_ACK, pd->rcv, pd->snd, 0);
+  pd_expect_none(pd);
+  int err;
+  pd->sock = tcp_socket_accept(pd->listener, &err);
+  g_assert_nonnull(pd->sock);
+}
+
+/* Our close() and the peer's ACK of our FIN: FIN_WAIT_2. */
+static void
+pd_fin_wait_2(Pd *pd)
+{
+  pd_established(pd);
+  tcp_socket_close(pd->sock);
+  pd->sock = NULL;
+  pd_expect_free(pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd->snd, pd->rcv);
+  pd->snd++;
+  pd_send(pd, TCP_FLAG_ACK, pd->rcv, pd->snd, 0);
+  pd_expect_none(pd);
+}
+
+/* ---- TIME_WAIT -------------------------------------------------------------- */
+
+static void
+test_time_wait_window(void)
+{
+  /* Linux tcp_time_wait() keeps tw_rcv_wnd = tcp_receive_window() and
+   * tcp_v4_timewait_ack() re-ACKs a retransmitted FIN with tw_rcv_wnd >>
+   * rcv_wscale: the same window field as the ACK that entered TIME_WAIT,
+   * not 65535 (which the peer would scale to 8388480 bytes). */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd_fin_wait_2(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd.rcv++;
+  Packet *last = pd_expect(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_TIME_WAIT), ==, 1);
+  guint16 win = last->tcp.win;
+  packet_free(last);
+  g_assert_cmpuint(win, <, 1024);                /* scaled by 128 */
+  test_net_run_until(pd.net, SIM_S);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv - 1, pd.snd, 0);
+  Packet *re = pd_expect(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  g_assert_cmpuint(re->tcp.win, ==, win);
+  packet_free(re);
+  pd_free(&pd);
+}
+
+static void
+test_time_wait_window_unscaled(void)
+{
+  /* Without window scaling the record keeps the unscaled window. */
+  Pd pd;
+  pd_init(&pd, FALSE);
+  pd_fin_wait_2(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd.rcv++;
+  Packet *last = pd_expect(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  guint16 win = last->tcp.win;
+  packet_free(last);
+  g_assert_cmpuint(win, >, 1024);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv - 1, pd.snd, 0);
+  Packet *re = pd_expect(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  g_assert_cmpuint(re->tcp.win, ==, win);
+  packet_free(re);
+  pd_free(&pd);
+}
+
+static void
+test_time_wait_bucket_overflow(void)
+{
+  /* tcp_time_wait() with tcp_max_tw_buckets records held: no bucket,
+   * tcp_done(): the FIN is ACKed and the socket goes straight to CLOSED.
+   * It never counts as TIME_WAIT: tw_peak stays at the limit. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  g_assert_true(tcp_stack_set(pd.stack, "max_tw_buckets", "0", NULL));
+  pd_fin_wait_2(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd.rcv++;
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_TIME_WAIT), ==, 0);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_FIN_WAIT_2), ==, 0);
+  const TcpStats *st = tcp_stack_stats(pd.stack);
+  g_assert_cmpuint(st->tw_peak, ==, 0);
+  g_assert_cmpuint(st->tw_killed, ==, 1);
+  g_assert_cmpuint(st->tw_entered, ==, 0);
+  g_assert_true(strstr(pd.net->host[0].states->str, "TIME_WAIT") == NULL);
+  g_assert_true(g_str_has_suffix(pd.net->host[0].states->str, "FIN_WAIT_2>CLOSED;"));
+  /* Nothing left of the connection: the peer's next FIN meets a RST. */
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv - 1, pd.snd, 0);
+  pd_expect_free(&pd, TCP_FLAG_RST, pd.snd, G_MAXUINT32);
+  pd_free(&pd);
+}
+
+static void
+test_time_wait_bucket_limit_peak(void)
+{
+  /* With a limit of 2, three closes: two records, the third refused; the
+   * peak is the limit, never one above it. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  g_assert_true(tcp_stack_set(pd.stack, "max_tw_buckets", "2", NULL));
+  pd.listener = tcp_socket_new(pd.stack);
+  g_assert_cmpint(tcp_socket_bind(pd.listener, 0, 80), ==, TCP_OK);
+  g_assert_cmpint(tcp_socket_listen(pd.listener, 16), ==, TCP_OK);
+  for (guint16 i = 0; i < 3; i++) {
+    TcpSegment seg = { .sport = PEER_PORT + i, .dport = 80, .flags = TCP_FLAG_SYN,
+                       .seq = PEER_ISN, .win = 65535, .opts = TCP_OPT_MSS, .mss = 1460 };
+    test_send_seg(pd.net, &seg);
+    Packet *sa = pd_expect(&pd, TCP_FLAG_SYN | TCP_FLAG_ACK, G_MAXUINT32, PEER_ISN + 1);
+    guint32 snd = sa->tcp.seq + 1;
+    packet_free(sa);
+    seg = (TcpSegment){ .sport = PEER_PORT + i, .dport = 80, .flags = TCP_FLAG_ACK,
+                        .seq = PEER_ISN + 1, .ack = snd, .win = 65535 };
+    test_send_seg(pd.net, &seg);
+    int err;
+    TcpSocket *s = tcp_socket_accept(pd.listener, &err);
+    tcp_socket_close(s);
+    pd_expect_free(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, snd, PEER_ISN + 1);
+    seg.flags = TCP_FLAG_FIN | TCP_FLAG_ACK;
+    seg.ack = snd + 1;
+    test_send_seg(pd.net, &seg);
+    pd_expect_free(&pd, TCP_FLAG_ACK, snd + 1, PEER_ISN + 2);
+  }
+  const TcpStats *st = tcp_stack_stats(pd.stack);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_TIME_WAIT), ==, 2);
+  g_assert_cmpuint(st->tw_peak, ==, 2);
+  g_assert_cmpuint(st->tw_entered, ==, 2);
+  g_assert_cmpuint(st->tw_killed, ==, 1);
+  pd_free(&pd);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/tcp-linux/time-wait/reack-window", test_time_wait_window);
+  g_test_add_func("/tcp-linux/time-wait/reack-window-unscaled",
+                  test_time_wait_window_unscaled);
+  g_test_add_func("/tcp-linux/time-wait/bucket-overflow", test_time_wait_bucket_overflow);
+  g_test_add_func("/tcp-linux/time-wait/bucket-limit-peak",
+                  test_time_wait_bucket_limit_peak);
+  return g_test_run();
+}
