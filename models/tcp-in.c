@@ -125,10 +125,21 @@ oow_ack(TcpConn *c, const TcpSegment *seg)
 }
 
 /* RST in a synchronized state (RFC 9293 3.10.7.4 second check, RFC 5961 3). */
+/* Linux tcp_reset_check(): after the peer's FIN (CLOSE_WAIT, CLOSING,
+ * LAST_ACK) a RST at RCV.NXT - 1 also resets, in or out of the window:
+ * the peer may not count our ACK of its FIN. */
+static gboolean
+rst_after_fin(const TcpConn *c, const TcpSegment *seg)
+{
+  return (seg->flags & TCP_FLAG_RST) && c->rcv_fin && seg->seq == c->rcv_nxt - 1 &&
+         (c->state == TCP_STATE_CLOSE_WAIT || c->state == TCP_STATE_CLOSING ||
+          c->state == TCP_STATE_LAST_ACK);
+}
+
 static void
 input_rst(TcpConn *c, const TcpSegment *seg)
 {
-  if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt) {
+  if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt && !rst_after_fin(c, seg)) {
     oow_ack(c, seg);                    /* RFC 5961 3.2: challenge ACK */
     return;
   }
@@ -400,19 +411,48 @@ paws_reject(TcpConn *c, const TcpSegment *seg)
   return FALSE;
 }
 
-/* SYN_RECEIVED special cases before the RFC's checks: the peer's SYN again
- * (our SYN-ACK was lost: Linux's tcp_check_req() sends the SYN-ACK again)
- * and, in a simultaneous open, the peer's SYN-ACK (Linux's
- * tcp_validate_incoming() lets it through as the ACK of our SYN). */
+/* A listener's child in SYN_RECEIVED is Linux's request socket, which
+ * tcp_check_req() handles before any RFC check, in this order: the peer's
+ * SYN again gets the SYN-ACK again; an ACK of anything but our SYN is
+ * answered by the listener's <SEQ=SEG.ACK><CTL=RST>; a segment outside
+ * the window gets an ACK (never a RST, rate-limited); a RST or SYN in the
+ * window (any sequence number, no RFC 5961 challenge) drops the request,
+ * and a SYN is answered with a RST; a segment without ACK is dropped.
+ * TRUE when the segment was consumed here. */
 static gboolean
-input_syn_received_special(TcpConn *c, const TcpSegment *seg, GArray *out,
-                           TcpSegment *as_ack)
+input_request(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
-  guint8 f = seg->flags;
-  if ((f & TCP_FLAG_SYN) && !(f & (TCP_FLAG_ACK | TCP_FLAG_RST)) && seg->seq == c->irs) {
+  guint8 f = seg->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST);
+  if (f == TCP_FLAG_SYN && seg->seq == c->irs) {
     tcp_emit_syn(c, out);
     return TRUE;
   }
+  if ((f & TCP_FLAG_ACK) && seg->ack != c->iss + 1) {
+    if (!(f & TCP_FLAG_RST)) tcp_emit(c, out, seg->ack, TCP_FLAG_RST);
+    return TRUE;
+  }
+  if (seg->seq == c->irs) f &= (guint8)~TCP_FLAG_SYN;   /* the SYN is old */
+  if (!(f & (TCP_FLAG_RST | TCP_FLAG_SYN))) return FALSE;
+  if (!seg_acceptable(c, seg)) return FALSE;          /* ACKed below */
+  if (!(f & TCP_FLAG_RST)) {
+    TcpSegment rst;
+    if (tcp_rst_for(seg, &rst)) {
+      rst.sport = c->tuple.lport;
+      rst.dport = c->tuple.rport;
+      g_array_append_val(out, rst);
+    }
+  }
+  tcp_conn_drop(c, 0);
+  return TRUE;
+}
+
+/* In a simultaneous open (our own SYN_RECEIVED), the peer's SYN-ACK is
+ * the ACK of our SYN (Linux's tcp_validate_incoming() lets it through):
+ * *as_ack is that ACK. */
+static void
+input_syn_received_simultaneous(TcpConn *c, const TcpSegment *seg, TcpSegment *as_ack)
+{
+  guint8 f = seg->flags;
   if ((f & TCP_FLAG_SYN) && (f & TCP_FLAG_ACK) && !(f & TCP_FLAG_RST) &&
       seg->seq + 1 == c->rcv_nxt && seg->ack == c->snd_nxt) {
     *as_ack = *seg;
@@ -421,7 +461,6 @@ input_syn_received_special(TcpConn *c, const TcpSegment *seg, GArray *out,
     as_ack->flags &= (guint8)~(TCP_FLAG_SYN | TCP_FLAG_FIN);
     as_ack->seq = c->rcv_nxt;
   }
-  return FALSE;
 }
 
 /* RFC 9293 3.10.7.4: SEGMENT ARRIVES in a synchronized state. */
@@ -430,13 +469,16 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
   TcpSegment simul;
   simul.flags = 0;
-  if (c->state == TCP_STATE_SYN_RECEIVED) {
-    if (input_syn_received_special(c, seg, out, &simul)) return;
+  if (c->state == TCP_STATE_SYN_RECEIVED && c->passive) {
+    if (input_request(c, seg, out)) return;
+  } else if (c->state == TCP_STATE_SYN_RECEIVED) {
+    input_syn_received_simultaneous(c, seg, &simul);
     if (simul.flags) seg = &simul;
   }
   /* First: sequence number (the four cases), then PAWS. */
   if (!seg_acceptable(c, seg) || paws_reject(c, seg)) {
     if (!(seg->flags & TCP_FLAG_RST)) oow_ack(c, seg);
+    else if (c->env->profile->challenge_ack && rst_after_fin(c, seg)) input_rst(c, seg);
     return;
   }
   if (seg->flags & TCP_FLAG_RST) {

@@ -106,6 +106,13 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
   if (i > 0) {                                 /* overlap with the one before */
     TcpOooSeg *p = &g_array_index(c->ooo, TcpOooSeg, i - 1);
     guint32 pend = p->seq + p->data.len;
+    /* A FIN right after the queued bytes (alone, or with bytes already
+     * held) joins them: Linux's tcp_data_queue_ofo() keeps it, and
+     * tcp_ofo_queue() hands it on once the hole fills. */
+    if (n.fin && !p->fin && pend == n.seq + n.data.len) {
+      p->fin = TRUE;
+      return;
+    }
     if (p->fin || tcp_seq_ge(pend, n.seq + n.data.len)) return;  /* nothing new */
     if (tcp_seq_gt(pend, n.seq)) {
       slice_trim_head(&n.data, pend - n.seq);

@@ -251,6 +251,155 @@ test_time_wait_bucket_limit_peak(void)
   pd_free(&pd);
 }
 
+/* ---- out-of-order FIN ------------------------------------------------------- */
+
+static void
+test_ooo_fin_alone(void)
+{
+  /* tcp_data_queue_ofo() keeps a FIN that arrives alone after a gap;
+   * tcp_ofo_queue() hands it to tcp_fin() as soon as the gap fills: the
+   * ACK then covers the FIN and the reader sees end of file, without
+   * waiting for the peer to retransmit its FIN. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd_established(&pd);
+  guint32 r = pd.rcv;
+  pd_send(&pd, TCP_FLAG_ACK | TCP_FLAG_PSH, r + 100, pd.snd, 100);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, r);          /* duplicate ACK */
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, r + 200, pd.snd, 0);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, r);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_ESTABLISHED), ==, 1);
+  pd_send(&pd, TCP_FLAG_ACK, r, pd.snd, 100);             /* fills the gap */
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, r + 201);
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_CLOSE_WAIT), ==, 1);
+  GBytes *b = NULL;
+  g_assert_cmpint(tcp_socket_recv(pd.sock, 1000, &b), ==, 200);
+  g_bytes_unref(b);
+  g_assert_cmpint(tcp_socket_recv(pd.sock, 1000, &b), ==, 0);
+  g_bytes_unref(b);
+  pd_free(&pd);
+}
+
+static void
+test_ooo_fin_after_queued(void)
+{
+  /* The FIN of a segment whose bytes are already queued out of order
+   * (a retransmission with the FIN added) is kept too. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd_established(&pd);
+  guint32 r = pd.rcv;
+  pd_send(&pd, TCP_FLAG_ACK, r + 100, pd.snd, 100);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, r);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, r + 100, pd.snd, 100);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, r);
+  pd_send(&pd, TCP_FLAG_ACK, r, pd.snd, 100);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, r + 201);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_CLOSE_WAIT), ==, 1);
+  pd_free(&pd);
+}
+
+/* ---- RST and SYN: RFC 5961 and the request socket --------------------------- */
+
+static void
+test_challenge_ack_ratelimit(void)
+{
+  /* tcp_validate_incoming(): an in-window RST not at RCV.NXT gets a
+   * challenge ACK (tcp_send_challenge_ack()), at most one per
+   * tcp_invalid_ratelimit (500 ms) per socket; the global
+   * tcp_challenge_ack_limit is off by default since Linux 6.0. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd_established(&pd);
+  pd_send(&pd, TCP_FLAG_RST, pd.rcv + 1000, 0, 0);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  pd_send(&pd, TCP_FLAG_RST, pd.rcv + 2000, 0, 0);
+  pd_expect_none(&pd);                                    /* rate-limited */
+  pd_send(&pd, TCP_FLAG_SYN, pd.rcv, 0, 0);
+  pd_expect_none(&pd);
+  test_net_run_until(pd.net, 500 * SIM_MS);
+  pd_send(&pd, TCP_FLAG_SYN, pd.rcv, 0, 0);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);     /* challenge ACK */
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_ESTABLISHED), ==, 1);
+  pd_send(&pd, TCP_FLAG_RST, pd.rcv, 0, 0);               /* exactly RCV.NXT */
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_ESTABLISHED), ==, 0);
+  g_assert_cmpint(tcp_socket_take_error(pd.sock), ==, TCP_ECONNRESET);
+  pd_free(&pd);
+}
+
+static void
+test_rst_after_fin(void)
+{
+  /* tcp_reset_check(): in CLOSE_WAIT a RST at RCV.NXT - 1 (the peer did
+   * not count our ACK of its FIN) resets, no challenge ACK. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd_established(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd.rcv++;
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_CLOSE_WAIT), ==, 1);
+  pd_send(&pd, TCP_FLAG_RST, pd.rcv - 1, 0, 0);
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_CLOSE_WAIT), ==, 0);
+  pd_free(&pd);
+}
+
+static void
+test_request_rst_in_window(void)
+{
+  /* tcp_check_req(): any RST in the request's window drops it, without
+   * a challenge ACK (RFC 5961 applies to full sockets only). */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  packet_free(pd_syn_received(&pd));
+  pd_send(&pd, TCP_FLAG_RST, pd.rcv + 5000, 0, 0);
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_SYN_RECEIVED), ==, 0);
+  /* Nothing left: the peer's ACK meets the listener's RST. */
+  pd_send(&pd, TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd_expect_free(&pd, TCP_FLAG_RST, pd.snd, G_MAXUINT32);
+  pd_free(&pd);
+}
+
+static void
+test_request_syn(void)
+{
+  /* tcp_check_req(): the peer's SYN again gets the SYN-ACK again; a SYN
+   * at another sequence number in the window is answered with a RST
+   * (tcp_v4_send_reset(): no ACK bit in it, so <SEQ=0><ACK=SEG.SEQ+1>)
+   * and the request is dropped. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  packet_free(pd_syn_received(&pd));
+  pd_send(&pd, TCP_FLAG_SYN, PEER_ISN, 0, 0);
+  pd_expect_free(&pd, TCP_FLAG_SYN | TCP_FLAG_ACK, pd.iss, pd.rcv);
+  pd_send(&pd, TCP_FLAG_SYN, pd.rcv + 10, 0, 0);
+  pd_expect_free(&pd, TCP_FLAG_RST | TCP_FLAG_ACK, 0, pd.rcv + 11);
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_SYN_RECEIVED), ==, 0);
+  pd_free(&pd);
+}
+
+static void
+test_request_bad_ack(void)
+{
+  /* tcp_check_req(): an ACK of anything but our SYN goes to the listener,
+   * which answers <SEQ=SEG.ACK><CTL=RST>; the request stays. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  packet_free(pd_syn_received(&pd));
+  pd_send(&pd, TCP_FLAG_ACK, pd.rcv, pd.snd + 7, 0);
+  pd_expect_free(&pd, TCP_FLAG_RST, pd.snd + 7, G_MAXUINT32);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_SYN_RECEIVED), ==, 1);
+  pd_send(&pd, TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_ESTABLISHED), ==, 1);
+  pd_free(&pd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -261,5 +410,12 @@ main(int argc, char **argv)
   g_test_add_func("/tcp-linux/time-wait/bucket-overflow", test_time_wait_bucket_overflow);
   g_test_add_func("/tcp-linux/time-wait/bucket-limit-peak",
                   test_time_wait_bucket_limit_peak);
+  g_test_add_func("/tcp-linux/ooo/fin-alone", test_ooo_fin_alone);
+  g_test_add_func("/tcp-linux/ooo/fin-after-queued", test_ooo_fin_after_queued);
+  g_test_add_func("/tcp-linux/rst/challenge-ack-ratelimit", test_challenge_ack_ratelimit);
+  g_test_add_func("/tcp-linux/rst/after-fin", test_rst_after_fin);
+  g_test_add_func("/tcp-linux/request/rst-in-window", test_request_rst_in_window);
+  g_test_add_func("/tcp-linux/request/syn", test_request_syn);
+  g_test_add_func("/tcp-linux/request/bad-ack", test_request_bad_ack);
   return g_test_run();
 }

@@ -334,9 +334,9 @@ static const Cell cells[] = {
   { ST(SYN_SENT), K_RST_ACK, 0, R_ANY, ST(CLOSED), "RST acking our SYN: ECONNREFUSED" },
   { ST(SYN_SENT), K_ACK_BAD, R, R_SEGACK, ST(SYN_SENT), "unacceptable ACK: <SEQ=SEG.ACK><CTL=RST>" },
 
-  { ST(SYN_RECEIVED), K_SYN, A, R_SND, ST(SYN_RECEIVED), "SYN in window: challenge ACK (RFC 5961 4.2)" },
+  { ST(SYN_RECEIVED), K_SYN, R | A, R_ZERO, ST(CLOSED), "SYN in window: RST, the request is dropped (Linux tcp_check_req)" },
   { ST(SYN_RECEIVED), K_SYN_RETX, S | A, R_ISS, ST(SYN_RECEIVED), "the peer's SYN again: SYN-ACK again (Linux)" },
-  { ST(SYN_RECEIVED), K_SYN_ACK, A, R_SND, ST(SYN_RECEIVED), "SYN bit: challenge ACK" },
+  { ST(SYN_RECEIVED), K_SYN_ACK, R, R_SEGACK, ST(CLOSED), "SYN in window: RST <SEQ=SEG.ACK>, the request is dropped (Linux)" },
   { ST(SYN_RECEIVED), K_ACK, 0, R_ANY, ST(ESTABLISHED), "ACK of our SYN" },
   { ST(SYN_RECEIVED), K_ACK_BAD, R, R_SEGACK, ST(SYN_RECEIVED), "unacceptable ACK: <SEQ=SEG.ACK><CTL=RST>" },
   { ST(SYN_RECEIVED), K_DATA, A, R_SND, ST(ESTABLISHED), "ACK then data, ACKed" },
@@ -344,7 +344,7 @@ static const Cell cells[] = {
   { ST(SYN_RECEIVED), K_FIN_ACK, A, R_SND, ST(CLOSE_WAIT), "ACK then FIN" },
   { ST(SYN_RECEIVED), K_RST, 0, R_ANY, ST(CLOSED), "passive open: the request is dropped" },
   { ST(SYN_RECEIVED), K_RST_ACK, 0, R_ANY, ST(CLOSED), "passive open: the request is dropped" },
-  { ST(SYN_RECEIVED), K_RST_INWIN, A, R_SND, ST(SYN_RECEIVED), "challenge ACK (RFC 5961 3.2)" },
+  { ST(SYN_RECEIVED), K_RST_INWIN, 0, R_ANY, ST(CLOSED), "any RST in window drops the request: no challenge ACK (Linux tcp_check_req)" },
   { ST(SYN_RECEIVED), K_ACK_OOW, A, R_SND, ST(SYN_RECEIVED), "unacceptable: ACK (3.10.7.4)" },
 
   { ST(ESTABLISHED), K_SYN, A, R_SND, ST(ESTABLISHED), "challenge ACK (RFC 5961 4.2)" },
