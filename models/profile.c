@@ -25,6 +25,7 @@
     .rcvbuf = 131072, .sndbuf = 16384,  /* tcp_rmem[1], tcp_wmem[1] */       \
     .sndbuf_max = 4194304,              /* tcp_wmem[2] */                    \
     .window_scaling = TRUE, .wscale = 7, /* tcp_window_scaling; shift for tcp_rmem[2] */ \
+    .linux_rwnd = TRUE,                 /* tcp_select_initial_window(), tcp_grow_window() */ \
   }
 
 static const TcpProfile profiles[] = {

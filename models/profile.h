@@ -33,6 +33,9 @@ struct TcpProfile {
   guint32  sndbuf_max;           /* ... grown with cwnd up to this */
   gboolean window_scaling;       /* RFC 7323 window scale option offered */
   int      wscale;               /* our shift when both sides offer it */
+  gboolean linux_rwnd;           /* Linux's receive window: initial window
+                                    from half the buffer rounded to the MSS,
+                                    rcv_ssthresh growth (tcp-rcv.c) */
 };
 
 /* The built-in profile called `name`, or NULL. */

@@ -84,6 +84,7 @@ input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
     conn_syn_acked(c, seg->ack);
     c->env->stats->connect_ok++;
     tcp_set_state(c, TCP_STATE_ESTABLISHED);
+    tcp_rcv_established(c);
     c->ack_now = TRUE;
     return;
   }
@@ -269,6 +270,7 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     c->snd_wl2 = seg->ack;
     if (!c->passive) c->env->stats->connect_ok++;
     tcp_set_state(c, TCP_STATE_ESTABLISHED);
+    tcp_rcv_established(c);
   }
   if (tcp_seq_gt(seg->ack, c->snd_max)) {
     oow_ack(c, seg);                    /* acks something not yet sent */

@@ -24,14 +24,67 @@ rcv_free(const TcpConn *c)
   return MIN(buf > used ? buf - used : 0, max);
 }
 
+/* Linux's space for the window out of a buffer (tcp_win_from_space() at
+ * the default scaling ratio, TCP_DEFAULT_SCALING_RATIO: half of the memory
+ * is payload): 65536 bytes of 131072. */
+static guint32
+linux_full_space(const TcpConn *c)
+{
+  return c->env->profile->rcvbuf / 2;
+}
+
+/* The window of a SYN or SYN-ACK with linux_rwnd, Linux's
+ * tcp_select_initial_window(): the space rounded down to a multiple of the
+ * MSS (the MSS we announce, less the timestamp option in a SYN-ACK when it
+ * is on: tcp_openreq_init_rwin()), at most 65535: 44 x 1460 = 64240 in a
+ * SYN, 45 x 1448 = 65160 in a SYN-ACK with timestamps. */
+static guint32
+linux_initial_window(const TcpConn *c)
+{
+  guint32 space = linux_full_space(c);
+  guint32 mss = c->adv_mss;
+  if (c->state == TCP_STATE_SYN_RECEIVED && c->ts_ok) mss -= 12;
+  if (space > mss) space -= space % mss;
+  return MIN(space, 65535u);
+}
+
+void
+tcp_rcv_established(TcpConn *c)
+{
+  if (!c->env->profile->linux_rwnd) return;
+  /* tcp_init_buffer_space(): window_clamp = the full space less one
+   * segment (tcp_app_win's reservation), rcv_ssthresh no higher:
+   * 65536 - 1460 = 64076, offered as 64128 with scale 7 (field 501). */
+  guint32 full = linux_full_space(c);
+  guint32 clamp = MAX(2u * c->adv_mss, full > c->adv_mss ? full - c->adv_mss : 0);
+  c->rcv_ssthresh = MIN(c->rcv_ssthresh, clamp);
+}
+
+/* linux_rwnd: Linux's tcp_grow_window() for an in-order segment of len
+ * bytes: rcv_ssthresh grows by max(2 * advmss, 2 * len) while there is
+ * room.  Linux's room ends at window_clamp, which follows the measured
+ * payload share of the buffer and receive-buffer autotuning
+ * (tcp_rcv_space_adjust()); twsim has neither, and lets it grow to the
+ * free buffer space. */
+static void
+linux_grow_window(TcpConn *c, guint32 len, guint32 free_)
+{
+  if (len < 128 || c->rcv_ssthresh >= free_) return;
+  guint32 incr = MAX(2u * c->adv_mss, 2 * len);
+  c->rcv_ssthresh += MIN(incr, free_ - c->rcv_ssthresh);
+}
+
 /* The window to offer now, in bytes, before scaling.  RFC 9293
  * 3.8.6.2.2: the right edge moves only when it can move by
- * min(rcvbuf / 2, MSS); and a window is never shrunk (RFC 9293 3.8.6). */
+ * min(rcvbuf / 2, MSS); and a window is never shrunk (RFC 9293 3.8.6).
+ * With linux_rwnd the offer is also at most rcv_ssthresh (Linux's
+ * __tcp_select_window()). */
 static guint32
 rcv_window(const TcpConn *c)
 {
   guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   guint32 free_ = rcv_free(c);
+  if (c->env->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
   guint32 step = MIN(c->env->profile->rcvbuf / 2, (guint32)c->mss);
   if (free_ > cur && free_ - cur >= step) return free_;
   return cur;
@@ -40,14 +93,27 @@ rcv_window(const TcpConn *c)
 guint16
 tcp_rcv_window_field(TcpConn *c, gboolean syn)
 {
-  guint32 wnd = rcv_window(c);
+  const TcpProfile *p = c->env->profile;
   guint32 field;
-  if (syn) {
-    field = MIN(wnd, 65535u);                  /* RFC 7323 2.2: never scaled */
+  if (syn && p->linux_rwnd) {
+    field = linux_initial_window(c);
+    c->rcv_ssthresh = field;
+  } else if (syn) {
+    field = MIN(rcv_window(c), 65535u);        /* RFC 7323 2.2: never scaled */
+  } else if (p->linux_rwnd) {
+    /* Linux aligns the window up to the scale unit (__tcp_select_window(),
+     * and tcp_select_window() when it keeps the window already offered),
+     * so nothing is scaled away: 64240 offered in a SYN is 64256 after.
+     * Where the buffer has no room for the rounding (a reader that does
+     * not read), down, as Linux's memory limits would have it. */
+    guint32 unit = 1u << c->rcv_wscale;
+    guint32 wnd = rcv_window(c);
+    guint32 up = (wnd + unit - 1) & ~(unit - 1);
+    field = MIN((up <= rcv_free(c) ? up : wnd) >> c->rcv_wscale, 65535u);
   } else {
     /* Rounded down to the scale unit: the edge already promised stays
      * (rcv_adv never moves back), a new one never exceeds the buffer. */
-    field = MIN(wnd >> c->rcv_wscale, 65535u);
+    field = MIN(rcv_window(c) >> c->rcv_wscale, 65535u);
   }
   guint32 bytes = syn ? field : field << c->rcv_wscale;
   c->rcv_wnd_sent = bytes;
@@ -231,6 +297,7 @@ tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole)
 {
   c->rcv_mss = MAX(c->rcv_mss, MIN(len, (guint32)c->mss + 12));
   ato_update(c);
+  if (c->env->profile->linux_rwnd) linux_grow_window(c, len, rcv_free(c));
   if (!c->env->profile->delayed_ack || hole) {
     c->ack_now = TRUE;                         /* RFC 5681 4.2: a gap filled */
     return;

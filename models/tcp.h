@@ -89,6 +89,9 @@ struct TcpConn {
   guint32     rcv_adv;          /* right edge of that window */
   guint32     rcv_wup;          /* RCV.NXT when we last sent an ACK */
   guint32     rcv_mss;          /* largest segment received (Linux rcv_mss) */
+  guint32     rcv_ssthresh;     /* linux_rwnd: the most the window may offer
+                                   now; grows with in-order data (Linux's
+                                   tp->rcv_ssthresh) */
   GArray     *ooo;              /* TcpOooSeg: out-of-order queue */
   guint32     ooo_bytes;
   /* ACK policy (Linux's icsk_ack) */
@@ -255,6 +258,11 @@ tcp_ts_now(const TcpConn *c);
  * window and its right edge. */
 guint16
 tcp_rcv_window_field(TcpConn *c, gboolean syn);
+
+/* The connection reached ESTABLISHED: the window's clamp (Linux's
+ * tcp_init_buffer_space()). */
+void
+tcp_rcv_established(TcpConn *c);
 
 /* After a read: whether a window update is worth a segment. */
 gboolean

@@ -138,6 +138,83 @@ pd_fin_wait_2(Pd *pd)
   pd_expect_none(pd);
 }
 
+/* ---- receive window ---------------------------------------------------------- */
+
+static void
+test_syn_window(void)
+{
+  /* tcp_connect_init() -> tcp_select_initial_window(): tcp_rmem[1]
+   * (131072) at the default scaling ratio gives 65536 bytes of space,
+   * rounded down to a multiple of the MSS: 44 x 1460 = 64240.  The ACK
+   * that completes the handshake keeps that window, aligned up to the
+   * scale unit: 64256 = 502 << 7 (what captures of Linux clients show). */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd.sock = tcp_socket_new(pd.stack);
+  g_assert_cmpint(tcp_socket_connect(pd.sock, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
+  Packet *syn = pd_expect(&pd, TCP_FLAG_SYN, G_MAXUINT32, 0);
+  g_assert_cmpuint(syn->tcp.win, ==, 64240);
+  g_assert_cmpuint(syn->tcp.wscale, ==, 7);
+  TcpSegment sa = { .sport = 80, .dport = syn->tcp.sport,
+                    .flags = TCP_FLAG_SYN | TCP_FLAG_ACK, .seq = PEER_ISN,
+                    .ack = syn->tcp.seq + 1, .win = 65160,
+                    .opts = TCP_OPT_MSS | TCP_OPT_WSCALE | TCP_OPT_TS, .mss = 1460,
+                    .wscale = 7, .ts_val = PEER_TS, .ts_ecr = syn->tcp.ts_val };
+  guint32 snd = syn->tcp.seq + 1;
+  packet_free(syn);
+  test_send_seg(pd.net, &sa);
+  Packet *ack = pd_expect(&pd, TCP_FLAG_ACK, snd, PEER_ISN + 1);
+  g_assert_cmpuint(ack->tcp.win, ==, 502);
+  packet_free(ack);
+  pd_free(&pd);
+}
+
+static void
+test_synack_window(void)
+{
+  /* tcp_openreq_init_rwin(): the MSS less the timestamp option when it is
+   * on: 45 x 1448 = 65160; without timestamps 44 x 1460 = 64240. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  Packet *sa = pd_syn_received(&pd);
+  g_assert_cmpuint(sa->tcp.win, ==, 65160);
+  packet_free(sa);
+  pd_free(&pd);
+  pd_init(&pd, FALSE);
+  sa = pd_syn_received(&pd);
+  g_assert_cmpuint(sa->tcp.win, ==, 64240);
+  packet_free(sa);
+  pd_free(&pd);
+}
+
+static void
+test_window_growth(void)
+{
+  /* tcp_init_buffer_space() clamps rcv_ssthresh to 65536 - 1460 = 64076;
+   * then each in-order segment of 128 bytes or more grows it by
+   * max(2 * advmss, 2 * len) (tcp_grow_window()), and the window offered
+   * follows, aligned up to the scale unit: 64076 + 2920 = 66996 -> 524,
+   * then 69916 -> 547 (<< 7).  A segment under 128 bytes grows nothing. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd_established(&pd);
+  guint16 want[] = { 524, 547, 570 };
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    pd_send(&pd, TCP_FLAG_ACK, pd.rcv, pd.snd, 1448);
+    pd.rcv += 1448;
+    Packet *a = pd_expect(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);   /* quick ACK */
+    g_assert_cmpuint(a->tcp.win, ==, want[i]);
+    packet_free(a);
+  }
+  const TcpConn *c = tcp_socket_conn(pd.sock);
+  guint32 grown = c->rcv_ssthresh;
+  pd_send(&pd, TCP_FLAG_ACK, pd.rcv, pd.snd, 100);
+  pd.rcv += 100;
+  packet_free(pd_expect(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv));
+  g_assert_cmpuint(c->rcv_ssthresh, ==, grown);
+  pd_free(&pd);
+}
+
 /* ---- TIME_WAIT -------------------------------------------------------------- */
 
 static void
@@ -404,6 +481,9 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/tcp-linux/window/syn", test_syn_window);
+  g_test_add_func("/tcp-linux/window/syn-ack", test_synack_window);
+  g_test_add_func("/tcp-linux/window/growth", test_window_growth);
   g_test_add_func("/tcp-linux/time-wait/reack-window", test_time_wait_window);
   g_test_add_func("/tcp-linux/time-wait/reack-window-unscaled",
                   test_time_wait_window_unscaled);
