@@ -362,26 +362,28 @@ input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
   gboolean fin_now = fin && n == len - skip;
   gboolean hole = c->ooo && c->ooo->len > 0;
   if (hole && n) fin_now = tcp_rcv_ooo_deliver(c) || fin_now;
-  if (n) tcp_rcv_data_arrived(c, len, hole);
+  if (n) tcp_rcv_data_arrived(c, len, hole, fin_now && c->state == TCP_STATE_ESTABLISHED);
   else c->ack_now = TRUE;
   return fin_now;
 }
 
-/* Eighth check: the FIN. */
+/* Eighth check: the FIN (`alone`: no data came with it). */
 static void
-input_fin(TcpConn *c, GArray *out)
+input_fin(TcpConn *c, GArray *out, gboolean alone)
 {
   c->rcv_nxt++;
   c->rcv_fin = TRUE;
-  c->ack_now = TRUE;
   switch (c->state) {
   case TCP_STATE_SYN_RECEIVED:
   case TCP_STATE_ESTABLISHED:
-    /* FIN in ESTABLISHED moves to CLOSE_WAIT. */
+    /* FIN in ESTABLISHED moves to CLOSE_WAIT; its ACK may wait (Linux's
+     * pingpong on a FIN), as the data's did. */
+    if (alone) tcp_rcv_fin_arrived(c);
     tcp_set_state(c, TCP_STATE_CLOSE_WAIT);
     break;
   case TCP_STATE_FIN_WAIT_1:
     /* FIN before the ACK of ours: simultaneous close, -> CLOSING. */
+    c->ack_now = TRUE;
     tcp_set_state(c, TCP_STATE_CLOSING);
     break;
   case TCP_STATE_FIN_WAIT_2:
@@ -393,6 +395,7 @@ input_fin(TcpConn *c, GArray *out)
     tcp_conn_time_wait(c);
     break;
   default:
+    c->ack_now = TRUE;
     break;
   }
 }
@@ -495,7 +498,7 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
   if (!input_ack(c, seg, out)) return;
   gboolean fin_now = input_text(c, seg, out);
   if (c->state == TCP_STATE_CLOSED) return;
-  if (fin_now) input_fin(c, out);
+  if (fin_now) input_fin(c, out, seg->payload.len == 0);
 }
 
 void

@@ -293,7 +293,7 @@ delack_schedule(TcpConn *c)
 }
 
 void
-tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole)
+tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole, gboolean fin)
 {
   c->rcv_mss = MAX(c->rcv_mss, MIN(len, (guint32)c->mss + 12));
   ato_update(c);
@@ -302,6 +302,9 @@ tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole)
     c->ack_now = TRUE;                         /* RFC 5681 4.2: a gap filled */
     return;
   }
+  /* A FIN with the data, in ESTABLISHED: tcp_fin() enters pingpong mode
+   * before the ACK is decided, so quick ACKs no longer apply. */
+  if (fin) c->pingpong = TRUE;
   /* Linux __tcp_ack_snd_check(): at once after more than one full
    * segment, in quick-ACK mode, or while segments wait out of order. */
   if (c->rcv_nxt - c->rcv_wup > c->rcv_mss || (c->quick > 0 && !c->pingpong) ||
@@ -309,6 +312,25 @@ tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole)
     c->ack_now = TRUE;
     return;
   }
+  delack_schedule(c);
+}
+
+void
+tcp_rcv_fin_arrived(TcpConn *c)
+{
+  /* Linux tcp_fin() in ESTABLISHED schedules the ACK and enters pingpong
+   * mode (the application usually closes at once, and its FIN carries
+   * the ACK); __tcp_ack_snd_check() then sends it at once only after
+   * more than one full segment unacknowledged; otherwise the delayed-ACK
+   * timer runs for the ATO, which is still 0 before any data came: the
+   * timer fires at once (close-remote-fin-then-close.pkt sees the ACK at
+   * +0 on Linux 6.18). */
+  if (!c->env->profile->delayed_ack || c->ato == 0 ||
+      c->rcv_nxt - c->rcv_wup > c->rcv_mss) {
+    c->ack_now = TRUE;
+    return;
+  }
+  c->pingpong = TRUE;
   delack_schedule(c);
 }
 

@@ -284,10 +284,15 @@ tcp_rcv_ooo_clear(TcpConn *c);
 void
 tcp_rcv_append(TcpConn *c, const NetSlice *s, guint32 skip, guint32 n);
 
-/* In-order data of len bytes arrived (hole: it filled a gap): ACK now or
- * arm the delayed ACK. */
+/* In-order data of len bytes arrived (hole: it filled a gap; fin: the
+ * peer's FIN follows it in ESTABLISHED): ACK now or arm the delayed ACK. */
 void
-tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole);
+tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole, gboolean fin);
+
+/* The peer's FIN arrived alone in ESTABLISHED: ACK now or arm the
+ * delayed ACK (Linux's pingpong on a FIN). */
+void
+tcp_rcv_fin_arrived(TcpConn *c);
 
 /* A segment arrived out of order: duplicate ACK at once. */
 void

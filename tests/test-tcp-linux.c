@@ -215,6 +215,96 @@ test_window_growth(void)
   pd_free(&pd);
 }
 
+/* ESTABLISHED, 100 bytes received and quick-ACKed (the ATO now 40 ms),
+ * then 10 ms of quiet. */
+static void
+pd_after_data(Pd *pd)
+{
+  pd_init(pd, TRUE);
+  pd_established(pd);
+  pd_send(pd, TCP_FLAG_ACK | TCP_FLAG_PSH, pd->rcv, pd->snd, 100);
+  pd->rcv += 100;
+  pd_expect_free(pd, TCP_FLAG_ACK, pd->snd, pd->rcv);      /* quick ACK */
+  test_net_run_until(pd->net, 10 * SIM_MS);
+}
+
+/* ---- the ACK of a FIN -------------------------------------------------------- */
+
+static void
+test_fin_ack_no_data(void)
+{
+  /* tcp_fin() enters pingpong mode, but before any data the ATO is 0 and
+   * the delayed-ACK timer fires at once: the ACK of a bare FIN goes at
+   * +0, as close/close-remote-fin-then-close.pkt shows on Linux 6.18. */
+  Pd pd;
+  pd_init(&pd, TRUE);
+  pd_established(&pd);
+  test_net_run_until(pd.net, 10 * SIM_MS);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv + 1);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_CLOSE_WAIT), ==, 1);
+  pd_free(&pd);
+}
+
+static void
+test_fin_ack_delayed(void)
+{
+  /* After data (ATO 40 ms), the FIN's ACK waits in pingpong mode: the
+   * application's close() within that time sends one FIN-ACK that
+   * acknowledges the peer's FIN (a three-segment close); without a close
+   * the delayed-ACK timer sends it 40 ms later. */
+  Pd pd;
+  pd_after_data(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd.rcv++;
+  pd_expect_none(&pd);
+  g_assert_cmpuint(pd_count(&pd, TCP_STATE_CLOSE_WAIT), ==, 1);
+  test_net_run_until(pd.net, 20 * SIM_MS);
+  GBytes *b = NULL;
+  g_assert_cmpint(tcp_socket_recv(pd.sock, 1000, &b), ==, 100);
+  g_bytes_unref(b);
+  pd_expect_none(&pd);
+  tcp_socket_close(pd.sock);
+  pd.sock = NULL;
+  pd_expect_free(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.snd, pd.rcv);
+  pd_expect_none(&pd);
+  test_net_run_until(pd.net, 100 * SIM_MS);
+  pd_expect_none(&pd);                                    /* no ACK left owed */
+  pd_free(&pd);
+
+  pd_after_data(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 0);
+  pd.rcv++;
+  test_net_run_until(pd.net, 50 * SIM_MS - 1);
+  pd_expect_none(&pd);
+  test_net_run_until(pd.net, 50 * SIM_MS);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);      /* the ATO, 40 ms */
+  pd_free(&pd);
+}
+
+static void
+test_fin_ack_with_data(void)
+{
+  /* A FIN with a small write waits the same way; with more than one full
+   * segment unacknowledged (inq/server.pkt: 10000 bytes and the FIN) the
+   * ACK goes at once. */
+  Pd pd;
+  pd_after_data(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK | TCP_FLAG_PSH, pd.rcv, pd.snd, 100);
+  pd.rcv += 101;
+  pd_expect_none(&pd);
+  test_net_run_until(pd.net, 50 * SIM_MS);
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  pd_free(&pd);
+
+  pd_init(&pd, TRUE);
+  pd_established(&pd);
+  pd_send(&pd, TCP_FLAG_FIN | TCP_FLAG_ACK, pd.rcv, pd.snd, 10000);
+  pd.rcv += 10001;
+  pd_expect_free(&pd, TCP_FLAG_ACK, pd.snd, pd.rcv);
+  pd_free(&pd);
+}
+
 /* ---- TIME_WAIT -------------------------------------------------------------- */
 
 static void
@@ -484,6 +574,9 @@ main(int argc, char **argv)
   g_test_add_func("/tcp-linux/window/syn", test_syn_window);
   g_test_add_func("/tcp-linux/window/syn-ack", test_synack_window);
   g_test_add_func("/tcp-linux/window/growth", test_window_growth);
+  g_test_add_func("/tcp-linux/fin-ack/no-data", test_fin_ack_no_data);
+  g_test_add_func("/tcp-linux/fin-ack/delayed", test_fin_ack_delayed);
+  g_test_add_func("/tcp-linux/fin-ack/with-data", test_fin_ack_with_data);
   g_test_add_func("/tcp-linux/time-wait/reack-window", test_time_wait_window);
   g_test_add_func("/tcp-linux/time-wait/reack-window-unscaled",
                   test_time_wait_window_unscaled);
