@@ -6,25 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Linux 6.x and the kernels before 6.5 differ only in
+ * tcp_syn_linear_timeouts (added in 6.5 with default 4, tcp_sk_init()). */
+#define LINUX_PROFILE(NAME, SYN_LINEAR)                                       \
+  {                                                                           \
+    .name = NAME,                                                             \
+    .time_wait = 60 * SIM_S,            /* TCP_TIMEWAIT_LEN, include/net/tcp.h */ \
+    .port_lo = 32768, .port_hi = 60999, /* ip_local_port_range */            \
+    .tw_reuse = 2,                      /* tcp_tw_reuse: loopback only */    \
+    .max_tw_buckets = 262144,           /* tcp_max_tw_buckets */             \
+    .rfc1337 = FALSE,                                                         \
+    .syn_retries = 6, .syn_linear_timeouts = SYN_LINEAR,                      \
+    .synack_retries = 5, .retries2 = 15,                                      \
+    .fin_timeout = 60 * SIM_S,                                                \
+    .rto_min = 200 * SIM_MS, .rto_init = SIM_S, .rto_max = 120 * SIM_S,       \
+    .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,         \
+    .timestamps = TRUE, .backlog = 4096, .challenge_ack = TRUE,               \
+    .invalid_ratelimit = 500 * SIM_MS,  /* tcp_invalid_ratelimit */          \
+    .rcvbuf = 131072, .sndbuf = 16384,  /* tcp_rmem[1], tcp_wmem[1] */       \
+    .sndbuf_max = 4194304,              /* tcp_wmem[2] */                    \
+    .window_scaling = TRUE, .wscale = 7, /* tcp_window_scaling; shift for tcp_rmem[2] */ \
+    .linux_rwnd = TRUE,                 /* tcp_select_initial_window(), tcp_grow_window() */ \
+  }
+
 static const TcpProfile profiles[] = {
-  {
-    .name = "linux",
-    .time_wait = 60 * SIM_S,            /* TCP_TIMEWAIT_LEN, include/net/tcp.h */
-    .port_lo = 32768, .port_hi = 60999, /* ip_local_port_range */
-    .tw_reuse = 2,                      /* tcp_tw_reuse: loopback only */
-    .max_tw_buckets = 262144,           /* tcp_max_tw_buckets */
-    .rfc1337 = FALSE,
-    .syn_retries = 6, .syn_linear_timeouts = 0,
-    .synack_retries = 5, .retries2 = 15,
-    .fin_timeout = 60 * SIM_S,
-    .rto_min = 200 * SIM_MS, .rto_init = SIM_S, .rto_max = 120 * SIM_S,
-    .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,
-    .timestamps = TRUE, .backlog = 4096, .challenge_ack = TRUE,
-    .invalid_ratelimit = 500 * SIM_MS,  /* tcp_invalid_ratelimit */
-    .rcvbuf = 131072, .sndbuf = 16384,  /* tcp_rmem[1], tcp_wmem[1] */
-    .sndbuf_max = 4194304,              /* tcp_wmem[2] */
-    .window_scaling = TRUE, .wscale = 7, /* tcp_window_scaling; shift for tcp_rmem[2] */
-  },
+  LINUX_PROFILE("linux", 4),            /* Linux 6.5 and later */
+  LINUX_PROFILE("linux-5", 0),          /* before 6.5: RHEL 9, Debian 12 */
   {
     .name = "bsd",
     .time_wait = 60 * SIM_S,            /* 2 * net.inet.tcp.msl (30 s) */
@@ -86,6 +93,15 @@ tcp_profile_lookup(const char *name)
   for (gsize i = 0; i < G_N_ELEMENTS(profiles); i++)
     if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
   return NULL;
+}
+
+char *
+tcp_profile_names(void)
+{
+  GString *names = g_string_new(NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(profiles); i++)
+    g_string_append_printf(names, "%s%s", i ? ", " : "", profiles[i].name);
+  return g_string_free(names, FALSE);
 }
 
 static gboolean

@@ -33,11 +33,19 @@ struct TcpProfile {
   guint32  sndbuf_max;           /* ... grown with cwnd up to this */
   gboolean window_scaling;       /* RFC 7323 window scale option offered */
   int      wscale;               /* our shift when both sides offer it */
+  gboolean linux_rwnd;           /* Linux's receive window: initial window
+                                    from half the buffer rounded to the MSS,
+                                    rcv_ssthresh growth (tcp-rcv.c) */
 };
 
 /* The built-in profile called `name`, or NULL. */
 const TcpProfile *
 tcp_profile_lookup(const char *name);
+
+/* The built-in profiles' names, comma-separated, for messages.  Caller
+ * frees. */
+char *
+tcp_profile_names(void);
 
 /* Sets one key from its string form.  FALSE with a SIM_ERROR naming the key
  * for an unknown key or a bad value. */

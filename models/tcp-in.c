@@ -84,6 +84,7 @@ input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
     conn_syn_acked(c, seg->ack);
     c->env->stats->connect_ok++;
     tcp_set_state(c, TCP_STATE_ESTABLISHED);
+    tcp_rcv_established(c);
     c->ack_now = TRUE;
     return;
   }
@@ -125,10 +126,21 @@ oow_ack(TcpConn *c, const TcpSegment *seg)
 }
 
 /* RST in a synchronized state (RFC 9293 3.10.7.4 second check, RFC 5961 3). */
+/* Linux tcp_reset_check(): after the peer's FIN (CLOSE_WAIT, CLOSING,
+ * LAST_ACK) a RST at RCV.NXT - 1 also resets, in or out of the window:
+ * the peer may not count our ACK of its FIN. */
+static gboolean
+rst_after_fin(const TcpConn *c, const TcpSegment *seg)
+{
+  return (seg->flags & TCP_FLAG_RST) && c->rcv_fin && seg->seq == c->rcv_nxt - 1 &&
+         (c->state == TCP_STATE_CLOSE_WAIT || c->state == TCP_STATE_CLOSING ||
+          c->state == TCP_STATE_LAST_ACK);
+}
+
 static void
 input_rst(TcpConn *c, const TcpSegment *seg)
 {
-  if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt) {
+  if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt && !rst_after_fin(c, seg)) {
     oow_ack(c, seg);                    /* RFC 5961 3.2: challenge ACK */
     return;
   }
@@ -258,6 +270,7 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     c->snd_wl2 = seg->ack;
     if (!c->passive) c->env->stats->connect_ok++;
     tcp_set_state(c, TCP_STATE_ESTABLISHED);
+    tcp_rcv_established(c);
   }
   if (tcp_seq_gt(seg->ack, c->snd_max)) {
     oow_ack(c, seg);                    /* acks something not yet sent */
@@ -283,7 +296,7 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     return TRUE;
   case TCP_STATE_CLOSING:
     /* CLOSING -> TIME_WAIT. */
-    tcp_set_state(c, TCP_STATE_TIME_WAIT);
+    tcp_conn_time_wait(c);
     return FALSE;
   case TCP_STATE_LAST_ACK:
     /* LAST_ACK -> CLOSED. */
@@ -349,34 +362,40 @@ input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
   gboolean fin_now = fin && n == len - skip;
   gboolean hole = c->ooo && c->ooo->len > 0;
   if (hole && n) fin_now = tcp_rcv_ooo_deliver(c) || fin_now;
-  if (n) tcp_rcv_data_arrived(c, len, hole);
+  if (n) tcp_rcv_data_arrived(c, len, hole, fin_now && c->state == TCP_STATE_ESTABLISHED);
   else c->ack_now = TRUE;
   return fin_now;
 }
 
-/* Eighth check: the FIN. */
+/* Eighth check: the FIN (`alone`: no data came with it). */
 static void
-input_fin(TcpConn *c)
+input_fin(TcpConn *c, GArray *out, gboolean alone)
 {
   c->rcv_nxt++;
   c->rcv_fin = TRUE;
-  c->ack_now = TRUE;
   switch (c->state) {
   case TCP_STATE_SYN_RECEIVED:
   case TCP_STATE_ESTABLISHED:
-    /* FIN in ESTABLISHED moves to CLOSE_WAIT. */
+    /* FIN in ESTABLISHED moves to CLOSE_WAIT; its ACK may wait (Linux's
+     * pingpong on a FIN), as the data's did. */
+    if (alone) tcp_rcv_fin_arrived(c);
     tcp_set_state(c, TCP_STATE_CLOSE_WAIT);
     break;
   case TCP_STATE_FIN_WAIT_1:
     /* FIN before the ACK of ours: simultaneous close, -> CLOSING. */
+    c->ack_now = TRUE;
     tcp_set_state(c, TCP_STATE_CLOSING);
     break;
   case TCP_STATE_FIN_WAIT_2:
-    /* FIN in FIN_WAIT_2 moves to TIME_WAIT. */
+    /* FIN in FIN_WAIT_2 moves to TIME_WAIT, ACKed first (Linux tcp_fin():
+     * tcp_send_ack(), then tcp_time_wait(), which may find no bucket). */
     c->state_at = SIM_TIME_MAX;
-    tcp_set_state(c, TCP_STATE_TIME_WAIT);
+    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_ACK);
+    c->ack_now = FALSE;
+    tcp_conn_time_wait(c);
     break;
   default:
+    c->ack_now = TRUE;
     break;
   }
 }
@@ -397,19 +416,48 @@ paws_reject(TcpConn *c, const TcpSegment *seg)
   return FALSE;
 }
 
-/* SYN_RECEIVED special cases before the RFC's checks: the peer's SYN again
- * (our SYN-ACK was lost: Linux's tcp_check_req() sends the SYN-ACK again)
- * and, in a simultaneous open, the peer's SYN-ACK (Linux's
- * tcp_validate_incoming() lets it through as the ACK of our SYN). */
+/* A listener's child in SYN_RECEIVED is Linux's request socket, which
+ * tcp_check_req() handles before any RFC check, in this order: the peer's
+ * SYN again gets the SYN-ACK again; an ACK of anything but our SYN is
+ * answered by the listener's <SEQ=SEG.ACK><CTL=RST>; a segment outside
+ * the window gets an ACK (never a RST, rate-limited); a RST or SYN in the
+ * window (any sequence number, no RFC 5961 challenge) drops the request,
+ * and a SYN is answered with a RST; a segment without ACK is dropped.
+ * TRUE when the segment was consumed here. */
 static gboolean
-input_syn_received_special(TcpConn *c, const TcpSegment *seg, GArray *out,
-                           TcpSegment *as_ack)
+input_request(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
-  guint8 f = seg->flags;
-  if ((f & TCP_FLAG_SYN) && !(f & (TCP_FLAG_ACK | TCP_FLAG_RST)) && seg->seq == c->irs) {
+  guint8 f = seg->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST);
+  if (f == TCP_FLAG_SYN && seg->seq == c->irs) {
     tcp_emit_syn(c, out);
     return TRUE;
   }
+  if ((f & TCP_FLAG_ACK) && seg->ack != c->iss + 1) {
+    if (!(f & TCP_FLAG_RST)) tcp_emit(c, out, seg->ack, TCP_FLAG_RST);
+    return TRUE;
+  }
+  if (seg->seq == c->irs) f &= (guint8)~TCP_FLAG_SYN;   /* the SYN is old */
+  if (!(f & (TCP_FLAG_RST | TCP_FLAG_SYN))) return FALSE;
+  if (!seg_acceptable(c, seg)) return FALSE;          /* ACKed below */
+  if (!(f & TCP_FLAG_RST)) {
+    TcpSegment rst;
+    if (tcp_rst_for(seg, &rst)) {
+      rst.sport = c->tuple.lport;
+      rst.dport = c->tuple.rport;
+      g_array_append_val(out, rst);
+    }
+  }
+  tcp_conn_drop(c, 0);
+  return TRUE;
+}
+
+/* In a simultaneous open (our own SYN_RECEIVED), the peer's SYN-ACK is
+ * the ACK of our SYN (Linux's tcp_validate_incoming() lets it through):
+ * *as_ack is that ACK. */
+static void
+input_syn_received_simultaneous(TcpConn *c, const TcpSegment *seg, TcpSegment *as_ack)
+{
+  guint8 f = seg->flags;
   if ((f & TCP_FLAG_SYN) && (f & TCP_FLAG_ACK) && !(f & TCP_FLAG_RST) &&
       seg->seq + 1 == c->rcv_nxt && seg->ack == c->snd_nxt) {
     *as_ack = *seg;
@@ -418,7 +466,6 @@ input_syn_received_special(TcpConn *c, const TcpSegment *seg, GArray *out,
     as_ack->flags &= (guint8)~(TCP_FLAG_SYN | TCP_FLAG_FIN);
     as_ack->seq = c->rcv_nxt;
   }
-  return FALSE;
 }
 
 /* RFC 9293 3.10.7.4: SEGMENT ARRIVES in a synchronized state. */
@@ -427,13 +474,16 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
   TcpSegment simul;
   simul.flags = 0;
-  if (c->state == TCP_STATE_SYN_RECEIVED) {
-    if (input_syn_received_special(c, seg, out, &simul)) return;
+  if (c->state == TCP_STATE_SYN_RECEIVED && c->passive) {
+    if (input_request(c, seg, out)) return;
+  } else if (c->state == TCP_STATE_SYN_RECEIVED) {
+    input_syn_received_simultaneous(c, seg, &simul);
     if (simul.flags) seg = &simul;
   }
   /* First: sequence number (the four cases), then PAWS. */
   if (!seg_acceptable(c, seg) || paws_reject(c, seg)) {
     if (!(seg->flags & TCP_FLAG_RST)) oow_ack(c, seg);
+    else if (c->env->profile->challenge_ack && rst_after_fin(c, seg)) input_rst(c, seg);
     return;
   }
   if (seg->flags & TCP_FLAG_RST) {
@@ -448,7 +498,7 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
   if (!input_ack(c, seg, out)) return;
   gboolean fin_now = input_text(c, seg, out);
   if (c->state == TCP_STATE_CLOSED) return;
-  if (fin_now) input_fin(c);
+  if (fin_now) input_fin(c, out, seg->payload.len == 0);
 }
 
 void
@@ -469,6 +519,4 @@ tcp_conn_input(TcpConn *c, const TcpSegment *seg, SimTime now, GArray *out)
   }
   if (c->state != TCP_STATE_CLOSED && c->state != TCP_STATE_TIME_WAIT)
     tcp_output(c, out);
-  else if (c->state == TCP_STATE_TIME_WAIT && c->ack_now)
-    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_ACK);
 }

@@ -24,14 +24,67 @@ rcv_free(const TcpConn *c)
   return MIN(buf > used ? buf - used : 0, max);
 }
 
+/* Linux's space for the window out of a buffer (tcp_win_from_space() at
+ * the default scaling ratio, TCP_DEFAULT_SCALING_RATIO: half of the memory
+ * is payload): 65536 bytes of 131072. */
+static guint32
+linux_full_space(const TcpConn *c)
+{
+  return c->env->profile->rcvbuf / 2;
+}
+
+/* The window of a SYN or SYN-ACK with linux_rwnd, Linux's
+ * tcp_select_initial_window(): the space rounded down to a multiple of the
+ * MSS (the MSS we announce, less the timestamp option in a SYN-ACK when it
+ * is on: tcp_openreq_init_rwin()), at most 65535: 44 x 1460 = 64240 in a
+ * SYN, 45 x 1448 = 65160 in a SYN-ACK with timestamps. */
+static guint32
+linux_initial_window(const TcpConn *c)
+{
+  guint32 space = linux_full_space(c);
+  guint32 mss = c->adv_mss;
+  if (c->state == TCP_STATE_SYN_RECEIVED && c->ts_ok) mss -= 12;
+  if (space > mss) space -= space % mss;
+  return MIN(space, 65535u);
+}
+
+void
+tcp_rcv_established(TcpConn *c)
+{
+  if (!c->env->profile->linux_rwnd) return;
+  /* tcp_init_buffer_space(): window_clamp = the full space less one
+   * segment (tcp_app_win's reservation), rcv_ssthresh no higher:
+   * 65536 - 1460 = 64076, offered as 64128 with scale 7 (field 501). */
+  guint32 full = linux_full_space(c);
+  guint32 clamp = MAX(2u * c->adv_mss, full > c->adv_mss ? full - c->adv_mss : 0);
+  c->rcv_ssthresh = MIN(c->rcv_ssthresh, clamp);
+}
+
+/* linux_rwnd: Linux's tcp_grow_window() for an in-order segment of len
+ * bytes: rcv_ssthresh grows by max(2 * advmss, 2 * len) while there is
+ * room.  Linux's room ends at window_clamp, which follows the measured
+ * payload share of the buffer and receive-buffer autotuning
+ * (tcp_rcv_space_adjust()); twsim has neither, and lets it grow to the
+ * free buffer space. */
+static void
+linux_grow_window(TcpConn *c, guint32 len, guint32 free_)
+{
+  if (len < 128 || c->rcv_ssthresh >= free_) return;
+  guint32 incr = MAX(2u * c->adv_mss, 2 * len);
+  c->rcv_ssthresh += MIN(incr, free_ - c->rcv_ssthresh);
+}
+
 /* The window to offer now, in bytes, before scaling.  RFC 9293
  * 3.8.6.2.2: the right edge moves only when it can move by
- * min(rcvbuf / 2, MSS); and a window is never shrunk (RFC 9293 3.8.6). */
+ * min(rcvbuf / 2, MSS); and a window is never shrunk (RFC 9293 3.8.6).
+ * With linux_rwnd the offer is also at most rcv_ssthresh (Linux's
+ * __tcp_select_window()). */
 static guint32
 rcv_window(const TcpConn *c)
 {
   guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   guint32 free_ = rcv_free(c);
+  if (c->env->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
   guint32 step = MIN(c->env->profile->rcvbuf / 2, (guint32)c->mss);
   if (free_ > cur && free_ - cur >= step) return free_;
   return cur;
@@ -40,14 +93,27 @@ rcv_window(const TcpConn *c)
 guint16
 tcp_rcv_window_field(TcpConn *c, gboolean syn)
 {
-  guint32 wnd = rcv_window(c);
+  const TcpProfile *p = c->env->profile;
   guint32 field;
-  if (syn) {
-    field = MIN(wnd, 65535u);                  /* RFC 7323 2.2: never scaled */
+  if (syn && p->linux_rwnd) {
+    field = linux_initial_window(c);
+    c->rcv_ssthresh = field;
+  } else if (syn) {
+    field = MIN(rcv_window(c), 65535u);        /* RFC 7323 2.2: never scaled */
+  } else if (p->linux_rwnd) {
+    /* Linux aligns the window up to the scale unit (__tcp_select_window(),
+     * and tcp_select_window() when it keeps the window already offered),
+     * so nothing is scaled away: 64240 offered in a SYN is 64256 after.
+     * Where the buffer has no room for the rounding (a reader that does
+     * not read), down, as Linux's memory limits would have it. */
+    guint32 unit = 1u << c->rcv_wscale;
+    guint32 wnd = rcv_window(c);
+    guint32 up = (wnd + unit - 1) & ~(unit - 1);
+    field = MIN((up <= rcv_free(c) ? up : wnd) >> c->rcv_wscale, 65535u);
   } else {
     /* Rounded down to the scale unit: the edge already promised stays
      * (rcv_adv never moves back), a new one never exceeds the buffer. */
-    field = MIN(wnd >> c->rcv_wscale, 65535u);
+    field = MIN(rcv_window(c) >> c->rcv_wscale, 65535u);
   }
   guint32 bytes = syn ? field : field << c->rcv_wscale;
   c->rcv_wnd_sent = bytes;
@@ -106,6 +172,13 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
   if (i > 0) {                                 /* overlap with the one before */
     TcpOooSeg *p = &g_array_index(c->ooo, TcpOooSeg, i - 1);
     guint32 pend = p->seq + p->data.len;
+    /* A FIN right after the queued bytes (alone, or with bytes already
+     * held) joins them: Linux's tcp_data_queue_ofo() keeps it, and
+     * tcp_ofo_queue() hands it on once the hole fills. */
+    if (n.fin && !p->fin && pend == n.seq + n.data.len) {
+      p->fin = TRUE;
+      return;
+    }
     if (p->fin || tcp_seq_ge(pend, n.seq + n.data.len)) return;  /* nothing new */
     if (tcp_seq_gt(pend, n.seq)) {
       slice_trim_head(&n.data, pend - n.seq);
@@ -220,14 +293,18 @@ delack_schedule(TcpConn *c)
 }
 
 void
-tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole)
+tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole, gboolean fin)
 {
   c->rcv_mss = MAX(c->rcv_mss, MIN(len, (guint32)c->mss + 12));
   ato_update(c);
+  if (c->env->profile->linux_rwnd) linux_grow_window(c, len, rcv_free(c));
   if (!c->env->profile->delayed_ack || hole) {
     c->ack_now = TRUE;                         /* RFC 5681 4.2: a gap filled */
     return;
   }
+  /* A FIN with the data, in ESTABLISHED: tcp_fin() enters pingpong mode
+   * before the ACK is decided, so quick ACKs no longer apply. */
+  if (fin) c->pingpong = TRUE;
   /* Linux __tcp_ack_snd_check(): at once after more than one full
    * segment, in quick-ACK mode, or while segments wait out of order. */
   if (c->rcv_nxt - c->rcv_wup > c->rcv_mss || (c->quick > 0 && !c->pingpong) ||
@@ -235,6 +312,25 @@ tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole)
     c->ack_now = TRUE;
     return;
   }
+  delack_schedule(c);
+}
+
+void
+tcp_rcv_fin_arrived(TcpConn *c)
+{
+  /* Linux tcp_fin() in ESTABLISHED schedules the ACK and enters pingpong
+   * mode (the application usually closes at once, and its FIN carries
+   * the ACK); __tcp_ack_snd_check() then sends it at once only after
+   * more than one full segment unacknowledged; otherwise the delayed-ACK
+   * timer runs for the ATO, which is still 0 before any data came: the
+   * timer fires at once (close-remote-fin-then-close.pkt sees the ACK at
+   * +0 on Linux 6.18). */
+  if (!c->env->profile->delayed_ack || c->ato == 0 ||
+      c->rcv_nxt - c->rcv_wup > c->rcv_mss) {
+    c->ack_now = TRUE;
+    return;
+  }
+  c->pingpong = TRUE;
   delack_schedule(c);
 }
 

@@ -119,22 +119,14 @@ tw_schedule(TcpStack *s)
   s->tw_event = sim_engine_schedule(s->env.engine, s->tw_event_at, tw_fire, s, NULL);
 }
 
-/* c has entered TIME_WAIT: keep a compact record (or none past
- * max_tw_buckets, as Linux's "TCP: time wait bucket table overflow"). */
+/* c has entered TIME_WAIT (the table had room: tcp_conn_time_wait()):
+ * keep a compact record in its place. */
 static void
 tw_enter(TcpStack *s, TcpConn *c)
 {
-  if (s->tw.count >= s->profile.max_tw_buckets) {
-    s->stats.tw_killed++;
-    s->counts[TCP_STATE_TIME_WAIT]--;
-    tcp_state_event(&s->cenv, stack_now(s), &c->tuple, TCP_STATE_TIME_WAIT,
-                    TCP_STATE_CLOSED);
-    port_release(s, &c->tuple);
-  } else {
-    tcp_tw_insert(&s->tw, c, stack_now(s) + s->profile.time_wait);
-    s->stats.tw_entered++;
-    tw_schedule(s);
-  }
+  tcp_tw_insert(&s->tw, c, stack_now(s) + s->profile.time_wait);
+  s->stats.tw_entered++;
+  tw_schedule(s);
   c->holds_port = FALSE;
 }
 
@@ -332,8 +324,9 @@ tcp_stack_set_profile(TcpStack *s, const char *profile, GError **error)
 {
   const TcpProfile *p = tcp_profile_lookup(profile);
   if (p == NULL) {
-    g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
-                "unknown TCP profile '%s' (linux, bsd, windows, rfc9293)", profile);
+    g_autofree char *names = tcp_profile_names();
+    g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID, "unknown TCP profile '%s' (%s)",
+                profile, names);
     return FALSE;
   }
   s->profile = *p;
@@ -423,7 +416,7 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
   case TCP_TW_SYN: {
     TcpSocket *l = listener_lookup(s, pkt->dst, pkt->tcp.dport);
     if (l == NULL) {               /* Linux: no listener, TIME_WAIT ACKs */
-      tcp_tw_ack(rec, &s->profile, stack_now(s), &reply);
+      tcp_tw_ack(rec, stack_now(s), &reply);
       stack_send(s, pkt->dst, pkt->src, &reply);
       break;
     }

@@ -138,7 +138,8 @@ tcp_stack_input(TcpStack *stack, Packet *pkt);
 gboolean
 tcp_stack_set(TcpStack *stack, const char *key, const char *value, GError **error);
 
-/* Selects a profile ("linux", "bsd", "windows", "rfc9293") wholesale. */
+/* Selects a profile ("linux", "linux-5", "bsd", "windows", "rfc9293")
+ * wholesale. */
 gboolean
 tcp_stack_set_profile(TcpStack *stack, const char *profile, GError **error);
 

@@ -46,10 +46,6 @@ tcp_rto_update(TcpConn *c)
   c->rto = CLAMP(c->rto, p->rto_min, p->rto_max);
 }
 
-/* Interval after the n-th SYN or SYN-ACK retransmission: classic Linux
- * doubles from rto_init (1, 2, 4... s: give up at 127 s with 6 retries);
- * with syn_linear_timeouts = L (Linux 6.18's tcp_syn_linear_timeouts),
- * the first L retries keep rto_init and the limit grows by L. */
 /* A "timer" trace record: which of the connection's timers fired, the
  * retry count it reached and the RTO now armed (docs/trace-format.md). */
 static void
@@ -69,6 +65,12 @@ trace_timer(const TcpConn *c, const char *timer)
   sim_trace_end(env->trace);
 }
 
+/* Interval after the n-th SYN or SYN-ACK retransmission: classic Linux
+ * doubles from rto_init (1, 2, 4... s: give up at 127 s with 6 retries);
+ * with syn_linear_timeouts = L (tcp_syn_linear_timeouts, Linux 6.5 and
+ * later, default 4), a SYN's first L retries keep rto_init and the limit
+ * grows by L (tcp_retransmit_timer(), tcp_write_timeout()).  A SYN-ACK
+ * always doubles. */
 static SimTime
 syn_interval(const TcpConn *c, int n)
 {

@@ -122,6 +122,18 @@ tcp_set_state(TcpConn *c, TcpState to)
   if (to == TCP_STATE_ESTABLISHED) c->established_once = TRUE;
 }
 
+void
+tcp_conn_time_wait(TcpConn *c)
+{
+  const TcpConnEnv *env = c->env;
+  if (env->counts && env->counts[TCP_STATE_TIME_WAIT] >= env->profile->max_tw_buckets) {
+    env->stats->tw_killed++;
+    tcp_conn_drop(c, 0);
+    return;
+  }
+  tcp_set_state(c, TCP_STATE_TIME_WAIT);
+}
+
 TcpConn *
 tcp_conn_new(const TcpConnEnv *env, SimTime now)
 {

@@ -89,6 +89,9 @@ struct TcpConn {
   guint32     rcv_adv;          /* right edge of that window */
   guint32     rcv_wup;          /* RCV.NXT when we last sent an ACK */
   guint32     rcv_mss;          /* largest segment received (Linux rcv_mss) */
+  guint32     rcv_ssthresh;     /* linux_rwnd: the most the window may offer
+                                   now; grows with in-order data (Linux's
+                                   tp->rcv_ssthresh) */
   GArray     *ooo;              /* TcpOooSeg: out-of-order queue */
   guint32     ooo_bytes;
   /* ACK policy (Linux's icsk_ack) */
@@ -146,6 +149,13 @@ tcp_conn_free(TcpConn *c);
  * per-state counts, traces it and tells the host. */
 void
 tcp_set_state(TcpConn *c, TcpState to);
+
+/* Enters TIME_WAIT, or CLOSED when the host already holds max_tw_buckets
+ * TIME_WAIT records (tw_killed): Linux's tcp_time_wait() then finds no
+ * bucket (inet_twsk_alloc() fails, "TCP: time wait bucket table
+ * overflow") and closes the socket at once (tcp_done()). */
+void
+tcp_conn_time_wait(TcpConn *c);
 
 /* Moves one socket's count from `from` to `to` (and keeps tw_peak). */
 void
@@ -249,6 +259,11 @@ tcp_ts_now(const TcpConn *c);
 guint16
 tcp_rcv_window_field(TcpConn *c, gboolean syn);
 
+/* The connection reached ESTABLISHED: the window's clamp (Linux's
+ * tcp_init_buffer_space()). */
+void
+tcp_rcv_established(TcpConn *c);
+
 /* After a read: whether a window update is worth a segment. */
 gboolean
 tcp_rcv_window_update_due(const TcpConn *c);
@@ -269,10 +284,15 @@ tcp_rcv_ooo_clear(TcpConn *c);
 void
 tcp_rcv_append(TcpConn *c, const NetSlice *s, guint32 skip, guint32 n);
 
-/* In-order data of len bytes arrived (hole: it filled a gap): ACK now or
- * arm the delayed ACK. */
+/* In-order data of len bytes arrived (hole: it filled a gap; fin: the
+ * peer's FIN follows it in ESTABLISHED): ACK now or arm the delayed ACK. */
 void
-tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole);
+tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole, gboolean fin);
+
+/* The peer's FIN arrived alone in ESTABLISHED: ACK now or arm the
+ * delayed ACK (Linux's pingpong on a FIN). */
+void
+tcp_rcv_fin_arrived(TcpConn *c);
 
 /* A segment arrived out of order: duplicate ACK at once. */
 void

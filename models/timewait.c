@@ -170,6 +170,11 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
   rec->ts_recent = c->ts_recent;
   rec->ts_offset = c->ts_offset;
   rec->ts_stamp_ms = (guint32)(c->ts_recent_stamp / SIM_MS);
+  /* Linux tcp_time_wait(): tw_rcv_wnd = tcp_receive_window(), what is
+   * left of the window last advertised; its ACKs send it >> rcv_wscale
+   * (tcp_v4_timewait_ack()). */
+  guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+  rec->win = (guint16)MIN(wnd >> c->rcv_wscale, 65535u);
   rec->expiry = expiry;
   fifo_append(tw, rec, idx);
   if ((tw->count + 1) * 4 > (guint64)tw->n_slots * 3) index_grow(tw);
@@ -205,8 +210,7 @@ tw_restart(TcpTwTable *tw, TcpTwRecord *rec, SimTime expiry)
 }
 
 void
-tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
-       TcpSegment *reply)
+tcp_tw_ack(const TcpTwRecord *rec, SimTime now, TcpSegment *reply)
 {
   memset(reply, 0, sizeof *reply);
   reply->sport = rec->tuple.lport;
@@ -215,7 +219,7 @@ tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
   reply->ack = rec->rcv_nxt;
   reply->flags = TCP_FLAG_ACK;
   reply->why = TCP_WHY_TW_ACK;
-  reply->win = (guint16)MIN(profile->rcvbuf, 65535u);
+  reply->win = rec->win;
   if (rec->ts_ok) {
     reply->opts = TCP_OPT_TS;
     reply->ts_val = (guint32)(now / SIM_MS) + rec->ts_offset;
@@ -261,7 +265,7 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
   /* Anything else (a retransmitted FIN above all) is ACKed; with an ACK
    * or a PAWS reject, the TIME_WAIT restarts (RFC 9293 3.10.7.4). */
   if (paws || (f & TCP_FLAG_ACK)) tw_restart(tw, rec, now + profile->time_wait);
-  tcp_tw_ack(rec, profile, now, reply);
+  tcp_tw_ack(rec, now, reply);
   return TCP_TW_ACK;
 }
 

@@ -29,6 +29,8 @@ typedef struct {
   guint32  prev, next;       /* FIFO links (index + 1) */
   guint32  self;             /* own index + 1 */
   guint8   ts_ok;            /* timestamps were in use */
+  guint16  win;              /* window field of our ACKs: the window at
+                                entry, scaled (Linux tw_rcv_wnd >> wscale) */
   SimTime  expiry;
 } TcpTwRecord;
 
@@ -75,10 +77,10 @@ tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec);
 TcpTwRecord *
 tcp_tw_head(TcpTwTable *tw);
 
-/* The ACK a TIME_WAIT record sends: <SEQ=SND.NXT><ACK=RCV.NXT>. */
+/* The ACK a TIME_WAIT record sends: <SEQ=SND.NXT><ACK=RCV.NXT>, with the
+ * window the connection had when it entered TIME_WAIT. */
 void
-tcp_tw_ack(const TcpTwRecord *rec, const TcpProfile *profile, SimTime now,
-           TcpSegment *reply);
+tcp_tw_ack(const TcpTwRecord *rec, SimTime now, TcpSegment *reply);
 
 typedef enum {
   TCP_TW_DROP,               /* nothing to do */

@@ -1,6 +1,6 @@
 -- backlog-overflow.lua: a listener with backlog 4 that never accepts.  Once
 -- its accept queue is full, Linux drops further SYNs (counted in
--- syn_dropped); those clients retransmit their SYNs (1 s, 3 s, ...) and get
+-- syn_dropped); those clients retransmit their SYNs (1 s apart at first) and get
 -- in only when the server starts accepting at t = 5 s.
 --
 -- Run:   twsim run scenarios/backlog-overflow.lua --set clients=10

@@ -1,10 +1,14 @@
--- syn-blackhole.lua: every SYN is lost.  The client retransmits it with
--- exponential backoff from a 1 s RTO (Linux tcp_syn_retries = 6: at 1, 3,
--- 7, 15, 31 and 63 s) and connect() fails with ETIMEDOUT at 127 s.
+-- syn-blackhole.lua: every SYN is lost.  The client retransmits it from a
+-- 1 s RTO: Linux 6.5 and later (tcp_syn_linear_timeouts = 4,
+-- tcp_syn_retries = 6) keep 1 s for the first five retries, then double
+-- (at 1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s), and connect() fails with
+-- ETIMEDOUT at 131 s.  Older kernels (profile linux-5) double from the
+-- start: 1, 3, 7, 15, 31, 63 s, ETIMEDOUT at 127 s.
 --
 -- Run:   twsim run scenarios/syn-blackhole.lua
---        twsim run scenarios/syn-blackhole.lua --set linear=4  (newer kernels'
---                                          tcp_syn_linear_timeouts = 4)
+--        twsim run scenarios/syn-blackhole.lua --set profile=linux-5
+--        twsim run scenarios/syn-blackhole.lua --set linear=0  (the client's
+--                                          syn_linear_timeouts)
 --        twsim run scenarios/syn-blackhole.lua --set profile=windows
 --        twsim run scenarios/syn-blackhole.lua --set syn_retries=2
 
@@ -36,6 +40,6 @@ print("SYN retransmissions at +" .. table.concat(offsets, ", +") .. " s")
 print(string.format("connect: %s after %.3f s", result, took))
 sim.assert(result == "ETIMEDOUT", "gives up with ETIMEDOUT")
 if not linear and not retries and not sim.param("profile") then
-  sim.assert(#syn_times == 7, "one SYN and six retransmissions")
-  sim.assert(took == 127, "gives up at 127 s")
+  sim.assert(#syn_times == 11, "one SYN and ten retransmissions")
+  sim.assert(took == 131, "gives up at 131 s")
 end

@@ -334,9 +334,9 @@ static const Cell cells[] = {
   { ST(SYN_SENT), K_RST_ACK, 0, R_ANY, ST(CLOSED), "RST acking our SYN: ECONNREFUSED" },
   { ST(SYN_SENT), K_ACK_BAD, R, R_SEGACK, ST(SYN_SENT), "unacceptable ACK: <SEQ=SEG.ACK><CTL=RST>" },
 
-  { ST(SYN_RECEIVED), K_SYN, A, R_SND, ST(SYN_RECEIVED), "SYN in window: challenge ACK (RFC 5961 4.2)" },
+  { ST(SYN_RECEIVED), K_SYN, R | A, R_ZERO, ST(CLOSED), "SYN in window: RST, the request is dropped (Linux tcp_check_req)" },
   { ST(SYN_RECEIVED), K_SYN_RETX, S | A, R_ISS, ST(SYN_RECEIVED), "the peer's SYN again: SYN-ACK again (Linux)" },
-  { ST(SYN_RECEIVED), K_SYN_ACK, A, R_SND, ST(SYN_RECEIVED), "SYN bit: challenge ACK" },
+  { ST(SYN_RECEIVED), K_SYN_ACK, R, R_SEGACK, ST(CLOSED), "SYN in window: RST <SEQ=SEG.ACK>, the request is dropped (Linux)" },
   { ST(SYN_RECEIVED), K_ACK, 0, R_ANY, ST(ESTABLISHED), "ACK of our SYN" },
   { ST(SYN_RECEIVED), K_ACK_BAD, R, R_SEGACK, ST(SYN_RECEIVED), "unacceptable ACK: <SEQ=SEG.ACK><CTL=RST>" },
   { ST(SYN_RECEIVED), K_DATA, A, R_SND, ST(ESTABLISHED), "ACK then data, ACKed" },
@@ -344,7 +344,7 @@ static const Cell cells[] = {
   { ST(SYN_RECEIVED), K_FIN_ACK, A, R_SND, ST(CLOSE_WAIT), "ACK then FIN" },
   { ST(SYN_RECEIVED), K_RST, 0, R_ANY, ST(CLOSED), "passive open: the request is dropped" },
   { ST(SYN_RECEIVED), K_RST_ACK, 0, R_ANY, ST(CLOSED), "passive open: the request is dropped" },
-  { ST(SYN_RECEIVED), K_RST_INWIN, A, R_SND, ST(SYN_RECEIVED), "challenge ACK (RFC 5961 3.2)" },
+  { ST(SYN_RECEIVED), K_RST_INWIN, 0, R_ANY, ST(CLOSED), "any RST in window drops the request: no challenge ACK (Linux tcp_check_req)" },
   { ST(SYN_RECEIVED), K_ACK_OOW, A, R_SND, ST(SYN_RECEIVED), "unacceptable: ACK (3.10.7.4)" },
 
   { ST(ESTABLISHED), K_SYN, A, R_SND, ST(ESTABLISHED), "challenge ACK (RFC 5961 4.2)" },
@@ -766,12 +766,12 @@ test_user_connect_again(void)
   /* connect() again on a socket whose connect timed out starts afresh. */
   Fx fx;
   fx_build(&fx, TCP_STATE_SYN_SENT);
-  test_net_run_until(fx.net, 127 * SIM_S);
+  test_net_run_until(fx.net, 131 * SIM_S);
   g_assert_cmpint(tcp_socket_take_error(fx.sock), ==, TCP_ETIMEDOUT);
   for (Packet *p; (p = test_pop_tx(fx.net));) packet_free(p);
   g_assert_cmpint(tcp_socket_connect(fx.sock, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
   expect_tx(&fx, TCP_FLAG_SYN, G_MAXUINT32, 0);
-  test_net_run_until(fx.net, 128 * SIM_S);
+  test_net_run_until(fx.net, 132 * SIM_S);
   expect_tx(&fx, TCP_FLAG_SYN, G_MAXUINT32, 0);
   expect_state(&fx, TCP_STATE_SYN_SENT);
   fx_free(&fx);
@@ -970,9 +970,12 @@ tx_times(Fx *fx, guint8 flags)
 static void
 test_timer_syn_backoff(void)
 {
-  /* Classic Linux: SYN at 0, 1, 3, 7, 15, 31, 63 s; ETIMEDOUT at 127 s. */
+  /* linux-5 (kernels before 6.5, no tcp_syn_linear_timeouts): SYN at 0, 1,
+   * 3, 7, 15, 31, 63 s; ETIMEDOUT at 127 s. */
   Fx fx;
-  fx_build(&fx, TCP_STATE_SYN_SENT);
+  fx_init(&fx);
+  g_assert_true(tcp_stack_set_profile(fx.stack, "linux-5", NULL));
+  fx_syn_sent(&fx);
   test_net_run_until(fx.net, 126 * SIM_S);
   expect_state(&fx, TCP_STATE_SYN_SENT);
   test_net_run_until(fx.net, 127 * SIM_S);
@@ -988,18 +991,20 @@ test_timer_syn_backoff(void)
 static void
 test_timer_syn_linear(void)
 {
-  /* syn_linear_timeouts 4 (Linux 6.18's default): five retries 1 s apart,
-   * then doubling; ETIMEDOUT at 131 s. */
+  /* linux (6.5 and later: tcp_syn_linear_timeouts 4 in tcp_sk_init()):
+   * tcp_retransmit_timer() keeps the RTO while icsk_backoff <= 4, so five
+   * retries 1 s apart, then doubling; tcp_write_timeout() allows
+   * syn_retries + 4 retries: ETIMEDOUT at 131 s. */
   Fx fx;
-  fx_init(&fx);
-  g_assert_true(tcp_stack_set(fx.stack, "syn_linear_timeouts", "4", NULL));
-  fx_syn_sent(&fx);
+  fx_build(&fx, TCP_STATE_SYN_SENT);
   test_net_run_until(fx.net, 130 * SIM_S);
   expect_state(&fx, TCP_STATE_SYN_SENT);
   test_net_run_until(fx.net, 131 * SIM_S);
   expect_state(&fx, TCP_STATE_CLOSED);
   g_autoptr(GString) t = tx_times(&fx, TCP_FLAG_SYN);
   g_assert_cmpstr(t->str, ==, "0,1000,2000,3000,4000,5000,7000,11000,19000,35000,67000,");
+  g_assert_cmpint(tcp_socket_take_error(fx.sock), ==, TCP_ETIMEDOUT);
+  g_assert_cmpuint(tcp_stack_stats(fx.stack)->retransmits, ==, 10);
   fx_free(&fx);
 }
 
@@ -1282,7 +1287,7 @@ test_settings(void)
   g_assert_true(tcp_stack_set(fx.stack, "rto_min", "1ms", NULL));
   g_assert_false(tcp_stack_set_profile(fx.stack, "plan9", &error));
   g_clear_error(&error);
-  const char *profiles[] = { "linux", "bsd", "windows", "rfc9293" };
+  const char *profiles[] = { "linux", "linux-5", "bsd", "windows", "rfc9293" };
   for (gsize i = 0; i < G_N_ELEMENTS(profiles); i++)
     g_assert_true(tcp_stack_set_profile(fx.stack, profiles[i], NULL));
   fx_free(&fx);
@@ -1334,9 +1339,9 @@ static const struct {
   { "/tcp/user/bind", test_user_bind,
     "bind: EADDRINUSE (listener, TIME_WAIT), reuseaddr over TIME_WAIT, EADDRNOTAVAIL, EINVAL" },
   { "/tcp/timer/syn-backoff", test_timer_syn_backoff,
-    "SYN_SENT: SYN at 0,1,3,7,15,31,63 s; ETIMEDOUT at 127 s" },
+    "SYN_SENT, linux-5: SYN at 0,1,3,7,15,31,63 s; ETIMEDOUT at 127 s" },
   { "/tcp/timer/syn-linear-timeouts", test_timer_syn_linear,
-    "SYN_SENT, syn_linear_timeouts 4: 0,1,2,3,4,5,7,11,19,35,67 s; ETIMEDOUT at 131 s" },
+    "SYN_SENT, linux (syn_linear_timeouts 4): 0,1,2,3,4,5,7,11,19,35,67 s; ETIMEDOUT at 131 s" },
   { "/tcp/timer/syn-windows", test_timer_syn_windows,
     "SYN_SENT, windows profile: 0,3,9 s; ETIMEDOUT at 21 s" },
   { "/tcp/timer/synack-backoff", test_timer_synack_backoff,
