@@ -23,12 +23,20 @@
 --        twsim run scenarios/close-advice.lua --set clients=4
 --        twsim sweep scenarios/close-advice.lua --seeds 1..4
 
-local rate = tonumber(sim.param("rate", "500"))
-local nclients = tonumber(sim.param("clients", "1"))
-local seconds = tonumber(sim.param("seconds", "65"))
-local loss = tonumber(sim.param("loss", "0.01"))
-local buckets = tonumber(sim.param("buckets", "5000"))
-local tw_bytes = tonumber(sim.param("tw_bytes", "256"))
+-- A --set parameter that must be a number no smaller than `min`.
+local function number_param(name, default, min)
+  local v = tonumber(sim.param(name, default))
+  sim.assert(v ~= nil and v >= min, string.format("--set %s=%s: a number >= %g is needed",
+                                                  name, sim.param(name, default), min))
+  return v
+end
+
+local rate = number_param("rate", "500", 1)
+local nclients = math.floor(number_param("clients", "1", 1))
+local seconds = number_param("seconds", "65", 1)
+local loss = number_param("loss", "0.01", 0)
+local buckets = number_param("buckets", "5000", 0)
+local tw_bytes = number_param("tw_bytes", "256", 0)
 
 local variants = {
   { name = "server-first", closer = "server" },

@@ -20,12 +20,20 @@
 -- Run:   twsim run scenarios/server-remedies.lua --set remedy=buckets
 --        twsim run scenarios/server-remedies.lua --set remedy=linger0 --set response=100000
 
+-- A --set parameter that must be a number no smaller than `min`.
+local function number_param(name, default, min)
+  local v = tonumber(sim.param(name, default))
+  sim.assert(v ~= nil and v >= min, string.format("--set %s=%s: a number >= %g is needed",
+                                                  name, sim.param(name, default), min))
+  return v
+end
+
 local remedy = sim.param("remedy", "none")
-local rate = tonumber(sim.param("rate", "200"))
-local seconds = tonumber(sim.param("seconds", "20"))
-local response = tonumber(sim.param("response", "100"))
-local loss = tonumber(sim.param("loss", "0.01"))
-local buckets = tonumber(sim.param("buckets", "1000"))
+local rate = number_param("rate", "200", 1)
+local seconds = number_param("seconds", "20", 1)
+local response = number_param("response", "100", 0)
+local loss = number_param("loss", "0.01", 0)
+local buckets = number_param("buckets", "1000", 0)
 local remedies = { none = true, buckets = true, tw_reuse = true, linger0 = true, port_range = true }
 sim.assert(remedies[remedy], "remedy: none, buckets, tw_reuse, linger0 or port_range")
 
