@@ -2,7 +2,7 @@
 #include "net.h"
 
 static const char *const drop_names[NET_DROP_N] = {
-  "loss", "queue", "mtu", "ttl", "pred", "noroute",
+  "loss", "queue", "mtu", "ttl", "pred", "noroute", "ct_full", "ct_invalid", "nat_port",
 };
 
 const char *

@@ -38,10 +38,14 @@ typedef enum {
   NET_DROP_TTL,       /* TTL ran out at a router */
   NET_DROP_PRED,      /* a link:drop predicate said so */
   NET_DROP_NOROUTE,   /* no route to the destination */
+  NET_DROP_CT_FULL,   /* a router's conntrack table was full (nat.h) */
+  NET_DROP_CT_INVALID, /* a router's conntrack found the packet invalid */
+  NET_DROP_NAT_PORT,  /* a router found no free SNAT port for a new flow */
   NET_DROP_N,
 } NetDropReason;
 
-/* "loss", "queue", "mtu", "ttl", "pred", "noroute". */
+/* "loss", "queue", "mtu", "ttl", "pred", "noroute", "ct_full",
+ * "ct_invalid", "nat_port". */
 const char *
 net_drop_reason_name(NetDropReason reason);
 
