@@ -116,3 +116,38 @@ nat_box_ports_peak(const NatBox *box);
 #define NAT_TUPLE_BUF 48
 char *
 nat_tuple_format(const CtTuple *t, char *buf);
+
+/* ---- settings and counters by name (nat-settings.c) --------------------- */
+
+/* r:set{} keys: conntrack_max, tcp_loose, evict_closing and
+ * timeout_<state> (syn_sent, syn_recv, established, fin_wait, close_wait,
+ * last_ack, time_wait, close, syn_sent2, unacknowledged).  Values as
+ * strings; FALSE with a SIM_ERROR naming the key and what it expects. */
+gboolean
+nat_box_set(NatBox *box, const char *key, const char *value, GError **error);
+
+/* "a.b.c.d/N" (N 0..32; no "/N": 32). */
+gboolean
+nat_parse_prefix(const char *text, NetAddr *addr, guint *prefix, GError **error);
+
+/* "a.b.c.d:PORT". */
+gboolean
+nat_parse_endpoint(const char *text, NetAddr *addr, guint16 *port, GError **error);
+
+/* "LOW-HIGH". */
+gboolean
+nat_parse_ports(const char *text, guint16 *lo, guint16 *hi, GError **error);
+
+/* The counters as r:stats(), metrics and summaries name them, in a fixed
+ * order: entries, entries_peak, created, expired, early_drops, reopened,
+ * evicted, translated, drops_full, drops_invalid, drops_no_port,
+ * ports_max (ports in use towards the busiest destination), ports_peak. */
+typedef struct {
+  const char *name;
+  guint64     value;
+} NatStat;
+
+#define NAT_STATS_N 13
+
+guint
+nat_box_stats(const NatBox *box, NatStat *out);

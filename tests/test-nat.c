@@ -8,6 +8,7 @@
 #include "net.h"
 #include "tcp-stack.h"
 #include "wire.h"
+#include <string.h>
 
 #define CLIENT1  0x0a000001u   /* 10.0.0.1 */
 #define CLIENT2  0x0a000002u   /* 10.0.0.2 */
@@ -329,6 +330,46 @@ test_unsolicited(Fixture *f, gconstpointer data)
   g_assert_cmpuint(f->back->len, ==, 0);
 }
 
+/* r:set{} keys: values applied, bad ones refused with a message naming
+ * the key, the box unchanged. */
+static void
+test_settings(Fixture *f, gconstpointer data)
+{
+  GError *error = NULL;
+  g_assert_true(nat_box_set(f->box, "timeout_time_wait", "30s", &error));
+  g_assert_cmpint(f->box->ct.cfg.timeout[CT_TIME_WAIT], ==, 30 * SIM_S);
+  g_assert_true(nat_box_set(f->box, "conntrack_max", "1000", &error));
+  g_assert_cmpuint(f->box->ct.cfg.max, ==, 1000);
+  g_assert_true(nat_box_set(f->box, "evict_closing", "false", &error));
+  g_assert_false(f->box->evict_closing);
+  g_assert_no_error(error);
+  g_assert_false(nat_box_set(f->box, "timeout_time_wait", "0s", &error));
+  g_assert_nonnull(strstr(error->message, "timeout_time_wait"));
+  g_clear_error(&error);
+  g_assert_cmpint(f->box->ct.cfg.timeout[CT_TIME_WAIT], ==, 30 * SIM_S);
+  g_assert_false(nat_box_set(f->box, "conntrack_max", "-1", &error));
+  g_clear_error(&error);
+  g_assert_false(nat_box_set(f->box, "conntrack_maxx", "1", &error));
+  g_assert_nonnull(strstr(error->message, "unknown router setting 'conntrack_maxx'"));
+  g_clear_error(&error);
+  NetAddr a;
+  guint bits;
+  guint16 port, lo, hi;
+  g_assert_true(nat_parse_prefix("10.1.0.0/16", &a, &bits, NULL));
+  g_assert_cmphex(a, ==, 0x0a010000u);
+  g_assert_cmpuint(bits, ==, 16);
+  g_assert_false(nat_parse_prefix("10.1.0.0/33", &a, &bits, NULL));
+  g_assert_true(nat_parse_endpoint("10.0.0.5:8080", &a, &port, NULL));
+  g_assert_cmpuint(port, ==, 8080);
+  g_assert_false(nat_parse_endpoint("10.0.0.5", &a, &port, NULL));
+  g_assert_false(nat_parse_endpoint("10.0.0.5:0", &a, &port, NULL));
+  g_assert_true(nat_parse_ports("1024-2047", &lo, &hi, NULL));
+  g_assert_false(nat_parse_ports("2047-1024", &lo, &hi, NULL));
+  NatStat st[NAT_STATS_N];
+  g_assert_cmpuint(nat_box_stats(f->box, st), ==, NAT_STATS_N);
+  g_assert_cmpstr(st[0].name, ==, "entries");
+}
+
 /* ---- Little's law through the gateway ----------------------------------- */
 
 typedef struct {
@@ -518,6 +559,7 @@ main(int argc, char **argv)
   ADD("/nat/lb", test_lb);
   ADD("/nat/checksums", test_checksums);
   ADD("/nat/unsolicited", test_unsolicited);
+  ADD("/nat/settings", test_settings);
   ADD("/nat/littles-law", test_littles_law);
   ADD("/nat/littles-law/evict", test_littles_law_evict);
   g_test_add_func("/nat/lb/hash", test_lb_hash);
