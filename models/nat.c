@@ -223,6 +223,15 @@ arm(NatBox *box)
   box->expiry_event = sim_engine_schedule(engine, box->expiry_at, expiry_fire, box, NULL);
 }
 
+/* After a packet of e: its renewed expiry is the only one that may now
+ * come before the event, so only it is compared (no walk of the FIFOs). */
+static void
+arm_for(NatBox *box, const CtEntry *e)
+{
+  if (box->expiry_event && box->expiry_at <= e->expiry) return;
+  arm(box);
+}
+
 void
 nat_box_settings_changed(NatBox *box)
 {
@@ -435,7 +444,7 @@ nat_box_forward(NatBox *box, Packet *pkt, SimTime now, NetDropReason *why)
       if (e->state != from) trace_state(box, e, from, now);
       translate(box, e, dir, pkt);
       if (v == CT_KILL) entry_end(box, e, "reset");
-      arm(box);
+      else arm_for(box, e);
       return TRUE;
     }
   }
@@ -445,6 +454,6 @@ nat_box_forward(NatBox *box, Packet *pkt, SimTime now, NetDropReason *why)
   g_assert(v == CT_ACCEPT);
   trace_state(box, e, CT_NONE, now);
   translate(box, e, CT_DIR_ORIGINAL, pkt);
-  arm(box);
+  arm_for(box, e);
   return TRUE;
 }

@@ -1,6 +1,7 @@
 /* The metrics CSV writer (see metrics.h). */
 #include "metrics.h"
 #include "tcp-stack.h"
+#include "nat.h"
 #include <string.h>
 
 struct SimMetrics {
@@ -68,7 +69,39 @@ sim_metrics_free(SimMetrics *m)
   g_free(m);
 }
 
-/* One row per host, in creation order, for the state at time t. */
+/* A row of one figure: time, node, empty state and counter columns,
+ * series, value. */
+static void
+write_figure(SimMetrics *m, const char *tbuf, const char *node, const char *series,
+             guint64 value)
+{
+  fprintf(m->out, "%s,", tbuf);
+  write_csv_text(m->out, node);
+  for (int s = 0; s < TCP_STATE_N; s++) fputc(',', m->out);
+  for (guint f = 0; f < m->n_fields; f++) fputc(',', m->out);
+  fprintf(m->out, ",%s,%" G_GUINT64_FORMAT "\n", series, value);
+}
+
+/* A NAT router's figures: its conntrack entries by state, then its
+ * counters (nat_box_stats). */
+static void
+write_router(SimMetrics *m, const char *tbuf, const NetNode *node)
+{
+  char series[64];
+  for (guint s = CT_SYN_SENT; s < CT_STATE_N; s++) {
+    g_snprintf(series, sizeof series, "conntrack.%s", ct_state_name(s));
+    write_figure(m, tbuf, node->name, series, node->nat->ct.by_state[s]);
+  }
+  NatStat st[NAT_STATS_N];
+  guint n = nat_box_stats(node->nat, st);
+  for (guint i = 0; i < n; i++) {
+    g_snprintf(series, sizeof series, "nat.%s", st[i].name);
+    write_figure(m, tbuf, node->name, series, st[i].value);
+  }
+}
+
+/* One row per host, in creation order, for the state at time t (and a few
+ * per NAT router). */
 static void
 write_sample(SimMetrics *m, SimTime t)
 {
@@ -78,6 +111,7 @@ write_sample(SimMetrics *m, SimTime t)
   for (guint i = 0; net && i < net->nodes->len; i++) {
     NetNode *node = g_ptr_array_index(net->nodes, i);
     TcpStack *stack = node->transport;
+    if (node->nat) write_router(m, tbuf, node);
     if (node->kind != NET_NODE_HOST || stack == NULL) continue;
     fprintf(m->out, "%s,", tbuf);
     write_csv_text(m->out, node->name);

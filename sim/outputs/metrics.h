@@ -6,7 +6,10 @@
  * named as the RFC spells it (CLOSED ... TIME_WAIT), every counter of
  * h:stats() in tcp_stats_fields() order, then series and value.  A host row
  * leaves series and value empty; a sim.record row leaves host, states and
- * counters empty and is written at the instant of the call.
+ * counters empty and is written at the instant of the call.  A router with
+ * NAT (models/nat.h) has one row per figure at each sample: its name in
+ * host, states and counters empty, series "conntrack.<STATE>" (entries in
+ * that state) or "nat.<counter>" (nat_box_stats), and the value.
  *
  * The sample at time T shows the state after every event at or before T.
  * Sampling is driven by the engine's watch hook, not by events, so it never

@@ -1,6 +1,7 @@
 /* The end-of-run summary, text and JSON (see report.h). */
 #include "report.h"
 #include "tcp-stack.h"
+#include "nat.h"
 
 static gboolean
 is_tcp_host(const NetNode *node)
@@ -41,6 +42,40 @@ print_host(FILE *out, const NetNode *node)
           st->resets_sent, st->resets_received, st->syn_dropped);
 }
 
+/* A NAT router: conntrack entries by state, then its counters. */
+static void
+print_router(FILE *out, const NetNode *node)
+{
+  const NatBox *box = node->nat;
+  fprintf(out, "router %s: conntrack", node->name);
+  gboolean any = FALSE;
+  for (guint s = CT_SYN_SENT; s < CT_STATE_N; s++) {
+    guint64 n = box->ct.by_state[s];
+    if (n == 0) continue;
+    fprintf(out, "%s %s %" G_GUINT64_FORMAT, any ? "," : "", ct_state_name(s), n);
+    any = TRUE;
+  }
+  fprintf(out, "%s\n", any ? "" : " no entries");
+  NatStat st[NAT_STATS_N];
+  guint n = nat_box_stats(box, st);
+  fputs("  nat:", out);
+  for (guint i = 0; i < n; i++)
+    fprintf(out, "%s %s %" G_GUINT64_FORMAT, i ? "," : "", st[i].name, st[i].value);
+  fputc('\n', out);
+  for (guint i = 0; i < box->lb->len; i++) {
+    const LbService *svc = g_ptr_array_index(box->lb, i);
+    char a[NET_ADDR_BUF];
+    fprintf(out, "  lb %s:%u (%s):", net_addr_format(svc->vip, a), svc->vport,
+            lb_mode_name(svc->mode));
+    for (guint b = 0; b < svc->backends->len; b++) {
+      const LbBackend *be = &g_array_index(svc->backends, LbBackend, b);
+      fprintf(out, "%s %s:%u %" G_GUINT64_FORMAT, b ? "," : "", net_addr_format(be->addr, a),
+              be->port, svc->picked[b]);
+    }
+    fputc('\n', out);
+  }
+}
+
 static void
 print_link(FILE *out, const NetLink *link)
 {
@@ -68,6 +103,10 @@ sim_report_print(FILE *out, const SimRunView *view)
   for (guint i = 0; i < net->nodes->len; i++) {
     const NetNode *node = g_ptr_array_index(net->nodes, i);
     if (is_tcp_host(node)) print_host(out, node);
+  }
+  for (guint i = 0; i < net->nodes->len; i++) {
+    const NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (node->nat) print_router(out, node);
   }
   for (guint i = 0; i < net->links->len; i++)
     print_link(out, g_ptr_array_index(net->links, i));
@@ -127,6 +166,25 @@ json_link(GString *js, const NetLink *link)
   g_string_append_c(js, '}');
 }
 
+static void
+json_router(GString *js, const NetNode *node)
+{
+  const NatBox *box = node->nat;
+  g_string_append(js, "{\"name\":");
+  json_string(js, node->name);
+  g_string_append(js, ",\"conntrack\":{");
+  for (guint s = CT_SYN_SENT; s < CT_STATE_N; s++)
+    g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, s > CT_SYN_SENT ? "," : "",
+                           ct_state_name(s), box->ct.by_state[s]);
+  g_string_append(js, "},\"nat\":{");
+  NatStat st[NAT_STATS_N];
+  guint n = nat_box_stats(box, st);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, i ? "," : "", st[i].name,
+                           st[i].value);
+  g_string_append(js, "}}");
+}
+
 void
 sim_report_json(FILE *out, const SimRunView *view, int exit_status)
 {
@@ -152,6 +210,15 @@ sim_report_json(FILE *out, const SimRunView *view, int exit_status)
   for (guint i = 0; net && i < net->links->len; i++) {
     if (i) g_string_append_c(js, ',');
     json_link(js, g_ptr_array_index(net->links, i));
+  }
+  g_string_append(js, "],\"routers\":[");
+  first = TRUE;
+  for (guint i = 0; net && i < net->nodes->len; i++) {
+    const NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (node->nat == NULL) continue;
+    if (!first) g_string_append_c(js, ',');
+    json_router(js, node);
+    first = FALSE;
   }
   g_string_append(js, "]}\n");
   fputs(js->str, out);

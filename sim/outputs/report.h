@@ -1,6 +1,7 @@
 /* The end-of-run summary: per host, the TCP states held now, TIME_WAIT
  * peak and when, connects by outcome, retransmits, resets and drops; per
- * link, what each direction carried and lost.  Printed on stdout (unless
+ * router with NAT, its conntrack entries by state and its NAT counters;
+ * per link, what each direction carried and lost.  Printed on stdout (unless
  * --quiet) and written as JSON with --summary-json: the same facts. */
 #pragma once
 #include "run-view.h"
