@@ -74,11 +74,11 @@ read_options(lua_State *L, TcpSegment *seg)
 static int
 l_send(lua_State *L)
 {
-  NetNode *node = sim_lua_check_host(L, 1)->node;
+  NetNode *node = sim_lua_check_node(L, 1, "twsim_test.send: ");
   luaL_checktype(L, 2, LUA_TTABLE);
   NetAddr dst = 0;
   lua_getfield(L, 2, "to");
-  SimLuaHost *to = luaL_testudata(L, -1, SIM_LUA_HOST_MT);
+  SimLuaNode *to = luaL_testudata(L, -1, SIM_LUA_HOST_MT);
   if (to) dst = net_node_addr(to->node);
   else if (!net_addr_parse(luaL_checkstring(L, -1), &dst, NULL)) luaL_error(L, "bad to");
   lua_pop(L, 1);
@@ -101,7 +101,7 @@ l_send(lua_State *L)
 static int
 l_counters(lua_State *L)
 {
-  SimLuaHost *h = luaL_testudata(L, 1, SIM_LUA_HOST_MT);
+  SimLuaNode *h = luaL_testudata(L, 1, SIM_LUA_HOST_MT);
   if (h == NULL) h = luaL_checkudata(L, 1, SIM_LUA_ROUTER_MT);
   const NetNodeCounters *c = &h->node->c;
   lua_createtable(L, 0, 6);
@@ -117,7 +117,7 @@ l_counters(lua_State *L)
 static int
 l_raw(lua_State *L)
 {
-  SimLuaHost *h = luaL_checkudata(L, 1, SIM_LUA_HOST_MT);
+  SimLuaNode *h = luaL_checkudata(L, 1, SIM_LUA_HOST_MT);
   net_node_set_receiver(h->node, NULL, NULL);
   return 0;
 }

@@ -2,9 +2,8 @@
  * outputs, and turns the run's outcome into an exit status (DESIGN.md,
  * "Command line").  The only place, with main.c, that knows exit statuses. */
 #include "run.h"
-#include "world.h"
+#include "api.h"
 #include "lsim.h"
-#include "lnet.h"
 #include "outputs.h"
 #include "report.h"
 #include "simerror.h"
@@ -338,7 +337,7 @@ run_command(int argc, char **argv)
   }
   SimRunOutputs *outs = sim_run_outputs_open(&req, &error);
   if (outs == NULL) die_invalid("%s", error->message);
-  SimWorld *world = sim_world_new(&opts, &error);
+  SimWorld *world = sim_lua_world_new(&opts, &error);
   if (world == NULL) {
     sim_run_outputs_abandon(outs);
     die_invalid("%s", error->message);
@@ -360,7 +359,7 @@ run_command(int argc, char **argv)
   if (raw.records) status = write_records(world, raw.records, status);
   report_outcome(world, status, &opts, &raw);
   if (world->signal_number) status = 128 + world->signal_number;
-  sim_world_free(world);
+  sim_lua_world_free(world);
   g_ptr_array_free(opts.set_pairs, TRUE);
   g_hash_table_destroy(opts.params);
   raw_options_clear(&raw);

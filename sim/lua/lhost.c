@@ -1,13 +1,43 @@
-/* Each host's TCP: when sim.host makes a host, this gives it a TCP stack
- * (models/tcp-stack.h) wired to the network (models/net.h) and to the
- * world's observers, and finds the stack again for the socket methods.
+/* The twsim.Host type: sim.host(name, opts) and the methods of a host,
+ * name, addr, profile, route, socket, count, states, stats and set
+ * (DESIGN.md "Lua API"; docs/lua-api.md).
  *
- * Data flow: stack output -> net_host_output -> links -> the receiving
- * host's receiver (here) -> tcp_stack_input; the stack's state changes ->
- * sim.on("state") observers and the ladder. */
-#include "lsocket.h"
+ * sim.host gives each host a TCP stack (models/tcp-stack.h) wired to the
+ * network (models/net.h) and to the world: stack output ->
+ * net_host_output -> links -> the receiving host's receiver (here) ->
+ * tcp_stack_input; the stack's state changes -> the output writers and
+ * the sim.on("state") observers. */
+#include "lhost.h"
 #include "lnet.h"
-#include "ladder.h"
+#include "lsocket.h"
+#include <string.h>
+
+/* ---- the host's TCP stack ------------------------------------------------ */
+
+/* Calls every sim.on("state") observer with the event as a table.  Runs
+ * inside a model's callback, so the observers may not call into sockets
+ * (world->in_observer makes such calls usage errors); an error in one
+ * fails the run. */
+static void
+state_changed(SimWorld *world, const TcpStateEvent *ev)
+{
+  GArray *observers = world->observers[SIM_OBSERVE_STATE];
+  if (observers->len == 0 || world->message) return;
+  lua_State *L = sim_world_lua(world);
+  char laddr[NET_ADDR_BUF], raddr[NET_ADDR_BUF];
+  lua_createtable(L, 0, 8);
+  lua_pushstring(L, ev->host); lua_setfield(L, -2, "host");
+  lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(world->run.engine)));
+  lua_setfield(L, -2, "time");
+  lua_pushstring(L, tcp_state_name(ev->from)); lua_setfield(L, -2, "from");
+  lua_pushstring(L, tcp_state_name(ev->to)); lua_setfield(L, -2, "to");
+  lua_pushstring(L, net_addr_format(ev->tuple.laddr, laddr)); lua_setfield(L, -2, "laddr");
+  lua_pushinteger(L, ev->tuple.lport); lua_setfield(L, -2, "lport");
+  lua_pushstring(L, net_addr_format(ev->tuple.raddr, raddr)); lua_setfield(L, -2, "raddr");
+  lua_pushinteger(L, ev->tuple.rport); lua_setfield(L, -2, "rport");
+  sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
+  lua_pop(L, 1);
+}
 
 /* What a stack's callbacks need: its node and the world. */
 typedef struct {
@@ -37,8 +67,8 @@ static void
 binding_state_changed(gpointer user, const TcpStateEvent *ev)
 {
   SimWorld *world = ((HostBinding *)user)->world;
-  if (world->out.ladder) sim_ladder_state(world->out.ladder, sim_engine_now(world->run.engine), ev);
-  sim_lua_state_changed(world, ev);
+  sim_writers_state(&world->out, sim_engine_now(world->run.engine), ev);
+  state_changed(world, ev);
 }
 
 static void
@@ -53,8 +83,9 @@ stack_free(gpointer stack)
   tcp_stack_free(stack);
 }
 
-void
-sim_lua_host_attach_tcp(lua_State *L, NetNode *node)
+/* Gives a new host its TCP stack, wired to the network and the world. */
+static void
+attach_tcp(lua_State *L, NetNode *node)
 {
   SimWorld *world = sim_world_from_lua(L);
   HostBinding *b = g_new0(HostBinding, 1);
@@ -85,10 +116,258 @@ sim_lua_host_attach_tcp(lua_State *L, NetNode *node)
   }
 }
 
-TcpStack *
-sim_lua_host_tcp(lua_State *L, int arg, const char **name)
+static SimLuaNode *
+check_host(lua_State *L, int arg)
 {
-  SimLuaHost *h = sim_lua_check_host(L, arg);
+  SimLuaNode *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
+  if (h == NULL)
+    sim_lua_usage_error(L, "h:%s: expected a host (from sim.host) as argument %d, got %s",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
+  return h;
+}
+
+/* The TCP stack of the host at `arg` (and the host's name). */
+static TcpStack *
+host_tcp(lua_State *L, int arg, const char **name)
+{
+  SimLuaNode *h = check_host(L, arg);
   if (name) *name = h->node->name;
   return h->node->transport;
+}
+
+/* ---- sim.host ------------------------------------------------------------ */
+
+static const char *const host_keys[] = { "addr", "profile", NULL };
+
+#define HOST_MAX_ADDRS 64
+
+/* Reads the addr option at stack index `arg` into addrs (no allocation: a
+ * usage error may longjmp from here); returns how many. */
+static guint
+read_addrs(lua_State *L, int arg, NetAddr *addrs)
+{
+  GError *error = NULL;
+  if (lua_type(L, arg) == LUA_TSTRING) {
+    if (!net_addr_parse(lua_tostring(L, arg), &addrs[0], &error)) goto bad;
+    return 1;
+  }
+  lua_Integer n = lua_istable(L, arg) ? (lua_Integer)lua_rawlen(L, arg) : 0;
+  if (n == 0)
+    sim_lua_usage_error(L, "sim.host: addr: expected an address like \"10.0.0.1\" "
+                        "or a list of them, got %s", luaL_typename(L, arg));
+  if (n > HOST_MAX_ADDRS)
+    sim_lua_usage_error(L, "sim.host: addr: at most %d addresses", HOST_MAX_ADDRS);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, arg, i);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      sim_lua_usage_error(L, "sim.host: addr[%d]: expected a string, got %s",
+                          (int)i, luaL_typename(L, -1));
+    if (!net_addr_parse(lua_tostring(L, -1), &addrs[i - 1], &error)) goto bad;
+    lua_pop(L, 1);
+  }
+  return (guint)n;
+bad:
+  lua_pushfstring(L, "sim.host: addr: %s", error->message);
+  g_error_free(error);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+}
+
+/* sim.host(name [, {addr = "10.0.0.1" | {...}, profile = "linux"}]) */
+static int
+l_host(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  const char *name = sim_lua_check_name(L, 1, "sim.host");
+  sim_lua_check_opts_table(L, 2, "sim.host");
+  const char *profile = NULL;
+  NetAddr addrs[HOST_MAX_ADDRS];
+  guint n_addrs = 0;
+  if (lua_istable(L, 2)) {
+    sim_lua_check_option_keys(L, 2, "sim.host", host_keys);
+    if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
+      sim_lua_usage_error(L, "sim.host: profile: expected a string, got %s",
+                          luaL_typename(L, -1));
+    profile = lua_tostring(L, -1);
+    if (lua_getfield(L, 2, "addr") != LUA_TNIL) n_addrs = read_addrs(L, lua_gettop(L), addrs);
+  }
+  NetWorld *net = sim_lua_net(world);
+  if (n_addrs == 0) addrs[n_addrs++] = net_world_free_addr(net);
+  GError *error = NULL;
+  NetNode *node = net_world_host_new(net, name, addrs, n_addrs, &error);
+  if (node == NULL) sim_lua_call_gerror(L, "sim.host", error);
+  node->profile = g_strdup(profile);
+  sim_lua_push_node(L, world, node, SIM_LUA_HOST);
+  attach_tcp(L, node);
+  return 1;
+}
+
+/* ---- methods ------------------------------------------------------------- */
+
+/* h:addr() -> the primary address; h:addr(i) -> interface i's (1-based). */
+static int
+host_addr(lua_State *L)
+{
+  NetNode *node = check_host(L, 1)->node;
+  char buf[NET_ADDR_BUF];
+  NetAddr a = net_node_addr(node);
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
+    if (i < 1 || i > (lua_Integer)node->ifaces->len)
+      sim_lua_usage_error(L, "h:addr: '%s' has no interface %s", node->name,
+                          luaL_tolstring(L, 2, NULL));
+    a = g_array_index(node->ifaces, NetIface, i - 1).addr;
+  }
+  lua_pushstring(L, net_addr_format(a, buf));
+  return 1;
+}
+
+/* h:profile() -> the profile name given to sim.host, or nil. */
+static int
+host_profile(lua_State *L)
+{
+  lua_pushstring(L, check_host(L, 1)->node->profile);
+  return 1;
+}
+
+static int
+h_socket(lua_State *L)
+{
+  const char *name;
+  TcpStack *stack = host_tcp(L, 1, &name);
+  SimWorld *world = sim_world_from_lua(L);
+  if (world->in_observer)
+    sim_lua_usage_error(L, "h:socket: not allowed inside a sim.on callback");
+  sim_lua_socket_push(L, world, tcp_socket_new(stack), name);
+  return 1;
+}
+
+static TcpState
+check_state(lua_State *L, int arg, const char *method)
+{
+  TcpState state;
+  if (lua_type(L, arg) != LUA_TSTRING || !tcp_state_parse(lua_tostring(L, arg), &state))
+    sim_lua_usage_error(L, "%s: expected a TCP state name such as \"TIME_WAIT\", got %s",
+                        method, lua_type(L, arg) == LUA_TSTRING
+                        ? lua_tostring(L, arg) : luaL_typename(L, arg));
+  return state;
+}
+
+/* h:count(state) -> sockets in that state now */
+static int
+h_count(lua_State *L)
+{
+  TcpStack *stack = host_tcp(L, 1, NULL);
+  lua_pushinteger(L, (lua_Integer)tcp_stack_count(stack, check_state(L, 2, "h:count")));
+  return 1;
+}
+
+/* h:states() -> { CLOSED = n, LISTEN = n, ..., TIME_WAIT = n } */
+static int
+h_states(lua_State *L)
+{
+  TcpStack *stack = host_tcp(L, 1, NULL);
+  lua_createtable(L, 0, TCP_STATE_N);
+  for (int s = 0; s < TCP_STATE_N; s++) {
+    lua_pushinteger(L, (lua_Integer)tcp_stack_count(stack, (TcpState)s));
+    lua_setfield(L, -2, tcp_state_name((TcpState)s));
+  }
+  return 1;
+}
+
+/* h:stats() -> the cumulative counters (DESIGN.md "Host statistics") */
+static int
+h_stats(lua_State *L)
+{
+  TcpStack *stack = host_tcp(L, 1, NULL);
+  const TcpStats *st = tcp_stack_stats(stack);
+  guint n;
+  const TcpStatsField *fields = tcp_stats_fields(&n);
+  lua_createtable(L, 0, (int)n + 1);
+  for (guint i = 0; i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)tcp_stats_get(st, &fields[i]));
+    lua_setfield(L, -2, fields[i].name);
+  }
+  lua_pushnumber(L, sim_time_to_seconds(st->tw_peak_time));
+  lua_setfield(L, -2, "tw_peak_time");
+  return 1;
+}
+
+static gint
+compare_key_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* h:set{key = value, ...}: TCP settings (DESIGN.md "TCP settings and
+ * profiles").  Values: numbers, strings ("60s", "32768-60999"), booleans.
+ * The profile key, if present, is applied first. */
+static int
+h_set(lua_State *L)
+{
+  TcpStack *stack = host_tcp(L, 1, NULL);
+  GError *error = NULL;
+  if (!lua_istable(L, 2))
+    sim_lua_usage_error(L, "h:set: expected a table of settings, got %s", luaL_typename(L, 2));
+  if (lua_getfield(L, 2, "profile") != LUA_TNIL) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      sim_lua_usage_error(L, "h:set: profile must be a string");
+    if (!tcp_stack_set_profile(stack, lua_tostring(L, -1), &error))
+      sim_lua_usage_gerror(L, error);
+  }
+  lua_pop(L, 1);
+  /* Apply keys in a fixed (sorted) order so errors are reproducible. */
+  GPtrArray *keys = g_ptr_array_new();
+  lua_pushnil(L);
+  while (lua_next(L, 2)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      g_ptr_array_free(keys, TRUE);
+      sim_lua_usage_error(L, "h:set: setting names are strings, got %s", luaL_typename(L, -1));
+    }
+    if (strcmp(lua_tostring(L, -1), "profile") != 0)
+      g_ptr_array_add(keys, (gpointer)lua_tostring(L, -1));   /* kept alive by the table */
+  }
+  g_ptr_array_sort(keys, compare_key_names);
+  for (guint i = 0; i < keys->len; i++) {
+    const char *key = g_ptr_array_index(keys, i);
+    lua_getfield(L, 2, key);
+    const char *value;
+    if (lua_type(L, -1) == LUA_TBOOLEAN) value = lua_toboolean(L, -1) ? "true" : "false";
+    else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) value = lua_tostring(L, -1);
+    else {
+      g_ptr_array_free(keys, TRUE);
+      return sim_lua_usage_error(L, "h:set: %s: expected a number, string or boolean, got %s",
+                                 key, luaL_typename(L, -1));
+    }
+    if (!tcp_stack_set(stack, key, value, &error)) {
+      g_ptr_array_free(keys, TRUE);
+      lua_pushfstring(L, "h:set: %s", error->message);
+      g_error_free(error);
+      sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+  }
+  g_ptr_array_free(keys, TRUE);
+  return 0;
+}
+
+static const luaL_Reg host_methods[] = {
+  { "name", sim_lua_node_name },
+  { "addr", host_addr },
+  { "profile", host_profile },
+  { "route", sim_lua_node_route },
+  { "socket", h_socket },
+  { "count", h_count },
+  { "states", h_states },
+  { "stats", h_stats },
+  { "set", h_set },
+  { NULL, NULL },
+};
+
+void
+sim_lua_host_open(lua_State *L)
+{
+  sim_lua_register_type(L, SIM_LUA_HOST, SIM_LUA_HOST_MT, host_methods, sim_lua_node_tostring);
+  lua_pushcfunction(L, l_host);
+  lua_setfield(L, -2, "host");
 }

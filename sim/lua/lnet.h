@@ -1,21 +1,11 @@
-/* The network's Lua types: twsim.Host (sim.host), twsim.Router
- * (sim.router) and twsim.Link (sim.link), over models/net.h.
+/* The network as the Lua types share it: the world's NetWorld, made with
+ * the first host, router or link; the userdata of hosts and routers and
+ * the methods both have (name, route, tostring); segments as Lua tables;
+ * and the one observer of the network that feeds the output writers and
+ * sim.on("segment") observers.
  *
- * Data flow: a scenario builds the topology with sim.host/sim.router/
- * sim.link -> NetWorld (world->run.net); sim.run calls sim_lua_net_prepare
- * (routes, trace, pcap); while the run goes, the network calls back into
- * Lua for link:drop predicates and sim.on("segment") observers.
- *
- * Other Lua types that hang off a host (sockets: h:socket(), h:count(),
- * h:states(), h:stats(), h:set{}) add their methods to the host's method
- * table from their own file, after sim_lua_net_open has run:
- *
- *   static const luaL_Reg socket_host_methods[] = {
- *     { "socket", l_host_socket }, { "count", l_host_count }, { NULL, NULL } };
- *   sim_lua_host_add_methods(L, socket_host_methods);
- *
- * and find the host behind an argument with sim_lua_check_host(L, 1)->node
- * (a NetNode*: node->name, node->transport, net_node_addr(node)). */
+ * Shared plumbing: the type files (lhost.c, lrouter.c, llink.c, lsim.c)
+ * use it; it uses none of them. */
 #pragma once
 #include "world.h"
 #include "net.h"
@@ -24,38 +14,61 @@
 #define SIM_LUA_ROUTER_MT "twsim.Router"
 #define SIM_LUA_LINK_MT "twsim.Link"
 
-/* The userdata of hosts and routers: a handle, the NetWorld owns the node. */
+/* The userdata of a host or a router: the node it names. */
 typedef struct {
   SimWorld *world;
   NetNode  *node;
-} SimLuaHost;
+} SimLuaNode;
 
-typedef SimLuaHost SimLuaRouter;
-
-/* The host at argument `arg`, or a usage error naming the argument. */
-SimLuaHost *
-sim_lua_check_host(lua_State *L, int arg);
-
-/* Adds methods to the method table (the metatable's __index) of hosts. */
-void
-sim_lua_host_add_methods(lua_State *L, const luaL_Reg *methods);
-
-/* Registers the three metatables and adds sim.host, sim.router and
- * sim.link to the table on top of the stack (the sim table). */
-void
-sim_lua_net_open(lua_State *L);
-
-/* Installs the network's observer only while something listens (a
- * sim.on("segment") observer or the ladder): otherwise a packet event costs
- * no call into this layer.  Called when either is added. */
-void
-sim_lua_net_update_observer(SimWorld *world);
-
-/* The run's network, created on first use. */
+/* The world's network, made on first use with the run's trace and pcap. */
 NetWorld *
 sim_lua_net(SimWorld *world);
 
-/* Called when sim.run starts: computes routes, attaches the trace and the
- * pcap writer (raises a usage error if --pcap-at names no host). */
+/* Installs the network's observer while someone listens (a writer that
+ * draws segments, or a sim.on("segment") observer), and removes it
+ * otherwise, so that a packet event costs no call when nobody does. */
+void
+sim_lua_net_update_observer(SimWorld *world);
+
+/* Before the run: routes computed, trace and pcap attached (--pcap-at's
+ * host checked).  A usage error if --pcap-at names no host. */
 void
 sim_lua_net_prepare(lua_State *L);
+
+/* Pushes a new userdata of `type` (host or router) for node, kept alive
+ * as long as the world. */
+SimLuaNode *
+sim_lua_push_node(lua_State *L, SimWorld *world, NetNode *node, SimLuaType type);
+
+/* Keeps the userdata at the top of the stack alive in registry table
+ * `key`, at index + 1. */
+void
+sim_lua_keep_alive(lua_State *L, const char *key, guint index);
+
+/* The host or router at `arg`, or a usage error naming `call`. */
+NetNode *
+sim_lua_check_node(lua_State *L, int arg, const char *call);
+
+/* Argument checks shared by sim.host, sim.router and sim.link. */
+const char *
+sim_lua_check_name(lua_State *L, int arg, const char *call);
+void
+sim_lua_check_opts_table(lua_State *L, int arg, const char *call);
+
+/* Pushes a table with the segment fields DESIGN.md lists for link:drop:
+ * from, to, sport, dport, seq, ack, len, win, flags; `extra` more fields
+ * are expected. */
+void
+sim_lua_push_seg(lua_State *L, NetWorld *net, const Packet *pkt, int extra);
+
+/* Creates the metatable of `type`, named `mt`, with `tostring` and an
+ * __index table holding `methods`. */
+void
+sim_lua_register_type(lua_State *L, SimLuaType type, const char *mt,
+                      const luaL_Reg *methods, lua_CFunction tostring);
+
+/* Methods hosts and routers share: node:name(), node:route(dst), and
+ * their __tostring. */
+int sim_lua_node_name(lua_State *L);
+int sim_lua_node_route(lua_State *L);
+int sim_lua_node_tostring(lua_State *L);

@@ -1,42 +1,9 @@
-/* The `sim` table (see lsim.h and DESIGN.md, "Lua API"). */
+/* The `sim` table's own functions (see lsim.h and DESIGN.md, "Lua API"). */
 #include "lsim.h"
-#include "process.h"
-#include <math.h>
 #include "lnet.h"
-#include "lsocket.h"
 #include "metrics.h"
+#include <math.h>
 #include <string.h>
-
-/* sim.spawn(fn): starts fn as a process at the current instant. */
-static int
-l_spawn(lua_State *L)
-{
-  SimWorld *world = sim_world_from_lua(L);
-  if (!lua_isfunction(L, 1))
-    sim_lua_usage_error(L, "sim.spawn: expected a function, got %s",
-                        luaL_typename(L, 1));
-  sim_process_spawn(world, L, 1, sim_engine_now(world->run.engine));
-  return 0;
-}
-
-static int
-sleep_done(lua_State *L, int status, lua_KContext ctx)
-{
-  return 0;
-}
-
-/* sim.sleep(d): suspends the calling process for d of virtual time. */
-static int
-l_sleep(lua_State *L)
-{
-  SimProcess *p = sim_process_check(L, "sim.sleep");
-  SimTime d = sim_lua_check_duration(L, 1, "sim.sleep: duration");
-  SimEngine *engine = p->ctx.world->run.engine;
-  if (d > SIM_TIME_MAX - sim_engine_now(engine))
-    sim_lua_usage_error(L, "sim.sleep: duration is too large");
-  sim_process_wake_at(p, sim_engine_now(engine) + d);
-  return lua_yieldk(L, 0, 0, sleep_done);
-}
 
 /* sim.now() -> seconds of virtual time. */
 static int
@@ -284,11 +251,7 @@ l_on(lua_State *L)
 }
 
 static const luaL_Reg sim_functions[] = {
-  { "spawn", l_spawn },
-  { "sleep", l_sleep },
   { "now", l_now },
-  { "at", sim_lua_at },
-  { "every", sim_lua_every },
   { "run", l_run },
   { "param", l_param },
   { "random", l_random },
@@ -300,13 +263,8 @@ static const luaL_Reg sim_functions[] = {
   { NULL, NULL },
 };
 
-int
-sim_lua_open(lua_State *L)
+void
+sim_lua_sim_open(lua_State *L)
 {
-  sim_lua_timer_register(L);
   luaL_newlib(L, sim_functions);
-  sim_lua_net_open(L);
-  sim_lua_socket_register(L);
-  sim_lua_socket_add_host_methods(L);
-  return 1;
 }

@@ -1,4 +1,5 @@
-/* The twsim.Socket type and the TCP methods of hosts (see lsocket.h). */
+/* The twsim.Socket type: what h:socket() returns, with the BSD socket
+ * calls as methods (see lsocket.h; DESIGN.md "Lua API"). */
 #include "lsocket.h"
 #include "process.h"
 #include "simerror.h"
@@ -513,7 +514,7 @@ sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *
 }
 
 void
-sim_lua_socket_register(lua_State *L)
+sim_lua_socket_open(lua_State *L)
 {
   sim_lua_newmetatable(L, SIM_LUA_SOCKET, SOCKET_MT);
   luaL_setfuncs(L, socket_metamethods, 0);

@@ -1,7 +1,7 @@
 /* The twsim.Timer type: what sim.at(t, fn) and sim.every(d, fn) return.
  * Each firing runs fn as a new process, so it may block.  A cancelled timer
  * stays a valid object: cancel() again returns false. */
-#include "lsim.h"
+#include "ltimer.h"
 #include "process.h"
 
 #define TIMER_MT "twsim.Timer"
@@ -67,8 +67,8 @@ push_timer(lua_State *L, SimTime first, SimTime interval, int fn_index)
 }
 
 /* sim.at(t, fn): runs fn as a process at absolute time t (>= now). */
-int
-sim_lua_at(lua_State *L)
+static int
+l_at(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   SimTime at = sim_lua_check_duration(L, 1, "sim.at: time");
@@ -83,8 +83,8 @@ sim_lua_at(lua_State *L)
 }
 
 /* sim.every(d, fn): runs fn as a process every d (> 0), first at now + d. */
-int
-sim_lua_every(lua_State *L)
+static int
+l_every(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   SimTime d = sim_lua_check_duration(L, 1, "sim.every: interval");
@@ -142,8 +142,14 @@ static const luaL_Reg timer_metamethods[] = {
   { NULL, NULL },
 };
 
+static const luaL_Reg timer_functions[] = {
+  { "at", l_at },
+  { "every", l_every },
+  { NULL, NULL },
+};
+
 void
-sim_lua_timer_register(lua_State *L)
+sim_lua_timer_open(lua_State *L)
 {
   sim_lua_newmetatable(L, SIM_LUA_TIMER, TIMER_MT);
   luaL_setfuncs(L, timer_metamethods, 0);
@@ -151,4 +157,5 @@ sim_lua_timer_register(lua_State *L)
   luaL_setfuncs(L, timer_methods, 0);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
+  luaL_setfuncs(L, timer_functions, 0);
 }

@@ -133,3 +133,48 @@ sim_process_free_all(SimWorld *world)
     g_free(p);
   }
 }
+
+/* ---- sim.spawn and sim.sleep -------------------------------------------- */
+
+/* sim.spawn(fn): starts fn as a process at the current instant. */
+static int
+l_spawn(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (!lua_isfunction(L, 1))
+    sim_lua_usage_error(L, "sim.spawn: expected a function, got %s",
+                        luaL_typename(L, 1));
+  sim_process_spawn(world, L, 1, sim_engine_now(world->run.engine));
+  return 0;
+}
+
+static int
+sleep_done(lua_State *L, int status, lua_KContext ctx)
+{
+  return 0;
+}
+
+/* sim.sleep(d): suspends the calling process for d of virtual time. */
+static int
+l_sleep(lua_State *L)
+{
+  SimProcess *p = sim_process_check(L, "sim.sleep");
+  SimTime d = sim_lua_check_duration(L, 1, "sim.sleep: duration");
+  SimEngine *engine = p->ctx.world->run.engine;
+  if (d > SIM_TIME_MAX - sim_engine_now(engine))
+    sim_lua_usage_error(L, "sim.sleep: duration is too large");
+  sim_process_wake_at(p, sim_engine_now(engine) + d);
+  return lua_yieldk(L, 0, 0, sleep_done);
+}
+
+static const luaL_Reg process_functions[] = {
+  { "spawn", l_spawn },
+  { "sleep", l_sleep },
+  { NULL, NULL },
+};
+
+void
+sim_lua_process_open(lua_State *L)
+{
+  luaL_setfuncs(L, process_functions, 0);
+}

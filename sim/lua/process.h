@@ -39,3 +39,7 @@ sim_process_wake(SimProcess *p);
 /* Frees every process still alive (at the end of the run). */
 void
 sim_process_free_all(SimWorld *world);
+
+/* Sets `spawn` and `sleep` in the sim table on top of the stack. */
+void
+sim_lua_process_open(lua_State *L);

@@ -1,9 +1,6 @@
 /* The world of one run (see world.h). */
 #include "world.h"
 #include "run-check.h"
-#include "determinism.h"
-#include "process.h"
-#include "lsim.h"
 #include "net.h"
 #include "simerror.h"
 #include <lualib.h>
@@ -101,10 +98,6 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->running_L = L;
   *(SimThreadCtx **)lua_getextraspace(L) = &world->main_ctx;
   luaL_openlibs(L);
-  sim_determinism_install(L, opts->seed);
-  if (opts->sandbox) sim_sandbox_install(L);
-  sim_lua_open(L);
-  lua_setglobal(L, "sim");
   if (world->deadline_us || opts->sandbox)
     lua_sethook(L, limit_hook, LUA_MASKCOUNT, 10000);
   return world;
@@ -115,7 +108,6 @@ sim_world_free(SimWorld *world)
 {
   if (world == NULL) return;
   world->closing = TRUE;
-  if (world->L) sim_process_free_all(world);
   /* The network before the engine (transports cancel their timers) and
    * before L (predicates hold Lua references). */
   net_world_free(world->run.net);
@@ -209,6 +201,14 @@ sim_lua_usage_gerror(lua_State *L, GError *error)
   /* The message moves onto the Lua stack before the error is freed, so
    * nothing leaks when lua_error longjmps. */
   lua_pushstring(L, error->message);
+  g_error_free(error);
+  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+}
+
+int
+sim_lua_call_gerror(lua_State *L, const char *call, GError *error)
+{
+  lua_pushfstring(L, "%s: %s", call, error->message);
   g_error_free(error);
   sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
 }

@@ -1,6 +1,8 @@
 /* The world of one run: the engine, the scenario's Lua state, the run's
- * options and the outcome.  The top layer: it may include the engine and
- * (later) the models' public headers; nothing below includes it.
+ * options, writers and outcome; and the plumbing every Lua type shares:
+ * metatables, usage errors, calls into observers, option checks.  The base
+ * of the Lua layer: every file of sim/lua/ includes it, and it includes
+ * none of them (only the layers below: engine, models, outputs).
  *
  * Every Lua thread's extra space (LUA_EXTRASPACE) points at a SimThreadCtx,
  * so a C function finds its world, and whether it runs inside a process,
@@ -107,11 +109,14 @@ struct SimWorld {
 /* The flag a signal handler sets; polled by the run loop and Lua hook. */
 extern volatile sig_atomic_t sim_world_signal_received;
 
-/* Creates the world and its Lua state with the sim library opened.
- * NULL with error when the Lua state cannot be made. */
+/* Creates the world and its Lua state with Lua's standard libraries (the
+ * sim library is opened by api.c).  NULL with error when the Lua state
+ * cannot be made. */
 SimWorld *
 sim_world_new(const SimRunOptions *opts, GError **error);
 
+/* Frees the network, the engine and the Lua state, in that order (the
+ * processes first: api.c's sim_lua_world_free). */
 void
 sim_world_free(SimWorld *world);
 
@@ -175,6 +180,11 @@ sim_lua_usage_error(lua_State *L, const char *fmt, ...);
 G_NORETURN int
 sim_lua_usage_gerror(lua_State *L, GError *error);
 
+/* Raises a usage error "CALL: MESSAGE" from a GError (frees it).  Does
+ * not return. */
+G_NORETURN int
+sim_lua_call_gerror(lua_State *L, const char *call, GError *error);
+
 /* Raises the "stopped by a limit" error (marks the run as limited). */
 G_NORETURN int
 sim_lua_limit_error(lua_State *L, const char *why);
@@ -212,6 +222,14 @@ sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index);
  * fails the run and stops the engine. */
 void
 sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index);
+
+/* t[key] = v, for the table on top of the stack. */
+static inline void
+sim_lua_set_int(lua_State *L, const char *key, lua_Integer v)
+{
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, key);
+}
 
 /* The Lua thread that is running now: where model callbacks push values. */
 static inline lua_State *

@@ -83,6 +83,24 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
   return ok;
 }
 
+gboolean
+sim_writers_want_segments(const SimWriters *w)
+{
+  return w->ladder != NULL;
+}
+
+void
+sim_writers_segment(SimWriters *w, const NetEvent *ev)
+{
+  if (w->ladder) sim_ladder_segment(w->ladder, ev);
+}
+
+void
+sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
+{
+  if (w->ladder) sim_ladder_state(w->ladder, now, ev);
+}
+
 SimExit
 sim_run_outputs_close(SimRunOutputs *outs, const SimRunView *view, SimWriters *w,
                       SimExit status)

@@ -7,6 +7,8 @@
 #pragma once
 #include "run-view.h"
 #include "trace.h"
+#include "net.h"
+#include "tcp-stack.h"
 
 typedef struct SimLadder SimLadder;   /* ladder.h */
 typedef struct SimMetrics SimMetrics; /* metrics.h */
@@ -30,6 +32,15 @@ typedef struct {
 } SimOutputRequest;
 
 typedef struct SimRunOutputs SimRunOutputs;
+
+/* What the models did, for every writer that draws it.  A driver calls
+ * these from its network observer and its stacks' state_changed hook. */
+gboolean
+sim_writers_want_segments(const SimWriters *w);
+void
+sim_writers_segment(SimWriters *w, const NetEvent *ev);
+void
+sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev);
 
 /* Creates every requested file (under a temporary name).  NULL with an
  * error naming the option if one cannot be created; nothing is left. */

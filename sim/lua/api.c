@@ -1,0 +1,38 @@
+/* The Lua layer put together (see api.h). */
+#include "api.h"
+#include "determinism.h"
+#include "process.h"
+#include "lsim.h"
+#include "lhost.h"
+#include "lrouter.h"
+#include "llink.h"
+#include "lsocket.h"
+#include "ltimer.h"
+
+SimWorld *
+sim_lua_world_new(const SimRunOptions *opts, GError **error)
+{
+  SimWorld *world = sim_world_new(opts, error);
+  if (world == NULL) return NULL;
+  lua_State *L = world->L;
+  sim_determinism_install(L, opts->seed);
+  if (opts->sandbox) sim_sandbox_install(L);
+  sim_lua_sim_open(L);
+  sim_lua_process_open(L);
+  sim_lua_timer_open(L);
+  sim_lua_host_open(L);
+  sim_lua_router_open(L);
+  sim_lua_link_open(L);
+  sim_lua_socket_open(L);
+  lua_setglobal(L, "sim");
+  return world;
+}
+
+void
+sim_lua_world_free(SimWorld *world)
+{
+  if (world == NULL) return;
+  world->closing = TRUE;
+  if (world->L) sim_process_free_all(world);
+  sim_world_free(world);
+}

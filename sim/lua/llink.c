@@ -1,0 +1,352 @@
+/* The twsim.Link type: sim.link(a, b, opts) and its methods drop, stats
+ * and name (DESIGN.md "Links"; docs/network.md). */
+#include "llink.h"
+#include "lnet.h"
+#include <string.h>
+
+#define LINKS_KEY "twsim.links"   /* registry: link index + 1 -> userdata */
+
+typedef struct {
+  SimWorld *world;
+  NetLink  *link;
+} SimLuaLink;
+
+/* A link's predicates: registry refs, called in the order given. */
+typedef struct {
+  SimWorld *world;
+  GArray   *refs;
+} LinkPreds;
+
+/* ---- sim.link options --------------------------------------------------- */
+
+static const char *const link_keys[] = {
+  "rate", "delay", "jitter", "loss", "dup", "reorder", "queue", "mtu", NULL,
+};
+
+/* A probability at stack index `idx`. */
+static double
+check_prob(lua_State *L, int idx, const char *what)
+{
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    sim_lua_usage_error(L, "sim.link: %s: expected a probability (a number in [0, 1]), got %s",
+                        what, luaL_typename(L, idx));
+  double p = lua_tonumber(L, idx);
+  if (p != p)      /* NaN: printed one way on every platform */
+    sim_lua_usage_error(L, "sim.link: %s: NaN is not a probability (a number in [0, 1])", what);
+  if (!(p >= 0.0 && p <= 1.0))
+    sim_lua_usage_error(L, "sim.link: %s: %s is outside [0, 1]", what, lua_tostring(L, idx));
+  return p;
+}
+
+/* Field `key` of the table at `t` as a probability, or `dflt` if absent. */
+static double
+prob_field(lua_State *L, int t, const char *key, double dflt, const char *what)
+{
+  double p = dflt;
+  if (lua_getfield(L, t, key) != LUA_TNIL) {
+    char *w = g_strdup_printf("%s.%s", what, key);
+    lua_pushstring(L, w);
+    g_free(w);
+    p = check_prob(L, -2, lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return p;
+}
+
+static void
+parse_loss(lua_State *L, int idx, NetLinkParams *p, const char *what)
+{
+  static const char *const ge_keys[] = { "p", "r", "k", "h", NULL };
+  if (!lua_istable(L, idx)) {
+    p->loss = check_prob(L, idx, what);
+    return;
+  }
+  char *call = g_strdup_printf("sim.link: %s", what);
+  lua_pushstring(L, call);
+  g_free(call);
+  sim_lua_check_option_keys(L, idx, lua_tostring(L, -1), ge_keys);
+  lua_pop(L, 1);
+  lua_getfield(L, idx, "p");
+  lua_getfield(L, idx, "r");
+  if (lua_isnil(L, -1) || lua_isnil(L, -2))
+    sim_lua_usage_error(L, "sim.link: %s: a Gilbert-Elliott table needs p and r", what);
+  lua_pop(L, 2);
+  p->ge = TRUE;
+  p->ge_p = prob_field(L, idx, "p", 0, what);
+  p->ge_r = prob_field(L, idx, "r", 0, what);
+  p->ge_k = prob_field(L, idx, "k", 1, what);
+  p->ge_h = prob_field(L, idx, "h", 0, what);
+}
+
+static void
+parse_reorder(lua_State *L, int idx, NetLinkParams *p, const char *what)
+{
+  static const char *const reorder_keys[] = { "p", "delay", NULL };
+  if (!lua_istable(L, idx)) {
+    p->reorder = check_prob(L, idx, what);
+    return;
+  }
+  char *call = g_strdup_printf("sim.link: %s", what);
+  lua_pushstring(L, call);
+  g_free(call);
+  sim_lua_check_option_keys(L, idx, lua_tostring(L, -1), reorder_keys);
+  lua_pop(L, 1);
+  p->reorder = prob_field(L, idx, "p", 0, what);
+  if (lua_getfield(L, idx, "delay") != LUA_TNIL) {
+    lua_pushfstring(L, "sim.link: %s.delay", what);
+    p->reorder_delay = sim_lua_check_duration(L, -2, lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* A whole number (1000 or 1e3) in [min, 2^31). */
+static guint
+check_count(lua_State *L, int idx, const char *what, lua_Integer min)
+{
+  int ok = 0;
+  lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &ok) : 0;
+  if (!ok || v < min || v > G_MAXINT32)
+    sim_lua_usage_error(L, "sim.link: %s: expected an integer >= %d, got %s", what,
+                        (int)min, luaL_tolstring(L, idx, NULL));
+  return (guint)v;
+}
+
+static guint64
+check_rate(lua_State *L, int idx, const char *what)
+{
+  GError *error = NULL;
+  guint64 bps = 0;
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    double v = lua_tonumber(L, idx);
+    if (!(v >= 0 && v < 1e18))
+      sim_lua_usage_error(L, "sim.link: %s: bad rate %s", what, lua_tostring(L, idx));
+    return (guint64)v;
+  }
+  if (lua_type(L, idx) != LUA_TSTRING)
+    sim_lua_usage_error(L, "sim.link: %s: expected a rate like \"100Mbps\", got %s",
+                        what, luaL_typename(L, idx));
+  if (!sim_rate_parse(lua_tostring(L, idx), &bps, &error)) {
+    lua_pushfstring(L, "sim.link: %s: %s", what, error->message);
+    g_error_free(error);
+    sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  }
+  return bps;
+}
+
+/* Sets option `key` of one direction from the value at `idx`. */
+static void
+parse_one(lua_State *L, int idx, const char *key, const char *what, NetLinkParams *p)
+{
+  char *w = g_strdup_printf("sim.link: %s", what);
+  lua_pushstring(L, w);
+  g_free(w);
+  int wi = lua_gettop(L);
+  if (strcmp(key, "rate") == 0) p->rate = check_rate(L, idx, what);
+  else if (strcmp(key, "delay") == 0) p->delay = sim_lua_check_duration(L, idx, lua_tostring(L, wi));
+  else if (strcmp(key, "jitter") == 0) p->jitter = sim_lua_check_duration(L, idx, lua_tostring(L, wi));
+  else if (strcmp(key, "loss") == 0) parse_loss(L, idx, p, what);
+  else if (strcmp(key, "dup") == 0) p->dup = check_prob(L, idx, what);
+  else if (strcmp(key, "reorder") == 0) parse_reorder(L, idx, p, what);
+  else if (strcmp(key, "queue") == 0) p->queue = check_count(L, idx, what, 0);
+  else if (strcmp(key, "mtu") == 0) {
+    p->mtu = check_count(L, idx, what, 0);
+    if (p->mtu != 0 && p->mtu < 68)
+      sim_lua_usage_error(L, "sim.link: %s: %u is below IPv4's minimum of 68 (0: no limit)",
+                          what, p->mtu);
+  }
+  lua_pop(L, 1);
+}
+
+/* Whether the table at idx is a per-direction form {ab = .., ba = ..}. */
+static gboolean
+is_per_direction(lua_State *L, int idx)
+{
+  if (!lua_istable(L, idx)) return FALSE;
+  gboolean found = lua_getfield(L, idx, "ab") != LUA_TNIL;
+  found |= lua_getfield(L, idx, "ba") != LUA_TNIL;
+  lua_pop(L, 2);
+  return found;
+}
+
+/* Parses every option of the table at `arg` into the two directions. */
+static void
+parse_link_opts(lua_State *L, int arg, NetLinkParams dir[2])
+{
+  static const char *const dir_keys[] = { "ab", "ba", NULL };
+  sim_lua_check_option_keys(L, arg, "sim.link", link_keys);
+  for (int i = 0; link_keys[i]; i++) {
+    const char *key = link_keys[i];
+    if (lua_getfield(L, arg, key) == LUA_TNIL) {
+      lua_pop(L, 1);
+      continue;
+    }
+    int v = lua_gettop(L);
+    if (is_per_direction(L, v)) {
+      lua_pushfstring(L, "sim.link: %s", key);
+      sim_lua_check_option_keys(L, v, lua_tostring(L, -1), dir_keys);
+      lua_pop(L, 1);
+      for (int d = 0; d < 2; d++) {
+        if (lua_getfield(L, v, dir_keys[d]) != LUA_TNIL) {
+          char *what = g_strdup_printf("%s.%s", key, dir_keys[d]);
+          lua_pushstring(L, what);
+          g_free(what);
+          parse_one(L, v + 1, key, lua_tostring(L, -1), &dir[d]);
+          lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+      }
+    } else {
+      parse_one(L, v, key, key, &dir[0]);
+      parse_one(L, v, key, key, &dir[1]);
+    }
+    lua_pop(L, 1);
+  }
+}
+
+/* sim.link(a, b [, opts]) -> link */
+static int
+l_link(lua_State *L)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  NetNode *a = sim_lua_check_node(L, 1, "sim.link: ");
+  NetNode *b = sim_lua_check_node(L, 2, "sim.link: ");
+  if (a == b)
+    sim_lua_usage_error(L, "sim.link: a link from '%s' to itself", a->name);
+  sim_lua_check_opts_table(L, 3, "sim.link");
+  NetLinkParams dir[2];
+  net_link_params_init(&dir[0]);
+  net_link_params_init(&dir[1]);
+  if (lua_istable(L, 3)) parse_link_opts(L, 3, dir);
+  NetLink *link = net_world_link_new(sim_lua_net(world), a, b, &dir[0], &dir[1]);
+  SimLuaLink *l = lua_newuserdatauv(L, sizeof *l, 0);
+  l->world = world;
+  l->link = link;
+  sim_lua_setmetatable(L, SIM_LUA_LINK);
+  sim_lua_keep_alive(L, LINKS_KEY, link->index);
+  return 1;
+}
+
+/* ---- link:drop predicates ----------------------------------------------- */
+
+static gboolean
+link_filter(gpointer user, NetLink *link, guint dir, const Packet *pkt)
+{
+  LinkPreds *preds = user;
+  SimWorld *world = preds->world;
+  lua_State *L = sim_world_lua(world);
+  if (world->message || !lua_checkstack(L, 8)) return FALSE;
+  sim_lua_push_seg(L, link->net, pkt, 0);
+  gboolean drop = FALSE;
+  for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)
+    drop = sim_lua_call_ref(world, L, g_array_index(preds->refs, int, i), lua_gettop(L));
+  lua_pop(L, 1);
+  return drop;
+}
+
+static void
+link_preds_free(gpointer data)
+{
+  LinkPreds *preds = data;
+  for (guint i = 0; i < preds->refs->len; i++)
+    luaL_unref(preds->world->L, LUA_REGISTRYINDEX, g_array_index(preds->refs, int, i));
+  g_array_free(preds->refs, TRUE);
+  g_free(preds);
+}
+
+/* ---- link methods ------------------------------------------------------- */
+
+static SimLuaLink *
+check_link(lua_State *L, int arg)
+{
+  SimLuaLink *l = sim_lua_testudata(L, arg, SIM_LUA_LINK);
+  if (l == NULL)
+    sim_lua_usage_error(L, "link:%s: expected a link (from sim.link) as argument %d, got %s",
+                        sim_lua_callee(L), arg, luaL_typename(L, arg));
+  return l;
+}
+
+/* link:drop(pred): pred(seg) for every segment entering the link, in either
+ * direction; a true result drops it.  Several predicates may be added: a
+ * segment is dropped if any says so.  link:drop(nil) removes them all. */
+static int
+link_drop(lua_State *L)
+{
+  SimLuaLink *l = check_link(L, 1);
+  if (lua_isnoneornil(L, 2)) {
+    net_link_set_filter(l->link, NULL, NULL, NULL);
+    return 0;
+  }
+  if (!lua_isfunction(L, 2))
+    sim_lua_usage_error(L, "link:drop: expected a function (or nil), got %s",
+                        luaL_typename(L, 2));
+  LinkPreds *preds = l->link->filter_user;
+  if (l->link->filter != link_filter) {
+    preds = g_new0(LinkPreds, 1);
+    preds->world = l->world;
+    preds->refs = g_array_new(FALSE, FALSE, sizeof(int));
+    net_link_set_filter(l->link, link_filter, preds, link_preds_free);
+  }
+  lua_pushvalue(L, 2);
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  g_array_append_val(preds->refs, ref);
+  return 0;
+}
+
+static void
+push_counters(lua_State *L, const NetLinkCounters *c)
+{
+  lua_createtable(L, 0, 8);
+  sim_lua_set_int(L, "sent", (lua_Integer)c->sent);
+  sim_lua_set_int(L, "delivered", (lua_Integer)c->delivered);
+  sim_lua_set_int(L, "lost", (lua_Integer)c->lost);
+  sim_lua_set_int(L, "duplicated", (lua_Integer)c->duplicated);
+  sim_lua_set_int(L, "reordered", (lua_Integer)c->reordered);
+  sim_lua_set_int(L, "queue_drops", (lua_Integer)c->queue_drops);
+  sim_lua_set_int(L, "mtu_drops", (lua_Integer)c->mtu_drops);
+  sim_lua_set_int(L, "pred_drops", (lua_Integer)c->pred_drops);
+}
+
+/* link:stats() -> {ab = {sent=.., ...}, ba = {...}} */
+static int
+link_stats(lua_State *L)
+{
+  SimLuaLink *l = check_link(L, 1);
+  lua_createtable(L, 0, 2);
+  push_counters(L, net_link_counters(l->link, 0));
+  lua_setfield(L, -2, "ab");
+  push_counters(L, net_link_counters(l->link, 1));
+  lua_setfield(L, -2, "ba");
+  return 1;
+}
+
+/* link:name() -> "a-b" */
+static int
+link_name_m(lua_State *L)
+{
+  lua_pushstring(L, check_link(L, 1)->link->name);
+  return 1;
+}
+
+static int
+link_tostring(lua_State *L)
+{
+  lua_pushfstring(L, "link %s", check_link(L, 1)->link->name);
+  return 1;
+}
+
+static const luaL_Reg link_methods[] = {
+  { "drop", link_drop },
+  { "stats", link_stats },
+  { "name", link_name_m },
+  { NULL, NULL },
+};
+
+void
+sim_lua_link_open(lua_State *L)
+{
+  sim_lua_register_type(L, SIM_LUA_LINK, SIM_LUA_LINK_MT, link_methods, link_tostring);
+  lua_pushcfunction(L, l_link);
+  lua_setfield(L, -2, "link");
+}
