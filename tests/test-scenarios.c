@@ -3,7 +3,8 @@
  * simulation, not out of a formula: who holds TIME_WAIT and for how long,
  * the SYN backoff, the FIN retransmissions after a lost last ACK, the port
  * exhaustion rate (28,232 ports / 60 s = 470.5 connections/s), Little's law
- * for a server that closes first.  And a TCP run is reproducible byte for
+ * for a server that closes first and for a SNAT gateway (P ports / 120 s
+ * of conntrack TIME_WAIT), nf_conntrack_max's drops.  And a TCP run is reproducible byte for
  * byte: stdout, trace and pcap. */
 #include "twsim-run.h"
 #include <string.h>
@@ -78,6 +79,18 @@ static const ScenarioCase cases[] = {
     { "connections per second: 50 50 50 50 50 50 50 50 50 50", "taken over 450", NULL } },
   { "tw-reuse.lua", { "--set", "closer=server", NULL },
     { "client: connects ok 999, EADDRNOTAVAIL 0", "reopened by a SYN 974", NULL } },
+  { "nat-gateway.lua", { NULL },
+    { "sustained rate from 240 s to 600 s: 8.33 connections/s (P / 120 s = 8.33)",
+      "gateway conntrack: 1000 entries (TIME_WAIT 1000), peak 1000; ports in use 1000, peak 1000",
+      "gateway drops: no port 61068, table full 0; closing entries evicted 0",
+      "server TIME_WAIT 0", NULL } },
+  { "nat-gateway.lua", { "--set", "evict=true", NULL },
+    { "sustained rate from 240 s to 600 s: 20.00 connections/s",
+      "closing entries evicted 9712", "clients: connects failed 0", NULL } },
+  { "nat-gateway.lua", { "--set", "max=500", NULL },
+    { "sustained rate from 240 s to 600 s: 4.17 connections/s",
+      "gateway conntrack: 500 entries (TIME_WAIT 500), peak 500",
+      "gateway drops: no port 0, table full 75526", NULL } },
   { "routed.lua", { NULL },
     { "client1 -> edge -> core1 -> dc -> web (3 routers: TTL 61 on arrival)",
       "fetched 240000 bytes in 12 requests", "connect to 10.99.0.1: ENETUNREACH", NULL } },
