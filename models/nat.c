@@ -457,3 +457,23 @@ nat_box_forward(NatBox *box, Packet *pkt, SimTime now, NetDropReason *why)
   arm_for(box, e);
   return TRUE;
 }
+
+gboolean
+nat_world_find_flow(NetWorld *net, const CtTuple *seen, CtTuple *orig, CtTuple *reply,
+                    const NetNode **router)
+{
+  CtTuple back = ct_tuple_invert(seen);
+  for (guint i = 0; i < net->nodes->len; i++) {
+    const NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (node->nat == NULL) continue;
+    CtTable *t = &node->nat->ct;
+    CtEntry *e = ct_table_find(t, seen, NULL);
+    if (e == NULL) e = ct_table_find(t, &back, NULL);
+    if (e == NULL || !(e->status & (CT_SRC_NAT | CT_DST_NAT))) continue;
+    *orig = e->tuple[CT_DIR_ORIGINAL];
+    *reply = e->tuple[CT_DIR_REPLY];
+    *router = node;
+    return TRUE;
+  }
+  return FALSE;
+}

@@ -151,3 +151,16 @@ typedef struct {
 
 guint
 nat_box_stats(const NatBox *box, NatStat *out);
+
+/* ---- finding a flow from outside the router (ladder) -------------------- */
+
+typedef struct NetWorld NetWorld;
+
+/* The flow a packet with addresses `seen` (as some host sends or receives
+ * it) belongs to, if a router of `net` with NAT tracks it and translates
+ * it: the entry's two tuples (*orig as its originator sent it, *reply as
+ * replies leave the far end) and that router.  FALSE if none does.  Walks
+ * the routers: for first sightings, not for every packet. */
+gboolean
+nat_world_find_flow(NetWorld *net, const CtTuple *seen, CtTuple *orig, CtTuple *reply,
+                    const NetNode **router);

@@ -1,5 +1,6 @@
 /* The ladder diagram (see ladder.h). */
 #include "ladder.h"
+#include "nat.h"
 #include <string.h>
 
 #define ARROW_WIDTH 58   /* characters between the two columns' bars */
@@ -11,6 +12,8 @@ typedef struct {
   NetAddr addr[2];
   guint16 port[2];
   char   *name[2];                /* host names */
+  NetAddr alt_addr[2];            /* each end as seen beyond a NAT router */
+  guint16 alt_port[2];            /* (the same as addr/port if none) */
   gboolean have_isn[2];
   guint32  isn[2];                /* initial sequence number of each side */
   gint     wscale[2];             /* window scale each side announced, -1 if none */
@@ -77,6 +80,58 @@ host_name(SimLadder *l, NetAddr addr)
   return node ? node->name : "?";
 }
 
+/* Whether end `side` of c is (a, p), under its own or its NAT address. */
+static gboolean
+is_end(const LadderConn *c, int side, NetAddr a, guint16 p)
+{
+  return (a == c->addr[side] && p == c->port[side]) ||
+         (a == c->alt_addr[side] && p == c->alt_port[side]);
+}
+
+/* The end of a flow that (a, p) becomes on the far side of the router
+ * whose entry has tuples o and r. */
+static void
+far_end(const CtTuple *o, const CtTuple *r, NetAddr a, guint16 p, NetAddr *fa, guint16 *fp)
+{
+  *fa = a;
+  *fp = p;
+  if (a == o->src && p == o->sport) *fa = r->dst, *fp = r->dport;
+  else if (a == o->dst && p == o->dport) *fa = r->src, *fp = r->sport;
+  else if (a == r->src && p == r->sport) *fa = o->dst, *fp = o->dport;
+  else if (a == r->dst && p == r->dport) *fa = o->src, *fp = o->sport;
+}
+
+/* A packet of a connection already drawn, seen under the addresses a NAT
+ * router gave it: the connection it is, now known under `key` too (which
+ * it takes), with a line saying what the router translated.  NULL if it is
+ * no such packet. */
+static LadderConn *
+find_translated(SimLadder *l, const Packet *pkt, char *key)
+{
+  CtTuple seen = { pkt->src, pkt->dst, pkt->tcp.sport, pkt->tcp.dport }, o, r;
+  const NetNode *router;
+  if (l->view->net == NULL || !nat_world_find_flow(l->view->net, &seen, &o, &r, &router))
+    return NULL;
+  NetAddr a, b;
+  guint16 ap, bp;
+  far_end(&o, &r, pkt->src, pkt->tcp.sport, &a, &ap);
+  far_end(&o, &r, pkt->dst, pkt->tcp.dport, &b, &bp);
+  char *far = conn_key(a, ap, b, bp);
+  LadderConn *c = g_hash_table_lookup(l->by_key, far);
+  g_free(far);
+  if (c == NULL) return NULL;
+  g_hash_table_insert(l->by_key, key, c);
+  for (int side = 0; side < 2; side++) {
+    far_end(&o, &r, c->addr[side], c->port[side], &c->alt_addr[side], &c->alt_port[side]);
+    if (c->alt_addr[side] == c->addr[side] && c->alt_port[side] == c->port[side]) continue;
+    char x[NET_ADDR_BUF], y[NET_ADDR_BUF];
+    fprintf(l->out, "#%-3u via %s: %s:%u is %s:%u beyond it\n", c->number, router->name,
+            net_addr_format(c->addr[side], x), c->port[side],
+            net_addr_format(c->alt_addr[side], y), c->alt_port[side]);
+  }
+  return c;
+}
+
 /* The connection of a packet, numbered on first sight; NULL past the
  * limit or if `create` is FALSE and it is new. */
 static LadderConn *
@@ -89,6 +144,7 @@ find_conn(SimLadder *l, const Packet *pkt, gboolean create)
     g_free(key);
     return c;
   }
+  if ((c = find_translated(l, pkt, key))) return c;
   if (l->seen >= l->limit) {
     l->left_out++;
     g_hash_table_insert(l->by_key, key, NULL);    /* remember: not drawn */
@@ -99,6 +155,10 @@ find_conn(SimLadder *l, const Packet *pkt, gboolean create)
   c->wscale[0] = c->wscale[1] = -1;
   c->addr[0] = pkt->src; c->port[0] = pkt->tcp.sport; c->name[0] = g_strdup(from);
   c->addr[1] = pkt->dst; c->port[1] = pkt->tcp.dport; c->name[1] = g_strdup(to);
+  for (int side = 0; side < 2; side++) {
+    c->alt_addr[side] = c->addr[side];
+    c->alt_port[side] = c->port[side];
+  }
   g_hash_table_insert(l->by_key, key, c);
   g_ptr_array_add(l->conns, c);
   char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
@@ -168,7 +228,7 @@ sim_ladder_segment(SimLadder *l, const NetEvent *ev)
   const Packet *pkt = ev->pkt;
   LadderConn *c = find_conn(l, pkt, TRUE);
   if (c == NULL) return;
-  int side = (pkt->src == c->addr[0] && pkt->tcp.sport == c->port[0]) ? 0 : 1;
+  int side = is_end(c, 0, pkt->src, pkt->tcp.sport) ? 0 : 1;
   char label[128], tbuf[SIM_TIME_BUF];
   segment_label(c, side, &pkt->tcp, label, sizeof label);
   GString *line = g_string_new(NULL);
@@ -197,7 +257,7 @@ sim_ladder_state(SimLadder *l, SimTime now, const TcpStateEvent *ev)
     c = find_conn(l, &probe, TRUE);
     if (c == NULL) return;
   }
-  int side = (ev->tuple.laddr == c->addr[0] && ev->tuple.lport == c->port[0]) ? 0 : 1;
+  int side = is_end(c, 0, ev->tuple.laddr, ev->tuple.lport) ? 0 : 1;
   char change[64], tbuf[SIM_TIME_BUF];
   g_snprintf(change, sizeof change, "%s -> %s", tcp_state_name(ev->from), tcp_state_name(ev->to));
   if (side == 0)
