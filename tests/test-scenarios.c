@@ -125,6 +125,38 @@ run_case(gconstpointer data)
   g_free(path);
 }
 
+/* A NAT router's conntrack in the trace (an entry's life, from its first
+ * SYN to its expiry 120 s after the last ACK) and in the metrics (one row
+ * per figure). */
+static void
+test_nat_trace_metrics(void)
+{
+  char *csv = twsim_temp_path("nat.csv");
+  TwsimResult r = twsim_run("run", "%nat-gateway.lua", "--quiet", "--set", "seconds=0.5",
+                            "--until", "130s", "--trace", "-", "--metrics", csv, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  const char *flow = "orig=10.0.0.1:34314>198.51.100.1:80 reply=198.51.100.1:80>203.0.113.1:61027";
+  const char *want[] = {
+    "\n0.201000480 ct_new gw %s\n",
+    "\n0.201000480 ct_state gw %s from=NONE to=SYN_SENT\n",
+    "\n0.237010528 ct_state gw %s from=LAST_ACK to=TIME_WAIT\n",
+    "\n120.237010528 ct_end gw %s state=TIME_WAIT why=expired\n",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+    char *line = g_strdup_printf(want[i], flow);
+    if (strstr(r.out, line) == NULL) g_test_message("missing: %s", line);
+    g_assert_nonnull(strstr(r.out, line));
+    g_free(line);
+  }
+  twsim_result_clear(&r);
+  char *text = twsim_read_file(csv, NULL);
+  g_assert_nonnull(strstr(text, "\n1.000000000,gw,"));
+  g_assert_nonnull(strstr(text, ",conntrack.TIME_WAIT,7\n"));
+  g_assert_nonnull(strstr(text, ",nat.entries_peak,"));
+  g_free(text);
+  g_free(csv);
+}
+
 /* Every file in scenarios/ has a case above (a new scenario needs one). */
 static void
 test_every_scenario_listed(void)
@@ -218,6 +250,7 @@ main(int argc, char **argv)
     g_free(name);
   }
   g_test_add_func("/scenarios/every-scenario-listed", test_every_scenario_listed);
+  g_test_add_func("/scenarios/nat-trace-metrics", test_nat_trace_metrics);
   g_test_add_func("/scenarios/tcp-run-reproducible", test_tcp_run_reproducible);
   g_test_add_func("/scenarios/path-mtu", test_path_mtu);
   g_test_add_func("/scenarios/readme-example", test_readme_example);
