@@ -130,70 +130,38 @@ slot_tuple(const CtTable *t, guint32 v)
   return &entry_at(t, ((v - 1) >> 1) + 1)->tuple[(v - 1) & 1];
 }
 
+/* The index hashes a slot value by the tuple it names. */
+static guint32
+slot_hash(gconstpointer owner, guint32 v)
+{
+  return ct_tuple_hash(slot_tuple(owner, v));
+}
+
 void
 ct_table_init(CtTable *t, const CtConfig *cfg)
 {
   memset(t, 0, sizeof *t);
   t->cfg = *cfg;
   t->slabs = g_ptr_array_new_with_free_func(g_free);
+  slot_index_init(&t->index, slot_hash, t);
 }
 
 void
 ct_table_clear(CtTable *t)
 {
-  g_free(t->slots);
+  slot_index_clear(&t->index);
   g_ptr_array_free(t->slabs, TRUE);
   memset(t, 0, sizeof *t);
-}
-
-static void
-index_put(CtTable *t, guint32 v)
-{
-  guint32 mask = t->n_slots - 1;
-  guint32 i = ct_tuple_hash(slot_tuple(t, v)) & mask;
-  while (t->slots[i]) i = (i + 1) & mask;
-  t->slots[i] = v;
-}
-
-static void
-index_grow(CtTable *t)
-{
-  guint32 *old = t->slots, n_old = t->n_slots;
-  t->n_slots = n_old ? n_old * 2 : 64;
-  t->slots = g_new0(guint32, t->n_slots);
-  for (guint32 i = 0; i < n_old; i++)
-    if (old[i]) index_put(t, old[i]);
-  g_free(old);
-}
-
-/* Removes slot value v; later entries of its cluster shift back (Knuth's
- * algorithm R), so lookups never meet a hole. */
-static void
-index_remove(CtTable *t, guint32 v)
-{
-  guint32 mask = t->n_slots - 1;
-  guint32 i = ct_tuple_hash(slot_tuple(t, v)) & mask;
-  while (t->slots[i] != v) {
-    g_assert(t->slots[i] != 0);
-    i = (i + 1) & mask;
-  }
-  for (guint32 j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
-    guint32 home = ct_tuple_hash(slot_tuple(t, t->slots[j])) & mask;
-    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (stays) continue;
-    t->slots[i] = t->slots[j];
-    i = j;
-  }
-  t->slots[i] = 0;
 }
 
 CtEntry *
 ct_table_find(CtTable *t, const CtTuple *tuple, guint *dir)
 {
-  if (t->n_slots == 0) return NULL;
-  guint32 mask = t->n_slots - 1;
-  for (guint32 i = ct_tuple_hash(tuple) & mask; t->slots[i]; i = (i + 1) & mask) {
-    guint32 v = t->slots[i];
+  const SlotIndex *x = &t->index;
+  if (x->n_slots == 0) return NULL;
+  guint32 mask = x->n_slots - 1;
+  for (guint32 i = slot_index_home(x, ct_tuple_hash(tuple)); x->slots[i]; i = (i + 1) & mask) {
+    guint32 v = x->slots[i];
     if (!tuple_equal(slot_tuple(t, v), tuple)) continue;
     if (dir) *dir = (v - 1) & 1;
     return entry_at(t, ((v - 1) >> 1) + 1);
@@ -281,11 +249,11 @@ ct_table_insert(CtTable *t, const CtTuple *orig, const CtTuple *reply)
   e->state = CT_NONE;
   e->last_index = CT_FLAGS_NONE;
   fifo_append(t, e, CT_NONE, SIM_TIME_MAX);
-  if ((t->count + 1) * 2 * 4 > (guint64)t->n_slots * 3) index_grow(t);
+  slot_index_reserve(&t->index, 2 * (t->count + 1));
   /* Slot values are (index << 1 | dir) + 1. */
   guint32 base = (idx - 1) << 1;
-  index_put(t, base + 1 + CT_DIR_ORIGINAL);
-  index_put(t, base + 1 + CT_DIR_REPLY);
+  slot_index_put(&t->index, base + 1 + CT_DIR_ORIGINAL);
+  slot_index_put(&t->index, base + 1 + CT_DIR_REPLY);
   t->count++;
   t->by_state[CT_NONE]++;
   t->c.created++;
@@ -297,8 +265,8 @@ void
 ct_table_remove(CtTable *t, CtEntry *e)
 {
   guint32 base = (e->self - 1) << 1;
-  index_remove(t, base + 1 + CT_DIR_ORIGINAL);
-  index_remove(t, base + 1 + CT_DIR_REPLY);
+  slot_index_remove(&t->index, base + 1 + CT_DIR_ORIGINAL);
+  slot_index_remove(&t->index, base + 1 + CT_DIR_REPLY);
   fifo_unlink(t, e);
   t->by_state[e->state]--;
   t->count--;
@@ -316,11 +284,12 @@ ct_table_full(const CtTable *t)
 CtEntry *
 ct_table_early_drop(CtTable *t, const CtTuple *tuple)
 {
-  if (t->n_slots == 0) return NULL;
-  guint32 mask = t->n_slots - 1;
-  guint32 i = ct_tuple_hash(tuple) & mask;
+  const SlotIndex *x = &t->index;
+  if (x->n_slots == 0) return NULL;
+  guint32 mask = x->n_slots - 1;
+  guint32 i = slot_index_home(x, ct_tuple_hash(tuple));
   for (guint n = 0; n < 8; n++, i = (i + 1) & mask) {
-    guint32 v = t->slots[i];
+    guint32 v = x->slots[i];
     if (v == 0) continue;
     CtEntry *e = entry_at(t, ((v - 1) >> 1) + 1);
     if (!(e->status & CT_ASSURED)) return e;

@@ -12,9 +12,9 @@
  * event that nat.c keeps at ct_table_next_expiry().
  *
  * Axioms:
- *  - every entry is in `slots` twice, once under each direction's tuple
- *    (an open-addressing, linear-probing hash holding (index << 1 | dir)
- *    + 1: 4 bytes a slot, at most 3/4 full, deletion by backward shift);
+ *  - every entry is in `index` twice, once under each direction's tuple
+ *    (slot-index.h: values (index << 1 | dir) + 1, 4 bytes a slot, at most
+ *    3/4 full);
  *  - every entry is on exactly one FIFO, that of its timeout class
  *    (`fifo`), and each FIFO is ordered by expiry: an entry whose timeout
  *    is renewed goes to the tail of its class, and a class's timeout is
@@ -28,6 +28,7 @@
 #pragma once
 #include "segment.h"
 #include "simtime.h"
+#include "slot-index.h"
 
 /* The TCP tracker's states, in netfilter's order (the order matters:
  * "at or past TIME_WAIT" is a test of it). */
@@ -113,8 +114,7 @@ typedef struct {
 
 typedef struct {
   CtConfig    cfg;
-  guint32    *slots;         /* (index << 1 | dir) + 1, 0 empty */
-  guint32     n_slots;       /* a power of two, or 0 */
+  SlotIndex   index;         /* (index << 1 | dir) + 1 by tuple; the table must not move */
   GPtrArray  *slabs;         /* CtEntry[CT_SLAB] each */
   guint32     used;          /* entries handed out from the slabs */
   guint32     free_list;     /* index + 1 */

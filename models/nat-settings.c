@@ -118,8 +118,8 @@ nat_box_stats(const NatBox *box, NatStat *out)
     { "drops_full", box->c.drops_full },
     { "drops_invalid", box->c.drops_invalid },
     { "drops_no_port", box->c.drops_no_port },
-    { "ports_max", nat_box_ports_max(box) },
-    { "ports_peak", nat_box_ports_peak(box) },
+    { "ports_max", nat_box_ports(box, FALSE) },
+    { "ports_peak", nat_box_ports(box, TRUE) },
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(all) == NAT_STATS_N);
   memcpy(out, all, sizeof all);

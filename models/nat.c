@@ -130,23 +130,12 @@ ports_release(NatBox *box, const CtEntry *e)
 }
 
 guint32
-nat_box_ports_max(const NatBox *box)
+nat_box_ports(const NatBox *box, gboolean peak)
 {
   guint32 m = 0;
   for (guint i = 0; i < box->dest_order->len; i++) {
     const NatDest *d = g_ptr_array_index(box->dest_order, i);
-    m = MAX(m, d->in_use);
-  }
-  return m;
-}
-
-guint32
-nat_box_ports_peak(const NatBox *box)
-{
-  guint32 m = 0;
-  for (guint i = 0; i < box->dest_order->len; i++) {
-    const NatDest *d = g_ptr_array_index(box->dest_order, i);
-    m = MAX(m, d->peak);
+    m = MAX(m, peak ? d->peak : d->in_use);
   }
   return m;
 }

@@ -106,11 +106,10 @@ nat_box_forward(NatBox *box, Packet *pkt, SimTime now, NetDropReason *why);
 void
 nat_box_settings_changed(NatBox *box);
 
-/* Ports in use towards the busiest destination now, and the most ever. */
+/* Ports in use towards the busiest destination now, or (peak) the most
+ * ever. */
 guint32
-nat_box_ports_max(const NatBox *box);
-guint32
-nat_box_ports_peak(const NatBox *box);
+nat_box_ports(const NatBox *box, gboolean peak);
 
 /* "10.0.0.1:80>10.0.0.2:5000" into buf (at least NAT_TUPLE_BUF bytes). */
 #define NAT_TUPLE_BUF 48

@@ -124,7 +124,7 @@ test_snat(Fixture *f, gconstpointer data)
   g_assert_cmpuint(last(f->back)->tcp.dport, ==, 40000);
   g_assert_cmpuint(f->box->c.translated, ==, 2);
   g_assert_cmpuint(f->box->ct.by_state[CT_SYN_RECV], ==, 1);
-  g_assert_cmpuint(nat_box_ports_max(f->box), ==, 1);
+  g_assert_cmpuint(nat_box_ports(f->box, FALSE), ==, 1);
 }
 
 /* Two clients from the same port to the same server: the second is
@@ -138,7 +138,7 @@ test_clash(Fixture *f, gconstpointer data)
   guint16 p2 = last(f->got)->tcp.sport;
   g_assert_cmpuint(p2, !=, 40000);
   g_assert_cmpuint(p2, >=, 1024);
-  g_assert_cmpuint(nat_box_ports_max(f->box), ==, 2);
+  g_assert_cmpuint(nat_box_ports(f->box, FALSE), ==, 2);
   /* Each flow's replies find their own client. */
   send_pkt(f, f->server, OUTSIDE, 80, p2, TCP_FLAG_SYN | TCP_FLAG_ACK, 900);
   g_assert_cmphex(last(f->back)->dst, ==, CLIENT2);
@@ -164,8 +164,8 @@ test_exhaustion(Fixture *f, gconstpointer data)
   sim_engine_run(f->engine, 121 * SIM_S);
   g_assert_cmpuint(f->box->ct.count, ==, 0);
   g_assert_cmpuint(f->box->ct.c.expired, ==, 4);
-  g_assert_cmpuint(nat_box_ports_max(f->box), ==, 0);
-  g_assert_cmpuint(nat_box_ports_peak(f->box), ==, 4);
+  g_assert_cmpuint(nat_box_ports(f->box, FALSE), ==, 0);
+  g_assert_cmpuint(nat_box_ports(f->box, TRUE), ==, 4);
   send_pkt(f, f->c1, SERVER, 40004, 80, TCP_FLAG_SYN, 1);
   g_assert_cmpuint(f->got->len, ==, 5);
 }
@@ -531,7 +531,7 @@ test_littles_law(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(rate, <=, bound * 1.02);
   g_assert_cmpfloat(rate, >=, bound * 0.9);
   g_assert_cmpuint(f->box->c.drops_no_port, >, 0);
-  g_assert_cmpuint(nat_box_ports_peak(f->box), ==, ports);
+  g_assert_cmpuint(nat_box_ports(f->box, TRUE), ==, ports);
 }
 
 /* Linux 6.5's eviction of closing entries lifts the limit. */

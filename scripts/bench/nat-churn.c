@@ -10,7 +10,7 @@
  *   bench-nat-churn [RATE [SECONDS]]   (defaults 1000 100) */
 #include "nat.h"
 #include "net.h"
-#include "tcp-stack.h"
+#include "churn-work.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,80 +18,6 @@
 #define CLIENT  0x0a000001u
 #define SERVER  0xc6336401u
 #define OUTSIDE 0xcb007101u
-
-typedef struct {
-  SimEngine *engine;
-  TcpStack  *client, *server;
-  TcpSocket *ls;
-  SimTime    every, until;
-  guint64    done;
-} Bench;
-
-typedef struct {
-  Bench     *b;
-  TcpSocket *s;
-  gboolean   sent;
-} Client;
-
-static void
-server_conn_wake(gpointer ud)
-{
-  TcpSocket *s = ud;
-  GBytes *b = NULL;
-  gssize n = tcp_socket_recv(s, 65536, &b);
-  if (b) g_bytes_unref(b);
-  if (n == -TCP_EAGAIN) return;
-  if (n > 0) tcp_socket_send(s, NULL, 100);     /* the response */
-  tcp_socket_close(s);                          /* the server closes first */
-}
-
-static void
-server_wake(gpointer ud)
-{
-  Bench *b = ud;
-  int err;
-  TcpSocket *s;
-  while ((s = tcp_socket_accept(b->ls, &err))) {
-    tcp_socket_set_waiter(s, server_conn_wake, s);
-    server_conn_wake(s);
-  }
-}
-
-static void
-client_wake(gpointer ud)
-{
-  Client *c = ud;
-  TcpState st = tcp_socket_state(c->s);
-  if (st == TCP_STATE_SYN_SENT) return;
-  if (!c->sent && st == TCP_STATE_ESTABLISHED) {
-    tcp_socket_send(c->s, NULL, 100);           /* the request */
-    c->sent = TRUE;
-  }
-  GBytes *data = NULL;
-  gssize n;
-  while ((n = tcp_socket_recv(c->s, 65536, &data)) > 0) g_bytes_unref(data);
-  if (data) g_bytes_unref(data);
-  if (n == -TCP_EAGAIN) return;
-  c->b->done++;
-  tcp_socket_close(c->s);
-  g_free(c);
-}
-
-static void
-tick(SimEngine *engine, gpointer data)
-{
-  Bench *b = data;
-  Client *c = g_new0(Client, 1);
-  c->b = b;
-  c->s = tcp_socket_new(b->client);
-  tcp_socket_set_waiter(c->s, client_wake, c);
-  if (tcp_socket_connect(c->s, SERVER, 80) != TCP_EINPROGRESS) {
-    tcp_socket_close(c->s);
-    g_free(c);
-  }
-  if (sim_engine_now(engine) + b->every < b->until)
-    sim_engine_schedule_in(engine, b->every, tick, b, NULL);
-}
 
 static void
 stack_free(gpointer s)
@@ -139,15 +65,12 @@ run(long rate, long seconds, gboolean nat, guint64 *events, guint64 *done, guint
     net_router_add_addr(router, OUTSIDE, NULL);
     nat_box_set_snat(net_router_nat(router), 0x0a000000u, 8, &out, 1, 0, 0);
   }
-  Bench b = { .engine = engine, .every = SIM_S / rate, .until = seconds * SIM_S };
-  b.client = attach(engine, client);
-  b.server = attach(engine, server);
-  b.ls = tcp_socket_new(b.server);
-  tcp_socket_bind(b.ls, 0, 80);
-  tcp_socket_listen(b.ls, 4096);
-  tcp_socket_set_waiter(b.ls, server_wake, &b);
+  ChurnWork b = {
+    .engine = engine, .client = attach(engine, client), .server = attach(engine, server),
+    .server_addr = SERVER, .every = SIM_S / rate, .until = seconds * SIM_S,
+  };
   clock_t t0 = clock();
-  sim_engine_schedule(engine, 0, tick, &b, NULL);
+  churn_work_start(&b);
   sim_engine_run(engine, SIM_TIME_MAX);
   double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
   *events = sim_engine_events(engine);
