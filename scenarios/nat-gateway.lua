@@ -16,8 +16,20 @@
 -- on by default); kernels before 6.5 do not, and that is what this file
 -- shows unless run with --set evict=true.
 --
+-- When the server closes first instead (closer=server), it holds each
+-- connection's TIME_WAIT itself, 60 s, on the tuple of the gateway's
+-- outside address and port.  With conntrack's TIME_WAIT shortened below
+-- that (ct_tw=30s, a common tuning), the gateway hands a port out again
+-- while the server still holds it: the new SYN meets the server's
+-- TIME_WAIT, which takes it if its sequence number is above the old
+-- connection's, and otherwise answers with an ACK of the old connection
+-- (a challenge ACK, not a SYN-ACK); the client resets that, the RST ends
+-- the server's TIME_WAIT (RFC 1337's assassination, Linux's default), and
+-- the client's next SYN gets through, a second or more later.
+--
 -- Run:   twsim run scenarios/nat-gateway.lua
 --        twsim run scenarios/nat-gateway.lua --set evict=true
+--        twsim run scenarios/nat-gateway.lua --set closer=server --set ct_tw=30s --set ports=100 --set rate=5
 --        twsim run scenarios/nat-gateway.lua --set max=500     (nf_conntrack_max)
 --        twsim run scenarios/nat-gateway.lua --pcap-at server --pcap out.pcap
 
@@ -25,13 +37,15 @@ local ports = tonumber(sim.param("ports", "1000"))     -- P: the gateway's SNAT 
 local rate = tonumber(sim.param("rate", "20"))         -- connections/s, all clients
 local seconds = tonumber(sim.param("seconds", "600"))
 local nclients = 4
+local closer = sim.param("closer", "client")
 
 local server = sim.host("server", { addr = "198.51.100.1" })
 local gw = sim.router("gw", {
   nat = { snat = { from = "10.0.0.0/24", to = "203.0.113.1",
                    ports = "61000-" .. (61000 + ports - 1) } },
 })
-gw:set{ evict_closing = sim.param("evict", "false") == "true" }
+gw:set{ evict_closing = sim.param("evict", "false") == "true",
+         timeout_time_wait = sim.param("ct_tw", "120s") }
 if sim.param("max") then gw:set{ conntrack_max = tonumber(sim.param("max")) } end
 sim.link(gw, server, { delay = "5ms", rate = "1Gbps" })
 local clients = {}
@@ -40,7 +54,7 @@ for i = 1, nclients do
   sim.link(clients[i], gw, { delay = "1ms", rate = "1Gbps" })
 end
 
-sim.spawn(function()                      -- the server answers and waits for the close
+sim.spawn(function()                      -- the server answers, and closes
   local ls = server:socket()
   ls:bind(80)
   ls:listen(4096)
@@ -49,7 +63,7 @@ sim.spawn(function()                      -- the server answers and waits for th
     sim.spawn(function()
       c:recv()                            -- the request
       c:send(100)                         -- the response
-      c:recv()                            -- EOF: the client closed first
+      if closer == "client" then c:recv() end   -- EOF: the client closed first
       c:close()
     end)
   end
@@ -66,8 +80,9 @@ for i, client in ipairs(clients) do
       local ok = s:connect("198.51.100.1", 80)
       if ok then
         s:send(100)
-        s:recv()
-        s:close()                         -- the client closes first
+        s:recv()                          -- the response
+        if closer == "server" then s:recv() end   -- EOF: the server closed first
+        s:close()
         if sim.now() >= warm then done_in_window = done_in_window + 1 end
       else
         failed = failed + 1
@@ -89,4 +104,7 @@ print(string.format("gateway conntrack: %d entries (TIME_WAIT %d), peak %d; port
 print(string.format("gateway drops: no port %d, table full %d; closing entries evicted %d",
                     st.drops_no_port, st.drops_full, st.evicted))
 print(string.format("clients: connects failed %d; server TIME_WAIT %d", failed, server:count("TIME_WAIT")))
+local ss = server:stats()
+print(string.format("server: TIME_WAIT entered %d, taken over by a new SYN %d; resets received %d",
+                    ss.tw_entered, ss.tw_reused, ss.resets_received))
 sim.record("sustained_rate", sustained)
