@@ -380,12 +380,14 @@ typedef struct {
   SimTime   every, until;
   guint64   done_at_warmup;
   SimTime   warmup;
+  GPtrArray *conns;         /* every Conn, freed at the end (some never finish) */
 } Churn;
 
 typedef struct {
   Churn     *ch;
   TcpSocket *s;
   gboolean   sent;
+  gboolean   closed;        /* s is no longer ours to use */
 } Conn;
 
 static void
@@ -424,7 +426,7 @@ client_wake(gpointer ud)
   if (st != TCP_STATE_ESTABLISHED && !c->sent) {
     c->ch->failed++;
     tcp_socket_close(c->s);
-    g_free(c);
+    c->closed = TRUE;
     return;
   }
   if (!c->sent) {
@@ -438,7 +440,7 @@ client_wake(gpointer ud)
   if (n == -TCP_EAGAIN) return;
   c->ch->done++;
   tcp_socket_close(c->s);                       /* the client closes first */
-  g_free(c);
+  c->closed = TRUE;
 }
 
 static void
@@ -446,12 +448,13 @@ churn_tick(SimEngine *engine, gpointer data)
 {
   Churn *ch = data;
   Conn *c = g_new0(Conn, 1);
+  g_ptr_array_add(ch->conns, c);
   c->ch = ch;
   c->s = tcp_socket_new(ch->client);
   tcp_socket_set_waiter(c->s, client_wake, c);
   if (tcp_socket_connect(c->s, SERVER, 80) != TCP_EINPROGRESS) {
     tcp_socket_close(c->s);
-    g_free(c);
+    c->closed = TRUE;
   }
   if (sim_engine_now(engine) + ch->every < ch->until)
     sim_engine_schedule_in(engine, ch->every, churn_tick, ch, NULL);
@@ -499,7 +502,7 @@ churn_rate(Fixture *f, guint ports, gboolean evict)
   NetAddr to = OUTSIDE;
   nat_box_set_snat(f->box, 0x0a000000u, 24, &to, 1, 61000, (guint16)(61000 + ports - 1));
   f->box->evict_closing = evict;
-  Churn ch = { .f = f };
+  Churn ch = { .f = f, .conns = g_ptr_array_new_with_free_func(g_free) };
   ch.client = attach_stack(f, f->c1);
   ch.server = attach_stack(f, f->server);
   net_node_set_receiver(f->c1, stack_receive, NULL);
@@ -515,6 +518,14 @@ churn_rate(Fixture *f, guint ports, gboolean evict)
   sim_engine_schedule(f->engine, ch.warmup, note_warmup, &ch, NULL);
   sim_engine_run(f->engine, ch.until);
   double rate = (double)(ch.done - ch.done_at_warmup) / (double)((ch.until - ch.warmup) / SIM_S);
+  /* Nothing may call back into this run's Conns or its Churn once it is
+   * over: sockets still connecting lose their waiter. */
+  for (guint i = 0; i < ch.conns->len; i++) {
+    Conn *c = g_ptr_array_index(ch.conns, i);
+    if (!c->closed) tcp_socket_set_waiter(c->s, NULL, NULL);
+  }
+  tcp_socket_set_waiter(ch.ls, NULL, NULL);
+  g_ptr_array_free(ch.conns, TRUE);
   if (g_test_verbose())
     g_test_message("ports %u evict %d: %" G_GUINT64_FORMAT " done, %" G_GUINT64_FORMAT
                    " failed, %.4f/s (P/120 = %.4f), drops %" G_GUINT64_FORMAT,

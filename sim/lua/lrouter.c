@@ -79,31 +79,35 @@ read_snat(lua_State *L, int idx, NetNode *node, NatBox *box)
   guint16 lo = 0, hi = 0;
   const char *ports = opt_string(L, idx, "ports", "nat.snat");
   if (ports && !nat_parse_ports(ports, &lo, &hi, &error)) sim_lua_call_gerror(L, "sim.router: nat.snat.ports", error);
-  GArray *to = g_array_new(FALSE, FALSE, sizeof(NetAddr));
+  /* Every address is checked (and claimed) before anything is allocated:
+   * a usage error must leave nothing behind. */
   int t = lua_getfield(L, idx, "to");
-  if (t == LUA_TSTRING) {
-    NetAddr a = parse_addr(L, lua_tostring(L, -1), "nat.snat.to");
-    g_array_append_val(to, a);
-  } else if (t == LUA_TTABLE) {
-    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
-      if (lua_type(L, -1) != LUA_TSTRING) {
-        g_array_free(to, TRUE);
-        sim_lua_usage_error(L, "sim.router: nat.snat.to: addresses are strings");
-      }
-      NetAddr a = parse_addr(L, lua_tostring(L, -1), "nat.snat.to");
-      g_array_append_val(to, a);
-      lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 1);
-  if (to->len == 0) {
-    g_array_free(to, TRUE);
+  if (t == LUA_TSTRING) {       /* one address: a list of one */
+    lua_createtable(L, 1, 0);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, 1);
+  } else if (t != LUA_TTABLE) {
     sim_lua_usage_error(L, "sim.router: nat.snat.to: an outside address or a list of them is required");
   }
-  for (guint i = 0; i < to->len; i++) claim(L, node, g_array_index(to, NetAddr, i));
-  nat_box_set_snat(box, inside, prefix, (const NetAddr *)to->data, to->len, lo, hi);
-  g_array_free(to, TRUE);
+  int list = lua_gettop(L);
+  lua_Integer n = 0;
+  for (; lua_rawgeti(L, list, n + 1) != LUA_TNIL; n++) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      sim_lua_usage_error(L, "sim.router: nat.snat.to: addresses are strings");
+    claim(L, node, parse_addr(L, lua_tostring(L, -1), "nat.snat.to"));
+    lua_pop(L, 1);
+  }
+  if (n == 0)
+    sim_lua_usage_error(L, "sim.router: nat.snat.to: an outside address or a list of them is required");
+  NetAddr *to = g_new(NetAddr, n);
+  for (lua_Integer i = 0; i < n; i++) {
+    lua_rawgeti(L, list, i + 1);
+    net_addr_parse(lua_tostring(L, -1), &to[i], NULL);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 2);
+  nat_box_set_snat(box, inside, prefix, to, (guint)n, lo, hi);
+  g_free(to);
 }
 
 /* nat.dnat = { { from = "a.b.c.d:PORT", to = "e.f.g.h:PORT" }, ... } */
@@ -155,26 +159,24 @@ read_lb(lua_State *L, int idx, NetNode *node, NatBox *box)
   if (lua_getfield(L, idx, "backends") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
     sim_lua_usage_error(L, "sim.router: lb.backends: a list of \"a.b.c.d:PORT\" is required");
   int b = lua_gettop(L);
-  /* Check every backend before anything is made. */
-  GArray *backends = g_array_new(FALSE, FALSE, sizeof(LbBackend));
+  /* Check every backend before anything is made: a usage error must leave
+   * nothing behind. */
+  LbBackend be;
   for (lua_Integer i = 1; lua_rawgeti(L, b, i) != LUA_TNIL; i++) {
-    LbBackend be;
-    if (lua_type(L, -1) != LUA_TSTRING) {
-      g_array_free(backends, TRUE);
+    if (lua_type(L, -1) != LUA_TSTRING)
       sim_lua_usage_error(L, "sim.router: lb.backends: entries are strings \"a.b.c.d:PORT\"");
-    }
     parse_endpoint(L, lua_tostring(L, -1), "lb.backends", &be.addr, &be.port);
-    g_array_append_val(backends, be);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  claim(L, node, addr);
+  LbService *svc = lb_service_new(addr, port, mode, snat);
+  for (lua_Integer i = 1; lua_rawgeti(L, b, i) != LUA_TNIL; i++) {
+    nat_parse_endpoint(lua_tostring(L, -1), &be.addr, &be.port, NULL);
+    lb_service_add(svc, be.addr, be.port);
     lua_pop(L, 1);
   }
   lua_pop(L, 2);
-  claim(L, node, addr);
-  LbService *svc = lb_service_new(addr, port, mode, snat);
-  for (guint i = 0; i < backends->len; i++) {
-    const LbBackend *be = &g_array_index(backends, LbBackend, i);
-    lb_service_add(svc, be->addr, be->port);
-  }
-  g_array_free(backends, TRUE);
   nat_box_add_lb(box, svc);
 }
 
