@@ -63,13 +63,24 @@ nat_box_set(NatBox *box, const char *key, const char *value, GError **error)
   return TRUE;
 }
 
+/* "a.b.c.d" SEP number in [lo, hi] ("10.0.0.0/24", "10.0.0.5:80"); with
+ * `optional`, "a.b.c.d" alone leaves *num as it is. */
+static gboolean
+parse_addr_and(const char *text, char sep, gboolean optional, gint64 lo, gint64 hi,
+               NetAddr *addr, gint64 *num)
+{
+  const char *at = strchr(text, sep);
+  g_autofree char *a = g_strndup(text, at ? (gsize)(at - text) : strlen(text));
+  if (at == NULL && !optional) return FALSE;
+  if (at && !setting_parse_int(at + 1, lo, hi, num)) return FALSE;
+  return net_addr_parse(a, addr, NULL);
+}
+
 gboolean
 nat_parse_prefix(const char *text, NetAddr *addr, guint *prefix, GError **error)
 {
-  const char *slash = strchr(text, '/');
-  g_autofree char *a = g_strndup(text, slash ? (gsize)(slash - text) : strlen(text));
   gint64 bits = 32;
-  if ((slash && !setting_parse_int(slash + 1, 0, 32, &bits)) || !net_addr_parse(a, addr, NULL)) {
+  if (!parse_addr_and(text, '/', TRUE, 0, 32, addr, &bits)) {
     g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
                 "bad network '%s' (expected \"a.b.c.d/N\" with N 0..32)", text);
     return FALSE;
@@ -81,10 +92,8 @@ nat_parse_prefix(const char *text, NetAddr *addr, guint *prefix, GError **error)
 gboolean
 nat_parse_endpoint(const char *text, NetAddr *addr, guint16 *port, GError **error)
 {
-  const char *colon = strchr(text, ':');
-  g_autofree char *a = g_strndup(text, colon ? (gsize)(colon - text) : strlen(text));
   gint64 p = 0;
-  if (!colon || !setting_parse_int(colon + 1, 1, 65535, &p) || !net_addr_parse(a, addr, NULL)) {
+  if (!parse_addr_and(text, ':', FALSE, 1, 65535, addr, &p)) {
     g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
                 "bad address and port '%s' (expected \"a.b.c.d:PORT\", PORT 1..65535)", text);
     return FALSE;
