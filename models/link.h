@@ -40,11 +40,15 @@ typedef enum {
   NET_DROP_NOROUTE,   /* no route to the destination */
   NET_DROP_BACKLOG,   /* the receiving listener's accept queue was full */
   NET_DROP_NO_LISTENER, /* no socket at the receiver: answered with a RST */
+  NET_DROP_CT_FULL,   /* a router's conntrack table was full (nat.h) */
+  NET_DROP_CT_INVALID, /* a router's conntrack found the packet invalid */
+  NET_DROP_NAT_PORT,  /* a router found no free SNAT port for a new flow */
   NET_DROP_N,
 } NetDropReason;
 
 /* "loss", "queue", "mtu", "ttl", "pred", "noroute", "backlog",
- * "no_listener": one word, as traces spell the reason. */
+ * "no_listener", "ct_full", "ct_invalid", "nat_port": one word, as traces
+ * spell the reason. */
 const char *
 net_drop_reason_name(NetDropReason reason);
 

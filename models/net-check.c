@@ -1,6 +1,7 @@
 /* Invariant checks of the network (see net-check.h).  Reads only. */
 #include "net-check.h"
 #include "check.h"
+#include "nat.h"
 
 /* One direction's counters: sent = delivered - duplicated + lost + drops
  * + in flight, and in flight cannot be negative; the transmitter's queue
@@ -22,6 +23,24 @@ link_dir_check(const NetLink *link, const NetLinkDir *d, GString *why)
   return TRUE;
 }
 
+/* A router's conntrack: the counts by state add up to the entries held,
+ * within nf_conntrack_max, and an expiry event is pending while any entry
+ * is held.  O(states), not O(entries). */
+static gboolean
+nat_check(const NetWorld *net, const NetNode *node, GString *why)
+{
+  const CtTable *t = &node->nat->ct;
+  guint64 sum = 0;
+  for (guint s = 0; s < CT_STATE_N; s++) sum += t->by_state[s];
+  CHECK(sum == t->count, "router %s: %" G_GUINT64_FORMAT " conntrack entries counted by "
+        "state, %" G_GUINT64_FORMAT " held", node->name, sum, t->count);
+  CHECK(t->cfg.max == 0 || t->count <= t->cfg.max, "router %s: %" G_GUINT64_FORMAT
+        " entries above conntrack_max %u", node->name, t->count, t->cfg.max);
+  CHECK(t->count == 0 || sim_engine_event_pending(net->engine, node->nat->expiry_event, NULL),
+        "router %s: entries held but no expiry event pending", node->name);
+  return TRUE;
+}
+
 static gboolean
 node_check(const NetWorld *net, const NetNode *node, guint i, GString *why)
 {
@@ -29,14 +48,14 @@ node_check(const NetWorld *net, const NetNode *node, guint i, GString *why)
         node->name, node->index, i);
   CHECK(g_hash_table_lookup(net->by_name, node->name) == node,
         "node %s: not found by its name", node->name);
-  if (node->kind == NET_NODE_HOST) {
+  if (node->kind == NET_NODE_HOST)
     CHECK(node->addrs && node->addrs->len >= 1, "host %s has no address", node->name);
-    for (guint a = 0; a < node->addrs->len; a++) {
-      NetAddr addr = g_array_index(node->addrs, NetAddr, a);
-      CHECK(g_hash_table_lookup(net->by_addr, GUINT_TO_POINTER(addr)) == node,
-            "host %s: address %u not indexed to it", node->name, a);
-    }
+  for (guint a = 0; a < node->addrs->len; a++) {
+    NetAddr addr = g_array_index(node->addrs, NetAddr, a);
+    CHECK(g_hash_table_lookup(net->by_addr, GUINT_TO_POINTER(addr)) == node,
+          "node %s: address %u not indexed to it", node->name, a);
   }
+  if (node->nat && !nat_check(net, node, why)) return FALSE;
   for (guint k = 0; k < node->ifaces->len; k++) {
     const NetIface *ifc = &g_array_index(node->ifaces, NetIface, k);
     CHECK(ifc->dir < 2 && ifc->link->d[ifc->dir].from == node,

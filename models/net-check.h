@@ -1,5 +1,6 @@
 /* Invariant checks of the network (see tcp-check.h for the hosts' TCP):
- * the name and address indexes, interfaces and links, link counters.
+ * the name and address indexes, interfaces and links, link counters, a
+ * NAT router's conntrack counts.
  *
  * Data flow: none; the Lua layer's after-event hook calls it in test
  * builds and with --check. */

@@ -1,5 +1,6 @@
 /* Nodes, routing, forwarding, and what the network reports (see net.h). */
 #include "net.h"
+#include "nat.h"
 #include "simerror.h"
 #include <string.h>
 
@@ -21,6 +22,7 @@ static void
 node_free(NetNode *node)
 {
   if (node->transport_destroy) node->transport_destroy(node->transport);
+  nat_box_free(node->nat);
   g_free(node->name);
   g_free(node->profile);
   g_array_free(node->addrs, TRUE);
@@ -126,6 +128,33 @@ NetNode *
 net_world_router_new(NetWorld *net, const char *name, GError **error)
 {
   return node_new(net, name, NET_NODE_ROUTER, error);
+}
+
+gboolean
+net_router_add_addr(NetNode *node, NetAddr addr, GError **error)
+{
+  g_assert(node->kind == NET_NODE_ROUTER);
+  char buf[NET_ADDR_BUF];
+  NetNode *owner = net_world_find_addr(node->net, addr);
+  if (owner == node) return TRUE;
+  if (owner || addr == 0) {
+    g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
+                owner ? "address %s is already %s's" : "address %s cannot be a router's",
+                net_addr_format(addr, buf), owner ? owner->name : "");
+    return FALSE;
+  }
+  g_array_append_val(node->addrs, addr);
+  g_hash_table_insert(node->net->by_addr, GUINT_TO_POINTER(addr), node);
+  node->net->routes_dirty = TRUE;
+  return TRUE;
+}
+
+NatBox *
+net_router_nat(NetNode *node)
+{
+  g_assert(node->kind == NET_NODE_ROUTER);
+  if (node->nat == NULL) node->nat = nat_box_new(node, node->net->run_seed);
+  return node->nat;
 }
 
 NetAddr
@@ -277,7 +306,7 @@ net_world_compute_routes(NetWorld *net)
   guint *dist = g_new(guint, n), *queue = g_new(guint, n);
   for (guint di = 0; di < n; di++) {
     NetNode *dst = g_ptr_array_index(net->nodes, di);
-    if (dst->kind != NET_NODE_HOST) continue;
+    if (dst->addrs->len == 0) continue;   /* a router without addresses */
     bfs_from(net, dst, dist, queue);
     for (guint i = 0; i < n; i++) {
       NetNode *node = g_ptr_array_index(net->nodes, i);
@@ -435,6 +464,11 @@ router_forward(NetNode *node, Packet *pkt)
     return;
   }
   pkt->ttl--;
+  NetDropReason why;
+  if (node->nat && !nat_box_forward(node->nat, pkt, sim_engine_now(node->net->engine), &why)) {
+    net_world_drop(node->net, node, NULL, why, pkt);
+    return;
+  }
   int k = net_node_next_hop(node, pkt->dst);
   if (k < 0) {
     node->c.noroute_drops++;

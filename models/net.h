@@ -7,6 +7,10 @@
  * decrements the TTL and forwards by destination address, a host hands the
  * packet to its receiver (net_node_set_receiver) -> the transport.
  *
+ * A router with a NatBox (nat.h) tracks and translates every packet it
+ * forwards, after the TTL check and before the route lookup, so it routes
+ * by the translated destination.
+ *
  * Routes are shortest paths by hop count; only routers relay (a host with
  * several interfaces does not forward).  Equal-cost ties go to the
  * interface whose link was created first.  They are computed by
@@ -24,6 +28,8 @@
 #include "link.h"
 #include "trace.h"
 #include "pcap.h"
+
+typedef struct NatBox NatBox;   /* nat.h */
 
 typedef enum {
   NET_NODE_HOST,
@@ -57,7 +63,8 @@ struct NetNode {
   NetNodeKind     kind;
   char           *name;
   char           *profile;      /* hosts: the TCP profile name, or NULL */
-  GArray         *addrs;        /* NetAddr: the host's addresses, first is primary */
+  GArray         *addrs;        /* NetAddr: the host's addresses, first is primary;
+                                 * a router's own (NAT, virtual addresses) */
   GArray         *ifaces;       /* NetIface, in link creation order */
   GHashTable     *routes;       /* NetAddr -> interface index + 1; NULL if not needed */
   NetAddr         hop_dst;      /* the last destination net_node_next_hop answered */
@@ -69,6 +76,7 @@ struct NetNode {
   gpointer        receiver_user;
   gpointer        transport;    /* reserved for the TCP stack */
   GDestroyNotify  transport_destroy;  /* frees transport with the node, or NULL */
+  NatBox         *nat;          /* routers: conntrack, NAT, balancing; or NULL */
   NetNodeCounters c;
 };
 
@@ -150,6 +158,16 @@ net_world_host_new(NetWorld *net, const char *name, const NetAddr *addrs,
 /* A new router.  NULL with error if the name is taken. */
 NetNode *
 net_world_router_new(NetWorld *net, const char *name, GError **error);
+
+/* Gives router `node` an address of its own (an SNAT outside address, a
+ * DNAT or virtual address): routes to it lead to the router, whose
+ * NatBox translates what arrives there.  FALSE with error if taken. */
+gboolean
+net_router_add_addr(NetNode *node, NetAddr addr, GError **error);
+
+/* The router's NatBox, made (conntrack on, no translation) on first use. */
+NatBox *
+net_router_nat(NetNode *node);
 
 /* The first address not yet taken from 10.0.0.1 up (for hosts created
  * without one). */

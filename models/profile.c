@@ -1,6 +1,7 @@
 /* Profile defaults and the parser for h:set{} values (see profile.h and
  * docs/tcp-profiles.md for the source of every number). */
 #include "profile.h"
+#include "setting-parse.h"
 #include "simerror.h"
 #include "closest.h"
 #include <stdlib.h>
@@ -104,52 +105,6 @@ tcp_profile_names(void)
   return g_string_free(names, FALSE);
 }
 
-static gboolean
-parse_duration(const char *value, SimTime *out)
-{
-  char *end = NULL;
-  if (g_ascii_isdigit(value[0])) {
-    double seconds = g_ascii_strtod(value, &end);
-    if (end && *end == '\0') return sim_time_from_seconds(seconds, out, NULL);
-  }
-  return sim_time_parse(value, out, NULL);
-}
-
-static gboolean
-parse_int(const char *value, gint64 lo, gint64 hi, gint64 *out)
-{
-  char *end = NULL;
-  if (!value[0]) return FALSE;
-  gint64 v = g_ascii_strtoll(value, &end, 10);
-  if (*end == '.' && strspn(end + 1, "0") == strlen(end + 1)) end += strlen(end);
-  if (*end != '\0' || v < lo || v > hi) return FALSE;
-  *out = v;
-  return TRUE;
-}
-
-static gboolean
-parse_bool(const char *value, gboolean *out)
-{
-  if (!strcmp(value, "true") || !strcmp(value, "1")) *out = TRUE;
-  else if (!strcmp(value, "false") || !strcmp(value, "0")) *out = FALSE;
-  else return FALSE;
-  return TRUE;
-}
-
-static gboolean
-parse_range(const char *value, guint16 *lo, guint16 *hi)
-{
-  const char *dash = strchr(value, '-');
-  if (!dash) return FALSE;
-  g_autofree char *first = g_strndup(value, (gsize)(dash - value));
-  gint64 a, b;
-  if (!parse_int(first, 1, 65535, &a) || !parse_int(dash + 1, 1, 65535, &b) || a > b)
-    return FALSE;
-  *lo = (guint16)a;
-  *hi = (guint16)b;
-  return TRUE;
-}
-
 typedef enum { KIND_TIME, KIND_INT, KIND_BOOL, KIND_RANGE } SettingKind;
 
 typedef struct {
@@ -199,17 +154,17 @@ setting_apply(TcpProfile *p, const Setting *s, const char *value)
   SimTime t;
   switch (s->kind) {
   case KIND_TIME:
-    if (!parse_duration(value, &t) || t < s->lo) return FALSE;
+    if (!setting_parse_duration(value, &t) || t < s->lo) return FALSE;
     *(SimTime *)field = t;
     return TRUE;
   case KIND_BOOL:
-    if (!parse_bool(value, &b)) return FALSE;
+    if (!setting_parse_bool(value, &b)) return FALSE;
     *(gboolean *)field = b;
     return TRUE;
   case KIND_RANGE:
-    return parse_range(value, &p->port_lo, &p->port_hi);
+    return setting_parse_range(value, &p->port_lo, &p->port_hi);
   case KIND_INT:
-    if (!parse_int(value, s->lo, s->hi, &i)) return FALSE;
+    if (!setting_parse_int(value, s->lo, s->hi, &i)) return FALSE;
     if (s->offset == OFF(max_tw_buckets) || s->offset == OFF(rcvbuf) ||
         s->offset == OFF(sndbuf) || s->offset == OFF(sndbuf_max))
       *(guint32 *)field = (guint32)i;

@@ -39,82 +39,42 @@ rec_index(TcpTwTable *tw, const TcpTwRecord *rec)
   return rec->self;
 }
 
+/* The index hashes a record number by its record's 4-tuple. */
+static guint32
+record_hash(gconstpointer owner, guint32 idx)
+{
+  return tcp_tuple_hash(&rec_at((TcpTwTable *)owner, idx)->tuple);
+}
+
 void
 tcp_tw_table_init(TcpTwTable *tw)
 {
   memset(tw, 0, sizeof *tw);
   tw->slabs = g_ptr_array_new_with_free_func(g_free);
+  slot_index_init(&tw->index, record_hash, tw);
 }
 
 void
 tcp_tw_table_clear(TcpTwTable *tw)
 {
-  g_free(tw->slots);
+  slot_index_clear(&tw->index);
   g_ptr_array_free(tw->slabs, TRUE);
   memset(tw, 0, sizeof *tw);
 }
 
 /* ---- the index: open addressing over record indices ---------------------- */
 
-static guint32
-slot_home(const TcpTwTable *tw, const TcpTuple *t)
-{
-  return tcp_tuple_hash(t) & (tw->n_slots - 1);
-}
-
-static void
-index_put(TcpTwTable *tw, guint32 idx)
-{
-  guint32 mask = tw->n_slots - 1;
-  guint32 i = slot_home(tw, &rec_at(tw, idx)->tuple);
-  while (tw->slots[i]) i = (i + 1) & mask;
-  tw->slots[i] = idx;
-}
-
-static void
-index_grow(TcpTwTable *tw)
-{
-  guint32 *old = tw->slots, n_old = tw->n_slots;
-  tw->n_slots = n_old ? n_old * 2 : 16;
-  tw->slots = g_new0(guint32, tw->n_slots);
-  for (guint32 i = 0; i < n_old; i++)
-    if (old[i]) index_put(tw, old[i]);
-  g_free(old);
-}
-
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
 {
-  if (tw->n_slots == 0) return NULL;
-  guint32 mask = tw->n_slots - 1;
-  for (guint32 i = slot_home(tw, tuple); tw->slots[i]; i = (i + 1) & mask) {
-    TcpTwRecord *rec = rec_at(tw, tw->slots[i]);
+  const SlotIndex *x = &tw->index;
+  if (x->n_slots == 0) return NULL;
+  guint32 mask = x->n_slots - 1;
+  for (guint32 i = slot_index_home(x, tcp_tuple_hash(tuple)); x->slots[i]; i = (i + 1) & mask) {
+    TcpTwRecord *rec = rec_at(tw, x->slots[i]);
     if (tcp_tuple_equal(&rec->tuple, tuple)) return rec;
   }
   return NULL;
-}
-
-/* Removes idx from the index; later entries of its cluster shift back
- * (Knuth's algorithm R) so lookups never meet a hole. */
-static void
-index_remove(TcpTwTable *tw, guint32 idx)
-{
-  guint32 mask = tw->n_slots - 1;
-  guint32 i = slot_home(tw, &rec_at(tw, idx)->tuple);
-  while (tw->slots[i] != idx) {
-    g_assert(tw->slots[i] != 0);
-    i = (i + 1) & mask;
-  }
-  for (guint32 j = (i + 1) & mask; tw->slots[j]; j = (j + 1) & mask) {
-    guint32 home = slot_home(tw, &rec_at(tw, tw->slots[j])->tuple);
-    /* The entry at j may fill the hole at i unless its home lies
-     * cyclically in (i, j]. */
-    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (stays) continue;
-    tw->slots[i] = tw->slots[j];
-    i = j;
-  }
-  tw->slots[i] = 0;
 }
 
 static void
@@ -177,8 +137,8 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
   rec->win = (guint16)MIN(wnd >> c->rcv_wscale, 65535u);
   rec->expiry = expiry;
   fifo_append(tw, rec, idx);
-  if ((tw->count + 1) * 4 > (guint64)tw->n_slots * 3) index_grow(tw);
-  index_put(tw, idx);
+  slot_index_reserve(&tw->index, tw->count + 1);
+  slot_index_put(&tw->index, idx);
   tw->count++;
   return rec;
 }
@@ -187,7 +147,7 @@ void
 tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
 {
   guint32 idx = rec_index(tw, rec);
-  index_remove(tw, idx);
+  slot_index_remove(&tw->index, idx);
   fifo_unlink(tw, rec, idx);
   rec->next = tw->free_list;
   tw->free_list = idx;
@@ -279,5 +239,5 @@ tcp_tw_next(TcpTwTable *tw, const TcpTwRecord *rec)
 guint64
 tcp_tw_table_bytes(const TcpTwTable *tw)
 {
-  return (guint64)tw->used * sizeof(TcpTwRecord) + (guint64)tw->n_slots * sizeof(guint32);
+  return (guint64)tw->used * sizeof(TcpTwRecord) + (guint64)tw->index.n_slots * sizeof(guint32);
 }

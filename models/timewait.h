@@ -7,9 +7,8 @@
  * event that tcp-stack.c keeps at tcp_tw_next_expiry().
  *
  * Axioms:
- *  - every record is in `slots` (an open-addressing, linear-probing hash
- *    of its 4-tuple holding record indices: 4 bytes a slot, at most 3/4
- *    full, deletion by backward shift, so no tombstones) and in the FIFO,
+ *  - every record is in `index` (slot-index.h: record indices hashed by
+ *    their 4-tuple, 4 bytes a slot, at most 3/4 full) and in the FIFO,
  *    and the FIFO is ordered by expiry: a new or restarted record goes to
  *    the tail, and expires no earlier than the record before it (the
  *    TIME_WAIT length is one per host; should h:set{} shorten it while
@@ -19,6 +18,7 @@
  *  - a record is 56 bytes, plus 5-11 bytes of hash slots. */
 #pragma once
 #include "tcp.h"
+#include "slot-index.h"
 
 typedef struct {
   TcpTuple tuple;            /* first: the hash key */
@@ -37,8 +37,7 @@ typedef struct {
 #define TCP_TW_SLAB 4096
 
 typedef struct {
-  guint32    *slots;         /* record index + 1, 0 empty */
-  guint32     n_slots;       /* a power of two, or 0 */
+  SlotIndex   index;         /* record index + 1 by 4-tuple; the table must not move */
   GPtrArray  *slabs;         /* TcpTwRecord[TCP_TW_SLAB] each */
   guint32     used;          /* slots handed out from the slabs */
   guint32     free_list;     /* index + 1 */

@@ -205,6 +205,9 @@ test_drops(void)
     { NET_DROP_NOROUTE, "no route", FALSE },
     { NET_DROP_BACKLOG, "accept queue full", TRUE },
     { NET_DROP_NO_LISTENER, "no listener: RST", TRUE },
+    { NET_DROP_CT_FULL, "conntrack table full", FALSE },
+    { NET_DROP_CT_INVALID, "invalid for conntrack", FALSE },
+    { NET_DROP_NAT_PORT, "no NAT port free", FALSE },
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(cases) == NET_DROP_N);
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -138,8 +138,8 @@ test_ladder(void)
     "| LISTEN -> SYN_RECEIVED",
     "|--FA seq=1 ack=1 len=0",
     "#1   FIN_WAIT_2 -> TIME_WAIT ",
-    "|--A seq=2 ack=2 len=0 win=130944-X         | dropped by the scenario\n",
-    "|<---------FA seq=1 ack=2 len=0 win=131072--| retransmission\n",
+    "|--A seq=2 ack=2 len=0 win=64256-X          | dropped by the scenario\n",
+    "|<----------FA seq=1 ack=2 len=0 win=65280--| retransmission\n",
     "->| TIME_WAIT re-ACK\n",
     "| LAST_ACK -> CLOSED",
     NULL,
@@ -274,6 +274,51 @@ count_lines(const char *text, const char *prefix)
   return n;
 }
 
+/* A pcap at either side of a SNAT gateway: the client's shows its inside
+ * address, the server's the gateway's outside address and never an inside
+ * one; every checksum holds on both sides. */
+static void
+test_pcap_nat(void)
+{
+  const char *bin = g_getenv("TSHARK");
+  if (bin == NULL || *bin == '\0') {
+    g_test_skip("tshark not found");
+    return;
+  }
+  const char *at[] = { "client1", "server" };
+  const char *want[] = { "10.0.0.1\t198.51.100.1", "198.51.100.1\t203.0.113.1" };
+  for (guint i = 0; i < 2; i++) {
+    char *pcap = twsim_temp_path("nat.pcap");
+    TwsimResult r = twsim_run("run", "%nat-gateway.lua", "--quiet", "--set", "seconds=2",
+                              "--pcap-at", at[i], "--pcap", pcap, NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    twsim_result_clear(&r);
+    char *out = tshark_analysis(pcap);
+    guint frames = count_lines(out, "");
+    g_assert_cmpuint(frames, >, 20);
+    g_assert_cmpuint(count_lines(out, "1\t1\t\t"), ==, frames);
+    g_free(out);
+    const char *argv[] = { bin, "-r", pcap, "-T", "fields", "-e", "ip.src", "-e", "ip.dst", NULL };
+    int status = 0;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, NULL));
+    char **lines = g_strsplit(out, "\n", -1);
+    guint matched = 0;
+    for (char **l = lines; *l && **l; l++) {
+      char **ab = g_strsplit(*l, "\t", 2);
+      char *sorted = strcmp(ab[0], ab[1]) < 0 ? g_strdup_printf("%s\t%s", ab[0], ab[1])
+                                               : g_strdup_printf("%s\t%s", ab[1], ab[0]);
+      matched += strcmp(sorted, want[i]) == 0;
+      g_free(sorted);
+      g_strfreev(ab);
+    }
+    g_assert_cmpuint(matched, ==, frames);
+    g_strfreev(lines);
+    g_free(out);
+    g_free(pcap);
+  }
+}
+
 static void
 test_pcap_tcp_analysis(void)
 {
@@ -311,6 +356,7 @@ main(int argc, char **argv)
   g_test_add_func("/outputs/metrics/littles-law", test_metrics_littles_law);
   g_test_add_func("/outputs/metrics/cut-by-limit", test_metrics_cut_by_limit);
   g_test_add_func("/outputs/summary-json", test_summary_json);
+  g_test_add_func("/outputs/pcap-nat", test_pcap_nat);
   g_test_add_func("/outputs/ladder", test_ladder);
   g_test_add_func("/outputs/ladder-listener-drops", test_ladder_listener_drops);
   g_test_add_func("/outputs/ladder-options", test_ladder_options);

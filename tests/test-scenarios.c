@@ -3,14 +3,15 @@
  * simulation, not out of a formula: who holds TIME_WAIT and for how long,
  * the SYN backoff, the FIN retransmissions after a lost last ACK, the port
  * exhaustion rate (28,232 ports / 60 s = 470.5 connections/s), Little's law
- * for a server that closes first.  And a TCP run is reproducible byte for
+ * for a server that closes first and for a SNAT gateway (P ports / 120 s
+ * of conntrack TIME_WAIT), nf_conntrack_max's drops.  And a TCP run is reproducible byte for
  * byte: stdout, trace and pcap. */
 #include "twsim-run.h"
 #include <string.h>
 
 typedef struct {
   const char *scenario;
-  const char *args[5];           /* extra arguments, NULL-terminated */
+  const char *args[9];           /* extra arguments, NULL-terminated */
   const char *expect[6];         /* substrings of stdout, NULL-terminated */
 } ScenarioCase;
 
@@ -85,15 +86,39 @@ static const ScenarioCase cases[] = {
     { "b: ESTABLISHED -> CLOSE_WAIT -> LAST_ACK -> CLOSED", "TIME_WAIT held at 5 s: a 1, b 0",
       NULL } },
   { "server-remedies.lua", { "--set", "remedy=linger0", NULL },
-    { "server TIME_WAIT now 0, peak 0", "resets sent: server 7944, clients 0",
-      "responses complete 3888, short 86", NULL } },
+    { "server TIME_WAIT now 0, peak 0", "resets sent: server 7955, clients 0",
+      "responses complete 3894, short 77", NULL } },
   { "server-remedies.lua", { "--set", "remedy=buckets", NULL },
-    { "server TIME_WAIT now 1000, peak 1001; entered 1000, skipped (killed) 2979", NULL } },
+    { "server TIME_WAIT now 1000, peak 1000; entered 1000, skipped (killed) 2979, reopened 0", NULL } },
   { "close-advice.lua", { "--set", "seconds=20", NULL },
-    { "server-first            7732      1.9 MiB",
+    { "server-first            7728      1.9 MiB",
       "client-first               0      0.0 MiB              9999               0",
-      "tuned                   5001      1.2 MiB                44               0          69",
+      "tuned                   5000      1.2 MiB                42               0         119",
       NULL } },
+  { "nat-gateway.lua", { NULL },
+    { "sustained rate from 240 s to 600 s: 8.33 connections/s (P / 120 s = 8.33)",
+      "gateway conntrack: 1000 entries (TIME_WAIT 1000), peak 1000; ports in use 1000, peak 1000",
+      "gateway drops: no port 100135, table full 0; closing entries evicted 0",
+      "server TIME_WAIT 0", NULL } },
+  { "nat-gateway.lua", { "--set", "evict=true", NULL },
+    { "sustained rate from 240 s to 600 s: 20.00 connections/s",
+      "closing entries evicted 9712", "clients: connects failed 0", NULL } },
+  { "nat-gateway.lua", { "--set", "max=500", NULL },
+    { "sustained rate from 240 s to 600 s: 4.17 connections/s",
+      "gateway conntrack: 500 entries (TIME_WAIT 500), peak 500",
+      "gateway drops: no port 0, table full 120075; closing entries evicted 0", NULL } },
+  { "nat-gateway.lua",
+    { "--set", "closer=server", "--set", "ct_tw=30s", "--set", "ports=100", "--set", "rate=5" },
+    { "sustained rate from 240 s to 600 s: 3.33 connections/s (P / 120 s = 0.83)",
+      "clients: connects failed 707; server TIME_WAIT 100",
+      "server: TIME_WAIT entered 2000, taken over by a new SYN 958; resets received 942", NULL } },
+  { "load-balancer.lua", { NULL },
+    { "balancer rr, server closes: backend TIME_WAIT 332 332 332, clients TIME_WAIT 0",
+      "balancer conntrack: TIME_WAIT 996, entries 996", NULL } },
+  { "load-balancer.lua", { "--set", "closer=client", NULL },
+    { "backend TIME_WAIT 0 0 0, clients TIME_WAIT 996", NULL } },
+  { "load-balancer.lua", { "--set", "mode=hash", "--set", "snat=true" },
+    { "balancer hash with SNAT, server closes: backend TIME_WAIT 332 330 334", NULL } },
   { "routed.lua", { NULL },
     { "client1 -> edge -> core1 -> dc -> web (3 routers: TTL 61 on arrival)",
       "fetched 240000 bytes in 12 requests", "connect to 10.99.0.1: ENETUNREACH", NULL } },
@@ -112,9 +137,10 @@ run_case(gconstpointer data)
 {
   const ScenarioCase *c = data;
   char *path = g_strdup_printf("%%%s", c->scenario);
-  const char *a[5] = { NULL };
-  for (int i = 0; i < 4 && c->args[i]; i++) a[i] = c->args[i];
-  TwsimResult r = twsim_run("run", path, "--quiet", a[0], a[1], a[2], a[3], NULL);
+  const char *a[9] = { NULL };
+  for (int i = 0; i < 8 && c->args[i]; i++) a[i] = c->args[i];
+  TwsimResult r = twsim_run("run", path, "--quiet", a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                            a[7], NULL);
   if (r.status != 0) g_test_message("stderr: %s", r.err);
   g_assert_cmpint(r.status, ==, 0);
   for (int i = 0; i < 6 && c->expect[i]; i++) {
@@ -123,6 +149,30 @@ run_case(gconstpointer data)
   }
   twsim_result_clear(&r);
   g_free(path);
+}
+
+/* A NAT router's conntrack in the trace: an entry's life, from its first
+ * SYN to its expiry 120 s after the last ACK. */
+static void
+test_nat_trace_metrics(void)
+{
+  TwsimResult r = twsim_run("run", "%nat-gateway.lua", "--quiet", "--set", "seconds=0.5",
+                            "--until", "130s", "--trace", "-", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  const char *flow = "orig=10.0.0.1:34314>198.51.100.1:80 reply=198.51.100.1:80>203.0.113.1:61027";
+  const char *want[] = {
+    "\n0.201000480 ct_new gw ev=12 %s\n",
+    "\n0.201000480 ct_state gw ev=12 %s from=NONE to=SYN_SENT\n",
+    "\n0.237010112 ct_state gw ev=38 %s from=LAST_ACK to=TIME_WAIT\n",
+    "\n120.237010112 ct_end gw ev=236 %s state=TIME_WAIT why=expired\n",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+    char *line = g_strdup_printf(want[i], flow);
+    if (strstr(r.out, line) == NULL) g_test_message("missing: %s", line);
+    g_assert_nonnull(strstr(r.out, line));
+    g_free(line);
+  }
+  twsim_result_clear(&r);
 }
 
 /* Every file in scenarios/ has a case above (a new scenario needs one). */
@@ -218,6 +268,7 @@ main(int argc, char **argv)
     g_free(name);
   }
   g_test_add_func("/scenarios/every-scenario-listed", test_every_scenario_listed);
+  g_test_add_func("/scenarios/nat-trace-metrics", test_nat_trace_metrics);
   g_test_add_func("/scenarios/tcp-run-reproducible", test_tcp_run_reproducible);
   g_test_add_func("/scenarios/path-mtu", test_path_mtu);
   g_test_add_func("/scenarios/readme-example", test_readme_example);

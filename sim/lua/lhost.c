@@ -311,10 +311,10 @@ h_stats(lua_State *L)
   return 1;
 }
 
-static gint
-compare_key_names(gconstpointer a, gconstpointer b)
+static gboolean
+host_set(gpointer stack, const char *key, const char *value, GError **error)
 {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+  return tcp_stack_set(stack, key, value, error);
 }
 
 /* h:set{key = value, ...}: TCP settings (DESIGN.md "TCP settings and
@@ -334,39 +334,7 @@ h_set(lua_State *L)
       sim_lua_usage_gerror(L, error);
   }
   lua_pop(L, 1);
-  /* Apply keys in a fixed (sorted) order so errors are reproducible. */
-  GPtrArray *keys = g_ptr_array_new();
-  lua_pushnil(L);
-  while (lua_next(L, 2)) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) != LUA_TSTRING) {
-      g_ptr_array_free(keys, TRUE);
-      sim_lua_usage_error(L, "h:set: setting names are strings, got %s", luaL_typename(L, -1));
-    }
-    if (strcmp(lua_tostring(L, -1), "profile") != 0)
-      g_ptr_array_add(keys, (gpointer)lua_tostring(L, -1));   /* kept alive by the table */
-  }
-  g_ptr_array_sort(keys, compare_key_names);
-  for (guint i = 0; i < keys->len; i++) {
-    const char *key = g_ptr_array_index(keys, i);
-    lua_getfield(L, 2, key);
-    const char *value;
-    if (lua_type(L, -1) == LUA_TBOOLEAN) value = lua_toboolean(L, -1) ? "true" : "false";
-    else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) value = lua_tostring(L, -1);
-    else {
-      g_ptr_array_free(keys, TRUE);
-      return sim_lua_usage_error(L, "h:set: %s: expected a number, string or boolean, got %s",
-                                 key, luaL_typename(L, -1));
-    }
-    if (!tcp_stack_set(stack, key, value, &error)) {
-      g_ptr_array_free(keys, TRUE);
-      lua_pushfstring(L, "h:set: %s", error->message);
-      g_error_free(error);
-      sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-    }
-    lua_pop(L, 1);
-  }
-  g_ptr_array_free(keys, TRUE);
+  sim_lua_apply_settings(L, 2, "h:set", "profile", host_set, stack);
   return 0;
 }
 

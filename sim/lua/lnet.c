@@ -233,3 +233,49 @@ sim_lua_node_tostring(lua_State *L)
   lua_pushfstring(L, "%s %s", node->kind == NET_NODE_HOST ? "host" : "router", node->name);
   return 1;
 }
+
+static gint
+compare_key_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void
+sim_lua_apply_settings(lua_State *L, int arg, const char *call, const char *skip,
+                       SimLuaSetFn set, gpointer user)
+{
+  if (!lua_istable(L, arg))
+    sim_lua_usage_error(L, "%s: expected a table of settings, got %s", call, luaL_typename(L, arg));
+  /* Apply keys in a fixed (sorted) order so errors are reproducible. */
+  GPtrArray *keys = g_ptr_array_new();
+  lua_pushnil(L);
+  while (lua_next(L, arg)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      g_ptr_array_free(keys, TRUE);
+      sim_lua_usage_error(L, "%s: setting names are strings, got %s", call, luaL_typename(L, -1));
+    }
+    if (skip == NULL || strcmp(lua_tostring(L, -1), skip) != 0)
+      g_ptr_array_add(keys, (gpointer)lua_tostring(L, -1));   /* kept alive by the table */
+  }
+  g_ptr_array_sort(keys, compare_key_names);
+  for (guint i = 0; i < keys->len; i++) {
+    const char *key = g_ptr_array_index(keys, i);
+    lua_getfield(L, arg, key);
+    const char *value;
+    GError *error = NULL;
+    if (lua_type(L, -1) == LUA_TBOOLEAN) value = lua_toboolean(L, -1) ? "true" : "false";
+    else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) value = lua_tostring(L, -1);
+    else {
+      g_ptr_array_free(keys, TRUE);
+      sim_lua_usage_error(L, "%s: %s: expected a number, string or boolean, got %s",
+                          call, key, luaL_typename(L, -1));
+    }
+    if (!set(user, key, value, &error)) {
+      g_ptr_array_free(keys, TRUE);
+      sim_lua_call_gerror(L, call, error);
+    }
+    lua_pop(L, 1);
+  }
+  g_ptr_array_free(keys, TRUE);
+}

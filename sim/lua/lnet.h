@@ -78,3 +78,16 @@ sim_lua_register_type(lua_State *L, SimLuaType type, const char *mt,
 int sim_lua_node_name(lua_State *L);
 int sim_lua_node_route(lua_State *L);
 int sim_lua_node_tostring(lua_State *L);
+
+/* A setter of one setting: key and value as text; FALSE with a SIM_ERROR
+ * if refused. */
+typedef gboolean (*SimLuaSetFn)(gpointer user, const char *key, const char *value,
+                                GError **error);
+
+/* Applies the settings table at `arg` (string keys; number, string or
+ * boolean values, passed as text) through `set`, in sorted key order so an
+ * error is the same on every run, skipping key `skip` (may be NULL).  A
+ * usage error "CALL: ..." for a bad table or the first refused setting. */
+void
+sim_lua_apply_settings(lua_State *L, int arg, const char *call, const char *skip,
+                       SimLuaSetFn set, gpointer user);

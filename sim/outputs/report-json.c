@@ -3,6 +3,7 @@
 #include "report.h"
 #include "records.h"
 #include "tcp-stack.h"
+#include "nat.h"
 #include <math.h>
 
 void
@@ -95,6 +96,25 @@ json_records(GString *js, const SimRecords *records)
   g_string_append_c(js, '}');
 }
 
+static void
+json_router(GString *js, const NetNode *node)
+{
+  const NatBox *box = node->nat;
+  g_string_append(js, "{\"name\":");
+  sim_report_json_string(js, node->name);
+  g_string_append(js, ",\"conntrack\":{");
+  for (guint s = CT_SYN_SENT; s < CT_STATE_N; s++)
+    g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, s > CT_SYN_SENT ? "," : "",
+                           ct_state_name(s), box->ct.by_state[s]);
+  g_string_append(js, "},\"nat\":{");
+  NatStat st[NAT_STATS_N];
+  guint n = nat_box_stats(box, st);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, i ? "," : "", st[i].name,
+                           st[i].value);
+  g_string_append(js, "}}");
+}
+
 void
 sim_report_json_append(GString *js, const SimRunView *view, int exit_status)
 {
@@ -119,6 +139,15 @@ sim_report_json_append(GString *js, const SimRunView *view, int exit_status)
   for (guint i = 0; net && i < net->links->len; i++) {
     if (i) g_string_append_c(js, ',');
     json_link(js, g_ptr_array_index(net->links, i));
+  }
+  g_string_append(js, "],\"routers\":[");
+  first = TRUE;
+  for (guint i = 0; net && i < net->nodes->len; i++) {
+    const NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (node->nat == NULL) continue;
+    if (!first) g_string_append_c(js, ',');
+    json_router(js, node);
+    first = FALSE;
   }
   g_string_append_c(js, ']');
   json_records(js, view->records);

@@ -4,6 +4,7 @@
 #include "simerror.h"
 #include "tcp-stack.h"
 #include <string.h>
+#include "nat.h"
 
 gboolean
 sim_report_hosts_parse(const char *text, SimReportHosts *out, GError **error)
@@ -99,6 +100,40 @@ print_host(FILE *out, const NetNode *node)
           ", received %" G_GUINT64_FORMAT "; SYNs dropped %" G_GUINT64_FORMAT "\n",
           st->segments_sent, st->segments_received, st->retransmits,
           st->resets_sent, st->resets_received, st->syn_dropped);
+}
+
+/* A NAT router: conntrack entries by state, then its counters. */
+static void
+print_router(FILE *out, const NetNode *node)
+{
+  const NatBox *box = node->nat;
+  fprintf(out, "router %s: conntrack", node->name);
+  gboolean any = FALSE;
+  for (guint s = CT_SYN_SENT; s < CT_STATE_N; s++) {
+    guint64 n = box->ct.by_state[s];
+    if (n == 0) continue;
+    fprintf(out, "%s %s %" G_GUINT64_FORMAT, any ? "," : "", ct_state_name(s), n);
+    any = TRUE;
+  }
+  fprintf(out, "%s\n", any ? "" : " no entries");
+  NatStat st[NAT_STATS_N];
+  guint n = nat_box_stats(box, st);
+  fputs("  nat:", out);
+  for (guint i = 0; i < n; i++)
+    fprintf(out, "%s %s %" G_GUINT64_FORMAT, i ? "," : "", st[i].name, st[i].value);
+  fputc('\n', out);
+  for (guint i = 0; i < box->lb->len; i++) {
+    const LbService *svc = g_ptr_array_index(box->lb, i);
+    char a[NET_ADDR_BUF];
+    fprintf(out, "  lb %s:%u (%s):", net_addr_format(svc->vip, a), svc->vport,
+            lb_mode_name(svc->mode));
+    for (guint b = 0; b < svc->backends->len; b++) {
+      const LbBackend *be = &g_array_index(svc->backends, LbBackend, b);
+      fprintf(out, "%s %s:%u %" G_GUINT64_FORMAT, b ? "," : "", net_addr_format(be->addr, a),
+              be->port, svc->picked[b]);
+    }
+    fputc('\n', out);
+  }
 }
 
 static void
@@ -288,6 +323,10 @@ sim_report_print_hosts(FILE *out, const SimRunView *view, SimReportHosts hosts)
     }
     for (guint i = 0; i < net->links->len; i++)
       print_link(out, g_ptr_array_index(net->links, i));
+  }
+  for (guint i = 0; net != NULL && i < net->nodes->len; i++) {
+    const NetNode *node = g_ptr_array_index(net->nodes, i);
+    if (node->nat) print_router(out, node);
   }
   print_records(out, view->records);
 }

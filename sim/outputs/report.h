@@ -1,7 +1,8 @@
 /* The end-of-run summary: per host, the TCP states held now, TIME_WAIT
  * peak and when, why the count is below what was entered (records a new
  * SYN reopened), what the TIME_WAIT sockets would cost in a Linux kernel,
- * connects by outcome, retransmits, resets and drops; per link, what each
+ * connects by outcome, retransmits, resets and drops; per router with NAT,
+ * its conntrack entries by state and its NAT counters; per link, what each
  * direction carried and lost; the distribution of every sim.record
  * figure.  Printed on stdout (unless --quiet) and written as JSON with
  * --summary-json (report-json.c): the same facts. */
