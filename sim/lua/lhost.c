@@ -22,9 +22,10 @@ static void
 state_changed(SimWorld *world, const TcpStateEvent *ev)
 {
   GArray *observers = world->observers[SIM_OBSERVE_STATE];
-  if (observers->len == 0 || world->message) return;
+  if (observers->len == 0 || world->message || world->closing) return;
   lua_State *L = sim_world_lua(world);
   char laddr[NET_ADDR_BUF], raddr[NET_ADDR_BUF];
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
   lua_createtable(L, 0, 8);
   lua_pushstring(L, ev->host); lua_setfield(L, -2, "host");
   lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(world->run.engine)));
@@ -37,6 +38,7 @@ state_changed(SimWorld *world, const TcpStateEvent *ev)
   lua_pushinteger(L, ev->tuple.rport); lua_setfield(L, -2, "rport");
   sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
   lua_pop(L, 1);
+  sim_world_leave_callback(world, was);
 }
 
 /* What a stack's callbacks need: its node and the world. */
@@ -236,7 +238,7 @@ h_socket(lua_State *L)
   TcpStack *stack = host_tcp(L, 1, &name);
   SimWorld *world = sim_world_from_lua(L);
   if (world->in_observer)
-    sim_lua_usage_error(L, "h:socket: not allowed inside a sim.on callback");
+    sim_lua_usage_error(L, "h:socket: not allowed inside %s", world->callback);
   sim_lua_socket_push(L, world, tcp_socket_new(stack), name);
   return 1;
 }

@@ -148,9 +148,10 @@ on_segment_event(gpointer user, const NetEvent *ev)
   SimWorld *world = user;
   sim_writers_segment(&world->out, ev);
   GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
-  if (obs->len == 0 || world->message) return;
+  if (obs->len == 0 || world->message || world->closing) return;
   lua_State *L = sim_world_lua(world);
   if (!lua_checkstack(L, 8)) return;
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
   sim_lua_push_seg(L, world->run.net, ev->pkt, 5);
   lua_pushstring(L, ev->node->name);
   lua_setfield(L, -2, "host");
@@ -168,6 +169,7 @@ on_segment_event(gpointer user, const NetEvent *ev)
   }
   sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));
   lua_pop(L, 1);
+  sim_world_leave_callback(world, was);
 }
 
 /* ---- methods of hosts and routers --------------------------------------- */

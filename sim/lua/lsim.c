@@ -36,6 +36,19 @@ void
 sim_lua_run(lua_State *L, SimTime until)
 {
   SimWorld *world = sim_world_from_lua(L);
+  /* A run that was stopped, or failed, does not go on: the scenario may
+   * catch the error with pcall, but not run more events after it. */
+  if (world->limit) sim_lua_limit_error(L, world->limit_why);
+  if (world->stopped) {
+    lua_pushlightuserdata(L, (void *)&stop_marker);
+    lua_error(L);
+  }
+  if (world->message) {
+    lua_pushstring(L, world->message);
+    lua_error(L);
+  }
+  if (world->closing)
+    sim_lua_usage_error(L, "sim.run: the run is over (called from a finalizer)");
   if (world->opts->until != SIM_TIME_MAX) until = world->opts->until;
   world->ran = TRUE;
   sim_lua_net_prepare(L);
@@ -48,14 +61,8 @@ sim_lua_run(lua_State *L, SimTime until)
     lua_pushlightuserdata(L, (void *)&stop_marker);
     lua_error(L);
   }
-  if (end == SIM_RUN_LIMIT) {
-    const char *why = world->signal_number ? "interrupted by a signal"
-                    : world->deadline_us && !sim_world_poll_limits(world)
-                      ? "wall-clock limit reached (--timeout)"
-                      : "event limit reached (--max-events)";
-    world->limit = TRUE;
-    sim_world_note_error(world, why);
-  }
+  if (end == SIM_RUN_LIMIT && !world->limit)
+    sim_world_set_limit(world, "event limit reached (--max-events)");
   if (world->message) {
     lua_pushstring(L, world->message);
     lua_error(L);
@@ -185,7 +192,7 @@ l_log(lua_State *L)
   SimTime now = sim_engine_now(world->run.engine);
   const char *msg = join_args(L, 1);
   char buf[SIM_TIME_BUF];
-  printf("%s %s\n", sim_time_format(now, buf), msg);
+  fprintf(world->text, "%s %s\n", sim_time_format(now, buf), msg);
   if (sim_trace_wants(world->out.trace, now)) {
     sim_trace_begin(world->out.trace, now, "log", NULL);
     sim_trace_str(world->out.trace, "msg", msg);
@@ -222,6 +229,25 @@ l_record(lua_State *L)
     sim_trace_str(world->out.trace, "value", lua_tostring(L, 2));
     sim_trace_end(world->out.trace);
   }
+  return 0;
+}
+
+/* print(...): Lua's print, to the world's text stream (stderr when stdout
+ * carries a capture). */
+static int
+l_print(lua_State *L)
+{
+  FILE *text = sim_world_from_lua(L)->text;
+  int n = lua_gettop(L);
+  for (int i = 1; i <= n; i++) {
+    gsize len;
+    const char *s = luaL_tolstring(L, i, &len);
+    if (i > 1) fputc('\t', text);
+    fwrite(s, 1, len, text);
+    lua_pop(L, 1);
+  }
+  fputc('\n', text);
+  fflush(text);       /* as Lua's print does */
   return 0;
 }
 
@@ -266,5 +292,7 @@ static const luaL_Reg sim_functions[] = {
 void
 sim_lua_sim_open(lua_State *L)
 {
+  lua_pushcfunction(L, l_print);
+  lua_setglobal(L, "print");
   luaL_newlib(L, sim_functions);
 }

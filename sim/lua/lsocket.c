@@ -39,8 +39,8 @@ check_open(lua_State *L, const char *method)
   if (ls->sock == NULL)
     sim_lua_usage_error(L, "s:%s: attempt to use a closed socket", method);
   if (ls->world->in_observer)
-    sim_lua_usage_error(L, "s:%s: socket calls are not allowed inside a sim.on "
-                        "callback (start a process with sim.spawn instead)", method);
+    sim_lua_usage_error(L, "s:%s: socket calls are not allowed inside %s "
+                        "(start a process with sim.spawn instead)", method, ls->world->callback);
   return ls->sock;
 }
 

@@ -28,9 +28,8 @@ check_timer(lua_State *L, int arg)
 static void
 timer_release(SimTimer *t)
 {
-  lua_State *L = t->world->L;
-  luaL_unref(L, LUA_REGISTRYINDEX, t->fn_ref);
-  luaL_unref(L, LUA_REGISTRYINDEX, t->self_ref);
+  sim_lua_unref(t->world, t->fn_ref);
+  sim_lua_unref(t->world, t->self_ref);
   t->fn_ref = t->self_ref = LUA_NOREF;
   t->event = 0;
 }
