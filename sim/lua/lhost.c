@@ -330,6 +330,16 @@ h_set(lua_State *L)
       g_ptr_array_add(keys, (gpointer)lua_tostring(L, -1));   /* kept alive by the table */
   }
   g_ptr_array_sort(keys, compare_key_names);
+  /* The values stay on the stack (alive) until the whole table is applied
+   * as one change: rules between keys (rto_min <= rto_max) are checked
+   * once every key is set, so {rto_min=.., rto_max=..} is valid in any
+   * order. */
+  GPtrArray *values = g_ptr_array_new();
+  if (!lua_checkstack(L, (int)MIN(keys->len, 100000) + 4) || keys->len > 100000) {
+    g_ptr_array_free(keys, TRUE);
+    g_ptr_array_free(values, TRUE);
+    sim_lua_usage_error(L, "h:set: too many settings");
+  }
   for (guint i = 0; i < keys->len; i++) {
     const char *key = g_ptr_array_index(keys, i);
     lua_getfield(L, 2, key);
@@ -338,18 +348,17 @@ h_set(lua_State *L)
     else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) value = lua_tostring(L, -1);
     else {
       g_ptr_array_free(keys, TRUE);
+      g_ptr_array_free(values, TRUE);
       return sim_lua_usage_error(L, "h:set: %s: expected a number, string or boolean, got %s",
                                  key, luaL_typename(L, -1));
     }
-    if (!tcp_stack_set(stack, key, value, &error)) {
-      g_ptr_array_free(keys, TRUE);
-      lua_pushfstring(L, "h:set: %s", error->message);
-      g_error_free(error);
-      sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-    }
-    lua_pop(L, 1);
+    g_ptr_array_add(values, (gpointer)value);
   }
+  gboolean ok = tcp_stack_set_all(stack, (const char *const *)keys->pdata,
+                                  (const char *const *)values->pdata, keys->len, &error);
   g_ptr_array_free(keys, TRUE);
+  g_ptr_array_free(values, TRUE);
+  if (!ok) sim_lua_call_gerror(L, "h:set", error);
   return 0;
 }
 

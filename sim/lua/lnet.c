@@ -18,7 +18,17 @@ sim_lua_check_name(lua_State *L, int arg, const char *call)
   if (lua_type(L, arg) != LUA_TSTRING || lua_rawlen(L, arg) == 0)
     sim_lua_usage_error(L, "%s: expected a name (a non-empty string) as argument %d, got %s",
                         call, arg, luaL_typename(L, arg));
-  return lua_tostring(L, arg);
+  /* A name goes into every output, JSON included: UTF-8 text only, no
+   * control characters (a NUL would cut it short). */
+  gsize len;
+  const char *name = lua_tolstring(L, arg, &len);
+  gboolean ok = g_utf8_validate(name, (gssize)len, NULL);
+  for (gsize i = 0; i < len && ok; i++)
+    ok = (unsigned char)name[i] >= 0x20 && name[i] != 0x7f;
+  if (!ok)
+    sim_lua_usage_error(L, "%s: a name must be UTF-8 text without control characters "
+                        "(argument %d)", call, arg);
+  return name;
 }
 
 static void

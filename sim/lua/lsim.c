@@ -190,12 +190,16 @@ l_log(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   SimTime now = sim_engine_now(world->run.engine);
-  const char *msg = join_args(L, 1);
+  gsize len;
+  join_args(L, 1);
+  const char *msg = lua_tolstring(L, -1, &len);
   char buf[SIM_TIME_BUF];
-  fprintf(world->text, "%s %s\n", sim_time_format(now, buf), msg);
+  fprintf(world->text, "%s ", sim_time_format(now, buf));
+  fwrite(msg, 1, len, world->text);
+  fputc('\n', world->text);
   if (sim_trace_wants(world->out.trace, now)) {
     sim_trace_begin(world->out.trace, now, "log", NULL);
-    sim_trace_str(world->out.trace, "msg", msg);
+    sim_trace_strn(world->out.trace, "msg", msg, len);
     sim_trace_end(world->out.trace);
   }
   return 0;
@@ -217,7 +221,7 @@ l_record(lua_State *L)
   gsize len;
   const char *name = lua_tolstring(L, 1, &len);
   if (!sim_records_name_ok(name, len))
-    sim_lua_usage_error(L, "sim.record: a name must be non-empty, without control characters");
+    sim_lua_usage_error(L, "sim.record: a name must be non-empty UTF-8, without control characters");
   if (!isfinite(lua_tonumber(L, 2)))
     sim_lua_usage_error(L, "sim.record: the value must be a finite number");
   sim_records_set(world->records, name, lua_tonumber(L, 2));

@@ -134,6 +134,9 @@ succeed_call(lua_State *L, LuaSocket *ls, const char *call)
 static LuaSocket *
 push_socket(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host)
 {
+  /* What the stack holds for the socket counts against --max-memory until
+   * the scenario closes it (s:close gives it back). */
+  sim_lua_charge(L, (gssize)tcp_socket_footprint());
   LuaSocket *ls = lua_newuserdatauv(L, sizeof(LuaSocket), 0);
   ls->world = world;
   ls->sock = sock;
@@ -395,6 +398,7 @@ s_close(lua_State *L)
   trace_call(ls, "close", "ok");
   ls->sock = NULL;
   tcp_socket_close(sock);
+  sim_lua_charge(L, -(gssize)tcp_socket_footprint());
   return 0;
 }
 

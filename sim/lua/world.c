@@ -224,6 +224,9 @@ sim_lua_newmetatable(lua_State *L, SimLuaType type, const char *tname)
 void
 sim_world_note_error(SimWorld *world, const char *msg)
 {
+  /* An error while a refused allocation is pending is Lua's "not enough
+   * memory": the refusal stood, and the limit is what stopped the run. */
+  sim_world_settle_memory(world);
   if (world->message) return;
   /* One line: the first line of what Lua said. */
   const char *nl = strchr(msg, '\n');

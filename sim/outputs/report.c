@@ -1,5 +1,6 @@
 /* The end-of-run summary, text and JSON (see report.h). */
 #include "report.h"
+#include "json.h"
 #include "tcp-stack.h"
 
 static gboolean
@@ -77,11 +78,7 @@ static void
 json_string(GString *js, const char *s)
 {
   g_string_append_c(js, '"');
-  for (const char *p = s; *p; p++) {
-    if (*p == '"' || *p == '\\') g_string_append_c(js, '\\');
-    if ((unsigned char)*p < 0x20) g_string_append_printf(js, "\\u%04x", *p);
-    else g_string_append_c(js, *p);
-  }
+  sim_json_append_escaped(js, s, -1);
   g_string_append_c(js, '"');
 }
 
