@@ -18,14 +18,19 @@
  * inside a model's callback, so the observers may not call into sockets
  * (world->in_observer makes such calls usage errors); an error in one
  * fails the run. */
-static void
-state_changed(SimWorld *world, const TcpStateEvent *ev)
+typedef struct {
+  SimWorld             *world;
+  const TcpStateEvent  *ev;
+} StateEventArg;
+
+/* Pushes a state change as a table (protected: sim_lua_protected_push). */
+static int
+push_state_event(lua_State *L)
 {
-  GArray *observers = world->observers[SIM_OBSERVE_STATE];
-  if (observers->len == 0 || world->message || world->closing) return;
-  lua_State *L = sim_world_lua(world);
+  StateEventArg *arg = lua_touserdata(L, 1);
+  const TcpStateEvent *ev = arg->ev;
+  SimWorld *world = arg->world;
   char laddr[NET_ADDR_BUF], raddr[NET_ADDR_BUF];
-  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
   lua_createtable(L, 0, 8);
   lua_pushstring(L, ev->host); lua_setfield(L, -2, "host");
   lua_pushnumber(L, sim_time_to_seconds(sim_engine_now(world->run.engine)));
@@ -36,8 +41,22 @@ state_changed(SimWorld *world, const TcpStateEvent *ev)
   lua_pushinteger(L, ev->tuple.lport); lua_setfield(L, -2, "lport");
   lua_pushstring(L, net_addr_format(ev->tuple.raddr, raddr)); lua_setfield(L, -2, "raddr");
   lua_pushinteger(L, ev->tuple.rport); lua_setfield(L, -2, "rport");
-  sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
-  lua_pop(L, 1);
+  return 1;
+}
+
+static void
+state_changed(SimWorld *world, const TcpStateEvent *ev)
+{
+  GArray *observers = world->observers[SIM_OBSERVE_STATE];
+  if (observers->len == 0 || world->message || world->closing) return;
+  lua_State *L = sim_world_lua(world);
+  if (!lua_checkstack(L, 8)) return;
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  StateEventArg arg = { world, ev };
+  if (sim_lua_protected_push(world, L, push_state_event, &arg)) {
+    sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
+    lua_pop(L, 1);
+  }
   sim_world_leave_callback(world, was);
 }
 

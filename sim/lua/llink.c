@@ -243,6 +243,20 @@ link_preds_release(LinkPreds *preds)
   g_free(preds);
 }
 
+typedef struct {
+  NetLink      *link;
+  const Packet *pkt;
+} SegArg;
+
+/* Pushes the segment as a table (protected: sim_lua_protected_push). */
+static int
+push_seg_arg(lua_State *L)
+{
+  SegArg *arg = lua_touserdata(L, 1);
+  sim_lua_push_seg(L, arg->link->net, arg->pkt, 0);
+  return 1;
+}
+
 static gboolean
 link_filter(gpointer user, NetLink *link, guint dir, const Packet *pkt)
 {
@@ -253,11 +267,13 @@ link_filter(gpointer user, NetLink *link, guint dir, const Packet *pkt)
   preds->walking++;
   gboolean drop = FALSE;
   SimCallbackScope was = sim_world_enter_callback(world, "a link:drop predicate");
-  sim_lua_push_seg(L, link->net, pkt, 0);
-  for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)
-    drop = sim_lua_call_ref(world, L, g_array_index(preds->refs, int, i), lua_gettop(L),
-                            "a link:drop predicate");
-  lua_pop(L, 1);
+  SegArg arg = { link, pkt };
+  if (sim_lua_protected_push(world, L, push_seg_arg, &arg)) {
+    for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)
+      drop = sim_lua_call_ref(world, L, g_array_index(preds->refs, int, i), lua_gettop(L),
+                              "a link:drop predicate");
+    lua_pop(L, 1);
+  }
   sim_world_leave_callback(world, was);
   preds->walking--;
   link_preds_release(preds);

@@ -151,18 +151,19 @@ sim_lua_push_seg(lua_State *L, NetWorld *net, const Packet *pkt, int extra)
   lua_setfield(L, -2, "flags");
 }
 
-static void
-on_segment_event(gpointer user, const NetEvent *ev)
+typedef struct {
+  SimWorld       *world;
+  const NetEvent *ev;
+} SegmentEventArg;
+
+/* Pushes a segment event as a table (protected: sim_lua_protected_push). */
+static int
+push_segment_event(lua_State *L)
 {
   static const char *const names[] = { "send", "recv", "drop" };
-  SimWorld *world = user;
-  sim_writers_segment(&world->out, ev);
-  GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
-  if (obs->len == 0 || world->message || world->closing) return;
-  lua_State *L = sim_world_lua(world);
-  if (!lua_checkstack(L, 8)) return;
-  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
-  sim_lua_push_seg(L, world->run.net, ev->pkt, 5);
+  SegmentEventArg *arg = lua_touserdata(L, 1);
+  const NetEvent *ev = arg->ev;
+  sim_lua_push_seg(L, arg->world->run.net, ev->pkt, 5);
   lua_pushstring(L, ev->node->name);
   lua_setfield(L, -2, "host");
   lua_pushnumber(L, sim_time_to_seconds(ev->time));
@@ -177,8 +178,24 @@ on_segment_event(gpointer user, const NetEvent *ev)
     lua_pushstring(L, ev->link->name);
     lua_setfield(L, -2, "link");
   }
-  sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));
-  lua_pop(L, 1);
+  return 1;
+}
+
+static void
+on_segment_event(gpointer user, const NetEvent *ev)
+{
+  SimWorld *world = user;
+  sim_writers_segment(&world->out, ev);
+  GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
+  if (obs->len == 0 || world->message || world->closing) return;
+  lua_State *L = sim_world_lua(world);
+  if (!lua_checkstack(L, 8)) return;
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  SegmentEventArg arg = { world, ev };
+  if (sim_lua_protected_push(world, L, push_segment_event, &arg)) {
+    sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));
+    lua_pop(L, 1);
+  }
   sim_world_leave_callback(world, was);
 }
 

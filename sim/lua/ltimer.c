@@ -34,15 +34,24 @@ timer_release(SimTimer *t)
   t->event = 0;
 }
 
+/* Starts the timer's function as a process (protected: it makes a Lua
+ * thread, which may fail). */
+static int
+spawn_timer_fn(lua_State *L)
+{
+  SimTimer *t = lua_touserdata(L, 1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn_ref);
+  sim_process_spawn(t->world, L, lua_gettop(L), sim_engine_now(t->world->run.engine));
+  return 1;
+}
+
 static void
 on_timer(SimEngine *engine, gpointer data)
 {
   SimTimer *t = data;
   lua_State *L = t->world->L;
   t->event = 0;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn_ref);
-  sim_process_spawn(t->world, L, lua_gettop(L), sim_engine_now(engine));
-  lua_pop(L, 1);
+  if (sim_lua_protected_push(t->world, L, spawn_timer_fn, t)) lua_pop(L, 1);
   if (t->interval > 0 && sim_engine_now(engine) <= SIM_TIME_MAX - t->interval)
     t->event = sim_engine_schedule_in(engine, t->interval, on_timer, t, NULL);
   else

@@ -3,7 +3,9 @@
 #include "run-check.h"
 #include "net.h"
 #include "simerror.h"
+#include "output.h"
 #include <lualib.h>
+#include <stdlib.h>
 #include <string.h>
 
 volatile sig_atomic_t sim_world_signal_received;
@@ -131,6 +133,19 @@ engine_poll(gpointer user)
   return sim_world_poll_limits(user);
 }
 
+/* A Lua error outside any protected call: a bug of twsim (every call into
+ * Lua from C is protected), but it must not leave half-written outputs
+ * under their temporary names: they are removed, and the process ends
+ * (abort, so a test or fuzzer sees it as the crash it is). */
+static int
+on_panic(lua_State *L)
+{
+  const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+  fprintf(stderr, "twsim: internal error: unprotected Lua error: %s\n", msg);
+  sim_output_remove_partial();
+  abort();
+}
+
 SimWorld *
 sim_world_new(const SimRunOptions *opts, GError **error)
 {
@@ -165,6 +180,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->L = L;
   world->running_L = L;
   *(SimThreadCtx **)lua_getextraspace(L) = &world->main_ctx;
+  lua_atpanic(L, on_panic);
   luaL_openlibs(L);
   /* Always on, whatever the options: a signal must stop a loop that never
    * yields too.  It costs about 0.1 % of the churn benchmark's
@@ -383,6 +399,19 @@ sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const ch
   gboolean truth = lua_toboolean(L, -1);
   lua_pop(L, 2);
   return truth;
+}
+
+gboolean
+sim_lua_protected_push(SimWorld *world, lua_State *L, lua_CFunction fn, void *ud)
+{
+  lua_pushcfunction(L, fn);
+  lua_pushlightuserdata(L, ud);
+  if (lua_pcall(L, 1, 1, 0) == LUA_OK) return TRUE;
+  world->failed = TRUE;
+  sim_world_note_error(world, sim_lua_error_text(L, -1, NULL, 0));
+  sim_engine_stop(world->run.engine);
+  lua_pop(L, 2);
+  return FALSE;
 }
 
 void

@@ -297,6 +297,15 @@ sim_lua_error_text(lua_State *L, int idx, lua_State *from, int level);
 int
 sim_lua_error_handler(lua_State *L);
 
+/* Runs fn(L) with the light userdata `ud` as its argument, protected, and
+ * leaves its one result on L's stack: how a callback from the models makes
+ * Lua values (an event table, a process).  A Lua error there (out of
+ * memory, a stopping run) must not unwind through the models' C frames:
+ * it fails the run and stops the engine, and FALSE is returned with
+ * nothing pushed. */
+gboolean
+sim_lua_protected_push(SimWorld *world, lua_State *L, lua_CFunction fn, void *ud);
+
 /* Calls every observer of `kind` with the value at `ev_index` of the
  * running thread's stack (pushed there by the caller with
  * sim_world_lua()).  Observers may not block or use sockets; an error in one
