@@ -16,6 +16,10 @@ process_free(SimWorld *world, SimProcess *p)
 {
   if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
   g_queue_unlink(&world->processes, &p->link);
+  /* The thread may outlive p (the scenario kept coroutine.running()): its
+   * extra space must not point into freed memory, so it names no process
+   * from now on, as a plain coroutine's does. */
+  if (world->L) *(SimThreadCtx **)lua_getextraspace(p->thread) = &world->main_ctx;
   sim_lua_unref(world, p->ref);
   g_free(p);
 }
