@@ -340,6 +340,13 @@ report_outcome(SimWorld *world, SimExit status, const SimRunOptions *opts,
 int
 run_command(int argc, char **argv)
 {
+  /* First of all: a signal that arrives while the options are read or the
+   * world is made stops the run at its first poll, never kills it with
+   * temporary files left. */
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGHUP, on_signal);     /* a closed terminal: stop as for SIGTERM */
+  signal(SIGPIPE, SIG_IGN);      /* a closed pipe is a write error, reported */
   RawOptions raw = { 0 };
   const GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_STRING, &raw.seed, "Seed of every random stream (default 1)", "N" },
@@ -402,10 +409,6 @@ run_command(int argc, char **argv)
   twsim_test_hooks_install(world->L);
 #endif
 
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  signal(SIGHUP, on_signal);     /* a closed terminal: stop as for SIGTERM */
-  signal(SIGPIPE, SIG_IGN);      /* a closed pipe is a write error, reported */
   if (!opts.quiet)
     printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", opts.scenario, opts.seed);
   run_watchdog_arm(world->deadline_us);

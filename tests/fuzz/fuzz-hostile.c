@@ -15,7 +15,7 @@
  * Input: byte 0 picks the sandbox (odd) or not; then one byte picks a
  * statement and one byte per slot picks a function for it.  With
  * TWSIM_FUZZ_PRINT set, the scenario is printed to stderr. */
-#include "api.h"
+#include "fuzz-world.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const functions[] = {
   "function() end",
   "function() sim.sleep(0.001) end",
-  "function() local s = B:socket(); s:bind(80); s:listen(4); local c = s:accept(); "
-    "if c then c:recv(); c:close() end end",
+  ("function() local s = B:socket(); s:bind(80); s:listen(4); local c = s:accept(); "
+   "if c then c:recv(); c:close() end end"),
   "function() local s = A:socket(); s:connect('10.0.0.2', 80); s:send('x'); s:recv(); s:close() end",
   "function() coroutine.yield() end",
   "function() error('e') end",
@@ -112,37 +112,16 @@ scenario_from(const uint8_t *data, size_t size)
   return g_string_free(lua, FALSE);
 }
 
+static void
+add_forgive(lua_State *L)
+{
+  lua_register(L, "forgive", forgive);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autofree char *source = scenario_from(data, size);
-  if (g_getenv("TWSIM_FUZZ_PRINT")) fputs(source, stderr);   /* to read an input */
-  SimRunOptions opts = { 0 };
-  opts.scenario = "hostile.lua";
-  opts.seed = 1;
-  opts.until = SIM_TIME_MAX;
-  opts.max_events = 20000;
-  opts.max_memory = (gsize)64 << 20;
-  opts.timeout = 2.0;
-  opts.sandbox = size > 0 && (data[0] & 1);
-  opts.check = TRUE;
-  opts.quiet = TRUE;
-  opts.text_to_stderr = TRUE;
-  opts.set_pairs = g_ptr_array_new_with_free_func(g_free);
-  opts.params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  SimWorld *world = sim_lua_world_new(&opts, NULL);
-  if (world) {
-    lua_State *L = world->L;
-    lua_register(L, "forgive", forgive);
-    lua_pushcfunction(L, sim_lua_error_handler);
-    if (luaL_loadbufferx(L, source, strlen(source), "=hostile.lua", "t") == LUA_OK)
-      lua_pcall(L, 0, 0, 1);
-    lua_settop(L, 0);
-    sim_world_settle_memory(world);
-    (void)sim_world_exit_status(world);
-    sim_lua_world_free(world);
-  }
-  g_ptr_array_free(opts.set_pairs, TRUE);
-  g_hash_table_destroy(opts.params);
+  fuzz_run_scenario(source, "=hostile.lua", size > 0 && (data[0] & 1), add_forgive);
   return 0;
 }
