@@ -224,6 +224,21 @@ test_sighup(void)
   g_assert_true(g_str_has_suffix(text, "\n"));
 }
 
+/* 11: a sweep on SIGHUP stops its runs (which never end by themselves)
+ * and waits for them before it exits: none is left orphaned. */
+static void
+test_sighup_sweep(void)
+{
+  g_autofree char *f = hostile("pcall-loop.lua");
+  const char *argv[] = { g_getenv("TWSIM"), "sweep", f, "--seeds", "1..4", "-j", "2",
+                         "--set", "where=busy", NULL };
+  gint64 start = g_get_monotonic_time();
+  int status = twsim_run_and_signal(argv, 500000, SIGHUP);
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 128 + SIGHUP);
+  g_assert_cmpint(g_get_monotonic_time() - start, <, 60 * G_USEC_PER_SEC);
+}
+
 /* 12: a FIFO given as an output is written, not replaced. */
 static void
 test_fifo(void)
@@ -338,6 +353,7 @@ main(int argc, char **argv)
   g_test_add_func("/hostile/09-stdout-failure", test_stdout_failure);
   g_test_add_func("/hostile/10-pcap-stdout", test_pcap_stdout);
   g_test_add_func("/hostile/11-sighup", test_sighup);
+  g_test_add_func("/hostile/11-sighup-sweep", test_sighup_sweep);
   g_test_add_func("/hostile/12-fifo", test_fifo);
   g_test_add_func("/hostile/13-json-bytes", test_json_bytes);
   g_test_add_func("/hostile/14-set-whole", test_set_whole);
