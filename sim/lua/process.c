@@ -190,7 +190,7 @@ static const luaL_Reg process_functions[] = {
  * the engine resumes a process (a resume from elsewhere would run it out of
  * its time, and end it behind the back of whatever it waits on), and
  * closing it would free it while a socket or timer still holds it.
- * Upvalue 1 is Lua's own function. */
+ * Upvalue 1 is Lua's own function, upvalue 2 its name. */
 static int
 guarded_coroutine_call(lua_State *L)
 {
@@ -199,7 +199,8 @@ guarded_coroutine_call(lua_State *L)
     SimProcess *p = sim_thread_ctx(co)->process;
     if (p && p->thread == co)
       sim_lua_usage_error(L, "coroutine.%s: the thread of a sim.spawn process is resumed "
-                          "and ended by the simulation only", sim_lua_callee(L));
+                          "and ended by the simulation only",
+                          lua_tostring(L, lua_upvalueindex(2)));
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
@@ -211,7 +212,8 @@ static void
 guard_coroutine_function(lua_State *L, const char *name)
 {
   lua_getfield(L, -1, name);
-  lua_pushcclosure(L, guarded_coroutine_call, 1);
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, guarded_coroutine_call, 2);
   lua_setfield(L, -2, name);
 }
 
