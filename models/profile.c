@@ -176,13 +176,26 @@ setting_apply(TcpProfile *p, const Setting *s, const char *value)
 }
 
 gboolean
+tcp_profile_check(const TcpProfile *profile, GError **error)
+{
+  if (profile->rto_min > profile->rto_max) {
+    char a[SIM_TIME_BUF], b[SIM_TIME_BUF];
+    g_set_error(error, SIM_ERROR, SIM_ERROR_RANGE,
+                "rto_min (%s s) is above rto_max (%s s)",
+                sim_time_format(profile->rto_min, a), sim_time_format(profile->rto_max, b));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 tcp_profile_set(TcpProfile *profile, const char *key, const char *value,
                 GError **error)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(settings); i++) {
     if (strcmp(settings[i].key, key) != 0) continue;
     TcpProfile copy = *profile;
-    if (!setting_apply(&copy, &settings[i], value) || copy.rto_min > copy.rto_max) {
+    if (!setting_apply(&copy, &settings[i], value)) {
       g_set_error(error, SIM_ERROR, SIM_ERROR_RANGE,
                   "bad value '%s' for TCP setting '%s' (expected %s)", value, key,
                   settings[i].hint);

@@ -48,7 +48,12 @@ char *
 tcp_profile_names(void);
 
 /* Sets one key from its string form.  FALSE with a SIM_ERROR naming the key
- * for an unknown key or a bad value. */
+ * for an unknown key or a bad value.  Rules between keys (rto_min <=
+ * rto_max) are tcp_profile_check's, once every key of a change is set. */
 gboolean
 tcp_profile_set(TcpProfile *profile, const char *key, const char *value,
                 GError **error);
+
+/* The rules between keys.  FALSE with a SIM_ERROR naming both keys. */
+gboolean
+tcp_profile_check(const TcpProfile *profile, GError **error);

@@ -316,7 +316,19 @@ tcp_stack_free(TcpStack *s)
 gboolean
 tcp_stack_set(TcpStack *s, const char *key, const char *value, GError **error)
 {
-  return tcp_profile_set(&s->profile, key, value, error);
+  return tcp_stack_set_all(s, &key, &value, 1, error);
+}
+
+gboolean
+tcp_stack_set_all(TcpStack *s, const char *const *keys, const char *const *values,
+                  guint n, GError **error)
+{
+  TcpProfile copy = s->profile;
+  for (guint i = 0; i < n; i++)
+    if (!tcp_profile_set(&copy, keys[i], values[i], error)) return FALSE;
+  if (!tcp_profile_check(&copy, error)) return FALSE;
+  s->profile = copy;
+  return TRUE;
 }
 
 gboolean
@@ -488,6 +500,12 @@ tcp_socket_new(TcpStack *s)
   sock->link.data = sock;
   g_queue_push_tail_link(&s->sockets, &sock->link);
   return sock;
+}
+
+gsize
+tcp_socket_footprint(void)
+{
+  return sizeof(TcpSocket) + sizeof(TcpConn);
 }
 
 void

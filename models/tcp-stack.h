@@ -138,6 +138,18 @@ tcp_stack_input(TcpStack *stack, Packet *pkt);
 gboolean
 tcp_stack_set(TcpStack *stack, const char *key, const char *value, GError **error);
 
+/* Several settings at once, as one change: every key is set, then the
+ * rules between keys are checked (rto_min <= rto_max), so the order of the
+ * keys does not matter.  Nothing changes unless all are valid. */
+gboolean
+tcp_stack_set_all(TcpStack *stack, const char *const *keys, const char *const *values,
+                  guint n, GError **error);
+
+/* The bytes one open socket holds in the stack (its socket and
+ * connection records), for a caller that bounds what a scenario makes. */
+gsize
+tcp_socket_footprint(void);
+
 /* Selects a profile ("linux", "linux-5", "bsd", "windows", "rfc9293")
  * wholesale. */
 gboolean

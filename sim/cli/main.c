@@ -1,6 +1,7 @@
 /* The twsim command: dispatches to `twsim run` (run.c), `twsim step`
  * (step.c), `twsim sweep` (sweep.c) and `twsim pkt` (pkt.c). */
 #include "twsim-config.h"
+#include "output.h"
 #include "run.h"
 #include "step.h"
 #include "sweep.h"
@@ -25,6 +26,7 @@ int
 main(int argc, char **argv)
 {
   /* No setlocale(): numbers print the same ("1.5", never "1,5") everywhere. */
+  sim_output_guard_std_fds();
   if (argc < 2) {
     fputs(usage_text, stderr);
     return 2;   /* an invalid command line */

@@ -5,7 +5,9 @@
 #include "api.h"
 #include "lsim.h"
 #include "outputs.h"
+#include "output.h"
 #include "report.h"
+#include "watchdog.h"
 #include "simerror.h"
 #include "closest.h"
 #include <errno.h>
@@ -134,8 +136,10 @@ check_options(const RawOptions *raw, SimRunOptions *opts)
     opts->max_memory = (gsize)512 << 20;   /* the sandbox bounds memory by default */
   opts->sandbox = raw->sandbox;
   opts->check = raw->check;
-  /* A capture on stdout must not have text mixed into it. */
+  /* A capture on stdout must not have text mixed into it: the summary is
+   * left out, and the scenario's print and sim.log go to stderr. */
   opts->quiet = raw->quiet || g_strcmp0(raw->pcap, "-") == 0;
+  opts->text_to_stderr = g_strcmp0(raw->pcap, "-") == 0;
   opts->set_pairs = g_ptr_array_new_with_free_func(g_free);
   opts->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   for (char **kv = raw->set; kv && *kv; kv++) {
@@ -286,6 +290,28 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
   check_html_options(raw, req);
 }
 
+/* Two outputs on one file would overwrite each other (the last renamed
+ * wins), and two on stdout would mix: refused, naming both options.  A
+ * capture on stdout takes stdout whole: no ladder there either. */
+static void
+check_output_paths(const RawOptions *raw)
+{
+  const struct { const char *option, *path; } outs[] = {
+    { "--trace", raw->trace }, { "--pcap", raw->pcap }, { "--metrics", raw->metrics },
+    { "--summary-json", raw->summary_json }, { "--records", raw->records },
+    { "--html", raw->html }, { "--records-csv", raw->records_csv },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(outs); i++)
+    for (gsize j = i + 1; j < G_N_ELEMENTS(outs) && outs[i].path; j++)
+      if (outs[j].path && sim_output_same_file(outs[i].path, outs[j].path))
+        die_invalid("%s %s: the same file as %s %s (give each output its own file)",
+                    outs[j].option, outs[j].path, outs[i].option, outs[i].path);
+  if (g_strcmp0(raw->pcap, "-") == 0 && raw->ladder)
+    die_invalid("--ladder: cannot share stdout with --pcap - (the capture would be corrupted)");
+  if (g_strcmp0(raw->pcap, "-") == 0 && raw->ss_at)
+    die_invalid("--ss-at: cannot share stdout with --pcap - (the capture would be corrupted)");
+}
+
 /* --records (for sweeps): sim.record's values, unless the run is invalid.
  * Returns the run's status, FAILED if a valid run could not write them. */
 static SimExit
@@ -310,9 +336,16 @@ repro_command(const SimRunOptions *opts, const RawOptions *raw)
     g_string_append(cmd, " --set ");
     append_shell_word(cmd, g_ptr_array_index(opts->set_pairs, i));
   }
-  if (raw->until) {
-    g_string_append(cmd, " --until ");
-    append_shell_word(cmd, raw->until);
+  /* The limits too: without them, a run stopped by one (a loop that never
+   * ends) would run for ever when reproduced. */
+  const struct { const char *option, *value; } valued[] = {
+    { "--until", raw->until }, { "--max-events", raw->max_events },
+    { "--timeout", raw->timeout }, { "--max-memory", raw->max_memory },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(valued); i++) {
+    if (valued[i].value == NULL) continue;
+    g_string_append_printf(cmd, " %s ", valued[i].option);
+    append_shell_word(cmd, valued[i].value);
   }
   if (raw->sandbox) g_string_append(cmd, " --sandbox");
   if (raw->check) g_string_append(cmd, " --check");
@@ -332,16 +365,25 @@ run_to_the_end(lua_State *L)
   return 0;
 }
 
-/* Records the error on top of L's stack as the run's failure. */
+/* Records the error on top of L's stack (made by sim_lua_error_handler)
+ * as the run's failure. */
 static void
 note_lua_failure(SimWorld *world, lua_State *L)
 {
   if (sim_lua_error_is_stop(L, -1)) return;   /* --stop-at-event: not a failure */
-  const char *msg = lua_tostring(L, -1);
-  if (msg == NULL)
-    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
   world->failed = TRUE;
-  sim_world_note_error(world, msg);
+  sim_world_note_error(world, sim_lua_error_text(L, -1, NULL, 0));
+}
+
+/* Calls the function on top of L with the error handler that names the
+ * scenario line; the outcome goes to the world. */
+static void
+call_scenario(SimWorld *world, lua_State *L)
+{
+  lua_pushcfunction(L, sim_lua_error_handler);
+  lua_insert(L, -2);
+  if (lua_pcall(L, 0, 0, -2) != LUA_OK) note_lua_failure(world, L);
+  lua_settop(L, 0);
 }
 
 /* The syntax error of a scenario, with a hint for `sim.run{until = ...}`:
@@ -376,21 +418,23 @@ run_scenario(SimWorld *world, const char *path, gboolean quiet)
       sim_world_note_error(world, m);
       g_free(m);
     } else {
-      note_syntax_error(world, lua_tostring(L, -1));
+      /* Lua's messages name the file and line, except the refusal of a
+       * binary (precompiled) chunk, which names neither. */
+      const char *msg = lua_tostring(L, -1);
+      if (!g_str_has_prefix(msg, path) && !g_str_has_prefix(msg, "..."))
+        msg = lua_pushfstring(L, "%s:1: %s (a scenario is Lua source text)", path, msg);
+      note_syntax_error(world, msg);
     }
     return;
   }
   if (!quiet)
-    printf("twsim: %s seed %" G_GUINT64_FORMAT "\n", path, world->run.seed);
-  if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-    note_lua_failure(world, L);
-    return;
-  }
+    fprintf(world->text, "twsim: %s seed %" G_GUINT64_FORMAT "\n", path, world->run.seed);
+  call_scenario(world, L);
   /* A scenario that never calls sim.run runs to the end after its chunk. */
   guint64 pending = sim_engine_pending(world->run.engine);
   if (!world->ran && !world->message && pending > 0) {
     lua_pushcfunction(L, run_to_the_end);
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK) note_lua_failure(world, L);
+    call_scenario(world, L);
     /* A mistake worth a word only if the run went well: else its error
      * is the one line that matters. */
     if (!world->message)
@@ -398,6 +442,17 @@ run_scenario(SimWorld *world, const char *path, gboolean quiet)
                         "(print, sim.record) were taken at t=0, before its %" G_GUINT64_FORMAT
                         " pending event%s ran", pending, pending == 1 ? "" : "s");
   }
+  sim_world_settle_memory(world);
+}
+
+/* Flushes stdout: a run whose summary (or capture, or log) could not be
+ * written did not succeed. */
+static SimExit
+check_stdout(SimExit status)
+{
+  if (fflush(stdout) == 0 && !ferror(stdout)) return status;
+  fprintf(stderr, "twsim: standard output: cannot write: %s\n", g_strerror(errno));
+  return status == SIM_EXIT_OK ? SIM_EXIT_FAILED : status;
 }
 
 static int
@@ -434,7 +489,9 @@ static void
 report_outcome(SimWorld *world, SimExit status, const SimRunOptions *opts,
                const RawOptions *raw)
 {
-  if (status == SIM_EXIT_OK) return;
+  /* No message: the run went well and an output could not be written,
+   * which sim_run_outputs_close or check_stdout said. */
+  if (status == SIM_EXIT_OK || world->message == NULL) return;
   if (status == SIM_EXIT_INVALID && world->message_event == 0) {
     fprintf(stderr, "twsim: %s\n", world->message);
     return;
@@ -458,6 +515,13 @@ run_command(int argc, char **argv)
 int
 run_command_driven(int argc, char **argv, const RunDriver *driver)
 {
+  /* First of all: a signal that arrives while the options are read or the
+   * world is made stops the run at its first poll, never kills it with
+   * temporary files left. */
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGHUP, on_signal);     /* a closed terminal: stop as for SIGTERM */
+  signal(SIGPIPE, SIG_IGN);      /* a closed pipe is a write error, reported */
   RawOptions raw = { 0 };
   const GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_STRING, &raw.seed, "Seed of every random stream (default 1)", "N" },
@@ -513,6 +577,7 @@ run_command_driven(int argc, char **argv, const RunDriver *driver)
   SimOutputRequest req = { 0 };
   check_output_options(&raw, &req);
   g_autoptr(GArray) html_chosen = (GArray *)req.html_chosen;
+  check_output_paths(&raw);
   opts.pcap_at = raw.pcap_at;
   SimReportHosts summary_hosts = SIM_REPORT_HOSTS_AUTO;
   if (raw.summary_hosts && !sim_report_hosts_parse(raw.summary_hosts, &summary_hosts, &error))
@@ -537,9 +602,9 @@ run_command_driven(int argc, char **argv, const RunDriver *driver)
   twsim_test_hooks_install(world->L);
 #endif
 
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
+  run_watchdog_arm(world->deadline_us);
   run_scenario(world, opts.scenario, opts.quiet);
+  run_watchdog_disarm();
   if (driver->detach) driver->detach(driver->user, world);
   SimExit status = sim_world_exit_status(world);
   if (status != SIM_EXIT_INVALID) sim_writers_end(&world->out, &world->run);
@@ -548,11 +613,13 @@ run_command_driven(int argc, char **argv, const RunDriver *driver)
   if (!opts.quiet && status != SIM_EXIT_INVALID)
     sim_report_print_hosts(stdout, &world->run, summary_hosts);
   status = sim_run_outputs_close(outs, &world->run, &world->out, status);
-  fflush(stdout);
+  status = check_stdout(status);
   if (raw.records) status = write_records(world, raw.records, status);
   report_outcome(world, status, &opts, &raw);
   if (world->signal_number) status = 128 + world->signal_number;
+  run_watchdog_arm(world->deadline_us);    /* finalizers run while the state closes */
   sim_lua_world_free(world);
+  run_watchdog_disarm();
   g_ptr_array_free(opts.set_pairs, TRUE);
   g_hash_table_destroy(opts.params);
   g_free(req.ss_at);

@@ -140,6 +140,7 @@ signal_name(int signum)
   case SIGKILL: return "SIGKILL";
   case SIGTERM: return "SIGTERM";
   case SIGINT:  return "SIGINT";
+  case SIGHUP:  return "SIGHUP";
   default:      return "signal";
   }
 }
@@ -314,7 +315,8 @@ runner_start_more(SweepRunner *runner)
     g_main_loop_quit(runner->loop);
 }
 
-/* SIGINT or SIGTERM: start nothing more, stop the runs going on. */
+/* SIGINT, SIGTERM or SIGHUP (a closed terminal): start nothing more, stop
+ * the runs going on, so none is left orphaned and still writing. */
 static gboolean
 on_signal(gpointer user)
 {
@@ -342,11 +344,14 @@ sweep_runner_run(const SweepPlan *plan, const guint *runs, guint n,
   gpointer on_term[2] = { &runner, GINT_TO_POINTER(SIGTERM) };
   guint int_source = g_unix_signal_add(SIGINT, on_signal, on_int);
   guint term_source = g_unix_signal_add(SIGTERM, on_signal, on_term);
+  gpointer on_hup[2] = { &runner, GINT_TO_POINTER(SIGHUP) };
+  guint hup_source = g_unix_signal_add(SIGHUP, on_signal, on_hup);
   runner_start_more(&runner);
   if (runner.running > 0 || runner.done < n) g_main_loop_run(runner.loop);
   runner_show_progress(&runner, TRUE);
   g_source_remove(int_source);
   g_source_remove(term_source);
+  g_source_remove(hup_source);
   g_main_loop_unref(runner.loop);
   g_hash_table_destroy(runner.children);
   return runner.signal_number;

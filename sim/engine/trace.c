@@ -1,6 +1,7 @@
 /* Text and JSON-lines trace writers (see trace.h). */
 #include "trace.h"
 #include "engine.h"
+#include "json.h"
 #include "simerror.h"
 #include <errno.h>
 #include <string.h>
@@ -75,18 +76,7 @@ sim_trace_wants(const SimTrace *trace, SimTime t)
 static void
 append_json_escaped(GString *out, const char *s)
 {
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    switch (*p) {
-    case '"':  g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
-    default:
-      if (*p < 0x20) g_string_append_printf(out, "\\u%04x", *p);
-      else g_string_append_c(out, (char)*p);
-    }
-  }
+  sim_json_append_escaped(out, s, -1);
 }
 
 /* Text values are written bare unless they hold a space, '"', '=' or a
@@ -149,6 +139,19 @@ sim_trace_str(SimTrace *trace, const char *key, const char *value)
     append_json_escaped(trace->line, value);
     g_string_append_c(trace->line, '"');
   }
+}
+
+void
+sim_trace_strn(SimTrace *trace, const char *key, const char *value, gsize len)
+{
+  if (memchr(value, '\0', len) == NULL) {
+    sim_trace_str(trace, key, value);
+    return;
+  }
+  append_key(trace, key);
+  g_string_append_c(trace->line, '"');
+  sim_json_append_escaped(trace->line, value, (gssize)len);
+  g_string_append_c(trace->line, '"');
 }
 
 void

@@ -57,6 +57,10 @@ void
 sim_trace_begin(SimTrace *trace, SimTime t, const char *kind, const char *host);
 void
 sim_trace_str(SimTrace *trace, const char *key, const char *value);
+/* A string field of `len` bytes, which may hold NUL and bytes that are not
+ * UTF-8 (a scenario's log message): escaped as json.h says. */
+void
+sim_trace_strn(SimTrace *trace, const char *key, const char *value, gsize len);
 void
 sim_trace_int(SimTrace *trace, const char *key, int64_t value);
 /* A duration or time field, printed as seconds with nine decimals. */

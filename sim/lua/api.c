@@ -35,7 +35,10 @@ void
 sim_lua_world_free(SimWorld *world)
 {
   if (world == NULL) return;
-  world->closing = TRUE;
-  if (world->L) sim_process_free_all(world);
+  /* The Lua state first, while the network and the engine are whole (its
+   * finalizers may call twsim); then the processes, whose threads it
+   * held; then the rest. */
+  sim_world_close_lua(world);
+  sim_process_free_all(world);
   sim_world_free(world);
 }

@@ -39,8 +39,9 @@ compare_keys(const void *pa, const void *pb)
 }
 
 /* The iterator pairs() returns: upvalue 1 is the sorted keys, upvalue 2 the
- * next position.  Keys whose value became nil are skipped, as next() would
- * not return them either. */
+ * next position, upvalue 3 the table.  It ignores its arguments (a scenario
+ * may call it with anything: a string, nothing).  Keys whose value became
+ * nil are skipped, as next() would not return them either. */
 static int
 sorted_next(lua_State *L)
 {
@@ -49,7 +50,7 @@ sorted_next(lua_State *L)
     if (lua_rawgeti(L, lua_upvalueindex(1), pos) == LUA_TNIL) return 1;
     pos++;
     lua_pushvalue(L, -1);
-    if (lua_rawget(L, 1) != LUA_TNIL) {
+    if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TNIL) {
       lua_pushinteger(L, pos);
       lua_replace(L, lua_upvalueindex(2));
       return 2;
@@ -110,7 +111,8 @@ deterministic_pairs(lua_State *L)
   }
   g_free(keys);
   lua_pushinteger(L, 1);
-  lua_pushcclosure(L, sorted_next, 2);
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, sorted_next, 3);
   lua_pushvalue(L, 1);
   lua_pushnil(L);
   return 3;

@@ -20,12 +20,18 @@
  * inside a model's callback, so the observers may not call into sockets
  * (world->in_observer makes such calls usage errors); an error in one
  * fails the run. */
-static void
-state_changed(SimWorld *world, const TcpStateEvent *ev)
+typedef struct {
+  SimWorld             *world;
+  const TcpStateEvent  *ev;
+} StateEventArg;
+
+/* Pushes a state change as a table (protected: sim_lua_protected_push). */
+static int
+push_state_event(lua_State *L)
 {
-  GArray *observers = world->observers[SIM_OBSERVE_STATE];
-  if (observers->len == 0 || world->message) return;
-  lua_State *L = sim_world_lua(world);
+  StateEventArg *arg = lua_touserdata(L, 1);
+  const TcpStateEvent *ev = arg->ev;
+  SimWorld *world = arg->world;
   char laddr[NET_ADDR_BUF], raddr[NET_ADDR_BUF];
   lua_createtable(L, 0, 8);
   lua_pushstring(L, ev->host); lua_setfield(L, -2, "host");
@@ -37,8 +43,23 @@ state_changed(SimWorld *world, const TcpStateEvent *ev)
   lua_pushinteger(L, ev->tuple.lport); lua_setfield(L, -2, "lport");
   lua_pushstring(L, net_addr_format(ev->tuple.raddr, raddr)); lua_setfield(L, -2, "raddr");
   lua_pushinteger(L, ev->tuple.rport); lua_setfield(L, -2, "rport");
-  sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
-  lua_pop(L, 1);
+  return 1;
+}
+
+static void
+state_changed(SimWorld *world, const TcpStateEvent *ev)
+{
+  GArray *observers = world->observers[SIM_OBSERVE_STATE];
+  if (observers->len == 0 || world->message || world->closing) return;
+  lua_State *L = sim_world_lua(world);
+  if (!lua_checkstack(L, 8)) return;
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  StateEventArg arg = { world, ev };
+  if (sim_lua_protected_push(world, L, push_state_event, &arg)) {
+    sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
+    lua_pop(L, 1);
+  }
+  sim_world_leave_callback(world, was);
 }
 
 /* What a stack's callbacks need: its node and the world. */
@@ -248,7 +269,7 @@ h_socket(lua_State *L)
   TcpStack *stack = host_tcp(L, 1, &name);
   SimWorld *world = sim_world_from_lua(L);
   if (world->in_observer)
-    sim_lua_usage_error(L, "h:socket: not allowed inside a sim.on callback");
+    sim_lua_usage_error(L, "h:socket: not allowed inside %s", world->callback);
   sim_lua_socket_push(L, world, tcp_socket_new(stack), name);
   return 1;
 }
@@ -311,10 +332,13 @@ h_stats(lua_State *L)
   return 1;
 }
 
+/* The whole table as one change (tcp_stack_set_all): rules between keys
+ * (rto_min <= rto_max) hold whatever order the keys come in. */
 static gboolean
-host_set(gpointer stack, const char *key, const char *value, GError **error)
+host_set_all(gpointer stack, const char *const *keys, const char *const *values, guint n,
+             GError **error)
 {
-  return tcp_stack_set(stack, key, value, error);
+  return tcp_stack_set_all(stack, keys, values, n, error);
 }
 
 /* h:set{key = value, ...}: TCP settings (DESIGN.md "TCP settings and
@@ -334,7 +358,7 @@ h_set(lua_State *L)
       sim_lua_usage_gerror(L, error);
   }
   lua_pop(L, 1);
-  sim_lua_apply_settings(L, 2, "h:set", "profile", host_set, stack);
+  sim_lua_apply_settings(L, 2, "h:set", "profile", NULL, host_set_all, stack);
   return 0;
 }
 

@@ -11,10 +11,15 @@ typedef struct {
   NetLink  *link;
 } SimLuaLink;
 
-/* A link's predicates: registry refs, called in the order given. */
+/* A link's predicates: registry refs, called in the order given.  A
+ * predicate may change the list it is called from (link:drop(nil), or one
+ * more link:drop(f)): while a walk is on (`walking` > 0) a removed list is
+ * only emptied, and the walk that ends last frees it. */
 typedef struct {
   SimWorld *world;
   GArray   *refs;
+  guint     walking;    /* walks in progress (a predicate may send, nesting them) */
+  gboolean  removed;    /* the link no longer holds this list */
 } LinkPreds;
 
 /* ---- sim.link options --------------------------------------------------- */
@@ -231,29 +236,61 @@ l_link(lua_State *L)
 
 /* ---- link:drop predicates ----------------------------------------------- */
 
+static void
+link_preds_release(LinkPreds *preds)
+{
+  if (preds->walking > 0 || !preds->removed) return;
+  g_array_free(preds->refs, TRUE);
+  g_free(preds);
+}
+
+typedef struct {
+  NetLink      *link;
+  const Packet *pkt;
+} SegArg;
+
+/* Pushes the segment as a table (protected: sim_lua_protected_push). */
+static int
+push_seg_arg(lua_State *L)
+{
+  SegArg *arg = lua_touserdata(L, 1);
+  sim_lua_push_seg(L, arg->link->net, arg->pkt, 0);
+  return 1;
+}
+
 static gboolean
 link_filter(gpointer user, NetLink *link, guint dir, const Packet *pkt)
 {
   LinkPreds *preds = user;
   SimWorld *world = preds->world;
   lua_State *L = sim_world_lua(world);
-  if (world->message || !lua_checkstack(L, 8)) return FALSE;
-  sim_lua_push_seg(L, link->net, pkt, 0);
+  if (world->message || world->closing || !lua_checkstack(L, 8)) return FALSE;
+  preds->walking++;
   gboolean drop = FALSE;
-  for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)
-    drop = sim_lua_call_ref(world, L, g_array_index(preds->refs, int, i), lua_gettop(L));
-  lua_pop(L, 1);
+  SimCallbackScope was = sim_world_enter_callback(world, "a link:drop predicate");
+  SegArg arg = { link, pkt };
+  if (sim_lua_protected_push(world, L, push_seg_arg, &arg)) {
+    for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)
+      drop = sim_lua_call_ref(world, L, g_array_index(preds->refs, int, i), lua_gettop(L),
+                              "a link:drop predicate");
+    lua_pop(L, 1);
+  }
+  sim_world_leave_callback(world, was);
+  preds->walking--;
+  link_preds_release(preds);
   return drop;
 }
 
+/* The link let go of its list (link:drop(nil), or the network is freed). */
 static void
 link_preds_free(gpointer data)
 {
   LinkPreds *preds = data;
   for (guint i = 0; i < preds->refs->len; i++)
-    luaL_unref(preds->world->L, LUA_REGISTRYINDEX, g_array_index(preds->refs, int, i));
-  g_array_free(preds->refs, TRUE);
-  g_free(preds);
+    sim_lua_unref(preds->world, g_array_index(preds->refs, int, i));
+  g_array_set_size(preds->refs, 0);
+  preds->removed = TRUE;
+  link_preds_release(preds);
 }
 
 /* ---- link methods ------------------------------------------------------- */

@@ -18,7 +18,17 @@ sim_lua_check_name(lua_State *L, int arg, const char *call)
   if (lua_type(L, arg) != LUA_TSTRING || lua_rawlen(L, arg) == 0)
     sim_lua_usage_error(L, "%s: expected a name (a non-empty string) as argument %d, got %s",
                         call, arg, luaL_typename(L, arg));
-  return lua_tostring(L, arg);
+  /* A name goes into every output, JSON included: UTF-8 text only, no
+   * control characters (a NUL would cut it short). */
+  gsize len;
+  const char *name = lua_tolstring(L, arg, &len);
+  gboolean ok = g_utf8_validate(name, (gssize)len, NULL);
+  for (gsize i = 0; i < len && ok; i++)
+    ok = (unsigned char)name[i] >= 0x20 && name[i] != 0x7f;
+  if (!ok)
+    sim_lua_usage_error(L, "%s: a name must be UTF-8 text without control characters "
+                        "(argument %d)", call, arg);
+  return name;
 }
 
 static void
@@ -147,17 +157,19 @@ sim_lua_push_seg(lua_State *L, NetWorld *net, const Packet *pkt, int extra)
   lua_setfield(L, -2, "flags");
 }
 
-static void
-on_segment_event(gpointer user, const NetEvent *ev)
+typedef struct {
+  SimWorld       *world;
+  const NetEvent *ev;
+} SegmentEventArg;
+
+/* Pushes a segment event as a table (protected: sim_lua_protected_push). */
+static int
+push_segment_event(lua_State *L)
 {
   static const char *const names[] = { "send", "recv", "drop" };
-  SimWorld *world = user;
-  sim_writers_segment(&world->out, ev);
-  GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
-  if (obs->len == 0 || world->message) return;
-  lua_State *L = sim_world_lua(world);
-  if (!lua_checkstack(L, 8)) return;
-  sim_lua_push_seg(L, world->run.net, ev->pkt, 5);
+  SegmentEventArg *arg = lua_touserdata(L, 1);
+  const NetEvent *ev = arg->ev;
+  sim_lua_push_seg(L, arg->world->run.net, ev->pkt, 5);
   lua_pushstring(L, ev->node->name);
   lua_setfield(L, -2, "host");
   lua_pushnumber(L, sim_time_to_seconds(ev->time));
@@ -172,8 +184,25 @@ on_segment_event(gpointer user, const NetEvent *ev)
     lua_pushstring(L, ev->link->name);
     lua_setfield(L, -2, "link");
   }
-  sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));
-  lua_pop(L, 1);
+  return 1;
+}
+
+static void
+on_segment_event(gpointer user, const NetEvent *ev)
+{
+  SimWorld *world = user;
+  sim_writers_segment(&world->out, ev);
+  GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
+  if (obs->len == 0 || world->message || world->closing) return;
+  lua_State *L = sim_world_lua(world);
+  if (!lua_checkstack(L, 8)) return;
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  SegmentEventArg arg = { world, ev };
+  if (sim_lua_protected_push(world, L, push_segment_event, &arg)) {
+    sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));
+    lua_pop(L, 1);
+  }
+  sim_world_leave_callback(world, was);
 }
 
 /* ---- methods of hosts and routers --------------------------------------- */
@@ -242,7 +271,7 @@ compare_key_names(gconstpointer a, gconstpointer b)
 
 void
 sim_lua_apply_settings(lua_State *L, int arg, const char *call, const char *skip,
-                       SimLuaSetFn set, gpointer user)
+                       SimLuaSetFn set, SimLuaSetAllFn set_all, gpointer user)
 {
   if (!lua_istable(L, arg))
     sim_lua_usage_error(L, "%s: expected a table of settings, got %s", call, luaL_typename(L, arg));
@@ -259,23 +288,37 @@ sim_lua_apply_settings(lua_State *L, int arg, const char *call, const char *skip
       g_ptr_array_add(keys, (gpointer)lua_tostring(L, -1));   /* kept alive by the table */
   }
   g_ptr_array_sort(keys, compare_key_names);
+  /* Every value as text, left on the stack (so alive) until applied. */
+  if (keys->len > 100000 || !lua_checkstack(L, (int)keys->len + 4)) {
+    g_ptr_array_free(keys, TRUE);
+    sim_lua_usage_error(L, "%s: too many settings", call);
+  }
+  GPtrArray *values = g_ptr_array_new();
   for (guint i = 0; i < keys->len; i++) {
     const char *key = g_ptr_array_index(keys, i);
     lua_getfield(L, arg, key);
     const char *value;
-    GError *error = NULL;
     if (lua_type(L, -1) == LUA_TBOOLEAN) value = lua_toboolean(L, -1) ? "true" : "false";
     else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) value = lua_tostring(L, -1);
     else {
       g_ptr_array_free(keys, TRUE);
+      g_ptr_array_free(values, TRUE);
       sim_lua_usage_error(L, "%s: %s: expected a number, string or boolean, got %s",
                           call, key, luaL_typename(L, -1));
     }
-    if (!set(user, key, value, &error)) {
-      g_ptr_array_free(keys, TRUE);
-      sim_lua_call_gerror(L, call, error);
-    }
-    lua_pop(L, 1);
+    g_ptr_array_add(values, (gpointer)value);
   }
+  GError *error = NULL;
+  gboolean ok = TRUE;
+  if (set_all) {
+    ok = set_all(user, (const char *const *)keys->pdata, (const char *const *)values->pdata,
+                 keys->len, &error);
+  } else {
+    for (guint i = 0; i < keys->len && ok; i++)
+      ok = set(user, g_ptr_array_index(keys, i), g_ptr_array_index(values, i), &error);
+  }
+  lua_pop(L, (int)keys->len);
   g_ptr_array_free(keys, TRUE);
+  g_ptr_array_free(values, TRUE);
+  if (!ok) sim_lua_call_gerror(L, call, error);
 }

@@ -84,10 +84,16 @@ int sim_lua_node_tostring(lua_State *L);
 typedef gboolean (*SimLuaSetFn)(gpointer user, const char *key, const char *value,
                                 GError **error);
 
+/* A setter of the whole table at once: n keys and values as text, applied
+ * as one change; FALSE with a SIM_ERROR (and nothing changed) if refused. */
+typedef gboolean (*SimLuaSetAllFn)(gpointer user, const char *const *keys,
+                                   const char *const *values, guint n, GError **error);
+
 /* Applies the settings table at `arg` (string keys; number, string or
- * boolean values, passed as text) through `set`, in sorted key order so an
- * error is the same on every run, skipping key `skip` (may be NULL).  A
- * usage error "CALL: ..." for a bad table or the first refused setting. */
+ * boolean values, passed as text), skipping key `skip` (may be NULL): all
+ * at once through `set_all` if given, else one by one through `set`, in
+ * sorted key order so an error is the same on every run.  A usage error
+ * "CALL: ..." for a bad table or a refused setting. */
 void
 sim_lua_apply_settings(lua_State *L, int arg, const char *call, const char *skip,
-                       SimLuaSetFn set, gpointer user);
+                       SimLuaSetFn set, SimLuaSetAllFn set_all, gpointer user);

@@ -242,7 +242,7 @@ r_set(lua_State *L)
   NetNode *node = check_router(L, "r:set");
   if (!lua_istable(L, 2))
     sim_lua_usage_error(L, "r:set: expected a table of settings, got %s", luaL_typename(L, 2));
-  sim_lua_apply_settings(L, 2, "r:set", NULL, router_set, net_router_nat(node));
+  sim_lua_apply_settings(L, 2, "r:set", NULL, router_set, NULL, net_router_nat(node));
   return 0;
 }
 

@@ -35,6 +35,19 @@ void
 sim_lua_run(lua_State *L, SimTime until)
 {
   SimWorld *world = sim_world_from_lua(L);
+  /* A run that was stopped, or failed, does not go on: the scenario may
+   * catch the error with pcall, but not run more events after it. */
+  if (world->limit) sim_lua_limit_error(L, world->limit_why);
+  if (world->stopped) {
+    lua_pushlightuserdata(L, (void *)&stop_marker);
+    lua_error(L);
+  }
+  if (world->message) {
+    lua_pushstring(L, world->message);
+    lua_error(L);
+  }
+  if (world->closing)
+    sim_lua_usage_error(L, "sim.run: the run is over (called from a finalizer)");
   if (world->opts->until != SIM_TIME_MAX) until = world->opts->until;
   world->ran = TRUE;
   sim_lua_net_prepare(L);
@@ -47,14 +60,8 @@ sim_lua_run(lua_State *L, SimTime until)
     lua_pushlightuserdata(L, (void *)&stop_marker);
     lua_error(L);
   }
-  if (end == SIM_RUN_LIMIT) {
-    const char *why = world->signal_number ? "interrupted by a signal"
-                    : world->deadline_us && !sim_world_poll_limits(world)
-                      ? "wall-clock limit reached (--timeout)"
-                      : "event limit reached (--max-events)";
-    world->limit = TRUE;
-    sim_world_note_error(world, why);
-  }
+  if (end == SIM_RUN_LIMIT && !world->limit)
+    sim_world_set_limit(world, "event limit reached (--max-events)");
   if (world->message) {
     lua_pushstring(L, world->message);
     lua_error(L);
@@ -186,12 +193,16 @@ l_log(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   SimTime now = sim_engine_now(world->run.engine);
-  const char *msg = join_args(L, 1);
+  gsize len;
+  join_args(L, 1);
+  const char *msg = lua_tolstring(L, -1, &len);
   char buf[SIM_TIME_BUF];
-  printf("%s %s\n", sim_time_format(now, buf), msg);
+  fprintf(world->text, "%s ", sim_time_format(now, buf));
+  fwrite(msg, 1, len, world->text);
+  fputc('\n', world->text);
   if (sim_trace_wants(world->out.trace, now)) {
     sim_trace_begin(world->out.trace, now, "log", NULL);
-    sim_trace_str(world->out.trace, "msg", msg);
+    sim_trace_strn(world->out.trace, "msg", msg, len);
     sim_trace_end(world->out.trace);
   }
   return 0;
@@ -213,7 +224,7 @@ l_record(lua_State *L)
   gsize len;
   const char *name = lua_tolstring(L, 1, &len);
   if (!sim_records_name_ok(name, len))
-    sim_lua_usage_error(L, "sim.record: a name must be non-empty, without control characters");
+    sim_lua_usage_error(L, "sim.record: a name must be non-empty UTF-8, without control characters");
   if (!isfinite(lua_tonumber(L, 2)))
     sim_lua_usage_error(L, "sim.record: the value must be a finite number");
   sim_records_set(world->records, name, lua_tonumber(L, 2));
@@ -225,6 +236,25 @@ l_record(lua_State *L)
     sim_trace_str(world->out.trace, "value", lua_tostring(L, 2));
     sim_trace_end(world->out.trace);
   }
+  return 0;
+}
+
+/* print(...): Lua's print, to the world's text stream (stderr when stdout
+ * carries a capture). */
+static int
+l_print(lua_State *L)
+{
+  FILE *text = sim_world_from_lua(L)->text;
+  int n = lua_gettop(L);
+  for (int i = 1; i <= n; i++) {
+    gsize len;
+    const char *s = luaL_tolstring(L, i, &len);
+    if (i > 1) fputc('\t', text);
+    fwrite(s, 1, len, text);
+    lua_pop(L, 1);
+  }
+  fputc('\n', text);
+  fflush(text);       /* as Lua's print does */
   return 0;
 }
 
@@ -269,5 +299,7 @@ static const luaL_Reg sim_functions[] = {
 void
 sim_lua_sim_open(lua_State *L)
 {
+  lua_pushcfunction(L, l_print);
+  lua_setglobal(L, "print");
   luaL_newlib(L, sim_functions);
 }

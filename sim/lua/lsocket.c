@@ -40,8 +40,8 @@ check_open(lua_State *L, const char *method)
   if (ls->sock == NULL)
     sim_lua_usage_error(L, "s:%s: attempt to use a closed socket", method);
   if (ls->world->in_observer)
-    sim_lua_usage_error(L, "s:%s: socket calls are not allowed inside a sim.on "
-                        "callback (start a process with sim.spawn instead)", method);
+    sim_lua_usage_error(L, "s:%s: socket calls are not allowed inside %s "
+                        "(start a process with sim.spawn instead)", method, ls->world->callback);
   return ls->sock;
 }
 
@@ -152,6 +152,9 @@ succeed_call(lua_State *L, LuaSocket *ls, const char *call)
 static LuaSocket *
 push_socket(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host)
 {
+  /* What the stack holds for the socket counts against --max-memory until
+   * the scenario closes it (s:close gives it back). */
+  sim_lua_charge(L, (gssize)tcp_socket_footprint());
   LuaSocket *ls = lua_newuserdatauv(L, sizeof(LuaSocket), 0);
   ls->world = world;
   ls->sock = sock;
@@ -432,6 +435,7 @@ s_close(lua_State *L)
   trace_call(ls, "close", "ok");
   ls->sock = NULL;
   tcp_socket_close(sock);
+  sim_lua_charge(L, -(gssize)tcp_socket_footprint());
   return 0;
 }
 

@@ -28,11 +28,21 @@ check_timer(lua_State *L, int arg)
 static void
 timer_release(SimTimer *t)
 {
-  lua_State *L = t->world->L;
-  luaL_unref(L, LUA_REGISTRYINDEX, t->fn_ref);
-  luaL_unref(L, LUA_REGISTRYINDEX, t->self_ref);
+  sim_lua_unref(t->world, t->fn_ref);
+  sim_lua_unref(t->world, t->self_ref);
   t->fn_ref = t->self_ref = LUA_NOREF;
   t->event = 0;
+}
+
+/* Starts the timer's function as a process (protected: it makes a Lua
+ * thread, which may fail). */
+static int
+spawn_timer_fn(lua_State *L)
+{
+  SimTimer *t = lua_touserdata(L, 1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn_ref);
+  sim_process_spawn(t->world, L, lua_gettop(L), sim_engine_now(t->world->run.engine));
+  return 1;
 }
 
 static void
@@ -41,9 +51,7 @@ on_timer(SimEngine *engine, gpointer data)
   SimTimer *t = data;
   lua_State *L = t->world->L;
   t->event = 0;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn_ref);
-  sim_process_spawn(t->world, L, lua_gettop(L), sim_engine_now(engine));
-  lua_pop(L, 1);
+  if (sim_lua_protected_push(t->world, L, spawn_timer_fn, t)) lua_pop(L, 1);
   if (t->interval > 0 && sim_engine_now(engine) <= SIM_TIME_MAX - t->interval)
     t->event = sim_engine_schedule_in(engine, t->interval, on_timer, t, NULL);
   else

@@ -16,7 +16,11 @@ process_free(SimWorld *world, SimProcess *p)
 {
   if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
   g_queue_unlink(&world->processes, &p->link);
-  luaL_unref(world->L, LUA_REGISTRYINDEX, p->ref);
+  /* The thread may outlive p (the scenario kept coroutine.running()): its
+   * extra space must not point into freed memory, so it names no process
+   * from now on, as a plain coroutine's does. */
+  if (world->L) *(SimThreadCtx **)lua_getextraspace(p->thread) = &world->main_ctx;
+  sim_lua_unref(world, p->ref);
   g_free(p);
 }
 
@@ -53,10 +57,9 @@ process_resume(SimWorld *world, SimProcess *p)
     process_retire(world, p);
     return;
   }
-  const char *msg = lua_tostring(p->thread, -1);
-  if (msg == NULL)
-    msg = lua_pushfstring(p->thread, "(error object is a %s value)",
-                          luaL_typename(p->thread, -1));
+  /* The failed thread's stack is still whole: the message names the line
+   * that raised it, whatever the error object is. */
+  const char *msg = sim_lua_error_text(p->thread, -1, p->thread, 0);
   world->failed = TRUE;
   sim_world_note_error(world, msg);
   sim_engine_stop(world->run.engine);
@@ -99,12 +102,20 @@ SimProcess *
 sim_process_check(lua_State *L, const char *call)
 {
   SimProcess *p = sim_thread_ctx(L)->process;
-  if (sim_thread_ctx(L)->world->in_observer)
-    sim_lua_usage_error(L, "%s: a blocking call inside a sim.on callback "
-                        "(start a process with sim.spawn instead)", call);
+  SimWorld *world = sim_thread_ctx(L)->world;
+  if (world->in_observer)
+    sim_lua_usage_error(L, "%s: a blocking call inside %s "
+                        "(start a process with sim.spawn instead)", call, world->callback);
   if (p == NULL || p->thread != L)
     sim_lua_usage_error(L, "%s: a blocking call outside a process "
                         "(run it inside sim.spawn(function() ... end))", call);
+  /* Checked before anything is scheduled: Lua's own "attempt to yield
+   * across a C-call boundary" names no line, and a wake-up already
+   * scheduled would resume the process later for nothing. */
+  if (!lua_isyieldable(L))
+    sim_lua_usage_error(L, "%s: a blocking call where the process cannot be suspended "
+                        "(inside a function called from C, such as a table.sort "
+                        "comparator, a string.gsub replacement or a metamethod)", call);
   return p;
 }
 
@@ -129,7 +140,7 @@ sim_process_free_all(SimWorld *world)
     process_free(world, l->data);
   while ((l = g_queue_pop_head_link(&world->idle_processes)) != NULL) {
     SimProcess *p = l->data;
-    luaL_unref(world->L, LUA_REGISTRYINDEX, p->ref);
+    sim_lua_unref(world, p->ref);
     g_free(p);
   }
 }
@@ -173,8 +184,45 @@ static const luaL_Reg process_functions[] = {
   { NULL, NULL },
 };
 
+/* ---- a process's thread belongs to the simulation ------------------------ */
+
+/* coroutine.resume and coroutine.close, refusing a process's thread: only
+ * the engine resumes a process (a resume from elsewhere would run it out of
+ * its time, and end it behind the back of whatever it waits on), and
+ * closing it would free it while a socket or timer still holds it.
+ * Upvalue 1 is Lua's own function, upvalue 2 its name. */
+static int
+guarded_coroutine_call(lua_State *L)
+{
+  lua_State *co = lua_tothread(L, 1);
+  if (co) {
+    SimProcess *p = sim_thread_ctx(co)->process;
+    if (p && p->thread == co)
+      sim_lua_usage_error(L, "coroutine.%s: the thread of a sim.spawn process is resumed "
+                          "and ended by the simulation only",
+                          lua_tostring(L, lua_upvalueindex(2)));
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static void
+guard_coroutine_function(lua_State *L, const char *name)
+{
+  lua_getfield(L, -1, name);
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, guarded_coroutine_call, 2);
+  lua_setfield(L, -2, name);
+}
+
 void
 sim_lua_process_open(lua_State *L)
 {
   luaL_setfuncs(L, process_functions, 0);
+  lua_getglobal(L, "coroutine");
+  guard_coroutine_function(L, "resume");
+  guard_coroutine_function(L, "close");
+  lua_pop(L, 1);
 }

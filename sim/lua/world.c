@@ -4,14 +4,27 @@
 #include "net.h"
 #include "simerror.h"
 #include "closest.h"
+#include "output.h"
 #include <lualib.h>
+#include <stdlib.h>
 #include <string.h>
 
 volatile sig_atomic_t sim_world_signal_received;
 
+#define LIMIT_HOOK_COUNT 10000    /* VM instructions between two polls */
+
+#define MEMORY_LIMIT_WHY "memory limit reached (--max-memory)"
+
 /* Lua's allocator, counting what the state holds so --max-memory (and the
- * sandbox's default cap) can refuse more: Lua then raises "not enough
- * memory", which the run reports as a limit. */
+ * sandbox's default cap) can refuse more, with what twsim made for the
+ * scenario (world->model_bytes).
+ *
+ * A refusal is not yet a limit: Lua answers it with an emergency full
+ * collection and asks again for the same block and size, and if the
+ * collector freed enough the run goes on as if nothing happened (its
+ * result must not turn into exit 3).  The limit is hit when that retry is
+ * refused too, or when the next request is another one (Lua could not
+ * retry, and raised "not enough memory"). */
 static void *
 counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -22,10 +35,21 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     world->lua_bytes -= old;
     return NULL;
   }
+  gboolean retry = FALSE;
+  if (world->refused.pending) {
+    world->refused.pending = FALSE;
+    retry = world->refused.ptr == ptr && world->refused.nsize == nsize;
+    if (!retry) sim_world_set_limit(world, MEMORY_LIMIT_WHY);
+  }
   gsize cap = world->opts->max_memory;
-  if (cap && nsize > old && world->lua_bytes + (nsize - old) > cap) {
-    world->limit = TRUE;
-    sim_world_note_error(world, "memory limit reached (--max-memory)");
+  if (cap && nsize > old && world->lua_bytes + world->model_bytes + (nsize - old) > cap) {
+    if (retry || world->limit) {
+      sim_world_set_limit(world, MEMORY_LIMIT_WHY);
+    } else {
+      world->refused.pending = TRUE;
+      world->refused.ptr = ptr;
+      world->refused.nsize = nsize;
+    }
     return NULL;
   }
   void *p = realloc(ptr, nsize);
@@ -33,15 +57,60 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
   return p;
 }
 
-/* Every few thousand VM instructions: stops a Lua loop that never yields
- * when the wall-clock limit passes or a signal arrives. */
+void
+sim_world_settle_memory(SimWorld *world)
+{
+  if (!world->refused.pending) return;
+  world->refused.pending = FALSE;
+  sim_world_set_limit(world, MEMORY_LIMIT_WHY);
+}
+
+void
+sim_lua_charge(lua_State *L, gssize bytes)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  world->model_bytes += (gsize)bytes;
+  gsize cap = world->opts->max_memory;
+  if (bytes > 0 && cap && world->lua_bytes + world->model_bytes > cap)
+    sim_lua_limit_error(L, MEMORY_LIMIT_WHY);
+}
+
+/* Every few thousand VM instructions, on every Lua thread (a thread made by
+ * another inherits its hook): stops a Lua loop that never yields when the
+ * wall-clock limit passes, a signal arrives or another limit was hit.  From
+ * then on the hook fires at every instruction of the thread and raises
+ * again, so a loop around pcall cannot outlive it: the instructions that
+ * call pcall raise too. */
 static void
 limit_hook(lua_State *L, lua_Debug *ar)
 {
   SimWorld *world = sim_world_from_lua(L);
-  if (!sim_world_poll_limits(world))
-    sim_lua_limit_error(L, world->signal_number ? "interrupted by a signal"
-                                                : "wall-clock limit reached (--timeout)");
+  if (!world->limit && sim_world_poll_limits(world)) return;
+  lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
+  sim_lua_limit_error(L, world->limit_why);
+}
+
+void
+sim_world_set_limit(SimWorld *world, const char *why)
+{
+  if (!world->limit) {
+    world->limit = TRUE;
+    world->limit_why = why;
+  }
+  sim_world_note_error(world, world->limit_why);
+  /* The threads running now stop at their next instruction; any other
+   * within LIMIT_HOOK_COUNT of its own. */
+  if (world->L) {
+    lua_sethook(world->L, limit_hook, LUA_MASKCOUNT, 1);
+    if (world->running_L) lua_sethook(world->running_L, limit_hook, LUA_MASKCOUNT, 1);
+  }
+  if (world->run.engine) sim_engine_stop(world->run.engine);
+}
+
+void
+sim_lua_unref(SimWorld *world, int ref)
+{
+  if (world->L) luaL_unref(world->L, LUA_REGISTRYINDEX, ref);
 }
 
 gboolean
@@ -49,11 +118,11 @@ sim_world_poll_limits(SimWorld *world)
 {
   if (sim_world_signal_received) {
     world->signal_number = sim_world_signal_received;
-    world->limit = TRUE;
+    sim_world_set_limit(world, "interrupted by a signal");
     return FALSE;
   }
   if (world->deadline_us && g_get_monotonic_time() >= world->deadline_us) {
-    world->limit = TRUE;
+    sim_world_set_limit(world, "wall-clock limit reached (--timeout)");
     return FALSE;
   }
   return TRUE;
@@ -63,6 +132,19 @@ static gboolean
 engine_poll(gpointer user)
 {
   return sim_world_poll_limits(user);
+}
+
+/* A Lua error outside any protected call: a bug of twsim (every call into
+ * Lua from C is protected), but it must not leave half-written outputs
+ * under their temporary names: they are removed, and the process ends
+ * (abort, so a test or fuzzer sees it as the crash it is). */
+static int
+on_panic(lua_State *L)
+{
+  const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+  fprintf(stderr, "twsim: internal error: unprotected Lua error: %s\n", msg);
+  sim_output_remove_partial();
+  abort();
 }
 
 SimWorld *
@@ -77,6 +159,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->main_ctx.world = world;
   world->records = sim_records_new();
   world->run.records = world->records;
+  world->text = opts->text_to_stderr ? stderr : stdout;
   for (int k = 0; k < SIM_OBSERVE_N; k++)
     world->observers[k] = g_array_new(FALSE, FALSE, sizeof(int));
   world->bindings = g_ptr_array_new_with_free_func(g_free);
@@ -101,26 +184,41 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->L = L;
   world->running_L = L;
   *(SimThreadCtx **)lua_getextraspace(L) = &world->main_ctx;
+  lua_atpanic(L, on_panic);
   luaL_openlibs(L);
-  if (world->deadline_us || opts->sandbox)
-    lua_sethook(L, limit_hook, LUA_MASKCOUNT, 10000);
+  /* Always on, whatever the options: a signal must stop a loop that never
+   * yields too.  It costs about 0.1 % of the churn benchmark's
+   * instructions (docs/performance.md). */
+  lua_sethook(L, limit_hook, LUA_MASKCOUNT, LIMIT_HOOK_COUNT);
   return world;
+}
+
+void
+sim_world_close_lua(SimWorld *world)
+{
+  world->closing = TRUE;
+  if (world->L == NULL) return;
+  /* lua_close runs every pending finalizer (__gc): the network and the
+   * engine are still whole, so whatever twsim call a finalizer makes finds
+   * a valid world (sim.run refuses, as the world is closing). */
+  lua_close(world->L);
+  world->L = NULL;
+  world->running_L = NULL;
 }
 
 void
 sim_world_free(SimWorld *world)
 {
   if (world == NULL) return;
-  world->closing = TRUE;
-  /* The network before the engine (transports cancel their timers) and
-   * before L (predicates hold Lua references). */
+  sim_world_close_lua(world);
+  /* The network before the engine (transports cancel their timers).  The
+   * references they hold into the closed Lua state are dropped without a
+   * call into it (sim_lua_unref). */
   net_world_free(world->run.net);
   world->run.net = NULL;
   g_ptr_array_free(world->bindings, TRUE);
-  /* Pending events may hold Lua references: free them while L lives. */
   sim_engine_free(world->run.engine);
   world->run.engine = NULL;
-  if (world->L) lua_close(world->L);
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);
   sim_records_free(world->records);
   g_hash_table_destroy(world->params_read);
@@ -136,6 +234,10 @@ sim_lua_newmetatable(lua_State *L, SimLuaType type, const char *tname)
   SimWorld *world = sim_world_from_lua(L);
   g_assert(world->metatables[type] == NULL);
   luaL_newmetatable(L, tname);
+  /* getmetatable(obj) gives the name, not the table: a scenario cannot
+   * give twsim's objects a finalizer or change their methods. */
+  lua_pushstring(L, tname);
+  lua_setfield(L, -2, "__metatable");
   world->metatables[type] = lua_topointer(L, -1);
   lua_pushvalue(L, -1);
   world->metatable_refs[type] = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -144,6 +246,9 @@ sim_lua_newmetatable(lua_State *L, SimLuaType type, const char *tname)
 void
 sim_world_note_error(SimWorld *world, const char *msg)
 {
+  /* An error while a refused allocation is pending is Lua's "not enough
+   * memory": the refusal stood, and the limit is what stopped the run. */
+  sim_world_settle_memory(world);
   if (world->message) return;
   /* One line: the first line of what Lua said. */
   const char *nl = strchr(msg, '\n');
@@ -152,14 +257,14 @@ sim_world_note_error(SimWorld *world, const char *msg)
   world->message_time = sim_engine_now(world->run.engine);
 }
 
-/* Pushes "file:line: " of the innermost Lua function on L's call stack:
- * the scenario line that made the bad call, even through pcall or another
- * C function. */
+/* Pushes "file:line: " of the innermost Lua function on `from`'s call
+ * stack, from `level` up: the scenario line that made the bad call, even
+ * through pcall or another C function. */
 static gboolean
-find_scenario_where(lua_State *from, lua_State *L)
+find_scenario_where(lua_State *from, lua_State *L, int level)
 {
   lua_Debug ar;
-  for (int level = 1; lua_getstack(from, level, &ar); level++) {
+  for (; lua_getstack(from, level, &ar); level++) {
     lua_getinfo(from, "Sl", &ar);
     /* A module twsim ships ("=twsim/load.lua") is not where the mistake
      * is: the scenario line that called it is. */
@@ -178,11 +283,54 @@ static void
 push_scenario_where(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  if (find_scenario_where(L, L)) return;
-  if (world->running_L && world->running_L != L && find_scenario_where(world->running_L, L))
+  if (find_scenario_where(L, L, 1)) return;
+  if (world->running_L && world->running_L != L && find_scenario_where(world->running_L, L, 1))
     return;
-  if (world->L != L && find_scenario_where(world->L, L)) return;
+  if (world->L != L && find_scenario_where(world->L, L, 1)) return;
   lua_pushliteral(L, "");
+}
+
+const char *
+sim_lua_error_text(lua_State *L, int idx, lua_State *from, int level)
+{
+  idx = lua_absindex(L, idx);
+  if (lua_type(L, idx) == LUA_TSTRING || lua_type(L, idx) == LUA_TNUMBER) {
+    lua_pushvalue(L, idx);
+    lua_tostring(L, -1);
+  } else if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+    /* The scenario's own __tostring, protected: it may fail or return
+     * anything. */
+    lua_pushvalue(L, idx);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+      lua_pop(L, 1);
+      lua_pushfstring(L, "(error object is a %s value whose __tostring failed)",
+                      luaL_typename(L, idx));
+    }
+  } else {
+    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, idx));
+  }
+  /* Every error names a scenario line: the innermost one, unless the
+   * message already starts with the same file (Lua's own position). */
+  if (from && find_scenario_where(from, L, level)) {
+    const char *where = lua_tostring(L, -1);
+    const char *colon = strchr(where, ':');
+    const char *msg = lua_tostring(L, -2);
+    if (colon && strncmp(msg, where, (gsize)(colon - where + 1)) == 0) {
+      lua_pop(L, 1);
+    } else {
+      lua_insert(L, -2);
+      lua_concat(L, 2);
+    }
+  }
+  return lua_tostring(L, -1);
+}
+
+int
+sim_lua_error_handler(lua_State *L)
+{
+  if (lua_type(L, 1) == LUA_TLIGHTUSERDATA) return 1;   /* --stop-at-event's marker */
+  sim_lua_error_text(L, 1, L, 1);
+  return 1;
 }
 
 int
@@ -260,9 +408,8 @@ int
 sim_lua_limit_error(lua_State *L, const char *why)
 {
   SimWorld *world = sim_world_from_lua(L);
-  world->limit = TRUE;
-  sim_world_note_error(world, why);
-  luaL_error(L, "%s", why);
+  sim_world_set_limit(world, why);
+  luaL_error(L, "%s", world->limit_why);
   g_assert_not_reached();
 }
 
@@ -276,25 +423,38 @@ sim_world_exit_status(const SimWorld *world)
 }
 
 gboolean
-sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index)
+sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const char *what)
 {
-  gboolean was_in_observer = world->in_observer;
-  world->in_observer = TRUE;
+  SimCallbackScope was = sim_world_enter_callback(world, what);
+  arg_index = lua_absindex(L, arg_index);
+  lua_pushcfunction(L, sim_lua_error_handler);
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
   lua_pushvalue(L, arg_index);
-  int status = lua_pcall(L, 1, 1, 0);
-  world->in_observer = was_in_observer;
+  int status = lua_pcall(L, 1, 1, -3);
+  sim_world_leave_callback(world, was);
   if (status != LUA_OK) {
-    const char *msg = lua_tostring(L, -1);
     world->failed = TRUE;
-    sim_world_note_error(world, msg ? msg : "(error object is not a string)");
+    sim_world_note_error(world, sim_lua_error_text(L, -1, NULL, 0));
     sim_engine_stop(world->run.engine);
-    lua_pop(L, 1);
+    lua_pop(L, 3);
     return FALSE;
   }
   gboolean truth = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  lua_pop(L, 2);
   return truth;
+}
+
+gboolean
+sim_lua_protected_push(SimWorld *world, lua_State *L, lua_CFunction fn, void *ud)
+{
+  lua_pushcfunction(L, fn);
+  lua_pushlightuserdata(L, ud);
+  if (lua_pcall(L, 1, 1, 0) == LUA_OK) return TRUE;
+  world->failed = TRUE;
+  sim_world_note_error(world, sim_lua_error_text(L, -1, NULL, 0));
+  sim_engine_stop(world->run.engine);
+  lua_pop(L, 2);
+  return FALSE;
 }
 
 void
@@ -303,7 +463,8 @@ sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index)
   lua_State *L = sim_world_lua(world);
   GArray *observers = world->observers[kind];
   for (guint i = 0; i < observers->len && !world->message; i++)
-    sim_lua_call_ref(world, L, g_array_index(observers, int, i), ev_index);
+    sim_lua_call_ref(world, L, g_array_index(observers, int, i), ev_index,
+                     "a sim.on callback");
 }
 
 void

@@ -29,10 +29,12 @@ typedef struct {
   guint64    max_events;     /* 0: none */
   guint64    stop_at_event;  /* stop (exit 0) right after this event, 0: none */
   double     timeout;        /* wall-clock seconds, 0: none */
-  gsize      max_memory;     /* bytes the Lua state may hold, 0: none */
+  gsize      max_memory;     /* bytes the scenario may hold (its Lua state and
+                              * what twsim made for it), 0: none */
   gboolean   sandbox;
   gboolean   check;          /* --check: model invariants after every event */
   gboolean   quiet;
+  gboolean   text_to_stderr; /* print and sim.log to stderr (stdout is a capture) */
   GPtrArray *set_pairs;      /* "KEY=VALUE" strings in command-line order */
   GHashTable *params;        /* KEY -> VALUE from --set (last one wins) */
   const char *pcap_at;       /* --pcap-at HOST, or NULL */
@@ -76,19 +78,25 @@ struct SimWorld {
   SimRng           scenario_rng;    /* sim.random's stream */
   SimWriters       out;             /* trace, pcap, metrics, ladder: each NULL unless asked for */
   SimRecords      *records;         /* sim.record's values */
+  FILE            *text;            /* where print and sim.log write */
   GPtrArray       *bindings;        /* each host's TCP binding (lhost.c); owned */
 
   /* Outcome.  The first error wins; `invalid` and `limit` are sticky even if
-   * the scenario catches the error with pcall. */
+   * the scenario catches the error with pcall.  Once `limit` is set the run
+   * is stopping: every Lua instruction raises the limit error again (the
+   * count hook, world.c) and sim.run refuses to go on, so no pcall can keep
+   * the scenario running. */
   gboolean         invalid;         /* a bad argument to a twsim call */
   gboolean         limit;           /* a limit or signal stopped the run */
+  const char      *limit_why;       /* why, a static string; NULL until `limit` */
   gboolean         failed;          /* the scenario's own code failed */
   char            *message;         /* the first error, one line */
   guint64          message_event;   /* event number when it happened */
   SimTime          message_time;
 
   gboolean         running;         /* inside sim.run */
-  gboolean         in_observer;     /* inside a sim.on callback */
+  gboolean         in_observer;     /* inside a callback from the models */
+  const char      *callback;        /* which ("a sim.on callback"), for messages */
   lua_State       *running_L;       /* the Lua thread running now */
   gboolean         closing;         /* sim_world_free has begun */
   gboolean         ran;             /* sim.run was called */
@@ -103,12 +111,20 @@ struct SimWorld {
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
+  gsize            model_bytes;     /* charged for what twsim made for the scenario */
+  struct {
+    gboolean       pending;         /* an allocation was refused, Lua may retry it */
+    void          *ptr;             /* the refused call's block and new size */
+    gsize          nsize;
+  }                refused;
   gpointer         check_state;     /* outputs/check.c's, or NULL; owned */
   GHashTable      *params_read;     /* names sim.param was asked for (a set) */
   GHashTable      *warned;          /* warnings already printed (a set of lines) */
 };
 
-/* The flag a signal handler sets; polled by the run loop and Lua hook. */
+/* The flag a signal handler sets; polled by the run loop, the Lua hook
+ * (every few thousand VM instructions on every Lua thread) and the
+ * watchdog (sim/cli/watchdog.c). */
 extern volatile sig_atomic_t sim_world_signal_received;
 
 /* Creates the world and its Lua state with Lua's standard libraries (the
@@ -117,8 +133,13 @@ extern volatile sig_atomic_t sim_world_signal_received;
 SimWorld *
 sim_world_new(const SimRunOptions *opts, GError **error);
 
-/* Frees the network, the engine and the Lua state, in that order (the
- * processes first: api.c's sim_lua_world_free). */
+/* Closes the Lua state (running its finalizers while the world is still
+ * whole) and marks the world closing.  Idempotent. */
+void
+sim_world_close_lua(SimWorld *world);
+
+/* Closes the Lua state, then frees the network and the engine (api.c's
+ * sim_lua_world_free frees the processes in between). */
 void
 sim_world_free(SimWorld *world);
 
@@ -199,9 +220,31 @@ sim_lua_usage_gerror(lua_State *L, GError *error);
 G_NORETURN int
 sim_lua_call_gerror(lua_State *L, const char *call, GError *error);
 
-/* Raises the "stopped by a limit" error (marks the run as limited). */
+/* Raises the "stopped by a limit" error (marks the run as limited, see
+ * sim_world_set_limit). */
 G_NORETURN int
 sim_lua_limit_error(lua_State *L, const char *why);
+
+/* Marks the run as stopped by a limit (`why`, a static string; the first
+ * wins) and makes the Lua state raise at every instruction from now on. */
+void
+sim_world_set_limit(SimWorld *world, const char *why);
+
+/* Charges `bytes` that twsim allocates on the scenario's behalf (a socket,
+ * a host) to --max-memory's budget, or gives them back (negative).  Raises
+ * the memory limit error when the budget is exceeded. */
+void
+sim_lua_charge(lua_State *L, gssize bytes);
+
+/* Settles a refused allocation Lua never retried (end of the run): it
+ * stood, so the memory limit was hit. */
+void
+sim_world_settle_memory(SimWorld *world);
+
+/* luaL_unref of a reference held by twsim, or nothing once the Lua state
+ * is closed (the world's teardown frees models after the state). */
+void
+sim_lua_unref(SimWorld *world, int ref);
 
 /* The status the run ends with, from the sticky flags. */
 SimExit
@@ -232,11 +275,58 @@ sim_lua_check_duration(lua_State *L, int arg, const char *what);
 
 /* Calls the function registered as `ref` with the value at `arg_index` of
  * L's stack, as a callback from inside the models (sim.on, link:drop): it
- * may neither block nor use sockets.  An error fails the run (exit 1, or 2
- * for a usage error) and stops the engine.  Returns the call's result's
- * truthiness. */
+ * may neither block nor use sockets.  `what` names it in messages ("a
+ * link:drop predicate").  An error fails the run (exit 1, or 2 for a usage
+ * error) and stops the engine.  Returns the call's result's truthiness. */
 gboolean
-sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index);
+sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const char *what);
+
+/* A callback from the models (an observer, a predicate) is on, from the
+ * moment its argument is made (a finalizer may run then) until it
+ * returns: blocking and socket calls are refused meanwhile. */
+typedef struct {
+  gboolean    in_observer;
+  const char *callback;
+} SimCallbackScope;
+
+static inline SimCallbackScope
+sim_world_enter_callback(SimWorld *world, const char *what)
+{
+  SimCallbackScope was = { world->in_observer, world->callback };
+  world->in_observer = TRUE;
+  world->callback = what;
+  return was;
+}
+
+static inline void
+sim_world_leave_callback(SimWorld *world, SimCallbackScope was)
+{
+  world->in_observer = was.in_observer;
+  world->callback = was.callback;
+}
+
+/* Pushes the error object at `idx` as one line of text and returns it:
+ * strings as they are, other values through their __tostring (protected)
+ * or by type; prefixed with the innermost scenario line found on `from`'s
+ * stack from `level` up when the message does not start with that file
+ * (`from` NULL: no prefix).  For a thread whose resume failed, its stack is
+ * still whole: level 0. */
+const char *
+sim_lua_error_text(lua_State *L, int idx, lua_State *from, int level);
+
+/* A message handler for lua_pcall: the error as sim_lua_error_text makes
+ * it, with the line where it was raised (the stack is still whole there). */
+int
+sim_lua_error_handler(lua_State *L);
+
+/* Runs fn(L) with the light userdata `ud` as its argument, protected, and
+ * leaves its one result on L's stack: how a callback from the models makes
+ * Lua values (an event table, a process).  A Lua error there (out of
+ * memory, a stopping run) must not unwind through the models' C frames:
+ * it fails the run and stops the engine, and FALSE is returned with
+ * nothing pushed. */
+gboolean
+sim_lua_protected_push(SimWorld *world, lua_State *L, lua_CFunction fn, void *ud);
 
 /* Calls every observer of `kind` with the value at `ev_index` of the
  * running thread's stack (pushed there by the caller with
@@ -260,6 +350,7 @@ sim_world_lua(SimWorld *world)
   return world->running_L;
 }
 
-/* Polls the wall-clock deadline and signals: FALSE when the run must stop. */
+/* Polls the wall-clock deadline and signals: FALSE when the run must stop
+ * (the limit is then set). */
 gboolean
 sim_world_poll_limits(SimWorld *world);

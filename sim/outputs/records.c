@@ -44,7 +44,7 @@ sim_records_free(SimRecords *records)
 gboolean
 sim_records_name_ok(const char *name, gsize len)
 {
-  if (len == 0) return FALSE;
+  if (len == 0 || !g_utf8_validate(name, (gssize)len, NULL)) return FALSE;
   for (gsize i = 0; i < len; i++)
     if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) return FALSE;
   return TRUE;

@@ -1,6 +1,7 @@
 /* The end-of-run summary as JSON, for --summary-json (see report.h): the
  * same facts as the text summary, every figure in full. */
 #include "report.h"
+#include "json.h"
 #include "records.h"
 #include "tcp-stack.h"
 #include "nat.h"
@@ -10,11 +11,7 @@ void
 sim_report_json_string(GString *js, const char *s)
 {
   g_string_append_c(js, '"');
-  for (const char *p = s; *p; p++) {
-    if (*p == '"' || *p == '\\') g_string_append_c(js, '\\');
-    if ((unsigned char)*p < 0x20) g_string_append_printf(js, "\\u%04x", *p);
-    else g_string_append_c(js, *p);
-  }
+  sim_json_append_escaped(js, s, -1);     /* the one JSON escaper (sim/engine/json.h) */
   g_string_append_c(js, '"');
 }
 

@@ -2,6 +2,7 @@
 #include "report.h"
 #include "records.h"
 #include "simerror.h"
+#include "json.h"
 #include "tcp-stack.h"
 #include <string.h>
 #include "nat.h"

@@ -13,7 +13,7 @@
  *
  * Input: one byte picks a call, then one byte per argument picks a value.
  * With TWSIM_FUZZ_PRINT set, the scenario is printed to stderr. */
-#include "api.h"
+#include "fuzz-world.h"
 #include "lsim.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -96,27 +96,6 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autofree char *source = scenario_from(data, size);
-  if (g_getenv("TWSIM_FUZZ_PRINT")) fputs(source, stderr);   /* to read an input */
-  SimRunOptions opts = { 0 };
-  opts.scenario = "fuzz.lua";
-  opts.seed = 1;
-  opts.until = SIM_TIME_MAX;
-  opts.max_events = 20000;
-  opts.max_memory = (gsize)64 << 20;
-  opts.check = TRUE;
-  opts.quiet = TRUE;
-  opts.set_pairs = g_ptr_array_new_with_free_func(g_free);
-  opts.params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  SimWorld *world = sim_lua_world_new(&opts, NULL);
-  if (world) {
-    lua_State *L = world->L;
-    if (luaL_loadbufferx(L, source, strlen(source), "=fuzz.lua", "t") == LUA_OK)
-      lua_pcall(L, 0, 0, 0);
-    lua_settop(L, 0);
-    (void)sim_world_exit_status(world);
-    sim_lua_world_free(world);
-  }
-  g_ptr_array_free(opts.set_pairs, TRUE);
-  g_hash_table_destroy(opts.params);
+  fuzz_run_scenario(source, "=fuzz.lua", FALSE, NULL);
   return 0;
 }

@@ -1,0 +1,15 @@
+-- 2: finalizers that call twsim, run when the Lua state closes at the end;
+-- a host's metatable is not the scenario's to change.
+local h = sim.host("a", { addr = "10.0.0.1" })
+local s = h:socket()
+print("metatable", getmetatable(h), pcall(function() getmetatable(s).__gc = print end))
+setmetatable({}, { __gc = function()
+  print("finalizer", sim.now())
+  sim.host("late", { addr = "10.0.0.9" })
+  s:bind(80)
+  sim.at(1, function() end)
+  sim.spawn(function() sim.sleep(1) end)
+  h:socket():bind(81)
+  print("run", pcall(sim.run))
+end })
+sim.run()
