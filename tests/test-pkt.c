@@ -108,7 +108,7 @@ test_fail(void)
   char *path = script("fail.pkt", text);
   TwsimResult r = twsim_run("pkt", path, NULL);
   g_assert_cmpint(r.status, ==, 1);
-  char *want = g_strdup_printf("%s:5: expected S. 0:0(0) ack 2 <...>, got S. 0:0(0) ack 1 win 65535 "
+  char *want = g_strdup_printf("%s:5: expected S. 0:0(0) ack 2 <...>, got S. 0:0(0) ack 1 win 64240 "
                                "<mss 1460,nop,wscale 7> (ack number differs; t=0.000000000 s)\n", path);
   g_assert_cmpstr(r.out, ==, want);
   twsim_result_clear(&r);
@@ -258,7 +258,7 @@ test_verbose(void)
   TwsimResult r = twsim_run("pkt", path, "--verbose", NULL);
   g_assert_cmpint(r.status, ==, 1);      /* the SYN-ACK came at 0, not 0.5 */
   g_assert_nonnull(strstr(r.out, "0.000000000 line 4\n"));
-  g_assert_nonnull(strstr(r.out, "0.000000000 host sent S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>\n"));
+  g_assert_nonnull(strstr(r.out, "0.000000000 host sent S. 0:0(0) ack 1 win 64240 <mss 1460,nop,wscale 7>\n"));
   g_assert_nonnull(strstr(r.out, ":5: expected S. 0:0(0) ack 1 <...> at 0.500000000 s, got it at 0.000000000 s\n"));
   twsim_result_clear(&r);
   g_free(path);

@@ -198,8 +198,8 @@ test_step_in_terminal(void)
   g_free(tmux_wait_for(&t, "breakpoint TIME_WAIT set"));
   type_line(&t, "r");
   screen = tmux_wait_for(&t, "(breakpoint)\nstep>");
-  g_assert_nonnull(strstr(screen, "state client ev=19 from=FIN_WAIT_2 to=TIME_WAIT"));
-  g_assert_nonnull(strstr(screen, "-- event 19 at 0.030044640 s (breakpoint)"));
+  g_assert_nonnull(strstr(screen, "state client ev=18 from=FIN_WAIT_2 to=TIME_WAIT"));
+  g_assert_nonnull(strstr(screen, "-- event 18 at 0.030040480 s (breakpoint)"));
   g_free(screen);
   type_line(&t, "q");
   screen = tmux_wait_for(&t, "[exit 0]");
@@ -266,7 +266,7 @@ test_step_from_pipe(void)
   static const char *const commands[] = { "  n [N] ", "  s  ", "  c  ", "  t TIME ", "  r  ",
                                           "  b STATE ", "  b N ", "  p [N] ", "  q  ", "  h, ? " };
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) g_assert_nonnull(strstr(out, commands[i]));
-  g_assert_nonnull(strstr(out, "state client ev=22 from=TIME_WAIT to=CLOSED"));
+  g_assert_nonnull(strstr(out, "state client ev=21 from=TIME_WAIT to=CLOSED"));
   g_assert_cmpstr(err, ==, "");
   g_free(out);
   g_free(err);
