@@ -377,7 +377,7 @@ h_sockets(lua_State *L)
   tcp_stack_sockets(stack, now, scratch);
   guint n = scratch->len;
   TcpSockInfo *socks = lua_newuserdatauv(L, MAX(n, 1) * sizeof *socks, 0);
-  memcpy(socks, scratch->data, n * sizeof *socks);
+  if (n) memcpy(socks, scratch->data, n * sizeof *socks);
   g_array_free(scratch, TRUE);
   lua_createtable(L, (int)n, 0);
   for (guint i = 0; i < n; i++) {
