@@ -6,6 +6,7 @@
  * or the command line is malformed, 4 one needs what twsim does not model
  * (the worst of them, in that order: 2, 1, 4). */
 #include "pkt.h"
+#include "cli-words.h"
 #include "pkt-run.h"
 #include "profile.h"
 #include "simerror.h"
@@ -17,11 +18,9 @@ invalid(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  char *msg = g_strdup_vprintf(fmt, ap);
+  int status = cli_usage_errorv(FALSE, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "twsim: %s\n", msg);
-  g_free(msg);
-  return PKT_INVALID;
+  return status;
 }
 
 static gint

@@ -2,6 +2,7 @@
  * outputs, and turns the run's outcome into an exit status (DESIGN.md,
  * "Command line").  The only place, with main.c, that knows exit statuses. */
 #include "run.h"
+#include "cli-words.h"
 #include "api.h"
 #include "lsim.h"
 #include "outputs.h"
@@ -84,11 +85,9 @@ die_invalid(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  char *msg = g_strdup_vprintf(fmt, ap);
+  int status = cli_usage_errorv(FALSE, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "twsim: %s\n", msg);
-  g_free(msg);
-  exit(SIM_EXIT_INVALID);
+  exit(status);
 }
 
 static guint64
@@ -151,22 +150,6 @@ check_options(const RawOptions *raw, SimRunOptions *opts)
   }
 }
 
-/* Appends arg to cmd, quoted for a POSIX shell only when it needs it. */
-static void
-append_shell_word(GString *cmd, const char *arg)
-{
-  gboolean plain = *arg != '\0';
-  for (const char *p = arg; *p && plain; p++)
-    plain = g_ascii_isalnum(*p) || strchr("_./=:,+-@%", *p);
-  if (plain) {
-    g_string_append(cmd, arg);
-  } else {
-    char *q = g_shell_quote(arg);
-    g_string_append(cmd, q);
-    g_free(q);
-  }
-}
-
 static gint
 compare_times(gconstpointer a, gconstpointer b)
 {
@@ -197,8 +180,6 @@ check_html_options(const RawOptions *raw, SimOutputRequest *req)
   req->html = raw->html;
   req->html_limit = raw->html_limit
     ? (guint)MIN(parse_count("--html-limit", raw->html_limit, 0), G_MAXUINT) : 50;
-  if (raw->html_limit && !raw->html) die_invalid("--html-limit: given without --html");
-  if (raw->html_conn && !raw->html) die_invalid("--html-conn: given without --html");
   if (raw->html_conn == NULL) return;
   GArray *chosen = g_array_new(FALSE, FALSE, sizeof(guint));
   for (char **arg = raw->html_conn; *arg; arg++) {
@@ -228,12 +209,6 @@ check_ladder_options(const RawOptions *raw, SimOutputRequest *req)
 {
   SimLadderOptions *o = &req->ladder_opts;
   req->ladder = raw->ladder;
-  const char *given[] = { raw->ladder_limit, raw->ladder_width, raw->ladder_conn,
-                          raw->ladder_from, raw->ladder_until };
-  const char *names[] = { "--ladder-limit", "--ladder-width", "--ladder-conn",
-                          "--ladder-from", "--ladder-until" };
-  for (gsize i = 0; i < G_N_ELEMENTS(given); i++)
-    if (given[i] && !raw->ladder) die_invalid("%s: given without --ladder", names[i]);
   o->limit = raw->ladder_limit
     ? (guint)MIN(parse_count("--ladder-limit", raw->ladder_limit, 1), G_MAXUINT) : 20;
   if (raw->ladder_width) {
@@ -258,12 +233,37 @@ check_ladder_options(const RawOptions *raw, SimOutputRequest *req)
                 raw->ladder_until);
 }
 
+/* An option that only shapes another output (--ladder-width without
+ * --ladder) would be ignored without a word: refused, naming both. */
+static void
+check_options_need_their_output(const RawOptions *raw)
+{
+  const struct { gboolean given; const char *option; gboolean output; const char *needs; } deps[] = {
+    { raw->trace_format != NULL, "--trace-format", raw->trace != NULL, "--trace" },
+    { raw->trace_from != NULL, "--trace-from", raw->trace != NULL, "--trace" },
+    { raw->trace_until != NULL, "--trace-until", raw->trace != NULL, "--trace" },
+    { raw->pcap_at != NULL, "--pcap-at", raw->pcap != NULL, "--pcap" },
+    { raw->sample != NULL, "--sample", raw->metrics != NULL, "--metrics" },
+    { raw->ladder_limit != NULL, "--ladder-limit", raw->ladder, "--ladder" },
+    { raw->ladder_width != NULL, "--ladder-width", raw->ladder, "--ladder" },
+    { raw->ladder_conn != NULL, "--ladder-conn", raw->ladder, "--ladder" },
+    { raw->ladder_from != NULL, "--ladder-from", raw->ladder, "--ladder" },
+    { raw->ladder_until != NULL, "--ladder-until", raw->ladder, "--ladder" },
+    { raw->html_limit != NULL, "--html-limit", raw->html != NULL, "--html" },
+    { raw->html_conn != NULL, "--html-conn", raw->html != NULL, "--html" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(deps); i++)
+    if (deps[i].given && !deps[i].output)
+      die_invalid("%s: given without %s", deps[i].option, deps[i].needs);
+}
+
 /* The output options: files, trace format and window, metrics interval,
  * ladder, ss listings.  Dies (exit 2) naming the option on any mistake. */
 static void
 check_output_options(const RawOptions *raw, SimOutputRequest *req)
 {
   GError *error = NULL;
+  check_options_need_their_output(raw);
   req->trace = raw->trace;
   req->pcap = raw->pcap;
   req->metrics = raw->metrics;
@@ -272,19 +272,12 @@ check_output_options(const RawOptions *raw, SimOutputRequest *req)
   req->trace_format = SIM_TRACE_TEXT;
   if (raw->trace_format && !sim_trace_format_parse(raw->trace_format, &req->trace_format, &error))
     die_invalid("--trace-format: %s", error->message);
-  if (raw->trace_format && !raw->trace)
-    die_invalid("--trace-format: given without --trace");
-  if (raw->pcap_at && !raw->pcap)
-    die_invalid("--pcap-at: given without --pcap");
   req->trace_from = raw->trace_from ? parse_duration("--trace-from", raw->trace_from) : 0;
   req->trace_until = raw->trace_until ? parse_duration("--trace-until", raw->trace_until) : SIM_TIME_MAX;
-  if ((raw->trace_from || raw->trace_until) && !raw->trace)
-    die_invalid("%s: given without --trace", raw->trace_from ? "--trace-from" : "--trace-until");
   if (req->trace_from > req->trace_until)
     die_invalid("--trace-from: %s is after --trace-until %s", raw->trace_from, raw->trace_until);
   req->sample = raw->sample ? parse_duration("--sample", raw->sample) : SIM_S;
   if (req->sample <= 0) die_invalid("--sample: must be a positive duration");
-  if (raw->sample && !raw->metrics) die_invalid("--sample: given without --metrics");
   check_ladder_options(raw, req);
   check_ss_at(raw, req);
   check_html_options(raw, req);
@@ -330,11 +323,11 @@ static char *
 repro_command(const SimRunOptions *opts, const RawOptions *raw)
 {
   GString *cmd = g_string_new("twsim run ");
-  append_shell_word(cmd, opts->scenario);
+  cli_append_shell_word(cmd, opts->scenario);
   g_string_append_printf(cmd, " --seed %" G_GUINT64_FORMAT, opts->seed);
   for (guint i = 0; i < opts->set_pairs->len; i++) {
     g_string_append(cmd, " --set ");
-    append_shell_word(cmd, g_ptr_array_index(opts->set_pairs, i));
+    cli_append_shell_word(cmd, g_ptr_array_index(opts->set_pairs, i));
   }
   /* The limits too: without them, a run stopped by one (a loop that never
    * ends) would run for ever when reproduced. */
@@ -345,7 +338,7 @@ repro_command(const SimRunOptions *opts, const RawOptions *raw)
   for (gsize i = 0; i < G_N_ELEMENTS(valued); i++) {
     if (valued[i].value == NULL) continue;
     g_string_append_printf(cmd, " %s ", valued[i].option);
-    append_shell_word(cmd, valued[i].value);
+    cli_append_shell_word(cmd, valued[i].value);
   }
   if (raw->sandbox) g_string_append(cmd, " --sandbox");
   if (raw->check) g_string_append(cmd, " --check");

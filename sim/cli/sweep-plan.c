@@ -3,6 +3,7 @@
  * reproduces one run, and the clearing of a result.  Used by the command (sweep.c), the runner and
  * the report alike, and using none of them. */
 #include "sweep.h"
+#include "cli-words.h"
 #include <string.h>
 
 const char *
@@ -24,19 +25,6 @@ sweep_arg_expand(const char *arg, guint64 seed)
   g_free(num);
   g_strfreev(parts);
   return joined;
-}
-
-/* Appends arg to cmd, quoted for a POSIX shell only when it needs it (as
- * `twsim run` quotes its own reproduce line). */
-static void
-append_shell_word(GString *cmd, const char *arg)
-{
-  gboolean plain = *arg != '\0';
-  for (const char *p = arg; *p && plain; p++)
-    plain = g_ascii_isalnum(*p) || strchr("_./=:,+-@%", *p);
-  char *q = plain ? g_strdup(arg) : g_shell_quote(arg);
-  g_string_append(cmd, q);
-  g_free(q);
 }
 
 const char *
@@ -76,7 +64,7 @@ char *
 sweep_repro_build(const SweepPlan *plan, guint cell, guint64 seed)
 {
   GString *cmd = g_string_new("twsim run ");
-  append_shell_word(cmd, plan->scenario);
+  cli_append_shell_word(cmd, plan->scenario);
   g_string_append_printf(cmd, " --seed %" G_GUINT64_FORMAT, seed);
   GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < plan->run_args->len; i++)
@@ -84,7 +72,7 @@ sweep_repro_build(const SweepPlan *plan, guint cell, guint64 seed)
   sweep_plan_cell_args(plan, cell, words);
   for (guint i = 0; i < words->len; i++) {
     g_string_append_c(cmd, ' ');
-    append_shell_word(cmd, g_ptr_array_index(words, i));
+    cli_append_shell_word(cmd, g_ptr_array_index(words, i));
   }
   g_ptr_array_free(words, TRUE);
   return g_string_free(cmd, FALSE);

@@ -4,6 +4,7 @@
  * report and writes the CSV.  Exit status: 0 every run passed, 1 some run
  * did not, 2 the sweep's command line or scenario is invalid. */
 #include "sweep.h"
+#include "cli-words.h"
 #include "output.h"
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -44,11 +45,9 @@ sweep_invalid(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  char *msg = g_strdup_vprintf(fmt, ap);
+  int status = cli_usage_errorv(sweep_rank != 0, fmt, ap);
   va_end(ap);
-  if (sweep_rank == 0) fprintf(stderr, "twsim: %s\n", msg);
-  g_free(msg);
-  return SWEEP_EXIT_INVALID;
+  return status;
 }
 
 /* "A..B" (or a single "N") into first and last. */
