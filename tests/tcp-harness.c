@@ -177,6 +177,20 @@ test_pop_tx(TestNet *net)
   return g_queue_pop_head(&net->host[0].tx);
 }
 
+Packet *
+test_expect_tx(TestNet *net, guint8 flags, guint32 seq, guint32 ack)
+{
+  Packet *p = test_pop_tx(net);
+  char want[9], got[9];
+  if (p == NULL) g_error("expected a %s segment, none sent", tcp_flags_format(flags, want));
+  if ((p->tcp.flags & ~TCP_FLAG_PSH) != (flags & ~TCP_FLAG_PSH))
+    g_error("expected %s, got %s", tcp_flags_format(flags, want),
+            tcp_flags_format(p->tcp.flags, got));
+  if (seq != G_MAXUINT32) g_assert_cmphex(p->tcp.seq, ==, seq);
+  if (ack != G_MAXUINT32) g_assert_cmphex(p->tcp.ack, ==, ack);
+  return p;
+}
+
 guint
 test_wire_count(TestNet *net, int from, guint8 flags)
 {

@@ -69,6 +69,12 @@ test_send_seg(TestNet *net, const TcpSegment *seg);
 Packet *
 test_pop_tx(TestNet *net);
 
+/* Raw mode: pops the next segment host[0] sent and fails the test unless
+ * it has `flags` (PSH aside: where a stack sets it is its own choice) and
+ * the given seq and ack (each checked unless G_MAXUINT32).  Caller frees. */
+Packet *
+test_expect_tx(TestNet *net, guint8 flags, guint32 seq, guint32 ack);
+
 /* Counts segments in the wire log from `from` with all of `flags` set. */
 guint
 test_wire_count(TestNet *net, int from, guint8 flags);

@@ -66,15 +66,7 @@ pd_send(Pd *pd, guint8 flags, guint32 seq, guint32 ack, guint32 len)
 static Packet *
 pd_expect(Pd *pd, guint8 flags, guint32 seq, guint32 ack)
 {
-  Packet *p = test_pop_tx(pd->net);
-  char want[9], got[9];
-  if (p == NULL) g_error("expected a %s segment, none sent", tcp_flags_format(flags, want));
-  if ((p->tcp.flags & ~TCP_FLAG_PSH) != (flags & ~TCP_FLAG_PSH))
-    g_error("expected %s, got %s", tcp_flags_format(flags, want),
-            tcp_flags_format(p->tcp.flags, got));
-  if (seq != G_MAXUINT32) g_assert_cmphex(p->tcp.seq, ==, seq);
-  if (ack != G_MAXUINT32) g_assert_cmphex(p->tcp.ack, ==, ack);
-  return p;
+  return test_expect_tx(pd->net, flags, seq, ack);
 }
 
 static void
