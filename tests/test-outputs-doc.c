@@ -139,6 +139,27 @@ test_metrics_nat(void)
   g_free(path);
 }
 
+/* The summary of a NAT router: its entries by state, its counters, and
+ * its ports in use per destination, in the text and in the JSON. */
+static void
+test_summary_nat(void)
+{
+  char *path = twsim_temp_path("nat.json");
+  TwsimResult r = twsim_run("run", "@nat-flows.lua", "--set", "until=5s", "--summary-json", path,
+                            NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "\nrouter gw: conntrack TIME_WAIT 3\n  nat: entries 3, "));
+  g_assert_nonnull(strstr(r.out, ", ports_max 3, ports_peak 3\n"
+                                 "  ports 203.0.113.1 -> 198.51.100.1:80: in use 3, peak 3\n"));
+  char *js = twsim_read_file(path, NULL);
+  g_assert_nonnull(strstr(js, "\"TIME_WAIT\":3,\"CLOSE\":0,"));
+  g_assert_nonnull(strstr(js, ",\"ports\":[{\"from\":\"203.0.113.1\",\"to\":\"198.51.100.1:80\","
+                              "\"in_use\":3,\"peak\":3}]}]"));
+  g_free(js);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
 static void
 test_summary_json(void)
 {
@@ -253,6 +274,7 @@ main(int argc, char **argv)
   g_test_add_func("/outputs-doc/metrics-records", test_metrics_records);
   g_test_add_func("/outputs-doc/metrics-nat", test_metrics_nat);
   g_test_add_func("/outputs-doc/summary-json", test_summary_json);
+  g_test_add_func("/outputs-doc/summary-nat", test_summary_nat);
   g_test_add_func("/outputs-doc/ladder", test_ladder);
   g_test_add_func("/outputs-doc/plot", test_plot);
   g_test_add_func("/outputs-doc/man-page-options", test_man_page_options);
