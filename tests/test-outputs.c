@@ -395,6 +395,31 @@ test_ladder_nat(void)
   twsim_result_clear(&r);
 }
 
+/* twsim step numbers connections as the ladder does, NAT'd ones included:
+ * stopped where the server enters SYN_RECEIVED, `p` (the connection last
+ * touched) is the client's connection #1, and shows the server's end too,
+ * found by the addresses beyond the gateway. */
+static void
+test_step_nat(void)
+{
+  char *script = g_build_filename(g_getenv("TWSIM_TEST_SCENARIOS"), "nat-flows.lua", NULL);
+  char *cmd = g_strdup_printf("printf 'b SYN_RECEIVED\\nr\\np\\nq\\n' | '%s' step '%s' --quiet "
+                              "--set clients=1", g_getenv("TWSIM"), script);
+  const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+  char *out = NULL;
+  int status = 0;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                             &out, NULL, &status, NULL));
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  const char *p = strstr(out, "step> p\n#1  client1 10.0.0.1:");
+  g_assert_nonnull(p);
+  g_assert_nonnull(strstr(p, "\n  client1    SYN_SENT "));
+  g_assert_nonnull(strstr(p, "\n  server     SYN_RECEIVED "));
+  g_free(out);
+  g_free(cmd);
+  g_free(script);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -405,6 +430,7 @@ main(int argc, char **argv)
   g_test_add_func("/outputs/pcap-nat", test_pcap_nat);
   g_test_add_func("/outputs/ladder", test_ladder);
   g_test_add_func("/outputs/ladder-nat", test_ladder_nat);
+  g_test_add_func("/outputs/step-nat", test_step_nat);
   g_test_add_func("/outputs/ladder-listener-drops", test_ladder_listener_drops);
   g_test_add_func("/outputs/ladder-options", test_ladder_options);
   g_test_add_func("/outputs/trace-call-order", test_trace_call_order);

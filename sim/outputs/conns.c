@@ -11,6 +11,7 @@ struct SimConnIndex {
   GHashTable *by_ends;     /* SimConnEnds* (key and value, ends sorted) */
   GPtrArray  *conns;       /* SimConnEnds*, numbering order; owned */
   GPtrArray  *aliases;     /* SimConnEnds*, far sides of NAT'd connections; owned */
+  GPtrArray  *beyond;      /* SimConnEnds* (an alias or NULL), at number - 1 */
 };
 
 /* The key: the two ends in a fixed order, so both ends find it. */
@@ -41,6 +42,7 @@ sim_conn_index_new(void)
   index->by_ends = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
   index->conns = g_ptr_array_new_with_free_func(g_free);
   index->aliases = g_ptr_array_new_with_free_func(g_free);
+  index->beyond = g_ptr_array_new();
   return index;
 }
 
@@ -51,6 +53,7 @@ sim_conn_index_free(SimConnIndex *index)
   g_hash_table_destroy(index->by_ends);
   g_ptr_array_free(index->conns, TRUE);
   g_ptr_array_free(index->aliases, TRUE);
+  g_ptr_array_free(index->beyond, TRUE);
   g_free(index);
 }
 
@@ -117,6 +120,8 @@ join(SimConnIndex *index, const SimConnEnds *c, const CtTuple *orig, const CtTup
     alias->port[k] = originator ? reply->dport : reply->sport;
   }
   g_ptr_array_add(index->aliases, alias);
+  if (index->beyond->len < c->number) g_ptr_array_set_size(index->beyond, c->number);
+  g_ptr_array_index(index->beyond, c->number - 1) = alias;
   g_hash_table_replace(index->by_ends, g_memdup2(&key, sizeof key), alias);
   return alias;
 }
@@ -145,4 +150,11 @@ sim_conn_index_find_joined(SimConnIndex *index, NetWorld *net, NetAddr a, guint1
     }
   }
   return sim_conn_index_find(index, a, ap, b, bp, TRUE, side);
+}
+
+const SimConnEnds *
+sim_conn_index_beyond(const SimConnIndex *index, guint number)
+{
+  if (number == 0 || number > index->beyond->len) return NULL;
+  return g_ptr_array_index(index->beyond, number - 1);
 }

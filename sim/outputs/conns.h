@@ -54,3 +54,9 @@ const SimConnEnds *
 sim_conn_index_find_joined(SimConnIndex *index, NetWorld *net, NetAddr a, guint16 ap,
                            NetAddr b, guint16 bp, gboolean fresh, const NetNode **via,
                            const SimConnEnds **beyond, int *side);
+
+/* The ends of connection `number` as the far side of the NAT that
+ * translates it sees them (those of the side joined last), or NULL if no
+ * side was joined to it. */
+const SimConnEnds *
+sim_conn_index_beyond(const SimConnIndex *index, guint number);
