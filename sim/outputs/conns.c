@@ -105,8 +105,7 @@ static const SimConnEnds *
 join(SimConnIndex *index, const SimConnEnds *c, const CtTuple *orig, const CtTuple *reply,
      NetAddr a, guint16 ap, NetAddr b, guint16 bp)
 {
-  int side;
-  const SimConnEnds *old = sim_conn_index_find(index, a, ap, b, bp, FALSE, &side);
+  const SimConnEnds *old = sim_conn_index_find(index, a, ap, b, bp, FALSE, NULL);
   if (old && old->number == c->number) return NULL;
   /* Its key, as sim_conn_index_find makes it (ends in a fixed order). */
   gboolean swap = a > b || (a == b && ap > bp);
