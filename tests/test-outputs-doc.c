@@ -60,6 +60,106 @@ test_metrics_records(void)
   g_free(metrics);
 }
 
+/* The value in column `name` of a CSV row, by the header's names. */
+static const char *
+csv_field(char **header, char **row, const char *name)
+{
+  for (guint i = 0; header[i]; i++)
+    if (strcmp(header[i], name) == 0) {
+      g_assert_cmpuint(i, <, g_strv_length(row));
+      return row[i];
+    }
+  g_error("no column %s", name);
+}
+
+/* The row of `node` at time `t` (as the file writes it), split. */
+static char **
+csv_row(char **lines, const char *t, const char *node)
+{
+  char *prefix = g_strdup_printf("%s,%s,", t, node);
+  for (guint i = 1; lines[i]; i++)
+    if (g_str_has_prefix(lines[i], prefix)) {
+      g_free(prefix);
+      return g_strsplit(lines[i], ",", -1);
+    }
+  g_error("no row %s", prefix);
+}
+
+/* A run through a NAT router: the header goes on with the router's
+ * columns, the router has a row of its own per sample, and its figures
+ * follow its flows: three flows established at 1 s hold three ports to the
+ * one destination; closed by the clients at 2 s, they hold them in
+ * conntrack's TIME_WAIT until 120 s later, then nothing is held. */
+static void
+test_metrics_nat(void)
+{
+  char *path = twsim_temp_path("nat.csv");
+  TwsimResult r = twsim_run("run", "@nat-flows.lua", "--quiet", "--metrics", path,
+                            "--sample", "1s", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  char *csv = twsim_read_file(path, NULL);
+  char **lines = g_strsplit(csv, "\n", -1);
+  char **header = g_strsplit(lines[0], ",", -1);
+  g_assert_true(g_str_has_prefix(lines[0], "time,host,CLOSED,"));
+  g_assert_true(strstr(lines[0], ",window_probes,ct_SYN_SENT,ct_SYN_RECV,ct_ESTABLISHED,"
+                                 "ct_FIN_WAIT,ct_CLOSE_WAIT,ct_LAST_ACK,ct_TIME_WAIT,"
+                                 "ct_CLOSE,ct_SYN_SENT2,nat_entries,") != NULL);
+  g_assert_true(g_str_has_suffix(lines[0], ",nat_drops_no_port,nat_ports_max,nat_ports_peak"));
+  /* 0 .. 130 s: 131 samples of five nodes (server, gw, three clients). */
+  g_assert_cmpuint(g_strv_length(lines), ==, 1 + 131 * 5 + 1);
+  struct { const char *t, *established, *time_wait, *ports, *expired; } want[] = {
+    { "1.000000000", "3", "0", "3", "0" },
+    { "3.000000000", "0", "3", "3", "0" },
+    { "121.000000000", "0", "3", "3", "0" },
+    { "123.000000000", "0", "0", "0", "3" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+    char **gw = csv_row(lines, want[i].t, "gw");
+    g_assert_cmpuint(g_strv_length(gw), ==, g_strv_length(header));
+    g_assert_cmpstr(csv_field(header, gw, "TIME_WAIT"), ==, "");
+    g_assert_cmpstr(csv_field(header, gw, "ct_ESTABLISHED"), ==, want[i].established);
+    g_assert_cmpstr(csv_field(header, gw, "ct_TIME_WAIT"), ==, want[i].time_wait);
+    /* Every live flow is translated and holds one port to the server. */
+    g_assert_cmpstr(csv_field(header, gw, "nat_entries"), ==, want[i].ports);
+    g_assert_cmpstr(csv_field(header, gw, "nat_ports_max"), ==, want[i].ports);
+    g_assert_cmpstr(csv_field(header, gw, "nat_ports_peak"), ==, "3");
+    g_assert_cmpstr(csv_field(header, gw, "nat_expired"), ==, want[i].expired);
+    g_assert_cmpstr(csv_field(header, gw, "nat_drops_no_port"), ==, "0");
+    char **client = csv_row(lines, want[i].t, "client1");
+    g_assert_cmpuint(g_strv_length(client), ==, g_strv_length(header));
+    g_assert_cmpstr(csv_field(header, client, "nat_entries"), ==, "");
+    g_assert_cmpstr(csv_field(header, client, "connect_ok"), ==, "1");
+    g_strfreev(client);
+    g_strfreev(gw);
+  }
+  g_strfreev(header);
+  g_strfreev(lines);
+  g_free(csv);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+/* The summary of a NAT router: its entries by state, its counters, and
+ * its ports in use per destination, in the text and in the JSON. */
+static void
+test_summary_nat(void)
+{
+  char *path = twsim_temp_path("nat.json");
+  TwsimResult r = twsim_run("run", "@nat-flows.lua", "--set", "until=5s", "--summary-json", path,
+                            NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "\nrouter gw: conntrack TIME_WAIT 3\n  nat: entries 3, "));
+  g_assert_nonnull(strstr(r.out, ", ports_max 3, ports_peak 3\n"
+                                 "  ports 203.0.113.1 -> 198.51.100.1:80: in use 3, peak 3\n"));
+  char *js = twsim_read_file(path, NULL);
+  g_assert_nonnull(strstr(js, "\"TIME_WAIT\":3,\"CLOSE\":0,"));
+  g_assert_nonnull(strstr(js, ",\"ports\":[{\"from\":\"203.0.113.1\",\"to\":\"198.51.100.1:80\","
+                              "\"in_use\":3,\"peak\":3}]}]"));
+  g_free(js);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
 static void
 test_summary_json(void)
 {
@@ -172,7 +272,9 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/outputs-doc/metrics-rows", test_metrics_rows);
   g_test_add_func("/outputs-doc/metrics-records", test_metrics_records);
+  g_test_add_func("/outputs-doc/metrics-nat", test_metrics_nat);
   g_test_add_func("/outputs-doc/summary-json", test_summary_json);
+  g_test_add_func("/outputs-doc/summary-nat", test_summary_nat);
   g_test_add_func("/outputs-doc/ladder", test_ladder);
   g_test_add_func("/outputs-doc/plot", test_plot);
   g_test_add_func("/outputs-doc/man-page-options", test_man_page_options);

@@ -349,6 +349,77 @@ test_pcap_tcp_analysis(void)
   g_free(pcap);
 }
 
+/* Through a SNAT gateway the ladder draws each connection once: the
+ * client's side and the server's (which sees the gateway's address and
+ * port) under one number, with a row naming the translation.  With one
+ * outside port and a short conntrack TIME_WAIT the gateway gives a second
+ * connection the first one's outside port: the server's side of it joins
+ * the second connection, not the first. */
+static void
+test_ladder_nat(void)
+{
+  TwsimResult r = twsim_run("run", "@nat-flows.lua", "--quiet", "--ladder", "--set", "clients=1",
+                            "--set", "ports=61000-61000", "--set", "ct_tw=1s", "--set", "again=5",
+                            "--set", "until=10s", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  /* Two connections, each headed by the client's side and never by the
+   * server's or the gateway's. */
+  g_assert_cmpuint(twsim_count(r.out, "\n#1  client1 10.0.0.1:"), ==, 1);
+  g_assert_cmpuint(twsim_count(r.out, "\n#2  client1 10.0.0.1:"), ==, 1);
+  g_assert_null(strstr(r.out, "\n#3"));
+  g_assert_null(strstr(r.out, "  <->  gw"));
+  g_assert_null(strstr(r.out, "\n#1  server"));
+  /* One translation row each, naming the one outside port. */
+  GRegex *via = g_regex_new("^ +[0-9.]+ #([12]) +via gw: 10\\.0\\.0\\.1:[0-9]+ is "
+                            "203\\.0\\.113\\.1:61000 beyond it$", G_REGEX_MULTILINE, 0, NULL);
+  GMatchInfo *mi;
+  guint vias = 0;
+  for (g_regex_match(via, r.out, 0, &mi); g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+    char *n = g_match_info_fetch(mi, 1);
+    g_assert_cmpuint(atoi(n), ==, ++vias);
+    g_free(n);
+  }
+  g_match_info_free(mi);
+  g_regex_unref(via);
+  g_assert_cmpuint(vias, ==, 2);
+  /* The server's state changes and segments are in its (right) column of
+   * each connection: its SYN-ACK runs right to left, with sequence numbers
+   * relative to both ISNs. */
+  const char *patterns[] = { "#%u +\\| +\\| SYN_RECEIVED$", "#%u +\\|<-+SA seq=0 ack=1 " };
+  for (guint n = 1; n <= 2; n++)
+    for (gsize i = 0; i < G_N_ELEMENTS(patterns); i++) {
+      char *pattern = g_strdup_printf(patterns[i], n);
+      g_assert_true(g_regex_match_simple(pattern, r.out, G_REGEX_MULTILINE, 0));
+      g_free(pattern);
+    }
+  twsim_result_clear(&r);
+}
+
+/* twsim step numbers connections as the ladder does, NAT'd ones included:
+ * stopped where the server enters SYN_RECEIVED, `p` (the connection last
+ * touched) is the client's connection #1, and shows the server's end too,
+ * found by the addresses beyond the gateway. */
+static void
+test_step_nat(void)
+{
+  char *script = g_build_filename(g_getenv("TWSIM_TEST_SCENARIOS"), "nat-flows.lua", NULL);
+  char *cmd = g_strdup_printf("printf 'b SYN_RECEIVED\\nr\\np\\nq\\n' | '%s' step '%s' --quiet "
+                              "--set clients=1", g_getenv("TWSIM"), script);
+  const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+  char *out = NULL;
+  int status = 0;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                             &out, NULL, &status, NULL));
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  const char *p = strstr(out, "step> p\n#1  client1 10.0.0.1:");
+  g_assert_nonnull(p);
+  g_assert_nonnull(strstr(p, "\n  client1    SYN_SENT "));
+  g_assert_nonnull(strstr(p, "\n  server     SYN_RECEIVED "));
+  g_free(out);
+  g_free(cmd);
+  g_free(script);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -358,6 +429,8 @@ main(int argc, char **argv)
   g_test_add_func("/outputs/summary-json", test_summary_json);
   g_test_add_func("/outputs/pcap-nat", test_pcap_nat);
   g_test_add_func("/outputs/ladder", test_ladder);
+  g_test_add_func("/outputs/ladder-nat", test_ladder_nat);
+  g_test_add_func("/outputs/step-nat", test_step_nat);
   g_test_add_func("/outputs/ladder-listener-drops", test_ladder_listener_drops);
   g_test_add_func("/outputs/ladder-options", test_ladder_options);
   g_test_add_func("/outputs/trace-call-order", test_trace_call_order);

@@ -470,6 +470,84 @@ test_grid(void)
   g_free(csv);
 }
 
+/* The mean over a cell's runs of a CSV column (the rows "closer,via,seed,
+ * status,..."); every run of the cell must have passed. */
+static double
+cell_mean(char **lines, const char *closer, const char *via, const char *column)
+{
+  char **header = g_strsplit(lines[0], ",", -1);
+  guint col = 0;
+  while (header[col] && strcmp(header[col], column) != 0) col++;
+  g_assert_nonnull(header[col]);
+  char *prefix = g_strdup_printf("%s,%s,", closer, via);
+  double sum = 0;
+  guint n = 0;
+  for (guint i = 1; lines[i] && *lines[i]; i++) {
+    if (!g_str_has_prefix(lines[i], prefix)) continue;
+    char **f = g_strsplit(lines[i], ",", -1);
+    g_assert_cmpstr(f[3], ==, "passed");
+    g_assert_cmpuint(g_strv_length(f), ==, g_strv_length(header));
+    sum += g_ascii_strtod(f[col], NULL);
+    n++;
+    g_strfreev(f);
+  }
+  g_assert_cmpuint(n, ==, 2);
+  g_free(prefix);
+  g_strfreev(header);
+  return sum / n;
+}
+
+/* scenarios/close-advice-nat.lua's grid, scaled down (100 connections/s
+ * for 30 s from two clients, a gateway with 500 ports, max_tw_buckets
+ * 1000 when tuned), answers the question as docs/nat.md says:
+ *  - direct, server closes: the server holds the TIME_WAITs (about rate x
+ *    30 s), the clients next to nothing; tuned, it holds max_tw_buckets;
+ *  - direct, client closes: the clients hold them, the server none;
+ *  - through SNAT on a kernel before 6.5, client closes: the gateway's
+ *    conntrack TIME_WAIT holds each of its P ports for 120 s, so after P
+ *    connections no more complete and connects wait: the rate is limited;
+ *  - through SNAT on Linux 6.5 and later, client closes: eviction keeps
+ *    the full rate, with no reset;
+ *  - through SNAT, server closes: the gateway hands out ports whose tuple
+ *    the server still holds in TIME_WAIT, and resets follow. */
+static void
+test_close_advice_nat(void)
+{
+  char *csv = twsim_temp_path("advice.csv");
+  TwsimResult s = twsim_run("sweep", "%close-advice-nat.lua",
+                            "--grid", "closer=server,client,server-tuned",
+                            "--grid", "via=direct,snat,snat-linux-5", "--seeds", "1..2",
+                            "--csv", csv, "--set", "rate=100", "--set", "seconds=30",
+                            "--set", "clients=2", "--set", "nat_ports=61000-61499",
+                            "--set", "buckets=1000", NULL);
+  g_assert_cmpint(s.status, ==, 0);
+  g_assert_true(g_str_has_prefix(strchr(s.out, ','), ", 9 cells x seeds 1..2, 18 runs\n"));
+  g_assert_nonnull(strstr(s.out, "\n  closer       via           name "));
+  g_assert_nonnull(strstr(s.out, "\n  client       snat-linux-5  completed_per_s "));
+  char *text = twsim_read_file(csv, NULL);
+  char **lines = g_strsplit(text, "\n", -1);
+  const double rate = 100, seconds = 30, ports = 500;
+
+  g_assert_cmpfloat(cell_mean(lines, "server", "direct", "server_tw_peak"), >, 0.9 * rate * seconds);
+  g_assert_cmpfloat(cell_mean(lines, "server", "direct", "client_ports_peak"), <, 20);
+  g_assert_cmpfloat(cell_mean(lines, "server-tuned", "direct", "server_tw_peak"), ==, 1000);
+  g_assert_cmpfloat(cell_mean(lines, "client", "direct", "server_tw_peak"), ==, 0);
+  g_assert_cmpfloat(cell_mean(lines, "client", "direct", "client_ports_peak"), >, 0.9 * rate * seconds);
+  g_assert_cmpfloat(cell_mean(lines, "client", "direct", "nat_entries_peak"), ==, 0);
+
+  g_assert_cmpfloat(cell_mean(lines, "client", "snat-linux-5", "nat_ports_peak"), ==, ports);
+  g_assert_cmpfloat(cell_mean(lines, "client", "snat-linux-5", "completed_per_s"), <=, ports / seconds);
+  g_assert_cmpfloat(cell_mean(lines, "client", "snat-linux-5", "waiting_connects"), >, rate * seconds / 2);
+  g_assert_cmpfloat(cell_mean(lines, "client", "snat", "completed_per_s"), >, 0.95 * rate);
+  g_assert_cmpfloat(cell_mean(lines, "client", "snat", "rsts"), ==, 0);
+  g_assert_cmpfloat(cell_mean(lines, "server", "snat", "rsts"), >, rate);
+  g_assert_cmpfloat(cell_mean(lines, "server", "snat", "server_tw_peak"), <=, ports);
+  g_strfreev(lines);
+  g_free(text);
+  twsim_result_clear(&s);
+  g_free(csv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -481,6 +559,7 @@ main(int argc, char **argv)
   g_test_add_func("/sweep/bad-command-lines", test_bad_command_lines);
   g_test_add_func("/sweep/per-run-outputs", test_per_run_outputs);
   g_test_add_func("/sweep/grid", test_grid);
+  g_test_add_func("/sweep/close-advice-nat", test_close_advice_nat);
   g_test_add_func("/run/trace-window", test_trace_window);
   g_test_add_func("/run/stop-at-event", test_stop_at_event);
   g_test_add_func("/run/record-errors", test_record_errors);

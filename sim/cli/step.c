@@ -78,6 +78,14 @@ print_end(Stepper *st, guint number, const SimConnEnds *e, int side)
   TcpTuple t = { .laddr = e->addr[side], .lport = e->port[side],
                  .raddr = e->addr[1 - side], .rport = e->port[1 - side] };
   TcpConnInfo ci;
+  /* Beyond a NAT the end has the addresses its far side sees (conns.h). */
+  const SimConnEnds *far = sim_watch_conn_beyond(st->watch, number);
+  if (far && (node == NULL || node->transport == NULL ||
+              !tcp_stack_conn_info(node->transport, &t, &ci))) {
+    node = net_world_find_addr(st->world->run.net, far->addr[side]);
+    t = (TcpTuple){ .laddr = far->addr[side], .lport = far->port[side],
+                    .raddr = far->addr[1 - side], .rport = far->port[1 - side] };
+  }
   if (node == NULL || node->transport == NULL ||
       !tcp_stack_conn_info(node->transport, &t, &ci)) {
     printf("  %-10s no connection (not yet, or no more)\n", node ? node->name : "?");
@@ -283,7 +291,7 @@ attach(gpointer user, SimWorld *world, SimRunOptions *opts)
   Stepper *st = user;
   st->world = world;
   st->opts = opts;
-  st->watch = sim_watch_new();
+  st->watch = sim_watch_new(&world->run);
   world->out.watch = st->watch;
   st->chained = sim_engine_get_after(world->run.engine, &st->chained_user);
   sim_engine_set_after(world->run.engine, after_event, st);

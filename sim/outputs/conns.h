@@ -8,6 +8,7 @@
  * number. */
 #pragma once
 #include "segment.h"
+#include "net.h"
 
 typedef struct {
   guint   number;            /* from 1 */
@@ -37,3 +38,25 @@ sim_conn_index_get(const SimConnIndex *index, guint number);
 /* How many connections are numbered. */
 guint
 sim_conn_index_count(const SimConnIndex *index);
+
+/* The connection a flow seen as (a, ap) <-> (b, bp) belongs to, joining
+ * the two sides of a NAT: when a router of `net` (may be NULL) translates
+ * the flow, the side beyond the router (the addresses its far end sees) is
+ * the same connection as the originator's side, numbered once, by the
+ * originator's addresses.  The conntrack entry is looked up when the flow
+ * is first seen, and again when `fresh` (a SYN, a new connection's first
+ * state): a NAT may give a reused outside port to a new connection.  When
+ * this call joins a side anew, *via is the router and *beyond the
+ * connection's ends as the far side has them (end k of the result is
+ * beyond->addr[k]:port[k] there); else *via is NULL.  *side as for
+ * sim_conn_index_find. */
+const SimConnEnds *
+sim_conn_index_find_joined(SimConnIndex *index, NetWorld *net, NetAddr a, guint16 ap,
+                           NetAddr b, guint16 bp, gboolean fresh, const NetNode **via,
+                           const SimConnEnds **beyond, int *side);
+
+/* The ends of connection `number` as the far side of the NAT that
+ * translates it sees them (those of the side joined last), or NULL if no
+ * side was joined to it. */
+const SimConnEnds *
+sim_conn_index_beyond(const SimConnIndex *index, guint number);

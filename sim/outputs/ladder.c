@@ -20,7 +20,8 @@ typedef struct {
 typedef enum {
   ROW_SEGMENT,                /* an arrow */
   ROW_SIDE,                   /* a state change or call in one end's column */
-  ROW_NOTE,                   /* a listener's call: a row of its own */
+  ROW_NOTE,                   /* a listener's call, or what a NAT made of a
+                               * connection: a row of its own */
 } RowKind;
 
 /* A row, held in `rows` until it is settled and every row before it is. */
@@ -297,8 +298,10 @@ write_row(SimLadder *l, const Row *r)
     break;
   }
   case ROW_NOTE: {
+    char num[16] = "";
+    if (r->conn) g_snprintf(num, sizeof num, "#%u", r->conn);
     GString *line = g_string_new(NULL);
-    g_string_printf(line, "%*s %*s%s", l->time_w, time, CONN_W - 1, "", r->text);
+    g_string_printf(line, "%*s %-*s%s", l->time_w, time, CONN_W - 1, num, r->text);
     put_line(l, line);
     g_string_free(line, TRUE);
     break;
@@ -363,12 +366,47 @@ host_name(SimLadder *l, NetAddr addr)
   return node ? node->name : "?";
 }
 
-/* The connection between two ends, numbered on first sight; its number,
- * and in *side which end (a, ap) is. */
-static guint
-find_conn(SimLadder *l, NetAddr a, guint16 ap, NetAddr b, guint16 bp, int *side)
+/* What a NAT router made of connection `number`: a row at `now` such as
+ * "via gw: 10.0.0.1:40000 is 203.0.113.1:61000 beyond it", naming each
+ * end whose address or port the router rewrites and what it becomes on the
+ * router's far side (`beyond`: the ends there, in the connection's order). */
+static void
+via_row(SimLadder *l, SimTime now, guint number, const NetNode *router,
+        const SimConnEnds *beyond)
 {
-  const SimConnEnds *e = sim_conn_index_find(l->index, a, ap, b, bp, TRUE, side);
+  const SimConnEnds *e = sim_conn_index_get(l->index, number);
+  GString *text = g_string_new(NULL);
+  g_string_printf(text, "via %s:", router->name);
+  for (int k = 0; k < 2; k++) {
+    if (e->addr[k] == beyond->addr[k] && e->port[k] == beyond->port[k]) continue;
+    char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+    g_string_append_printf(text, "%s %s:%u is %s:%u", text->str[text->len - 1] == ':' ? "" : ";",
+                           net_addr_format(e->addr[k], a), e->port[k],
+                           net_addr_format(beyond->addr[k], b), beyond->port[k]);
+  }
+  g_string_append(text, " beyond it");
+  Row *r = g_new0(Row, 1);
+  r->kind = ROW_NOTE;
+  r->time = now;
+  r->conn = number;
+  r->settled = TRUE;
+  r->text = g_string_free(text, FALSE);
+  g_queue_push_tail(&l->rows, r);
+}
+
+/* The connection between two ends, numbered on first sight, the two sides
+ * of a NAT joined (conns.h; `fresh`: a SYN or a new connection's first
+ * state, when a NAT may have mapped a reused tuple anew); its number, and
+ * in *side which end (a, ap) is.  A side joined anew gets a row saying
+ * what the router made of the connection, at `now`. */
+static guint
+find_conn(SimLadder *l, SimTime now, NetAddr a, guint16 ap, NetAddr b, guint16 bp,
+          gboolean fresh, int *side)
+{
+  const NetNode *via;
+  const SimConnEnds *beyond;
+  const SimConnEnds *e = sim_conn_index_find_joined(l->index, l->view->net, a, ap, b, bp, fresh,
+                                                    &via, &beyond, side);
   if (e->number > l->conns->len) {
     LadderConn *c = g_new0(LadderConn, 1);
     c->wscale[0] = c->wscale[1] = -1;
@@ -376,6 +414,7 @@ find_conn(SimLadder *l, NetAddr a, guint16 ap, NetAddr b, guint16 bp, int *side)
     c->name[1] = g_strdup(host_name(l, b));
     g_ptr_array_add(l->conns, c);
   }
+  if (via) via_row(l, now, e->number, via, beyond);
   return e->number;
 }
 
@@ -391,7 +430,8 @@ segment_row(SimLadder *l, const NetEvent *ev)
   r->kind = ROW_SEGMENT;
   r->time = ev->time;
   r->pkt = pkt;
-  r->conn = find_conn(l, pkt->src, seg->sport, pkt->dst, seg->dport, &r->side);
+  r->conn = find_conn(l, ev->time, pkt->src, seg->sport, pkt->dst, seg->dport,
+                      (seg->flags & TCP_FLAG_SYN) != 0, &r->side);
   LadderConn *c = g_ptr_array_index(l->conns, r->conn - 1);
   int side = r->side;
   if ((seg->flags & TCP_FLAG_SYN) && !c->have_isn[side]) {
@@ -461,8 +501,9 @@ sim_ladder_state(SimLadder *l, SimTime now, const TcpStateEvent *ev)
   r->kind = ROW_SIDE;
   r->time = now;
   r->settled = TRUE;
-  r->conn = find_conn(l, ev->tuple.laddr, ev->tuple.lport, ev->tuple.raddr, ev->tuple.rport,
-                      &r->side);
+  r->conn = find_conn(l, now, ev->tuple.laddr, ev->tuple.lport, ev->tuple.raddr,
+                      ev->tuple.rport,
+                      ev->to == TCP_STATE_SYN_SENT || ev->to == TCP_STATE_SYN_RECEIVED, &r->side);
   r->text = l->full_states
           ? g_strdup_printf("%s -> %s", tcp_state_name(ev->from), tcp_state_name(ev->to))
           : g_strdup(tcp_state_name(ev->to));
@@ -492,7 +533,8 @@ sim_ladder_call(SimLadder *l, SimTime now, const char *host, const char *text,
                               net_addr_format(tuple->laddr, a), tuple->lport);
   } else {
     r->kind = ROW_SIDE;
-    r->conn = find_conn(l, tuple->laddr, tuple->lport, tuple->raddr, tuple->rport, &r->side);
+    r->conn = find_conn(l, now, tuple->laddr, tuple->lport, tuple->raddr, tuple->rport, FALSE,
+                        &r->side);
     r->text = g_strdup(text);
   }
   if (!l->holding) {

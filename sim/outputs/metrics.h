@@ -5,7 +5,13 @@
  *
  * Columns: time (seconds, nine decimals), host, one column per TCP state
  * named as the RFC spells it (CLOSED ... TIME_WAIT), then every counter of
- * h:stats() in tcp_stats_fields() order.  Every row is a host's.
+ * h:stats() in tcp_stats_fields() order.  Every row is a host's, unless the
+ * run has a router with NAT or conntrack (at its first sample): then the
+ * header goes on with the routers' columns, ct_STATE for each state of
+ * the TCP tracker and nat_COUNTER for each of nat_box_stats(), and each
+ * sample ends with one row per such router (its name in the host column,
+ * the hosts' columns empty; the hosts' rows leave the routers' empty).
+ * The header is written with the first sample, when the network exists.
  *
  * The sample at time T shows the state after every event at or before T.
  * Sampling is driven by the engine's watch hook (outputs.c calls

@@ -109,7 +109,15 @@ json_router(GString *js, const NetNode *node)
   for (guint i = 0; i < n; i++)
     g_string_append_printf(js, "%s\"%s\":%" G_GUINT64_FORMAT, i ? "," : "", st[i].name,
                            st[i].value);
-  g_string_append(js, "}}");
+  g_string_append(js, "},\"ports\":[");
+  for (guint i = 0; i < box->dest_order->len; i++) {
+    const NatDest *d = g_ptr_array_index(box->dest_order, i);
+    char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+    g_string_append_printf(js, "%s{\"from\":\"%s\",\"to\":\"%s:%u\",\"in_use\":%u,\"peak\":%u}",
+                           i ? "," : "", net_addr_format(d->out, a), net_addr_format(d->dst, b),
+                           d->dport, d->in_use, d->peak);
+  }
+  g_string_append(js, "]}");
 }
 
 void

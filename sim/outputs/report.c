@@ -103,7 +103,27 @@ print_host(FILE *out, const NetNode *node)
           st->resets_sent, st->resets_received, st->syn_dropped);
 }
 
-/* A NAT router: conntrack entries by state, then its counters. */
+/* SNAT ports in use per destination (outside address, destination address
+ * and port), in order of first use: the first ROUTER_PORTS_SHOWN, then
+ * how many more (--summary-json has them all). */
+#define ROUTER_PORTS_SHOWN 8
+
+static void
+print_router_ports(FILE *out, const NatBox *box)
+{
+  guint n = box->dest_order->len;
+  for (guint i = 0; i < MIN(n, ROUTER_PORTS_SHOWN); i++) {
+    const NatDest *d = g_ptr_array_index(box->dest_order, i);
+    char a[NET_ADDR_BUF], b[NET_ADDR_BUF];
+    fprintf(out, "  ports %s -> %s:%u: in use %u, peak %u\n", net_addr_format(d->out, a),
+            net_addr_format(d->dst, b), d->dport, d->in_use, d->peak);
+  }
+  if (n > ROUTER_PORTS_SHOWN)
+    fprintf(out, "  ports: %u more destinations\n", n - ROUTER_PORTS_SHOWN);
+}
+
+/* A NAT router: conntrack entries by state, then its counters, its ports
+ * per destination and its balancers. */
 static void
 print_router(FILE *out, const NetNode *node)
 {
@@ -123,6 +143,7 @@ print_router(FILE *out, const NetNode *node)
   for (guint i = 0; i < n; i++)
     fprintf(out, "%s %s %" G_GUINT64_FORMAT, i ? "," : "", st[i].name, st[i].value);
   fputc('\n', out);
+  print_router_ports(out, box);
   for (guint i = 0; i < box->lb->len; i++) {
     const LbService *svc = g_ptr_array_index(box->lb, i);
     char a[NET_ADDR_BUF];

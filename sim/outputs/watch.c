@@ -8,6 +8,7 @@ typedef struct {
 } WatchConn;
 
 struct SimWatch {
+  const SimRunView *view;
   SimConnIndex *index;
   GArray   *conns;              /* WatchConn, at number - 1 */
   guint     segments, states;   /* since the last reset */
@@ -18,9 +19,10 @@ struct SimWatch {
 };
 
 SimWatch *
-sim_watch_new(void)
+sim_watch_new(const SimRunView *view)
 {
   SimWatch *w = g_new0(SimWatch, 1);
+  w->view = view;
   w->index = sim_conn_index_new();
   w->conns = g_array_new(FALSE, TRUE, sizeof(WatchConn));
   w->break_conns = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -60,8 +62,12 @@ sim_watch_segment(SimWatch *w, const NetEvent *ev)
   const Packet *pkt = ev->pkt;
   int side;
   w->segments++;
-  guint number = sim_conn_index_find(w->index, pkt->src, pkt->tcp.sport, pkt->dst,
-                                     pkt->tcp.dport, TRUE, &side)->number;
+  const NetNode *via;
+  const SimConnEnds *beyond;
+  guint number = sim_conn_index_find_joined(w->index, w->view->net, pkt->src, pkt->tcp.sport,
+                                            pkt->dst, pkt->tcp.dport,
+                                            (pkt->tcp.flags & TCP_FLAG_SYN) != 0, &via, &beyond,
+                                            &side)->number;
   touched(w, number);
   WatchConn *c = &g_array_index(w->conns, WatchConn, number - 1);
   if (ev->kind == NET_EVENT_SEND && (pkt->tcp.flags & TCP_FLAG_SYN) && !c->have_isn[side]) {
@@ -85,8 +91,12 @@ sim_watch_state(SimWatch *w, const TcpStateEvent *ev)
   w->states++;
   if (w->break_state[ev->to]) w->hit = TRUE;
   if (ev->tuple.rport == 0) return;            /* a listener: no connection */
-  touched(w, sim_conn_index_find(w->index, ev->tuple.laddr, ev->tuple.lport,
-                                 ev->tuple.raddr, ev->tuple.rport, TRUE, NULL)->number);
+  const NetNode *via;
+  const SimConnEnds *beyond;
+  gboolean fresh = ev->to == TCP_STATE_SYN_SENT || ev->to == TCP_STATE_SYN_RECEIVED;
+  touched(w, sim_conn_index_find_joined(w->index, w->view->net, ev->tuple.laddr, ev->tuple.lport,
+                                        ev->tuple.raddr, ev->tuple.rport, fresh, &via, &beyond,
+                                        NULL)->number);
 }
 
 guint
@@ -154,4 +164,10 @@ guint
 sim_watch_last_conn(const SimWatch *w)
 {
   return w->last_conn;
+}
+
+const SimConnEnds *
+sim_watch_conn_beyond(const SimWatch *w, guint number)
+{
+  return sim_conn_index_beyond(w->index, number);
 }

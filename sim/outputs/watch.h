@@ -12,8 +12,10 @@
 
 typedef struct SimWatch SimWatch;
 
+/* A watch of the run `view` (borrowed: it must outlive the watch; its
+ * network joins the two sides of NAT'd connections, as in the ladder). */
 SimWatch *
-sim_watch_new(void);
+sim_watch_new(const SimRunView *view);
 
 void
 sim_watch_free(SimWatch *watch);
@@ -49,6 +51,11 @@ sim_watch_describe(const SimWatch *watch, GString *out);
  * in its SYN, if a SYN of it was seen. */
 gboolean
 sim_watch_isn(const SimWatch *watch, guint number, int side, guint32 *isn);
+
+/* The ends of connection `number` beyond the NAT that translates it, as
+ * its far side sees them, or NULL (conns.h). */
+const SimConnEnds *
+sim_watch_conn_beyond(const SimWatch *watch, guint number);
 
 /* Connection `number` (NULL if not seen yet), and the number of the last
  * connection an event touched (0 if none). */
