@@ -260,6 +260,7 @@ stack_timer_fire(SimEngine *engine, gpointer data)
 {
   TcpStack *s = data;
   SimDeadline *first = sim_deadline_heap_first(&s->timers);
+  g_assert(first != NULL);      /* the engine's timer follows the heap */
   TcpConn *c = conn_of_deadline(first);
   sim_deadline_heap_remove(&s->timers, first);
   c->timer_at = SIM_TIME_MAX;

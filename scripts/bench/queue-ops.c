@@ -64,8 +64,6 @@ main(int argc, char **argv)
   printf("churn-cancels-per-conn %.2f cancels\n", (double)st.queue.cancels / conns);
   printf("churn-timer-sets-per-conn %.2f sets\n", (double)st.timer_sets / conns);
   printf("churn-timers-fired-per-conn %.2f timers\n", (double)st.timers_fired / conns);
-  printf("churn-events-per-conn %.2f events\n",
-         (double)sim_engine_events(world->run.engine) / conns);
   sim_lua_world_free(world);
   g_ptr_array_free(opts.set_pairs, TRUE);
   g_hash_table_destroy(opts.params);

@@ -140,7 +140,8 @@ struct SimQueue {
   uint64_t   now;             /* key of the last popped event; 0: none yet */
   uint32_t  *fifo;            /* slots of events pushed at `now`: a ring */
   guint      fifo_head, fifo_len, fifo_cap;   /* fifo_cap a power of two */
-  SimQueueStats stats;
+  SimQueueStats stats;        /* but heap_pushes, which sim_queue_stats works out */
+  uint64_t   tickets;         /* sequence numbers taken without a push */
 };
 
 static inline uint64_t
@@ -704,30 +705,39 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
                GDestroyNotify destroy)
 {
   uint64_t key = time_to_key(time);
-  g_assert(key >= q->now);
-  gboolean due_now = key == q->now;
-  if (G_UNLIKELY(key < q->last) && !due_now) rewind_last(q, key);
   uint32_t s = slot_alloc(q);
   Slot *slot = &q->slots[s];
   uint64_t seq = q->next_seq++;
   g_assert(seq < SLOT_DEAD);
   *slot = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
   q->n_live++;
-  if (due_now) {
-    fifo_push(q, s);
-    q->stats.fifo_pushes++;
-    return (seq << 32) | ((uint64_t)s + 1);
-  }
-  q->stats.heap_pushes++;
+  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
   Entry e = { key, s, 0 };
   uint64_t x = key ^ q->last;
-  if (G_UNLIKELY(x < DIGITS)) {
+  /* The common case first: a key beyond the front's window, so in a
+   * bucket (`now` is never there: it is in the window, or before `last`
+   * after a peek looked past it). */
+  if (G_LIKELY(x >= DIGITS && key > q->last)) {
+    int level = level_of(x);
+    bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
+    return id;
+  }
+  if (key == q->now) {
+    fifo_push(q, s);
+    q->stats.fifo_pushes++;
+    return id;
+  }
+  if (key < q->last) {
+    rewind_last(q, key);
+    x = key ^ q->last;
+  }
+  if (x < DIGITS) {
     front_insert(q, e);
   } else {
     int level = level_of(x);
     bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
   }
-  return (seq << 32) | ((uint64_t)s + 1);
+  return id;
 }
 
 gboolean
@@ -779,15 +789,17 @@ sim_queue_peek(SimQueue *q, SimQueueItem *out)
   return TRUE;
 }
 
-gboolean
-sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
+/* Pops the next event if it comes before (bound, seq); with use_seq
+ * FALSE, if its key is at most bound.  Inlined into both callers, so the
+ * run loop's common case (no timer pending) compares keys only. */
+static inline __attribute__((always_inline)) gboolean
+pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimQueueItem *out)
 {
-  const Entry *e;
   if (G_UNLIKELY(q->n_live == 0)) return FALSE;
-  e = front_settle(q);
+  const Entry *e = front_settle(q);
   if (G_UNLIKELY(q->fifo_len > 0) && fifo_settle(q) && (e == NULL || e->key != q->now)) {
     uint32_t s = fifo_first(q);
-    if (q->now > time_to_key(time) || (q->now == time_to_key(time) && q->slots[s].tag >= seq))
+    if (q->now > bound || (use_seq && q->now == bound && q->slots[s].tag >= seq))
       return FALSE;
     item_fill(q, &(Entry){ q->now, s, 0 }, out);
     q->slots[s].tag |= SLOT_DEAD;
@@ -796,9 +808,8 @@ sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
     q->n_live--;
     return TRUE;
   }
-  if (e == NULL) return FALSE;
-  uint64_t bound = time_to_key(time);
-  if (e->key > bound || (e->key == bound && q->slots[e->slot].tag >= seq)) return FALSE;
+  if (e == NULL || e->key > bound) return FALSE;
+  if (use_seq && e->key == bound && q->slots[e->slot].tag >= seq) return FALSE;
   front_prefetch(q, q->head + PREFETCH_AHEAD, q->head + PREFETCH_AHEAD + 1);
   item_fill(q, e, out);
   q->now = e->key;
@@ -811,15 +822,22 @@ sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
 }
 
 gboolean
+sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
+{
+  return pop_bounded(q, time_to_key(time), seq, TRUE, out);
+}
+
+gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
 {
-  return sim_queue_pop_before(q, until, UINT64_MAX, out);
+  return pop_bounded(q, time_to_key(until), 0, FALSE, out);
 }
 
 uint64_t
 sim_queue_ticket(SimQueue *q)
 {
   g_assert(q->next_seq < SLOT_DEAD);
+  q->tickets++;
   return q->next_seq++;
 }
 
@@ -836,6 +854,9 @@ void
 sim_queue_stats(const SimQueue *q, SimQueueStats *out)
 {
   *out = q->stats;
+  /* Every sequence number went to a push into the heap or the FIFO, or to
+   * a ticket: the heap's pushes need no counter of their own. */
+  out->heap_pushes = q->next_seq - q->stats.fifo_pushes - q->tickets;
 }
 
 gboolean
