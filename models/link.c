@@ -126,7 +126,8 @@ transmit(NetLinkDir *d, const Packet *pkt, SimTime now)
     waiting_push(d, d->busy_until);
   }
   SimTime start = MAX(now, d->busy_until);
-  d->busy_until = start + sim_time_serialization(packet_wire_len(pkt), d->p.rate);
+  if (G_UNLIKELY(d->ser.rate != d->p.rate)) sim_serializer_init(&d->ser, d->p.rate);
+  d->busy_until = start + sim_serializer_time(&d->ser, packet_wire_len(pkt));
   return d->busy_until;
 }
 

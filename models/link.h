@@ -106,6 +106,7 @@ typedef struct {
   SimRng          rng;
   gboolean        ge_bad;       /* Gilbert-Elliott state */
   SimTime         busy_until;
+  SimSerializer   ser;          /* for p.rate, redone when the rate changes */
   SimTime         last_arrival;
   SimTime        *waiting;      /* ring of start times, capacity a power of 2 */
   guint           waiting_head, waiting_len, waiting_cap;

@@ -73,21 +73,21 @@ conn_check_seq(const TcpStack *s, const TcpConn *c, GString *why)
   return TRUE;
 }
 
-/* The connection's engine event: live, pointing at it, iff it has a
- * deadline; and the deadline is the endpoint's. */
+/* The connection's timer: in the stack's heap iff it has a deadline, at
+ * that deadline (or, for one already past when set, at the time it was
+ * set); and the deadline is the endpoint's. */
 static gboolean
 conn_check_timer(const TcpStack *s, const TcpConn *c, GString *why)
 {
   char tb[64];
-  CHECK((c->timer_id != 0) == (c->timer_at != SIM_TIME_MAX),
-        "%s: timer id %" G_GUINT64_FORMAT " but deadline %" G_GINT64_FORMAT, tuple_text(&c->tuple, tb),
-        c->timer_id, c->timer_at);
-  if (c->timer_id) {
-    gpointer data = NULL;
-    CHECK(sim_engine_event_pending(s->env.engine, c->timer_id, &data),
-          "%s: timer event %" G_GUINT64_FORMAT " is not pending", tuple_text(&c->tuple, tb), c->timer_id);
-    CHECK(data == c, "%s: timer event belongs to another object", tuple_text(&c->tuple, tb));
-  }
+  gboolean armed = sim_deadline_armed(&c->timer);
+  CHECK(armed || c->timer_at == SIM_TIME_MAX, "%s: deadline %" G_GINT64_FORMAT " but no timer",
+        tuple_text(&c->tuple, tb), c->timer_at);
+  CHECK(!armed || c->timer_at != SIM_TIME_MAX, "%s: a timer but no deadline", tuple_text(&c->tuple, tb));
+  CHECK(!armed || c->timer.at == c->timer_at ||
+        (c->timer.at > c->timer_at && c->timer.at <= sim_engine_now(s->env.engine)),
+        "%s: timer at %" G_GINT64_FORMAT " for the deadline %" G_GINT64_FORMAT,
+        tuple_text(&c->tuple, tb), c->timer.at, c->timer_at);
   if (c->in_table)
     CHECK(c->timer_at == tcp_conn_deadline(c), "%s (%s): scheduled at %" G_GINT64_FORMAT
           ", deadline %" G_GINT64_FORMAT, tuple_text(&c->tuple, tb), tcp_state_name(c->state), c->timer_at,
@@ -102,6 +102,7 @@ typedef struct {
   GHashTable *sockets;         /* TcpSocket set */
   guint64     queued;          /* conns of the table with a listener */
   guint64     queue_entries;   /* entries of the listeners' queues */
+  guint64     timed;           /* conns of the table with a timer */
 } Recount;
 
 static TcpPortUse *
@@ -155,6 +156,7 @@ check_table_conns(const TcpStack *s, Recount *r, GString *why)
     gboolean has;
     CHECK(dest_bit(s, &c->tuple, &has) || !has, "%s: held, but its port bit is clear", tuple_text(&c->tuple, tb));
     if (!conn_check_seq(s, c, why) || !conn_check_timer(s, c, why)) return FALSE;
+    if (sim_deadline_armed(&c->timer)) r->timed++;
     r->counts[c->state]++;
     recount_port(r, c->tuple.lport)->users++;
   }
@@ -209,7 +211,7 @@ check_sockets(const TcpStack *s, Recount *r, GString *why)
           "a connection in %s is in no demux table", tcp_state_name(c->state));
     CHECK(!c->holds_port && c->listener == NULL,
           "a connection out of the tables holds a port or a listener");
-    CHECK(c->timer_id == 0, "a connection out of the tables has a timer event");
+    CHECK(!sim_deadline_armed(&c->timer), "a connection out of the tables has a timer");
     r->counts[c->state]++;
   }
   CHECK(listening == g_hash_table_size(s->listeners),
@@ -272,6 +274,31 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
   return TRUE;
 }
 
+/* The heap of deadlines: a heap, holding the table's connections that have
+ * a timer (check_table_conns() counted them), and the engine's timer at its
+ * first. */
+static gboolean
+check_timers(const TcpStack *s, const Recount *r, GString *why)
+{
+  const SimDeadlineHeap *h = &s->timers;
+  CHECK(h->n == r->timed, "the timer heap holds %u connections, the table %" G_GUINT64_FORMAT
+        " with a timer", h->n, r->timed);
+  for (guint i = 0; i < h->n; i++) {
+    const SimDeadline *d = h->items[i], *up = h->items[i > 0 ? (i - 1) / 2 : 0];
+    CHECK(d->pos == i + 1, "timer heap entry %u says it is at %u", i, d->pos);
+    CHECK(up->at < d->at || (up->at == d->at && up->seq <= d->seq),
+          "timer heap entry %u is before its parent", i);
+  }
+  const SimDeadline *first = sim_deadline_heap_first(h);
+  CHECK(sim_engine_timer_is_set(&s->timer) == (first != NULL),
+        "the engine's timer is %s with %u deadlines", sim_engine_timer_is_set(&s->timer) ? "set" : "not set",
+        h->n);
+  CHECK(first == NULL || (s->timer.when.at == first->at && s->timer.when.seq == first->seq),
+        "the engine's timer at %" G_GINT64_FORMAT " is not at the first deadline %" G_GINT64_FORMAT,
+        s->timer.when.at, first ? first->at : 0);
+  return TRUE;
+}
+
 static gboolean
 check_ports(const TcpStack *s, Recount *r, GString *why)
 {
@@ -321,6 +348,7 @@ tcp_stack_check(const TcpStack *s, GString *why)
   r.sockets = g_hash_table_new(g_direct_hash, g_direct_equal);
   for (GList *l = s->sockets.head; l; l = l->next) g_hash_table_add(r.sockets, l->data);
   gboolean ok = check_sockets(s, &r, why) && check_table_conns(s, &r, why) &&
+                check_timers(s, &r, why) &&
                 check_time_wait(s, &r, why) && check_ports(s, &r, why) &&
                 check_counts(s, &r, why);
   g_hash_table_destroy(r.ports);

@@ -9,9 +9,10 @@
  *    every table (CLOSED or LISTEN); never both kinds, never in `tw` too;
  *  - counts[st] is the number of live TcpConn in st, plus for TIME_WAIT
  *    the records of `tw`;
- *  - a TcpConn's timer_id names a pending engine event (whose data is the
- *    connection) exactly when timer_at is not SIM_TIME_MAX;
- * *  - tw_event, if not 0, is pending, and it is when `tw` holds a record,
+ *  - a TcpConn is in `timers` exactly when it is in `conns` and timer_at
+ *    is not SIM_TIME_MAX; `timer` is set in the engine exactly when
+ *    `timers` is not empty, at the (time, ticket) of its first;
+ *  - tw_event, if not 0, is pending, and it is when `tw` holds a record,
  *    at tw_event_at, no later than the first record's expiry;
  *  - the ports' counts equal what holds them: `users` the connections of
  *    `conns` and the records of `tw`, `binders` the bound sockets,
@@ -50,6 +51,8 @@ struct TcpStack {
   TcpStats    stats;
   GHashTable *conns;           /* &conn->tuple -> TcpConn (synchronizing or synchronized) */
   GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
+  SimDeadlineHeap timers;      /* of TcpConn.timer: the connections' deadlines */
+  SimEngineTimer    timer;           /* the engine's, at the first of `timers` */
   TcpTwTable  tw;
   SimEventId  tw_event;
   SimTime     tw_event_at;     /* when tw_event fires */

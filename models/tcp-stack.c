@@ -1,12 +1,13 @@
 /* A host's TCP (see tcp-stack.h): sockets, the 4-tuple demultiplexer,
  * listeners with their SYN and accept queues, the TIME_WAIT table, port
- * use, and the one engine event per connection.
+ * use, and the connections' timers: a heap of their deadlines and one
+ * engine timer for the first.
  *
  * Data flow: tcp_stack_input() -> demux (4-tuple hash, then TIME_WAIT
  * records, then listener by (addr, port) and (any, port), else RST) ->
  * tcp_conn_input() -> stack_after() sends what the endpoint queued through
- * env.output(), converts TIME_WAIT connections to records, reschedules the
- * connection's event and wakes the socket's waiter.  User calls come in
+ * env.output(), converts TIME_WAIT connections to records, moves the
+ * connection's deadline and wakes the socket's waiter.  User calls come in
  * through tcp_socket_*() and end in stack_after() too.
  *
  * This is the only TCP file that talks to the engine. */
@@ -130,9 +131,63 @@ tw_enter(TcpStack *s, TcpConn *c)
   c->holds_port = FALSE;
 }
 
-/* ---- connection bookkeeping --------------------------------------------- */
+/* ---- connection timers -------------------------------------------------- */
 
-static void conn_timer_fire(SimEngine *engine, gpointer data);
+/* A connection's deadlines (retransmission, persist, delayed ACK, SYN-ACK,
+ * FIN_WAIT_2) are re-armed or cancelled at nearly every segment and almost
+ * never fire.  So they live in the stack's heap, ordered by (time, ticket),
+ * and only the first is the engine's timer: arming, moving or cancelling a
+ * deadline costs a sift here and no queue operation.  The ticket is the
+ * sequence number an engine event pushed at that moment would have had, so
+ * a deadline fires exactly where a per-connection event would have fired,
+ * ties with other events included. */
+
+static TcpConn *
+conn_of_deadline(SimDeadline *d)
+{
+  return (TcpConn *)((char *)d - G_STRUCT_OFFSET(TcpConn, timer));
+}
+
+/* The engine's timer follows the stack's first deadline. */
+static void
+stack_timer_follow(TcpStack *s)
+{
+  const SimDeadline *first = sim_deadline_heap_first(&s->timers);
+  if (first == NULL) {
+    sim_engine_timer_stop(s->env.engine, &s->timer);
+  } else if (!sim_engine_timer_is_set(&s->timer) || first->at != s->timer.when.at ||
+             first->seq != s->timer.when.seq) {
+    sim_engine_timer_set(s->env.engine, &s->timer, first->at, first->seq);
+  }
+}
+
+static void
+conn_timer_stop(TcpStack *s, TcpConn *c)
+{
+  c->timer_at = SIM_TIME_MAX;
+  if (!sim_deadline_armed(&c->timer)) return;
+  sim_deadline_heap_remove(&s->timers, &c->timer);
+  stack_timer_follow(s);
+}
+
+/* c's deadline may have moved: a ticket and a place in the heap for the
+ * new one (a deadline already past fires now, after what is queued). */
+static void
+conn_reschedule(TcpStack *s, TcpConn *c)
+{
+  SimTime at = tcp_conn_deadline(c);
+  if (at == c->timer_at) return;
+  if (at == SIM_TIME_MAX) {
+    conn_timer_stop(s, c);
+    return;
+  }
+  c->timer_at = at;
+  sim_deadline_heap_set(&s->timers, &c->timer, MAX(at, stack_now(s)),
+                        sim_engine_ticket(s->env.engine));
+  stack_timer_follow(s);
+}
+
+/* ---- connection bookkeeping --------------------------------------------- */
 
 static void
 conn_unlink(TcpStack *s, TcpConn *c)
@@ -147,22 +202,7 @@ conn_unlink(TcpStack *s, TcpConn *c)
     c->listener = NULL;
     c->in_accept_q = FALSE;
   }
-  if (c->timer_id) sim_engine_cancel(s->env.engine, c->timer_id);
-  c->timer_id = 0;
-  c->timer_at = SIM_TIME_MAX;
-}
-
-static void
-conn_reschedule(TcpStack *s, TcpConn *c)
-{
-  SimTime at = tcp_conn_deadline(c);
-  if (at == c->timer_at) return;
-  if (c->timer_id) sim_engine_cancel(s->env.engine, c->timer_id);
-  c->timer_id = 0;
-  c->timer_at = at;
-  if (at != SIM_TIME_MAX)
-    c->timer_id = sim_engine_schedule(s->env.engine, MAX(at, stack_now(s)),
-                                      conn_timer_fire, c, NULL);
+  conn_timer_stop(s, c);
 }
 
 static void
@@ -214,16 +254,19 @@ stack_after(TcpStack *s, TcpConn *c, gboolean wake)
   if (listener) sock_wake(listener);
 }
 
+/* The stack's first deadline is due: that connection's timer runs. */
 static void
-conn_timer_fire(SimEngine *engine, gpointer data)
+stack_timer_fire(SimEngine *engine, gpointer data)
 {
-  TcpConn *c = data;
-  c->timer_id = 0;
+  TcpStack *s = data;
+  SimDeadline *first = sim_deadline_heap_first(&s->timers);
+  g_assert(first != NULL);      /* the engine's timer follows the heap */
+  TcpConn *c = conn_of_deadline(first);
+  sim_deadline_heap_remove(&s->timers, first);
   c->timer_at = SIM_TIME_MAX;
-  /* The connection's env is its stack's cenv member. */
-  TcpStack *stack = (TcpStack *)((char *)c->env - G_STRUCT_OFFSET(TcpStack, cenv));
-  tcp_conn_timer(c, sim_engine_now(engine), stack->out);
-  stack_after(stack, c, TRUE);
+  stack_timer_follow(s);
+  tcp_conn_timer(c, sim_engine_now(engine), s->out);
+  stack_after(s, c, TRUE);
 }
 
 static TcpConn *
@@ -263,6 +306,8 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.ts_key = tcp_hash_key(env->run_seed, ts);
   s->conns = g_hash_table_new(tcp_tuple_hash, tcp_tuple_equal);
   s->listeners = g_hash_table_new(g_int64_hash, g_int64_equal);
+  sim_deadline_heap_init(&s->timers);
+  sim_engine_timer_init(&s->timer, stack_timer_fire, s);
   tcp_tw_table_init(&s->tw);
   tcp_ports_init(&s->ports, env->run_seed, env->host_name);
   s->out = g_array_new(FALSE, FALSE, sizeof(TcpSegment));
@@ -273,8 +318,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
 static void
 conn_destroy(TcpStack *s, TcpConn *c)
 {
-  if (c->timer_id) sim_engine_cancel(s->env.engine, c->timer_id);
-  c->timer_id = 0;
+  sim_deadline_heap_remove(&s->timers, &c->timer);
   if (c->state == TCP_STATE_TIME_WAIT) s->counts[TCP_STATE_TIME_WAIT]--;
   tcp_conn_free(c);
 }
@@ -304,6 +348,8 @@ tcp_stack_free(TcpStack *s)
     conn_destroy(s, c);
   }
   if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
+  sim_engine_timer_stop(s->env.engine, &s->timer);
+  sim_deadline_heap_clear(&s->timers);
   g_hash_table_destroy(s->conns);
   g_hash_table_destroy(s->listeners);
   tcp_tw_table_clear(&s->tw);

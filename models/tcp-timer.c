@@ -3,8 +3,9 @@
  * backoff, zero-window probes, the retries2 give-up, and the orphaned
  * FIN_WAIT_2 reaper.  (TIME_WAIT expiry belongs to timewait.c.)
  *
- * Data flow: tcp-stack.c keeps one engine event per connection at
- * tcp_conn_deadline() and calls tcp_conn_timer() when it fires. */
+ * Data flow: tcp-stack.c keeps each connection's tcp_conn_deadline() in
+ * its heap of deadlines (one engine timer per host, for the first) and
+ * calls tcp_conn_timer() when it comes. */
 #include "tcp.h"
 #include "tcp-cc.h"
 #include "tcp-seq.h"

@@ -124,8 +124,8 @@ struct TcpConn {
   gpointer    sock;             /* TcpSocket, NULL when orphaned */
   gpointer    listener;         /* TcpSocket that spawned it, until accepted */
   GList       queue_link;       /* in the listener's SYN or accept queue */
-  SimEventId  timer_id;
-  SimTime     timer_at;
+  SimDeadline timer;            /* in the stack's heap iff timer_at < SIM_TIME_MAX */
+  SimTime     timer_at;         /* the deadline the timer was set for */
   guint8      in_table;         /* in the 4-tuple hash */
   guint8      holds_port;       /* counted in the local port's users */
   guint8      in_accept_q;      /* queue_link is in the accept queue, not the SYN queue */

@@ -563,6 +563,179 @@ test_dense_window(void)
   g_ptr_array_free(r.live, TRUE);
 }
 
+
+/* ---- the FIFO of events due now ---- */
+
+/* Pops every event, appending its data (a small int) to a string. */
+static char *
+drain(SimQueue *q)
+{
+  GString *out = g_string_new(NULL);
+  SimQueueItem item;
+  while (sim_queue_pop(q, &item)) {
+    g_string_append_printf(out, "%d;", GPOINTER_TO_INT(item.data));
+    sim_queue_check_invariants(q);
+  }
+  return g_string_free(out, FALSE);
+}
+
+static void
+test_fifo_after_heap_ties(void)
+{
+  /* Events 1..3 at t=100 wait in the heap when the clock reaches 100; 5, 6
+   * and 7 are pushed at 100 afterwards, so into the FIFO: they must come
+   * after 2 and 3 (pushed earlier, same time) and before 4 (later time),
+   * in push order, a cancelled one skipped. */
+  SimQueue *q = sim_queue_new();
+  SimQueueItem item;
+  SimQueueStats st;
+  for (int i = 1; i <= 3; i++) sim_queue_push(q, 100, NULL, GINT_TO_POINTER(i), NULL);
+  sim_queue_push(q, 150, NULL, GINT_TO_POINTER(4), NULL);
+  g_assert_true(sim_queue_pop(q, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, 1);
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(5), NULL);
+  SimEventId six = sim_queue_push(q, 100, NULL, GINT_TO_POINTER(6), NULL);
+  sim_queue_stats(q, &st);
+  g_assert_cmpuint(st.heap_pushes, ==, 4);
+  g_assert_cmpuint(st.fifo_pushes, ==, 2);
+  sim_queue_check_invariants(q);
+  g_assert_true(sim_queue_pop(q, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, 2);
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(7), NULL);
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(8), NULL);
+  g_assert_true(sim_queue_cancel(q, six));
+  g_assert_cmpuint(sim_queue_length(q), ==, 5);
+  g_assert_true(sim_queue_peek(q, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, 3);
+  g_autofree char *order = drain(q);
+  g_assert_cmpstr(order, ==, "3;5;7;8;4;");
+  sim_queue_stats(q, &st);
+  g_assert_cmpuint(st.fifo_pushes, ==, 4);
+  g_assert_cmpuint(st.cancels, ==, 1);
+  sim_queue_free(q);
+}
+
+static void
+test_fifo_after_peek_past(void)
+{
+  /* Peeking past the front moves the heap's base beyond now (to the next
+   * bucket); an event pushed for now then goes to the FIFO, without a
+   * rewind, and pops before the later one; one pushed between them goes
+   * to the heap and pops between. */
+  SimQueue *q = sim_queue_new();
+  SimQueueItem item;
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(1), NULL);
+  sim_queue_push(q, 10 * SIM_MS, NULL, GINT_TO_POINTER(2), NULL);
+  g_assert_true(sim_queue_pop(q, &item));
+  g_assert_true(sim_queue_peek(q, &item));
+  g_assert_cmpint(item.time, ==, 10 * SIM_MS);
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(3), NULL);
+  sim_queue_check_invariants(q);
+  sim_queue_push(q, 5 * SIM_MS, NULL, GINT_TO_POINTER(4), NULL);
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(5), NULL);
+  SimQueueStats st;
+  sim_queue_stats(q, &st);
+  g_assert_cmpuint(st.fifo_pushes, ==, 2);
+  g_autofree char *order = drain(q);
+  g_assert_cmpstr(order, ==, "3;5;4;2;");
+  sim_queue_free(q);
+}
+
+static void
+test_fifo_purge(void)
+{
+  /* Enough cancels among FIFO entries to make the queue purge them: the
+   * survivors keep their order, and the heap's tie still comes first. */
+  SimQueue *q = sim_queue_new();
+  SimQueueItem item;
+  sim_queue_push(q, 7, NULL, GINT_TO_POINTER(-1), NULL);
+  sim_queue_push(q, 7, NULL, GINT_TO_POINTER(-2), NULL);
+  g_assert_true(sim_queue_pop(q, &item));
+  enum { N = 12000 };
+  SimEventId *ids = g_new(SimEventId, N);
+  for (int i = 0; i < N; i++) ids[i] = sim_queue_push(q, 7, NULL, GINT_TO_POINTER(i), NULL);
+  gsize dead_max = 0;
+  for (int i = 0; i < N; i++)
+    if (i % 5 != 0) {
+      g_assert_true(sim_queue_cancel(q, ids[i]));
+      dead_max = MAX(dead_max, sim_queue_dead(q));
+    }
+  g_assert_cmpuint(dead_max, <, N * 4 / 5);         /* a purge ran */
+  sim_queue_check_invariants(q);
+  g_assert_true(sim_queue_pop(q, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, -2);
+  for (int i = 0; i < N; i += 5) {
+    g_assert_true(sim_queue_pop(q, &item));
+    g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, i);
+  }
+  g_assert_false(sim_queue_pop(q, &item));
+  g_free(ids);
+  sim_queue_free(q);
+}
+
+static void
+test_pop_before_ticket(void)
+{
+  /* A ticket takes a sequence number between two pushes: pop_before with
+   * it as the bound stops between them, for heap and FIFO entries alike. */
+  SimQueue *q = sim_queue_new();
+  SimQueueItem item;
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(1), NULL);
+  uint64_t t1 = sim_queue_ticket(q);
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(2), NULL);
+  g_assert_true(sim_queue_pop_before(q, 100, t1, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, 1);
+  g_assert_cmpuint(item.seq, <, t1);
+  g_assert_false(sim_queue_pop_before(q, 100, t1, &item));
+  g_assert_false(sim_queue_pop_before(q, 99, UINT64_MAX, &item));
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(3), NULL);    /* FIFO */
+  uint64_t t2 = sim_queue_ticket(q);
+  sim_queue_push(q, 100, NULL, GINT_TO_POINTER(4), NULL);    /* FIFO */
+  g_assert_true(sim_queue_pop_before(q, 100, t2, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, 2);
+  g_assert_true(sim_queue_pop_before(q, 100, t2, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, 3);
+  g_assert_false(sim_queue_pop_before(q, 100, t2, &item));
+  g_assert_true(sim_queue_pop_before(q, 101, 0, &item));
+  g_assert_cmpint(GPOINTER_TO_INT(item.data), ==, 4);
+  g_assert_cmpuint(item.seq, >, t2);
+  sim_queue_free(q);
+}
+
+/* ---- the deadline heap ---- */
+
+static void
+test_deadline_heap_random(void)
+{
+  /* Random sets, moves and removals against a scan for the minimum. */
+  enum { N = 300 };
+  SimDeadline nodes[N] = { { 0 } };
+  SimDeadlineHeap h;
+  sim_deadline_heap_init(&h);
+  SimRng rng;
+  sim_rng_init_stream(&rng, 7, "deadline-test");
+  for (int op = 0; op < 100000; op++) {
+    SimDeadline *d = &nodes[sim_rng_below(&rng, N)];
+    if (sim_rng_below(&rng, 4) == 0) sim_deadline_heap_remove(&h, d);
+    else sim_deadline_heap_set(&h, d, (SimTime)sim_rng_below(&rng, 50), sim_rng_below(&rng, 1000));
+    if (op % 97 == 0) sim_deadline_heap_check(&h);
+    const SimDeadline *best = NULL;
+    guint armed = 0;
+    for (int i = 0; i < N; i++) {
+      if (!sim_deadline_armed(&nodes[i])) continue;
+      armed++;
+      if (best == NULL || nodes[i].at < best->at ||
+          (nodes[i].at == best->at && nodes[i].seq < best->seq))
+        best = &nodes[i];
+    }
+    g_assert_cmpuint(h.n, ==, armed);
+    const SimDeadline *first = sim_deadline_heap_first(&h);
+    g_assert_true(first == best || (first->at == best->at && first->seq == best->seq));
+  }
+  sim_deadline_heap_clear(&h);
+  for (int i = 0; i < N; i++) g_assert_false(sim_deadline_armed(&nodes[i]));
+}
+
 /* ---- engine ---- */
 
 typedef struct {
@@ -632,6 +805,103 @@ test_engine_schedule_after_until(void)
   sim_engine_free(e);
 }
 
+
+typedef struct {
+  GString        *log;
+  SimEngineTimer  timer;
+  uint64_t        ticket;      /* the timer's, taken by `arm` */
+} TimerCtx;
+
+static void
+log_a(SimEngine *engine, gpointer data)
+{
+  g_string_append_printf(((TimerCtx *)data)->log, "a%" G_GINT64_FORMAT ";", sim_engine_now(engine));
+}
+
+static void
+log_timer(SimEngine *engine, gpointer data)
+{
+  TimerCtx *ctx = data;
+  g_assert_false(sim_engine_timer_is_set(&ctx->timer));
+  g_string_append_printf(ctx->log, "T%" G_GINT64_FORMAT ";", sim_engine_now(engine));
+}
+
+/* At t=10: an event at 50, the timer's ticket, another event at 50 and
+ * one due now; the timer set at 50 later, and moved around, still fires
+ * between the two events of 50, by its ticket. */
+static void
+arm(SimEngine *engine, gpointer data)
+{
+  TimerCtx *ctx = data;
+  sim_engine_schedule(engine, 50, log_a, ctx, NULL);
+  ctx->ticket = sim_engine_ticket(engine);
+  sim_engine_schedule(engine, 50, log_a, ctx, NULL);
+  sim_engine_schedule(engine, 10, log_a, ctx, NULL);       /* due now: the FIFO */
+  sim_engine_timer_set(engine, &ctx->timer, 10, sim_engine_ticket(engine));
+  sim_engine_timer_set(engine, &ctx->timer, 60, ctx->ticket);
+  sim_engine_timer_set(engine, &ctx->timer, 50, ctx->ticket);
+}
+
+static void
+test_engine_timer_order(void)
+{
+  SimEngine *e = sim_engine_new();
+  TimerCtx ctx = { .log = g_string_new(NULL) };
+  sim_engine_timer_init(&ctx.timer, log_timer, &ctx);
+  sim_engine_schedule(e, 10, arm, &ctx, NULL);
+  g_assert_cmpint(sim_engine_run(e, 10), ==, SIM_RUN_UNTIL);
+  g_assert_cmpstr(ctx.log->str, ==, "a10;");              /* due now: fired */
+  g_assert_cmpuint(sim_engine_pending(e), ==, 2 + 1);     /* the timer counts */
+  g_assert_cmpint(sim_engine_run(e, 49), ==, SIM_RUN_UNTIL);
+  g_assert_cmpint(sim_engine_next_time(e), ==, 50);
+  g_assert_cmpint(sim_engine_run(e, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_cmpstr(ctx.log->str, ==, "a10;a50;T50;a50;");
+  g_assert_cmpuint(sim_engine_events(e), ==, 5);
+  SimEngineStats st;
+  sim_engine_stats(e, &st);
+  g_assert_cmpuint(st.queue.heap_pushes, ==, 3);
+  g_assert_cmpuint(st.queue.fifo_pushes, ==, 1);
+  g_assert_cmpuint(st.queue.cancels, ==, 0);
+  g_assert_cmpuint(st.timer_sets, ==, 3);
+  g_assert_cmpuint(st.timers_fired, ==, 1);
+  /* A stopped timer does not fire. */
+  sim_engine_timer_set(e, &ctx.timer, 70, sim_engine_ticket(e));
+  sim_engine_timer_stop(e, &ctx.timer);
+  sim_engine_timer_stop(e, &ctx.timer);
+  g_assert_cmpint(sim_engine_run(e, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_cmpstr(ctx.log->str, ==, "a10;a50;T50;a50;");
+  g_string_free(ctx.log, TRUE);
+  sim_engine_free(e);
+}
+
+/* A timer that fires at 20 schedules events due now: they go to the FIFO
+ * and fire after the queue's own events of 20 that were pushed before. */
+static void
+timer_pushes_now(SimEngine *engine, gpointer data)
+{
+  TimerCtx *ctx = data;
+  log_timer(engine, data);
+  sim_engine_schedule_in(engine, 0, log_a, ctx, NULL);
+}
+
+static void
+test_engine_timer_then_fifo(void)
+{
+  SimEngine *e = sim_engine_new();
+  TimerCtx ctx = { .log = g_string_new(NULL) };
+  sim_engine_timer_init(&ctx.timer, timer_pushes_now, &ctx);
+  sim_engine_timer_set(e, &ctx.timer, 20, sim_engine_ticket(e));
+  sim_engine_schedule(e, 20, log_a, &ctx, NULL);
+  sim_engine_schedule(e, 30, log_a, &ctx, NULL);
+  g_assert_cmpint(sim_engine_run(e, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_cmpstr(ctx.log->str, ==, "T20;a20;a20;a30;");
+  SimEngineStats st;
+  sim_engine_stats(e, &st);
+  g_assert_cmpuint(st.queue.fifo_pushes, ==, 1);
+  g_string_free(ctx.log, TRUE);
+  sim_engine_free(e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -649,7 +919,14 @@ main(int argc, char **argv)
   g_test_add_func("/queue/free-destroys-pending", test_free_destroys_pending);
   g_test_add_func("/queue/random-mixed-times", test_random_mixed_times);
   g_test_add_func("/queue/dense-window", test_dense_window);
+  g_test_add_func("/queue/fifo-after-heap-ties", test_fifo_after_heap_ties);
+  g_test_add_func("/queue/fifo-after-peek-past", test_fifo_after_peek_past);
+  g_test_add_func("/queue/fifo-purge", test_fifo_purge);
+  g_test_add_func("/queue/pop-before-ticket", test_pop_before_ticket);
+  g_test_add_func("/deadline/random-against-scan", test_deadline_heap_random);
   g_test_add_func("/engine/until-and-limit", test_engine_until_and_limit);
+  g_test_add_func("/engine/timer-order", test_engine_timer_order);
+  g_test_add_func("/engine/timer-then-fifo", test_engine_timer_then_fifo);
   g_test_add_func("/engine/schedule-after-until", test_engine_schedule_after_until);
   return g_test_run();
 }

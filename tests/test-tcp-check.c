@@ -164,17 +164,27 @@ test_timer(void)
   TestNet *net = busy_net(&c);
   TcpStack *a = net->host[0].stack;
   TcpConn *conn = c->conn;
-  /* A connection with a deadline whose event is gone: a timer that would
-   * never fire (or one that fires on a freed object). */
+  /* A connection with a deadline out of the stack's timer heap: a timer
+   * that would never fire; the engine's timer left at a deadline gone (one
+   * that fires on a freed object). */
   g_assert_cmpuint(tcp_socket_send(c, NULL, 3000), ==, 3000);
-  g_assert_true(conn->timer_id != 0);
-  SimEventId id = conn->timer_id;
-  g_assert_true(sim_engine_cancel(net->engine, id));
-  expect_broken(a, "is not pending");
-  conn->timer_id = 0;
-  expect_broken(a, "timer id 0 but deadline");
+  g_assert_true(sim_deadline_armed(&conn->timer));
+  g_assert_true(sim_engine_timer_is_set(&a->timer));
+  SimDeadline saved = conn->timer;
+  sim_deadline_heap_remove(&a->timers, &conn->timer);
+  expect_broken(a, "but no timer");
+  sim_deadline_heap_set(&a->timers, &conn->timer, saved.at + 1, saved.seq);
+  expect_broken(a, "for the deadline");
+  sim_deadline_heap_set(&a->timers, &conn->timer, saved.at, saved.seq);
+  g_assert_true(tcp_stack_check(a, NULL));
+  sim_engine_timer_stop(net->engine, &a->timer);
+  expect_broken(a, "the engine's timer is not set");
+  sim_engine_timer_set(net->engine, &a->timer, saved.at, saved.seq + 1);
+  expect_broken(a, "is not at the first deadline");
+  sim_engine_timer_set(net->engine, &a->timer, saved.at, saved.seq);
+  g_assert_true(tcp_stack_check(a, NULL));
   conn->timer_at = SIM_TIME_MAX;
-  expect_broken(a, "scheduled at");
+  expect_broken(a, "a timer but no deadline");
   test_net_free(net);
 }
 

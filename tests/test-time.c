@@ -111,6 +111,30 @@ test_serialization(void)
   g_assert_cmpint(sim_time_serialization(1500, 0), ==, 0);
 }
 
+static void
+test_serializer_matches(void)
+{
+  /* The per-rate serializer gives sim_time_serialization()'s nanosecond
+   * for rates that divide 8e9 and rates that do not, small and huge
+   * packets alike. */
+  static const uint64_t rates[] = { 1, 3, 9600, 64000, 1000000, 100000000, 1000000000,
+                                    1500000000, 8000000000, 10000000000, 40000000000,
+                                    UINT64_C(7777777777777), UINT64_C(10000000000000) };
+  static const uint64_t sizes[] = { 0, 1, 40, 52, 1500, 9000, 65535, (1u << 20) - 1,
+                                    1u << 20, UINT64_C(1) << 30 };
+  for (gsize r = 0; r < G_N_ELEMENTS(rates); r++) {
+    SimSerializer ser;
+    sim_serializer_init(&ser, rates[r]);
+    for (gsize b = 0; b < G_N_ELEMENTS(sizes); b++) {
+      if (rates[r] < 1000 && sizes[b] > 65535) continue;    /* beyond SimTime */
+      g_assert_cmpint(sim_serializer_time(&ser, sizes[b]), ==,
+                      sim_time_serialization(sizes[b], rates[r]));
+    }
+    for (uint64_t b = 0; b < 3000; b += 7)
+      g_assert_cmpint(sim_serializer_time(&ser, b), ==, sim_time_serialization(b, rates[r]));
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -121,5 +145,6 @@ main(int argc, char **argv)
   g_test_add_func("/time/format", test_format);
   g_test_add_func("/time/rates", test_rates);
   g_test_add_func("/time/serialization", test_serialization);
+  g_test_add_func("/time/serializer-matches", test_serializer_matches);
   return g_test_run();
 }

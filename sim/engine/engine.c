@@ -15,6 +15,9 @@ struct SimEngine {
   gpointer   watch_user;
   SimAfterFn after;        /* NULL: none */
   gpointer   after_user;
+  SimDeadlineHeap timers;  /* of SimEngineTimer.when */
+  guint64    timer_sets;
+  guint64    timers_fired;
 };
 
 SimEngine *
@@ -23,6 +26,7 @@ sim_engine_new(void)
   SimEngine *e = g_new0(SimEngine, 1);
   e->queue = sim_queue_new();
   e->watch_at = SIM_TIME_MAX;
+  sim_deadline_heap_init(&e->timers);
   return e;
 }
 
@@ -31,6 +35,7 @@ sim_engine_free(SimEngine *engine)
 {
   if (engine == NULL) return;
   sim_queue_free(engine->queue);
+  sim_deadline_heap_clear(&engine->timers);
   g_free(engine);
 }
 
@@ -49,7 +54,7 @@ sim_engine_events(const SimEngine *engine)
 gsize
 sim_engine_pending(const SimEngine *engine)
 {
-  return sim_queue_length(engine->queue);
+  return sim_queue_length(engine->queue) + engine->timers.n;
 }
 
 SimEventId
@@ -67,6 +72,40 @@ sim_engine_schedule_in(SimEngine *engine, SimTime delay, SimEventFn fn,
   g_assert(delay >= 0 && delay <= SIM_TIME_MAX - engine->now);
   return sim_queue_push(engine->queue, engine->now + delay, (gpointer)fn,
                         data, destroy);
+}
+
+uint64_t
+sim_engine_ticket(SimEngine *engine)
+{
+  return sim_queue_ticket(engine->queue);
+}
+
+void
+sim_engine_timer_init(SimEngineTimer *timer, SimEventFn fn, gpointer data)
+{
+  *timer = (SimEngineTimer){ .fn = fn, .data = data };
+}
+
+void
+sim_engine_timer_set(SimEngine *engine, SimEngineTimer *timer, SimTime at, uint64_t ticket)
+{
+  g_assert(at >= engine->now);
+  engine->timer_sets++;
+  sim_deadline_heap_set(&engine->timers, &timer->when, at, ticket);
+}
+
+void
+sim_engine_timer_stop(SimEngine *engine, SimEngineTimer *timer)
+{
+  sim_deadline_heap_remove(&engine->timers, &timer->when);
+}
+
+void
+sim_engine_stats(const SimEngine *engine, SimEngineStats *out)
+{
+  sim_queue_stats(engine->queue, &out->queue);
+  out->timer_sets = engine->timer_sets;
+  out->timers_fired = engine->timers_fired;
 }
 
 gboolean
@@ -120,13 +159,42 @@ SimTime
 sim_engine_next_time(SimEngine *engine)
 {
   SimQueueItem item;
-  return sim_queue_peek(engine->queue, &item) ? item.time : SIM_TIME_MAX;
+  SimTime next = sim_queue_peek(engine->queue, &item) ? item.time : SIM_TIME_MAX;
+  const SimDeadline *t = sim_deadline_heap_first(&engine->timers);
+  return t ? MIN(next, t->at) : next;
 }
 
 gboolean
 sim_engine_event_pending(const SimEngine *engine, SimEventId id, gpointer *data)
 {
   return sim_queue_lookup(engine->queue, id, data);
+}
+
+/* The clock moves to `time`, where the next event or timer fires. */
+static inline void
+engine_advance(SimEngine *engine, SimTime time)
+{
+  if (G_UNLIKELY(time > engine->watch_at))
+    engine->watch_at = engine->watch(engine->watch_user, time);
+  g_assert(time >= engine->now);
+  engine->now = time;
+  engine->events++;
+}
+
+/* Fires the next timer if it is due by `until` and before every queued
+ * event; FALSE if there is none such. */
+static gboolean
+engine_fire_timer(SimEngine *engine, SimTime until)
+{
+  SimDeadline *d = sim_deadline_heap_first(&engine->timers);
+  if (d == NULL || d->at > until) return FALSE;
+  SimEngineTimer *t = (SimEngineTimer *)d;
+  sim_deadline_heap_remove(&engine->timers, d);
+  engine_advance(engine, d->at);
+  sim_queue_advance(engine->queue, d->at);
+  engine->timers_fired++;
+  t->fn(engine, t->data);
+  return TRUE;
 }
 
 SimRunEnd
@@ -141,17 +209,19 @@ sim_engine_run(SimEngine *engine, SimTime until)
   for (;;) {
     if (engine->max_events && engine->events >= engine->max_events)
       return SIM_RUN_LIMIT;
-    if (!sim_queue_pop_until(engine->queue, until, &item)) {
+    /* A queued event fires if it comes before the first timer. */
+    const SimDeadline *t = sim_deadline_heap_first(&engine->timers);
+    gboolean popped = G_LIKELY(t == NULL || t->at > until)
+      ? sim_queue_pop_until(engine->queue, until, &item)
+      : sim_queue_pop_before(engine->queue, t->at, t->seq, &item);
+    if (popped) {
+      engine_advance(engine, item.time);
+      ((SimEventFn)item.fn)(engine, item.data);
+    } else if (!engine_fire_timer(engine, until)) {
       /* Nothing more can happen before `until`: the clock still gets there. */
       if (until != SIM_TIME_MAX) engine->now = until;
       return until != SIM_TIME_MAX ? SIM_RUN_UNTIL : SIM_RUN_EMPTY;
     }
-    if (G_UNLIKELY(item.time > engine->watch_at))
-      engine->watch_at = engine->watch(engine->watch_user, item.time);
-    g_assert(item.time >= engine->now);
-    engine->now = item.time;
-    engine->events++;
-    ((SimEventFn)item.fn)(engine, item.data);
     if (G_UNLIKELY(after != NULL)) after(after_user);
     if (G_UNLIKELY(engine->stop)) return SIM_RUN_STOPPED;
     if (G_UNLIKELY(engine->poll && engine->events % SIM_ENGINE_POLL_EVERY == 0) &&

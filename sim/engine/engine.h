@@ -5,6 +5,7 @@
  * back.  The whole simulation is single-threaded. */
 #pragma once
 #include "queue.h"
+#include "deadline.h"
 
 typedef struct SimEngine SimEngine;
 
@@ -31,6 +32,28 @@ typedef SimTime (*SimWatchFn)(gpointer user, SimTime next);
  * run loop one predictable branch when unset. */
 typedef void (*SimAfterFn)(gpointer user);
 
+/* A timer: an event its owner embeds and moves in place.  Setting it again
+ * (earlier or later) or stopping it costs a sift in the engine's heap of
+ * timers, O(log timers), and no push or cancel in the queue; it fires in
+ * the queue's (time, sequence) order, its sequence number a ticket
+ * (sim_engine_ticket()) taken when the owner decided on the deadline, so
+ * that it fires exactly where an event pushed then would have.  For owners
+ * whose deadline moves far more often than it fires (a host's TCP timers).
+ * When it fires it is no longer set; fn(engine, data) runs. */
+typedef struct {
+  SimDeadline when;        /* in the engine's heap while set */
+  SimEventFn  fn;
+  gpointer    data;
+} SimEngineTimer;
+
+/* What the engine's queue and timers did so far (queue.h), for
+ * benchmarks: timer_sets counts sim_engine_timer_set() calls. */
+typedef struct {
+  SimQueueStats queue;
+  guint64       timer_sets;
+  guint64       timers_fired;
+} SimEngineStats;
+
 typedef enum {
   SIM_RUN_EMPTY,    /* no event pending */
   SIM_RUN_UNTIL,    /* reached the requested time */
@@ -52,6 +75,7 @@ sim_engine_now(const SimEngine *engine);
 uint64_t
 sim_engine_events(const SimEngine *engine);
 
+/* Pending events and set timers. */
 gsize
 sim_engine_pending(const SimEngine *engine);
 
@@ -64,6 +88,31 @@ sim_engine_schedule(SimEngine *engine, SimTime at, SimEventFn fn,
 SimEventId
 sim_engine_schedule_in(SimEngine *engine, SimTime delay, SimEventFn fn,
                        gpointer data, GDestroyNotify destroy);
+
+/* Takes the sequence number an event scheduled now would get, for a timer
+ * set later at a deadline decided now. */
+uint64_t
+sim_engine_ticket(SimEngine *engine);
+
+void
+sim_engine_timer_init(SimEngineTimer *timer, SimEventFn fn, gpointer data);
+
+/* Sets (or moves) timer to fire at `at` (>= now) in the order of `ticket`. */
+void
+sim_engine_timer_set(SimEngine *engine, SimEngineTimer *timer, SimTime at, uint64_t ticket);
+
+/* Stops timer; nothing if it is not set. */
+void
+sim_engine_timer_stop(SimEngine *engine, SimEngineTimer *timer);
+
+static inline gboolean
+sim_engine_timer_is_set(const SimEngineTimer *timer)
+{
+  return sim_deadline_armed(&timer->when);
+}
+
+void
+sim_engine_stats(const SimEngine *engine, SimEngineStats *out);
 
 /* Cancels a pending event (its destroy notifier runs).  FALSE if the handle
  * is stale or 0. */

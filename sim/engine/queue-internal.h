@@ -10,6 +10,20 @@
 gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out);
 
+/* Removes the earliest pending event into *out if it comes before
+ * (time, seq) in the queue's order: an earlier time, or the same time and
+ * a smaller sequence number.  For the engine, which fires its timers in
+ * the same order (sim_queue_ticket()). */
+gboolean
+sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out);
+
+/* Moves the queue's `now` (the time of the last pop) to `time`, later,
+ * when the engine fired something kept outside the queue at `time`: events
+ * pushed for `time` then go to the FIFO.  Nothing pending may be earlier,
+ * and the FIFO must hold no live event of the old `now`. */
+void
+sim_queue_advance(SimQueue *q, SimTime time);
+
 /* Checks every axiom of the structure (see queue.c), in O(pending) time;
  * aborts on the first one broken.  For tests. */
 void

@@ -34,11 +34,21 @@
  * it goes instead to the late heap, a binary heap on (key, push order)
  * that pop compares with the front: O(log n), never O(n).
  *
+ * An event pushed for the time of the last popped one (`now`: a zero-delay
+ * wake-up, say) goes to the FIFO instead, a ring of slot indices: no
+ * search, no move.  Every entry of the heap (front, late heap, buckets)
+ * with the key `now` was pushed before the clock reached `now`, so before
+ * every FIFO entry: pop takes the heap's entries of key `now` first, then
+ * the FIFO in push order, then the heap's later keys.  That is exactly the
+ * (time, sequence) order.
+ *
  * Axioms:
+ *  - every FIFO entry has the key `now`, and a larger sequence number than
+ *    every heap entry of that key; every key held is >= `now`;
  *  - every key held is >= last; an entry in the front has key ^ last < 256;
  *    an entry in bucket (l, d) has its highest differing byte from last at
  *    l, and byte l of its key is d (so d > byte l of last);
- *  - all entries of one key are in one place: one bucket, or the front
+ *  - all heap entries of one key are in one place: one bucket, or the front
  *    and the late heap (where an entry goes depends only on its key and
  *    `last`).  Pushes append and moves are stable, so in every bucket equal
  *    keys stand in push order;
@@ -127,6 +137,11 @@ struct SimQueue {
   uint64_t   next_seq;
   gsize      n_live;          /* pending, not cancelled */
   gsize      n_dead;          /* cancelled, entry still held */
+  uint64_t   now;             /* key of the last popped event; 0: none yet */
+  uint32_t  *fifo;            /* slots of events pushed at `now`: a ring */
+  guint      fifo_head, fifo_len, fifo_cap;   /* fifo_cap a power of two */
+  SimQueueStats stats;        /* but heap_pushes, which sim_queue_stats works out */
+  uint64_t   tickets;         /* sequence numbers taken without a push */
 };
 
 static inline uint64_t
@@ -159,6 +174,8 @@ sim_queue_new(void)
   q->front = g_new(Entry, q->cap);
   q->scratch = g_new(Entry, q->cap);
   q->late = g_new(Entry, q->cap_late);
+  q->fifo_cap = 64;
+  q->fifo = g_new(uint32_t, q->fifo_cap);
   return q;
 }
 
@@ -174,6 +191,7 @@ sim_queue_free(SimQueue *q)
   g_free(q->front);
   g_free(q->scratch);
   g_free(q->late);
+  g_free(q->fifo);
   g_free(q->slots_mem);
   g_free(q->free_slots);
   g_free(q);
@@ -505,6 +523,87 @@ front_settle(SimQueue *q)
   return front_settle_slow(q);
 }
 
+/* ---- the FIFO of events due now ---- */
+
+static void
+fifo_grow(SimQueue *q)
+{
+  guint cap = q->fifo_cap * 2;
+  uint32_t *ring = g_new(uint32_t, cap);
+  for (guint i = 0; i < q->fifo_len; i++)
+    ring[i] = q->fifo[(q->fifo_head + i) & (q->fifo_cap - 1)];
+  g_free(q->fifo);
+  q->fifo = ring;
+  q->fifo_cap = cap;
+  q->fifo_head = 0;
+}
+
+static inline void
+fifo_push(SimQueue *q, uint32_t s)
+{
+  if (G_UNLIKELY(q->fifo_len == q->fifo_cap)) fifo_grow(q);
+  q->fifo[(q->fifo_head + q->fifo_len++) & (q->fifo_cap - 1)] = s;
+}
+
+static inline uint32_t
+fifo_first(const SimQueue *q)
+{
+  return q->fifo[q->fifo_head];
+}
+
+static inline void
+fifo_shift(SimQueue *q)
+{
+  q->fifo_head = (q->fifo_head + 1) & (q->fifo_cap - 1);
+  q->fifo_len--;
+}
+
+/* Drops dead entries from the FIFO's head; whether a live one is left. */
+static inline gboolean
+fifo_settle(SimQueue *q)
+{
+  while (q->fifo_len > 0 && (q->slots[fifo_first(q)].tag & SLOT_DEAD)) {
+    slot_release(q, fifo_first(q));
+    q->n_dead--;
+    fifo_shift(q);
+  }
+  return q->fifo_len > 0;
+}
+
+/* Drops every dead FIFO entry, keeping the live ones in order. */
+static void
+fifo_purge(SimQueue *q)
+{
+  guint kept = 0;
+  for (guint i = 0; i < q->fifo_len; i++) {
+    uint32_t s = q->fifo[(q->fifo_head + i) & (q->fifo_cap - 1)];
+    if (q->slots[s].tag & SLOT_DEAD) {
+      slot_release(q, s);
+      q->n_dead--;
+    } else {
+      q->fifo[(q->fifo_head + kept++) & (q->fifo_cap - 1)] = s;
+    }
+  }
+  q->fifo_len = kept;
+}
+
+/* The next event to fire: its entry in *out (for the FIFO's, a copy with
+ * the key `now`), and whether it is the FIFO's.  FALSE when none is left. */
+static inline gboolean
+next_entry(SimQueue *q, Entry *out, gboolean *from_fifo)
+{
+  const Entry *e = front_settle(q);
+  if (G_UNLIKELY(q->fifo_len > 0) && fifo_settle(q) && (e == NULL || e->key != q->now)) {
+    *out = (Entry){ q->now, fifo_first(q), 0 };
+    *from_fifo = TRUE;
+    return TRUE;
+  }
+  if (e == NULL) return FALSE;
+  *out = *e;
+  *from_fifo = FALSE;
+  return TRUE;
+}
+
 /* ---- rewinding and purging ---- */
 
 static void
@@ -588,6 +687,7 @@ purge(SimQueue *q)
   q->len = q->head + n;
   q->n_late = drop_dead(q, q->late, q->n_late);
   late_sort(q);
+  fifo_purge(q);
   for (int level = 1; level < N_LEVELS; level++) {
     uint64_t occ[DIGITS / 64];
     memcpy(occ, q->occupied[level], sizeof occ);
@@ -605,22 +705,39 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
                GDestroyNotify destroy)
 {
   uint64_t key = time_to_key(time);
-  if (G_UNLIKELY(key < q->last)) rewind_last(q, key);
   uint32_t s = slot_alloc(q);
   Slot *slot = &q->slots[s];
   uint64_t seq = q->next_seq++;
   g_assert(seq < SLOT_DEAD);
   *slot = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
   q->n_live++;
+  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
   Entry e = { key, s, 0 };
   uint64_t x = key ^ q->last;
-  if (G_UNLIKELY(x < DIGITS)) {
+  /* The common case first: a key beyond the front's window, so in a
+   * bucket (`now` is never there: it is in the window, or before `last`
+   * after a peek looked past it). */
+  if (G_LIKELY(x >= DIGITS && key > q->last)) {
+    int level = level_of(x);
+    bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
+    return id;
+  }
+  if (key == q->now) {
+    fifo_push(q, s);
+    q->stats.fifo_pushes++;
+    return id;
+  }
+  if (key < q->last) {
+    rewind_last(q, key);
+    x = key ^ q->last;
+  }
+  if (x < DIGITS) {
     front_insert(q, e);
   } else {
     int level = level_of(x);
     bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
   }
-  return (seq << 32) | ((uint64_t)s + 1);
+  return id;
 }
 
 gboolean
@@ -633,6 +750,7 @@ sim_queue_cancel(SimQueue *q, SimEventId id)
     return FALSE;
   /* The entry stays where it is; the slot is released when it surfaces. */
   slot->tag |= SLOT_DEAD;
+  q->stats.cancels++;
   gpointer data = slot->data;
   GDestroyNotify destroy = slot->destroy;
   q->n_live--;
@@ -664,26 +782,81 @@ item_fill(const SimQueue *q, const Entry *e, SimQueueItem *out)
 gboolean
 sim_queue_peek(SimQueue *q, SimQueueItem *out)
 {
-  const Entry *e;
-  if (q->n_live == 0 || (e = front_settle(q)) == NULL) return FALSE;
-  item_fill(q, e, out);
+  Entry e;
+  gboolean from_fifo;
+  if (q->n_live == 0 || !next_entry(q, &e, &from_fifo)) return FALSE;
+  item_fill(q, &e, out);
   return TRUE;
 }
 
-gboolean
-sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
+/* Pops the next event if it comes before (bound, seq); with use_seq
+ * FALSE, if its key is at most bound.  Inlined into both callers, so the
+ * run loop's common case (no timer pending) compares keys only. */
+static inline __attribute__((always_inline)) gboolean
+pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimQueueItem *out)
 {
-  const Entry *e;
-  if (G_UNLIKELY(q->n_live == 0) || (e = front_settle(q)) == NULL) return FALSE;
-  if (e->key > time_to_key(until)) return FALSE;
+  if (G_UNLIKELY(q->n_live == 0)) return FALSE;
+  const Entry *e = front_settle(q);
+  if (G_UNLIKELY(q->fifo_len > 0) && fifo_settle(q) && (e == NULL || e->key != q->now)) {
+    uint32_t s = fifo_first(q);
+    if (q->now > bound || (use_seq && q->now == bound && q->slots[s].tag >= seq))
+      return FALSE;
+    item_fill(q, &(Entry){ q->now, s, 0 }, out);
+    q->slots[s].tag |= SLOT_DEAD;
+    slot_release(q, s);
+    fifo_shift(q);
+    q->n_live--;
+    return TRUE;
+  }
+  if (e == NULL || e->key > bound) return FALSE;
+  if (use_seq && e->key == bound && q->slots[e->slot].tag >= seq) return FALSE;
   front_prefetch(q, q->head + PREFETCH_AHEAD, q->head + PREFETCH_AHEAD + 1);
   item_fill(q, e, out);
+  q->now = e->key;
   q->slots[e->slot].tag |= SLOT_DEAD;
   slot_release(q, e->slot);
   if (G_UNLIKELY(e == q->late)) late_pop(q);
   else q->head++;
   q->n_live--;
   return TRUE;
+}
+
+gboolean
+sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
+{
+  return pop_bounded(q, time_to_key(time), seq, TRUE, out);
+}
+
+gboolean
+sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
+{
+  return pop_bounded(q, time_to_key(until), 0, FALSE, out);
+}
+
+uint64_t
+sim_queue_ticket(SimQueue *q)
+{
+  g_assert(q->next_seq < SLOT_DEAD);
+  q->tickets++;
+  return q->next_seq++;
+}
+
+void
+sim_queue_advance(SimQueue *q, SimTime time)
+{
+  uint64_t key = time_to_key(time);
+  if (key == q->now) return;
+  g_assert(key > q->now && !fifo_settle(q));
+  q->now = key;
+}
+
+void
+sim_queue_stats(const SimQueue *q, SimQueueStats *out)
+{
+  *out = q->stats;
+  /* Every sequence number went to a push into the heap or the FIFO, or to
+   * a ticket: the heap's pushes need no counter of their own. */
+  out->heap_pushes = q->next_seq - q->stats.fifo_pushes - q->tickets;
 }
 
 gboolean
@@ -712,10 +885,11 @@ typedef struct {
   gsize       live, dead;
 } CheckState;
 
+/* Any entry: its slot referenced once, ties of its key in push order. */
 static void
-check_entry(const SimQueue *q, CheckState *st, const Entry *e)
+check_entry_any(const SimQueue *q, CheckState *st, const Entry *e)
 {
-  g_assert_cmpuint(e->key, >=, q->last);
+  g_assert_cmpuint(e->key, >=, q->now);
   g_assert_cmpuint(e->slot, <, q->n_slots);
   g_assert_true(g_hash_table_add(st->seen_slots, GUINT_TO_POINTER(e->slot + 1)));
   uint64_t tag = q->slots[e->slot].tag;
@@ -729,6 +903,14 @@ check_entry(const SimQueue *q, CheckState *st, const Entry *e)
   k[0] = e->key;
   k[1] = seq;
   g_hash_table_replace(st->last_seq, k, &k[1]);
+}
+
+/* A heap entry. */
+static void
+check_entry(const SimQueue *q, CheckState *st, const Entry *e)
+{
+  g_assert_cmpuint(e->key, >=, q->last);
+  check_entry_any(q, st, e);
 }
 
 static void
@@ -789,6 +971,15 @@ sim_queue_check_invariants(const SimQueue *q)
     check_entry(q, &st, &late[i]);
   }
   g_free(late);
+  /* The FIFO, after the front and the late heap: its entries have the key
+   * `now`, and sequence numbers above the heap's entries of that key (no
+   * bucket holds that key: it is in the front's window or before `last`). */
+  g_assert_cmpuint(q->fifo_len, <=, q->fifo_cap);
+  g_assert_cmpuint(q->fifo_cap & (q->fifo_cap - 1), ==, 0);
+  for (guint i = 0; i < q->fifo_len; i++) {
+    Entry e = { q->now, q->fifo[(q->fifo_head + i) & (q->fifo_cap - 1)], 0 };
+    check_entry_any(q, &st, &e);
+  }
   g_assert_true((q->level_mask & 1) == 0);
   for (int level = 1; level < N_LEVELS; level++) {
     gboolean any = FALSE;

@@ -138,3 +138,12 @@ sim_time_serialization(uint64_t bytes, uint64_t bits_per_second)
   unsigned __int128 bits_ns = (unsigned __int128)bytes * 8u * 1000000000u;
   return (SimTime)((bits_ns + bits_per_second - 1) / bits_per_second);
 }
+
+void
+sim_serializer_init(SimSerializer *ser, uint64_t bits_per_second)
+{
+  g_assert(bits_per_second > 0);
+  ser->rate = bits_per_second;
+  ser->ns_per_byte = UINT64_C(8000000000) / bits_per_second;
+  ser->rem = UINT64_C(8000000000) % bits_per_second;
+}

@@ -50,3 +50,26 @@ sim_rate_parse(const char *text, uint64_t *bits_per_second, GError **error);
  * next nanosecond.  Zero rate means infinitely fast. */
 SimTime
 sim_time_serialization(uint64_t bytes, uint64_t bits_per_second);
+
+/* sim_time_serialization() for one rate, to the same nanosecond, without
+ * its 128-bit division: 8e9 / rate is split once into a quotient and a
+ * remainder, so a packet costs a multiplication, and a 64-bit division
+ * only for rates that do not divide 8e9 (1 Gbps and 100 Mbps do). */
+typedef struct {
+  uint64_t rate;           /* bits per second, > 0 */
+  uint64_t ns_per_byte;    /* 8e9 / rate, rounded down */
+  uint64_t rem;            /* 8e9 % rate */
+} SimSerializer;
+
+void
+sim_serializer_init(SimSerializer *ser, uint64_t bits_per_second);
+
+static inline SimTime
+sim_serializer_time(const SimSerializer *ser, uint64_t bytes)
+{
+  /* bytes * 8e9 = bytes * ns_per_byte * rate + bytes * rem, and
+   * bytes * rem < 2^64 for bytes < 2^20 (rem < rate <= 10 Tbps < 2^44). */
+  if (ser->rem == 0) return (SimTime)(bytes * ser->ns_per_byte);
+  if (G_UNLIKELY(bytes >= (1u << 20))) return sim_time_serialization(bytes, ser->rate);
+  return (SimTime)(bytes * ser->ns_per_byte + (bytes * ser->rem + ser->rate - 1) / ser->rate);
+}
