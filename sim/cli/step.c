@@ -124,6 +124,15 @@ print_conn(Stepper *st, const char *arg)
   printf("#%u  %s %s:%u  <->  %s %s:%u\n", n, left ? left->name : "?",
          net_addr_format(e->addr[0], a), e->port[0], right ? right->name : "?",
          net_addr_format(e->addr[1], b), e->port[1]);
+  /* The sockets are found by 4-tuple: a later connection may hold it now. */
+  const SimConnEnds *now = sim_conn_index_find(sim_writers_conns(&st->world->out), e->addr[0],
+                                               e->port[0], e->addr[1], e->port[1], FALSE, NULL);
+  if (now && now->number != n) {
+    printf("  (this 4-tuple is #%u's now: the ends below are #%u's)\n", now->number,
+           now->number);
+    n = now->number;
+    e = now;
+  }
   print_end(st, n, e, 0);
   print_end(st, n, e, 1);
 }
@@ -283,7 +292,7 @@ attach(gpointer user, SimWorld *world, SimRunOptions *opts)
   Stepper *st = user;
   st->world = world;
   st->opts = opts;
-  st->watch = sim_watch_new();
+  st->watch = sim_watch_new(sim_writers_conns(&world->out));
   world->out.watch = st->watch;
   st->chained = sim_engine_get_after(world->run.engine, &st->chained_user);
   sim_engine_set_after(world->run.engine, after_event, st);

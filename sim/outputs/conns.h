@@ -1,13 +1,19 @@
 /* Connections numbered as a reader sees them: #1, #2 ... in the order a
- * 4-tuple is first seen (its first segment or state change), the same from
- * either end.  The ladder and the stepper number connections this way, so
- * `--ladder-conn 3` and the stepper's `p 3` name the same one.
+ * connection is first seen (its first segment, state change or socket
+ * call), the same from either end.  The run's writers share one index
+ * (SimWriters.conns), so the ladder, the HTML report, the stepper and
+ * `--ladder-conn N` all mean the same connection by #N.
  *
  * The end seen first (usually the one that sent the SYN) is end 0, drawn
- * on the left.  A 4-tuple reused after its connection ended keeps its
- * number. */
+ * on the left.  A 4-tuple used again after its connection ended (a port
+ * reused, a SYN into TIME_WAIT) is a new connection with a new number, as
+ * Wireshark gives it a new stream: its sequence numbers count from its own
+ * SYNs.  sim_conn_index_note_state() and sim_conn_index_note_segment() see
+ * that; the writers' dispatch (outputs.c) calls them once per event, before
+ * any writer looks the connection up. */
 #pragma once
 #include "segment.h"
+#include "tcp-stack.h"
 
 typedef struct {
   guint   number;            /* from 1 */
@@ -17,15 +23,33 @@ typedef struct {
 
 typedef struct SimConnIndex SimConnIndex;
 
+/* An empty index, with one reference. */
 SimConnIndex *
 sim_conn_index_new(void);
 
+/* Another reference to `index`; each is given back with unref, the last
+ * frees it.  unref takes NULL. */
+SimConnIndex *
+sim_conn_index_ref(SimConnIndex *index);
 void
-sim_conn_index_free(SimConnIndex *index);
+sim_conn_index_unref(SimConnIndex *index);
 
-/* The connection between (a, ap) and (b, bp), numbered now if new and
- * `create`; NULL if it is new and not `create`.  *side (may be NULL) is 0
- * if (a, ap) is its end 0, else 1.  Owned by the index. */
+/* A state change: a side that opens (leaves CLOSED or LISTEN) a second
+ * time on the same 4-tuple starts a new connection.  Listeners (no remote
+ * port) have no connection. */
+void
+sim_conn_index_note_state(SimConnIndex *index, const TcpStateEvent *ev);
+
+/* A segment seen leaving its sender (`sent`), arriving or dropped: a SYN
+ * without ACK sent with another initial sequence number than the one its
+ * end sent before starts a new connection (a peer with no state changes to
+ * tell, such as a packetdrill script's). */
+void
+sim_conn_index_note_segment(SimConnIndex *index, const Packet *pkt, gboolean sent);
+
+/* The current connection between (a, ap) and (b, bp), numbered now if new
+ * and `create`; NULL if it is new and not `create`.  *side (may be NULL)
+ * is 0 if (a, ap) is its end 0, else 1.  Owned by the index. */
 const SimConnEnds *
 sim_conn_index_find(SimConnIndex *index, NetAddr a, guint16 ap, NetAddr b, guint16 bp,
                     gboolean create, int *side);

@@ -45,8 +45,8 @@ struct SimLadder {
   FILE            *out;
   SimLadderOptions opts;
   const SimRunView *view;
-  SimConnIndex    *index;
-  GPtrArray       *conns;     /* LadderConn*, at number - 1; owned */
+  SimConnIndex    *index;     /* shared with the other writers */
+  GPtrArray       *conns;     /* LadderConn* or NULL (not drawn here), at number - 1; owned */
   GQueue           rows;      /* Row*, in time order; owned */
   GHashTable      *waiting;   /* const Packet* -> Row* of segments in flight (lookups only) */
   Row             *arrival;   /* a segment just delivered: settled by the next event
@@ -64,6 +64,7 @@ static void
 conn_free(gpointer data)
 {
   LadderConn *c = data;
+  if (c == NULL) return;
   g_free(c->name[0]);
   g_free(c->name[1]);
   g_free(c);
@@ -92,14 +93,15 @@ layout(SimLadder *l)
 }
 
 SimLadder *
-sim_ladder_new(FILE *out, const SimLadderOptions *opts, const SimRunView *view)
+sim_ladder_new(FILE *out, const SimLadderOptions *opts, const SimRunView *view,
+               SimConnIndex *conns)
 {
   g_assert(opts->width >= SIM_LADDER_MIN_WIDTH && opts->width <= SIM_LADDER_MAX_WIDTH);
   SimLadder *l = g_new0(SimLadder, 1);
   l->out = out;
   l->opts = *opts;
   l->view = view;
-  l->index = sim_conn_index_new();
+  l->index = sim_conn_index_ref(conns);
   l->conns = g_ptr_array_new_with_free_func(conn_free);
   g_queue_init(&l->rows);
   l->waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -349,7 +351,7 @@ sim_ladder_free(SimLadder *l)
     fprintf(l->out, "ladder: %u more connection%s not drawn (--ladder-limit)\n",
             n - l->opts.limit, n - l->opts.limit == 1 ? "" : "s");
   g_hash_table_destroy(l->waiting);
-  sim_conn_index_free(l->index);
+  sim_conn_index_unref(l->index);
   g_ptr_array_free(l->conns, TRUE);
   g_free(l);
 }
@@ -363,18 +365,20 @@ host_name(SimLadder *l, NetAddr addr)
   return node ? node->name : "?";
 }
 
-/* The connection between two ends, numbered on first sight; its number,
- * and in *side which end (a, ap) is. */
+/* The current connection between two ends, numbered on first sight; its
+ * number, and in *side which end (a, ap) is.  The shared index may have
+ * numbered connections this ladder never draws: their slots stay NULL. */
 static guint
 find_conn(SimLadder *l, NetAddr a, guint16 ap, NetAddr b, guint16 bp, int *side)
 {
   const SimConnEnds *e = sim_conn_index_find(l->index, a, ap, b, bp, TRUE, side);
-  if (e->number > l->conns->len) {
+  if (e->number > l->conns->len) g_ptr_array_set_size(l->conns, e->number);
+  if (g_ptr_array_index(l->conns, e->number - 1) == NULL) {
     LadderConn *c = g_new0(LadderConn, 1);
     c->wscale[0] = c->wscale[1] = -1;
-    c->name[0] = g_strdup(host_name(l, a));
-    c->name[1] = g_strdup(host_name(l, b));
-    g_ptr_array_add(l->conns, c);
+    c->name[0] = g_strdup(host_name(l, e->addr[0]));
+    c->name[1] = g_strdup(host_name(l, e->addr[1]));
+    g_ptr_array_index(l->conns, e->number - 1) = c;
   }
   return e->number;
 }

@@ -8,7 +8,7 @@ typedef struct {
 } WatchConn;
 
 struct SimWatch {
-  SimConnIndex *index;
+  SimConnIndex *index;          /* shared with the other writers */
   GArray   *conns;              /* WatchConn, at number - 1 */
   guint     segments, states;   /* since the last reset */
   gboolean  hit;                /* a breakpoint matched since the last reset */
@@ -18,10 +18,10 @@ struct SimWatch {
 };
 
 SimWatch *
-sim_watch_new(void)
+sim_watch_new(SimConnIndex *conns)
 {
   SimWatch *w = g_new0(SimWatch, 1);
-  w->index = sim_conn_index_new();
+  w->index = sim_conn_index_ref(conns);
   w->conns = g_array_new(FALSE, TRUE, sizeof(WatchConn));
   w->break_conns = g_array_new(FALSE, FALSE, sizeof(guint));
   return w;
@@ -31,7 +31,7 @@ void
 sim_watch_free(SimWatch *w)
 {
   if (w == NULL) return;
-  sim_conn_index_free(w->index);
+  sim_conn_index_unref(w->index);
   g_array_free(w->conns, TRUE);
   g_array_free(w->break_conns, TRUE);
   g_free(w);

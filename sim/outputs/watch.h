@@ -1,9 +1,9 @@
 /* What the stepper (`twsim step`) watches of a run, fed like the other
  * writers: whether the event that just fired sent, received or dropped a
- * segment or changed a state, which connection it touched (numbered as the
- * ladder numbers them, conns.h), and the breakpoints: a state (stop when a
- * connection enters it) or a connection (stop at any of its segments or
- * state changes). */
+ * segment or changed a state, which connection it touched (in the run's
+ * shared numbering, conns.h, as the ladder and the HTML report number
+ * them), and the breakpoints: a state (stop when a connection enters it)
+ * or a connection (stop at any of its segments or state changes). */
 #pragma once
 #include "run-view.h"
 #include "net.h"
@@ -12,8 +12,10 @@
 
 typedef struct SimWatch SimWatch;
 
+/* A watch naming connections by `conns` (the run's shared numbering; it
+ * takes a reference). */
 SimWatch *
-sim_watch_new(void);
+sim_watch_new(SimConnIndex *conns);
 
 void
 sim_watch_free(SimWatch *watch);
