@@ -8,12 +8,13 @@ typedef struct {
   guint16 port[2];
 } EndsKey;
 
-/* One connection: what is handed out, and what tells its next one apart. */
+/* One connection: what is handed out, and what tells its next one apart.
+ * Every connection of the run keeps one (about 40 bytes), so it is packed. */
 typedef struct {
   SimConnEnds ends;          /* first: find and get hand out &ends */
   EndsKey     key;           /* by_ends' key while it is the tuple's current one */
-  gboolean    opened[2];     /* the end has left CLOSED or LISTEN */
-  gboolean    have_isn[2];
+  guint8      opened;        /* bit `side`: that end has left CLOSED or LISTEN */
+  guint8      have_isn;      /* bit `side`: isn[side] is known */
   guint32     isn[2];        /* of the end's SYN without ACK */
 } Conn;
 
@@ -111,9 +112,9 @@ sim_conn_index_note_state(SimConnIndex *index, const TcpStateEvent *ev)
   if (t->rport == 0) return;
   gboolean opens = ev->from == TCP_STATE_CLOSED || ev->from == TCP_STATE_LISTEN;
   Conn *c = conn_current(index, t->laddr, t->lport, t->raddr, t->rport);
-  if (c == NULL || (opens && c->opened[conn_side(c, t->laddr, t->lport)]))
+  if (c == NULL || (opens && (c->opened & 1u << conn_side(c, t->laddr, t->lport))))
     c = conn_add(index, t->laddr, t->lport, t->raddr, t->rport);
-  if (opens) c->opened[conn_side(c, t->laddr, t->lport)] = TRUE;
+  if (opens) c->opened |= (guint8)(1u << conn_side(c, t->laddr, t->lport));
 }
 
 void
@@ -124,11 +125,11 @@ sim_conn_index_note_segment(SimConnIndex *index, const Packet *pkt, gboolean sen
   if (c == NULL) c = conn_add(index, pkt->src, seg->sport, pkt->dst, seg->dport);
   if (!sent || (seg->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN) return;
   int side = conn_side(c, pkt->src, seg->sport);
-  if (c->have_isn[side] && c->isn[side] != seg->seq) {
+  if ((c->have_isn & 1u << side) && c->isn[side] != seg->seq) {
     c = conn_add(index, pkt->src, seg->sport, pkt->dst, seg->dport);
     side = 0;
   }
-  c->have_isn[side] = TRUE;
+  c->have_isn |= (guint8)(1u << side);
   c->isn[side] = seg->seq;
 }
 

@@ -10,7 +10,11 @@
  * Wireshark gives it a new stream: its sequence numbers count from its own
  * SYNs.  sim_conn_index_note_state() and sim_conn_index_note_segment() see
  * that; the writers' dispatch (outputs.c) calls them once per event, before
- * any writer looks the connection up. */
+ * any writer looks the connection up.
+ *
+ * The index keeps a record of every connection for the whole run (40
+ * bytes, and its hash-table entry), so that a number once given always
+ * names the same ends, however late a segment or a call comes. */
 #pragma once
 #include "segment.h"
 #include "tcp-stack.h"

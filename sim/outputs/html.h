@@ -9,7 +9,8 @@
  * when the run ends: the template (html-template.html, embedded at build
  * time: inline CSS and JS, nothing fetched) with the run's data as JSON.
  *
- * Memory is bounded whatever the run's size:
+ * Memory is bounded whatever the run's size, but for the shared
+ * numbering's small record of every connection (conns.h):
  *   - segments and state changes are kept for the first `limit`
  *     connections and for those chosen by number (--html-conn), at most
  *     HTML_SEGS_PER_CONN segments each and HTML_SEGS_TOTAL in all; the
