@@ -296,6 +296,14 @@ test_filters(void)
   g_assert_nonnull(strstr(text, "#2  client 10.0.0.1:40001"));
   g_free(f.text);
 
+  o.only_conn = 3;                      /* a number the run never gave */
+  fixture_open(&f, &o);
+  net_event(&f, NET_EVENT_SEND, &one, SIM_MS, 0);
+  net_event(&f, NET_EVENT_SEND, &two, 2 * SIM_MS, 0);
+  text = fixture_close(&f);
+  g_assert_cmpstr(text, ==, "ladder: no connection #3 in this run (2 connections, --ladder-conn)\n");
+  g_free(f.text);
+
   o = options(100);
   o.from = 100 * SIM_MS;
   o.until = 70 * SIM_S;

@@ -350,6 +350,9 @@ sim_ladder_free(SimLadder *l)
   if (l->opts.only_conn == 0 && n > l->opts.limit)
     fprintf(l->out, "ladder: %u more connection%s not drawn (--ladder-limit)\n",
             n - l->opts.limit, n - l->opts.limit == 1 ? "" : "s");
+  else if (l->opts.only_conn > n)     /* say why nothing was drawn */
+    fprintf(l->out, "ladder: no connection #%u in this run (%u connection%s, --ladder-conn)\n",
+            l->opts.only_conn, n, n == 1 ? "" : "s");
   g_hash_table_destroy(l->waiting);
   sim_conn_index_unref(l->index);
   g_ptr_array_free(l->conns, TRUE);
