@@ -239,10 +239,11 @@ ladder_conns(const char *ladder)
   return conns;
 }
 
-/* The HTML report, the ladder and --ladder-conn number connections alike:
- * the same run's #N joins the same two ends, end 0 first.  Where a client
- * port comes back while the server still holds TIME_WAIT, a 4-tuple carries
- * many connections, each with its own number. */
+/* The HTML report, the ladder, --ladder-conn and the stepper number
+ * connections alike: the same run's #N joins the same two ends, end 0
+ * first.  Where a client port comes back while the server still holds
+ * TIME_WAIT, a 4-tuple carries many connections, each with its own
+ * number. */
 static void
 test_same_numbers(void)
 {
@@ -287,6 +288,25 @@ test_same_numbers(void)
   g_assert_cmpstr(g_ptr_array_index(only, 300), ==, g_ptr_array_index(ladder, 300));
   g_ptr_array_unref(only);
   twsim_result_clear(&one);
+  /* The stepper's p 30, at 1 s, names the same ends; a later connection
+   * holds that 4-tuple by then, and p says so. */
+  char *script = g_build_filename(g_getenv("TWSIM_SCENARIOS"), "tw-reuse.lua", NULL);
+  char *cmd = g_strdup_printf("printf 't 1s\\np 30\\nq\\n' | '%s' step '%s' --quiet "
+                              "--set closer=server", g_getenv("TWSIM"), script);
+  char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+  char *stepped_out = NULL;
+  int wait = 0;
+  g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                             &stepped_out, NULL, &wait, NULL));
+  g_assert_true(g_spawn_check_wait_status(wait, NULL));
+  GPtrArray *stepped = ladder_conns(stepped_out);
+  g_assert_cmpuint(stepped->len, ==, 31);
+  g_assert_cmpstr(g_ptr_array_index(stepped, 30), ==, g_ptr_array_index(ladder, 30));
+  g_assert_nonnull(strstr(stepped_out, "  (this 4-tuple is #"));
+  g_ptr_array_unref(stepped);
+  g_free(stepped_out);
+  g_free(cmd);
+  g_free(script);
   g_hash_table_destroy(tuples);
   json_node_unref(root);
   g_free(data_text);
