@@ -389,6 +389,17 @@ test_nat_numbers(void)
   g_assert_cmpuint(port[1], ==, port[3]);
   g_assert_cmpuint(port[2], ==, port[4]);
   g_assert_cmpuint(port[1], !=, port[2]);
+  /* --ladder-conn 3 draws the report's #3, with its own "via" row. */
+  TwsimResult one = twsim_run("run", "@nat-flows.lua", "--quiet", "--set", "clients=2", "--set",
+                              "ports=61000-61001", "--set", "ct_tw=1s", "--set", "again=5",
+                              "--set", "until=10s", "--ladder", "--ladder-conn", "3", NULL);
+  g_assert_cmpint(one.status, ==, 0);
+  GPtrArray *only = ladder_conns(one.out);
+  g_assert_cmpuint(only->len, ==, 4);
+  g_assert_cmpstr(g_ptr_array_index(only, 3), ==, g_ptr_array_index(ladder, 3));
+  g_assert_cmpuint(twsim_count(one.out, " #3   via gw: "), ==, 1);
+  g_ptr_array_unref(only);
+  twsim_result_clear(&one);
   json_node_unref(root);
   g_ptr_array_unref(ladder);
   twsim_result_clear(&r);
