@@ -1,6 +1,7 @@
 /* --html: the report is one well-formed, self-contained file, the same
  * bytes for the same run; it keeps the connections asked for; a bad
- * option or an unwritable path is one line and exit 2 with nothing left.
+ * option or an unwritable path is one line and exit 2 with nothing left;
+ * its connection numbers are the ladder's.
  * Then in headless Chromium (Debian's `chromium`, which scripts/setup
  * installs; without it these tests fail): the page draws without a
  * console message, the figures it shows equal the run's --summary-json
@@ -213,6 +214,196 @@ test_keeps_chosen(void)
   g_free(page);
   g_free(path);
   g_free(summary);
+}
+
+/* The ladder's "#N  host addr:port  <->  host addr:port" headers, as
+ * "addr:port addr:port" at index N (NULL where none). */
+static GPtrArray *
+ladder_conns(const char *ladder)
+{
+  GPtrArray *conns = g_ptr_array_new_with_free_func(g_free);
+  GRegex *re = g_regex_new("^#(\\d+)  \\S+ (\\S+)  <->  \\S+ (\\S+)$", G_REGEX_MULTILINE,
+                           0, NULL);
+  GMatchInfo *mi;
+  for (g_regex_match(re, ladder, 0, &mi); g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+    char *num = g_match_info_fetch(mi, 1), *a = g_match_info_fetch(mi, 2);
+    char *b = g_match_info_fetch(mi, 3);
+    guint n = (guint)g_ascii_strtoull(num, NULL, 10);
+    if (n >= conns->len) g_ptr_array_set_size(conns, n + 1);
+    g_assert_null(g_ptr_array_index(conns, n));           /* one header each */
+    g_ptr_array_index(conns, n) = g_strdup_printf("%s %s", a, b);
+    g_free(num); g_free(a); g_free(b);
+  }
+  g_match_info_free(mi);
+  g_regex_unref(re);
+  return conns;
+}
+
+/* The report's data at `path`, parsed (free with json_node_unref). */
+static JsonNode *
+report_data(const char *path)
+{
+  char *page = twsim_read_file(path, NULL);
+  char *text = element_text(page, "twsim-data", "</script>");
+  JsonNode *root = parse_json(text);
+  g_free(text);
+  g_free(page);
+  return root;
+}
+
+/* A connection of the report as ladder_conns() gives its ends:
+ * "addr:port addr:port", end 0 first. */
+static char *
+report_conn_tuple(JsonObject *c)
+{
+  JsonArray *ends = json_object_get_array_member(c, "ends");
+  JsonArray *e0 = json_array_get_array_element(ends, 0), *e1 = json_array_get_array_element(ends, 1);
+  return g_strdup_printf("%s:%" G_GINT64_FORMAT " %s:%" G_GINT64_FORMAT,
+                         json_array_get_string_element(e0, 1), json_array_get_int_element(e0, 2),
+                         json_array_get_string_element(e1, 1), json_array_get_int_element(e1, 2));
+}
+
+/* The HTML report, the ladder, --ladder-conn and the stepper number
+ * connections alike: the same run's #N joins the same two ends, end 0
+ * first.  Where a client port comes back while the server still holds
+ * TIME_WAIT, a 4-tuple carries many connections, each with its own
+ * number. */
+static void
+test_same_numbers(void)
+{
+  char *path = twsim_temp_path("numbers.html");
+  TwsimResult r = twsim_run("run", "%tw-reuse.lua", "--quiet", "--set", "closer=server",
+                            "--html", path, "--html-limit", "2000", "--ladder",
+                            "--ladder-limit", "2000", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  GPtrArray *ladder = ladder_conns(r.out);
+  JsonNode *root = report_data(path);
+  JsonObject *data = json_node_get_object(root);
+  JsonArray *conns = json_object_get_array_member(data, "conns");
+  guint n = json_array_get_length(conns);
+  g_assert_cmpuint(n, ==, 1000);                  /* as the scenario connects */
+  g_assert_cmpint(json_object_get_int_member(data, "conns_seen"), ==, n);
+  g_assert_cmpuint(ladder->len, ==, n + 1);
+  GHashTable *tuples = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++) {
+    JsonObject *c = json_array_get_object_element(conns, i);
+    guint number = (guint)json_object_get_int_member(c, "n");
+    g_assert_cmpuint(number, ==, i + 1);
+    char *tuple = report_conn_tuple(c);
+    g_assert_cmpstr(g_ptr_array_index(ladder, number), ==, tuple);
+    g_hash_table_add(tuples, g_ptr_array_index(ladder, number));
+    g_free(tuple);
+  }
+  g_assert_cmpuint(g_hash_table_size(tuples), <, n / 10);   /* the ports came back */
+  /* --ladder-conn 300 draws the connection the report calls #300. */
+  TwsimResult one = twsim_run("run", "%tw-reuse.lua", "--quiet", "--set", "closer=server",
+                              "--ladder", "--ladder-conn", "300", NULL);
+  g_assert_cmpint(one.status, ==, 0);
+  GPtrArray *only = ladder_conns(one.out);
+  g_assert_cmpuint(only->len, ==, 301);
+  g_assert_cmpstr(g_ptr_array_index(only, 300), ==, g_ptr_array_index(ladder, 300));
+  g_ptr_array_unref(only);
+  twsim_result_clear(&one);
+  /* The stepper's p 30, at 1 s, names the same ends; a later connection
+   * holds that 4-tuple by then, and p says so. */
+  char *script = g_build_filename(g_getenv("TWSIM_SCENARIOS"), "tw-reuse.lua", NULL);
+  char *cmd = g_strdup_printf("printf 't 1s\\np 30\\nq\\n' | '%s' step '%s' --quiet "
+                              "--set closer=server", g_getenv("TWSIM"), script);
+  char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+  char *stepped_out = NULL;
+  int wait = 0;
+  g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                             &stepped_out, NULL, &wait, NULL));
+  g_assert_true(g_spawn_check_wait_status(wait, NULL));
+  GPtrArray *stepped = ladder_conns(stepped_out);
+  g_assert_cmpuint(stepped->len, ==, 31);
+  g_assert_cmpstr(g_ptr_array_index(stepped, 30), ==, g_ptr_array_index(ladder, 30));
+  g_assert_nonnull(strstr(stepped_out, "  (this 4-tuple is #"));
+  g_ptr_array_unref(stepped);
+  g_free(stepped_out);
+  g_free(cmd);
+  g_free(script);
+  g_hash_table_destroy(tuples);
+  json_node_unref(root);
+  g_ptr_array_unref(ladder);
+  twsim_result_clear(&r);
+  g_free(path);
+}
+
+/* Through a SNAT gateway the report numbers connections as the ladder
+ * does: one number each, by the client's addresses, the server's side
+ * (addressed to the gateway's outside port) in the same connection, and a
+ * reused outside port joined to its new connection (the ladder's one "via"
+ * row each names it). */
+static void
+test_nat_numbers(void)
+{
+  char *path = twsim_temp_path("nat.html");
+  TwsimResult r = twsim_run("run", "@nat-flows.lua", "--quiet", "--set", "clients=2", "--set",
+                            "ports=61000-61001", "--set", "ct_tw=1s", "--set", "again=5",
+                            "--set", "until=10s", "--html", path, "--ladder", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  GPtrArray *ladder = ladder_conns(r.out);
+  g_assert_cmpuint(ladder->len, ==, 5);            /* two connections a client */
+  JsonNode *root = report_data(path);
+  JsonObject *data = json_node_get_object(root);
+  JsonArray *conns = json_object_get_array_member(data, "conns");
+  g_assert_cmpuint(json_array_get_length(conns), ==, 4);
+  g_assert_cmpint(json_object_get_int_member(data, "conns_seen"), ==, 4);
+  for (guint i = 0; i < 4; i++) {
+    JsonObject *c = json_array_get_object_element(conns, i);
+    g_assert_cmpint(json_object_get_int_member(c, "n"), ==, i + 1);
+    char *tuple = report_conn_tuple(c);
+    g_assert_cmpstr(g_ptr_array_index(ladder, i + 1), ==, tuple);
+    g_assert_true(g_str_has_prefix(tuple, "10.0.0."));
+    g_free(tuple);
+    /* The server's SYN-ACK, sent beyond the gateway, is this connection's. */
+    JsonArray *segs = json_object_get_array_member(c, "segs");
+    gboolean syn_ack = FALSE;
+    for (guint k = 0; k < json_array_get_length(segs); k++) {
+      JsonArray *seg = json_array_get_array_element(segs, k);
+      syn_ack |= json_array_get_int_element(seg, 0) == 1 &&
+                 g_strcmp0(json_array_get_string_element(seg, 5), "SA") == 0;
+    }
+    g_assert_true(syn_ack);
+  }
+  /* One "via" row a connection; the second of each client takes the
+   * outside port its first had. */
+  GRegex *via = g_regex_new("^ +[0-9.]+ #([0-9]+) +via gw: \\S+ is 203\\.0\\.113\\.1:([0-9]+) "
+                            "beyond it$", G_REGEX_MULTILINE, 0, NULL);
+  GMatchInfo *mi;
+  guint port[5] = { 0 };
+  for (g_regex_match(via, r.out, 0, &mi); g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+    char *n = g_match_info_fetch(mi, 1), *p = g_match_info_fetch(mi, 2);
+    guint number = (guint)g_ascii_strtoull(n, NULL, 10);
+    g_assert_cmpuint(number, >=, 1);
+    g_assert_cmpuint(number, <=, 4);
+    g_assert_cmpuint(port[number], ==, 0);
+    port[number] = (guint)g_ascii_strtoull(p, NULL, 10);
+    g_free(n);
+    g_free(p);
+  }
+  g_match_info_free(mi);
+  g_regex_unref(via);
+  for (guint n = 1; n <= 4; n++) g_assert_cmpuint(port[n], !=, 0);
+  g_assert_cmpuint(port[1], ==, port[3]);
+  g_assert_cmpuint(port[2], ==, port[4]);
+  g_assert_cmpuint(port[1], !=, port[2]);
+  /* --ladder-conn 3 draws the report's #3, with its own "via" row. */
+  TwsimResult one = twsim_run("run", "@nat-flows.lua", "--quiet", "--set", "clients=2", "--set",
+                              "ports=61000-61001", "--set", "ct_tw=1s", "--set", "again=5",
+                              "--set", "until=10s", "--ladder", "--ladder-conn", "3", NULL);
+  g_assert_cmpint(one.status, ==, 0);
+  GPtrArray *only = ladder_conns(one.out);
+  g_assert_cmpuint(only->len, ==, 4);
+  g_assert_cmpstr(g_ptr_array_index(only, 3), ==, g_ptr_array_index(ladder, 3));
+  g_assert_cmpuint(twsim_count(one.out, " #3   via gw: "), ==, 1);
+  g_ptr_array_unref(only);
+  twsim_result_clear(&one);
+  json_node_unref(root);
+  g_ptr_array_unref(ladder);
+  twsim_result_clear(&r);
+  g_free(path);
 }
 
 static void
@@ -498,6 +689,8 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/html/file", test_file);
   g_test_add_func("/html/keeps-chosen", test_keeps_chosen);
+  g_test_add_func("/html/same-numbers-as-ladder", test_same_numbers);
+  g_test_add_func("/html/nat-same-numbers-as-ladder", test_nat_numbers);
   g_test_add_func("/html/bad-input", test_bad_input);
   g_test_add_func("/html/sweep", test_sweep);
   g_test_add_func("/html/browser/lossy-link", test_browser_lossy);

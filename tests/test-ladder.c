@@ -18,6 +18,7 @@ typedef struct {
   gsize       size;
   FILE       *out;
   SimLadder  *ladder;
+  SimConnIndex *conns;
 } Fixture;
 
 static void
@@ -31,7 +32,8 @@ fixture_open(Fixture *f, const SimLadderOptions *opts)
   f->client = net_world_host_new(f->view.net, "client", &c, 1, NULL);
   f->server = net_world_host_new(f->view.net, "server", &s, 1, NULL);
   f->out = open_memstream(&f->text, &f->size);
-  f->ladder = sim_ladder_new(f->out, opts, &f->view);
+  f->conns = sim_conn_index_new(&f->view);
+  f->ladder = sim_ladder_new(f->out, opts, &f->view, f->conns);
 }
 
 /* Frees the ladder (writing what it held) and returns its text. */
@@ -40,6 +42,7 @@ fixture_close(Fixture *f)
 {
   sim_ladder_free(f->ladder);
   f->ladder = NULL;
+  sim_conn_index_unref(f->conns);
   fclose(f->out);
   net_world_free(f->view.net);
   sim_engine_free(f->engine);
@@ -291,6 +294,14 @@ test_filters(void)
   const char *text = fixture_close(&f);
   g_assert_null(strstr(text, "#1"));
   g_assert_nonnull(strstr(text, "#2  client 10.0.0.1:40001"));
+  g_free(f.text);
+
+  o.only_conn = 3;                      /* a number the run never gave */
+  fixture_open(&f, &o);
+  net_event(&f, NET_EVENT_SEND, &one, SIM_MS, 0);
+  net_event(&f, NET_EVENT_SEND, &two, 2 * SIM_MS, 0);
+  text = fixture_close(&f);
+  g_assert_cmpstr(text, ==, "ladder: no connection #3 in this run (2 connections, --ladder-conn)\n");
   g_free(f.text);
 
   o = options(100);

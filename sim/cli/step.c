@@ -78,8 +78,13 @@ print_end(Stepper *st, guint number, const SimConnEnds *e, int side)
   TcpTuple t = { .laddr = e->addr[side], .lport = e->port[side],
                  .raddr = e->addr[1 - side], .rport = e->port[1 - side] };
   TcpConnInfo ci;
-  /* Beyond a NAT the end has the addresses its far side sees (conns.h). */
+  /* Beyond a NAT the end has the addresses its far side sees (conns.h),
+   * unless a later connection holds them now. */
   const SimConnEnds *far = sim_watch_conn_beyond(st->watch, number);
+  if (far && sim_conn_index_find(sim_writers_conns(&st->world->out, &st->world->run),
+                                 far->addr[0], far->port[0], far->addr[1], far->port[1], FALSE,
+                                 NULL) != far)
+    far = NULL;
   if (far && (node == NULL || node->transport == NULL ||
               !tcp_stack_conn_info(node->transport, &t, &ci))) {
     node = net_world_find_addr(st->world->run.net, far->addr[side]);
@@ -132,6 +137,16 @@ print_conn(Stepper *st, const char *arg)
   printf("#%u  %s %s:%u  <->  %s %s:%u\n", n, left ? left->name : "?",
          net_addr_format(e->addr[0], a), e->port[0], right ? right->name : "?",
          net_addr_format(e->addr[1], b), e->port[1]);
+  /* The sockets are found by 4-tuple: a later connection may hold it now. */
+  SimConnIndex *conns = sim_writers_conns(&st->world->out, &st->world->run);
+  const SimConnEnds *now = sim_conn_index_find(conns, e->addr[0], e->port[0], e->addr[1],
+                                               e->port[1], FALSE, NULL);
+  if (now && now->number != n) {
+    printf("  (this 4-tuple is #%u's now: the ends below are #%u's)\n", now->number,
+           now->number);
+    n = now->number;
+    e = now;
+  }
   print_end(st, n, e, 0);
   print_end(st, n, e, 1);
 }
@@ -291,7 +306,7 @@ attach(gpointer user, SimWorld *world, SimRunOptions *opts)
   Stepper *st = user;
   st->world = world;
   st->opts = opts;
-  st->watch = sim_watch_new(&world->run);
+  st->watch = sim_watch_new(sim_writers_conns(&world->out, &world->run));
   world->out.watch = st->watch;
   st->chained = sim_engine_get_after(world->run.engine, &st->chained_user);
   sim_engine_set_after(world->run.engine, after_event, st);

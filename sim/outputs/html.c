@@ -42,8 +42,8 @@ typedef struct {
 
 /* A connection while it lives, and for ever if it is kept.
  * Invariants: segs and changes are non-NULL exactly when kept; a
- * connection that is not kept is in by_key or freed; side 0 is the end
- * whose segment or state change was seen first. */
+ * connection that is not kept is in by_key or freed; its number and its
+ * end 0 are the shared numbering's (conns.h). */
 typedef struct {
   HtmlKey  key;
   guint    number;              /* from 1 */
@@ -76,7 +76,7 @@ struct SimHtml {
   GArray     *chosen;           /* guint, sorted */
   GHashTable *by_key;           /* HtmlKey -> HtmlConn: live ones, and ended kept ones */
   GPtrArray  *kept;             /* HtmlConn, by number; owned */
-  guint       numbered;         /* connections seen */
+  SimConnIndex *conns;          /* the numbering shared with the ladder and stepper */
   guint64     segs_held;        /* segments recorded, all connections */
   GPtrArray  *hosts;            /* HtmlHost or NULL, by node index; owned */
   guint64     drops[NET_DROP_N + 1];   /* by reason; the last: unknown */
@@ -134,10 +134,11 @@ cmp_uint(gconstpointer a, gconstpointer b)
 }
 
 SimHtml *
-sim_html_new(const SimRunView *view, guint limit, const GArray *chosen)
+sim_html_new(const SimRunView *view, guint limit, const GArray *chosen, SimConnIndex *conns)
 {
   SimHtml *html = g_new0(SimHtml, 1);
   html->view = view;
+  html->conns = sim_conn_index_ref(conns);
   html->limit = limit;
   html->chosen = g_array_new(FALSE, FALSE, sizeof(guint));
   if (chosen) g_array_append_vals(html->chosen, chosen->data, chosen->len);
@@ -172,6 +173,7 @@ sim_html_free(SimHtml *html)
   g_ptr_array_free(html->hosts, TRUE);
   g_array_free(html->times, TRUE);
   g_array_free(html->chosen, TRUE);
+  sim_conn_index_unref(html->conns);
   g_free(html);
 }
 
@@ -200,20 +202,20 @@ is_chosen(const SimHtml *html, guint number)
   return FALSE;
 }
 
-/* A new connection for the 4-tuple, seen first from (src, sport); it
- * replaces `old` (the previous one on the tuple, or NULL) in by_key. */
+/* A new connection for the 4-tuple, numbered `e`; it replaces `old` (the
+ * previous one on the tuple, or NULL) in by_key. */
 static HtmlConn *
-conn_new(SimHtml *html, HtmlConn *old, NetAddr src, guint16 sport, NetAddr dst, guint16 dport)
+conn_new(SimHtml *html, HtmlConn *old, const SimConnEnds *e)
 {
   if (old) {
     g_hash_table_remove(html->by_key, &old->key);
     if (!old->kept) conn_free(old);
   }
   HtmlConn *c = g_new0(HtmlConn, 1);
-  c->key = key_of(src, sport, dst, dport);
-  c->number = ++html->numbered;
-  c->addr[0] = src; c->port[0] = sport;
-  c->addr[1] = dst; c->port[1] = dport;
+  c->key = key_of(e->addr[0], e->port[0], e->addr[1], e->port[1]);
+  c->number = e->number;
+  c->addr[0] = e->addr[0]; c->port[0] = e->port[0];
+  c->addr[1] = e->addr[1]; c->port[1] = e->port[1];
   c->wscale[0] = c->wscale[1] = -1;
   c->kept = c->number <= html->limit || is_chosen(html, c->number);
   if (c->kept) {
@@ -225,10 +227,19 @@ conn_new(SimHtml *html, HtmlConn *old, NetAddr src, guint16 sport, NetAddr dst, 
   return c;
 }
 
-static int
-side_of(const HtmlConn *c, NetAddr addr, guint16 port)
+/* The connection between (a, ap) and (b, bp) as the shared numbering has
+ * it now: a new one when the numbering started a new one on the tuple;
+ * *side: which end (a, ap) is.  The far side of a NAT'd connection is its
+ * connection's (conns.h): each is held under its originator's ends. */
+static HtmlConn *
+conn_find(SimHtml *html, NetAddr a, guint16 ap, NetAddr b, guint16 bp, int *side)
 {
-  return c->addr[0] == addr && c->port[0] == port ? 0 : 1;
+  guint number = sim_conn_index_find(html->conns, a, ap, b, bp, TRUE, side)->number;
+  const SimConnEnds *e = sim_conn_index_get(html->conns, number);
+  HtmlKey key = key_of(e->addr[0], e->port[0], e->addr[1], e->port[1]);
+  HtmlConn *c = g_hash_table_lookup(html->by_key, &key);
+  if (c == NULL || c->number != number) c = conn_new(html, c, e);
+  return c;
 }
 
 /* Every side that changed state is CLOSED again: the connection is over;
@@ -255,13 +266,8 @@ sim_html_state(SimHtml *html, SimTime now, const TcpStateEvent *ev)
   }
   if (ev->tuple.rport == 0) return;              /* a listener: no connection */
   const TcpTuple *t = &ev->tuple;
-  HtmlKey key = key_of(t->laddr, t->lport, t->raddr, t->rport);
-  HtmlConn *c = g_hash_table_lookup(html->by_key, &key);
-  /* A side that opens again is a new connection on the same 4-tuple. */
-  gboolean opens = ev->from == TCP_STATE_CLOSED || ev->from == TCP_STATE_LISTEN;
-  if (c == NULL || (opens && c->seen[side_of(c, t->laddr, t->lport)]))
-    c = conn_new(html, c, t->laddr, t->lport, t->raddr, t->rport);
-  int side = side_of(c, t->laddr, t->lport);
+  int side;
+  HtmlConn *c = conn_find(html, t->laddr, t->lport, t->raddr, t->rport, &side);
   c->seen[side] = TRUE;
   c->state[side] = ev->to;
   if (c->kept) {
@@ -310,9 +316,8 @@ seg_room(SimHtml *html, HtmlConn *c)
 }
 
 static void
-seg_sent(SimHtml *html, HtmlConn *c, const Packet *pkt, SimTime now)
+seg_sent(SimHtml *html, HtmlConn *c, int side, const Packet *pkt, SimTime now)
 {
-  int side = side_of(c, pkt->src, pkt->tcp.sport);
   HtmlSeg s = { .sent = now, .done = -1, .ip_id = pkt->ip_id, .fate = SEG_IN_FLIGHT };
   seg_describe(c, side, &pkt->tcp, &s);
   if (seg_room(html, c)) g_array_append_val(c->segs, s);
@@ -323,10 +328,9 @@ seg_sent(SimHtml *html, HtmlConn *c, const Packet *pkt, SimTime now)
  * link duplicated it, or a segment whose sending was not seen (an address
  * rewritten on the way).  Nothing when its send was left out. */
 static void
-seg_done(SimHtml *html, HtmlConn *c, const NetEvent *ev)
+seg_done(SimHtml *html, HtmlConn *c, int side, const NetEvent *ev)
 {
   const Packet *pkt = ev->pkt;
-  int side = side_of(c, pkt->src, pkt->tcp.sport);
   guint8 fate = ev->kind == NET_EVENT_RECV ? SEG_ARRIVED : SEG_DROPPED;
   for (guint i = c->segs->len; i > 0; i--) {
     HtmlSeg *s = &g_array_index(c->segs, HtmlSeg, i - 1);
@@ -358,20 +362,11 @@ sim_html_segment(SimHtml *html, const NetEvent *ev)
   if (ev->kind == NET_EVENT_SEND) host_at(html, ev->node)->sent++;
   else if (ev->kind == NET_EVENT_RECV) host_at(html, ev->node)->received++;
   else html->drops[MIN((guint)ev->reason, NET_DROP_N)]++;
-  HtmlKey key = key_of(pkt->src, pkt->tcp.sport, pkt->dst, pkt->tcp.dport);
-  HtmlConn *c = g_hash_table_lookup(html->by_key, &key);
-  /* A SYN with a new initial sequence number opens a new connection. */
-  gboolean syn = (pkt->tcp.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
-  gboolean reopens = FALSE;
-  if (c && ev->kind == NET_EVENT_SEND && syn) {
-    int side = side_of(c, pkt->src, pkt->tcp.sport);
-    reopens = c->have_isn[side] && c->isn[side] != pkt->tcp.seq;
-  }
-  if (c == NULL || reopens)
-    c = conn_new(html, c, pkt->src, pkt->tcp.sport, pkt->dst, pkt->tcp.dport);
+  int side;
+  HtmlConn *c = conn_find(html, pkt->src, pkt->tcp.sport, pkt->dst, pkt->tcp.dport, &side);
   if (!c->kept) return;
-  if (ev->kind == NET_EVENT_SEND) seg_sent(html, c, pkt, ev->time);
-  else seg_done(html, c, ev);
+  if (ev->kind == NET_EVENT_SEND) seg_sent(html, c, side, pkt, ev->time);
+  else seg_done(html, c, side, ev);
 }
 
 /* ---- states over time --------------------------------------------------- */
@@ -545,6 +540,13 @@ json_hosts(GString *js, const SimHtml *html)
   g_string_append_c(js, ']');
 }
 
+static gint
+cmp_conn_number(gconstpointer a, gconstpointer b)
+{
+  const HtmlConn *x = *(HtmlConn *const *)a, *y = *(HtmlConn *const *)b;
+  return x->number < y->number ? -1 : x->number > y->number;
+}
+
 /* The run's data, as one JSON object. */
 static GString *
 json_data(SimHtml *html, int exit_status)
@@ -566,7 +568,10 @@ json_data(SimHtml *html, int exit_status)
   g_string_append_printf(js, "],\"hosts_left_out\":%u,", html->hosts_left_out);
   json_hosts(js, html);
   g_string_append_printf(js, ",\"limit\":%u,\"conns_seen\":%u,\"conns\":[",
-                         html->limit, html->numbered);
+                         html->limit, sim_conn_index_count(html->conns));
+  /* By number: a connection numbered by another writer (a socket call the
+   * ladder drew) may be seen here after a later one. */
+  g_ptr_array_sort(html->kept, cmp_conn_number);
   for (guint i = 0; i < html->kept->len; i++) {
     if (i) g_string_append_c(js, ',');
     json_conn(js, html, g_ptr_array_index(html->kept, i));

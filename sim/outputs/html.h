@@ -9,20 +9,24 @@
  * when the run ends: the template (html-template.html, embedded at build
  * time: inline CSS and JS, nothing fetched) with the run's data as JSON.
  *
- * Memory is bounded whatever the run's size:
+ * Memory is bounded whatever the run's size, but for the shared
+ * numbering's small record of every connection (conns.h):
  *   - segments and state changes are kept for the first `limit`
  *     connections and for those chosen by number (--html-conn), at most
  *     HTML_SEGS_PER_CONN segments each and HTML_SEGS_TOTAL in all; the
  *     page says how many connections and segments it left out.  A
- *     connection left out costs a small record while it lives, none after;
+ *     connection left out costs a small record while it lives, and its
+ *     entry in the shared numbering (its ends and number) after;
  *   - hosts' states are sampled on a grid that doubles its interval
  *     whenever HTML_SAMPLES samples are held, for the first
  *     HTML_CHART_HOSTS hosts;
  *   - transition counts are per host, 11 x 11 counters.
  *
- * Connections are numbered #1, #2 ... in the order their first segment or
- * state change is seen; a new SYN (a different initial sequence number) or
- * a new open on an ended 4-tuple starts a new connection.  A segment is a
+ * Connections are numbered by the run's shared numbering (conns.h), as the
+ * ladder and the stepper number them: #1, #2 ... in the order they are
+ * first seen; a new SYN (a different initial sequence number) or a new
+ * open on an ended 4-tuple starts a new connection, and the two sides of a
+ * NAT'd connection are one.  A segment is a
  * retransmission when it carries sequence space below the highest its
  * sender had sent on that connection (as Wireshark's analysis decides).
  *
@@ -32,6 +36,7 @@
 #include "run-view.h"
 #include "net.h"
 #include "tcp-stack.h"
+#include "conns.h"
 
 #define HTML_SEGS_PER_CONN 2000
 #define HTML_SEGS_TOTAL    25000
@@ -41,9 +46,11 @@
 typedef struct SimHtml SimHtml;
 
 /* A writer over the run seen through `view` (borrowed), keeping the first
- * `limit` connections and those numbered in `chosen` (may be NULL). */
+ * `limit` connections and those numbered in `chosen` (may be NULL), by the
+ * numbers of `conns` (the run's shared numbering, conns.h, so that #N here
+ * is #N in the ladder; it takes a reference). */
 SimHtml *
-sim_html_new(const SimRunView *view, guint limit, const GArray *chosen);
+sim_html_new(const SimRunView *view, guint limit, const GArray *chosen, SimConnIndex *conns);
 
 void
 sim_html_free(SimHtml *html);

@@ -15,6 +15,7 @@ typedef struct {
   guint32  isn[2];            /* initial sequence number of each end */
   gint     wscale[2];         /* window scale each end announced, -1 if none */
   gboolean announced;         /* its header line is written */
+  const SimConnEnds *beyond;  /* the NAT join a "via" row last told (conns.h), or NULL */
 } LadderConn;
 
 typedef enum {
@@ -46,8 +47,8 @@ struct SimLadder {
   FILE            *out;
   SimLadderOptions opts;
   const SimRunView *view;
-  SimConnIndex    *index;
-  GPtrArray       *conns;     /* LadderConn*, at number - 1; owned */
+  SimConnIndex    *index;     /* shared with the other writers */
+  GPtrArray       *conns;     /* LadderConn* or NULL (not drawn here), at number - 1; owned */
   GQueue           rows;      /* Row*, in time order; owned */
   GHashTable      *waiting;   /* const Packet* -> Row* of segments in flight (lookups only) */
   Row             *arrival;   /* a segment just delivered: settled by the next event
@@ -65,6 +66,7 @@ static void
 conn_free(gpointer data)
 {
   LadderConn *c = data;
+  if (c == NULL) return;
   g_free(c->name[0]);
   g_free(c->name[1]);
   g_free(c);
@@ -93,14 +95,15 @@ layout(SimLadder *l)
 }
 
 SimLadder *
-sim_ladder_new(FILE *out, const SimLadderOptions *opts, const SimRunView *view)
+sim_ladder_new(FILE *out, const SimLadderOptions *opts, const SimRunView *view,
+               SimConnIndex *conns)
 {
   g_assert(opts->width >= SIM_LADDER_MIN_WIDTH && opts->width <= SIM_LADDER_MAX_WIDTH);
   SimLadder *l = g_new0(SimLadder, 1);
   l->out = out;
   l->opts = *opts;
   l->view = view;
-  l->index = sim_conn_index_new();
+  l->index = sim_conn_index_ref(conns);
   l->conns = g_ptr_array_new_with_free_func(conn_free);
   g_queue_init(&l->rows);
   l->waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -351,8 +354,11 @@ sim_ladder_free(SimLadder *l)
   if (l->opts.only_conn == 0 && n > l->opts.limit)
     fprintf(l->out, "ladder: %u more connection%s not drawn (--ladder-limit)\n",
             n - l->opts.limit, n - l->opts.limit == 1 ? "" : "s");
+  else if (l->opts.only_conn > n)     /* say why nothing was drawn */
+    fprintf(l->out, "ladder: no connection #%u in this run (%u connection%s, --ladder-conn)\n",
+            l->opts.only_conn, n, n == 1 ? "" : "s");
   g_hash_table_destroy(l->waiting);
-  sim_conn_index_free(l->index);
+  sim_conn_index_unref(l->index);
   g_ptr_array_free(l->conns, TRUE);
   g_free(l);
 }
@@ -394,28 +400,35 @@ via_row(SimLadder *l, SimTime now, guint number, const NetNode *router,
   g_queue_push_tail(&l->rows, r);
 }
 
-/* The connection between two ends, numbered on first sight, the two sides
- * of a NAT joined (conns.h; `fresh`: a SYN or a new connection's first
- * state, when a NAT may have mapped a reused tuple anew); its number, and
- * in *side which end (a, ap) is.  A side joined anew gets a row saying
- * what the router made of the connection, at `now`. */
+/* The current connection between two ends, numbered on first sight (the
+ * two sides of a NAT are one connection, conns.h); its number, and in
+ * *side which end (a, ap) is.  The shared index may have numbered
+ * connections this ladder never draws: their slots stay NULL.  When the
+ * index joined a side beyond a NAT to it since the ladder last looked, a
+ * row says what the router made of it, at `now`. */
 static guint
-find_conn(SimLadder *l, SimTime now, NetAddr a, guint16 ap, NetAddr b, guint16 bp,
-          gboolean fresh, int *side)
+find_conn(SimLadder *l, SimTime now, NetAddr a, guint16 ap, NetAddr b, guint16 bp, int *side)
 {
-  const NetNode *via;
-  const SimConnEnds *beyond;
-  const SimConnEnds *e = sim_conn_index_find_joined(l->index, l->view->net, a, ap, b, bp, fresh,
-                                                    &via, &beyond, side);
-  if (e->number > l->conns->len) {
-    LadderConn *c = g_new0(LadderConn, 1);
+  const SimConnEnds *e = sim_conn_index_find(l->index, a, ap, b, bp, TRUE, side);
+  guint number = e->number;
+  if (number > l->conns->len) g_ptr_array_set_size(l->conns, number);
+  LadderConn *c = g_ptr_array_index(l->conns, number - 1);
+  if (c == NULL) {
+    /* Named by the originator's side, whichever side is seen first. */
+    const SimConnEnds *ends = sim_conn_index_get(l->index, number);
+    c = g_new0(LadderConn, 1);
     c->wscale[0] = c->wscale[1] = -1;
-    c->name[0] = g_strdup(host_name(l, a));
-    c->name[1] = g_strdup(host_name(l, b));
-    g_ptr_array_add(l->conns, c);
+    c->name[0] = g_strdup(host_name(l, ends->addr[0]));
+    c->name[1] = g_strdup(host_name(l, ends->addr[1]));
+    g_ptr_array_index(l->conns, number - 1) = c;
   }
-  if (via) via_row(l, now, e->number, via, beyond);
-  return e->number;
+  const NetNode *via;
+  const SimConnEnds *beyond = sim_conn_index_beyond(l->index, number, &via);
+  if (beyond != c->beyond) {
+    c->beyond = beyond;
+    via_row(l, now, number, via, beyond);
+  }
+  return number;
 }
 
 /* A segment row: seq/ack relative to the ISNs, and the window as
@@ -430,8 +443,7 @@ segment_row(SimLadder *l, const NetEvent *ev)
   r->kind = ROW_SEGMENT;
   r->time = ev->time;
   r->pkt = pkt;
-  r->conn = find_conn(l, ev->time, pkt->src, seg->sport, pkt->dst, seg->dport,
-                      (seg->flags & TCP_FLAG_SYN) != 0, &r->side);
+  r->conn = find_conn(l, ev->time, pkt->src, seg->sport, pkt->dst, seg->dport, &r->side);
   LadderConn *c = g_ptr_array_index(l->conns, r->conn - 1);
   int side = r->side;
   if ((seg->flags & TCP_FLAG_SYN) && !c->have_isn[side]) {
@@ -502,8 +514,7 @@ sim_ladder_state(SimLadder *l, SimTime now, const TcpStateEvent *ev)
   r->time = now;
   r->settled = TRUE;
   r->conn = find_conn(l, now, ev->tuple.laddr, ev->tuple.lport, ev->tuple.raddr,
-                      ev->tuple.rport,
-                      ev->to == TCP_STATE_SYN_SENT || ev->to == TCP_STATE_SYN_RECEIVED, &r->side);
+                      ev->tuple.rport, &r->side);
   r->text = l->full_states
           ? g_strdup_printf("%s -> %s", tcp_state_name(ev->from), tcp_state_name(ev->to))
           : g_strdup(tcp_state_name(ev->to));
@@ -533,7 +544,7 @@ sim_ladder_call(SimLadder *l, SimTime now, const char *host, const char *text,
                               net_addr_format(tuple->laddr, a), tuple->lport);
   } else {
     r->kind = ROW_SIDE;
-    r->conn = find_conn(l, now, tuple->laddr, tuple->lport, tuple->raddr, tuple->rport, FALSE,
+    r->conn = find_conn(l, now, tuple->laddr, tuple->lport, tuple->raddr, tuple->rport,
                         &r->side);
     r->text = g_strdup(text);
   }

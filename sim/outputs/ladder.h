@@ -28,6 +28,7 @@
 #include "run-view.h"
 #include "net.h"
 #include "tcp-stack.h"
+#include "conns.h"
 
 #define SIM_LADDER_MIN_WIDTH 72
 #define SIM_LADDER_MAX_WIDTH 1000
@@ -43,9 +44,11 @@ typedef struct {
 typedef struct SimLadder SimLadder;
 
 /* A ladder written on `out` (borrowed) over the run's network (host names
- * are looked up by address). */
+ * are looked up by address), numbering connections with `conns` (the run's
+ * shared numbering, conns.h; the ladder takes a reference). */
 SimLadder *
-sim_ladder_new(FILE *out, const SimLadderOptions *opts, const SimRunView *view);
+sim_ladder_new(FILE *out, const SimLadderOptions *opts, const SimRunView *view,
+               SimConnIndex *conns);
 
 /* Writes the rows still held (segments in flight drawn as such), a note
  * about connections left out, and frees. */

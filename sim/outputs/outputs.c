@@ -79,13 +79,14 @@ sim_run_outputs_attach(SimRunOutputs *outs, const SimRunView *view, SimWriters *
   if (outs->files[OUT_METRICS])
     w->metrics = sim_metrics_new(sim_output_stream(outs->files[OUT_METRICS]),
                                  req->sample, view);
-  if (req->ladder) w->ladder = sim_ladder_new(stdout, &req->ladder_opts, view);
+  if (req->ladder)
+    w->ladder = sim_ladder_new(stdout, &req->ladder_opts, view, sim_writers_conns(w, view));
   if (outs->files[OUT_RECORDS]) {
     w->records_csv = sim_output_stream(outs->files[OUT_RECORDS]);
     fputs("time,name,value\n", w->records_csv);
   }
   if (outs->files[OUT_HTML])
-    w->html = sim_html_new(view, req->html_limit, req->html_chosen);
+    w->html = sim_html_new(view, req->html_limit, req->html_chosen, sim_writers_conns(w, view));
   if (req->n_ss_at) w->ss = sim_ss_new(stdout, req->ss_at, req->n_ss_at, view);
   if (w->metrics || w->html || w->ss) sim_engine_set_watch(view->engine, 0, writers_watch, w);
 }
@@ -109,6 +110,7 @@ finish_writers(SimRunOutputs *outs, const SimRunView *view, SimWriters *w, SimEx
     w->ladder = NULL;
   }
   w->records_csv = NULL;
+  g_clear_pointer(&w->conns, sim_conn_index_unref);
   if (w->trace) {
     ok = sim_trace_flush(w->trace, error);
     sim_trace_free(w->trace);
@@ -136,9 +138,19 @@ sim_writers_want_segments(const SimWriters *w)
   return w->ladder != NULL || w->html != NULL || w->watch != NULL;
 }
 
+SimConnIndex *
+sim_writers_conns(SimWriters *w, const SimRunView *view)
+{
+  if (w->conns == NULL) w->conns = sim_conn_index_new(view);
+  return w->conns;
+}
+
+/* The shared numbering sees each event first, so that every writer finds
+ * the connection it belongs to (a new one when a 4-tuple opens again). */
 void
 sim_writers_segment(SimWriters *w, const NetEvent *ev)
 {
+  if (w->conns) sim_conn_index_note_segment(w->conns, ev->pkt, ev->kind == NET_EVENT_SEND);
   if (w->ladder) sim_ladder_segment(w->ladder, ev);
   if (w->html) sim_html_segment(w->html, ev);
   if (w->watch) sim_watch_segment(w->watch, ev);
@@ -147,6 +159,7 @@ sim_writers_segment(SimWriters *w, const NetEvent *ev)
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev)
 {
+  if (w->conns) sim_conn_index_note_state(w->conns, ev);
   if (w->ladder) sim_ladder_state(w->ladder, now, ev);
   if (w->html) sim_html_state(w->html, now, ev);
   if (w->watch) sim_watch_state(w->watch, ev);

@@ -11,6 +11,7 @@
 #include "net.h"
 #include "tcp-stack.h"
 #include "ladder.h"
+#include "conns.h"
 
 typedef struct SimMetrics SimMetrics; /* metrics.h */
 typedef struct SimSs SimSs;           /* ss.h */
@@ -28,6 +29,7 @@ typedef struct {
   SimHtml    *html;
   FILE       *records_csv;   /* --records-csv: "time,name,value" rows */
   SimWatch   *watch;      /* the stepper's (twsim step), owned by it */
+  SimConnIndex *conns;    /* the numbering the ladder, HTML and stepper share */
 } SimWriters;
 
 typedef struct {
@@ -54,6 +56,12 @@ void
 sim_writers_segment(SimWriters *w, const NetEvent *ev);
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev);
+/* The connection numbering the writers that name connections share (the
+ * ladder, the HTML report, the stepper), made on first use over the run
+ * `view` (borrowed; its network's NATs are joined, conns.h); `w` holds a
+ * reference until the run's outputs are closed, a writer takes its own. */
+SimConnIndex *
+sim_writers_conns(SimWriters *w, const SimRunView *view);
 /* A sim.record(name, value) at `now`: a row of --records-csv. */
 void
 sim_writers_record(SimWriters *w, SimTime now, const char *name, double value);

@@ -8,8 +8,7 @@ typedef struct {
 } WatchConn;
 
 struct SimWatch {
-  const SimRunView *view;
-  SimConnIndex *index;
+  SimConnIndex *index;          /* shared with the other writers */
   GArray   *conns;              /* WatchConn, at number - 1 */
   guint     segments, states;   /* since the last reset */
   gboolean  hit;                /* a breakpoint matched since the last reset */
@@ -19,11 +18,10 @@ struct SimWatch {
 };
 
 SimWatch *
-sim_watch_new(const SimRunView *view)
+sim_watch_new(SimConnIndex *conns)
 {
   SimWatch *w = g_new0(SimWatch, 1);
-  w->view = view;
-  w->index = sim_conn_index_new();
+  w->index = sim_conn_index_ref(conns);
   w->conns = g_array_new(FALSE, TRUE, sizeof(WatchConn));
   w->break_conns = g_array_new(FALSE, FALSE, sizeof(guint));
   return w;
@@ -33,7 +31,7 @@ void
 sim_watch_free(SimWatch *w)
 {
   if (w == NULL) return;
-  sim_conn_index_free(w->index);
+  sim_conn_index_unref(w->index);
   g_array_free(w->conns, TRUE);
   g_array_free(w->break_conns, TRUE);
   g_free(w);
@@ -62,12 +60,8 @@ sim_watch_segment(SimWatch *w, const NetEvent *ev)
   const Packet *pkt = ev->pkt;
   int side;
   w->segments++;
-  const NetNode *via;
-  const SimConnEnds *beyond;
-  guint number = sim_conn_index_find_joined(w->index, w->view->net, pkt->src, pkt->tcp.sport,
-                                            pkt->dst, pkt->tcp.dport,
-                                            (pkt->tcp.flags & TCP_FLAG_SYN) != 0, &via, &beyond,
-                                            &side)->number;
+  guint number = sim_conn_index_find(w->index, pkt->src, pkt->tcp.sport, pkt->dst,
+                                     pkt->tcp.dport, TRUE, &side)->number;
   touched(w, number);
   WatchConn *c = &g_array_index(w->conns, WatchConn, number - 1);
   if (ev->kind == NET_EVENT_SEND && (pkt->tcp.flags & TCP_FLAG_SYN) && !c->have_isn[side]) {
@@ -91,12 +85,8 @@ sim_watch_state(SimWatch *w, const TcpStateEvent *ev)
   w->states++;
   if (w->break_state[ev->to]) w->hit = TRUE;
   if (ev->tuple.rport == 0) return;            /* a listener: no connection */
-  const NetNode *via;
-  const SimConnEnds *beyond;
-  gboolean fresh = ev->to == TCP_STATE_SYN_SENT || ev->to == TCP_STATE_SYN_RECEIVED;
-  touched(w, sim_conn_index_find_joined(w->index, w->view->net, ev->tuple.laddr, ev->tuple.lport,
-                                        ev->tuple.raddr, ev->tuple.rport, fresh, &via, &beyond,
-                                        NULL)->number);
+  touched(w, sim_conn_index_find(w->index, ev->tuple.laddr, ev->tuple.lport,
+                                 ev->tuple.raddr, ev->tuple.rport, TRUE, NULL)->number);
 }
 
 guint
@@ -169,5 +159,5 @@ sim_watch_last_conn(const SimWatch *w)
 const SimConnEnds *
 sim_watch_conn_beyond(const SimWatch *w, guint number)
 {
-  return sim_conn_index_beyond(w->index, number);
+  return sim_conn_index_beyond(w->index, number, NULL);
 }

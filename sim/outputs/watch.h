@@ -1,9 +1,9 @@
 /* What the stepper (`twsim step`) watches of a run, fed like the other
  * writers: whether the event that just fired sent, received or dropped a
- * segment or changed a state, which connection it touched (numbered as the
- * ladder numbers them, conns.h), and the breakpoints: a state (stop when a
- * connection enters it) or a connection (stop at any of its segments or
- * state changes). */
+ * segment or changed a state, which connection it touched (in the run's
+ * shared numbering, conns.h, as the ladder and the HTML report number
+ * them), and the breakpoints: a state (stop when a connection enters it)
+ * or a connection (stop at any of its segments or state changes). */
 #pragma once
 #include "run-view.h"
 #include "net.h"
@@ -12,10 +12,11 @@
 
 typedef struct SimWatch SimWatch;
 
-/* A watch of the run `view` (borrowed: it must outlive the watch; its
- * network joins the two sides of NAT'd connections, as in the ladder). */
+/* A watch naming connections by `conns` (the run's shared numbering,
+ * which joins the two sides of NAT'd connections; it takes a
+ * reference). */
 SimWatch *
-sim_watch_new(const SimRunView *view);
+sim_watch_new(SimConnIndex *conns);
 
 void
 sim_watch_free(SimWatch *watch);

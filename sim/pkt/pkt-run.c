@@ -77,8 +77,7 @@ static void
 stack_state_changed(gpointer user, const TcpStateEvent *ev)
 {
   PktRun *run = user;
-  SimWriters *w = &run->w;
-  if (w->ladder) sim_ladder_state(w->ladder, sim_engine_now(run->engine), ev);
+  sim_writers_state(&run->w, sim_engine_now(run->engine), ev);
 }
 
 static void
@@ -91,7 +90,7 @@ static void
 on_net_event(gpointer user, const NetEvent *ev)
 {
   PktRun *run = user;
-  sim_ladder_segment(run->w.ladder, ev);
+  sim_writers_segment(&run->w, ev);
 }
 
 /* The host "host" (192.168.0.1) and the peer "script" (192.0.2.1).  The
