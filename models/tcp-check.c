@@ -130,13 +130,12 @@ dest_bit(const TcpStack *s, const TcpTuple *t, gboolean *has)
 static gboolean
 check_table_conns(const TcpStack *s, Recount *r, GString *why)
 {
-  GHashTableIter it;
-  gpointer key, value;
+  const TcpTuple *key;
+  TcpConn *c;
   char tb[64];
-  g_hash_table_iter_init(&it, s->conns);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    TcpConn *c = value;
-      CHECK(key == &c->tuple, "%s: hashed under another key", tuple_text(&c->tuple, tb));
+  guint32 pos = 0;
+  while ((c = tcp_tuple_table_next(&s->conns, &pos, &key))) {
+    CHECK(tcp_tuple_same(key, &c->tuple), "%s: hashed under another key", tuple_text(&c->tuple, tb));
     CHECK(c->in_table && c->holds_port, "%s: in the 4-tuple table but in_table %d "
           "holds_port %d", tuple_text(&c->tuple, tb), c->in_table, c->holds_port);
     CHECK(state_synchronizing(c->state), "%s: %s in the 4-tuple table", tuple_text(&c->tuple, tb),
@@ -164,7 +163,7 @@ check_table_conns(const TcpStack *s, Recount *r, GString *why)
 static gboolean
 check_listener(const TcpStack *s, const TcpSocket *l, Recount *r, GString *why)
 {
-  CHECK(g_hash_table_lookup(s->listeners, &l->listen_key) == l,
+  CHECK(tcp_tuple_table_lookup(&s->listeners, &l->listen_key) == l,
         "listener on port %u is not in the listener table", l->bind_port);
   CHECK(l->conn && l->conn->state == TCP_STATE_LISTEN,
         "listener on port %u is not in LISTEN", l->bind_port);
@@ -212,9 +211,9 @@ check_sockets(const TcpStack *s, Recount *r, GString *why)
     CHECK(c->timer_id == 0, "a connection out of the tables has a timer event");
     r->counts[c->state]++;
   }
-  CHECK(listening == g_hash_table_size(s->listeners),
+  CHECK(listening == s->listeners.count,
         "%u listening sockets, %u in the listener table", listening,
-        g_hash_table_size(s->listeners));
+        s->listeners.count);
   return TRUE;
 }
 
@@ -243,7 +242,7 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
     CHECK(rec->self == i && rec->prev == prev, "%s: TIME_WAIT links are broken", tuple_text(&rec->tuple, tb));
     CHECK(tcp_tw_lookup((TcpTwTable *)tw, &rec->tuple) == rec,
           "%s: a TIME_WAIT record missing from its index", tuple_text(&rec->tuple, tb));
-    CHECK(g_hash_table_lookup(s->conns, &rec->tuple) == NULL,
+    CHECK(tcp_tuple_table_lookup(&s->conns, &rec->tuple) == NULL,
           "%s: both a TIME_WAIT record and a connection", tuple_text(&rec->tuple, tb));
     CHECK(rec->expiry >= last, "%s: TIME_WAIT FIFO out of expiry order", tuple_text(&rec->tuple, tb));
     CHECK(rec->expiry >= now, "%s: TIME_WAIT record expired at %" G_GINT64_FORMAT
@@ -344,7 +343,7 @@ tcp_stack_check_invariants(const TcpStack *s)
 gsize
 tcp_stack_check_size(const TcpStack *s)
 {
-  return g_hash_table_size(s->conns) + s->tw.count + s->sockets.length +
+  return s->conns.count + s->tw.count + s->sockets.length +
          g_hash_table_size(s->ports.ports) + 1;
 }
 

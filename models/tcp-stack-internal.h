@@ -21,6 +21,7 @@
 #include "ports.h"
 #include "tcp.h"
 #include "timewait.h"
+#include "tuple-table.h"
 
 struct TcpSocket {
   TcpStack   *stack;
@@ -32,7 +33,7 @@ struct TcpSocket {
   gint64      linger;          /* seconds, < 0 off */
   gboolean    listening;
   int         backlog;
-  guint64     listen_key;      /* (addr << 16) | port */
+  TcpTuple    listen_key;      /* (bind_addr, 0, bind_port, 0) */
   GQueue      syn_q, accept_q; /* TcpConn via queue_link */
   GByteArray *leftover;        /* unread bytes when conn went away */
   void      (*wake)(gpointer ud);
@@ -48,8 +49,8 @@ struct TcpStack {
   TcpConnEnv  cenv;
   guint64     counts[TCP_STATE_N];
   TcpStats    stats;
-  GHashTable *conns;           /* &conn->tuple -> TcpConn (synchronizing or synchronized) */
-  GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
+  TcpTupleTable conns;        /* 4-tuple -> TcpConn (synchronizing or synchronized) */
+  TcpTupleTable listeners;    /* listen_key -> TcpSocket */
   TcpTwTable  tw;
   SimEventId  tw_event;
   SimTime     tw_event_at;     /* when tw_event fires */

@@ -138,7 +138,7 @@ static void
 conn_unlink(TcpStack *s, TcpConn *c)
 {
   if (c->in_table) {
-    g_hash_table_remove(s->conns, &c->tuple);
+    tcp_tuple_table_remove(&s->conns, &c->tuple);
     c->in_table = FALSE;
   }
   if (c->listener) {
@@ -235,7 +235,7 @@ conn_new(TcpStack *s)
 static void
 conn_insert(TcpStack *s, TcpConn *c)
 {
-  g_hash_table_insert(s->conns, &c->tuple, c);
+  tcp_tuple_table_insert(&s->conns, &c->tuple, c);
   c->in_table = TRUE;
   port_hold(s, c);
 }
@@ -261,8 +261,8 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   g_autofree char *ts = g_strdup_printf("tcp-ts/%s", env->host_name ? env->host_name : "");
   s->cenv.isn_key = tcp_hash_key(env->run_seed, isn);
   s->cenv.ts_key = tcp_hash_key(env->run_seed, ts);
-  s->conns = g_hash_table_new(tcp_tuple_hash, tcp_tuple_equal);
-  s->listeners = g_hash_table_new(g_int64_hash, g_int64_equal);
+  tcp_tuple_table_init(&s->conns);
+  tcp_tuple_table_init(&s->listeners);
   tcp_tw_table_init(&s->tw);
   tcp_ports_init(&s->ports, env->run_seed, env->host_name);
   s->out = g_array_new(FALSE, FALSE, sizeof(TcpSegment));
@@ -294,18 +294,15 @@ tcp_stack_free(TcpStack *s)
     if (sock->leftover) g_byte_array_free(sock->leftover, TRUE);
     g_free(sock);
   }
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, s->conns);
-  while (g_hash_table_iter_next(&it, NULL, &value)) {
-    TcpConn *c = value;
+  guint32 pos = 0;
+  TcpConn *c;
+  while ((c = tcp_tuple_table_next(&s->conns, &pos, NULL))) {
     if (c->sock) ((TcpSocket *)c->sock)->conn = NULL;
-    g_hash_table_iter_remove(&it);
     conn_destroy(s, c);
   }
   if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
-  g_hash_table_destroy(s->conns);
-  g_hash_table_destroy(s->listeners);
+  tcp_tuple_table_clear(&s->conns);
+  tcp_tuple_table_clear(&s->listeners);
   tcp_tw_table_clear(&s->tw);
   tcp_ports_clear(&s->ports);
   g_array_free(s->out, TRUE);
@@ -369,11 +366,12 @@ tcp_stack_stats(const TcpStack *s)
 static TcpSocket *
 listener_lookup(TcpStack *s, NetAddr addr, guint16 port)
 {
-  guint64 key = ((guint64)addr << 16) | port;
-  TcpSocket *l = g_hash_table_lookup(s->listeners, &key);
+  if (s->listeners.count == 0) return NULL;
+  TcpTuple key = { .laddr = addr, .lport = port };
+  TcpSocket *l = tcp_tuple_table_lookup(&s->listeners, &key);
   if (l) return l;
-  key = port;
-  return g_hash_table_lookup(s->listeners, &key);
+  key.laddr = 0;
+  return tcp_tuple_table_lookup(&s->listeners, &key);
 }
 
 /* RFC 9293 3.10.7.2: SEGMENT ARRIVES in LISTEN.  `isn` is 0 or the ISN a
@@ -464,7 +462,7 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
                  .rport = seg->sport };
   s->stats.segments_received++;
   if (seg->flags & TCP_FLAG_RST) s->stats.resets_received++;
-  TcpConn *c = g_hash_table_lookup(s->conns, &t);
+  TcpConn *c = tcp_tuple_table_lookup(&s->conns, &t);
   if (c && c->listener && accept_overflow(s, c, seg)) {
     stack_dropped(s, pkt, TCP_DROP_ACCEPT_QUEUE);
     packet_free(pkt);
@@ -580,10 +578,10 @@ tcp_socket_listen(TcpSocket *sock, int backlog)
     int err = tcp_socket_bind(sock, 0, 0);
     if (err) return err;
   }
-  guint64 key = ((guint64)sock->bind_addr << 16) | sock->bind_port;
-  if (g_hash_table_contains(s->listeners, &key)) return TCP_EADDRINUSE;
+  TcpTuple key = { .laddr = sock->bind_addr, .lport = sock->bind_port };
+  if (tcp_tuple_table_lookup(&s->listeners, &key)) return TCP_EADDRINUSE;
   sock->listen_key = key;
-  g_hash_table_insert(s->listeners, &sock->listen_key, sock);
+  tcp_tuple_table_insert(&s->listeners, &sock->listen_key, sock);
   tcp_ports_use(&s->ports, sock->bind_port, TRUE)->listeners++;
   sock->listening = TRUE;
   /* Linux: backlog is capped at net.core.somaxconn (profile "backlog"). */
@@ -656,7 +654,7 @@ port_check(gpointer user, guint16 port)
   if (u && u->binders) return TCP_PORT_BUSY;   /* bind()'s ports are not shared */
   if (u == NULL) return TCP_PORT_FREE;
   p->t.lport = port;
-  if (g_hash_table_contains(p->s->conns, &p->t)) return TCP_PORT_BUSY;
+  if (tcp_tuple_table_lookup(&p->s->conns, &p->t)) return TCP_PORT_BUSY;
   TcpTwRecord *rec = tcp_tw_lookup(&p->s->tw, &p->t);
   if (rec == NULL) return TCP_PORT_FREE;
   return tw_reusable(p->s, rec) ? TCP_PORT_TW_REUSE : TCP_PORT_BUSY;
@@ -667,7 +665,7 @@ port_held(gpointer user, guint16 port)
 {
   PortProbe *p = user;
   p->t.lport = port;
-  return g_hash_table_contains(p->s->conns, &p->t) || tcp_tw_lookup(&p->s->tw, &p->t);
+  return tcp_tuple_table_lookup(&p->s->conns, &p->t) || tcp_tw_lookup(&p->s->tw, &p->t);
 }
 
 /* Takes over the TIME_WAIT record of t (tw_reuse): the new ISN follows
@@ -722,7 +720,7 @@ tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
   if (sock->bound) {
     probe.t.lport = lport = sock->bind_port;
     TcpTwRecord *rec = tcp_tw_lookup(&s->tw, &probe.t);
-    if (g_hash_table_contains(s->conns, &probe.t) || (rec && !tw_reusable(s, rec))) {
+    if (tcp_tuple_table_lookup(&s->conns, &probe.t) || (rec && !tw_reusable(s, rec))) {
       s->stats.connect_addrnotavail++;
       return TCP_EADDRNOTAVAIL;
     }
@@ -799,7 +797,7 @@ tcp_socket_shutdown(TcpSocket *sock, int how)
 static void
 listener_close(TcpStack *s, TcpSocket *l)
 {
-  g_hash_table_remove(s->listeners, &l->listen_key);
+  tcp_tuple_table_remove(&s->listeners, &l->listen_key);
   TcpPortUse *u = tcp_ports_use(&s->ports, l->bind_port, FALSE);
   u->listeners--;
   l->listening = FALSE;

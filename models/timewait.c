@@ -2,27 +2,8 @@
  * timewait.h). */
 #include "timewait.h"
 #include "tcp-seq.h"
+#include "tuple-table.h"
 #include <string.h>
-
-guint
-tcp_tuple_hash(gconstpointer p)
-{
-  /* A fixed mix of the 4-tuple (no pointers, no per-process seed). */
-  const TcpTuple *t = p;
-  guint64 x = ((guint64)t->laddr << 32 | t->raddr) * UINT64_C(0x9e3779b97f4a7c15);
-  x ^= ((guint64)t->lport << 16 | t->rport) * UINT64_C(0xc2b2ae3d27d4eb4f);
-  x ^= x >> 29;
-  x *= UINT64_C(0xbf58476d1ce4e5b9);
-  return (guint)(x ^ (x >> 32));
-}
-
-gboolean
-tcp_tuple_equal(gconstpointer a, gconstpointer b)
-{
-  const TcpTuple *x = a, *y = b;
-  return x->laddr == y->laddr && x->raddr == y->raddr && x->lport == y->lport &&
-         x->rport == y->rport;
-}
 
 static TcpTwRecord *
 rec_at(TcpTwTable *tw, guint32 index1)
@@ -43,7 +24,7 @@ rec_index(TcpTwTable *tw, const TcpTwRecord *rec)
 static guint32
 record_hash(gconstpointer owner, guint32 idx)
 {
-  return tcp_tuple_hash(&rec_at((TcpTwTable *)owner, idx)->tuple);
+  return tcp_tuple_mix(&rec_at((TcpTwTable *)owner, idx)->tuple);
 }
 
 void
@@ -70,9 +51,9 @@ tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
   const SlotIndex *x = &tw->index;
   if (x->n_slots == 0) return NULL;
   guint32 mask = x->n_slots - 1;
-  for (guint32 i = slot_index_home(x, tcp_tuple_hash(tuple)); x->slots[i]; i = (i + 1) & mask) {
+  for (guint32 i = slot_index_home(x, tcp_tuple_mix(tuple)); x->slots[i]; i = (i + 1) & mask) {
     TcpTwRecord *rec = rec_at(tw, x->slots[i]);
-    if (tcp_tuple_equal(&rec->tuple, tuple)) return rec;
+    if (tcp_tuple_same(&rec->tuple, tuple)) return rec;
   }
   return NULL;
 }

@@ -45,11 +45,6 @@ typedef struct {
   guint64     count;
 } TcpTwTable;
 
-guint
-tcp_tuple_hash(gconstpointer tuple);
-gboolean
-tcp_tuple_equal(gconstpointer a, gconstpointer b);
-
 void
 tcp_tw_table_init(TcpTwTable *tw);
 void
