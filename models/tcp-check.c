@@ -274,16 +274,16 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
 static gboolean
 check_ports(const TcpStack *s, Recount *r, GString *why)
 {
-  CHECK(g_hash_table_size(s->ports.ports) == g_hash_table_size(r->ports),
-        "%u ports have use counts, %u are in use", g_hash_table_size(s->ports.ports),
+  CHECK(s->ports.n_uses == g_hash_table_size(r->ports),
+        "%u ports have use counts, %u are in use", s->ports.n_uses,
         g_hash_table_size(r->ports));
   GHashTableIter it;
   gpointer key, value;
   g_hash_table_iter_init(&it, r->ports);
   while (g_hash_table_iter_next(&it, &key, &value)) {
     const TcpPortUse *want = value;
-    const TcpPortUse *have = g_hash_table_lookup(s->ports.ports, key);
     guint port = GPOINTER_TO_UINT(key);
+    const TcpPortUse *have = tcp_ports_use((TcpPorts *)&s->ports, (guint16)port, FALSE);
     CHECK(have, "port %u is in use but has no use counts", port);
     CHECK(have->users == want->users && have->binders == want->binders &&
           have->binders_reuse == want->binders_reuse && have->listeners == want->listeners,
@@ -344,7 +344,7 @@ gsize
 tcp_stack_check_size(const TcpStack *s)
 {
   return s->conns.count + s->tw.count + s->sockets.length +
-         g_hash_table_size(s->ports.ports) + 1;
+         s->ports.n_uses + 1;
 }
 
 guint64 *
