@@ -765,20 +765,36 @@ tcp_socket_send(TcpSocket *sock, const guint8 *data, gsize len)
 }
 
 gssize
-tcp_socket_recv(TcpSocket *sock, gsize max, GBytes **out)
+tcp_socket_recv_into(TcpSocket *sock, gsize max, TcpRecvSink sink, gpointer ud)
 {
   TcpStack *s = sock->stack;
-  *out = NULL;
   if (sock->conn == NULL) {           /* the connection went to TIME_WAIT */
     guint n = sock->leftover ? (guint)MIN(max, (gsize)sock->leftover->len) : 0;
-    *out = g_bytes_new(n ? sock->leftover->data : NULL, n);
-    if (n) g_byte_array_remove_range(sock->leftover, 0, n);
+    if (n) {
+      sink(ud, sock->leftover->data, n);
+      g_byte_array_remove_range(sock->leftover, 0, n);
+    }
     return n;
   }
   if (sock->listening) return -TCP_ENOTCONN;
   TcpConn *c = sock->conn;
-  gssize n = tcp_conn_recv(c, max, out, stack_now(s), s->out);
+  gssize n = tcp_conn_recv(c, max, sink, ud, stack_now(s), s->out);
   stack_after(s, c, FALSE);
+  return n;
+}
+
+static void
+recv_to_bytes(gpointer ud, const guint8 *data, gsize len)
+{
+  *(GBytes **)ud = g_bytes_new(data, len);
+}
+
+gssize
+tcp_socket_recv(TcpSocket *sock, gsize max, GBytes **out)
+{
+  *out = NULL;
+  gssize n = tcp_socket_recv_into(sock, max, recv_to_bytes, out);
+  if (n == 0) *out = g_bytes_new(NULL, 0);
   return n;
 }
 

@@ -335,13 +335,12 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *ou
 }
 
 gssize
-tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
+tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now, GArray *out)
 {
   c->now = now;
-  *bytes = NULL;
   if (c->rcv_buf->len > 0 && !c->shut_rd) {
     guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
-    *bytes = g_bytes_new(c->rcv_buf->data, n);
+    sink(ud, c->rcv_buf->data, n);
     g_byte_array_remove_range(c->rcv_buf, 0, n);
     /* Window update (RFC 9293 3.8.6.2.2, Linux tcp_cleanup_rbuf()) when
      * reading has opened the window enough: the peer may wait on it. */
@@ -356,17 +355,8 @@ tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
     c->error = 0;
     return -err;
   }
-  if (c->rcv_fin || c->shut_rd) {
-    *bytes = g_bytes_new(NULL, 0);
-    return 0;
-  }
-  if (c->state == TCP_STATE_CLOSED) {
-    if (c->established_once) {
-      *bytes = g_bytes_new(NULL, 0);
-      return 0;
-    }
-    return -TCP_ENOTCONN;
-  }
+  if (c->rcv_fin || c->shut_rd) return 0;
+  if (c->state == TCP_STATE_CLOSED) return c->established_once ? 0 : -TCP_ENOTCONN;
   if (c->state == TCP_STATE_LISTEN) return -TCP_ENOTCONN;
   return -TCP_EAGAIN;
 }

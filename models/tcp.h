@@ -199,10 +199,12 @@ tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out);
 void
 tcp_conn_grow_sndbuf(TcpConn *c);
 
-/* Reads up to max bytes into a new GBytes.  Returns count, 0 at EOF, or
- * -errno. */
+/* Hands up to max buffered bytes to sink (in place, once, only when there
+ * are some), then drops them from the buffer.  Returns the count, 0 at
+ * EOF, or -errno. */
 gssize
-tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out);
+tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now,
+              GArray *out);
 
 /* shutdown(how): 1 read, 2 write, 3 both. */
 int

@@ -357,6 +357,14 @@ s_send(lua_State *L)
   return send_k(L, LUA_OK, 0);
 }
 
+/* The received bytes go from the receive buffer straight into a Lua
+ * string, with no copy in between. */
+static void
+push_received(gpointer ud, const guint8 *data, gsize len)
+{
+  lua_pushlstring(ud, (const char *)data, len);
+}
+
 static int
 recv_k(lua_State *L, int status, lua_KContext max)
 {
@@ -365,16 +373,12 @@ recv_k(lua_State *L, int status, lua_KContext max)
     done_waiting(ls);
     return fail_call(L, ls, "recv", TCP_ENOTCONN);
   }
-  GBytes *bytes = NULL;
-  gssize n = tcp_socket_recv(ls->sock, (gsize)max, &bytes);
+  gssize n = tcp_socket_recv_into(ls->sock, (gsize)max, push_received, L);
   if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, "s:recv", recv_k, max);
   done_waiting(ls);
   if (n < 0) return fail_call(L, ls, "recv", (int)-n);
-  gsize len = 0;
-  const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
-  lua_pushlstring(L, data ? data : "", len);
-  if (bytes) g_bytes_unref(bytes);
-  trace_count(ls, "recv", len);
+  if (n == 0) lua_pushliteral(L, "");                  /* EOF */
+  trace_count(ls, "recv", (gsize)n);
   return 1;
 }
 
