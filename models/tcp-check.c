@@ -217,44 +217,35 @@ check_sockets(const TcpStack *s, Recount *r, GString *why)
   return TRUE;
 }
 
-static const TcpTwRecord *
-tw_at(const TcpTwTable *tw, guint32 index1)
-{
-  guint32 i = index1 - 1;
-  const TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
-  return &slab[i % TCP_TW_SLAB];
-}
-
 /* The TIME_WAIT records: indexed, in expiry order, expiring on a pending
  * event, holding their port. */
 static gboolean
 check_time_wait(const TcpStack *s, Recount *r, GString *why)
 {
-  const TcpTwTable *tw = &s->tw;
+  TcpTwTable *tw = (TcpTwTable *)&s->tw;
   SimTime now = sim_engine_now(s->env.engine), last = G_MININT64;
   guint64 n = 0;
-  guint32 prev = 0;
   char tb[64];
-  for (guint32 i = tw->head; i; i = tw_at(tw, i)->next) {
-    const TcpTwRecord *rec = tw_at(tw, i);
+  guint32 cursor = 0;
+  for (const TcpTwRecord *rec; (rec = tcp_tw_next(tw, &cursor));) {
+    TcpTuple t = tcp_tw_tuple(tw, rec);
+    SimTime expiry = tcp_tw_expiry(rec);
     CHECK(n < tw->count, "the TIME_WAIT FIFO is longer than its count %" G_GUINT64_FORMAT,
           tw->count);
-    CHECK(rec->self == i && rec->prev == prev, "%s: TIME_WAIT links are broken", tuple_text(&rec->tuple, tb));
-    CHECK(tcp_tw_lookup((TcpTwTable *)tw, &rec->tuple) == rec,
-          "%s: a TIME_WAIT record missing from its index", tuple_text(&rec->tuple, tb));
-    CHECK(tcp_tuple_table_lookup(&s->conns, &rec->tuple) == NULL,
-          "%s: both a TIME_WAIT record and a connection", tuple_text(&rec->tuple, tb));
-    CHECK(rec->expiry >= last, "%s: TIME_WAIT FIFO out of expiry order", tuple_text(&rec->tuple, tb));
-    CHECK(rec->expiry >= now, "%s: TIME_WAIT record expired at %" G_GINT64_FORMAT
-          " but still held at %" G_GINT64_FORMAT, tuple_text(&rec->tuple, tb), rec->expiry, now);
+    CHECK(tcp_tw_lookup(tw, &t) == rec,
+          "%s: a TIME_WAIT record missing from its index", tuple_text(&t, tb));
+    CHECK(tcp_tuple_table_lookup(&s->conns, &t) == NULL,
+          "%s: both a TIME_WAIT record and a connection", tuple_text(&t, tb));
+    CHECK(expiry >= last, "%s: TIME_WAIT FIFO out of expiry order", tuple_text(&t, tb));
+    CHECK(expiry >= now, "%s: TIME_WAIT record expired at %" G_GINT64_FORMAT
+          " but still held at %" G_GINT64_FORMAT, tuple_text(&t, tb), expiry, now);
     gboolean has;
-    CHECK(dest_bit(s, &rec->tuple, &has) || !has, "%s: held, but its port bit is clear", tuple_text(&rec->tuple, tb));
-    last = rec->expiry;
-    prev = i;
+    CHECK(dest_bit(s, &t, &has) || !has, "%s: held, but its port bit is clear", tuple_text(&t, tb));
+    last = expiry;
     n++;
-    recount_port(r, rec->tuple.lport)->users++;
+    recount_port(r, t.lport)->users++;
   }
-  CHECK(n == tw->count && tw->tail == prev, "TIME_WAIT FIFO holds %" G_GUINT64_FORMAT
+  CHECK(n == tw->count, "TIME_WAIT FIFO holds %" G_GUINT64_FORMAT
         " records, count %" G_GUINT64_FORMAT, n, tw->count);
   r->counts[TCP_STATE_TIME_WAIT] += n;
   /* Records need their expiry event; the event may outlive the records
@@ -265,9 +256,10 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
         " is not pending", s->tw_event);
   CHECK(!pending || data == s, "TIME_WAIT expiry event belongs to another object");
   CHECK(pending || n == 0, "%" G_GUINT64_FORMAT " TIME_WAIT records, no expiry event", n);
-  CHECK(!pending || n == 0 || s->tw_event_at <= tw_at(tw, tw->head)->expiry,
+  const TcpTwRecord *head = tcp_tw_head(tw);
+  CHECK(!pending || head == NULL || s->tw_event_at <= tcp_tw_expiry(head),
         "TIME_WAIT expiry event at %" G_GINT64_FORMAT " is after the first expiry %"
-        G_GINT64_FORMAT, s->tw_event_at, tw_at(tw, tw->head)->expiry);
+        G_GINT64_FORMAT, s->tw_event_at, head ? tcp_tw_expiry(head) : 0);
   return TRUE;
 }
 

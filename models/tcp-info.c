@@ -31,6 +31,6 @@ tcp_stack_conn_info(TcpStack *s, const TcpTuple *tuple, TcpConnInfo *info)
   info->record = TRUE;
   info->snd_nxt = rec->snd_nxt;
   info->rcv_nxt = rec->rcv_nxt;
-  info->state_at = rec->expiry;
+  info->state_at = tcp_tw_expiry(rec);
   return TRUE;
 }

@@ -104,10 +104,11 @@ tcp_stack_sockets(TcpStack *s, SimTime now, GArray *out)
     conn_info(c, now, &info);
     g_array_append_val(out, info);
   }
-  for (const TcpTwRecord *rec = tcp_tw_next(&s->tw, NULL); rec; rec = tcp_tw_next(&s->tw, rec)) {
-    TcpSockInfo info = { .state = TCP_STATE_TIME_WAIT, .tuple = rec->tuple,
+  guint32 cursor = 0;
+  for (const TcpTwRecord *rec; (rec = tcp_tw_next(&s->tw, &cursor));) {
+    TcpSockInfo info = { .state = TCP_STATE_TIME_WAIT, .tuple = tcp_tw_tuple(&s->tw, rec),
                          .timer = TCP_SS_TIMER_TIMEWAIT,
-                         .timer_left = MAX(rec->expiry - now, 0) };
+                         .timer_left = MAX(tcp_tw_expiry(rec) - now, 0) };
     g_array_append_val(out, info);
   }
   g_array_sort(out, compare_info);    /* the hash table's order is no order */

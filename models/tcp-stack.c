@@ -88,7 +88,7 @@ static void tw_schedule(TcpStack *s);
 static void
 tw_remove(TcpStack *s, TcpTwRecord *rec)
 {
-  TcpTuple t = rec->tuple;
+  TcpTuple t = tcp_tw_tuple(&s->tw, rec);
   tcp_tw_remove(&s->tw, rec);
   s->counts[TCP_STATE_TIME_WAIT]--;
   tcp_state_event(&s->cenv, stack_now(s), &t, TCP_STATE_TIME_WAIT, TCP_STATE_CLOSED);
@@ -102,7 +102,7 @@ tw_fire(SimEngine *engine, gpointer data)
   s->tw_event = 0;
   SimTime now = sim_engine_now(engine);
   TcpTwRecord *rec;
-  while ((rec = tcp_tw_head(&s->tw)) && rec->expiry <= now) tw_remove(s, rec);
+  while ((rec = tcp_tw_head(&s->tw)) && tcp_tw_expiry(rec) <= now) tw_remove(s, rec);
   tw_schedule(s);
 }
 
@@ -113,9 +113,9 @@ static void
 tw_schedule(TcpStack *s)
 {
   TcpTwRecord *head = tcp_tw_head(&s->tw);
-  if (head == NULL || (s->tw_event && s->tw_event_at <= head->expiry)) return;
+  if (head == NULL || (s->tw_event && s->tw_event_at <= tcp_tw_expiry(head))) return;
   if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
-  s->tw_event_at = MAX(head->expiry, stack_now(s));
+  s->tw_event_at = MAX(tcp_tw_expiry(head), stack_now(s));
   s->tw_event = sim_engine_schedule(s->env.engine, s->tw_event_at, tw_fire, s, NULL);
 }
 
@@ -264,6 +264,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   tcp_tuple_table_init(&s->conns);
   tcp_tuple_table_init(&s->listeners);
   tcp_tw_table_init(&s->tw);
+  s->tw.ts_key = s->cenv.ts_key;
   tcp_ports_init(&s->ports, env->run_seed, env->host_name);
   s->out = g_array_new(FALSE, FALSE, sizeof(TcpSegment));
   g_queue_init(&s->sockets);
@@ -426,7 +427,7 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
   case TCP_TW_SYN: {
     TcpSocket *l = listener_lookup(s, pkt->dst, pkt->tcp.dport);
     if (l == NULL) {               /* Linux: no listener, TIME_WAIT ACKs */
-      tcp_tw_ack(rec, stack_now(s), &reply);
+      tcp_tw_ack(&s->tw, rec, stack_now(s), &reply);
       stack_send(s, pkt->dst, pkt->src, &reply);
       break;
     }
@@ -636,7 +637,8 @@ tw_reusable(TcpStack *s, const TcpTwRecord *rec)
   /* Linux tcp_twsk_unique(): with tcp_tw_reuse (2: loopback only), a
    * TIME_WAIT 4-tuple may be taken over when timestamps were on and at
    * least tcp_tw_reuse_delay (1 s) passed since the last one. */
-  if (!tw_reuse_possible(s, &rec->tuple) || !rec->ts_ok) return FALSE;
+  TcpTuple t = tcp_tw_tuple(&s->tw, rec);
+  if (!tw_reuse_possible(s, &t) || !tcp_tw_ts_ok(rec)) return FALSE;
   guint32 now_ms = (guint32)(stack_now(s) / SIM_MS);
   return (gint32)(now_ms - rec->ts_stamp_ms) >= 1000;
 }

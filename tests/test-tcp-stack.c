@@ -903,7 +903,7 @@ test_million_time_wait(void)
   g_test_message("1,000,000 TIME_WAIT records: %zu bytes, %.1f bytes per record "
                  "(record %zu bytes + hash table)", used, per, sizeof(TcpTwRecord));
   g_assert_cmpuint(tw.count, ==, N);
-  g_assert_cmpfloat(per, <, 100.0);
+  g_assert_cmpfloat(per, <=, 48.0);       /* scripts/bench/guard keeps the exact figure */
   TcpTuple probe = { TEST_ADDR_A, 0x0a000000u + (777777 >> 14), 80,
                      (guint16)(1024 + (777777 & 16383)) };
   TcpTwRecord *rec = tcp_tw_lookup(&tw, &probe);
@@ -944,7 +944,16 @@ test_tw_index_random(void)
     g_assert_cmpint(rec != NULL, ==, present[k]);
     if (rec) {
       g_assert_cmpuint(rec->snd_nxt, ==, k);
-      if (sim_rng_chance(&rng, 0.5)) {
+      if (sim_rng_chance(&rng, 0.3)) {
+        /* An in-window ACK restarts the record: it moves to the tail. */
+        TcpSegment ack = { .seq = rec->rcv_nxt, .flags = TCP_FLAG_ACK };
+        TcpSegment reply;
+        guint32 isn = 0;
+        g_assert_cmpint(tcp_tw_input(&tw, rec, &ack, &profile, op, &reply, &isn), ==, TCP_TW_DROP);
+        rec = tcp_tw_lookup(&tw, &t);
+        g_assert_nonnull(rec);
+        g_assert_cmpint(tcp_tw_expiry(rec), >=, op + profile.time_wait);
+      } else if (sim_rng_chance(&rng, 0.5)) {
         tcp_tw_remove(&tw, rec);
         present[k] = FALSE;
         n--;
@@ -958,12 +967,12 @@ test_tw_index_random(void)
     }
     g_assert_cmpuint(tw.count, ==, n);
   }
-  /* The FIFO holds exactly the live records, in insertion order. */
+  /* The FIFO holds exactly the live records, in expiry order. */
   SimTime last = -1;
   guint m = 0;
   for (TcpTwRecord *r; (r = tcp_tw_head(&tw)); m++) {
-    g_assert_cmpint(r->expiry, >, last);
-    last = r->expiry;
+    g_assert_cmpint(tcp_tw_expiry(r), >=, last);
+    last = tcp_tw_expiry(r);
     tcp_tw_remove(&tw, r);
   }
   g_assert_cmpuint(m, ==, n);
