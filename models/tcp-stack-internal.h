@@ -47,6 +47,7 @@ struct TcpStack {
   guint       n_addrs;
   TcpProfile  profile;
   TcpConnEnv  cenv;
+  TcpConnPool pool;            /* freed connections for reuse (cenv.pool) */
   guint64     counts[TCP_STATE_N];
   TcpStats    stats;
   TcpTupleTable conns;        /* 4-tuple -> TcpConn (synchronizing or synchronized) */

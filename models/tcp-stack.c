@@ -257,6 +257,8 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.host = env->host;
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
+  tcp_conn_pool_init(&s->pool);
+  s->cenv.pool = &s->pool;
   g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");
   g_autofree char *ts = g_strdup_printf("tcp-ts/%s", env->host_name ? env->host_name : "");
   s->cenv.isn_key = tcp_hash_key(env->run_seed, isn);
@@ -307,6 +309,7 @@ tcp_stack_free(TcpStack *s)
   tcp_tw_table_clear(&s->tw);
   tcp_ports_clear(&s->ports);
   g_array_free(s->out, TRUE);
+  tcp_conn_pool_clear(&s->pool);
   g_free(s->addrs);
   g_free(s);
 }

@@ -28,6 +28,22 @@ typedef struct {
   gboolean fin;                 /* the peer's FIN follows data */
 } TcpOooSeg;
 
+/* Freed connections kept for reuse, each with its buffers (emptied, their
+ * storage kept), so that making and ending connections in steady state
+ * costs no call to the allocator.  At most TCP_CONN_POOL_MAX are kept; a
+ * pooled connection's memory is poisoned under AddressSanitizer. */
+typedef struct {
+  GPtrArray *conns;                     /* TcpConn*, NULL until initialised */
+} TcpConnPool;
+
+#define TCP_CONN_POOL_MAX 1024
+
+void
+tcp_conn_pool_init(TcpConnPool *pool);
+/* Frees the pooled connections (the live ones must be freed first). */
+void
+tcp_conn_pool_clear(TcpConnPool *pool);
+
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
   const TcpProfile *profile;
@@ -38,6 +54,7 @@ typedef struct {
   guint64    *counts;                   /* [TCP_STATE_N], kept by tcp_set_state */
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
+  TcpConnPool *pool;                    /* may be NULL: every connection allocated */
 } TcpConnEnv;
 
 /* Invariants:
