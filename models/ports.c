@@ -1,5 +1,6 @@
 /* Port use counts and ephemeral port selection (see ports.h). */
 #include "ports.h"
+#include "slot-index.h"
 
 #define PERTURB_SIZE 65536       /* INET_TABLE_PERTURB_SIZE (1 << 16) */
 #define DEST_BITMAP_AFTER 512    /* probes in one scan before a bitmap pays */
@@ -115,10 +116,7 @@ use_delete(TcpPorts *ports, guint32 i)
   guint32 mask = ports->uses_mask;
   for (guint32 j = (i + 1) & mask; ports->uses[j].key; j = (j + 1) & mask) {
     guint32 home = port_home(ports, (guint16)(ports->uses[j].key - 1));
-    /* The entry at j may fill the hole at i unless its home lies
-     * cyclically in (i, j]. */
-    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (stays) continue;
+    if (slot_stays(i, j, home)) continue;
     ports->uses[i] = ports->uses[j];
     i = j;
   }

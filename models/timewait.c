@@ -3,6 +3,7 @@
 #include "timewait.h"
 #include "tcp-seq.h"
 #include "tuple-table.h"
+#include "slot-index.h"
 #include <string.h>
 
 /* Positions are renumbered from 0 before the tail would pass this. */
@@ -105,10 +106,7 @@ index_delete(TcpTwTable *tw, guint32 i)
   guint32 mask = tw->n_index - 1;
   for (guint32 j = (i + 1) & mask; tw->index[j]; j = (j + 1) & mask) {
     guint32 home = rec_hash(tw, rec_at(tw, tw->index[j] - 1)) & mask;
-    /* The entry at j may fill the hole at i unless its home lies
-     * cyclically in (i, j]. */
-    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (stays) continue;
+    if (slot_stays(i, j, home)) continue;
     tw->index[i] = tw->index[j];
     i = j;
   }

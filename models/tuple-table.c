@@ -1,5 +1,6 @@
 /* The 4-tuple table (see tuple-table.h). */
 #include "tuple-table.h"
+#include "slot-index.h"
 
 void
 tcp_tuple_table_init(TcpTupleTable *t)
@@ -62,10 +63,7 @@ tcp_tuple_table_remove(TcpTupleTable *t, const TcpTuple *key)
   }
   for (guint32 j = (i + 1) & mask; t->slots[j].hash; j = (j + 1) & mask) {
     guint32 home = t->slots[j].hash & mask;
-    /* The entry at j may fill the hole at i unless its home lies
-     * cyclically in (i, j]. */
-    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (stays) continue;
+    if (slot_stays(i, j, home)) continue;
     t->slots[i] = t->slots[j];
     i = j;
   }
