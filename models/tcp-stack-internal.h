@@ -48,6 +48,8 @@ struct TcpStack {
   TcpProfile  profile;
   TcpConnEnv  cenv;
   TcpConnPool pool;            /* freed connections for reuse (cenv.pool) */
+  GPtrArray  *free_socks;      /* closed TcpSocket records for reuse, at most
+                                  TCP_CONN_POOL_MAX, poisoned under ASan */
   guint64     counts[TCP_STATE_N];
   TcpStats    stats;
   TcpTupleTable conns;        /* 4-tuple -> TcpConn (synchronizing or synchronized) */

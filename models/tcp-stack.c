@@ -258,6 +258,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
   tcp_conn_pool_init(&s->pool);
+  s->free_socks = g_ptr_array_new();
   s->cenv.pool = &s->pool;
   g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");
   g_autofree char *ts = g_strdup_printf("tcp-ts/%s", env->host_name ? env->host_name : "");
@@ -310,6 +311,12 @@ tcp_stack_free(TcpStack *s)
   tcp_ports_clear(&s->ports);
   g_array_free(s->out, TRUE);
   tcp_conn_pool_clear(&s->pool);
+  for (guint i = 0; i < s->free_socks->len; i++) {
+    gpointer sock = g_ptr_array_index(s->free_socks, i);
+    TCP_POOL_UNPOISON(sock, sizeof(TcpSocket));
+    g_free(sock);
+  }
+  g_ptr_array_free(s->free_socks, TRUE);
   g_free(s->addrs);
   g_free(s);
 }
@@ -491,10 +498,33 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
 
 /* ---- sockets ------------------------------------------------------------ */
 
+/* A zeroed socket record, from the stack's free ones when it has some:
+ * a socket per connection costs no call to the allocator in steady state. */
+static TcpSocket *
+sock_alloc(TcpStack *s)
+{
+  if (s->free_socks->len == 0) return g_new0(TcpSocket, 1);
+  TcpSocket *sock = g_ptr_array_steal_index_fast(s->free_socks, s->free_socks->len - 1);
+  TCP_POOL_UNPOISON(sock, sizeof *sock);
+  memset(sock, 0, sizeof *sock);
+  return sock;
+}
+
+static void
+sock_release(TcpStack *s, TcpSocket *sock)
+{
+  if (s->free_socks->len >= TCP_CONN_POOL_MAX) {
+    g_free(sock);
+    return;
+  }
+  g_ptr_array_add(s->free_socks, sock);
+  TCP_POOL_POISON(sock, sizeof *sock);
+}
+
 TcpSocket *
 tcp_socket_new(TcpStack *s)
 {
-  TcpSocket *sock = g_new0(TcpSocket, 1);
+  TcpSocket *sock = sock_alloc(s);
   sock->stack = s;
   sock->linger = -1;
   sock->conn = conn_new(s);
@@ -613,7 +643,7 @@ tcp_socket_accept(TcpSocket *l, int *err)
   TcpConn *c = link->data;
   c->listener = NULL;
   c->in_accept_q = FALSE;
-  TcpSocket *sock = g_new0(TcpSocket, 1);
+  TcpSocket *sock = sock_alloc(s);
   sock->stack = s;
   sock->linger = -1;
   sock->conn = c;
@@ -866,7 +896,7 @@ tcp_socket_close(TcpSocket *sock)
     stack_after(s, c, FALSE);
   }
   if (sock->leftover) g_byte_array_free(sock->leftover, TRUE);
-  g_free(sock);
+  sock_release(s, sock);
 }
 
 int

@@ -8,17 +8,6 @@
 #include "tcp-seq.h"
 #include <string.h>
 
-/* A pooled connection (TcpConnPool) is poisoned under AddressSanitizer,
- * so that a use after tcp_conn_free() is still caught. */
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define POOL_POISON(p, n) ((void)(p), (void)(n))
-#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
 static const char *const state_names[TCP_STATE_N] = {
   "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
   "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
@@ -166,7 +155,7 @@ tcp_conn_pool_clear(TcpConnPool *pool)
   if (pool->conns == NULL) return;
   for (guint i = 0; i < pool->conns->len; i++) {
     TcpConn *c = g_ptr_array_index(pool->conns, i);
-    POOL_UNPOISON(c, sizeof *c);
+    TCP_POOL_UNPOISON(c, sizeof *c);
     conn_storage_free(c);
   }
   g_ptr_array_free(pool->conns, TRUE);
@@ -185,7 +174,7 @@ conn_alloc(const TcpConnEnv *env)
     return c;
   }
   TcpConn *c = g_ptr_array_steal_index_fast(pool->conns, pool->conns->len - 1);
-  POOL_UNPOISON(c, sizeof *c);
+  TCP_POOL_UNPOISON(c, sizeof *c);
   GArray *snd_buf = c->snd_buf, *ooo = c->ooo;
   GByteArray *rcv_buf = c->rcv_buf;
   memset(c, 0, sizeof *c);
@@ -238,7 +227,7 @@ tcp_conn_free(TcpConn *c)
   g_array_set_size(c->snd_buf, 0);
   if (c->rcv_buf) g_byte_array_set_size(c->rcv_buf, 0);
   g_ptr_array_add(pool->conns, c);
-  POOL_POISON(c, sizeof *c);
+  TCP_POOL_POISON(c, sizeof *c);
 }
 
 guint32

@@ -38,6 +38,17 @@ typedef struct {
 
 #define TCP_CONN_POOL_MAX 1024
 
+/* What a pool holds is poisoned under AddressSanitizer, so that a use
+ * after it was given back is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define TCP_POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define TCP_POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define TCP_POOL_POISON(p, n) ((void)(p), (void)(n))
+#define TCP_POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 void
 tcp_conn_pool_init(TcpConnPool *pool);
 /* Frees the pooled connections (the live ones must be freed first). */
