@@ -13,6 +13,7 @@ net_world_new(SimEngine *engine, guint64 run_seed)
   net->run_seed = run_seed;
   net->nodes = g_ptr_array_new();
   net->links = g_ptr_array_new();
+  net->link_bases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   net->by_name = g_hash_table_new(g_str_hash, g_str_equal);
   net->by_addr = g_hash_table_new(g_direct_hash, g_direct_equal);
   return net;
@@ -42,6 +43,7 @@ net_world_free(NetWorld *net)
   }
   for (guint i = 0; i < net->nodes->len; i++) node_free(g_ptr_array_index(net->nodes, i));
   g_ptr_array_free(net->links, TRUE);
+  g_hash_table_destroy(net->link_bases);
   g_ptr_array_free(net->nodes, TRUE);
   g_hash_table_destroy(net->by_name);
   g_hash_table_destroy(net->by_addr);
@@ -187,20 +189,21 @@ net_node_addr(const NetNode *node)
 
 /* ---- links -------------------------------------------------------------- */
 
+/* "a-b", or "a-b#N" for the Nth link so named: N - 1 links before it have
+ * the name "a-b" up to their '#' (counted in link_bases, so a link costs
+ * no walk over the links made before it). */
 static char *
 link_name(NetWorld *net, const NetNode *a, const NetNode *b)
 {
   char *base = g_strdup_printf("%s-%s", a->name, b->name);
-  guint same = 0;
-  for (guint i = 0; i < net->links->len; i++) {
-    const NetLink *l = g_ptr_array_index(net->links, i);
-    const char *hash = strchr(l->name, '#');
-    gsize n = hash ? (gsize)(hash - l->name) : strlen(l->name);
-    same += strlen(base) == n && strncmp(l->name, base, n) == 0;
-  }
-  if (same == 0) return base;
-  char *name = g_strdup_printf("%s#%u", base, same + 1);
+  guint same = strchr(base, '#') ? 0
+             : GPOINTER_TO_UINT(g_hash_table_lookup(net->link_bases, base));
+  char *name = same ? g_strdup_printf("%s#%u", base, same + 1) : g_strdup(base);
   g_free(base);
+  const char *hash = strchr(name, '#');
+  char *prefix = hash ? g_strndup(name, (gsize)(hash - name)) : g_strdup(name);
+  guint count = GPOINTER_TO_UINT(g_hash_table_lookup(net->link_bases, prefix));
+  g_hash_table_replace(net->link_bases, prefix, GUINT_TO_POINTER(count + 1));
   return name;
 }
 
@@ -293,25 +296,68 @@ needs_table(const NetNode *node)
   return node->kind == NET_NODE_ROUTER || node->ifaces->len > 1;
 }
 
+/* The router a host with a single interface hangs from, or NULL.  Every
+ * path to such a host passes that router last, so a node's first hop
+ * towards the host is its first hop towards the router (the hop counts of
+ * bfs_from() differ by one along the whole way), except at the router
+ * itself, whose hop is the host's link. */
+static NetNode *
+stub_router(const NetNode *node)
+{
+  if (node->kind != NET_NODE_HOST || node->ifaces->len != 1) return NULL;
+  NetNode *peer = iface_peer(&g_array_index(node->ifaces, NetIface, 0));
+  return peer->kind == NET_NODE_ROUTER ? peer : NULL;
+}
+
+/* Routes are computed once per topology: a breadth-first search from each
+ * destination, except that the hosts hanging from one router share that
+ * router's search (stub_router), and only the nodes with a table are
+ * visited per destination.  So many hosts behind a few routers cost a
+ * search per router and a table entry per (router, host), not a search
+ * per host over every node. */
 void
 net_world_compute_routes(NetWorld *net)
 {
   if (!net->routes_dirty) return;
   guint n = net->nodes->len;
+  GArray *tables = g_array_new(FALSE, FALSE, sizeof(guint));   /* nodes with a table */
   for (guint i = 0; i < n; i++) {
     NetNode *node = g_ptr_array_index(net->nodes, i);
     if (node->routes) g_hash_table_destroy(node->routes);
     node->routes = needs_table(node) ? g_hash_table_new(g_direct_hash, g_direct_equal) : NULL;
+    if (node->routes) g_array_append_val(tables, i);
   }
   guint *dist = g_new(guint, n), *queue = g_new(guint, n);
+  int **via_hops = g_new0(int *, n);   /* per router: each table's first hop to it, or -1 */
+  int *hops = g_new(int, tables->len);
   for (guint di = 0; di < n; di++) {
     NetNode *dst = g_ptr_array_index(net->nodes, di);
     if (dst->addrs->len == 0) continue;   /* a router without addresses */
-    bfs_from(net, dst, dist, queue);
-    for (guint i = 0; i < n; i++) {
-      NetNode *node = g_ptr_array_index(net->nodes, i);
-      if (node == dst || node->routes == NULL || dist[i] == G_MAXUINT) continue;
-      int k = first_hop(node, dst, dist);
+    NetNode *via = stub_router(dst);
+    if (via && via_hops[via->index] == NULL) {
+      bfs_from(net, via, dist, queue);
+      int *h = via_hops[via->index] = g_new(int, tables->len);
+      for (guint t = 0; t < tables->len; t++) {
+        NetNode *node = g_ptr_array_index(net->nodes, g_array_index(tables, guint, t));
+        h[t] = node == via || dist[node->index] == G_MAXUINT ? -1 : first_hop(node, via, dist);
+      }
+    }
+    if (via) {
+      memcpy(hops, via_hops[via->index], sizeof(int) * tables->len);
+    } else {
+      bfs_from(net, dst, dist, queue);
+      for (guint t = 0; t < tables->len; t++) {
+        NetNode *node = g_ptr_array_index(net->nodes, g_array_index(tables, guint, t));
+        hops[t] = node == dst || dist[node->index] == G_MAXUINT ? -1 : first_hop(node, dst, dist);
+      }
+    }
+    for (guint t = 0; t < tables->len; t++) {
+      NetNode *node = g_ptr_array_index(net->nodes, g_array_index(tables, guint, t));
+      int k = hops[t];
+      if (node == via) {
+        const NetIface *up = &g_array_index(dst->ifaces, NetIface, 0);
+        k = (int)up->link->d[up->dir].to_iface;
+      }
       if (k < 0) continue;
       for (guint a = 0; a < dst->addrs->len; a++)
         g_hash_table_insert(node->routes,
@@ -319,6 +365,10 @@ net_world_compute_routes(NetWorld *net)
                             GINT_TO_POINTER(k + 1));
     }
   }
+  for (guint i = 0; i < n; i++) g_free(via_hops[i]);
+  g_free(via_hops);
+  g_free(hops);
+  g_array_free(tables, TRUE);
   g_free(dist);
   g_free(queue);
   net->routes_dirty = FALSE;

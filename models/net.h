@@ -107,6 +107,7 @@ struct NetWorld {
   GPtrArray   *links;       /* NetLink*, creation order; owned */
   GHashTable  *by_name;     /* name -> NetNode* (lookups only) */
   GHashTable  *by_addr;     /* NetAddr -> NetNode* (lookups only) */
+  GHashTable  *link_bases;  /* link name up to its '#' -> links so named (owned keys) */
   gboolean     routes_dirty;
   guint        routes_epoch; /* +1 each time routes are computed, from 1 */
   SimTrace    *trace;       /* borrowed, may be NULL */

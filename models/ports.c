@@ -1,5 +1,6 @@
 /* Port use counts and ephemeral port selection (see ports.h). */
 #include "ports.h"
+#include "slot-index.h"
 
 #define PERTURB_SIZE 65536       /* INET_TABLE_PERTURB_SIZE (1 << 16) */
 #define DEST_BITMAP_AFTER 512    /* probes in one scan before a bitmap pays */
@@ -35,7 +36,9 @@ dest_is_held(const TcpPortDest *d, guint16 port)
 void
 tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
 {
-  ports->ports = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  ports->uses = NULL;
+  ports->uses_mask = 0;
+  ports->n_uses = 0;
   ports->perturb = g_hash_table_new(g_direct_hash, g_direct_equal);
   ports->dests = g_hash_table_new_full(dest_hash, dest_equal, g_free, NULL);
   g_autofree char *name = g_strdup_printf("tcp-ports/%s", host_name ? host_name : "");
@@ -46,29 +49,96 @@ tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
 void
 tcp_ports_clear(TcpPorts *ports)
 {
-  g_hash_table_destroy(ports->ports);
+  g_free(ports->uses);
   g_hash_table_destroy(ports->perturb);
   g_hash_table_destroy(ports->dests);
+}
+
+/* Fibonacci hashing of a port onto the entries: consecutive ports (an
+ * ephemeral range) spread over the table. */
+static inline guint32
+port_home(const TcpPorts *ports, guint16 port)
+{
+  return ((guint32)port * 0x9e3779b1u >> 16) & ports->uses_mask;
+}
+
+static void
+use_put(TcpPorts *ports, const TcpPortEntry *e)
+{
+  guint32 i = port_home(ports, (guint16)(e->key - 1));
+  while (ports->uses[i].key) i = (i + 1) & ports->uses_mask;
+  ports->uses[i] = *e;
+}
+
+/* Doubles the entries (16 at first). */
+static void
+uses_grow(TcpPorts *ports)
+{
+  TcpPortEntry *old = ports->uses;
+  guint32 n_old = old ? ports->uses_mask + 1 : 0;
+  guint32 n = n_old ? n_old * 2 : 16;
+  ports->uses = g_new0(TcpPortEntry, n);
+  ports->uses_mask = n - 1;
+  for (guint32 i = 0; i < n_old; i++)
+    if (old[i].key) use_put(ports, &old[i]);
+  g_free(old);
+}
+
+/* The entry index of `port`, or -1. */
+static gint64
+use_find(const TcpPorts *ports, guint16 port)
+{
+  if (ports->n_uses == 0) return -1;
+  guint32 key = (guint32)port + 1;
+  for (guint32 i = port_home(ports, port); ports->uses[i].key; i = (i + 1) & ports->uses_mask)
+    if (ports->uses[i].key == key) return i;
+  return -1;
 }
 
 TcpPortUse *
 tcp_ports_use(TcpPorts *ports, guint16 port, gboolean create)
 {
-  gpointer key = GUINT_TO_POINTER((guint)port);
-  TcpPortUse *use = g_hash_table_lookup(ports->ports, key);
-  if (use == NULL && create) {
-    use = g_new0(TcpPortUse, 1);
-    g_hash_table_insert(ports->ports, key, use);
+  gint64 i = use_find(ports, port);
+  if (i >= 0) return &ports->uses[i].use;
+  if (!create) return NULL;
+  if (ports->uses == NULL || (ports->n_uses + 1) * 4 > (ports->uses_mask + 1) * 3)
+    uses_grow(ports);
+  TcpPortEntry e = { .key = (guint32)port + 1 };
+  use_put(ports, &e);
+  ports->n_uses++;
+  return &ports->uses[use_find(ports, port)].use;
+}
+
+/* Removes the entry at i, shifting later entries of its run back. */
+static void
+use_delete(TcpPorts *ports, guint32 i)
+{
+  guint32 mask = ports->uses_mask;
+  for (guint32 j = (i + 1) & mask; ports->uses[j].key; j = (j + 1) & mask) {
+    guint32 home = port_home(ports, (guint16)(ports->uses[j].key - 1));
+    if (slot_stays(i, j, home)) continue;
+    ports->uses[i] = ports->uses[j];
+    i = j;
   }
-  return use;
+  ports->uses[i].key = 0;
+  ports->n_uses--;
 }
 
 void
 tcp_ports_tidy(TcpPorts *ports, guint16 port)
 {
-  TcpPortUse *use = tcp_ports_use(ports, port, FALSE);
-  if (use && !use->binders && !use->listeners && !use->users)
-    g_hash_table_remove(ports->ports, GUINT_TO_POINTER((guint)port));
+  gint64 i = use_find(ports, port);
+  if (i < 0) return;
+  const TcpPortUse *use = &ports->uses[i].use;
+  if (!use->binders && !use->listeners && !use->users) use_delete(ports, (guint32)i);
+}
+
+const TcpPortEntry *
+tcp_ports_next(const TcpPorts *ports, guint32 *pos)
+{
+  for (; ports->uses && *pos <= ports->uses_mask; (*pos)++)
+    if (ports->uses[*pos].key) return &ports->uses[(*pos)++];
+  return NULL;
 }
 
 void
@@ -100,12 +170,11 @@ dest_build(TcpPorts *ports, NetAddr laddr, NetAddr raddr, guint16 rport,
   d->laddr = laddr;
   d->raddr = raddr;
   d->rport = rport;
-  GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init(&it, ports->ports);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    guint16 port = (guint16)GPOINTER_TO_UINT(key);
-    if (((TcpPortUse *)value)->users && held(user, port))
+  guint32 pos = 0;
+  const TcpPortEntry *e;
+  while ((e = tcp_ports_next(ports, &pos))) {
+    guint16 port = (guint16)(e->key - 1);
+    if (e->use.users && held(user, port))
       d->held[port >> 6] |= G_GUINT64_CONSTANT(1) << (port & 63);
   }
   g_hash_table_add(ports->dests, d);
@@ -134,7 +203,8 @@ tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
   const guint32 step = 2;
   if (remaining > 1) remaining &= ~1u;
   guint32 index = (guint32)(port_offset & (PERTURB_SIZE - 1));
-  guint32 offset = (perturb_get(ports, index) + (guint32)(port_offset >> 32)) % remaining;
+  guint32 perturb = perturb_get(ports, index);
+  guint32 offset = (perturb + (guint32)(port_offset >> 32)) % remaining;
   const TcpPortDest *dest = held_is_busy ? dest_find(ports, saddr, daddr, dport) : NULL;
   guint32 probes = 0;
   gboolean found = FALSE;
@@ -151,7 +221,7 @@ tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
       guint32 r = (guint32)sim_rng_below(&ports->rng, 8) * step;
       guint32 adv = MAX(i, r) + step;
       g_hash_table_insert(ports->perturb, GUINT_TO_POINTER(index),
-                          GUINT_TO_POINTER(perturb_get(ports, index) + adv));
+                          GUINT_TO_POINTER(perturb + adv));
       *out = (guint16)port;
       *verdict = v;
       found = TRUE;

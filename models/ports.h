@@ -4,8 +4,13 @@
  * Data flow: tcp-stack.c asks here on bind(), listen() and connect(), and
  * reports every connection or TIME_WAIT record that takes or frees a port.
  *
- * Axioms: a port has an entry in `ports` exactly when some count in its
- * TcpPortUse is non-zero; counts change in O(1). */
+ * Axioms: a port has an entry in `uses` exactly when some count in its
+ * TcpPortUse is non-zero; counts change in O(1).  `uses` is open
+ * addressing with the counts inline (no allocation per port): an entry's
+ * key is port + 1 (0: empty), it lies in the run of used entries from its
+ * home onward, at most 3/4 of the entries are used, and deletion shifts
+ * later entries back (no tombstones).  A TcpPortUse pointer is therefore
+ * valid only until the next tcp_ports_use(.., TRUE) or tcp_ports_tidy(). */
 #pragma once
 #include "hash.h"
 #include "profile.h"
@@ -31,7 +36,14 @@ typedef struct {
 } TcpPortDest;
 
 typedef struct {
-  GHashTable *ports;        /* GUINT_TO_POINTER(port) -> TcpPortUse */
+  guint32    key;           /* port + 1, 0 for an empty entry */
+  TcpPortUse use;
+} TcpPortEntry;
+
+typedef struct {
+  TcpPortEntry *uses;       /* uses_mask + 1 entries, or NULL */
+  guint32     uses_mask;
+  guint32     n_uses;       /* ports with an entry */
   GHashTable *perturb;      /* table_perturb[] entries that moved */
   GHashTable *dests;        /* TcpPortDest (keyed by itself) -> same */
   TcpHashKey  key;
@@ -43,7 +55,8 @@ tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name);
 void
 tcp_ports_clear(TcpPorts *ports);
 
-/* The use counts of `port`; created (zeroed) if `create`, else may be NULL. */
+/* The use counts of `port`; created (zeroed) if `create`, else may be NULL.
+ * The pointer is good until the table next changes (see above). */
 TcpPortUse *
 tcp_ports_use(TcpPorts *ports, guint16 port, gboolean create);
 
@@ -91,3 +104,9 @@ tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
  * start.  FALSE if none. */
 gboolean
 tcp_ports_any_free(TcpPorts *ports, const TcpProfile *profile, guint16 *out);
+
+/* Iteration over the ports with use counts: the entry at *pos or the
+ * first after it, *pos then past it; NULL at the end.  Start with *pos = 0;
+ * the table must not change meanwhile.  Slot order: sort before showing. */
+const TcpPortEntry *
+tcp_ports_next(const TcpPorts *ports, guint32 *pos);

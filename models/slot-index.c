@@ -50,10 +50,7 @@ slot_index_remove(SlotIndex *x, guint32 v)
   }
   for (guint32 j = (i + 1) & mask; x->slots[j]; j = (j + 1) & mask) {
     guint32 home = slot_index_home(x, x->hash(x->owner, x->slots[j]));
-    /* The entry at j may fill the hole at i unless its home lies
-     * cyclically in (i, j]. */
-    gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (stays) continue;
+    if (slot_stays(i, j, home)) continue;
     x->slots[i] = x->slots[j];
     i = j;
   }

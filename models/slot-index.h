@@ -41,6 +41,16 @@ slot_index_put(SlotIndex *x, guint32 v);
 void
 slot_index_remove(SlotIndex *x, guint32 v);
 
+/* Knuth's algorithm R, for every open-addressing table of the models
+ * (this index, tuple-table.c, ports.c, timewait.c): once slot i is
+ * emptied, the entry at j, later in the same run of used slots, must stay
+ * where it is if its home lies cyclically in (i, j]; else it moves to i. */
+static inline gboolean
+slot_stays(guint32 i, guint32 j, guint32 home)
+{
+  return i <= j ? (home > i && home <= j) : (home > i || home <= j);
+}
+
 /* The slot where a key of hash `h` would be found first (n_slots > 0). */
 static inline guint32
 slot_index_home(const SlotIndex *x, guint32 h)

@@ -131,13 +131,12 @@ dest_bit(const TcpStack *s, const TcpTuple *t, gboolean *has)
 static gboolean
 check_table_conns(const TcpStack *s, Recount *r, GString *why)
 {
-  GHashTableIter it;
-  gpointer key, value;
+  const TcpTuple *key;
+  TcpConn *c;
   char tb[64];
-  g_hash_table_iter_init(&it, s->conns);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    TcpConn *c = value;
-      CHECK(key == &c->tuple, "%s: hashed under another key", tuple_text(&c->tuple, tb));
+  guint32 pos = 0;
+  while ((c = tcp_tuple_table_next(&s->conns, &pos, &key))) {
+    CHECK(tcp_tuple_same(key, &c->tuple), "%s: hashed under another key", tuple_text(&c->tuple, tb));
     CHECK(c->in_table && c->holds_port, "%s: in the 4-tuple table but in_table %d "
           "holds_port %d", tuple_text(&c->tuple, tb), c->in_table, c->holds_port);
     CHECK(state_synchronizing(c->state), "%s: %s in the 4-tuple table", tuple_text(&c->tuple, tb),
@@ -166,7 +165,7 @@ check_table_conns(const TcpStack *s, Recount *r, GString *why)
 static gboolean
 check_listener(const TcpStack *s, const TcpSocket *l, Recount *r, GString *why)
 {
-  CHECK(g_hash_table_lookup(s->listeners, &l->listen_key) == l,
+  CHECK(tcp_tuple_table_lookup(&s->listeners, &l->listen_key) == l,
         "listener on port %u is not in the listener table", l->bind_port);
   CHECK(l->conn && l->conn->state == TCP_STATE_LISTEN,
         "listener on port %u is not in LISTEN", l->bind_port);
@@ -214,18 +213,10 @@ check_sockets(const TcpStack *s, Recount *r, GString *why)
     CHECK(!sim_deadline_armed(&c->timer), "a connection out of the tables has a timer");
     r->counts[c->state]++;
   }
-  CHECK(listening == g_hash_table_size(s->listeners),
+  CHECK(listening == s->listeners.count,
         "%u listening sockets, %u in the listener table", listening,
-        g_hash_table_size(s->listeners));
+        s->listeners.count);
   return TRUE;
-}
-
-static const TcpTwRecord *
-tw_at(const TcpTwTable *tw, guint32 index1)
-{
-  guint32 i = index1 - 1;
-  const TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
-  return &slab[i % TCP_TW_SLAB];
 }
 
 /* The TIME_WAIT records: indexed, in expiry order, expiring on a pending
@@ -233,31 +224,30 @@ tw_at(const TcpTwTable *tw, guint32 index1)
 static gboolean
 check_time_wait(const TcpStack *s, Recount *r, GString *why)
 {
-  const TcpTwTable *tw = &s->tw;
+  TcpTwTable *tw = (TcpTwTable *)&s->tw;
   SimTime now = sim_engine_now(s->env.engine), last = G_MININT64;
   guint64 n = 0;
-  guint32 prev = 0;
   char tb[64];
-  for (guint32 i = tw->head; i; i = tw_at(tw, i)->next) {
-    const TcpTwRecord *rec = tw_at(tw, i);
+  guint32 cursor = 0;
+  for (const TcpTwRecord *rec; (rec = tcp_tw_next(tw, &cursor));) {
+    TcpTuple t = tcp_tw_tuple(tw, rec);
+    SimTime expiry = tcp_tw_expiry(rec);
     CHECK(n < tw->count, "the TIME_WAIT FIFO is longer than its count %" G_GUINT64_FORMAT,
           tw->count);
-    CHECK(rec->self == i && rec->prev == prev, "%s: TIME_WAIT links are broken", tuple_text(&rec->tuple, tb));
-    CHECK(tcp_tw_lookup((TcpTwTable *)tw, &rec->tuple) == rec,
-          "%s: a TIME_WAIT record missing from its index", tuple_text(&rec->tuple, tb));
-    CHECK(g_hash_table_lookup(s->conns, &rec->tuple) == NULL,
-          "%s: both a TIME_WAIT record and a connection", tuple_text(&rec->tuple, tb));
-    CHECK(rec->expiry >= last, "%s: TIME_WAIT FIFO out of expiry order", tuple_text(&rec->tuple, tb));
-    CHECK(rec->expiry >= now, "%s: TIME_WAIT record expired at %" G_GINT64_FORMAT
-          " but still held at %" G_GINT64_FORMAT, tuple_text(&rec->tuple, tb), rec->expiry, now);
+    CHECK(tcp_tw_lookup(tw, &t) == rec,
+          "%s: a TIME_WAIT record missing from its index", tuple_text(&t, tb));
+    CHECK(tcp_tuple_table_lookup(&s->conns, &t) == NULL,
+          "%s: both a TIME_WAIT record and a connection", tuple_text(&t, tb));
+    CHECK(expiry >= last, "%s: TIME_WAIT FIFO out of expiry order", tuple_text(&t, tb));
+    CHECK(expiry >= now, "%s: TIME_WAIT record expired at %" G_GINT64_FORMAT
+          " but still held at %" G_GINT64_FORMAT, tuple_text(&t, tb), expiry, now);
     gboolean has;
-    CHECK(dest_bit(s, &rec->tuple, &has) || !has, "%s: held, but its port bit is clear", tuple_text(&rec->tuple, tb));
-    last = rec->expiry;
-    prev = i;
+    CHECK(dest_bit(s, &t, &has) || !has, "%s: held, but its port bit is clear", tuple_text(&t, tb));
+    last = expiry;
     n++;
-    recount_port(r, rec->tuple.lport)->users++;
+    recount_port(r, t.lport)->users++;
   }
-  CHECK(n == tw->count && tw->tail == prev, "TIME_WAIT FIFO holds %" G_GUINT64_FORMAT
+  CHECK(n == tw->count, "TIME_WAIT FIFO holds %" G_GUINT64_FORMAT
         " records, count %" G_GUINT64_FORMAT, n, tw->count);
   r->counts[TCP_STATE_TIME_WAIT] += n;
   /* Records need their expiry event; the event may outlive the records
@@ -268,9 +258,10 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
         " is not pending", s->tw_event);
   CHECK(!pending || data == s, "TIME_WAIT expiry event belongs to another object");
   CHECK(pending || n == 0, "%" G_GUINT64_FORMAT " TIME_WAIT records, no expiry event", n);
-  CHECK(!pending || n == 0 || s->tw_event_at <= tw_at(tw, tw->head)->expiry,
+  const TcpTwRecord *head = tcp_tw_head(tw);
+  CHECK(!pending || head == NULL || s->tw_event_at <= tcp_tw_expiry(head),
         "TIME_WAIT expiry event at %" G_GINT64_FORMAT " is after the first expiry %"
-        G_GINT64_FORMAT, s->tw_event_at, tw_at(tw, tw->head)->expiry);
+        G_GINT64_FORMAT, s->tw_event_at, head ? tcp_tw_expiry(head) : 0);
   return TRUE;
 }
 
@@ -302,16 +293,16 @@ check_timers(const TcpStack *s, const Recount *r, GString *why)
 static gboolean
 check_ports(const TcpStack *s, Recount *r, GString *why)
 {
-  CHECK(g_hash_table_size(s->ports.ports) == g_hash_table_size(r->ports),
-        "%u ports have use counts, %u are in use", g_hash_table_size(s->ports.ports),
+  CHECK(s->ports.n_uses == g_hash_table_size(r->ports),
+        "%u ports have use counts, %u are in use", s->ports.n_uses,
         g_hash_table_size(r->ports));
   GHashTableIter it;
   gpointer key, value;
   g_hash_table_iter_init(&it, r->ports);
   while (g_hash_table_iter_next(&it, &key, &value)) {
     const TcpPortUse *want = value;
-    const TcpPortUse *have = g_hash_table_lookup(s->ports.ports, key);
     guint port = GPOINTER_TO_UINT(key);
+    const TcpPortUse *have = tcp_ports_use((TcpPorts *)&s->ports, (guint16)port, FALSE);
     CHECK(have, "port %u is in use but has no use counts", port);
     CHECK(have->users == want->users && have->binders == want->binders &&
           have->binders_reuse == want->binders_reuse && have->listeners == want->listeners,
@@ -372,8 +363,8 @@ tcp_stack_check_invariants(const TcpStack *s)
 gsize
 tcp_stack_check_size(const TcpStack *s)
 {
-  return g_hash_table_size(s->conns) + s->tw.count + s->sockets.length +
-         g_hash_table_size(s->ports.ports) + 1;
+  return s->conns.count + s->tw.count + s->sockets.length +
+         s->ports.n_uses + 1;
 }
 
 guint64 *

@@ -7,7 +7,7 @@ tcp_stack_conn_info(TcpStack *s, const TcpTuple *tuple, TcpConnInfo *info)
 {
   *info = (TcpConnInfo){ .rtx_at = SIM_TIME_MAX, .ack_at = SIM_TIME_MAX,
                          .state_at = SIM_TIME_MAX };
-  const TcpConn *c = g_hash_table_lookup(s->conns, tuple);
+  const TcpConn *c = tcp_tuple_table_lookup(&s->conns, tuple);
   if (c) {
     info->state = c->state;
     info->iss = c->iss;
@@ -31,6 +31,6 @@ tcp_stack_conn_info(TcpStack *s, const TcpTuple *tuple, TcpConnInfo *info)
   info->record = TRUE;
   info->snd_nxt = rec->snd_nxt;
   info->rcv_nxt = rec->rcv_nxt;
-  info->state_at = rec->expiry;
+  info->state_at = tcp_tw_expiry(rec);
   return TRUE;
 }

@@ -97,18 +97,18 @@ tcp_stack_sockets(TcpStack *s, SimTime now, GArray *out)
     info.tuple.lport = sock->bind_port;
     g_array_append_val(out, info);
   }
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, s->conns);
-  while (g_hash_table_iter_next(&it, NULL, &value)) {
+  guint32 pos = 0;
+  const TcpConn *c;
+  while ((c = tcp_tuple_table_next(&s->conns, &pos, NULL))) {
     TcpSockInfo info;
-    conn_info(value, now, &info);
+    conn_info(c, now, &info);
     g_array_append_val(out, info);
   }
-  for (const TcpTwRecord *rec = tcp_tw_next(&s->tw, NULL); rec; rec = tcp_tw_next(&s->tw, rec)) {
-    TcpSockInfo info = { .state = TCP_STATE_TIME_WAIT, .tuple = rec->tuple,
+  guint32 cursor = 0;
+  for (const TcpTwRecord *rec; (rec = tcp_tw_next(&s->tw, &cursor));) {
+    TcpSockInfo info = { .state = TCP_STATE_TIME_WAIT, .tuple = tcp_tw_tuple(&s->tw, rec),
                          .timer = TCP_SS_TIMER_TIMEWAIT,
-                         .timer_left = MAX(rec->expiry - now, 0) };
+                         .timer_left = MAX(tcp_tw_expiry(rec) - now, 0) };
     g_array_append_val(out, info);
   }
   g_array_sort(out, compare_info);    /* the hash table's order is no order */

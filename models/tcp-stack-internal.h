@@ -22,6 +22,7 @@
 #include "ports.h"
 #include "tcp.h"
 #include "timewait.h"
+#include "tuple-table.h"
 
 struct TcpSocket {
   TcpStack   *stack;
@@ -33,7 +34,7 @@ struct TcpSocket {
   gint64      linger;          /* seconds, < 0 off */
   gboolean    listening;
   int         backlog;
-  guint64     listen_key;      /* (addr << 16) | port */
+  TcpTuple    listen_key;      /* (bind_addr, 0, bind_port, 0) */
   GQueue      syn_q, accept_q; /* TcpConn via queue_link */
   GByteArray *leftover;        /* unread bytes when conn went away */
   void      (*wake)(gpointer ud);
@@ -47,12 +48,15 @@ struct TcpStack {
   guint       n_addrs;
   TcpProfile  profile;
   TcpConnEnv  cenv;
+  TcpConnPool pool;            /* freed connections for reuse (cenv.pool) */
+  GPtrArray  *free_socks;      /* closed TcpSocket records for reuse, at most
+                                  TCP_CONN_POOL_MAX, poisoned under ASan */
   guint64     counts[TCP_STATE_N];
   TcpStats    stats;
-  GHashTable *conns;           /* &conn->tuple -> TcpConn (synchronizing or synchronized) */
-  GHashTable *listeners;       /* &sock->listen_key -> TcpSocket */
-  SimDeadlineHeap timers;      /* of TcpConn.timer: the connections' deadlines */
-  SimEngineTimer    timer;           /* the engine's, at the first of `timers` */
+  TcpTupleTable conns;        /* 4-tuple -> TcpConn (synchronizing or synchronized) */
+  TcpTupleTable listeners;    /* listen_key -> TcpSocket */
+  SimDeadlineHeap timers;     /* of TcpConn.timer: the connections' deadlines */
+  SimEngineTimer timer;       /* the engine's, at the first of `timers` */
   TcpTwTable  tw;
   SimEventId  tw_event;
   SimTime     tw_event_at;     /* when tw_event fires */

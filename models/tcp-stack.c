@@ -89,7 +89,7 @@ static void tw_schedule(TcpStack *s);
 static void
 tw_remove(TcpStack *s, TcpTwRecord *rec)
 {
-  TcpTuple t = rec->tuple;
+  TcpTuple t = tcp_tw_tuple(&s->tw, rec);
   tcp_tw_remove(&s->tw, rec);
   s->counts[TCP_STATE_TIME_WAIT]--;
   tcp_state_event(&s->cenv, stack_now(s), &t, TCP_STATE_TIME_WAIT, TCP_STATE_CLOSED);
@@ -103,7 +103,7 @@ tw_fire(SimEngine *engine, gpointer data)
   s->tw_event = 0;
   SimTime now = sim_engine_now(engine);
   TcpTwRecord *rec;
-  while ((rec = tcp_tw_head(&s->tw)) && rec->expiry <= now) tw_remove(s, rec);
+  while ((rec = tcp_tw_head(&s->tw)) && tcp_tw_expiry(rec) <= now) tw_remove(s, rec);
   tw_schedule(s);
 }
 
@@ -114,9 +114,9 @@ static void
 tw_schedule(TcpStack *s)
 {
   TcpTwRecord *head = tcp_tw_head(&s->tw);
-  if (head == NULL || (s->tw_event && s->tw_event_at <= head->expiry)) return;
+  if (head == NULL || (s->tw_event && s->tw_event_at <= tcp_tw_expiry(head))) return;
   if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
-  s->tw_event_at = MAX(head->expiry, stack_now(s));
+  s->tw_event_at = MAX(tcp_tw_expiry(head), stack_now(s));
   s->tw_event = sim_engine_schedule(s->env.engine, s->tw_event_at, tw_fire, s, NULL);
 }
 
@@ -193,7 +193,7 @@ static void
 conn_unlink(TcpStack *s, TcpConn *c)
 {
   if (c->in_table) {
-    g_hash_table_remove(s->conns, &c->tuple);
+    tcp_tuple_table_remove(&s->conns, &c->tuple);
     c->in_table = FALSE;
   }
   if (c->listener) {
@@ -278,7 +278,7 @@ conn_new(TcpStack *s)
 static void
 conn_insert(TcpStack *s, TcpConn *c)
 {
-  g_hash_table_insert(s->conns, &c->tuple, c);
+  tcp_tuple_table_insert(&s->conns, &c->tuple, c);
   c->in_table = TRUE;
   port_hold(s, c);
 }
@@ -300,15 +300,19 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.host = env->host;
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
+  tcp_conn_pool_init(&s->pool);
+  s->free_socks = g_ptr_array_new();
+  s->cenv.pool = &s->pool;
   g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");
   g_autofree char *ts = g_strdup_printf("tcp-ts/%s", env->host_name ? env->host_name : "");
   s->cenv.isn_key = tcp_hash_key(env->run_seed, isn);
   s->cenv.ts_key = tcp_hash_key(env->run_seed, ts);
-  s->conns = g_hash_table_new(tcp_tuple_hash, tcp_tuple_equal);
-  s->listeners = g_hash_table_new(g_int64_hash, g_int64_equal);
+  tcp_tuple_table_init(&s->conns);
+  tcp_tuple_table_init(&s->listeners);
   sim_deadline_heap_init(&s->timers);
   sim_engine_timer_init(&s->timer, stack_timer_fire, s);
   tcp_tw_table_init(&s->tw);
+  s->tw.ts_key = s->cenv.ts_key;
   tcp_ports_init(&s->ports, env->run_seed, env->host_name);
   s->out = g_array_new(FALSE, FALSE, sizeof(TcpSegment));
   g_queue_init(&s->sockets);
@@ -338,23 +342,27 @@ tcp_stack_free(TcpStack *s)
     if (sock->leftover) g_byte_array_free(sock->leftover, TRUE);
     g_free(sock);
   }
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, s->conns);
-  while (g_hash_table_iter_next(&it, NULL, &value)) {
-    TcpConn *c = value;
+  guint32 pos = 0;
+  TcpConn *c;
+  while ((c = tcp_tuple_table_next(&s->conns, &pos, NULL))) {
     if (c->sock) ((TcpSocket *)c->sock)->conn = NULL;
-    g_hash_table_iter_remove(&it);
     conn_destroy(s, c);
   }
   if (s->tw_event) sim_engine_cancel(s->env.engine, s->tw_event);
+  tcp_tuple_table_clear(&s->conns);
+  tcp_tuple_table_clear(&s->listeners);
   sim_engine_timer_stop(s->env.engine, &s->timer);
   sim_deadline_heap_clear(&s->timers);
-  g_hash_table_destroy(s->conns);
-  g_hash_table_destroy(s->listeners);
   tcp_tw_table_clear(&s->tw);
   tcp_ports_clear(&s->ports);
   g_array_free(s->out, TRUE);
+  tcp_conn_pool_clear(&s->pool);
+  for (guint i = 0; i < s->free_socks->len; i++) {
+    gpointer sock = g_ptr_array_index(s->free_socks, i);
+    TCP_POOL_UNPOISON(sock, sizeof(TcpSocket));
+    g_free(sock);
+  }
+  g_ptr_array_free(s->free_socks, TRUE);
   g_free(s->addrs);
   g_free(s);
 }
@@ -415,11 +423,12 @@ tcp_stack_stats(const TcpStack *s)
 static TcpSocket *
 listener_lookup(TcpStack *s, NetAddr addr, guint16 port)
 {
-  guint64 key = ((guint64)addr << 16) | port;
-  TcpSocket *l = g_hash_table_lookup(s->listeners, &key);
+  if (s->listeners.count == 0) return NULL;
+  TcpTuple key = { .laddr = addr, .lport = port };
+  TcpSocket *l = tcp_tuple_table_lookup(&s->listeners, &key);
   if (l) return l;
-  key = port;
-  return g_hash_table_lookup(s->listeners, &key);
+  key.laddr = 0;
+  return tcp_tuple_table_lookup(&s->listeners, &key);
 }
 
 /* RFC 9293 3.10.7.2: SEGMENT ARRIVES in LISTEN.  `isn` is 0 or the ISN a
@@ -474,7 +483,7 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
   case TCP_TW_SYN: {
     TcpSocket *l = listener_lookup(s, pkt->dst, pkt->tcp.dport);
     if (l == NULL) {               /* Linux: no listener, TIME_WAIT ACKs */
-      tcp_tw_ack(rec, stack_now(s), &reply);
+      tcp_tw_ack(&s->tw, rec, stack_now(s), &reply);
       stack_send(s, pkt->dst, pkt->src, &reply);
       break;
     }
@@ -510,7 +519,7 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
                  .rport = seg->sport };
   s->stats.segments_received++;
   if (seg->flags & TCP_FLAG_RST) s->stats.resets_received++;
-  TcpConn *c = g_hash_table_lookup(s->conns, &t);
+  TcpConn *c = tcp_tuple_table_lookup(&s->conns, &t);
   if (c && c->listener && accept_overflow(s, c, seg)) {
     stack_dropped(s, pkt, TCP_DROP_ACCEPT_QUEUE);
     packet_free(pkt);
@@ -535,10 +544,33 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
 
 /* ---- sockets ------------------------------------------------------------ */
 
+/* A zeroed socket record, from the stack's free ones when it has some:
+ * a socket per connection costs no call to the allocator in steady state. */
+static TcpSocket *
+sock_alloc(TcpStack *s)
+{
+  if (s->free_socks->len == 0) return g_new0(TcpSocket, 1);
+  TcpSocket *sock = g_ptr_array_steal_index_fast(s->free_socks, s->free_socks->len - 1);
+  TCP_POOL_UNPOISON(sock, sizeof *sock);
+  memset(sock, 0, sizeof *sock);
+  return sock;
+}
+
+static void
+sock_release(TcpStack *s, TcpSocket *sock)
+{
+  if (s->free_socks->len >= TCP_CONN_POOL_MAX) {
+    g_free(sock);
+    return;
+  }
+  g_ptr_array_add(s->free_socks, sock);
+  TCP_POOL_POISON(sock, sizeof *sock);
+}
+
 TcpSocket *
 tcp_socket_new(TcpStack *s)
 {
-  TcpSocket *sock = g_new0(TcpSocket, 1);
+  TcpSocket *sock = sock_alloc(s);
   sock->stack = s;
   sock->linger = -1;
   sock->conn = conn_new(s);
@@ -626,10 +658,10 @@ tcp_socket_listen(TcpSocket *sock, int backlog)
     int err = tcp_socket_bind(sock, 0, 0);
     if (err) return err;
   }
-  guint64 key = ((guint64)sock->bind_addr << 16) | sock->bind_port;
-  if (g_hash_table_contains(s->listeners, &key)) return TCP_EADDRINUSE;
+  TcpTuple key = { .laddr = sock->bind_addr, .lport = sock->bind_port };
+  if (tcp_tuple_table_lookup(&s->listeners, &key)) return TCP_EADDRINUSE;
   sock->listen_key = key;
-  g_hash_table_insert(s->listeners, &sock->listen_key, sock);
+  tcp_tuple_table_insert(&s->listeners, &sock->listen_key, sock);
   tcp_ports_use(&s->ports, sock->bind_port, TRUE)->listeners++;
   sock->listening = TRUE;
   /* Linux: backlog is capped at net.core.somaxconn (profile "backlog"). */
@@ -657,7 +689,7 @@ tcp_socket_accept(TcpSocket *l, int *err)
   TcpConn *c = link->data;
   c->listener = NULL;
   c->in_accept_q = FALSE;
-  TcpSocket *sock = g_new0(TcpSocket, 1);
+  TcpSocket *sock = sock_alloc(s);
   sock->stack = s;
   sock->linger = -1;
   sock->conn = c;
@@ -684,7 +716,8 @@ tw_reusable(TcpStack *s, const TcpTwRecord *rec)
   /* Linux tcp_twsk_unique(): with tcp_tw_reuse (2: loopback only), a
    * TIME_WAIT 4-tuple may be taken over when timestamps were on and at
    * least tcp_tw_reuse_delay (1 s) passed since the last one. */
-  if (!tw_reuse_possible(s, &rec->tuple) || !rec->ts_ok) return FALSE;
+  TcpTuple t = tcp_tw_tuple(&s->tw, rec);
+  if (!tw_reuse_possible(s, &t) || !tcp_tw_ts_ok(rec)) return FALSE;
   guint32 now_ms = (guint32)(stack_now(s) / SIM_MS);
   return (gint32)(now_ms - rec->ts_stamp_ms) >= 1000;
 }
@@ -702,7 +735,7 @@ port_check(gpointer user, guint16 port)
   if (u && u->binders) return TCP_PORT_BUSY;   /* bind()'s ports are not shared */
   if (u == NULL) return TCP_PORT_FREE;
   p->t.lport = port;
-  if (g_hash_table_contains(p->s->conns, &p->t)) return TCP_PORT_BUSY;
+  if (tcp_tuple_table_lookup(&p->s->conns, &p->t)) return TCP_PORT_BUSY;
   TcpTwRecord *rec = tcp_tw_lookup(&p->s->tw, &p->t);
   if (rec == NULL) return TCP_PORT_FREE;
   return tw_reusable(p->s, rec) ? TCP_PORT_TW_REUSE : TCP_PORT_BUSY;
@@ -713,7 +746,7 @@ port_held(gpointer user, guint16 port)
 {
   PortProbe *p = user;
   p->t.lport = port;
-  return g_hash_table_contains(p->s->conns, &p->t) || tcp_tw_lookup(&p->s->tw, &p->t);
+  return tcp_tuple_table_lookup(&p->s->conns, &p->t) || tcp_tw_lookup(&p->s->tw, &p->t);
 }
 
 /* Takes over the TIME_WAIT record of t (tw_reuse): the new ISN follows
@@ -768,7 +801,7 @@ tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
   if (sock->bound) {
     probe.t.lport = lport = sock->bind_port;
     TcpTwRecord *rec = tcp_tw_lookup(&s->tw, &probe.t);
-    if (g_hash_table_contains(s->conns, &probe.t) || (rec && !tw_reusable(s, rec))) {
+    if (tcp_tuple_table_lookup(&s->conns, &probe.t) || (rec && !tw_reusable(s, rec))) {
       s->stats.connect_addrnotavail++;
       return TCP_EADDRNOTAVAIL;
     }
@@ -813,20 +846,36 @@ tcp_socket_send(TcpSocket *sock, const guint8 *data, gsize len)
 }
 
 gssize
-tcp_socket_recv(TcpSocket *sock, gsize max, GBytes **out)
+tcp_socket_recv_into(TcpSocket *sock, gsize max, TcpRecvSink sink, gpointer ud)
 {
   TcpStack *s = sock->stack;
-  *out = NULL;
   if (sock->conn == NULL) {           /* the connection went to TIME_WAIT */
     guint n = sock->leftover ? (guint)MIN(max, (gsize)sock->leftover->len) : 0;
-    *out = g_bytes_new(n ? sock->leftover->data : NULL, n);
-    if (n) g_byte_array_remove_range(sock->leftover, 0, n);
+    if (n) {
+      sink(ud, sock->leftover->data, n);
+      g_byte_array_remove_range(sock->leftover, 0, n);
+    }
     return n;
   }
   if (sock->listening) return -TCP_ENOTCONN;
   TcpConn *c = sock->conn;
-  gssize n = tcp_conn_recv(c, max, out, stack_now(s), s->out);
+  gssize n = tcp_conn_recv(c, max, sink, ud, stack_now(s), s->out);
   stack_after(s, c, FALSE);
+  return n;
+}
+
+static void
+recv_to_bytes(gpointer ud, const guint8 *data, gsize len)
+{
+  *(GBytes **)ud = g_bytes_new(data, len);
+}
+
+gssize
+tcp_socket_recv(TcpSocket *sock, gsize max, GBytes **out)
+{
+  *out = NULL;
+  gssize n = tcp_socket_recv_into(sock, max, recv_to_bytes, out);
+  if (n == 0) *out = g_bytes_new(NULL, 0);
   return n;
 }
 
@@ -845,7 +894,7 @@ tcp_socket_shutdown(TcpSocket *sock, int how)
 static void
 listener_close(TcpStack *s, TcpSocket *l)
 {
-  g_hash_table_remove(s->listeners, &l->listen_key);
+  tcp_tuple_table_remove(&s->listeners, &l->listen_key);
   TcpPortUse *u = tcp_ports_use(&s->ports, l->bind_port, FALSE);
   u->listeners--;
   l->listening = FALSE;
@@ -893,7 +942,7 @@ tcp_socket_close(TcpSocket *sock)
     stack_after(s, c, FALSE);
   }
   if (sock->leftover) g_byte_array_free(sock->leftover, TRUE);
-  g_free(sock);
+  sock_release(s, sock);
 }
 
 int

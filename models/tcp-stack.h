@@ -230,9 +230,20 @@ tcp_socket_take_error(TcpSocket *sock);
 gssize
 tcp_socket_send(TcpSocket *sock, const guint8 *data, gsize len);
 
-/* recv: copies up to max bytes into a new GBytes (*out), returns the count;
- * 0 with *out set to an empty GBytes at EOF; -TCP_EAGAIN when nothing is
- * buffered yet; -errno on error (ECONNRESET, ETIMEDOUT, ENOTCONN). */
+/* Receives bytes where they lie: data points into the receive buffer and
+ * is valid only during the call. */
+typedef void (*TcpRecvSink)(gpointer ud, const guint8 *data, gsize len);
+
+/* recv: hands up to max buffered bytes to sink (called once, only when
+ * there are bytes) and returns the count; 0 at EOF (sink not called);
+ * -TCP_EAGAIN when nothing is buffered yet; -errno on error (ECONNRESET,
+ * ETIMEDOUT, ENOTCONN).  The bytes are never copied on the way. */
+gssize
+tcp_socket_recv_into(TcpSocket *sock, gsize max, TcpRecvSink sink, gpointer ud);
+
+/* recv into a new GBytes (*out): tcp_socket_recv_into() for callers that
+ * keep the bytes (tests, the packetdrill runner); *out is an empty GBytes
+ * at EOF and NULL on error. */
 gssize
 tcp_socket_recv(TcpSocket *sock, gsize max, GBytes **out);
 

@@ -134,16 +134,64 @@ tcp_conn_time_wait(TcpConn *c)
   tcp_set_state(c, TCP_STATE_TIME_WAIT);
 }
 
+void
+tcp_conn_pool_init(TcpConnPool *pool)
+{
+  pool->conns = g_ptr_array_new();
+}
+
+static void
+conn_storage_free(TcpConn *c)
+{
+  g_array_free(c->snd_buf, TRUE);
+  if (c->rcv_buf) g_byte_array_free(c->rcv_buf, TRUE);
+  if (c->ooo) g_array_free(c->ooo, TRUE);
+  g_free(c);
+}
+
+void
+tcp_conn_pool_clear(TcpConnPool *pool)
+{
+  if (pool->conns == NULL) return;
+  for (guint i = 0; i < pool->conns->len; i++) {
+    TcpConn *c = g_ptr_array_index(pool->conns, i);
+    TCP_POOL_UNPOISON(c, sizeof *c);
+    conn_storage_free(c);
+  }
+  g_ptr_array_free(pool->conns, TRUE);
+  pool->conns = NULL;
+}
+
+/* A zeroed connection: from the pool, its empty buffers kept, or new. */
+static TcpConn *
+conn_alloc(const TcpConnEnv *env)
+{
+  TcpConnPool *pool = env->pool;
+  if (pool == NULL || pool->conns->len == 0) {
+    TcpConn *c = g_new0(TcpConn, 1);
+    c->snd_buf = g_array_new(FALSE, FALSE, sizeof(NetSlice));
+    c->rcv_buf = g_byte_array_new();
+    return c;
+  }
+  TcpConn *c = g_ptr_array_steal_index_fast(pool->conns, pool->conns->len - 1);
+  TCP_POOL_UNPOISON(c, sizeof *c);
+  GArray *snd_buf = c->snd_buf, *ooo = c->ooo;
+  GByteArray *rcv_buf = c->rcv_buf;
+  memset(c, 0, sizeof *c);
+  c->snd_buf = snd_buf;
+  c->rcv_buf = rcv_buf ? rcv_buf : g_byte_array_new();   /* NULL: its socket took it */
+  c->ooo = ooo;
+  return c;
+}
+
 TcpConn *
 tcp_conn_new(const TcpConnEnv *env, SimTime now)
 {
-  TcpConn *c = g_new0(TcpConn, 1);
+  TcpConn *c = conn_alloc(env);
   c->env = env;
   c->now = now;
   c->state = TCP_STATE_CLOSED;
   if (env->counts) env->counts[TCP_STATE_CLOSED]++;
-  c->snd_buf = g_array_new(FALSE, FALSE, sizeof(NetSlice));
-  c->rcv_buf = g_byte_array_new();
   c->rto = env->profile->rto_init;
   c->adv_mss = (guint16)MIN(env->profile->mss, G_MAXUINT16);
   c->rtx_at = SIM_TIME_MAX;
@@ -170,13 +218,16 @@ tcp_conn_free(TcpConn *c)
   }
   for (guint i = 0; i < c->snd_buf->len; i++)
     net_buf_unref(g_array_index(c->snd_buf, NetSlice, i).buf);
-  g_array_free(c->snd_buf, TRUE);
-  if (c->rcv_buf) g_byte_array_free(c->rcv_buf, TRUE);
-  if (c->ooo) {
-    tcp_rcv_ooo_clear(c);
-    g_array_free(c->ooo, TRUE);
+  tcp_rcv_ooo_clear(c);
+  TcpConnPool *pool = c->env->pool;
+  if (pool == NULL || pool->conns->len >= TCP_CONN_POOL_MAX) {
+    conn_storage_free(c);
+    return;
   }
-  g_free(c);
+  g_array_set_size(c->snd_buf, 0);
+  if (c->rcv_buf) g_byte_array_set_size(c->rcv_buf, 0);
+  g_ptr_array_add(pool->conns, c);
+  TCP_POOL_POISON(c, sizeof *c);
 }
 
 guint32
@@ -335,13 +386,12 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *ou
 }
 
 gssize
-tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
+tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now, GArray *out)
 {
   c->now = now;
-  *bytes = NULL;
   if (c->rcv_buf->len > 0 && !c->shut_rd) {
     guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
-    *bytes = g_bytes_new(c->rcv_buf->data, n);
+    sink(ud, c->rcv_buf->data, n);
     g_byte_array_remove_range(c->rcv_buf, 0, n);
     /* Window update (RFC 9293 3.8.6.2.2, Linux tcp_cleanup_rbuf()) when
      * reading has opened the window enough: the peer may wait on it. */
@@ -356,17 +406,8 @@ tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
     c->error = 0;
     return -err;
   }
-  if (c->rcv_fin || c->shut_rd) {
-    *bytes = g_bytes_new(NULL, 0);
-    return 0;
-  }
-  if (c->state == TCP_STATE_CLOSED) {
-    if (c->established_once) {
-      *bytes = g_bytes_new(NULL, 0);
-      return 0;
-    }
-    return -TCP_ENOTCONN;
-  }
+  if (c->rcv_fin || c->shut_rd) return 0;
+  if (c->state == TCP_STATE_CLOSED) return c->established_once ? 0 : -TCP_ENOTCONN;
   if (c->state == TCP_STATE_LISTEN) return -TCP_ENOTCONN;
   return -TCP_EAGAIN;
 }

@@ -28,6 +28,33 @@ typedef struct {
   gboolean fin;                 /* the peer's FIN follows data */
 } TcpOooSeg;
 
+/* Freed connections kept for reuse, each with its buffers (emptied, their
+ * storage kept), so that making and ending connections in steady state
+ * costs no call to the allocator.  At most TCP_CONN_POOL_MAX are kept; a
+ * pooled connection's memory is poisoned under AddressSanitizer. */
+typedef struct {
+  GPtrArray *conns;                     /* TcpConn*, NULL until initialised */
+} TcpConnPool;
+
+#define TCP_CONN_POOL_MAX 1024
+
+/* What a pool holds is poisoned under AddressSanitizer, so that a use
+ * after it was given back is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define TCP_POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define TCP_POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define TCP_POOL_POISON(p, n) ((void)(p), (void)(n))
+#define TCP_POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+void
+tcp_conn_pool_init(TcpConnPool *pool);
+/* Frees the pooled connections (the live ones must be freed first). */
+void
+tcp_conn_pool_clear(TcpConnPool *pool);
+
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
   const TcpProfile *profile;
@@ -38,6 +65,7 @@ typedef struct {
   guint64    *counts;                   /* [TCP_STATE_N], kept by tcp_set_state */
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
+  TcpConnPool *pool;                    /* may be NULL: every connection allocated */
 } TcpConnEnv;
 
 /* Invariants:
@@ -199,10 +227,12 @@ tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out);
 void
 tcp_conn_grow_sndbuf(TcpConn *c);
 
-/* Reads up to max bytes into a new GBytes.  Returns count, 0 at EOF, or
- * -errno. */
+/* Hands up to max buffered bytes to sink (in place, once, only when there
+ * are some), then drops them from the buffer.  Returns the count, 0 at
+ * EOF, or -errno. */
 gssize
-tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out);
+tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now,
+              GArray *out);
 
 /* shutdown(how): 1 read, 2 write, 3 both. */
 int

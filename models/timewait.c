@@ -1,49 +1,49 @@
-/* Compact TIME_WAIT records in slabs, their hash set and their FIFO (see
+/* Compact TIME_WAIT records in a FIFO of slabs, and their index (see
  * timewait.h). */
 #include "timewait.h"
 #include "tcp-seq.h"
+#include "tuple-table.h"
+#include "slot-index.h"
 #include <string.h>
 
-guint
-tcp_tuple_hash(gconstpointer p)
-{
-  /* A fixed mix of the 4-tuple (no pointers, no per-process seed). */
-  const TcpTuple *t = p;
-  guint64 x = ((guint64)t->laddr << 32 | t->raddr) * UINT64_C(0x9e3779b97f4a7c15);
-  x ^= ((guint64)t->lport << 16 | t->rport) * UINT64_C(0xc2b2ae3d27d4eb4f);
-  x ^= x >> 29;
-  x *= UINT64_C(0xbf58476d1ce4e5b9);
-  return (guint)(x ^ (x >> 32));
-}
+/* Positions are renumbered from 0 before the tail would pass this. */
+#define POSITION_LIMIT (G_MAXUINT32 - 2 * TCP_TW_SLAB)
 
-gboolean
-tcp_tuple_equal(gconstpointer a, gconstpointer b)
+static inline TcpTwRecord *
+rec_at(const TcpTwTable *tw, guint32 pos)
 {
-  const TcpTuple *x = a, *y = b;
-  return x->laddr == y->laddr && x->raddr == y->raddr && x->lport == y->lport &&
-         x->rport == y->rport;
-}
-
-static TcpTwRecord *
-rec_at(TcpTwTable *tw, guint32 index1)
-{
-  guint32 i = index1 - 1;
+  guint32 i = pos - tw->base;
   TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
   return &slab[i % TCP_TW_SLAB];
 }
 
-static guint32
-rec_index(TcpTwTable *tw, const TcpTwRecord *rec)
+static inline gboolean
+rec_dead(const TcpTwRecord *rec)
 {
-  g_assert(rec_at(tw, rec->self) == rec);
-  return rec->self;
+  return rec->laddr_ts == TCP_TW_DEAD;
 }
 
-/* The index hashes a record number by its record's 4-tuple. */
-static guint32
-record_hash(gconstpointer owner, guint32 idx)
+/* The index of laddr in tw->laddrs, or -1. */
+static int
+laddr_find(const TcpTwTable *tw, NetAddr laddr)
 {
-  return tcp_tuple_hash(&rec_at((TcpTwTable *)owner, idx)->tuple);
+  for (guint i = 0; i < tw->laddrs->len; i++)
+    if (g_array_index(tw->laddrs, NetAddr, i) == laddr) return (int)i;
+  return -1;
+}
+
+TcpTuple
+tcp_tw_tuple(const TcpTwTable *tw, const TcpTwRecord *rec)
+{
+  return (TcpTuple){ .laddr = g_array_index(tw->laddrs, NetAddr, rec->laddr_ts >> 1),
+                     .raddr = rec->raddr, .lport = rec->lport, .rport = rec->rport };
+}
+
+static inline guint32
+rec_hash(const TcpTwTable *tw, const TcpTwRecord *rec)
+{
+  TcpTuple t = tcp_tw_tuple(tw, rec);
+  return tcp_tuple_mix(&t);
 }
 
 void
@@ -51,138 +51,232 @@ tcp_tw_table_init(TcpTwTable *tw)
 {
   memset(tw, 0, sizeof *tw);
   tw->slabs = g_ptr_array_new_with_free_func(g_free);
-  slot_index_init(&tw->index, record_hash, tw);
+  tw->laddrs = g_array_new(FALSE, FALSE, sizeof(NetAddr));
 }
 
 void
 tcp_tw_table_clear(TcpTwTable *tw)
 {
-  slot_index_clear(&tw->index);
+  g_free(tw->index);
   g_ptr_array_free(tw->slabs, TRUE);
+  g_free(tw->spare);
+  g_array_free(tw->laddrs, TRUE);
   memset(tw, 0, sizeof *tw);
 }
 
-/* ---- the index: open addressing over record indices ---------------------- */
+/* ---- the index ----------------------------------------------------------- */
+
+static void
+index_put(TcpTwTable *tw, guint32 h, guint32 v)
+{
+  guint32 mask = tw->n_index - 1;
+  guint32 i = h & mask;
+  while (tw->index[i]) i = (i + 1) & mask;
+  tw->index[i] = v;
+}
+
+static void
+index_reserve(TcpTwTable *tw, guint64 count)
+{
+  if (count * 4 <= (guint64)tw->n_index * 3) return;
+  guint32 *old = tw->index, n_old = tw->n_index;
+  tw->n_index = n_old ? n_old * 2 : 16;
+  tw->index = g_new0(guint32, tw->n_index);
+  for (guint32 i = 0; i < n_old; i++)
+    if (old[i]) index_put(tw, rec_hash(tw, rec_at(tw, old[i] - 1)), old[i]);
+  g_free(old);
+}
+
+/* The slot that holds rec (which is live and indexed). */
+static guint32
+index_slot_of(const TcpTwTable *tw, const TcpTwRecord *rec)
+{
+  guint32 mask = tw->n_index - 1;
+  guint32 i = rec_hash(tw, rec) & mask;
+  while (rec_at(tw, tw->index[i] - 1) != rec) {
+    i = (i + 1) & mask;
+    g_assert(tw->index[i] != 0);
+  }
+  return i;
+}
+
+static void
+index_delete(TcpTwTable *tw, guint32 i)
+{
+  guint32 mask = tw->n_index - 1;
+  for (guint32 j = (i + 1) & mask; tw->index[j]; j = (j + 1) & mask) {
+    guint32 home = rec_hash(tw, rec_at(tw, tw->index[j] - 1)) & mask;
+    if (slot_stays(i, j, home)) continue;
+    tw->index[i] = tw->index[j];
+    i = j;
+  }
+  tw->index[i] = 0;
+}
 
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
 {
-  const SlotIndex *x = &tw->index;
-  if (x->n_slots == 0) return NULL;
-  guint32 mask = x->n_slots - 1;
-  for (guint32 i = slot_index_home(x, tcp_tuple_hash(tuple)); x->slots[i]; i = (i + 1) & mask) {
-    TcpTwRecord *rec = rec_at(tw, x->slots[i]);
-    if (tcp_tuple_equal(&rec->tuple, tuple)) return rec;
+  if (tw->count == 0) return NULL;
+  int l = laddr_find(tw, tuple->laddr);
+  if (l < 0) return NULL;
+  guint16 want = (guint16)(l << 1);
+  guint32 mask = tw->n_index - 1;
+  for (guint32 i = tcp_tuple_mix(tuple) & mask; tw->index[i]; i = (i + 1) & mask) {
+    TcpTwRecord *rec = rec_at(tw, tw->index[i] - 1);
+    if (rec->raddr == tuple->raddr && rec->lport == tuple->lport &&
+        rec->rport == tuple->rport && (rec->laddr_ts & ~1u) == want)
+      return rec;
   }
   return NULL;
 }
 
+/* ---- the FIFO ------------------------------------------------------------ */
+
+/* Renumbers every position from 0 (once in 4 billion insertions). */
 static void
-fifo_unlink(TcpTwTable *tw, TcpTwRecord *rec, guint32 idx)
+positions_rebase(TcpTwTable *tw)
 {
-  if (rec->prev) rec_at(tw, rec->prev)->next = rec->next;
-  else tw->head = rec->next;
-  if (rec->next) rec_at(tw, rec->next)->prev = rec->prev;
-  else tw->tail = rec->prev;
-  rec->prev = rec->next = 0;
-  (void)idx;
+  guint32 d = tw->base;
+  for (guint32 i = 0; i < tw->n_index; i++)
+    if (tw->index[i]) tw->index[i] -= d;
+  tw->base -= d;
+  tw->head -= d;
+  tw->tail -= d;
 }
 
-/* Appends rec at the tail.  The FIFO stays in expiry order even when
- * h:set{} shortens time_wait while records are held: a new or restarted
- * record then expires no earlier than the newest one already held (else it
- * would sit behind it past its expiry). */
-static void
-fifo_append(TcpTwTable *tw, TcpTwRecord *rec, guint32 idx)
+/* A new position at the tail, its slab allocated. */
+static guint32
+position_take(TcpTwTable *tw)
 {
-  if (tw->tail) rec->expiry = MAX(rec->expiry, rec_at(tw, tw->tail)->expiry);
-  rec->next = 0;
-  rec->prev = tw->tail;
-  if (tw->tail) rec_at(tw, tw->tail)->next = idx;
-  else tw->head = idx;
-  tw->tail = idx;
+  if (tw->tail >= POSITION_LIMIT) positions_rebase(tw);
+  guint32 pos = tw->tail++;
+  tw->peak = MAX(tw->peak, tw->tail - tw->head);
+  if ((pos - tw->base) / TCP_TW_SLAB == tw->slabs->len) {
+    gpointer slab = tw->spare ? tw->spare : g_new(TcpTwRecord, TCP_TW_SLAB);
+    tw->spare = NULL;
+    g_ptr_array_add(tw->slabs, slab);
+  }
+  return pos;
+}
+
+/* Vacates pos; the FIFO's ends move past dead positions, and slabs the
+ * head has left are given back (one kept as the spare). */
+static void
+position_vacate(TcpTwTable *tw, guint32 pos)
+{
+  rec_at(tw, pos)->laddr_ts = TCP_TW_DEAD;
+  while (tw->tail > tw->head && rec_dead(rec_at(tw, tw->tail - 1))) tw->tail--;
+  while (tw->head < tw->tail && rec_dead(rec_at(tw, tw->head))) tw->head++;
+  while (tw->slabs->len > 0 && tw->head - tw->base >= TCP_TW_SLAB) {
+    gpointer slab = g_ptr_array_steal_index(tw->slabs, 0);
+    if (tw->spare) g_free(slab);
+    else tw->spare = slab;
+    tw->base += TCP_TW_SLAB;
+  }
 }
 
 static guint32
-rec_alloc(TcpTwTable *tw)
+rec_position(const TcpTwTable *tw, guint32 slot)
 {
-  if (tw->free_list) {
-    guint32 idx = tw->free_list;
-    tw->free_list = rec_at(tw, idx)->next;
-    return idx;
-  }
-  if (tw->used % TCP_TW_SLAB == 0 && tw->used / TCP_TW_SLAB == tw->slabs->len)
-    g_ptr_array_add(tw->slabs, g_new(TcpTwRecord, TCP_TW_SLAB));
-  return ++tw->used;
+  return tw->index[slot] - 1;
+}
+
+/* Appends a copy of *rec at the tail with `expiry`, no earlier than the
+ * record before it: the FIFO stays in expiry order even when h:set{}
+ * shortens time_wait while records are held (else a new record would sit
+ * behind an older one past its expiry). */
+static TcpTwRecord *
+fifo_append(TcpTwTable *tw, const TcpTwRecord *rec, SimTime expiry, guint32 *pos)
+{
+  if (tw->tail > tw->head) expiry = MAX(expiry, tcp_tw_expiry(rec_at(tw, tw->tail - 1)));
+  TcpTwRecord copy = *rec;
+  *pos = position_take(tw);
+  TcpTwRecord *to = rec_at(tw, *pos);
+  *to = copy;
+  to->expiry_lo = (guint32)expiry;
+  to->expiry_hi = (guint32)((guint64)expiry >> 32);
+  return to;
 }
 
 TcpTwRecord *
 tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
 {
-  guint32 idx = rec_alloc(tw);
-  TcpTwRecord *rec = rec_at(tw, idx);
-  memset(rec, 0, sizeof *rec);
-  rec->self = idx;
-  rec->tuple = c->tuple;
-  rec->snd_nxt = c->snd_nxt;
-  rec->rcv_nxt = c->rcv_nxt;
-  rec->ts_ok = c->ts_ok;
-  rec->ts_recent = c->ts_recent;
-  rec->ts_offset = c->ts_offset;
-  rec->ts_stamp_ms = (guint32)(c->ts_recent_stamp / SIM_MS);
+  int l = laddr_find(tw, c->tuple.laddr);
+  if (l < 0) {
+    g_array_append_val(tw->laddrs, c->tuple.laddr);
+    l = (int)tw->laddrs->len - 1;
+  }
+  /* A host's addresses are far fewer than the 32,767 an index can name. */
+  g_assert(l < (int)(TCP_TW_DEAD >> 1));
+  TcpTwRecord rec = {
+    .raddr = c->tuple.raddr, .lport = c->tuple.lport, .rport = c->tuple.rport,
+    .snd_nxt = c->snd_nxt, .rcv_nxt = c->rcv_nxt, .ts_recent = c->ts_recent,
+    .ts_stamp_ms = (guint32)(c->ts_recent_stamp / SIM_MS),
+    .laddr_ts = (guint16)(l << 1 | (c->ts_ok ? 1 : 0)),
+  };
   /* Linux tcp_time_wait(): tw_rcv_wnd = tcp_receive_window(), what is
    * left of the window last advertised; its ACKs send it >> rcv_wscale
    * (tcp_v4_timewait_ack()). */
   guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-  rec->win = (guint16)MIN(wnd >> c->rcv_wscale, 65535u);
-  rec->expiry = expiry;
-  fifo_append(tw, rec, idx);
-  slot_index_reserve(&tw->index, tw->count + 1);
-  slot_index_put(&tw->index, idx);
+  rec.win = (guint16)MIN(wnd >> c->rcv_wscale, 65535u);
+  index_reserve(tw, tw->count + 1);
+  guint32 pos;
+  TcpTwRecord *to = fifo_append(tw, &rec, expiry, &pos);
+  index_put(tw, tcp_tuple_mix(&c->tuple), pos + 1);
   tw->count++;
-  return rec;
+  return to;
 }
 
 void
 tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
 {
-  guint32 idx = rec_index(tw, rec);
-  slot_index_remove(&tw->index, idx);
-  fifo_unlink(tw, rec, idx);
-  rec->next = tw->free_list;
-  tw->free_list = idx;
+  guint32 slot = index_slot_of(tw, rec);
+  guint32 pos = rec_position(tw, slot);
+  index_delete(tw, slot);
+  position_vacate(tw, pos);
   tw->count--;
 }
 
 TcpTwRecord *
 tcp_tw_head(TcpTwTable *tw)
 {
-  return tw->head ? rec_at(tw, tw->head) : NULL;
+  return tw->head < tw->tail ? rec_at(tw, tw->head) : NULL;
 }
 
-static void
+/* Moves rec to the tail with a new expiry; returns it there. */
+static TcpTwRecord *
 tw_restart(TcpTwTable *tw, TcpTwRecord *rec, SimTime expiry)
 {
-  guint32 idx = rec_index(tw, rec);
-  fifo_unlink(tw, rec, idx);
-  rec->expiry = expiry;
-  fifo_append(tw, rec, idx);
+  guint32 slot = index_slot_of(tw, rec);
+  guint32 old = rec_position(tw, slot);
+  TcpTwRecord copy = *rec;
+  /* Vacated first, so that the record before it in the FIFO sets the
+   * floor of its new expiry, as if it had been taken out and put back. */
+  position_vacate(tw, old);
+  guint32 pos;
+  TcpTwRecord *to = fifo_append(tw, &copy, expiry, &pos);
+  tw->index[slot] = pos + 1;
+  return to;
 }
 
 void
-tcp_tw_ack(const TcpTwRecord *rec, SimTime now, TcpSegment *reply)
+tcp_tw_ack(const TcpTwTable *tw, const TcpTwRecord *rec, SimTime now, TcpSegment *reply)
 {
   memset(reply, 0, sizeof *reply);
-  reply->sport = rec->tuple.lport;
-  reply->dport = rec->tuple.rport;
+  reply->sport = rec->lport;
+  reply->dport = rec->rport;
   reply->seq = rec->snd_nxt;
   reply->ack = rec->rcv_nxt;
   reply->flags = TCP_FLAG_ACK;
   reply->why = TCP_WHY_TW_ACK;
   reply->win = rec->win;
-  if (rec->ts_ok) {
+  if (tcp_tw_ts_ok(rec)) {
+    /* The offset the connection used (tcp.c, conn_init_ts): a keyed hash
+     * of the address pair, not kept in the record. */
+    TcpTuple t = tcp_tw_tuple(tw, rec);
+    guint32 offset = (guint32)tcp_siphash_4u32(&tw->ts_key, t.laddr, t.raddr, 0, 0);
     reply->opts = TCP_OPT_TS;
-    reply->ts_val = (guint32)(now / SIM_MS) + rec->ts_offset;
+    reply->ts_val = (guint32)(now / SIM_MS) + offset;
     reply->ts_ecr = rec->ts_recent;
   }
 }
@@ -193,7 +287,7 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
              guint32 *isn)
 {
   guint8 f = seg->flags;
-  gboolean saw_ts = rec->ts_ok && (seg->opts & TCP_OPT_TS);
+  gboolean saw_ts = tcp_tw_ts_ok(rec) && (seg->opts & TCP_OPT_TS);
   gboolean paws = saw_ts && !(f & TCP_FLAG_RST) && tcp_seq_lt(seg->ts_val, rec->ts_recent);
   guint32 len = tcp_segment_seq_len(seg);
   /* In-window (SEG.SEQ == RCV.NXT) bare ACK or RST. */
@@ -203,7 +297,7 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
        * net.ipv4.tcp_rfc1337 is set. */
       if (!profile->rfc1337) return TCP_TW_KILL;
     } else {
-      tw_restart(tw, rec, now + profile->time_wait);
+      rec = tw_restart(tw, rec, now + profile->time_wait);
     }
     if (saw_ts) {
       rec->ts_recent = seg->ts_val;
@@ -224,20 +318,24 @@ tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
   if (f & TCP_FLAG_RST) return TCP_TW_DROP;
   /* Anything else (a retransmitted FIN above all) is ACKed; with an ACK
    * or a PAWS reject, the TIME_WAIT restarts (RFC 9293 3.10.7.4). */
-  if (paws || (f & TCP_FLAG_ACK)) tw_restart(tw, rec, now + profile->time_wait);
-  tcp_tw_ack(rec, now, reply);
+  if (paws || (f & TCP_FLAG_ACK)) rec = tw_restart(tw, rec, now + profile->time_wait);
+  tcp_tw_ack(tw, rec, now, reply);
   return TCP_TW_ACK;
 }
 
 const TcpTwRecord *
-tcp_tw_next(TcpTwTable *tw, const TcpTwRecord *rec)
+tcp_tw_next(const TcpTwTable *tw, guint32 *cursor)
 {
-  guint32 i = rec ? rec->next : tw->head;
-  return i ? rec_at(tw, i) : NULL;
+  guint32 pos = *cursor ? *cursor : tw->head;
+  while (pos < tw->tail && rec_dead(rec_at(tw, pos))) pos++;
+  if (pos >= tw->tail) return NULL;
+  *cursor = pos + 1;
+  return rec_at(tw, pos);
 }
 
 guint64
 tcp_tw_table_bytes(const TcpTwTable *tw)
 {
-  return (guint64)tw->used * sizeof(TcpTwRecord) + (guint64)tw->index.n_slots * sizeof(guint32);
+  return (guint64)tw->peak * sizeof(TcpTwRecord) +
+         (guint64)tw->n_index * sizeof(guint32);
 }

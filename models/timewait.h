@@ -4,51 +4,78 @@
  * Data flow: a TcpConn enters TIME_WAIT -> tcp-stack.c inserts a record
  * here and frees the connection -> later segments for the 4-tuple come to
  * tcp_tw_input() -> the record expires from the FIFO head on one engine
- * event that tcp-stack.c keeps at tcp_tw_next_expiry().
+ * event that tcp-stack.c keeps at the head's expiry.
+ *
+ * The records form a FIFO by position: a new or restarted record takes
+ * the next position at the tail (a restart copies the record there), and
+ * records leave from anywhere, the head mostly.  Positions count up
+ * without end (renumbered from 0 in the rare case they would pass 2^32);
+ * position p lives in slabs[(p - base) / TCP_TW_SLAB], so the FIFO needs no
+ * links and a record no number of its own.
  *
  * Axioms:
- *  - every record is in `index` (slot-index.h: record indices hashed by
- *    their 4-tuple, 4 bytes a slot, at most 3/4 full) and in the FIFO,
- *    and the FIFO is ordered by expiry: a new or restarted record goes to
- *    the tail, and expires no earlier than the record before it (the
- *    TIME_WAIT length is one per host; should h:set{} shorten it while
- *    records are held, new ones wait for the older ones);
- *  - records live in slabs of TCP_TW_SLAB and are linked by 32-bit
- *    indices (index + 1; 0 is "none"), free ones chained through `next`;
- *  - a record is 56 bytes, plus 5-11 bytes of hash slots. */
+ *  - the positions [head, tail) hold every live record, in expiry order,
+ *    and dead ones (removed or moved to the tail) in between; head and
+ *    tail - 1, if head < tail, are live; a new or restarted record expires
+ *    no earlier than the one before it (the TIME_WAIT length is one per
+ *    host; should h:set{} shorten it while records are held, new ones wait
+ *    for the older ones);
+ *  - `index` holds position + 1 of every live record and nothing else,
+ *    hashed by the record's 4-tuple (tcp_tuple_mix), open addressing with
+ *    linear probing, at most 3/4 full, deletion by shifting back (Knuth's
+ *    algorithm R), 4 bytes a slot;
+ *  - a record keeps its local address as an index into `laddrs` (a host
+ *    has few) and no timestamp offset, which is a keyed hash of the
+ *    addresses (tcp.c's conn_init_ts) computed again when an ACK needs it:
+ *    so a record is 36 bytes, plus 5-11 bytes of index slots. */
 #pragma once
 #include "tcp.h"
-#include "slot-index.h"
 
 typedef struct {
-  TcpTuple tuple;            /* first: the hash key */
+  NetAddr  raddr;
+  guint16  lport, rport;
   guint32  snd_nxt, rcv_nxt;
   guint32  ts_recent;        /* last timestamp from the peer */
-  guint32  ts_offset;        /* our timestamp offset */
   guint32  ts_stamp_ms;      /* virtual ms when ts_recent was taken */
-  guint32  prev, next;       /* FIFO links (index + 1) */
-  guint32  self;             /* own index + 1 */
-  guint8   ts_ok;            /* timestamps were in use */
+  guint32  expiry_lo, expiry_hi;  /* SimTime in halves: the record stays
+                                     4-byte aligned, 36 bytes */
   guint16  win;              /* window field of our ACKs: the window at
                                 entry, scaled (Linux tw_rcv_wnd >> wscale) */
-  SimTime  expiry;
+  guint16  laddr_ts;         /* laddrs index << 1 | timestamps in use;
+                                TCP_TW_DEAD once the position is vacated */
 } TcpTwRecord;
 
 #define TCP_TW_SLAB 4096
+#define TCP_TW_DEAD 0xffffu
 
 typedef struct {
-  SlotIndex   index;         /* record index + 1 by 4-tuple; the table must not move */
+  guint32    *index;         /* position + 1 by 4-tuple, 0 empty */
+  guint32     n_index;       /* a power of two, or 0 */
   GPtrArray  *slabs;         /* TcpTwRecord[TCP_TW_SLAB] each */
-  guint32     used;          /* slots handed out from the slabs */
-  guint32     free_list;     /* index + 1 */
-  guint32     head, tail;    /* FIFO, index + 1 */
-  guint64     count;
+  guint32     base;          /* position of slabs[0][0], a multiple of TCP_TW_SLAB */
+  guint32     head, tail;    /* the FIFO's positions: [head, tail) */
+  gpointer    spare;         /* an emptied slab kept for the next one */
+  GArray     *laddrs;        /* NetAddr: the local addresses records name */
+  TcpHashKey  ts_key;        /* the timestamp offsets' key (TcpConnEnv.ts_key) */
+  guint32     peak;          /* the most positions [head, tail) spanned */
+  guint64     count;         /* live records */
 } TcpTwTable;
 
-guint
-tcp_tuple_hash(gconstpointer tuple);
-gboolean
-tcp_tuple_equal(gconstpointer a, gconstpointer b);
+static inline SimTime
+tcp_tw_expiry(const TcpTwRecord *rec)
+{
+  return (SimTime)((guint64)rec->expiry_hi << 32 | rec->expiry_lo);
+}
+
+static inline gboolean
+tcp_tw_ts_ok(const TcpTwRecord *rec)
+{
+  return rec->laddr_ts & 1;
+}
+
+/* The record's 4-tuple. */
+TcpTuple
+tcp_tw_tuple(const TcpTwTable *tw, const TcpTwRecord *rec);
 
 void
 tcp_tw_table_init(TcpTwTable *tw);
@@ -58,9 +85,9 @@ tcp_tw_table_clear(TcpTwTable *tw);
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple);
 
-/* The bytes the table holds for its records: every record handed out so
- * far (the table's high-water mark: freed records are kept for reuse) and
- * the hash slots.  The slabs' unused tails are left out. */
+/* The bytes the table held for its records at its peak (the most
+ * positions the FIFO spanned, dead ones between included) and the index
+ * slots it holds. */
 guint64
 tcp_tw_table_bytes(const TcpTwTable *tw);
 
@@ -69,6 +96,7 @@ tcp_tw_table_bytes(const TcpTwTable *tw);
 TcpTwRecord *
 tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry);
 
+/* Removes rec; rec and any record pointer taken before are invalid after. */
 void
 tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec);
 
@@ -79,7 +107,7 @@ tcp_tw_head(TcpTwTable *tw);
 /* The ACK a TIME_WAIT record sends: <SEQ=SND.NXT><ACK=RCV.NXT>, with the
  * window the connection had when it entered TIME_WAIT. */
 void
-tcp_tw_ack(const TcpTwRecord *rec, SimTime now, TcpSegment *reply);
+tcp_tw_ack(const TcpTwTable *tw, const TcpTwRecord *rec, SimTime now, TcpSegment *reply);
 
 typedef enum {
   TCP_TW_DROP,               /* nothing to do */
@@ -90,13 +118,17 @@ typedef enum {
 
 /* A segment for a TIME_WAIT record (Linux tcp_timewait_state_process(),
  * RFC 9293 3.10.7.4 TIME-WAIT).  A restart moves the record to the tail
- * with expiry now + time_wait. */
+ * with expiry now + time_wait: after TCP_TW_DROP or TCP_TW_ACK, rec is
+ * invalid (look the 4-tuple up again); after TCP_TW_KILL or TCP_TW_SYN it
+ * is still good. */
 TcpTwAction
 tcp_tw_input(TcpTwTable *tw, TcpTwRecord *rec, const TcpSegment *seg,
              const TcpProfile *profile, SimTime now, TcpSegment *reply,
              guint32 *isn);
 
-/* The record after `rec` in expiry order (the first with rec NULL), or
- * NULL after the last: for listings (tcp-ss.c), not for the hot path. */
+/* The records in expiry order, for listings and checks (tcp-ss.c,
+ * tcp-check.c): the next after *cursor (the first if *cursor is 0), with
+ * *cursor moved past it, or NULL after the last.  The table must not
+ * change meanwhile. */
 const TcpTwRecord *
-tcp_tw_next(TcpTwTable *tw, const TcpTwRecord *rec);
+tcp_tw_next(const TcpTwTable *tw, guint32 *cursor);

@@ -196,14 +196,15 @@ test_time_wait(void)
   TcpStack *b = net->host[1].stack;
   TcpTwRecord *rec = tcp_tw_head(&b->tw);
   g_assert_nonnull(rec);
-  SimTime expiry = rec->expiry;
-  rec->expiry = 0;                        /* expired, yet still held */
+  guint32 expiry_lo = rec->expiry_lo, expiry_hi = rec->expiry_hi;
+  rec->expiry_lo = rec->expiry_hi = 0;    /* expired, yet still held */
   expect_broken(b, "expired");
-  rec->expiry = expiry;
-  guint16 rport = rec->tuple.rport;
-  rec->tuple.rport ^= 1;                  /* no longer where its index says */
+  rec->expiry_lo = expiry_lo;
+  rec->expiry_hi = expiry_hi;
+  guint16 rport = rec->rport;
+  rec->rport ^= 1;                        /* no longer where its index says */
   expect_broken(b, "missing from its index");
-  rec->tuple.rport = rport;
+  rec->rport = rport;
   g_assert_true(tcp_stack_check(b, NULL));
   test_net_free(net);
 }

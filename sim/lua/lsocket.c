@@ -8,7 +8,13 @@
 
 #define SOCKET_MT "twsim.Socket"
 
+/* A socket's userdata.  `tag` names the type without its metatable: the
+ * address of the world's slot for the socket metatable, which no other
+ * userdata holds at that place (a Lua scenario cannot write into a
+ * userdata, and the other C types that make them, twsim's and Lua's own io
+ * library, store other values there or differ in size). */
 typedef struct {
+  const void *tag;
   SimWorld   *world;
   TcpSocket  *sock;       /* NULL once closed: the object stays valid */
   SimProcess *blocked;    /* the process waiting on this socket, if any */
@@ -17,13 +23,22 @@ typedef struct {
 
 /* ---- helpers ------------------------------------------------------------- */
 
+static inline const void *
+socket_tag(const SimWorld *world)
+{
+  return &world->metatables[SIM_LUA_SOCKET];
+}
+
 /* The socket at `arg`; anything else (a host passed with s.bind(h) for
- * s:bind(), a table...) is a usage error naming what was given. */
+ * s:bind(), a table...) is a usage error naming what was given.  The check
+ * is a size and a tag compare, not a metatable fetch and compare: it runs
+ * on every method call, about ten per connection. */
 static LuaSocket *
 check_socket(lua_State *L, int arg)
 {
-  LuaSocket *ls = sim_lua_testudata(L, arg, SIM_LUA_SOCKET);
-  if (ls == NULL) {
+  LuaSocket *ls = lua_touserdata(L, arg);
+  if (ls == NULL || lua_rawlen(L, arg) != sizeof *ls ||
+      ls->tag != socket_tag(sim_world_from_lua(L))) {
     const char *got = luaL_getmetafield(L, arg, "__name") == LUA_TSTRING
                     ? lua_tostring(L, -1) : luaL_typename(L, arg);
     sim_lua_usage_error(L, "s:%s: expected a socket (from h:socket()) as argument %d, got %s "
@@ -156,6 +171,7 @@ push_socket(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host)
    * the scenario closes it (s:close gives it back). */
   sim_lua_charge(L, (gssize)tcp_socket_footprint());
   LuaSocket *ls = lua_newuserdatauv(L, sizeof(LuaSocket), 0);
+  ls->tag = socket_tag(world);
   ls->world = world;
   ls->sock = sock;
   ls->blocked = NULL;
@@ -357,6 +373,14 @@ s_send(lua_State *L)
   return send_k(L, LUA_OK, 0);
 }
 
+/* The received bytes go from the receive buffer straight into a Lua
+ * string, with no copy in between. */
+static void
+push_received(gpointer ud, const guint8 *data, gsize len)
+{
+  lua_pushlstring(ud, (const char *)data, len);
+}
+
 static int
 recv_k(lua_State *L, int status, lua_KContext max)
 {
@@ -365,16 +389,12 @@ recv_k(lua_State *L, int status, lua_KContext max)
     done_waiting(ls);
     return fail_call(L, ls, "recv", TCP_ENOTCONN);
   }
-  GBytes *bytes = NULL;
-  gssize n = tcp_socket_recv(ls->sock, (gsize)max, &bytes);
+  gssize n = tcp_socket_recv_into(ls->sock, (gsize)max, push_received, L);
   if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, "s:recv", recv_k, max);
   done_waiting(ls);
   if (n < 0) return fail_call(L, ls, "recv", (int)-n);
-  gsize len = 0;
-  const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
-  lua_pushlstring(L, data ? data : "", len);
-  if (bytes) g_bytes_unref(bytes);
-  trace_count(ls, "recv", len);
+  if (n == 0) lua_pushliteral(L, "");                  /* EOF */
+  trace_count(ls, "recv", (gsize)n);
   return 1;
 }
 
@@ -527,14 +547,6 @@ s_tostring(lua_State *L)
 /* A socket object the scenario dropped without closing stays open inside
  * the host until the run ends: closing it here would make the FIN depend on
  * when the garbage collector runs. */
-static int
-s_gc(lua_State *L)
-{
-  LuaSocket *ls = check_socket(L, 1);
-  if (ls->sock && !ls->world->closing) tcp_socket_set_waiter(ls->sock, NULL, NULL);
-  return 0;
-}
-
 static const luaL_Reg socket_methods[] = {
   { "bind", s_bind }, { "listen", s_listen }, { "accept", s_accept },
   { "connect", s_connect }, { "send", s_send }, { "recv", s_recv },
@@ -544,7 +556,14 @@ static const luaL_Reg socket_methods[] = {
 };
 
 static const luaL_Reg socket_metamethods[] = {
-  { "__tostring", s_tostring }, { "__gc", s_gc }, { "__index", NULL },
+  /* No __gc: a socket needs no finalizer.  Its waiter, the one pointer
+   * the stack keeps to the userdata, is set only while a process is
+   * blocked on it (wait_on_socket .. done_waiting), and that process's
+   * thread holds the socket in stack slot 1 all that time, so the userdata
+   * cannot be collected with the waiter set; what the stack holds for an
+   * unclosed socket it frees itself.  Lua would otherwise run a finalizer
+   * for every socket of the run. */
+  { "__tostring", s_tostring }, { "__index", NULL },
   { NULL, NULL },
 };
 
