@@ -11,6 +11,7 @@
 #include "lnet.h"
 #include "lsocket.h"
 #include "tcp-ss.h"
+#include "profile.h"
 #include "closest.h"
 #include <string.h>
 
@@ -52,7 +53,7 @@ state_changed(SimWorld *world, const TcpStateEvent *ev)
   GArray *observers = world->observers[SIM_OBSERVE_STATE];
   if (observers->len == 0 || world->message || world->closing) return;
   lua_State *L = sim_world_lua(world);
-  if (!lua_checkstack(L, 8)) return;
+  if (!sim_world_checkstack(world, L, 8, "a sim.on callback")) return;
   SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
   StateEventArg arg = { world, ev };
   if (sim_lua_protected_push(world, L, push_state_event, &arg)) {
@@ -139,13 +140,10 @@ attach_tcp(lua_State *L, NetNode *node)
   TcpStack *stack = tcp_stack_new(&env, (const NetAddr *)node->addrs->data, node->addrs->len);
   net_node_set_transport(node, stack, stack_free);
   net_node_set_receiver(node, host_receive, NULL);
+  /* sim.host checked the name: nothing here can fail. */
   if (node->profile) {
-    GError *error = NULL;
-    if (!tcp_stack_set_profile(stack, node->profile, &error)) {
-      lua_pushfstring(L, "sim.host: profile: %s", error->message);
-      g_error_free(error);
-      sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-    }
+    gboolean known = tcp_stack_set_profile(stack, node->profile, NULL);
+    g_assert(known);
   }
 }
 
@@ -153,9 +151,7 @@ static SimLuaNode *
 check_host(lua_State *L, int arg)
 {
   SimLuaNode *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
-  if (h == NULL)
-    sim_lua_usage_error(L, "h:%s: expected a host (from sim.host) as argument %d, got %s",
-                        sim_lua_callee(L), arg, luaL_typename(L, arg));
+  if (h == NULL) sim_lua_typeerror(L, arg, "a host (from sim.host)");
   return h;
 }
 
@@ -186,23 +182,30 @@ read_addrs(lua_State *L, int arg, NetAddr *addrs)
   }
   lua_Integer n = lua_istable(L, arg) ? (lua_Integer)lua_rawlen(L, arg) : 0;
   if (n == 0)
-    sim_lua_usage_error(L, "sim.host: addr: expected an address like \"10.0.0.1\" "
-                        "or a list of them, got %s", luaL_typename(L, arg));
+    sim_lua_argerror(L, "addr: expected an address like \"10.0.0.1\" "
+                  "or a list of them, got %s", luaL_typename(L, arg));
   if (n > HOST_MAX_ADDRS)
-    sim_lua_usage_error(L, "sim.host: addr: at most %d addresses", HOST_MAX_ADDRS);
+    sim_lua_argerror(L, "addr: at most %d addresses", HOST_MAX_ADDRS);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, arg, i);
     if (lua_type(L, -1) != LUA_TSTRING)
-      sim_lua_usage_error(L, "sim.host: addr[%d]: expected a string, got %s",
-                          (int)i, luaL_typename(L, -1));
+      sim_lua_argerror(L, "addr[%d]: expected a string, got %s", (int)i, luaL_typename(L, -1));
     if (!net_addr_parse(lua_tostring(L, -1), &addrs[i - 1], &error)) goto bad;
     lua_pop(L, 1);
   }
   return (guint)n;
 bad:
-  lua_pushfstring(L, "sim.host: addr: %s", error->message);
-  g_error_free(error);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  sim_lua_gerror(L, "addr", error);
+}
+
+/* A usage error for an unknown profile name, with the list of them. */
+static G_NORETURN void
+check_profile_name(lua_State *L, const char *profile)
+{
+  GError *error = NULL;
+  gboolean known = tcp_stack_set_profile(NULL, profile, &error);
+  g_assert(!known);
+  sim_lua_gerror(L, "profile", error);
 }
 
 /* sim.host(name [, {addr = "10.0.0.1" | {...}, profile = "linux"}]) */
@@ -210,27 +213,29 @@ static int
 l_host(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  const char *name = sim_lua_check_name(L, 1, "sim.host");
-  sim_lua_check_opts_table(L, 2, "sim.host");
+  const char *name = sim_lua_check_name(L, 1);
+  sim_lua_check_opts_table(L, 2);
   const char *profile = NULL;
   NetAddr addrs[HOST_MAX_ADDRS];
   guint n_addrs = 0;
   if (lua_istable(L, 2)) {
-    sim_lua_check_option_keys(L, 2, "sim.host", host_keys);
+    sim_lua_check_option_keys(L, 2, NULL, host_keys);
     if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
-      sim_lua_usage_error(L, "sim.host: profile: expected a string, got %s",
-                          luaL_typename(L, -1));
+      sim_lua_argerror(L, "profile: expected a string, got %s", luaL_typename(L, -1));
     profile = lua_tostring(L, -1);
+    if (profile && tcp_profile_lookup(profile) == NULL) check_profile_name(L, profile);
     if (lua_getfield(L, 2, "addr") != LUA_TNIL) n_addrs = read_addrs(L, lua_gettop(L), addrs);
   }
   NetWorld *net = sim_lua_net(world);
   if (n_addrs == 0) addrs[n_addrs++] = net_world_free_addr(net);
   GError *error = NULL;
   NetNode *node = net_world_host_new(net, name, addrs, n_addrs, &error);
-  if (node == NULL) sim_lua_call_gerror(L, "sim.host", error);
+  if (node == NULL) sim_lua_gerror(L, NULL, error);
+  /* Whole before Lua sees it: the stack is attached (nothing there can
+   * fail) before the userdata, whose allocation may raise, is made. */
   node->profile = g_strdup(profile);
-  sim_lua_push_node(L, world, node, SIM_LUA_HOST);
   attach_tcp(L, node);
+  sim_lua_push_node(L, world, node, SIM_LUA_HOST);
   return 1;
 }
 
@@ -246,8 +251,7 @@ host_addr(lua_State *L)
   if (!lua_isnoneornil(L, 2)) {
     lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
     if (i < 1 || i > (lua_Integer)node->ifaces->len)
-      sim_lua_usage_error(L, "h:addr: '%s' has no interface %s", node->name,
-                          luaL_tolstring(L, 2, NULL));
+      sim_lua_argerror(L, "'%s' has no interface %s", node->name, luaL_tolstring(L, 2, NULL));
     a = g_array_index(node->ifaces, NetIface, i - 1).addr;
   }
   lua_pushstring(L, net_addr_format(a, buf));
@@ -269,27 +273,28 @@ h_socket(lua_State *L)
   TcpStack *stack = host_tcp(L, 1, &name);
   SimWorld *world = sim_world_from_lua(L);
   if (world->in_observer)
-    sim_lua_usage_error(L, "h:socket: not allowed inside %s", world->callback);
+    sim_lua_argerror(L, "not allowed inside %s", world->callback);
   sim_lua_socket_push(L, world, tcp_socket_new(stack), name);
   return 1;
 }
 
 static TcpState
-check_state(lua_State *L, int arg, const char *method)
+check_state(lua_State *L, int arg)
 {
   TcpState state;
   if (lua_type(L, arg) == LUA_TSTRING && tcp_state_parse(lua_tostring(L, arg), &state))
     return state;
   if (lua_type(L, arg) != LUA_TSTRING)
-    sim_lua_usage_error(L, "%s: expected a TCP state name such as \"TIME_WAIT\", got %s",
-                        method, luaL_typename(L, arg));
+    sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s",
+                  luaL_typename(L, arg));
   const char *names[TCP_STATE_N];
   for (int s = 0; s < TCP_STATE_N; s++) names[s] = tcp_state_name((TcpState)s);
-  char *hint = sim_closest_hint(lua_tostring(L, arg), names, TCP_STATE_N);
-  lua_pushfstring(L, "%s: expected a TCP state name such as \"TIME_WAIT\", got %s%s",
-                  method, lua_tostring(L, arg), hint);
-  g_free(hint);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  const char *close = sim_closest_name(lua_tostring(L, arg), names, TCP_STATE_N);
+  if (close)
+    sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s "
+                  "(did you mean '%s'?)", lua_tostring(L, arg), close);
+  sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s",
+                lua_tostring(L, arg));
 }
 
 /* h:count(state) -> sockets in that state now */
@@ -297,7 +302,7 @@ static int
 h_count(lua_State *L)
 {
   TcpStack *stack = host_tcp(L, 1, NULL);
-  lua_pushinteger(L, (lua_Integer)tcp_stack_count(stack, check_state(L, 2, "h:count")));
+  lua_pushinteger(L, (lua_Integer)tcp_stack_count(stack, check_state(L, 2)));
   return 1;
 }
 
@@ -350,15 +355,15 @@ h_set(lua_State *L)
   TcpStack *stack = host_tcp(L, 1, NULL);
   GError *error = NULL;
   if (!lua_istable(L, 2))
-    sim_lua_usage_error(L, "h:set: expected a table of settings, got %s", luaL_typename(L, 2));
+    sim_lua_argerror(L, "expected a table of settings, got %s", luaL_typename(L, 2));
   if (lua_getfield(L, 2, "profile") != LUA_TNIL) {
     if (lua_type(L, -1) != LUA_TSTRING)
-      sim_lua_usage_error(L, "h:set: profile must be a string");
+      sim_lua_argerror(L, "profile must be a string");
     if (!tcp_stack_set_profile(stack, lua_tostring(L, -1), &error))
-      sim_lua_usage_gerror(L, error);
+      sim_lua_gerror(L, NULL, error);
   }
   lua_pop(L, 1);
-  sim_lua_apply_settings(L, 2, "h:set", "profile", NULL, host_set_all, stack);
+  sim_lua_apply_settings(L, 2, "profile", NULL, host_set_all, stack);
   return 0;
 }
 

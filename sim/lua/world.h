@@ -19,6 +19,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <signal.h>
+#include "check.h"
 
 
 /* What the command line asked for. */
@@ -189,15 +190,14 @@ sim_lua_checkudata(lua_State *L, int arg, SimLuaType type, const char *tname)
   return p;
 }
 
+/* Pushes "FILE:LINE: " of the scenario line that made the running call
+ * (or "" when there is none): where a usage error or a warning points. */
+void
+sim_lua_push_where(lua_State *L);
+
 /* Records the first error of the run (copies msg). */
 void
 sim_world_note_error(SimWorld *world, const char *msg);
-
-/* A user's mistake in a call to twsim (bad type, range, name, a blocking
- * call outside a process): marks the run invalid (exit 2) and raises a Lua
- * error naming the caller's file and line.  Does not return. */
-G_GNUC_PRINTF(2, 3) G_NORETURN int
-sim_lua_usage_error(lua_State *L, const char *fmt, ...);
 
 /* A mistake that does not stop the run (loss = 1, a --set nobody read):
  * prints "twsim: FILE:LINE: warning: MESSAGE" on stderr, naming the
@@ -210,15 +210,6 @@ sim_lua_warning(lua_State *L, const char *fmt, ...);
  * (WHERE a file or an option), once per distinct line. */
 G_GNUC_PRINTF(3, 4) void
 sim_world_warning(SimWorld *world, const char *where, const char *fmt, ...);
-
-/* Raises a usage error from a GError (frees it).  Does not return. */
-G_NORETURN int
-sim_lua_usage_gerror(lua_State *L, GError *error);
-
-/* Raises a usage error "CALL: MESSAGE" from a GError (frees it).  Does
- * not return. */
-G_NORETURN int
-sim_lua_call_gerror(lua_State *L, const char *call, GError *error);
 
 /* Raises the "stopped by a limit" error (marks the run as limited, see
  * sim_world_set_limit). */
@@ -250,11 +241,6 @@ sim_lua_unref(SimWorld *world, int ref);
 SimExit
 sim_world_exit_status(const SimWorld *world);
 
-/* Raises a usage error naming an unknown key of the options table at `arg`
- * (the smallest, if several), for a call named `call`. */
-void
-sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed);
-
 /* Makes the table at `idx` (a type's methods, or the sim table) refuse a
  * name it does not hold: `x:conect(...)` is then a usage error "s:conect:
  * no such method (did you mean 'connect'?)" rather than Lua's "attempt to
@@ -263,15 +249,22 @@ sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *c
 void
 sim_lua_guard_methods(lua_State *L, int idx, const char *self);
 
-/* The name the running C function was called by ("bind" for s:bind(...)),
- * or "?" when Lua cannot tell: for errors about its own arguments. */
-const char *
-sim_lua_callee(lua_State *L);
-
 /* Reads a duration argument: a number of seconds or a string with a unit.
- * `what` names the argument in the error ("sim.sleep: duration"). */
+ * `what` names the argument in the error ("NAME: duration: ..."). */
 SimTime
 sim_lua_check_duration(lua_State *L, int arg, const char *what);
+
+/* The same without raising: FALSE with a SIM_ERROR saying what is wrong
+ * (for callers that name the argument their own way). */
+gboolean
+sim_lua_to_duration(lua_State *L, int arg, SimTime *t, GError **error);
+
+/* lua_checkstack for a call from the models into Lua (an observer, a
+ * predicate), where no Lua error may be raised: when there is no room the
+ * run fails with a message naming `what`, the engine stops, and FALSE is
+ * returned. */
+gboolean
+sim_world_checkstack(SimWorld *world, lua_State *L, int n, const char *what);
 
 /* Calls the function registered as `ref` with the value at `arg_index` of
  * L's stack, as a callback from inside the models (sim.on, link:drop): it

@@ -1,39 +1,20 @@
 /* Connection numbering (see conns.h). */
 #include "conns.h"
+#include "timewait.h"
 
 /* The hash table finds a connection by its ends in either order; the array
  * holds them in numbering order (nothing iterates the hash table). */
 struct SimConnIndex {
-  GHashTable *by_ends;     /* SimConnEnds* (key and value, ends sorted) */
+  GHashTable *by_ends;     /* TcpTuple* (its two ends sorted, so both ends find
+                            * it; hashed as the models hash a 4-tuple) -> SimConnEnds* */
   GPtrArray  *conns;       /* SimConnEnds*, numbering order; owned */
 };
-
-/* The key: the two ends in a fixed order, so both ends find it. */
-typedef struct {
-  NetAddr addr[2];
-  guint16 port[2];
-} EndsKey;
-
-static guint
-key_hash(gconstpointer p)
-{
-  const EndsKey *k = p;
-  return (k->addr[0] * 31u + k->addr[1]) * 65599u + ((guint)k->port[0] << 16 | k->port[1]);
-}
-
-static gboolean
-key_equal(gconstpointer a, gconstpointer b)
-{
-  const EndsKey *x = a, *y = b;
-  return x->addr[0] == y->addr[0] && x->addr[1] == y->addr[1] &&
-         x->port[0] == y->port[0] && x->port[1] == y->port[1];
-}
 
 SimConnIndex *
 sim_conn_index_new(void)
 {
   SimConnIndex *index = g_new0(SimConnIndex, 1);
-  index->by_ends = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
+  index->by_ends = g_hash_table_new_full(tcp_tuple_hash, tcp_tuple_equal, g_free, NULL);
   index->conns = g_ptr_array_new_with_free_func(g_free);
   return index;
 }
@@ -52,7 +33,8 @@ sim_conn_index_find(SimConnIndex *index, NetAddr a, guint16 ap, NetAddr b, guint
                     gboolean create, int *side)
 {
   gboolean swap = a > b || (a == b && ap > bp);
-  EndsKey key = { { swap ? b : a, swap ? a : b }, { swap ? bp : ap, swap ? ap : bp } };
+  TcpTuple key = { .laddr = swap ? b : a, .raddr = swap ? a : b,
+                   .lport = swap ? bp : ap, .rport = swap ? ap : bp };
   SimConnEnds *c = g_hash_table_lookup(index->by_ends, &key);
   if (c == NULL) {
     if (!create) return NULL;
