@@ -233,7 +233,7 @@ l_record(lua_State *L)
   if (sim_trace_wants(world->out.trace, now)) {
     sim_trace_begin(world->out.trace, now, "record", NULL);
     sim_trace_str(world->out.trace, "name", lua_tostring(L, 1));
-    sim_trace_str(world->out.trace, "value", lua_tostring(L, 2));
+    sim_trace_num(world->out.trace, "value", lua_tonumber(L, 2));
     sim_trace_end(world->out.trace);
   }
   return 0;

@@ -1,5 +1,6 @@
 /* The metrics CSV writer (see metrics.h). */
 #include "metrics.h"
+#include "value.h"
 #include "tcp-stack.h"
 #include <string.h>
 
@@ -12,21 +13,6 @@ struct SimMetrics {
   guint     n_fields;
   const TcpStatsField *fields;
 };
-
-void
-sim_csv_write_text(FILE *out, const char *text)
-{
-  if (strpbrk(text, ",\"\r\n") == NULL) {
-    fputs(text, out);
-    return;
-  }
-  fputc('"', out);
-  for (const char *p = text; *p; p++) {
-    if (*p == '"') fputc('"', out);
-    fputc(*p, out);
-  }
-  fputc('"', out);
-}
 
 static void
 write_header(SimMetrics *m)
@@ -70,7 +56,7 @@ write_sample(SimMetrics *m, SimTime t)
     TcpStack *stack = node->transport;
     if (node->kind != NET_NODE_HOST || stack == NULL) continue;
     fprintf(m->out, "%s,", tbuf);
-    sim_csv_write_text(m->out, node->name);
+    sim_csv_write_field(m->out, node->name);
     for (int s = 0; s < TCP_STATE_N; s++)
       fprintf(m->out, ",%" G_GUINT64_FORMAT, tcp_stack_count(stack, (TcpState)s));
     const TcpStats *st = tcp_stack_stats(stack);
