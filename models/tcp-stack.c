@@ -102,8 +102,10 @@ tw_fire(SimEngine *engine, gpointer data)
   s->tw_event = 0;
   SimTime now = sim_engine_now(engine);
   TcpTwRecord *rec;
+  tcp_state_queue_hold(&s->settled);
   while ((rec = tcp_tw_head(&s->tw)) && rec->expiry <= now) tw_remove(s, rec);
   tw_schedule(s);
+  tcp_state_queue_release(&s->settled, s->env.host);
 }
 
 /* One engine event for the FIFO head (records expire in FIFO order), moved
@@ -222,8 +224,10 @@ conn_timer_fire(SimEngine *engine, gpointer data)
   c->timer_at = SIM_TIME_MAX;
   /* The connection's env is its stack's cenv member. */
   TcpStack *stack = (TcpStack *)((char *)c->env - G_STRUCT_OFFSET(TcpStack, cenv));
+  tcp_state_queue_hold(&stack->settled);
   tcp_conn_timer(c, sim_engine_now(engine), stack->out);
   stack_after(stack, c, TRUE);
+  tcp_state_queue_release(&stack->settled, stack->env.host);
 }
 
 static TcpConn *
@@ -255,6 +259,9 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.host_name = env->host_name;
   s->cenv.state_changed = env->state_changed;
   s->cenv.host = env->host;
+  s->settled.events = g_array_new(FALSE, FALSE, sizeof(TcpStateEvent));
+  s->settled.settled = env->state_settled;
+  s->cenv.settled = &s->settled;
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
   g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");
@@ -309,6 +316,7 @@ tcp_stack_free(TcpStack *s)
   tcp_tw_table_clear(&s->tw);
   tcp_ports_clear(&s->ports);
   g_array_free(s->out, TRUE);
+  g_array_free(s->settled.events, TRUE);
   g_free(s->addrs);
   g_free(s);
 }
@@ -456,8 +464,9 @@ accept_overflow(TcpStack *s, const TcpConn *c, const TcpSegment *seg)
   return TRUE;
 }
 
-void
-tcp_stack_input(TcpStack *s, Packet *pkt)
+/* The body of tcp_stack_input, inside the hold of its state changes. */
+static void
+stack_input(TcpStack *s, Packet *pkt)
 {
   const TcpSegment *seg = &pkt->tcp;
   TcpTuple t = { .laddr = pkt->dst, .raddr = pkt->src, .lport = seg->dport,
@@ -485,6 +494,16 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
     }
   }
   packet_free(pkt);
+}
+
+void
+tcp_stack_input(TcpStack *s, Packet *pkt)
+{
+  /* State changes reach state_settled once the segment is done (lwIP's
+   * tcp_input calls back after tcp_process): nothing is half-way then. */
+  tcp_state_queue_hold(&s->settled);
+  stack_input(s, pkt);
+  tcp_state_queue_release(&s->settled, s->env.host);
 }
 
 /* ---- sockets ------------------------------------------------------------ */

@@ -28,6 +28,15 @@ typedef struct {
   gboolean fin;                 /* the peer's FIN follows data */
 } TcpOooSeg;
 
+/* State changes held until the segment or timer being processed is done
+ * (TcpStackEnv.state_settled).  Axioms: `events` is empty whenever `depth`
+ * is 0; events are delivered in the order they happened, each once. */
+typedef struct {
+  GArray     *events;                   /* TcpStateEvent, oldest first */
+  guint       depth;                    /* entry points under way (nested) */
+  void      (*settled)(gpointer host, const TcpStateEvent *ev);   /* may be NULL */
+} TcpStateQueue;
+
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
   const TcpProfile *profile;
@@ -35,6 +44,7 @@ typedef struct {
   const char *host_name;
   void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
   gpointer    host;
+  TcpStateQueue *settled;               /* may be NULL: no settled callback */
   guint64    *counts;                   /* [TCP_STATE_N], kept by tcp_set_state */
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
@@ -163,6 +173,14 @@ tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to);
 
 /* Traces a state change and tells the host (no counting): for a TcpConn
  * through tcp_set_state(), for a TIME_WAIT record directly. */
+void
+tcp_state_queue_hold(TcpStateQueue *q);
+
+/* Ends an entry point: the outermost one delivers the held changes (and
+ * those the callbacks make meanwhile) to q->settled, in order. */
+void
+tcp_state_queue_release(TcpStateQueue *q, gpointer host);
+
 void
 tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
                 TcpState from, TcpState to);

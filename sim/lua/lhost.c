@@ -17,9 +17,10 @@
 
 /* ---- the host's TCP stack ------------------------------------------------ */
 
-/* Calls every sim.on("state") observer with the event as a table.  Runs
- * inside a model's callback, so the observers may not call into sockets
- * (world->in_observer makes such calls usage errors); an error in one
+/* Calls every sim.on("state") observer with the event as a table.  The
+ * stack tells them once the segment or timer is done (state_settled), so
+ * they may make socket calls that do not block (close, send, h:socket);
+ * a blocking one is a usage error (world->in_observer); an error in one
  * fails the run. */
 typedef struct {
   SimWorld             *world;
@@ -54,7 +55,7 @@ state_changed(SimWorld *world, const TcpStateEvent *ev)
   if (observers->len == 0 || world->message || world->closing) return;
   lua_State *L = sim_world_lua(world);
   if (!sim_world_checkstack(world, L, 8, "a sim.on callback")) return;
-  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback", TRUE);
   StateEventArg arg = { world, ev };
   if (sim_lua_protected_push(world, L, push_state_event, &arg)) {
     sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
@@ -87,12 +88,20 @@ binding_mtu(gpointer user, NetAddr dst)
   return net_host_mtu(((HostBinding *)user)->node, dst);
 }
 
+/* A state change as it happens: to the writers, which only record it. */
 static void
 binding_state_changed(gpointer user, const TcpStateEvent *ev)
 {
   SimWorld *world = ((HostBinding *)user)->world;
   sim_writers_state(&world->out, sim_engine_now(world->run.engine), ev);
-  state_changed(world, ev);
+}
+
+/* The same change once the segment or timer that caused it is done: to
+ * the sim.on("state") observers, which may act on it. */
+static void
+binding_state_settled(gpointer user, const TcpStateEvent *ev)
+{
+  state_changed(((HostBinding *)user)->world, ev);
 }
 
 /* The stack's own drops, reported as the network's (trace, ladder,
@@ -134,6 +143,7 @@ attach_tcp(lua_State *L, NetNode *node)
     .route = binding_route,
     .mtu = binding_mtu,
     .state_changed = binding_state_changed,
+    .state_settled = binding_state_settled,
     .dropped = binding_dropped,
     .host = b,
   };
@@ -272,7 +282,7 @@ h_socket(lua_State *L)
   const char *name;
   TcpStack *stack = host_tcp(L, 1, &name);
   SimWorld *world = sim_world_from_lua(L);
-  if (world->in_observer)
+  if (world->in_observer && !world->sockets_ok)
     sim_lua_argerror(L, "not allowed inside %s", world->callback);
   sim_lua_socket_push(L, world, tcp_socket_new(stack), name);
   return 1;

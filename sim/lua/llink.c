@@ -245,7 +245,7 @@ link_filter(gpointer user, NetLink *link, guint dir, const Packet *pkt)
   if (!sim_world_checkstack(world, L, 8, "a link:drop predicate")) return FALSE;
   preds->walking++;
   gboolean drop = FALSE;
-  SimCallbackScope was = sim_world_enter_callback(world, "a link:drop predicate");
+  SimCallbackScope was = sim_world_enter_callback(world, "a link:drop predicate", FALSE);
   SegArg arg = { link, pkt };
   if (sim_lua_protected_push(world, L, push_seg_arg, &arg)) {
     for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)

@@ -192,7 +192,7 @@ on_segment_event(gpointer user, const NetEvent *ev)
   if (obs->len == 0 || world->message || world->closing) return;
   lua_State *L = sim_world_lua(world);
   if (!sim_world_checkstack(world, L, 8, "a sim.on callback")) return;
-  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback", FALSE);
   SegmentEventArg arg = { world, ev };
   if (sim_lua_protected_push(world, L, push_segment_event, &arg)) {
     sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));

@@ -390,7 +390,7 @@ gboolean
 sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const char *what)
 {
   if (!sim_world_checkstack(world, L, 4, what)) return FALSE;
-  SimCallbackScope was = sim_world_enter_callback(world, what);
+  SimCallbackScope was = sim_world_enter_callback(world, what, world->sockets_ok);
   arg_index = lua_absindex(L, arg_index);
   lua_pushcfunction(L, sim_lua_error_handler);
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);

@@ -97,6 +97,9 @@ struct SimWorld {
 
   gboolean         running;         /* inside sim.run */
   gboolean         in_observer;     /* inside a callback from the models */
+  gboolean         sockets_ok;      /* ... one that may make socket calls that do not
+                                     * block (a sim.on("state") observer, told once the
+                                     * stack is whole) */
   const char      *callback;        /* which ("a sim.on callback"), for messages */
   lua_State       *running_L;       /* the Lua thread running now */
   gboolean         closing;         /* sim_world_free has begun */
@@ -276,17 +279,22 @@ sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const ch
 
 /* A callback from the models (an observer, a predicate) is on, from the
  * moment its argument is made (a finalizer may run then) until it
- * returns: blocking and socket calls are refused meanwhile. */
+ * returns: blocking calls are refused meanwhile, and socket calls too
+ * unless `sockets_ok` (a state observer: the stack is whole when it is
+ * told; a segment observer or a drop predicate runs in the middle of the
+ * network's work). */
 typedef struct {
   gboolean    in_observer;
+  gboolean    sockets_ok;
   const char *callback;
 } SimCallbackScope;
 
 static inline SimCallbackScope
-sim_world_enter_callback(SimWorld *world, const char *what)
+sim_world_enter_callback(SimWorld *world, const char *what, gboolean sockets_ok)
 {
-  SimCallbackScope was = { world->in_observer, world->callback };
+  SimCallbackScope was = { world->in_observer, world->sockets_ok, world->callback };
   world->in_observer = TRUE;
+  world->sockets_ok = sockets_ok;
   world->callback = what;
   return was;
 }
@@ -295,6 +303,7 @@ static inline void
 sim_world_leave_callback(SimWorld *world, SimCallbackScope was)
 {
   world->in_observer = was.in_observer;
+  world->sockets_ok = was.sockets_ok;
   world->callback = was.callback;
 }
 
