@@ -386,14 +386,24 @@ h_sockets(lua_State *L)
 {
   TcpStack *stack = host_tcp(L, 1, NULL);
   SimTime now = sim_engine_now(sim_world_from_lua(L)->run.engine);
-  /* The listing moves into Lua-owned memory before any Lua call, which
-   * may raise: nothing is left to leak. */
-  GArray *scratch = g_array_new(FALSE, FALSE, sizeof(TcpSockInfo));
-  tcp_stack_sockets(stack, now, scratch);
-  guint n = scratch->len;
-  TcpSockInfo *socks = lua_newuserdatauv(L, MAX(n, 1) * sizeof *socks, 0);
+  /* The listing moves into Lua-owned memory before any other Lua call.
+   * The scratch is the world's, so a raise leaks nothing; the userdata's
+   * allocation may run a finalizer (which may call h:sockets, or close a
+   * socket), so the listing is taken again after it, until it fits. */
+  GArray *scratch = sim_world_from_lua(L)->listing;
+  TcpSockInfo *socks;
+  guint n;
+  for (;;) {
+    g_array_set_size(scratch, 0);
+    tcp_stack_sockets(stack, now, scratch);
+    n = scratch->len;
+    socks = lua_newuserdatauv(L, MAX(n, 1) * sizeof *socks, 0);
+    g_array_set_size(scratch, 0);
+    tcp_stack_sockets(stack, now, scratch);
+    if (scratch->len == n) break;
+    lua_pop(L, 1);
+  }
   if (n) memcpy(socks, scratch->data, n * sizeof *socks);
-  g_array_free(scratch, TRUE);
   lua_createtable(L, (int)n, 0);
   for (guint i = 0; i < n; i++) {
     const TcpSockInfo *s = &socks[i];

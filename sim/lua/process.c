@@ -82,12 +82,17 @@ sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
   if (idle) {
     p = idle->data;
   } else {
+    /* The Lua thread first: making it or its reference may raise, and
+     * then nothing of twsim's is held yet (an unreferenced thread is the
+     * collector's). */
+    lua_State *thread = lua_newthread(L);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     p = g_new0(SimProcess, 1);
     p->ctx.world = world;
     p->ctx.process = p;
-    p->thread = lua_newthread(L);
+    p->thread = thread;
     *(SimThreadCtx **)lua_getextraspace(p->thread) = &p->ctx;
-    p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    p->ref = ref;
     p->link.data = p;
   }
   p->id = ++world->next_process_id;

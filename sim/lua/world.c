@@ -1,6 +1,7 @@
 /* The world of one run (see world.h). */
 #include "world.h"
 #include "run-check.h"
+#include "tcp-ss.h"
 #include "net.h"
 #include "simerror.h"
 #include "closest.h"
@@ -14,6 +15,18 @@ volatile sig_atomic_t sim_world_signal_received;
 #define LIMIT_HOOK_COUNT 10000    /* VM instructions between two polls */
 
 #define MEMORY_LIMIT_WHY "memory limit reached (--max-memory)"
+#define OUT_OF_MEMORY_WHY "out of memory"
+
+/* Whether the allocation about to be made is refused by --fail-alloc (a
+ * test's way to prove every allocation failure ends the run cleanly):
+ * the Nth and every one after it. */
+static gboolean
+injected_failure(SimWorld *world)
+{
+  if (world->opts->fail_alloc == 0 || ++world->allocs < world->opts->fail_alloc) return FALSE;
+  sim_world_set_limit(world, OUT_OF_MEMORY_WHY);
+  return TRUE;
+}
 
 /* Lua's allocator, counting what the state holds so --max-memory (and the
  * sandbox's default cap) can refuse more, with what twsim made for the
@@ -35,6 +48,7 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     world->lua_bytes -= old;
     return NULL;
   }
+  if (nsize > old && injected_failure(world)) return NULL;
   gboolean retry = FALSE;
   if (world->refused.pending) {
     world->refused.pending = FALSE;
@@ -69,6 +83,7 @@ void
 sim_lua_charge(lua_State *L, gssize bytes)
 {
   SimWorld *world = sim_world_from_lua(L);
+  if (bytes > 0 && injected_failure(world)) sim_lua_limit_error(L, world->limit_why);
   world->model_bytes += (gsize)bytes;
   gsize cap = world->opts->max_memory;
   if (bytes > 0 && cap && world->lua_bytes + world->model_bytes > cap)
@@ -165,6 +180,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->bindings = g_ptr_array_new_with_free_func(g_free);
   world->params_read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  world->listing = g_array_new(FALSE, FALSE, sizeof(TcpSockInfo));
   sim_rng_init_stream(&world->scenario_rng, opts->seed, "scenario");
   if (opts->timeout > 0)
     world->deadline_us = g_get_monotonic_time() + (gint64)(opts->timeout * 1e6);
@@ -177,7 +193,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
 
   lua_State *L = lua_newstate(counting_alloc, world);
   if (L == NULL) {
-    g_set_error(error, SIM_ERROR, SIM_ERROR_RANGE, "cannot create the Lua state");
+    g_set_error(error, SIM_ERROR, SIM_ERROR_MEMORY, "cannot create the Lua state: out of memory");
     sim_world_free(world);
     return NULL;
   }
@@ -185,7 +201,6 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->running_L = L;
   *(SimThreadCtx **)lua_getextraspace(L) = &world->main_ctx;
   lua_atpanic(L, on_panic);
-  luaL_openlibs(L);
   /* Always on, whatever the options: a signal must stop a loop that never
    * yields too.  It costs about 0.1 % of the churn benchmark's
    * instructions (docs/performance.md). */
@@ -223,6 +238,7 @@ sim_world_free(SimWorld *world)
   sim_records_free(world->records);
   g_hash_table_destroy(world->params_read);
   g_hash_table_destroy(world->warned);
+  g_array_free(world->listing, TRUE);
   g_free(world->check_state);
   g_free(world->message);
   g_free(world);

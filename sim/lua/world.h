@@ -32,6 +32,9 @@ typedef struct {
   double     timeout;        /* wall-clock seconds, 0: none */
   gsize      max_memory;     /* bytes the scenario may hold (its Lua state and
                               * what twsim made for it), 0: none */
+  guint64    fail_alloc;     /* tests: refuse the Nth allocation of the Lua
+                              * state or charge, and every one after it
+                              * (out of memory, exit 3); 0: none */
   gboolean   sandbox;
   gboolean   check;          /* --check: model invariants after every event */
   gboolean   quiet;
@@ -116,6 +119,7 @@ struct SimWorld {
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
   gsize            model_bytes;     /* charged for what twsim made for the scenario */
+  guint64          allocs;          /* allocations so far, counted for opts->fail_alloc */
   struct {
     gboolean       pending;         /* an allocation was refused, Lua may retry it */
     void          *ptr;             /* the refused call's block and new size */
@@ -124,6 +128,8 @@ struct SimWorld {
   gpointer         check_state;     /* outputs/check.c's, or NULL; owned */
   GHashTable      *params_read;     /* names sim.param was asked for (a set) */
   GHashTable      *warned;          /* warnings already printed (a set of lines) */
+  GArray          *listing;         /* h:sockets' scratch (TcpSockInfo), reused: held by
+                                     * the world, so a Lua error cannot leak it */
 };
 
 /* The flag a signal handler sets; polled by the run loop, the Lua hook
@@ -131,8 +137,8 @@ struct SimWorld {
  * watchdog (sim/cli/watchdog.c). */
 extern volatile sig_atomic_t sim_world_signal_received;
 
-/* Creates the world and its Lua state with Lua's standard libraries (the
- * sim library is opened by api.c).  NULL with error when the Lua state
+/* Creates the world and its empty Lua state (api.c opens the libraries,
+ * protected).  NULL with error (SIM_ERROR_MEMORY) when the Lua state
  * cannot be made. */
 SimWorld *
 sim_world_new(const SimRunOptions *opts, GError **error);
