@@ -76,10 +76,8 @@ sim_lua_fname(lua_State *L)
   return name;
 }
 
-/* Pushes the message fmt/ap formats, built in a buffer Lua owns (a raise
- * on the way frees it). */
-static const char *
-push_vformat(lua_State *L, const char *fmt, va_list ap)
+const char *
+sim_lua_pushvformat(lua_State *L, const char *fmt, va_list ap)
 {
   va_list aq;
   va_copy(aq, ap);
@@ -113,7 +111,7 @@ sim_lua_usage_error(lua_State *L, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  push_vformat(L, fmt, ap);
+  sim_lua_pushvformat(L, fmt, ap);
   va_end(ap);
   raise_usage(L);
 }
@@ -125,7 +123,7 @@ sim_lua_argerror(lua_State *L, const char *fmt, ...)
   lua_pushliteral(L, ": ");
   va_list ap;
   va_start(ap, fmt);
-  push_vformat(L, fmt, ap);
+  sim_lua_pushvformat(L, fmt, ap);
   va_end(ap);
   lua_concat(L, 3);
   raise_usage(L);
@@ -148,6 +146,14 @@ sim_lua_gerror(lua_State *L, const char *what, GError *error)
   if (what)
     sim_lua_argerror(L, "%s: %s", what, lua_tostring(L, -1));
   sim_lua_argerror(L, "%s", lua_tostring(L, -1));
+}
+
+int
+sim_lua_usage_gerror(lua_State *L, const char *subject, GError *error)
+{
+  lua_pushstring(L, error->message);
+  g_error_free(error);
+  sim_lua_usage_error(L, "%s: %s", subject, lua_tostring(L, -1));
 }
 
 int

@@ -32,6 +32,12 @@ sim_lua_name_functions(lua_State *L, int idx, const char *self);
 const char *
 sim_lua_fname(lua_State *L);
 
+/* Pushes the text fmt/ap formats (printf's formats, unlike
+ * lua_pushvfstring), built in a buffer Lua owns, so a raise on the way
+ * leaks nothing; returns it. */
+const char *
+sim_lua_pushvformat(lua_State *L, const char *fmt, va_list ap);
+
 /* Raises "FILE:LINE: MESSAGE" and marks the run invalid (exit 2).  For a
  * message that names its own subject (an option of the command line). */
 G_GNUC_PRINTF(2, 3) G_NORETURN int
@@ -51,6 +57,11 @@ sim_lua_typeerror(lua_State *L, int arg, const char *expected);
  * GError becomes a Lua error. */
 G_NORETURN int
 sim_lua_gerror(lua_State *L, const char *what, GError *error);
+
+/* The same for a message that names its own subject: "SUBJECT: MESSAGE"
+ * (a shipped module's call, "load.open_loop: rate"). */
+G_NORETURN int
+sim_lua_usage_gerror(lua_State *L, const char *subject, GError *error);
 
 /* luaL_checkoption in twsim's voice: the index in `names` (NULL-ended) of
  * the string at `arg`, or of `def` when the argument is absent and `def`

@@ -36,11 +36,7 @@ mod_seconds(lua_State *L)
   const char *what = luaL_optstring(L, 2, "duration");
   SimTime t;
   GError *error = NULL;
-  if (!sim_lua_to_duration(L, 1, &t, &error)) {
-    lua_pushstring(L, error->message);
-    g_error_free(error);
-    sim_lua_usage_error(L, "%s: %s", what, lua_tostring(L, -1));
-  }
+  if (!sim_lua_to_duration(L, 1, &t, &error)) sim_lua_usage_gerror(L, what, error);
   lua_pushnumber(L, sim_time_to_seconds(t));
   return 1;
 }

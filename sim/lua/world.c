@@ -361,15 +361,17 @@ warn_once(SimWorld *world, char *line)
 void
 sim_lua_warning(lua_State *L, const char *fmt, ...)
 {
+  /* Made on the Lua stack (a raise there leaks nothing), copied once
+   * whole. */
+  sim_lua_push_where(L);
+  lua_pushliteral(L, "warning: ");
   va_list ap;
   va_start(ap, fmt);
-  char *text = g_strdup_vprintf(fmt, ap);
+  sim_lua_pushvformat(L, fmt, ap);
   va_end(ap);
-  sim_lua_push_where(L);
-  char *line = g_strdup_printf("%swarning: %s", lua_tostring(L, -1), text);
+  lua_concat(L, 3);
+  warn_once(sim_world_from_lua(L), g_strdup(lua_tostring(L, -1)));
   lua_pop(L, 1);
-  g_free(text);
-  warn_once(sim_world_from_lua(L), line);
 }
 
 void
