@@ -261,6 +261,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.host = env->host;
   s->settled.events = g_array_new(FALSE, FALSE, sizeof(TcpStateEvent));
   s->settled.settled = env->state_settled;
+  s->settled.wanted = env->settled_wanted;
   s->cenv.settled = &s->settled;
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;

@@ -118,6 +118,9 @@ typedef struct {
    * A change made outside segment and timer processing (a socket call) is
    * reported at once. */
   void      (*state_settled)(gpointer host, const TcpStateEvent *ev);
+  /* Whether state_settled is wanted now (NULL: always): a host with no
+   * observer holds no changes at all. */
+  gboolean  (*settled_wanted)(gpointer host);
   /* Called when the stack discards a segment addressed to it, before it
    * frees it (may be NULL): the drops only a counter knew of. */
   void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);

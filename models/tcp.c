@@ -103,7 +103,7 @@ tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
   TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to, .tuple = *tuple };
   if (env->state_changed) env->state_changed(env->host, &ev);
   TcpStateQueue *q = env->settled;
-  if (q == NULL || q->settled == NULL) return;
+  if (q == NULL || q->settled == NULL || (q->wanted && !q->wanted(env->host))) return;
   if (q->depth) g_array_append_val(q->events, ev);
   else q->settled(env->host, &ev);
 }
@@ -118,7 +118,7 @@ void
 tcp_state_queue_release(TcpStateQueue *q, gpointer host)
 {
   g_assert(q->depth > 0);
-  if (q->depth > 1) {
+  if (q->depth > 1 || q->events->len == 0) {
     q->depth--;
     return;
   }

@@ -35,6 +35,7 @@ typedef struct {
   GArray     *events;                   /* TcpStateEvent, oldest first */
   guint       depth;                    /* entry points under way (nested) */
   void      (*settled)(gpointer host, const TcpStateEvent *ev);   /* may be NULL */
+  gboolean  (*wanted)(gpointer host);   /* may be NULL: always */
 } TcpStateQueue;
 
 /* What a connection shares with its stack (borrowed, outlives it). */
