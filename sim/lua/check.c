@@ -33,13 +33,21 @@ sim_lua_name_functions(lua_State *L, int idx, const char *self)
     const char *method = lua_tostring(L, -2);
     lua_pushvalue(L, -1);
     lua_rawget(L, -4);                          /* its name so far */
-    if (lua_isnil(L, -1)) {
+    const char *was = lua_tostring(L, -1);
+    if (was == NULL) {
       lua_pushfstring(L, "%s%s", self, method);
-    } else {
+    } else if (!g_str_has_prefix(was, self)) {
       /* Held under another prefix too: named by its argument's type. */
-      lua_pushstring(L, method);
+      lua_pushstring(L, strcmp(was, method) < 0 && !strpbrk(was, ".:") ? was : method);
+    } else {
+      /* Two names in one table (lua_next's order varies): the smaller. */
+      const char *now = lua_pushfstring(L, "%s%s", self, method);
+      if (strcmp(was, now) < 0) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+      }
     }
-    lua_remove(L, -2);
+    lua_replace(L, -2);
     lua_rawset(L, -4);                          /* fnames[function] = name */
   }
   lua_pop(L, 1);
