@@ -118,9 +118,10 @@ typedef struct {
    * A change made outside segment and timer processing (a socket call) is
    * reported at once. */
   void      (*state_settled)(gpointer host, const TcpStateEvent *ev);
-  /* Whether state_settled is wanted now (NULL: always): a host with no
-   * observer holds no changes at all. */
-  gboolean  (*settled_wanted)(gpointer host);
+  /* How many listen to state_settled now (NULL: always called): while it
+   * is 0 the stack holds no changes at all, at the cost of one load per
+   * change (the host's count of observers, which only grows). */
+  const guint *settled_wanted;
   /* Called when the stack discards a segment addressed to it, before it
    * frees it (may be NULL): the drops only a counter knew of. */
   void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);

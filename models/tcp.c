@@ -103,25 +103,15 @@ tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
   TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to, .tuple = *tuple };
   if (env->state_changed) env->state_changed(env->host, &ev);
   TcpStateQueue *q = env->settled;
-  if (q == NULL || q->settled == NULL || (q->wanted && !q->wanted(env->host))) return;
+  if (q == NULL || q->settled == NULL || (q->wanted && *q->wanted == 0)) return;
   if (q->depth) g_array_append_val(q->events, ev);
   else q->settled(env->host, &ev);
 }
 
 void
-tcp_state_queue_hold(TcpStateQueue *q)
+tcp_state_queue_deliver(TcpStateQueue *q, gpointer host)
 {
-  q->depth++;
-}
-
-void
-tcp_state_queue_release(TcpStateQueue *q, gpointer host)
-{
-  g_assert(q->depth > 0);
-  if (q->depth > 1 || q->events->len == 0) {
-    q->depth--;
-    return;
-  }
+  g_assert(q->depth == 1);
   /* Still held while the callbacks run: a change one of them makes joins
    * the end of the queue, after the changes already waiting. */
   for (guint i = 0; i < q->events->len; i++) {

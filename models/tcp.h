@@ -35,7 +35,7 @@ typedef struct {
   GArray     *events;                   /* TcpStateEvent, oldest first */
   guint       depth;                    /* entry points under way (nested) */
   void      (*settled)(gpointer host, const TcpStateEvent *ev);   /* may be NULL */
-  gboolean  (*wanted)(gpointer host);   /* may be NULL: always */
+  const guint *wanted;                  /* told only while *wanted != 0; NULL: always */
 } TcpStateQueue;
 
 /* What a connection shares with its stack (borrowed, outlives it). */
@@ -174,13 +174,25 @@ tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to);
 
 /* Traces a state change and tells the host (no counting): for a TcpConn
  * through tcp_set_state(), for a TIME_WAIT record directly. */
+/* The end of the outermost entry point with changes held: delivers them
+ * (and those the callbacks make meanwhile) to q->settled, in order. */
 void
-tcp_state_queue_hold(TcpStateQueue *q);
+tcp_state_queue_deliver(TcpStateQueue *q, gpointer host);
 
-/* Ends an entry point: the outermost one delivers the held changes (and
- * those the callbacks make meanwhile) to q->settled, in order. */
-void
-tcp_state_queue_release(TcpStateQueue *q, gpointer host);
+/* An entry point (a segment's input, a timer) begins: changes are held. */
+static inline void
+tcp_state_queue_hold(TcpStateQueue *q)
+{
+  q->depth++;
+}
+
+/* It ends: the outermost one delivers what was held, if anything was. */
+static inline void
+tcp_state_queue_release(TcpStateQueue *q, gpointer host)
+{
+  if (q->depth == 1 && q->events->len > 0) tcp_state_queue_deliver(q, host);
+  else q->depth--;
+}
 
 void
 tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,

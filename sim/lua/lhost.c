@@ -104,12 +104,6 @@ binding_state_settled(gpointer user, const TcpStateEvent *ev)
   state_changed(((HostBinding *)user)->world, ev);
 }
 
-/* Whether anyone listens: without observers the stack holds nothing. */
-static gboolean
-binding_settled_wanted(gpointer user)
-{
-  return ((HostBinding *)user)->world->observers[SIM_OBSERVE_STATE]->len > 0;
-}
 
 /* The stack's own drops, reported as the network's (trace, ladder,
  * sim.on("segment")). */
@@ -151,7 +145,8 @@ attach_tcp(lua_State *L, NetNode *node)
     .mtu = binding_mtu,
     .state_changed = binding_state_changed,
     .state_settled = binding_state_settled,
-    .settled_wanted = binding_settled_wanted,
+    /* Without observers the stack holds nothing. */
+    .settled_wanted = &world->observers[SIM_OBSERVE_STATE]->len,
     .dropped = binding_dropped,
     .host = b,
   };

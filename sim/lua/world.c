@@ -48,7 +48,7 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     world->lua_bytes -= old;
     return NULL;
   }
-  if (nsize > old && injected_failure(world)) return NULL;
+  if (world->opts->fail_alloc && nsize > old && injected_failure(world)) return NULL;
   gboolean retry = FALSE;
   if (world->refused.pending) {
     world->refused.pending = FALSE;
