@@ -141,7 +141,7 @@ int
 sim_lua_typeerror(lua_State *L, int arg, const char *expected)
 {
   sim_lua_argerror(L, "expected %s as argument %d, got %s", expected, arg,
-                luaL_typename(L, arg));
+                   luaL_typename(L, arg));
 }
 
 int
@@ -180,7 +180,7 @@ sim_lua_checkoption(lua_State *L, int arg, const char *def, const char *const na
     }
     luaL_pushresult(&b);
     sim_lua_argerror(L, "expected %s (%s), got %s", what, lua_tostring(L, -1),
-                  luaL_typename(L, arg));
+                     luaL_typename(L, arg));
   }
   if (name == NULL) name = lua_tostring(L, arg);
   for (int i = 0; names[i]; i++)
@@ -231,12 +231,6 @@ sim_lua_check_option_keys(lua_State *L, int arg, const char *what, const char *c
   const char *sep = what ? ": " : "";
   if (close)
     sim_lua_argerror(L, "%s%sunknown option '%s' (did you mean '%s'?)", what ? what : "", sep,
-                  name, close);
+                     name, close);
   sim_lua_argerror(L, "%s%sunknown option '%s'", what ? what : "", sep, name);
-}
-
-void
-sim_lua_checkstack(lua_State *L, int n, const char *why)
-{
-  if (!lua_checkstack(L, n)) luaL_error(L, "stack overflow (%s)", why);
 }

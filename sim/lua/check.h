@@ -77,8 +77,3 @@ sim_lua_checkoption(lua_State *L, int arg, const char *def, const char *const na
  * table's path such as "nat.snat", may be NULL for the call's own). */
 void
 sim_lua_check_option_keys(lua_State *L, int arg, const char *what, const char *const *allowed);
-
-/* lua_checkstack, or an error saying why ("stack overflow (WHY)"): a
- * callback or a table that cannot be built is never skipped in silence. */
-void
-sim_lua_checkstack(lua_State *L, int n, const char *why);

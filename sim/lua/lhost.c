@@ -196,7 +196,7 @@ read_addrs(lua_State *L, int arg, NetAddr *addrs)
   lua_Integer n = lua_istable(L, arg) ? (lua_Integer)lua_rawlen(L, arg) : 0;
   if (n == 0)
     sim_lua_argerror(L, "addr: expected an address like \"10.0.0.1\" "
-                  "or a list of them, got %s", luaL_typename(L, arg));
+                     "or a list of them, got %s", luaL_typename(L, arg));
   if (n > HOST_MAX_ADDRS)
     sim_lua_argerror(L, "addr: at most %d addresses", HOST_MAX_ADDRS);
   for (lua_Integer i = 1; i <= n; i++) {
@@ -299,15 +299,15 @@ check_state(lua_State *L, int arg)
     return state;
   if (lua_type(L, arg) != LUA_TSTRING)
     sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s",
-                  luaL_typename(L, arg));
+                     luaL_typename(L, arg));
   const char *names[TCP_STATE_N];
   for (int s = 0; s < TCP_STATE_N; s++) names[s] = tcp_state_name((TcpState)s);
   const char *close = sim_closest_name(lua_tostring(L, arg), names, TCP_STATE_N);
   if (close)
     sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s "
-                  "(did you mean '%s'?)", lua_tostring(L, arg), close);
+                     "(did you mean '%s'?)", lua_tostring(L, arg), close);
   sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s",
-                lua_tostring(L, arg));
+                   lua_tostring(L, arg));
 }
 
 /* h:count(state) -> sockets in that state now */

@@ -25,7 +25,7 @@ sim_lua_check_name(lua_State *L, int arg)
     ok = (unsigned char)name[i] >= 0x20 && name[i] != 0x7f;
   if (!ok)
     sim_lua_argerror(L, "a name must be UTF-8 text without control characters "
-                  "(argument %d)", arg);
+                     "(argument %d)", arg);
   return name;
 }
 
@@ -293,11 +293,11 @@ sim_lua_apply_settings(lua_State *L, int arg, const char *skip,
   /* Applied in a fixed (sorted) order so errors are reproducible. */
   qsort(keys, n, sizeof *keys, compare_key_names);
   for (gsize i = 0; i < n; i++) {
-    lua_getfield(L, arg, keys[i]);
-    if (lua_type(L, -1) == LUA_TBOOLEAN) values[i] = lua_toboolean(L, -1) ? "true" : "false";
-    else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) values[i] = lua_tostring(L, -1);
+    int t = lua_getfield(L, arg, keys[i]);
+    if (t == LUA_TBOOLEAN) values[i] = lua_toboolean(L, -1) ? "true" : "false";
+    else if (t == LUA_TNUMBER || t == LUA_TSTRING) values[i] = lua_tostring(L, -1);
     else sim_lua_argerror(L, "%s: expected a number, string or boolean, got %s", keys[i],
-                       luaL_typename(L, -1));
+                          luaL_typename(L, -1));
   }
   GError *error = NULL;
   gboolean ok = TRUE;

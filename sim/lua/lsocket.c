@@ -27,7 +27,7 @@ check_socket(lua_State *L, int arg)
     const char *got = luaL_getmetafield(L, arg, "__name") == LUA_TSTRING
                     ? lua_tostring(L, -1) : luaL_typename(L, arg);
     sim_lua_argerror(L, "expected a socket (from h:socket()) as argument %d, got %s "
-                  "(call methods with a colon: s:bind(80))", arg, got);
+                     "(call methods with a colon: s:bind(80))", arg, got);
   }
   return ls;
 }
@@ -41,7 +41,7 @@ check_open(lua_State *L)
     sim_lua_argerror(L, "attempt to use a closed socket");
   if (ls->world->in_observer && !ls->world->sockets_ok)
     sim_lua_argerror(L, "socket calls are not allowed inside %s "
-                  "(start a process with sim.spawn instead)", ls->world->callback);
+                     "(start a process with sim.spawn instead)", ls->world->callback);
   return ls->sock;
 }
 
@@ -185,7 +185,7 @@ check_port(lua_State *L, int arg, gboolean zero_ok)
   lua_Integer port = lua_tointeger(L, arg);
   if (port < (zero_ok ? 0 : 1) || port > 65535)
     sim_lua_argerror(L, "port %lld is out of range (%d-65535)", (long long)port,
-                  zero_ok ? 0 : 1);
+                     zero_ok ? 0 : 1);
   return (guint16)port;
 }
 

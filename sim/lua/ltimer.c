@@ -20,8 +20,8 @@ check_timer(lua_State *L, int arg)
   SimTimer *t = sim_lua_testudata(L, arg, SIM_LUA_TIMER);
   if (t == NULL)
     sim_lua_argerror(L, "expected a timer (from sim.at or sim.every) as argument "
-                  "%d, got %s (call methods with a colon: t:cancel())",
-                  arg, luaL_typename(L, arg));
+                     "%d, got %s (call methods with a colon: t:cancel())",
+                     arg, luaL_typename(L, arg));
   return t;
 }
 
@@ -84,8 +84,8 @@ l_at(lua_State *L)
     sim_lua_typeerror(L, 2, "a function");
   if (at < sim_engine_now(world->run.engine))
     sim_lua_argerror(L, "time %f s is in the past (now %f s)",
-                        sim_time_to_seconds(at),
-                        sim_time_to_seconds(sim_engine_now(world->run.engine)));
+                     sim_time_to_seconds(at),
+                     sim_time_to_seconds(sim_engine_now(world->run.engine)));
   return push_timer(L, at, 0, 2);
 }
 

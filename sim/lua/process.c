@@ -110,17 +110,17 @@ sim_process_check(lua_State *L)
   SimWorld *world = sim_thread_ctx(L)->world;
   if (world->in_observer)
     sim_lua_argerror(L, "a blocking call inside %s "
-                  "(start a process with sim.spawn instead)", world->callback);
+                     "(start a process with sim.spawn instead)", world->callback);
   if (p == NULL || p->thread != L)
     sim_lua_argerror(L, "a blocking call outside a process "
-                  "(run it inside sim.spawn(function() ... end))");
+                     "(run it inside sim.spawn(function() ... end))");
   /* Checked before anything is scheduled: Lua's own "attempt to yield
    * across a C-call boundary" names no line, and a wake-up already
    * scheduled would resume the process later for nothing. */
   if (!lua_isyieldable(L))
     sim_lua_argerror(L, "a blocking call where the process cannot be suspended "
-                  "(inside a function called from C, such as a table.sort "
-                  "comparator, a string.gsub replacement or a metamethod)");
+                     "(inside a function called from C, such as a table.sort "
+                     "comparator, a string.gsub replacement or a metamethod)");
   return p;
 }
 
