@@ -63,4 +63,5 @@ struct TcpStack {
   TcpPorts    ports;
   GArray     *out;             /* scratch segment queue, reused */
   GQueue      sockets;         /* every open TcpSocket */
+  TcpStateQueue settled;       /* changes held until an input or timer is done */
 };

@@ -103,8 +103,10 @@ tw_fire(SimEngine *engine, gpointer data)
   s->tw_event = 0;
   SimTime now = sim_engine_now(engine);
   TcpTwRecord *rec;
+  tcp_state_queue_hold(&s->settled);
   while ((rec = tcp_tw_head(&s->tw)) && tcp_tw_expiry(rec) <= now) tw_remove(s, rec);
   tw_schedule(s);
+  tcp_state_queue_release(&s->settled, s->env.host);
 }
 
 /* One engine event for the FIFO head (records expire in FIFO order), moved
@@ -265,8 +267,10 @@ stack_timer_fire(SimEngine *engine, gpointer data)
   sim_deadline_heap_remove(&s->timers, first);
   c->timer_at = SIM_TIME_MAX;
   stack_timer_follow(s);
+  tcp_state_queue_hold(&s->settled);
   tcp_conn_timer(c, sim_engine_now(engine), s->out);
   stack_after(s, c, TRUE);
+  tcp_state_queue_release(&s->settled, s->env.host);
 }
 
 static TcpConn *
@@ -298,6 +302,10 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.host_name = env->host_name;
   s->cenv.state_changed = env->state_changed;
   s->cenv.host = env->host;
+  s->settled.events = g_array_new(FALSE, FALSE, sizeof(TcpStateEvent));
+  s->settled.settled = env->state_settled;
+  s->settled.wanted = env->settled_wanted;
+  s->cenv.settled = &s->settled;
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
   tcp_conn_pool_init(&s->pool);
@@ -363,6 +371,7 @@ tcp_stack_free(TcpStack *s)
     g_free(sock);
   }
   g_ptr_array_free(s->free_socks, TRUE);
+  g_array_free(s->settled.events, TRUE);
   g_free(s->addrs);
   g_free(s);
 }
@@ -511,8 +520,9 @@ accept_overflow(TcpStack *s, const TcpConn *c, const TcpSegment *seg)
   return TRUE;
 }
 
-void
-tcp_stack_input(TcpStack *s, Packet *pkt)
+/* The body of tcp_stack_input, inside the hold of its state changes. */
+static void
+stack_input(TcpStack *s, Packet *pkt)
 {
   const TcpSegment *seg = &pkt->tcp;
   TcpTuple t = { .laddr = pkt->dst, .raddr = pkt->src, .lport = seg->dport,
@@ -540,6 +550,16 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
     }
   }
   packet_free(pkt);
+}
+
+void
+tcp_stack_input(TcpStack *s, Packet *pkt)
+{
+  /* State changes reach state_settled once the segment is done (lwIP's
+   * tcp_input calls back after tcp_process): nothing is half-way then. */
+  tcp_state_queue_hold(&s->settled);
+  stack_input(s, pkt);
+  tcp_state_queue_release(&s->settled, s->env.host);
 }
 
 /* ---- sockets ------------------------------------------------------------ */

@@ -108,8 +108,20 @@ typedef struct {
   /* The MTU of the first hop towards dst, 0 if unlimited (may be NULL):
    * the MSS a connection advertises is that less 40 bytes of headers. */
   guint     (*mtu)(gpointer host, NetAddr dst);
-  /* Called on every state change of every connection (may be NULL). */
+  /* Called on every state change of every connection as it happens (may
+   * be NULL): for writers that only record it (the ladder, metrics). */
   void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
+  /* Called for the same changes, in the same order, once the segment or
+   * timer that caused them is done (may be NULL): the stack is whole then
+   * (the segment's ACK sent, its flags set, TIME_WAIT records made), so the
+   * callback may call back into the stack (close, send, open a socket).
+   * A change made outside segment and timer processing (a socket call) is
+   * reported at once. */
+  void      (*state_settled)(gpointer host, const TcpStateEvent *ev);
+  /* How many listen to state_settled now (NULL: always called): while it
+   * is 0 the stack holds no changes at all, at the cost of one load per
+   * change (the host's count of observers, which only grows). */
+  const guint *settled_wanted;
   /* Called when the stack discards a segment addressed to it, before it
    * frees it (may be NULL): the drops only a counter knew of. */
   void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);

@@ -100,11 +100,26 @@ tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
     sim_trace_int(env->trace, "rport", tuple->rport);
     sim_trace_end(env->trace);
   }
-  if (env->state_changed) {
-    TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to,
-                         .tuple = *tuple };
-    env->state_changed(env->host, &ev);
+  TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to, .tuple = *tuple };
+  if (env->state_changed) env->state_changed(env->host, &ev);
+  TcpStateQueue *q = env->settled;
+  if (q == NULL || q->settled == NULL || (q->wanted && *q->wanted == 0)) return;
+  if (q->depth) g_array_append_val(q->events, ev);
+  else q->settled(env->host, &ev);
+}
+
+void
+tcp_state_queue_deliver(TcpStateQueue *q, gpointer host)
+{
+  g_assert(q->depth == 1);
+  /* Still held while the callbacks run: a change one of them makes joins
+   * the end of the queue, after the changes already waiting. */
+  for (guint i = 0; i < q->events->len; i++) {
+    TcpStateEvent ev = g_array_index(q->events, TcpStateEvent, i);   /* the array may move */
+    q->settled(host, &ev);
   }
+  g_array_set_size(q->events, 0);
+  q->depth = 0;
 }
 
 void

@@ -55,6 +55,16 @@ tcp_conn_pool_init(TcpConnPool *pool);
 void
 tcp_conn_pool_clear(TcpConnPool *pool);
 
+/* State changes held until the segment or timer being processed is done
+ * (TcpStackEnv.state_settled).  Axioms: `events` is empty whenever `depth`
+ * is 0; events are delivered in the order they happened, each once. */
+typedef struct {
+  GArray     *events;                   /* TcpStateEvent, oldest first */
+  guint       depth;                    /* entry points under way (nested) */
+  void      (*settled)(gpointer host, const TcpStateEvent *ev);   /* may be NULL */
+  const guint *wanted;                  /* told only while *wanted != 0; NULL: always */
+} TcpStateQueue;
+
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
   const TcpProfile *profile;
@@ -62,6 +72,7 @@ typedef struct {
   const char *host_name;
   void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
   gpointer    host;
+  TcpStateQueue *settled;               /* may be NULL: no settled callback */
   guint64    *counts;                   /* [TCP_STATE_N], kept by tcp_set_state */
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
@@ -191,6 +202,26 @@ tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to);
 
 /* Traces a state change and tells the host (no counting): for a TcpConn
  * through tcp_set_state(), for a TIME_WAIT record directly. */
+/* The end of the outermost entry point with changes held: delivers them
+ * (and those the callbacks make meanwhile) to q->settled, in order. */
+void
+tcp_state_queue_deliver(TcpStateQueue *q, gpointer host);
+
+/* An entry point (a segment's input, a timer) begins: changes are held. */
+static inline void
+tcp_state_queue_hold(TcpStateQueue *q)
+{
+  q->depth++;
+}
+
+/* It ends: the outermost one delivers what was held, if anything was. */
+static inline void
+tcp_state_queue_release(TcpStateQueue *q, gpointer host)
+{
+  if (q->depth == 1 && q->events->len > 0) tcp_state_queue_deliver(q, host);
+  else q->depth--;
+}
+
 void
 tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
                 TcpState from, TcpState to);

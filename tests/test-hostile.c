@@ -331,6 +331,34 @@ test_error_lines(void)
   g_assert_null(strstr(err, "event 0"));
 }
 
+/* 16: a state observer that sends on, closes and opens sockets: it is
+ * told once the segment is done, so it sees the socket in the state the
+ * event announces, its own close is told after the change it reacts to,
+ * and every call it makes works.  A segment observer may still not. */
+static void
+test_observer_acts(void)
+{
+  g_autofree char *f = hostile("observer-acts.lua");
+  TwsimResult r = twsim_run("run", f, "--quiet", NULL);
+  if (r.status != 0) g_test_message("%s", r.err);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "observer sees\tCLOSE_WAIT\n"));
+  g_assert_nonnull(strstr(r.out, "observer sent\t3\n"));
+  g_assert_nonnull(strstr(r.out, "server got\tbye\n"));
+  g_assert_nonnull(strstr(r.out, "observer opens\ttrue\ttrue\n"));
+  g_assert_nonnull(strstr(r.out, "connect to the observer's listener\ttrue\n"));
+  g_assert_nonnull(strstr(r.out, "client states\tCLOSED>SYN_SENT SYN_SENT>ESTABLISHED "
+                                 "ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK LAST_ACK>CLOSED\n"));
+  g_assert_nonnull(strstr(r.out, "TIME_WAIT entered\t1\t0\n"));
+  twsim_result_clear(&r);
+  /* A blocking call from a state observer is still refused. */
+  TwsimResult b = twsim_run("run", f, "--set", "block=1", "--quiet", NULL);
+  g_assert_cmpint(b.status, ==, 2);
+  g_assert_nonnull(strstr(b.err, "observer-acts.lua:"));
+  g_assert_nonnull(strstr(b.err, "s:connect: a blocking call inside a sim.on callback"));
+  twsim_result_clear(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -358,5 +386,6 @@ main(int argc, char **argv)
   g_test_add_func("/hostile/13-json-bytes", test_json_bytes);
   g_test_add_func("/hostile/14-set-whole", test_set_whole);
   g_test_add_func("/hostile/15-error-lines", test_error_lines);
+  g_test_add_func("/hostile/16-observer-acts", test_observer_acts);
   return g_test_run();
 }

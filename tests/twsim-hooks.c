@@ -74,7 +74,7 @@ read_options(lua_State *L, TcpSegment *seg)
 static int
 l_send(lua_State *L)
 {
-  NetNode *node = sim_lua_check_node(L, 1, "twsim_test.send: ");
+  NetNode *node = sim_lua_check_node(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   NetAddr dst = 0;
   lua_getfield(L, 2, "to");

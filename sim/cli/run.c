@@ -36,6 +36,7 @@ typedef struct {
   char   *max_events;
   char   *timeout;
   char   *max_memory;
+  char   *fail_alloc;     /* hidden, for tests: refuse the Nth allocation on */
   gboolean sandbox;
   gboolean check;
   gboolean quiet;
@@ -72,7 +73,7 @@ raw_options_clear(RawOptions *raw)
                        &raw->sample, &raw->summary_json, &raw->ladder_limit,
                        &raw->html, &raw->html_limit, &raw->summary_hosts,
                        &raw->records_csv, &raw->ladder_width, &raw->ladder_conn,
-                       &raw->ladder_from, &raw->ladder_until };
+                       &raw->ladder_from, &raw->ladder_until, &raw->fail_alloc };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) g_clear_pointer(strings[i], g_free);
   g_clear_pointer(&raw->set, g_strfreev);
   g_clear_pointer(&raw->ss_at, g_strfreev);
@@ -133,6 +134,7 @@ check_options(const RawOptions *raw, SimRunOptions *opts)
     opts->max_memory = parse_count("--max-memory", raw->max_memory, 1) << 20;
   else if (raw->sandbox)
     opts->max_memory = (gsize)512 << 20;   /* the sandbox bounds memory by default */
+  if (raw->fail_alloc) opts->fail_alloc = parse_count("--fail-alloc", raw->fail_alloc, 1);
   opts->sandbox = raw->sandbox;
   opts->check = raw->check;
   /* A capture on stdout must not have text mixed into it: the summary is
@@ -394,6 +396,17 @@ note_syntax_error(SimWorld *world, const char *msg)
   g_free(m);
 }
 
+/* luaL_loadfilex, protected (its chunk name and buffer are allocations
+ * that may be refused): leaves the chunk or the message, then the status.
+ * Argument 1: the path, a light userdata. */
+static int
+load_protected(lua_State *L)
+{
+  int status = luaL_loadfilex(L, lua_touserdata(L, 1), "t");
+  lua_pushinteger(L, status);
+  return 2;
+}
+
 /* Loads and runs the scenario in world; the outcome lands in the world's
  * flags and message.  The run's first line is printed (unless quiet) once
  * the scenario has loaded: an unreadable file or a syntax error prints
@@ -402,7 +415,17 @@ static void
 run_scenario(SimWorld *world, const char *path, gboolean quiet)
 {
   lua_State *L = world->L;
-  int status = luaL_loadfilex(L, path, "t");
+  lua_pushcfunction(L, load_protected);
+  lua_pushlightuserdata(L, (void *)path);
+  int status = lua_pcall(L, 1, 2, 0);
+  if (status == LUA_OK) {
+    status = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+  }
+  if (status == LUA_ERRMEM) {    /* the scenario is not at fault */
+    sim_world_set_limit(world, "out of memory");
+    return;
+  }
   if (status != LUA_OK) {
     world->invalid = TRUE;
     if (status == LUA_ERRFILE) {
@@ -549,6 +572,7 @@ run_command_driven(int argc, char **argv, const RunDriver *driver)
     { "html-limit", 0, 0, G_OPTION_ARG_STRING, &raw.html_limit, "Keep the first N connections in the HTML report (default 50)", "N" },
     { "html-conn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw.html_conn, "Keep these connections too, by number (repeatable)", "N[,N...]" },
     { "summary-hosts", 0, 0, G_OPTION_ARG_STRING, &raw.summary_hosts, "Summary of hosts and links: blocks (each in full), table (a line each) or auto (default: a table above 4 hosts)", "FORM" },
+    { "fail-alloc", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &raw.fail_alloc, "Refuse the Nth allocation of the scenario's memory and every later one (tests of out-of-memory paths)", "N" },
     { "check-options", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &raw.check_options, "Check the options and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -587,7 +611,9 @@ run_command_driven(int argc, char **argv, const RunDriver *driver)
   SimWorld *world = sim_lua_world_new(&opts, &error);
   if (world == NULL) {
     sim_run_outputs_abandon(outs);
-    die_invalid("%s", error->message);
+    if (!g_error_matches(error, SIM_ERROR, SIM_ERROR_MEMORY)) die_invalid("%s", error->message);
+    fprintf(stderr, "twsim: %s\n", error->message);
+    exit(SIM_EXIT_LIMIT);
   }
   sim_run_outputs_attach(outs, &world->run, &world->out);
   if (driver->attach) driver->attach(driver->user, world, &opts);

@@ -7,6 +7,7 @@
  * number of MPI ranks. */
 #include "sweep.h"
 #include "records.h"
+#include "value.h"
 #include <math.h>
 #include <string.h>
 
@@ -273,26 +274,6 @@ sweep_report_print(FILE *out, const SweepPlan *plan, const SweepResult *results)
   table_free(t);
 }
 
-/* A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a
- * space at either end. */
-static void
-csv_field(FILE *out, const char *s)
-{
-  gsize len = strlen(s);
-  gboolean quote = strpbrk(s, ",\"") != NULL ||
-                   (len > 0 && (s[0] == ' ' || s[len - 1] == ' '));
-  if (!quote) {
-    fputs(s, out);
-    return;
-  }
-  fputc('"', out);
-  for (const char *p = s; *p; p++) {
-    if (*p == '"') fputc('"', out);
-    fputc(*p, out);
-  }
-  fputc('"', out);
-}
-
 void
 sweep_report_write_csv(FILE *out, const SweepPlan *plan, const SweepResult *results)
 {
@@ -300,26 +281,26 @@ sweep_report_write_csv(FILE *out, const SweepPlan *plan, const SweepResult *resu
   SweepTable *t = table_new(results, n);
   guint k = t->names->len;
   for (guint g = 0; g < plan->grid_keys->len; g++) {
-    csv_field(out, g_ptr_array_index(plan->grid_keys, g));
+    sim_csv_write_field(out, g_ptr_array_index(plan->grid_keys, g));
     fputc(',', out);
   }
   fputs("seed,status", out);
   for (guint j = 0; j < k; j++) {
     fputc(',', out);
-    csv_field(out, g_ptr_array_index(t->names, j));
+    sim_csv_write_field(out, g_ptr_array_index(t->names, j));
   }
   fputc('\n', out);
   const char **cells = g_new0(const char *, k);
-  char (*bufs)[SIM_RECORDS_NUM_BUF] = g_malloc(MAX(k, 1) * SIM_RECORDS_NUM_BUF);
+  char (*bufs)[SIM_NUM_BUF] = g_malloc(MAX(k, 1) * SIM_NUM_BUF);
   for (guint i = 0; i < n; i++) {
     GArray *row = g_ptr_array_index(t->rows, i);
     memset(cells, 0, k * sizeof *cells);
     for (guint j = 0; j < row->len; j++) {
       SweepValue *v = &g_array_index(row, SweepValue, j);
-      cells[v->name] = sim_records_format_value(v->value, bufs[v->name]);
+      cells[v->name] = sim_num_format(v->value, bufs[v->name]);
     }
     for (guint g = 0; g < plan->grid_keys->len; g++) {
-      csv_field(out, sweep_plan_cell_value(plan, results[i].cell, g));
+      sim_csv_write_field(out, sweep_plan_cell_value(plan, results[i].cell, g));
       fputc(',', out);
     }
     fprintf(out, "%" G_GUINT64_FORMAT ",%s", results[i].seed,

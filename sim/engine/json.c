@@ -1,6 +1,23 @@
 /* JSON string escaping (see json.h). */
 #include "json.h"
+#include "value.h"
+#include <math.h>
 #include <string.h>
+
+void
+sim_json_append_string(GString *out, const char *s, gssize len)
+{
+  g_string_append_c(out, '"');
+  sim_json_append_escaped(out, s, len);
+  g_string_append_c(out, '"');
+}
+
+void
+sim_json_append_number(GString *out, double value)
+{
+  char buf[SIM_NUM_BUF];
+  g_string_append(out, isfinite(value) ? sim_num_format(value, buf) : "null");
+}
 
 void
 sim_json_append_escaped(GString *out, const char *s, gssize len)

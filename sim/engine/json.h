@@ -10,3 +10,12 @@
  * body, without the quotes. */
 void
 sim_json_append_escaped(GString *out, const char *s, gssize len);
+
+/* Appends s (len < 0: up to its NUL) as a JSON string, quotes included. */
+void
+sim_json_append_string(GString *out, const char *s, gssize len);
+
+/* Appends a double as a JSON number in the one number format (value.h),
+ * or null when it is not finite (JSON cannot spell NaN or infinity). */
+void
+sim_json_append_number(GString *out, double value);

@@ -10,6 +10,7 @@ typedef enum {
   SIM_ERROR_INVALID,   /* malformed value: bad unit, bad number, bad name */
   SIM_ERROR_RANGE,     /* well formed but out of range: negative, overflow */
   SIM_ERROR_IO,        /* a file could not be read or written */
+  SIM_ERROR_MEMORY,    /* memory was refused (exit status 3, as a limit) */
 } SimErrorCode;
 
 GQuark

@@ -2,6 +2,7 @@
 #include "trace.h"
 #include "engine.h"
 #include "json.h"
+#include "value.h"
 #include "simerror.h"
 #include <errno.h>
 #include <string.h>
@@ -72,13 +73,6 @@ sim_trace_wants(const SimTrace *trace, SimTime t)
   return trace != NULL && t >= trace->from && t <= trace->until;
 }
 
-/* Appends s as a JSON string body (without quotes). */
-static void
-append_json_escaped(GString *out, const char *s)
-{
-  sim_json_append_escaped(out, s, -1);
-}
-
 /* Text values are written bare unless they hold a space, '"', '=' or a
  * control character; then they are quoted with JSON's escapes, so a line
  * still splits unambiguously on spaces. */
@@ -92,9 +86,7 @@ append_text_value(GString *out, const char *s)
     g_string_append(out, s);
     return;
   }
-  g_string_append_c(out, '"');
-  append_json_escaped(out, s);
-  g_string_append_c(out, '"');
+  sim_json_append_string(out, s, -1);
 }
 
 void
@@ -107,13 +99,11 @@ sim_trace_begin(SimTrace *trace, SimTime t, const char *kind, const char *host)
   if (trace->format == SIM_TRACE_TEXT) {
     g_string_append_printf(l, "%s %s %s", buf, kind, host ? host : "-");
   } else {
-    g_string_append_printf(l, "{\"t\":%s,\"kind\":\"", buf);
-    append_json_escaped(l, kind);
-    g_string_append_c(l, '"');
+    g_string_append_printf(l, "{\"t\":%s,\"kind\":", buf);
+    sim_json_append_string(l, kind, -1);
     if (host) {
-      g_string_append(l, ",\"host\":\"");
-      append_json_escaped(l, host);
-      g_string_append_c(l, '"');
+      g_string_append(l, ",\"host\":");
+      sim_json_append_string(l, host, -1);
     }
   }
   if (trace->engine) sim_trace_int(trace, "ev", (int64_t)sim_engine_events(trace->engine));
@@ -135,9 +125,7 @@ sim_trace_str(SimTrace *trace, const char *key, const char *value)
   if (trace->format == SIM_TRACE_TEXT) {
     append_text_value(trace->line, value);
   } else {
-    g_string_append_c(trace->line, '"');
-    append_json_escaped(trace->line, value);
-    g_string_append_c(trace->line, '"');
+    sim_json_append_string(trace->line, value, -1);
   }
 }
 
@@ -149,9 +137,7 @@ sim_trace_strn(SimTrace *trace, const char *key, const char *value, gsize len)
     return;
   }
   append_key(trace, key);
-  g_string_append_c(trace->line, '"');
-  sim_json_append_escaped(trace->line, value, (gssize)len);
-  g_string_append_c(trace->line, '"');
+  sim_json_append_string(trace->line, value, (gssize)len);
 }
 
 void
@@ -159,6 +145,18 @@ sim_trace_int(SimTrace *trace, const char *key, int64_t value)
 {
   append_key(trace, key);
   g_string_append_printf(trace->line, "%" G_GINT64_FORMAT, value);
+}
+
+void
+sim_trace_num(SimTrace *trace, const char *key, double value)
+{
+  append_key(trace, key);
+  if (trace->format == SIM_TRACE_JSONL) {
+    sim_json_append_number(trace->line, value);
+  } else {
+    char buf[SIM_NUM_BUF];
+    g_string_append(trace->line, sim_num_format(value, buf));
+  }
 }
 
 void

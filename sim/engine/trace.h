@@ -63,6 +63,11 @@ void
 sim_trace_strn(SimTrace *trace, const char *key, const char *value, gsize len);
 void
 sim_trace_int(SimTrace *trace, const char *key, int64_t value);
+
+/* A number that need not be whole (a sim.record value): in the one number
+ * format (value.h), a JSON number in jsonl (null if not finite). */
+void
+sim_trace_num(SimTrace *trace, const char *key, double value);
 /* A duration or time field, printed as seconds with nine decimals. */
 void
 sim_trace_time(SimTrace *trace, const char *key, SimTime value);

@@ -9,13 +9,16 @@
 #include "lsocket.h"
 #include "ltimer.h"
 #include "lmodules.h"
+#include "simerror.h"
+#include <lualib.h>
 
-SimWorld *
-sim_lua_world_new(const SimRunOptions *opts, GError **error)
+/* Opens every library, protected: an allocation refused on the way is a
+ * Lua error, not a panic.  Argument 1: the options, a light userdata. */
+static int
+open_libraries(lua_State *L)
 {
-  SimWorld *world = sim_world_new(opts, error);
-  if (world == NULL) return NULL;
-  lua_State *L = world->L;
+  const SimRunOptions *opts = lua_touserdata(L, 1);
+  luaL_openlibs(L);
   sim_determinism_install(L, opts->seed);
   if (opts->sandbox) sim_sandbox_install(L);
   sim_lua_sim_open(L);
@@ -28,6 +31,23 @@ sim_lua_world_new(const SimRunOptions *opts, GError **error)
   sim_lua_guard_methods(L, -1, "sim.");
   lua_setglobal(L, "sim");
   sim_lua_modules_open(L, opts->sandbox);
+  return 0;
+}
+
+SimWorld *
+sim_lua_world_new(const SimRunOptions *opts, GError **error)
+{
+  SimWorld *world = sim_world_new(opts, error);
+  if (world == NULL) return NULL;
+  lua_State *L = world->L;
+  lua_pushcfunction(L, open_libraries);
+  lua_pushlightuserdata(L, (void *)opts);
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+    /* Only memory can fail here (the libraries' own code is fixed). */
+    g_set_error(error, SIM_ERROR, SIM_ERROR_MEMORY, "cannot set up the Lua state: out of memory");
+    sim_lua_world_free(world);
+    return NULL;
+  }
   return world;
 }
 

@@ -19,7 +19,7 @@
 #include "world.h"
 
 /* sim_world_new, then the libraries above, with `sim` as a global.  NULL
- * with error when the Lua state cannot be made. */
+ * with error (SIM_ERROR_MEMORY) when the Lua state cannot be made. */
 SimWorld *
 sim_lua_world_new(const SimRunOptions *opts, GError **error);
 

@@ -77,7 +77,10 @@ deterministic_pairs(lua_State *L)
     lua_pushvalue(L, -1);
     lua_rawseti(L, 2, ++n);
   }
-  SortKey *keys = g_new(SortKey, n ? n : 1);
+  /* The sort's scratch belongs to Lua (a userdata, at index 3): every call
+   * below can raise (out of memory), and the collector then frees it. */
+  if ((size_t)n > G_MAXSIZE / sizeof(SortKey) - 1) luaL_error(L, "pairs: too many keys");
+  SortKey *keys = lua_newuserdatauv(L, sizeof(SortKey) * (size_t)(n ? n : 1), 0);
   for (int k = 0; k < n; k++) {
     SortKey *sk = &keys[k];
     memset(sk, 0, sizeof *sk);
@@ -104,12 +107,11 @@ deterministic_pairs(lua_State *L)
     lua_pop(L, 1);
   }
   qsort(keys, (size_t)n, sizeof(SortKey), compare_keys);
-  lua_createtable(L, n, 0);                          /* sorted, at index 3 */
+  lua_createtable(L, n, 0);                          /* sorted, at index 4 */
   for (int k = 0; k < n; k++) {
     lua_rawgeti(L, 2, keys[k].index);
-    lua_rawseti(L, 3, k + 1);
+    lua_rawseti(L, 4, k + 1);
   }
-  g_free(keys);
   lua_pushinteger(L, 1);
   lua_pushvalue(L, 1);
   lua_pushcclosure(L, sorted_next, 3);

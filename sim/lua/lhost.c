@@ -11,14 +11,16 @@
 #include "lnet.h"
 #include "lsocket.h"
 #include "tcp-ss.h"
+#include "profile.h"
 #include "closest.h"
 #include <string.h>
 
 /* ---- the host's TCP stack ------------------------------------------------ */
 
-/* Calls every sim.on("state") observer with the event as a table.  Runs
- * inside a model's callback, so the observers may not call into sockets
- * (world->in_observer makes such calls usage errors); an error in one
+/* Calls every sim.on("state") observer with the event as a table.  The
+ * stack tells them once the segment or timer is done (state_settled), so
+ * they may make socket calls that do not block (close, send, h:socket);
+ * a blocking one is a usage error (world->in_observer); an error in one
  * fails the run. */
 typedef struct {
   SimWorld             *world;
@@ -52,8 +54,8 @@ state_changed(SimWorld *world, const TcpStateEvent *ev)
   GArray *observers = world->observers[SIM_OBSERVE_STATE];
   if (observers->len == 0 || world->message || world->closing) return;
   lua_State *L = sim_world_lua(world);
-  if (!lua_checkstack(L, 8)) return;
-  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  if (!sim_world_checkstack(world, L, 8, "a sim.on callback")) return;
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback", TRUE);
   StateEventArg arg = { world, ev };
   if (sim_lua_protected_push(world, L, push_state_event, &arg)) {
     sim_lua_call_observers(world, SIM_OBSERVE_STATE, lua_gettop(L));
@@ -86,13 +88,22 @@ binding_mtu(gpointer user, NetAddr dst)
   return net_host_mtu(((HostBinding *)user)->node, dst);
 }
 
+/* A state change as it happens: to the writers, which only record it. */
 static void
 binding_state_changed(gpointer user, const TcpStateEvent *ev)
 {
   SimWorld *world = ((HostBinding *)user)->world;
   sim_writers_state(&world->out, sim_engine_now(world->run.engine), ev);
-  state_changed(world, ev);
 }
+
+/* The same change once the segment or timer that caused it is done: to
+ * the sim.on("state") observers, which may act on it. */
+static void
+binding_state_settled(gpointer user, const TcpStateEvent *ev)
+{
+  state_changed(((HostBinding *)user)->world, ev);
+}
+
 
 /* The stack's own drops, reported as the network's (trace, ladder,
  * sim.on("segment")). */
@@ -133,19 +144,19 @@ attach_tcp(lua_State *L, NetNode *node)
     .route = binding_route,
     .mtu = binding_mtu,
     .state_changed = binding_state_changed,
+    .state_settled = binding_state_settled,
+    /* Without observers the stack holds nothing. */
+    .settled_wanted = &world->observers[SIM_OBSERVE_STATE]->len,
     .dropped = binding_dropped,
     .host = b,
   };
   TcpStack *stack = tcp_stack_new(&env, (const NetAddr *)node->addrs->data, node->addrs->len);
   net_node_set_transport(node, stack, stack_free);
   net_node_set_receiver(node, host_receive, NULL);
+  /* sim.host checked the name: nothing here can fail. */
   if (node->profile) {
-    GError *error = NULL;
-    if (!tcp_stack_set_profile(stack, node->profile, &error)) {
-      lua_pushfstring(L, "sim.host: profile: %s", error->message);
-      g_error_free(error);
-      sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-    }
+    gboolean known = tcp_stack_set_profile(stack, node->profile, NULL);
+    g_assert(known);
   }
 }
 
@@ -153,9 +164,7 @@ static SimLuaNode *
 check_host(lua_State *L, int arg)
 {
   SimLuaNode *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
-  if (h == NULL)
-    sim_lua_usage_error(L, "h:%s: expected a host (from sim.host) as argument %d, got %s",
-                        sim_lua_callee(L), arg, luaL_typename(L, arg));
+  if (h == NULL) sim_lua_typeerror(L, arg, "a host (from sim.host)");
   return h;
 }
 
@@ -186,23 +195,30 @@ read_addrs(lua_State *L, int arg, NetAddr *addrs)
   }
   lua_Integer n = lua_istable(L, arg) ? (lua_Integer)lua_rawlen(L, arg) : 0;
   if (n == 0)
-    sim_lua_usage_error(L, "sim.host: addr: expected an address like \"10.0.0.1\" "
-                        "or a list of them, got %s", luaL_typename(L, arg));
+    sim_lua_argerror(L, "addr: expected an address like \"10.0.0.1\" "
+                     "or a list of them, got %s", luaL_typename(L, arg));
   if (n > HOST_MAX_ADDRS)
-    sim_lua_usage_error(L, "sim.host: addr: at most %d addresses", HOST_MAX_ADDRS);
+    sim_lua_argerror(L, "addr: at most %d addresses", HOST_MAX_ADDRS);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, arg, i);
     if (lua_type(L, -1) != LUA_TSTRING)
-      sim_lua_usage_error(L, "sim.host: addr[%d]: expected a string, got %s",
-                          (int)i, luaL_typename(L, -1));
+      sim_lua_argerror(L, "addr[%d]: expected a string, got %s", (int)i, luaL_typename(L, -1));
     if (!net_addr_parse(lua_tostring(L, -1), &addrs[i - 1], &error)) goto bad;
     lua_pop(L, 1);
   }
   return (guint)n;
 bad:
-  lua_pushfstring(L, "sim.host: addr: %s", error->message);
-  g_error_free(error);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  sim_lua_gerror(L, "addr", error);
+}
+
+/* A usage error for an unknown profile name, with the list of them. */
+static G_NORETURN void
+check_profile_name(lua_State *L, const char *profile)
+{
+  GError *error = NULL;
+  gboolean known = tcp_stack_set_profile(NULL, profile, &error);
+  g_assert(!known);
+  sim_lua_gerror(L, "profile", error);
 }
 
 /* sim.host(name [, {addr = "10.0.0.1" | {...}, profile = "linux"}]) */
@@ -210,27 +226,29 @@ static int
 l_host(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  const char *name = sim_lua_check_name(L, 1, "sim.host");
-  sim_lua_check_opts_table(L, 2, "sim.host");
+  const char *name = sim_lua_check_name(L, 1);
+  sim_lua_check_opts_table(L, 2);
   const char *profile = NULL;
   NetAddr addrs[HOST_MAX_ADDRS];
   guint n_addrs = 0;
   if (lua_istable(L, 2)) {
-    sim_lua_check_option_keys(L, 2, "sim.host", host_keys);
+    sim_lua_check_option_keys(L, 2, NULL, host_keys);
     if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
-      sim_lua_usage_error(L, "sim.host: profile: expected a string, got %s",
-                          luaL_typename(L, -1));
+      sim_lua_argerror(L, "profile: expected a string, got %s", luaL_typename(L, -1));
     profile = lua_tostring(L, -1);
+    if (profile && tcp_profile_lookup(profile) == NULL) check_profile_name(L, profile);
     if (lua_getfield(L, 2, "addr") != LUA_TNIL) n_addrs = read_addrs(L, lua_gettop(L), addrs);
   }
   NetWorld *net = sim_lua_net(world);
   if (n_addrs == 0) addrs[n_addrs++] = net_world_free_addr(net);
   GError *error = NULL;
   NetNode *node = net_world_host_new(net, name, addrs, n_addrs, &error);
-  if (node == NULL) sim_lua_call_gerror(L, "sim.host", error);
+  if (node == NULL) sim_lua_gerror(L, NULL, error);
+  /* Whole before Lua sees it: the stack is attached (nothing there can
+   * fail) before the userdata, whose allocation may raise, is made. */
   node->profile = g_strdup(profile);
-  sim_lua_push_node(L, world, node, SIM_LUA_HOST);
   attach_tcp(L, node);
+  sim_lua_push_node(L, world, node, SIM_LUA_HOST);
   return 1;
 }
 
@@ -246,8 +264,7 @@ host_addr(lua_State *L)
   if (!lua_isnoneornil(L, 2)) {
     lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
     if (i < 1 || i > (lua_Integer)node->ifaces->len)
-      sim_lua_usage_error(L, "h:addr: '%s' has no interface %s", node->name,
-                          luaL_tolstring(L, 2, NULL));
+      sim_lua_argerror(L, "'%s' has no interface %s", node->name, luaL_tolstring(L, 2, NULL));
     a = g_array_index(node->ifaces, NetIface, i - 1).addr;
   }
   lua_pushstring(L, net_addr_format(a, buf));
@@ -268,28 +285,29 @@ h_socket(lua_State *L)
   const char *name;
   TcpStack *stack = host_tcp(L, 1, &name);
   SimWorld *world = sim_world_from_lua(L);
-  if (world->in_observer)
-    sim_lua_usage_error(L, "h:socket: not allowed inside %s", world->callback);
+  if (world->in_observer && !world->sockets_ok)
+    sim_lua_argerror(L, "not allowed inside %s", world->callback);
   sim_lua_socket_push(L, world, tcp_socket_new(stack), name);
   return 1;
 }
 
 static TcpState
-check_state(lua_State *L, int arg, const char *method)
+check_state(lua_State *L, int arg)
 {
   TcpState state;
   if (lua_type(L, arg) == LUA_TSTRING && tcp_state_parse(lua_tostring(L, arg), &state))
     return state;
   if (lua_type(L, arg) != LUA_TSTRING)
-    sim_lua_usage_error(L, "%s: expected a TCP state name such as \"TIME_WAIT\", got %s",
-                        method, luaL_typename(L, arg));
+    sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s",
+                     luaL_typename(L, arg));
   const char *names[TCP_STATE_N];
   for (int s = 0; s < TCP_STATE_N; s++) names[s] = tcp_state_name((TcpState)s);
-  char *hint = sim_closest_hint(lua_tostring(L, arg), names, TCP_STATE_N);
-  lua_pushfstring(L, "%s: expected a TCP state name such as \"TIME_WAIT\", got %s%s",
-                  method, lua_tostring(L, arg), hint);
-  g_free(hint);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  const char *close = sim_closest_name(lua_tostring(L, arg), names, TCP_STATE_N);
+  if (close)
+    sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s "
+                     "(did you mean '%s'?)", lua_tostring(L, arg), close);
+  sim_lua_argerror(L, "expected a TCP state name such as \"TIME_WAIT\", got %s",
+                   lua_tostring(L, arg));
 }
 
 /* h:count(state) -> sockets in that state now */
@@ -297,7 +315,7 @@ static int
 h_count(lua_State *L)
 {
   TcpStack *stack = host_tcp(L, 1, NULL);
-  lua_pushinteger(L, (lua_Integer)tcp_stack_count(stack, check_state(L, 2, "h:count")));
+  lua_pushinteger(L, (lua_Integer)tcp_stack_count(stack, check_state(L, 2)));
   return 1;
 }
 
@@ -350,15 +368,15 @@ h_set(lua_State *L)
   TcpStack *stack = host_tcp(L, 1, NULL);
   GError *error = NULL;
   if (!lua_istable(L, 2))
-    sim_lua_usage_error(L, "h:set: expected a table of settings, got %s", luaL_typename(L, 2));
+    sim_lua_argerror(L, "expected a table of settings, got %s", luaL_typename(L, 2));
   if (lua_getfield(L, 2, "profile") != LUA_TNIL) {
     if (lua_type(L, -1) != LUA_TSTRING)
-      sim_lua_usage_error(L, "h:set: profile must be a string");
+      sim_lua_argerror(L, "profile must be a string");
     if (!tcp_stack_set_profile(stack, lua_tostring(L, -1), &error))
-      sim_lua_usage_gerror(L, error);
+      sim_lua_gerror(L, NULL, error);
   }
   lua_pop(L, 1);
-  sim_lua_apply_settings(L, 2, "h:set", "profile", NULL, host_set_all, stack);
+  sim_lua_apply_settings(L, 2, "profile", NULL, host_set_all, stack);
   return 0;
 }
 
@@ -371,14 +389,24 @@ h_sockets(lua_State *L)
 {
   TcpStack *stack = host_tcp(L, 1, NULL);
   SimTime now = sim_engine_now(sim_world_from_lua(L)->run.engine);
-  /* The listing moves into Lua-owned memory before any Lua call, which
-   * may raise: nothing is left to leak. */
-  GArray *scratch = g_array_new(FALSE, FALSE, sizeof(TcpSockInfo));
-  tcp_stack_sockets(stack, now, scratch);
-  guint n = scratch->len;
-  TcpSockInfo *socks = lua_newuserdatauv(L, MAX(n, 1) * sizeof *socks, 0);
+  /* The listing moves into Lua-owned memory before any other Lua call.
+   * The scratch is the world's, so a raise leaks nothing; the userdata's
+   * allocation may run a finalizer (which may call h:sockets, or close a
+   * socket), so the listing is taken again after it, until it fits. */
+  GArray *scratch = sim_world_from_lua(L)->listing;
+  TcpSockInfo *socks;
+  guint n;
+  for (;;) {
+    g_array_set_size(scratch, 0);
+    tcp_stack_sockets(stack, now, scratch);
+    n = scratch->len;
+    socks = lua_newuserdatauv(L, MAX(n, 1) * sizeof *socks, 0);
+    g_array_set_size(scratch, 0);
+    tcp_stack_sockets(stack, now, scratch);
+    if (scratch->len == n) break;
+    lua_pop(L, 1);
+  }
   if (n) memcpy(socks, scratch->data, n * sizeof *socks);
-  g_array_free(scratch, TRUE);
   lua_createtable(L, (int)n, 0);
   for (guint i = 0; i < n; i++) {
     const TcpSockInfo *s = &socks[i];

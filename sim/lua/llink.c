@@ -33,13 +33,13 @@ static double
 check_prob(lua_State *L, int idx, const char *what)
 {
   if (lua_type(L, idx) != LUA_TNUMBER)
-    sim_lua_usage_error(L, "sim.link: %s: expected a probability (a number in [0, 1]), got %s",
-                        what, luaL_typename(L, idx));
+    sim_lua_argerror(L, "%s: expected a probability (a number in [0, 1]), got %s",
+                     what, luaL_typename(L, idx));
   double p = lua_tonumber(L, idx);
   if (p != p)      /* NaN: printed one way on every platform */
-    sim_lua_usage_error(L, "sim.link: %s: NaN is not a probability (a number in [0, 1])", what);
+    sim_lua_argerror(L, "%s: NaN is not a probability (a number in [0, 1])", what);
   if (!(p >= 0.0 && p <= 1.0))
-    sim_lua_usage_error(L, "sim.link: %s: %s is outside [0, 1]", what, lua_tostring(L, idx));
+    sim_lua_argerror(L, "%s: %s is outside [0, 1]", what, lua_tostring(L, idx));
   return p;
 }
 
@@ -49,10 +49,8 @@ prob_field(lua_State *L, int t, const char *key, double dflt, const char *what)
 {
   double p = dflt;
   if (lua_getfield(L, t, key) != LUA_TNIL) {
-    char *w = g_strdup_printf("%s.%s", what, key);
-    lua_pushstring(L, w);
-    g_free(w);
-    p = check_prob(L, -2, lua_tostring(L, -1));
+    const char *w = lua_pushfstring(L, "%s.%s", what, key);
+    p = check_prob(L, -2, w);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -68,15 +66,11 @@ parse_loss(lua_State *L, int idx, NetLinkParams *p, const char *what)
     if (p->loss == 1.0) sim_lua_warning(L, "sim.link: %s = 1: every packet is lost", what);
     return;
   }
-  char *call = g_strdup_printf("sim.link: %s", what);
-  lua_pushstring(L, call);
-  g_free(call);
-  sim_lua_check_option_keys(L, idx, lua_tostring(L, -1), ge_keys);
-  lua_pop(L, 1);
+  sim_lua_check_option_keys(L, idx, what, ge_keys);
   lua_getfield(L, idx, "p");
   lua_getfield(L, idx, "r");
   if (lua_isnil(L, -1) || lua_isnil(L, -2))
-    sim_lua_usage_error(L, "sim.link: %s: a Gilbert-Elliott table needs p and r", what);
+    sim_lua_argerror(L, "%s: a Gilbert-Elliott table needs p and r", what);
   lua_pop(L, 2);
   p->ge = TRUE;
   p->ge_p = prob_field(L, idx, "p", 0, what);
@@ -93,15 +87,11 @@ parse_reorder(lua_State *L, int idx, NetLinkParams *p, const char *what)
     p->reorder = check_prob(L, idx, what);
     return;
   }
-  char *call = g_strdup_printf("sim.link: %s", what);
-  lua_pushstring(L, call);
-  g_free(call);
-  sim_lua_check_option_keys(L, idx, lua_tostring(L, -1), reorder_keys);
-  lua_pop(L, 1);
+  sim_lua_check_option_keys(L, idx, what, reorder_keys);
   p->reorder = prob_field(L, idx, "p", 0, what);
   if (lua_getfield(L, idx, "delay") != LUA_TNIL) {
-    lua_pushfstring(L, "sim.link: %s.delay", what);
-    p->reorder_delay = sim_lua_check_duration(L, -2, lua_tostring(L, -1));
+    const char *w = lua_pushfstring(L, "%s.delay", what);
+    p->reorder_delay = sim_lua_check_duration(L, -2, w);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -114,8 +104,8 @@ check_count(lua_State *L, int idx, const char *what, lua_Integer min)
   int ok = 0;
   lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &ok) : 0;
   if (!ok || v < min || v > G_MAXINT32)
-    sim_lua_usage_error(L, "sim.link: %s: expected an integer >= %d, got %s", what,
-                        (int)min, luaL_tolstring(L, idx, NULL));
+    sim_lua_argerror(L, "%s: expected an integer >= %d, got %s", what,
+                     (int)min, luaL_tolstring(L, idx, NULL));
   return (guint)v;
 }
 
@@ -127,17 +117,13 @@ check_rate(lua_State *L, int idx, const char *what)
   if (lua_type(L, idx) == LUA_TNUMBER) {
     double v = lua_tonumber(L, idx);
     if (!(v >= 0 && v < 1e18))
-      sim_lua_usage_error(L, "sim.link: %s: bad rate %s", what, lua_tostring(L, idx));
+      sim_lua_argerror(L, "%s: bad rate %s", what, lua_tostring(L, idx));
     return (guint64)v;
   }
   if (lua_type(L, idx) != LUA_TSTRING)
-    sim_lua_usage_error(L, "sim.link: %s: expected a rate like \"100Mbps\", got %s",
-                        what, luaL_typename(L, idx));
-  if (!sim_rate_parse(lua_tostring(L, idx), &bps, &error)) {
-    lua_pushfstring(L, "sim.link: %s: %s", what, error->message);
-    g_error_free(error);
-    sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-  }
+    sim_lua_argerror(L, "%s: expected a rate like \"100Mbps\", got %s",
+                     what, luaL_typename(L, idx));
+  if (!sim_rate_parse(lua_tostring(L, idx), &bps, &error)) sim_lua_gerror(L, what, error);
   return bps;
 }
 
@@ -145,13 +131,9 @@ check_rate(lua_State *L, int idx, const char *what)
 static void
 parse_one(lua_State *L, int idx, const char *key, const char *what, NetLinkParams *p)
 {
-  char *w = g_strdup_printf("sim.link: %s", what);
-  lua_pushstring(L, w);
-  g_free(w);
-  int wi = lua_gettop(L);
   if (strcmp(key, "rate") == 0) p->rate = check_rate(L, idx, what);
-  else if (strcmp(key, "delay") == 0) p->delay = sim_lua_check_duration(L, idx, lua_tostring(L, wi));
-  else if (strcmp(key, "jitter") == 0) p->jitter = sim_lua_check_duration(L, idx, lua_tostring(L, wi));
+  else if (strcmp(key, "delay") == 0) p->delay = sim_lua_check_duration(L, idx, what);
+  else if (strcmp(key, "jitter") == 0) p->jitter = sim_lua_check_duration(L, idx, what);
   else if (strcmp(key, "loss") == 0) parse_loss(L, idx, p, what);
   else if (strcmp(key, "dup") == 0) p->dup = check_prob(L, idx, what);
   else if (strcmp(key, "reorder") == 0) parse_reorder(L, idx, p, what);
@@ -159,10 +141,9 @@ parse_one(lua_State *L, int idx, const char *key, const char *what, NetLinkParam
   else if (strcmp(key, "mtu") == 0) {
     p->mtu = check_count(L, idx, what, 0);
     if (p->mtu != 0 && p->mtu < 68)
-      sim_lua_usage_error(L, "sim.link: %s: %u is below IPv4's minimum of 68 (0: no limit)",
-                          what, p->mtu);
+      sim_lua_argerror(L, "%s: %u is below IPv4's minimum of 68 (0: no limit)",
+                       what, p->mtu);
   }
-  lua_pop(L, 1);
 }
 
 /* Whether the table at idx is a per-direction form {ab = .., ba = ..}. */
@@ -181,7 +162,7 @@ static void
 parse_link_opts(lua_State *L, int arg, NetLinkParams dir[2])
 {
   static const char *const dir_keys[] = { "ab", "ba", NULL };
-  sim_lua_check_option_keys(L, arg, "sim.link", link_keys);
+  sim_lua_check_option_keys(L, arg, NULL, link_keys);
   for (int i = 0; link_keys[i]; i++) {
     const char *key = link_keys[i];
     if (lua_getfield(L, arg, key) == LUA_TNIL) {
@@ -190,15 +171,11 @@ parse_link_opts(lua_State *L, int arg, NetLinkParams dir[2])
     }
     int v = lua_gettop(L);
     if (is_per_direction(L, v)) {
-      lua_pushfstring(L, "sim.link: %s", key);
-      sim_lua_check_option_keys(L, v, lua_tostring(L, -1), dir_keys);
-      lua_pop(L, 1);
+      sim_lua_check_option_keys(L, v, key, dir_keys);
       for (int d = 0; d < 2; d++) {
         if (lua_getfield(L, v, dir_keys[d]) != LUA_TNIL) {
-          char *what = g_strdup_printf("%s.%s", key, dir_keys[d]);
-          lua_pushstring(L, what);
-          g_free(what);
-          parse_one(L, v + 1, key, lua_tostring(L, -1), &dir[d]);
+          const char *what = lua_pushfstring(L, "%s.%s", key, dir_keys[d]);
+          parse_one(L, v + 1, key, what, &dir[d]);
           lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -216,11 +193,11 @@ static int
 l_link(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  NetNode *a = sim_lua_check_node(L, 1, "sim.link: ");
-  NetNode *b = sim_lua_check_node(L, 2, "sim.link: ");
+  NetNode *a = sim_lua_check_node(L, 1);
+  NetNode *b = sim_lua_check_node(L, 2);
   if (a == b)
-    sim_lua_usage_error(L, "sim.link: a link from '%s' to itself", a->name);
-  sim_lua_check_opts_table(L, 3, "sim.link");
+    sim_lua_argerror(L, "a link from '%s' to itself", a->name);
+  sim_lua_check_opts_table(L, 3);
   NetLinkParams dir[2];
   net_link_params_init(&dir[0]);
   net_link_params_init(&dir[1]);
@@ -264,10 +241,11 @@ link_filter(gpointer user, NetLink *link, guint dir, const Packet *pkt)
   LinkPreds *preds = user;
   SimWorld *world = preds->world;
   lua_State *L = sim_world_lua(world);
-  if (world->message || world->closing || !lua_checkstack(L, 8)) return FALSE;
+  if (world->message || world->closing) return FALSE;
+  if (!sim_world_checkstack(world, L, 8, "a link:drop predicate")) return FALSE;
   preds->walking++;
   gboolean drop = FALSE;
-  SimCallbackScope was = sim_world_enter_callback(world, "a link:drop predicate");
+  SimCallbackScope was = sim_world_enter_callback(world, "a link:drop predicate", FALSE);
   SegArg arg = { link, pkt };
   if (sim_lua_protected_push(world, L, push_seg_arg, &arg)) {
     for (guint i = 0; i < preds->refs->len && !drop && !world->message; i++)
@@ -300,8 +278,7 @@ check_link(lua_State *L, int arg)
 {
   SimLuaLink *l = sim_lua_testudata(L, arg, SIM_LUA_LINK);
   if (l == NULL)
-    sim_lua_usage_error(L, "link:%s: expected a link (from sim.link) as argument %d, got %s",
-                        sim_lua_callee(L), arg, luaL_typename(L, arg));
+    sim_lua_typeerror(L, arg, "a link (from sim.link)");
   return l;
 }
 
@@ -317,8 +294,8 @@ link_drop(lua_State *L)
     return 0;
   }
   if (!lua_isfunction(L, 2))
-    sim_lua_usage_error(L, "link:drop: expected a function (or nil), got %s",
-                        luaL_typename(L, 2));
+    sim_lua_argerror(L, "expected a function (or nil), got %s",
+                     luaL_typename(L, 2));
   LinkPreds *preds = l->link->filter_user;
   if (l->link->filter != link_filter) {
     preds = g_new0(LinkPreds, 1);

@@ -34,7 +34,10 @@ static int
 mod_seconds(lua_State *L)
 {
   const char *what = luaL_optstring(L, 2, "duration");
-  lua_pushnumber(L, sim_time_to_seconds(sim_lua_check_duration(L, 1, what)));
+  SimTime t;
+  GError *error = NULL;
+  if (!sim_lua_to_duration(L, 1, &t, &error)) sim_lua_usage_gerror(L, what, error);
+  lua_pushnumber(L, sim_time_to_seconds(t));
   return 1;
 }
 

@@ -5,19 +5,17 @@
 #define NODES_KEY "twsim.nodes"   /* registry: node index + 1 -> userdata */
 
 void
-sim_lua_check_opts_table(lua_State *L, int arg, const char *call)
+sim_lua_check_opts_table(lua_State *L, int arg)
 {
   if (!lua_isnoneornil(L, arg) && !lua_istable(L, arg))
-    sim_lua_usage_error(L, "%s: expected an options table as argument %d, got %s",
-                        call, arg, luaL_typename(L, arg));
+    sim_lua_typeerror(L, arg, "an options table");
 }
 
 const char *
-sim_lua_check_name(lua_State *L, int arg, const char *call)
+sim_lua_check_name(lua_State *L, int arg)
 {
   if (lua_type(L, arg) != LUA_TSTRING || lua_rawlen(L, arg) == 0)
-    sim_lua_usage_error(L, "%s: expected a name (a non-empty string) as argument %d, got %s",
-                        call, arg, luaL_typename(L, arg));
+    sim_lua_typeerror(L, arg, "a name (a non-empty string)");
   /* A name goes into every output, JSON included: UTF-8 text only, no
    * control characters (a NUL would cut it short). */
   gsize len;
@@ -26,8 +24,8 @@ sim_lua_check_name(lua_State *L, int arg, const char *call)
   for (gsize i = 0; i < len && ok; i++)
     ok = (unsigned char)name[i] >= 0x20 && name[i] != 0x7f;
   if (!ok)
-    sim_lua_usage_error(L, "%s: a name must be UTF-8 text without control characters "
-                        "(argument %d)", call, arg);
+    sim_lua_argerror(L, "a name must be UTF-8 text without control characters "
+                     "(argument %d)", arg);
   return name;
 }
 
@@ -97,13 +95,11 @@ sim_lua_push_node(lua_State *L, SimWorld *world, NetNode *node, SimLuaType type)
 }
 
 NetNode *
-sim_lua_check_node(lua_State *L, int arg, const char *call)
+sim_lua_check_node(lua_State *L, int arg)
 {
   SimLuaNode *h = sim_lua_testudata(L, arg, SIM_LUA_HOST);
   if (h == NULL) h = sim_lua_testudata(L, arg, SIM_LUA_ROUTER);
-  if (h == NULL)
-    sim_lua_usage_error(L, "%sexpected a host or router as argument %d, got %s",
-                        call, arg, luaL_typename(L, arg));
+  if (h == NULL) sim_lua_typeerror(L, arg, "a host or router");
   return h->node;
 }
 
@@ -195,8 +191,8 @@ on_segment_event(gpointer user, const NetEvent *ev)
   GArray *obs = world->observers[SIM_OBSERVE_SEGMENT];
   if (obs->len == 0 || world->message || world->closing) return;
   lua_State *L = sim_world_lua(world);
-  if (!lua_checkstack(L, 8)) return;
-  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback");
+  if (!sim_world_checkstack(world, L, 8, "a sim.on callback")) return;
+  SimCallbackScope was = sim_world_enter_callback(world, "a sim.on callback", FALSE);
   SegmentEventArg arg = { world, ev };
   if (sim_lua_protected_push(world, L, push_segment_event, &arg)) {
     sim_lua_call_observers(world, SIM_OBSERVE_SEGMENT, lua_gettop(L));
@@ -211,7 +207,7 @@ on_segment_event(gpointer user, const NetEvent *ev)
 int
 sim_lua_node_name(lua_State *L)
 {
-  lua_pushstring(L, sim_lua_check_node(L, 1, "")->name);
+  lua_pushstring(L, sim_lua_check_node(L, 1)->name);
   return 1;
 }
 
@@ -219,7 +215,7 @@ sim_lua_node_name(lua_State *L)
  * host) and, on a host, the source address packets leave with; nil when dst
  * cannot be reached. */
 NetAddr
-sim_lua_check_dest(lua_State *L, int arg, const char *call)
+sim_lua_check_dest(lua_State *L, int arg)
 {
   NetAddr dst = 0;
   SimLuaNode *to = sim_lua_testudata(L, arg, SIM_LUA_HOST);
@@ -227,12 +223,9 @@ sim_lua_check_dest(lua_State *L, int arg, const char *call)
   if (to) {
     dst = net_node_addr(to->node);
   } else if (lua_type(L, arg) != LUA_TSTRING) {
-    sim_lua_usage_error(L, "%s: expected an address or a host, got %s", call,
-                        luaL_typename(L, arg));
+    sim_lua_argerror(L, "expected an address or a host, got %s", luaL_typename(L, arg));
   } else if (!net_addr_parse(lua_tostring(L, arg), &dst, &error)) {
-    lua_pushfstring(L, "%s: %s", call, error->message);
-    g_error_free(error);
-    sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+    sim_lua_gerror(L, NULL, error);
   }
   return dst;
 }
@@ -240,8 +233,8 @@ sim_lua_check_dest(lua_State *L, int arg, const char *call)
 int
 sim_lua_node_route(lua_State *L)
 {
-  NetNode *node = sim_lua_check_node(L, 1, "");
-  NetAddr dst = sim_lua_check_dest(L, 2, "h:route");
+  NetNode *node = sim_lua_check_node(L, 1);
+  NetAddr dst = sim_lua_check_dest(L, 2);
   int k = net_node_next_hop(node, dst);
   if (k < 0) {
     lua_pushnil(L);
@@ -258,67 +251,61 @@ sim_lua_node_route(lua_State *L)
 int
 sim_lua_node_tostring(lua_State *L)
 {
-  NetNode *node = sim_lua_check_node(L, 1, "");
+  NetNode *node = sim_lua_check_node(L, 1);
   lua_pushfstring(L, "%s %s", node->kind == NET_NODE_HOST ? "host" : "router", node->name);
   return 1;
 }
 
-static gint
-compare_key_names(gconstpointer a, gconstpointer b)
+static int
+compare_key_names(const void *a, const void *b)
 {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 void
-sim_lua_apply_settings(lua_State *L, int arg, const char *call, const char *skip,
+sim_lua_apply_settings(lua_State *L, int arg, const char *skip,
                        SimLuaSetFn set, SimLuaSetAllFn set_all, gpointer user)
 {
+  arg = lua_absindex(L, arg);
   if (!lua_istable(L, arg))
-    sim_lua_usage_error(L, "%s: expected a table of settings, got %s", call, luaL_typename(L, arg));
-  /* Apply keys in a fixed (sorted) order so errors are reproducible. */
-  GPtrArray *keys = g_ptr_array_new();
+    sim_lua_argerror(L, "expected a table of settings, got %s", luaL_typename(L, arg));
+  gsize n = 0;
   lua_pushnil(L);
   while (lua_next(L, arg)) {
     lua_pop(L, 1);
-    if (lua_type(L, -1) != LUA_TSTRING) {
-      g_ptr_array_free(keys, TRUE);
-      sim_lua_usage_error(L, "%s: setting names are strings, got %s", call, luaL_typename(L, -1));
-    }
-    if (skip == NULL || strcmp(lua_tostring(L, -1), skip) != 0)
-      g_ptr_array_add(keys, (gpointer)lua_tostring(L, -1));   /* kept alive by the table */
+    if (lua_type(L, -1) != LUA_TSTRING)
+      sim_lua_argerror(L, "setting names are strings, got %s", luaL_typename(L, -1));
+    n += skip == NULL || strcmp(lua_tostring(L, -1), skip) != 0;
   }
-  g_ptr_array_sort(keys, compare_key_names);
   /* Every value as text, left on the stack (so alive) until applied. */
-  if (keys->len > 100000 || !lua_checkstack(L, (int)keys->len + 4)) {
-    g_ptr_array_free(keys, TRUE);
-    sim_lua_usage_error(L, "%s: too many settings", call);
+  if (n > 100000 || !lua_checkstack(L, (int)n + 4))
+    sim_lua_argerror(L, "too many settings");
+  /* The keys and values in a userdata: any call below may raise, and Lua
+   * then frees the scratch.  The keys are the table's own strings. */
+  const char **keys = lua_newuserdatauv(L, 2 * (n + 1) * sizeof *keys, 0);
+  const char **values = keys + n + 1;
+  gsize k = 0;
+  lua_pushnil(L);
+  while (lua_next(L, arg)) {
+    lua_pop(L, 1);
+    if (skip == NULL || strcmp(lua_tostring(L, -1), skip) != 0) keys[k++] = lua_tostring(L, -1);
   }
-  GPtrArray *values = g_ptr_array_new();
-  for (guint i = 0; i < keys->len; i++) {
-    const char *key = g_ptr_array_index(keys, i);
-    lua_getfield(L, arg, key);
-    const char *value;
-    if (lua_type(L, -1) == LUA_TBOOLEAN) value = lua_toboolean(L, -1) ? "true" : "false";
-    else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) value = lua_tostring(L, -1);
-    else {
-      g_ptr_array_free(keys, TRUE);
-      g_ptr_array_free(values, TRUE);
-      sim_lua_usage_error(L, "%s: %s: expected a number, string or boolean, got %s",
-                          call, key, luaL_typename(L, -1));
-    }
-    g_ptr_array_add(values, (gpointer)value);
+  /* Applied in a fixed (sorted) order so errors are reproducible. */
+  qsort(keys, n, sizeof *keys, compare_key_names);
+  for (gsize i = 0; i < n; i++) {
+    int t = lua_getfield(L, arg, keys[i]);
+    if (t == LUA_TBOOLEAN) values[i] = lua_toboolean(L, -1) ? "true" : "false";
+    else if (t == LUA_TNUMBER || t == LUA_TSTRING) values[i] = lua_tostring(L, -1);
+    else sim_lua_argerror(L, "%s: expected a number, string or boolean, got %s", keys[i],
+                          luaL_typename(L, -1));
   }
   GError *error = NULL;
   gboolean ok = TRUE;
   if (set_all) {
-    ok = set_all(user, (const char *const *)keys->pdata, (const char *const *)values->pdata,
-                 keys->len, &error);
+    ok = set_all(user, keys, values, (guint)n, &error);
   } else {
-    for (guint i = 0; i < keys->len && ok; i++)
-      ok = set(user, g_ptr_array_index(keys, i), g_ptr_array_index(values, i), &error);
+    for (gsize i = 0; i < n && ok; i++) ok = set(user, keys[i], values[i], &error);
   }
-  lua_pop(L, (int)keys->len);
-  g_ptr_array_free(keys, TRUE);
-  g_ptr_array_free(values, TRUE);
-  if (!ok) sim_lua_call_gerror(L, call, error);
+  if (!ok) sim_lua_gerror(L, NULL, error);
+  lua_pop(L, (int)n + 1);
 }

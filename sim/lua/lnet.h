@@ -45,21 +45,20 @@ sim_lua_push_node(lua_State *L, SimWorld *world, NetNode *node, SimLuaType type)
 void
 sim_lua_keep_alive(lua_State *L, const char *key, guint index);
 
-/* The host or router at `arg`, or a usage error naming `call`. */
+/* The host or router at `arg`, or a usage error. */
 NetNode *
-sim_lua_check_node(lua_State *L, int arg, const char *call);
+sim_lua_check_node(lua_State *L, int arg);
 
 /* A destination argument: an address string, or a host (its primary
- * address), as h:route and s:connect take it.  A usage error naming `call`
- * otherwise. */
+ * address), as h:route and s:connect take it.  A usage error otherwise. */
 NetAddr
-sim_lua_check_dest(lua_State *L, int arg, const char *call);
+sim_lua_check_dest(lua_State *L, int arg);
 
 /* Argument checks shared by sim.host, sim.router and sim.link. */
 const char *
-sim_lua_check_name(lua_State *L, int arg, const char *call);
+sim_lua_check_name(lua_State *L, int arg);
 void
-sim_lua_check_opts_table(lua_State *L, int arg, const char *call);
+sim_lua_check_opts_table(lua_State *L, int arg);
 
 /* Pushes a table with the segment fields DESIGN.md lists for link:drop:
  * from, to, sport, dport, seq, ack, len, win, flags; `extra` more fields
@@ -93,7 +92,7 @@ typedef gboolean (*SimLuaSetAllFn)(gpointer user, const char *const *keys,
  * boolean values, passed as text), skipping key `skip` (may be NULL): all
  * at once through `set_all` if given, else one by one through `set`, in
  * sorted key order so an error is the same on every run.  A usage error
- * "CALL: ..." for a bad table or a refused setting. */
+ * "NAME: ..." for a bad table or a refused setting. */
 void
-sim_lua_apply_settings(lua_State *L, int arg, const char *call, const char *skip,
+sim_lua_apply_settings(lua_State *L, int arg, const char *skip,
                        SimLuaSetFn set, SimLuaSetAllFn set_all, gpointer user);

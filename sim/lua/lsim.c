@@ -47,7 +47,7 @@ sim_lua_run(lua_State *L, SimTime until)
     lua_error(L);
   }
   if (world->closing)
-    sim_lua_usage_error(L, "sim.run: the run is over (called from a finalizer)");
+    sim_lua_argerror(L, "the run is over (called from a finalizer)");
   if (world->opts->until != SIM_TIME_MAX) until = world->opts->until;
   world->ran = TRUE;
   sim_lua_net_prepare(L);
@@ -78,17 +78,17 @@ l_run(lua_State *L)
   SimWorld *world = sim_world_from_lua(L);
   SimTime until = SIM_TIME_MAX;
   if (sim_thread_ctx(L)->process || L != world->L)
-    sim_lua_usage_error(L, "sim.run: call it from the scenario's main chunk, "
-                        "not from a process or coroutine");
+    sim_lua_argerror(L, "call it from the scenario's main chunk, "
+                     "not from a process or coroutine");
   if (world->running)
-    sim_lua_usage_error(L, "sim.run: the simulation is already running");
+    sim_lua_argerror(L, "the simulation is already running");
   if (!lua_isnoneornil(L, 1)) {
     if (!lua_istable(L, 1))
-      sim_lua_usage_error(L, "sim.run: expected a table like {until = \"60s\"}, got %s",
-                          luaL_typename(L, 1));
-    sim_lua_check_option_keys(L, 1, "sim.run", run_keys);
+      sim_lua_argerror(L, "expected a table like {until = \"60s\"}, got %s",
+                       luaL_typename(L, 1));
+    sim_lua_check_option_keys(L, 1, NULL, run_keys);
     if (lua_getfield(L, 1, "until") != LUA_TNIL)
-      until = sim_lua_check_duration(L, lua_gettop(L), "sim.run: until");
+      until = sim_lua_check_duration(L, lua_gettop(L), "until");
     lua_pop(L, 1);
   }
   sim_lua_run(L, until);
@@ -101,8 +101,8 @@ l_param(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   if (lua_type(L, 1) != LUA_TSTRING)
-    sim_lua_usage_error(L, "sim.param: expected a parameter name, got %s",
-                        luaL_typename(L, 1));
+    sim_lua_argerror(L, "expected a parameter name, got %s",
+                     luaL_typename(L, 1));
   const char *name = lua_tostring(L, 1);
   /* What was read, so that a --set nobody read gets a warning (run.c). */
   if (!g_hash_table_contains(world->params_read, name))
@@ -126,21 +126,21 @@ l_random(lua_State *L)
   case 1:
     lo = 1;
     if (!lua_isinteger(L, 1))
-      sim_lua_usage_error(L, "sim.random: expected an integer bound");
+      sim_lua_argerror(L, "expected an integer bound");
     hi = lua_tointeger(L, 1);
     break;
   case 2:
     if (!lua_isinteger(L, 1) || !lua_isinteger(L, 2))
-      sim_lua_usage_error(L, "sim.random: expected integer bounds");
+      sim_lua_argerror(L, "expected integer bounds");
     lo = lua_tointeger(L, 1);
     hi = lua_tointeger(L, 2);
     break;
   default:
-    sim_lua_usage_error(L, "sim.random: takes at most 2 arguments");
+    sim_lua_argerror(L, "takes at most 2 arguments");
   }
   if (lo > hi)
-    sim_lua_usage_error(L, "sim.random: interval is empty (%lld > %lld)",
-                        (long long)lo, (long long)hi);
+    sim_lua_argerror(L, "interval is empty (%lld > %lld)",
+                     (long long)lo, (long long)hi);
   uint64_t span = (uint64_t)hi - (uint64_t)lo;
   uint64_t draw = span == UINT64_MAX ? sim_rng_next(rng) : sim_rng_below(rng, span + 1);
   lua_pushinteger(L, (lua_Integer)((uint64_t)lo + draw));
@@ -160,7 +160,7 @@ l_seed(lua_State *L)
 static int
 l_assert(lua_State *L)
 {
-  luaL_checkany(L, 1);
+  if (lua_isnone(L, 1)) sim_lua_argerror(L, "expected a condition as argument 1, got no value");
   if (lua_toboolean(L, 1)) {
     lua_settop(L, 1);
     return 1;
@@ -217,23 +217,23 @@ l_record(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   if (lua_type(L, 1) != LUA_TSTRING)
-    sim_lua_usage_error(L, "sim.record: expected a name, got %s", luaL_typename(L, 1));
+    sim_lua_argerror(L, "expected a name, got %s", luaL_typename(L, 1));
   if (lua_type(L, 2) != LUA_TNUMBER)
-    sim_lua_usage_error(L, "sim.record: expected a number as value, got %s",
-                        luaL_typename(L, 2));
+    sim_lua_argerror(L, "expected a number as value, got %s",
+                     luaL_typename(L, 2));
   gsize len;
   const char *name = lua_tolstring(L, 1, &len);
   if (!sim_records_name_ok(name, len))
-    sim_lua_usage_error(L, "sim.record: a name must be non-empty UTF-8, without control characters");
+    sim_lua_argerror(L, "a name must be non-empty UTF-8, without control characters");
   if (!isfinite(lua_tonumber(L, 2)))
-    sim_lua_usage_error(L, "sim.record: the value must be a finite number");
+    sim_lua_argerror(L, "the value must be a finite number");
   sim_records_set(world->records, name, lua_tonumber(L, 2));
   SimTime now = sim_engine_now(world->run.engine);
   sim_writers_record(&world->out, now, name, lua_tonumber(L, 2));
   if (sim_trace_wants(world->out.trace, now)) {
     sim_trace_begin(world->out.trace, now, "record", NULL);
     sim_trace_str(world->out.trace, "name", lua_tostring(L, 1));
-    sim_trace_str(world->out.trace, "value", lua_tostring(L, 2));
+    sim_trace_num(world->out.trace, "value", lua_tonumber(L, 2));
     sim_trace_end(world->out.trace);
   }
   return 0;
@@ -258,29 +258,20 @@ l_print(lua_State *L)
   return 0;
 }
 
-static const char *const observe_names[SIM_OBSERVE_N] = { "state", "segment" };
+static const char *const observe_names[SIM_OBSERVE_N + 1] = { "state", "segment", NULL };
 
 /* sim.on(name, fn): calls fn(ev) on every event of that kind. */
 static int
 l_on(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  if (lua_type(L, 1) != LUA_TSTRING)
-    sim_lua_usage_error(L, "sim.on: expected an event name (\"state\" or \"segment\"), got %s",
-                        luaL_typename(L, 1));
-  if (!lua_isfunction(L, 2))
-    sim_lua_usage_error(L, "sim.on: expected a function as argument 2, got %s",
-                        luaL_typename(L, 2));
-  for (int k = 0; k < SIM_OBSERVE_N; k++) {
-    if (strcmp(lua_tostring(L, 1), observe_names[k]) != 0) continue;
-    lua_pushvalue(L, 2);
-    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    g_array_append_val(world->observers[k], ref);
-    if (k == SIM_OBSERVE_SEGMENT) sim_lua_net_update_observer(world);
-    return 0;
-  }
-  return sim_lua_usage_error(L, "sim.on: unknown event '%s' (\"state\" or \"segment\")",
-                             lua_tostring(L, 1));
+  int k = sim_lua_checkoption(L, 1, NULL, observe_names, "event");
+  if (!lua_isfunction(L, 2)) sim_lua_typeerror(L, 2, "a function");
+  lua_pushvalue(L, 2);
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  g_array_append_val(world->observers[k], ref);
+  if (k == SIM_OBSERVE_SEGMENT) sim_lua_net_update_observer(world);
+  return 0;
 }
 
 static const luaL_Reg sim_functions[] = {

@@ -19,9 +19,9 @@ check_timer(lua_State *L, int arg)
 {
   SimTimer *t = sim_lua_testudata(L, arg, SIM_LUA_TIMER);
   if (t == NULL)
-    sim_lua_usage_error(L, "t:%s: expected a timer (from sim.at or sim.every) as argument "
-                        "%d, got %s (call methods with a colon: t:cancel())",
-                        sim_lua_callee(L), arg, luaL_typename(L, arg));
+    sim_lua_argerror(L, "expected a timer (from sim.at or sim.every) as argument "
+                     "%d, got %s (call methods with a colon: t:cancel())",
+                     arg, luaL_typename(L, arg));
   return t;
 }
 
@@ -79,14 +79,13 @@ static int
 l_at(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  SimTime at = sim_lua_check_duration(L, 1, "sim.at: time");
+  SimTime at = sim_lua_check_duration(L, 1, "time");
   if (!lua_isfunction(L, 2))
-    sim_lua_usage_error(L, "sim.at: expected a function as argument 2, got %s",
-                        luaL_typename(L, 2));
+    sim_lua_typeerror(L, 2, "a function");
   if (at < sim_engine_now(world->run.engine))
-    sim_lua_usage_error(L, "sim.at: time %f s is in the past (now %f s)",
-                        sim_time_to_seconds(at),
-                        sim_time_to_seconds(sim_engine_now(world->run.engine)));
+    sim_lua_argerror(L, "time %f s is in the past (now %f s)",
+                     sim_time_to_seconds(at),
+                     sim_time_to_seconds(sim_engine_now(world->run.engine)));
   return push_timer(L, at, 0, 2);
 }
 
@@ -95,15 +94,14 @@ static int
 l_every(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
-  SimTime d = sim_lua_check_duration(L, 1, "sim.every: interval");
+  SimTime d = sim_lua_check_duration(L, 1, "interval");
   if (!lua_isfunction(L, 2))
-    sim_lua_usage_error(L, "sim.every: expected a function as argument 2, got %s",
-                        luaL_typename(L, 2));
+    sim_lua_typeerror(L, 2, "a function");
   if (d <= 0)
-    sim_lua_usage_error(L, "sim.every: interval must be positive");
+    sim_lua_argerror(L, "interval must be positive");
   SimTime now = sim_engine_now(world->run.engine);
   if (d > SIM_TIME_MAX - now)
-    sim_lua_usage_error(L, "sim.every: interval is too large");
+    sim_lua_argerror(L, "interval is too large");
   return push_timer(L, now + d, d, 2);
 }
 

@@ -82,12 +82,17 @@ sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
   if (idle) {
     p = idle->data;
   } else {
+    /* The Lua thread first: making it or its reference may raise, and
+     * then nothing of twsim's is held yet (an unreferenced thread is the
+     * collector's). */
+    lua_State *thread = lua_newthread(L);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     p = g_new0(SimProcess, 1);
     p->ctx.world = world;
     p->ctx.process = p;
-    p->thread = lua_newthread(L);
+    p->thread = thread;
     *(SimThreadCtx **)lua_getextraspace(p->thread) = &p->ctx;
-    p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    p->ref = ref;
     p->link.data = p;
   }
   p->id = ++world->next_process_id;
@@ -99,23 +104,23 @@ sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
 }
 
 SimProcess *
-sim_process_check(lua_State *L, const char *call)
+sim_process_check(lua_State *L)
 {
   SimProcess *p = sim_thread_ctx(L)->process;
   SimWorld *world = sim_thread_ctx(L)->world;
   if (world->in_observer)
-    sim_lua_usage_error(L, "%s: a blocking call inside %s "
-                        "(start a process with sim.spawn instead)", call, world->callback);
+    sim_lua_argerror(L, "a blocking call inside %s "
+                     "(start a process with sim.spawn instead)", world->callback);
   if (p == NULL || p->thread != L)
-    sim_lua_usage_error(L, "%s: a blocking call outside a process "
-                        "(run it inside sim.spawn(function() ... end))", call);
+    sim_lua_argerror(L, "a blocking call outside a process "
+                     "(run it inside sim.spawn(function() ... end))");
   /* Checked before anything is scheduled: Lua's own "attempt to yield
    * across a C-call boundary" names no line, and a wake-up already
    * scheduled would resume the process later for nothing. */
   if (!lua_isyieldable(L))
-    sim_lua_usage_error(L, "%s: a blocking call where the process cannot be suspended "
-                        "(inside a function called from C, such as a table.sort "
-                        "comparator, a string.gsub replacement or a metamethod)", call);
+    sim_lua_argerror(L, "a blocking call where the process cannot be suspended "
+                     "(inside a function called from C, such as a table.sort "
+                     "comparator, a string.gsub replacement or a metamethod)");
   return p;
 }
 
@@ -153,8 +158,7 @@ l_spawn(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   if (!lua_isfunction(L, 1))
-    sim_lua_usage_error(L, "sim.spawn: expected a function, got %s",
-                        luaL_typename(L, 1));
+    sim_lua_argerror(L, "expected a function, got %s", luaL_typename(L, 1));
   sim_process_spawn(world, L, 1, sim_engine_now(world->run.engine));
   return 0;
 }
@@ -169,11 +173,11 @@ sleep_done(lua_State *L, int status, lua_KContext ctx)
 static int
 l_sleep(lua_State *L)
 {
-  SimProcess *p = sim_process_check(L, "sim.sleep");
-  SimTime d = sim_lua_check_duration(L, 1, "sim.sleep: duration");
+  SimProcess *p = sim_process_check(L);
+  SimTime d = sim_lua_check_duration(L, 1, "duration");
   SimEngine *engine = p->ctx.world->run.engine;
   if (d > SIM_TIME_MAX - sim_engine_now(engine))
-    sim_lua_usage_error(L, "sim.sleep: duration is too large");
+    sim_lua_argerror(L, "duration is too large");
   sim_process_wake_at(p, sim_engine_now(engine) + d);
   return lua_yieldk(L, 0, 0, sleep_done);
 }

@@ -25,7 +25,7 @@ sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at);
 /* The process running on L, or raises a usage error naming `call` (a
  * blocking call outside a process). */
 SimProcess *
-sim_process_check(lua_State *L, const char *call);
+sim_process_check(lua_State *L);
 
 /* Schedules p to resume at `at` (no-op if a wake-up is already pending). */
 void

@@ -1,6 +1,7 @@
 /* The world of one run (see world.h). */
 #include "world.h"
 #include "run-check.h"
+#include "tcp-ss.h"
 #include "net.h"
 #include "simerror.h"
 #include "closest.h"
@@ -14,6 +15,18 @@ volatile sig_atomic_t sim_world_signal_received;
 #define LIMIT_HOOK_COUNT 10000    /* VM instructions between two polls */
 
 #define MEMORY_LIMIT_WHY "memory limit reached (--max-memory)"
+#define OUT_OF_MEMORY_WHY "out of memory"
+
+/* Whether the allocation about to be made is refused by --fail-alloc (a
+ * test's way to prove every allocation failure ends the run cleanly):
+ * the Nth and every one after it. */
+static gboolean
+injected_failure(SimWorld *world)
+{
+  if (world->opts->fail_alloc == 0 || ++world->allocs < world->opts->fail_alloc) return FALSE;
+  sim_world_set_limit(world, OUT_OF_MEMORY_WHY);
+  return TRUE;
+}
 
 /* Lua's allocator, counting what the state holds so --max-memory (and the
  * sandbox's default cap) can refuse more, with what twsim made for the
@@ -35,6 +48,7 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     world->lua_bytes -= old;
     return NULL;
   }
+  if (world->opts->fail_alloc && nsize > old && injected_failure(world)) return NULL;
   gboolean retry = FALSE;
   if (world->refused.pending) {
     world->refused.pending = FALSE;
@@ -69,6 +83,7 @@ void
 sim_lua_charge(lua_State *L, gssize bytes)
 {
   SimWorld *world = sim_world_from_lua(L);
+  if (bytes > 0 && injected_failure(world)) sim_lua_limit_error(L, world->limit_why);
   world->model_bytes += (gsize)bytes;
   gsize cap = world->opts->max_memory;
   if (bytes > 0 && cap && world->lua_bytes + world->model_bytes > cap)
@@ -165,6 +180,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->bindings = g_ptr_array_new_with_free_func(g_free);
   world->params_read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  world->listing = g_array_new(FALSE, FALSE, sizeof(TcpSockInfo));
   sim_rng_init_stream(&world->scenario_rng, opts->seed, "scenario");
   if (opts->timeout > 0)
     world->deadline_us = g_get_monotonic_time() + (gint64)(opts->timeout * 1e6);
@@ -177,7 +193,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
 
   lua_State *L = lua_newstate(counting_alloc, world);
   if (L == NULL) {
-    g_set_error(error, SIM_ERROR, SIM_ERROR_RANGE, "cannot create the Lua state");
+    g_set_error(error, SIM_ERROR, SIM_ERROR_MEMORY, "cannot create the Lua state: out of memory");
     sim_world_free(world);
     return NULL;
   }
@@ -185,7 +201,6 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->running_L = L;
   *(SimThreadCtx **)lua_getextraspace(L) = &world->main_ctx;
   lua_atpanic(L, on_panic);
-  luaL_openlibs(L);
   /* The generational collector: a scenario's objects are mostly young
    * (a socket, a process's frames and strings per connection) while its
    * hosts, links and functions live for the whole run.  Measured with
@@ -232,6 +247,7 @@ sim_world_free(SimWorld *world)
   sim_records_free(world->records);
   g_hash_table_destroy(world->params_read);
   g_hash_table_destroy(world->warned);
+  g_array_free(world->listing, TRUE);
   g_free(world->check_state);
   g_free(world->message);
   g_free(world);
@@ -288,8 +304,8 @@ find_scenario_where(lua_State *from, lua_State *L, int level)
 /* A C function run as a coroutine's body (coroutine.wrap(sim.sleep)) has
  * no Lua caller on its own thread: the line is then the one that resumed
  * it, in the thread running when it was resumed. */
-static void
-push_scenario_where(lua_State *L)
+void
+sim_lua_push_where(lua_State *L)
 {
   SimWorld *world = sim_world_from_lua(L);
   if (find_scenario_where(L, L, 1)) return;
@@ -342,24 +358,6 @@ sim_lua_error_handler(lua_State *L)
   return 1;
 }
 
-int
-sim_lua_usage_error(lua_State *L, const char *fmt, ...)
-{
-  SimWorld *world = sim_world_from_lua(L);
-  va_list ap;
-  va_start(ap, fmt);
-  char *text = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  push_scenario_where(L);
-  lua_pushstring(L, text);
-  g_free(text);
-  lua_concat(L, 2);
-  world->invalid = TRUE;
-  sim_world_note_error(world, lua_tostring(L, -1));
-  lua_error(L);
-  g_assert_not_reached();
-}
-
 /* Prints the warning `line` unless it was printed before; takes it. */
 static void
 warn_once(SimWorld *world, char *line)
@@ -372,15 +370,17 @@ warn_once(SimWorld *world, char *line)
 void
 sim_lua_warning(lua_State *L, const char *fmt, ...)
 {
+  /* Made on the Lua stack (a raise there leaks nothing), copied once
+   * whole. */
+  sim_lua_push_where(L);
+  lua_pushliteral(L, "warning: ");
   va_list ap;
   va_start(ap, fmt);
-  char *text = g_strdup_vprintf(fmt, ap);
+  sim_lua_pushvformat(L, fmt, ap);
   va_end(ap);
-  push_scenario_where(L);
-  char *line = g_strdup_printf("%swarning: %s", lua_tostring(L, -1), text);
+  lua_concat(L, 3);
+  warn_once(sim_world_from_lua(L), g_strdup(lua_tostring(L, -1)));
   lua_pop(L, 1);
-  g_free(text);
-  warn_once(sim_world_from_lua(L), line);
 }
 
 void
@@ -393,24 +393,6 @@ sim_world_warning(SimWorld *world, const char *where, const char *fmt, ...)
   char *line = g_strdup_printf("%s: warning: %s", where, text);
   g_free(text);
   warn_once(world, line);
-}
-
-int
-sim_lua_usage_gerror(lua_State *L, GError *error)
-{
-  /* The message moves onto the Lua stack before the error is freed, so
-   * nothing leaks when lua_error longjmps. */
-  lua_pushstring(L, error->message);
-  g_error_free(error);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-}
-
-int
-sim_lua_call_gerror(lua_State *L, const char *call, GError *error)
-{
-  lua_pushfstring(L, "%s: %s", call, error->message);
-  g_error_free(error);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
 }
 
 int
@@ -434,7 +416,8 @@ sim_world_exit_status(const SimWorld *world)
 gboolean
 sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const char *what)
 {
-  SimCallbackScope was = sim_world_enter_callback(world, what);
+  if (!sim_world_checkstack(world, L, 4, what)) return FALSE;
+  SimCallbackScope was = sim_world_enter_callback(world, what, world->sockets_ok);
   arg_index = lua_absindex(L, arg_index);
   lua_pushcfunction(L, sim_lua_error_handler);
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
@@ -456,6 +439,7 @@ sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const ch
 gboolean
 sim_lua_protected_push(SimWorld *world, lua_State *L, lua_CFunction fn, void *ud)
 {
+  if (!sim_world_checkstack(world, L, 3, "a callback")) return FALSE;
   lua_pushcfunction(L, fn);
   lua_pushlightuserdata(L, ud);
   if (lua_pcall(L, 1, 1, 0) == LUA_OK) return TRUE;
@@ -476,53 +460,10 @@ sim_lua_call_observers(SimWorld *world, SimObserveKind kind, int ev_index)
                      "a sim.on callback");
 }
 
-void
-sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed)
-{
-  /* lua_next's order changes from process to process: report the smallest
-   * unknown key, so the message is the same on every run. */
-  char *worst = NULL;
-  lua_pushnil(L);
-  while (lua_next(L, arg)) {
-    lua_pop(L, 1);
-    gboolean known = FALSE;
-    if (lua_type(L, -1) == LUA_TSTRING)
-      for (int i = 0; allowed[i] && !known; i++)
-        known = strcmp(lua_tostring(L, -1), allowed[i]) == 0;
-    if (known) continue;
-    const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
-    if (worst == NULL || strcmp(name, worst) < 0) {
-      g_free(worst);
-      worst = g_strdup(name);
-    }
-  }
-  if (worst == NULL) return;
-  char *hint = sim_closest_hint(worst, allowed, -1);
-  lua_pushfstring(L, "%s: unknown option '%s'%s", call, worst, hint);
-  g_free(worst);
-  g_free(hint);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
-}
-
-static gint
-compare_names(gconstpointer a, gconstpointer b)
+static int
+compare_names(const void *a, const void *b)
 {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of the string keys of the table at `idx`, sorted (lua_next's
- * order changes from process to process; the hint must not). */
-static GPtrArray *
-table_key_names(lua_State *L, int idx)
-{
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING) g_ptr_array_add(names, g_strdup(lua_tostring(L, -1)));
-  }
-  g_ptr_array_sort(names, compare_names);
-  return names;
 }
 
 /* __index of a methods table: a name it does not hold is a usage error,
@@ -532,16 +473,31 @@ static int
 unknown_method(lua_State *L)
 {
   const char *self = lua_tostring(L, lua_upvalueindex(1));
+  const char *kind = strcmp(self, "sim.") == 0 ? "function" : "method";
   if (lua_type(L, 2) != LUA_TSTRING)
-    sim_lua_usage_error(L, "%s[%s]: no such method", self, luaL_typename(L, 2));
-  GPtrArray *names = table_key_names(L, 1);
-  char *hint = sim_closest_hint(lua_tostring(L, 2), (const char *const *)names->pdata,
-                                names->len);
-  lua_pushfstring(L, "%s%s: no such %s%s", self, lua_tostring(L, 2),
-                  strcmp(self, "sim.") == 0 ? "function" : "method", hint);
-  g_free(hint);
-  g_ptr_array_free(names, TRUE);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+    sim_lua_usage_error(L, "%s[%s]: no such %s", self, luaL_typename(L, 2), kind);
+  /* The names, sorted (lua_next's order changes from process to process;
+   * the hint must not), in a userdata: Lua owns the scratch, and the
+   * strings are the table's own keys. */
+  gsize n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pop(L, 1);
+    n += lua_type(L, -1) == LUA_TSTRING;
+  }
+  const char **names = lua_newuserdatauv(L, (n + 1) * sizeof *names, 0);
+  gsize i = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) names[i++] = lua_tostring(L, -1);
+  }
+  qsort(names, n, sizeof *names, compare_names);
+  const char *close = sim_closest_name(lua_tostring(L, 2), names, (gssize)n);
+  if (close)
+    sim_lua_usage_error(L, "%s%s: no such %s (did you mean '%s'?)", self, lua_tostring(L, 2),
+                        kind, close);
+  sim_lua_usage_error(L, "%s%s: no such %s", self, lua_tostring(L, 2), kind);
 }
 
 void
@@ -553,36 +509,44 @@ sim_lua_guard_methods(lua_State *L, int idx, const char *self)
   lua_pushcclosure(L, unknown_method, 1);
   lua_setfield(L, -2, "__index");
   lua_setmetatable(L, idx);
+  sim_lua_name_functions(L, idx, self);
 }
 
-const char *
-sim_lua_callee(lua_State *L)
+gboolean
+sim_lua_to_duration(lua_State *L, int arg, SimTime *t, GError **error)
 {
-  lua_Debug ar;
-  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name) return ar.name;
-  return "?";
+  *t = 0;
+  switch (lua_type(L, arg)) {
+  case LUA_TNUMBER:
+    return sim_time_from_seconds(lua_tonumber(L, arg), t, error);
+  case LUA_TSTRING:
+    return sim_time_parse(lua_tostring(L, arg), t, error);
+  default:
+    g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID, "expected a duration (seconds, or a "
+                "string like \"250ms\"), got %s", luaL_typename(L, arg));
+    return FALSE;
+  }
 }
 
 SimTime
 sim_lua_check_duration(lua_State *L, int arg, const char *what)
 {
   GError *error = NULL;
-  SimTime t = 0;
-  switch (lua_type(L, arg)) {
-  case LUA_TNUMBER:
-    if (!sim_time_from_seconds(lua_tonumber(L, arg), &t, &error))
-      goto bad;
-    return t;
-  case LUA_TSTRING:
-    if (!sim_time_parse(lua_tostring(L, arg), &t, &error))
-      goto bad;
-    return t;
-  default:
-    sim_lua_usage_error(L, "%s: expected a duration (seconds, or a string "
-                        "like \"250ms\"), got %s", what, luaL_typename(L, arg));
-  }
-bad:
-  lua_pushfstring(L, "%s: %s", what, error->message);
-  g_error_free(error);
-  sim_lua_usage_error(L, "%s", lua_tostring(L, -1));
+  SimTime t;
+  if (!sim_lua_to_duration(L, arg, &t, &error)) sim_lua_gerror(L, what, error);
+  return t;
+}
+
+gboolean
+sim_world_checkstack(SimWorld *world, lua_State *L, int n, const char *what)
+{
+  if (lua_checkstack(L, n)) return TRUE;
+  /* No room on the Lua stack for the call (a deep recursion under the
+   * callback): the run fails and says why, rather than skipping it. */
+  char msg[200];
+  g_snprintf(msg, sizeof msg, "stack overflow: no room on the Lua stack to call %s", what);
+  world->failed = TRUE;
+  sim_world_note_error(world, msg);
+  sim_engine_stop(world->run.engine);
+  return FALSE;
 }

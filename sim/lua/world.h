@@ -19,6 +19,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <signal.h>
+#include "check.h"
 
 
 /* What the command line asked for. */
@@ -31,6 +32,9 @@ typedef struct {
   double     timeout;        /* wall-clock seconds, 0: none */
   gsize      max_memory;     /* bytes the scenario may hold (its Lua state and
                               * what twsim made for it), 0: none */
+  guint64    fail_alloc;     /* tests: refuse the Nth allocation of the Lua
+                              * state or charge, and every one after it
+                              * (out of memory, exit 3); 0: none */
   gboolean   sandbox;
   gboolean   check;          /* --check: model invariants after every event */
   gboolean   quiet;
@@ -96,6 +100,9 @@ struct SimWorld {
 
   gboolean         running;         /* inside sim.run */
   gboolean         in_observer;     /* inside a callback from the models */
+  gboolean         sockets_ok;      /* ... one that may make socket calls that do not
+                                     * block (a sim.on("state") observer, told once the
+                                     * stack is whole) */
   const char      *callback;        /* which ("a sim.on callback"), for messages */
   lua_State       *running_L;       /* the Lua thread running now */
   gboolean         closing;         /* sim_world_free has begun */
@@ -112,6 +119,7 @@ struct SimWorld {
   guint64          next_process_id;
   gsize            lua_bytes;       /* held by the Lua state */
   gsize            model_bytes;     /* charged for what twsim made for the scenario */
+  guint64          allocs;          /* allocations so far, counted for opts->fail_alloc */
   struct {
     gboolean       pending;         /* an allocation was refused, Lua may retry it */
     void          *ptr;             /* the refused call's block and new size */
@@ -120,6 +128,8 @@ struct SimWorld {
   gpointer         check_state;     /* outputs/check.c's, or NULL; owned */
   GHashTable      *params_read;     /* names sim.param was asked for (a set) */
   GHashTable      *warned;          /* warnings already printed (a set of lines) */
+  GArray          *listing;         /* h:sockets' scratch (TcpSockInfo), reused: held by
+                                     * the world, so a Lua error cannot leak it */
 };
 
 /* The flag a signal handler sets; polled by the run loop, the Lua hook
@@ -127,8 +137,8 @@ struct SimWorld {
  * watchdog (sim/cli/watchdog.c). */
 extern volatile sig_atomic_t sim_world_signal_received;
 
-/* Creates the world and its Lua state with Lua's standard libraries (the
- * sim library is opened by api.c).  NULL with error when the Lua state
+/* Creates the world and its empty Lua state (api.c opens the libraries,
+ * protected).  NULL with error (SIM_ERROR_MEMORY) when the Lua state
  * cannot be made. */
 SimWorld *
 sim_world_new(const SimRunOptions *opts, GError **error);
@@ -189,15 +199,14 @@ sim_lua_checkudata(lua_State *L, int arg, SimLuaType type, const char *tname)
   return p;
 }
 
+/* Pushes "FILE:LINE: " of the scenario line that made the running call
+ * (or "" when there is none): where a usage error or a warning points. */
+void
+sim_lua_push_where(lua_State *L);
+
 /* Records the first error of the run (copies msg). */
 void
 sim_world_note_error(SimWorld *world, const char *msg);
-
-/* A user's mistake in a call to twsim (bad type, range, name, a blocking
- * call outside a process): marks the run invalid (exit 2) and raises a Lua
- * error naming the caller's file and line.  Does not return. */
-G_GNUC_PRINTF(2, 3) G_NORETURN int
-sim_lua_usage_error(lua_State *L, const char *fmt, ...);
 
 /* A mistake that does not stop the run (loss = 1, a --set nobody read):
  * prints "twsim: FILE:LINE: warning: MESSAGE" on stderr, naming the
@@ -210,15 +219,6 @@ sim_lua_warning(lua_State *L, const char *fmt, ...);
  * (WHERE a file or an option), once per distinct line. */
 G_GNUC_PRINTF(3, 4) void
 sim_world_warning(SimWorld *world, const char *where, const char *fmt, ...);
-
-/* Raises a usage error from a GError (frees it).  Does not return. */
-G_NORETURN int
-sim_lua_usage_gerror(lua_State *L, GError *error);
-
-/* Raises a usage error "CALL: MESSAGE" from a GError (frees it).  Does
- * not return. */
-G_NORETURN int
-sim_lua_call_gerror(lua_State *L, const char *call, GError *error);
 
 /* Raises the "stopped by a limit" error (marks the run as limited, see
  * sim_world_set_limit). */
@@ -250,11 +250,6 @@ sim_lua_unref(SimWorld *world, int ref);
 SimExit
 sim_world_exit_status(const SimWorld *world);
 
-/* Raises a usage error naming an unknown key of the options table at `arg`
- * (the smallest, if several), for a call named `call`. */
-void
-sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *const *allowed);
-
 /* Makes the table at `idx` (a type's methods, or the sim table) refuse a
  * name it does not hold: `x:conect(...)` is then a usage error "s:conect:
  * no such method (did you mean 'connect'?)" rather than Lua's "attempt to
@@ -263,15 +258,22 @@ sim_lua_check_option_keys(lua_State *L, int arg, const char *call, const char *c
 void
 sim_lua_guard_methods(lua_State *L, int idx, const char *self);
 
-/* The name the running C function was called by ("bind" for s:bind(...)),
- * or "?" when Lua cannot tell: for errors about its own arguments. */
-const char *
-sim_lua_callee(lua_State *L);
-
 /* Reads a duration argument: a number of seconds or a string with a unit.
- * `what` names the argument in the error ("sim.sleep: duration"). */
+ * `what` names the argument in the error ("NAME: duration: ..."). */
 SimTime
 sim_lua_check_duration(lua_State *L, int arg, const char *what);
+
+/* The same without raising: FALSE with a SIM_ERROR saying what is wrong
+ * (for callers that name the argument their own way). */
+gboolean
+sim_lua_to_duration(lua_State *L, int arg, SimTime *t, GError **error);
+
+/* lua_checkstack for a call from the models into Lua (an observer, a
+ * predicate), where no Lua error may be raised: when there is no room the
+ * run fails with a message naming `what`, the engine stops, and FALSE is
+ * returned. */
+gboolean
+sim_world_checkstack(SimWorld *world, lua_State *L, int n, const char *what);
 
 /* Calls the function registered as `ref` with the value at `arg_index` of
  * L's stack, as a callback from inside the models (sim.on, link:drop): it
@@ -283,17 +285,22 @@ sim_lua_call_ref(SimWorld *world, lua_State *L, int ref, int arg_index, const ch
 
 /* A callback from the models (an observer, a predicate) is on, from the
  * moment its argument is made (a finalizer may run then) until it
- * returns: blocking and socket calls are refused meanwhile. */
+ * returns: blocking calls are refused meanwhile, and socket calls too
+ * unless `sockets_ok` (a state observer: the stack is whole when it is
+ * told; a segment observer or a drop predicate runs in the middle of the
+ * network's work). */
 typedef struct {
   gboolean    in_observer;
+  gboolean    sockets_ok;
   const char *callback;
 } SimCallbackScope;
 
 static inline SimCallbackScope
-sim_world_enter_callback(SimWorld *world, const char *what)
+sim_world_enter_callback(SimWorld *world, const char *what, gboolean sockets_ok)
 {
-  SimCallbackScope was = { world->in_observer, world->callback };
+  SimCallbackScope was = { world->in_observer, world->sockets_ok, world->callback };
   world->in_observer = TRUE;
+  world->sockets_ok = sockets_ok;
   world->callback = what;
   return was;
 }
@@ -302,6 +309,7 @@ static inline void
 sim_world_leave_callback(SimWorld *world, SimCallbackScope was)
 {
   world->in_observer = was.in_observer;
+  world->sockets_ok = was.sockets_ok;
   world->callback = was.callback;
 }
 

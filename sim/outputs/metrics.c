@@ -1,5 +1,6 @@
 /* The metrics CSV writer (see metrics.h). */
 #include "metrics.h"
+#include "value.h"
 #include "tcp-stack.h"
 #include "nat.h"
 #include <string.h>
@@ -15,21 +16,6 @@ struct SimMetrics {
   gboolean  headed;          /* the header is written */
   gboolean  routers;         /* it has the NAT routers' columns */
 };
-
-void
-sim_csv_write_text(FILE *out, const char *text)
-{
-  if (strpbrk(text, ",\"\r\n") == NULL) {
-    fputs(text, out);
-    return;
-  }
-  fputc('"', out);
-  for (const char *p = text; *p; p++) {
-    if (*p == '"') fputc('"', out);
-    fputc(*p, out);
-  }
-  fputc('"', out);
-}
 
 /* The first router of the run with NAT or conntrack, or NULL. */
 static const NetNode *
@@ -110,7 +96,7 @@ write_router_rows(SimMetrics *m, const char *tbuf)
     NetNode *node = g_ptr_array_index(net->nodes, i);
     if (node->kind != NET_NODE_ROUTER || node->nat == NULL) continue;
     fprintf(m->out, "%s,", tbuf);
-    sim_csv_write_text(m->out, node->name);
+    sim_csv_write_field(m->out, node->name);
     write_blanks(m, TCP_STATE_N + m->n_fields);
     const CtTable *ct = &node->nat->ct;
     for (guint s = CT_SYN_SENT; s < CT_STATE_N; s++)
@@ -136,7 +122,7 @@ write_sample(SimMetrics *m, SimTime t)
     TcpStack *stack = node->transport;
     if (node->kind != NET_NODE_HOST || stack == NULL) continue;
     fprintf(m->out, "%s,", tbuf);
-    sim_csv_write_text(m->out, node->name);
+    sim_csv_write_field(m->out, node->name);
     for (int s = 0; s < TCP_STATE_N; s++)
       fprintf(m->out, ",%" G_GUINT64_FORMAT, tcp_stack_count(stack, (TcpState)s));
     const TcpStats *st = tcp_stack_stats(stack);

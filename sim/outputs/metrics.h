@@ -37,11 +37,6 @@ sim_metrics_free(SimMetrics *m);
 SimTime
 sim_metrics_advance(SimMetrics *m, SimTime t);
 
-/* Writes a text field as CSV (RFC 4180): quoted when it holds a comma, a
- * quote or a line break, with quotes doubled. */
-void
-sim_csv_write_text(FILE *out, const char *text);
-
 /* The end of the run at `now`: samples due up to and including `now`, and a
  * last sample at `now` if it is not on the grid. */
 void

@@ -1,5 +1,6 @@
 /* A run's output files (see outputs.h). */
 #include "outputs.h"
+#include "value.h"
 #include "output.h"
 #include "pcap.h"
 #include "metrics.h"
@@ -216,11 +217,10 @@ void
 sim_writers_record(SimWriters *w, SimTime now, const char *name, double value)
 {
   if (w->records_csv == NULL) return;
-  char tbuf[SIM_TIME_BUF], vbuf[G_ASCII_DTOSTR_BUF_SIZE];
+  char tbuf[SIM_TIME_BUF], vbuf[SIM_NUM_BUF];
   fprintf(w->records_csv, "%s,", sim_time_format(now, tbuf));
-  sim_csv_write_text(w->records_csv, name);
-  /* %.17g round-trips a double and prints the same on every machine. */
-  fprintf(w->records_csv, ",%s\n", g_ascii_formatd(vbuf, sizeof vbuf, "%.17g", value));
+  sim_csv_write_field(w->records_csv, name);
+  fprintf(w->records_csv, ",%s\n", sim_num_format(value, vbuf));
 }
 
 SimExit

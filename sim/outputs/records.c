@@ -1,5 +1,6 @@
 /* sim.record's table (see records.h). */
 #include "records.h"
+#include "value.h"
 #include "output.h"
 #include <math.h>
 #include <stdio.h>
@@ -135,31 +136,21 @@ sim_records_value(const SimRecords *records, guint i)
   return g_array_index(records->values, double, i);
 }
 
-char *
-sim_records_format_value(double value, char *buf)
-{
-  for (int digits = 15; digits <= 17; digits++) {
-    snprintf(buf, SIM_RECORDS_NUM_BUF, "%.*g", digits, value);
-    if (strtod(buf, NULL) == value) break;
-  }
-  return buf;
-}
-
 gboolean
 sim_records_write(const SimRecords *records, const char *path, GError **error)
 {
   SimOutput *out = sim_output_open(path, "--records", error);
   if (out == NULL) return FALSE;
   FILE *f = sim_output_stream(out);
-  char buf[SIM_RECORDS_NUM_BUF];
+  char buf[SIM_NUM_BUF];
   for (guint i = 0; i < sim_records_count(records); i++) {
     const char *name = sim_records_name(records, i);
-    fprintf(f, "%s\t%s\n", name, sim_records_format_value(sim_records_value(records, i), buf));
+    fprintf(f, "%s\t%s\n", name, sim_num_format(sim_records_value(records, i), buf));
     SimRecordStats st;
     sim_records_stats(records, i, &st);
     for (guint k = 0; st.count > 1 && k < SIM_RECORD_STATS_N; k++)
       fprintf(f, "%s.%s\t%s\n", name, sim_record_stats_names[k],
-              sim_records_format_value(sim_record_stats_get(&st, k), buf));
+              sim_num_format(sim_record_stats_get(&st, k), buf));
   }
   return sim_output_commit(out, error);
 }

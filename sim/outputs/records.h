@@ -53,14 +53,6 @@ extern const char *const sim_record_stats_names[SIM_RECORD_STATS_N];
 double
 sim_record_stats_get(const SimRecordStats *stats, guint k);
 
-/* Formats a finite value in the fewest significant digits (15 to 17) that
- * read back as the same double, "%.Ng" style, into buf (SIM_RECORDS_NUM_BUF
- * bytes).  The C library's correctly rounded printf makes it the same on
- * every machine.  Returns buf. */
-#define SIM_RECORDS_NUM_BUF 40
-char *
-sim_records_format_value(double value, char *buf);
-
 /* Writes every record as "name<TAB>value\n" (its last value) to path and,
  * for a name recorded more than once, its distribution as the records
  * "name.count", "name.mean", "name.min", ... "name.p99", through a temporary

@@ -10,9 +10,7 @@
 void
 sim_report_json_string(GString *js, const char *s)
 {
-  g_string_append_c(js, '"');
-  sim_json_append_escaped(js, s, -1);     /* the one JSON escaper (sim/engine/json.h) */
-  g_string_append_c(js, '"');
+  sim_json_append_string(js, s, -1);     /* the one JSON string writer (sim/engine/json.h) */
 }
 
 /* A JSON number that reads back as the same double (null if not finite,
@@ -20,8 +18,7 @@ sim_report_json_string(GString *js, const char *s)
 static void
 json_number(GString *js, double v)
 {
-  char buf[SIM_RECORDS_NUM_BUF];
-  g_string_append(js, isfinite(v) ? sim_records_format_value(v, buf) : "null");
+  sim_json_append_number(js, v);
 }
 
 static void

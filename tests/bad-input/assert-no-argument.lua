@@ -1,0 +1,3 @@
+-- expect: 2
+-- says: sim.assert: expected a condition as argument 1, got no value
+sim.assert()
