@@ -179,8 +179,13 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
       p->fin = TRUE;
       return;
     }
-    if (p->fin || tcp_seq_ge(pend, n.seq + n.data.len)) return;  /* nothing new */
+    if (p->fin || tcp_seq_ge(pend, n.seq + n.data.len)) {
+      tcp_sack_rcv_dup(c, n.seq, n.seq + n.data.len);   /* nothing new: RFC 2883 */
+      return;
+    }
     if (tcp_seq_gt(pend, n.seq)) {
+      tcp_sack_rcv_dup(c, n.seq, pend);
+
       slice_trim_head(&n.data, pend - n.seq);
       n.seq = pend;
     }

@@ -176,6 +176,7 @@ tcp_conn_free(TcpConn *c)
     tcp_rcv_ooo_clear(c);
     g_array_free(c->ooo, TRUE);
   }
+  tcp_sack_free(c);
   g_free(c);
 }
 
@@ -256,6 +257,8 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
   c->ws_ok = c->env->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
   c->snd_wscale = c->ws_ok ? (guint8)MIN(syn->wscale, 14) : 0;
   c->rcv_wscale = c->ws_ok ? (guint8)c->env->profile->wscale : 0;
+  /* RFC 2018 2: SACK only when both SYNs carry SACK-permitted. */
+  c->sack_ok = c->env->profile->sack && (syn->opts & TCP_OPT_SACK_PERM);
   guint32 mss = c->adv_mss;
   if ((syn->opts & TCP_OPT_MSS) && syn->mss) mss = MIN(mss, syn->mss);  /* Linux ignores 0 */
   else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
