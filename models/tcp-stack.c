@@ -254,7 +254,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.trace = env->trace;
   s->cenv.host_name = env->host_name;
   s->cenv.state_changed = env->state_changed;
-  s->cenv.host = env->host;
+  s->cenv.host = env->state_user;
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
   g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");

@@ -108,12 +108,14 @@ typedef struct {
   /* The MTU of the first hop towards dst, 0 if unlimited (may be NULL):
    * the MSS a connection advertises is that less 40 bytes of headers. */
   guint     (*mtu)(gpointer host, NetAddr dst);
-  /* Called on every state change of every connection (may be NULL). */
-  void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
+  /* Called on every state change of every connection (may be NULL),
+   * with state_user. */
+  void      (*state_changed)(gpointer state_user, const TcpStateEvent *ev);
+  gpointer    state_user;
   /* Called when the stack discards a segment addressed to it, before it
    * frees it (may be NULL): the drops only a counter knew of. */
   void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);
-  gpointer    host;
+  gpointer    host;                 /* output's, route's, mtu's and dropped's */
 } TcpStackEnv;
 
 /* ---- the stack ---------------------------------------------------------- */
