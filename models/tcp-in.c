@@ -356,8 +356,12 @@ input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
   }
   if (c->orphan) {
     /* Linux (tcp_rcv_state_process): new data for a socket the user has
-     * closed aborts the connection with a RST. */
-    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK);
+     * closed aborts the connection with a RST (RFC 1122 4.2.2.13), the
+     * one that answers the segment (tcp_v4_send_reset(): <SEQ=SEG.ACK>
+     * <CTL=RST>, RFC 9293 3.10.7.1), which the peer takes: SND.NXT,
+     * beyond our FIN, may be above its window. */
+    TcpSegment rst;
+    if (tcp_rst_for(seg, &rst)) g_array_append_val(out, rst);
     tcp_conn_drop(c, 0);
     return FALSE;
   }

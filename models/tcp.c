@@ -342,7 +342,9 @@ tcp_conn_recv(TcpConn *c, gsize max, GBytes **bytes, SimTime now, GArray *out)
 {
   c->now = now;
   *bytes = NULL;
-  if (c->rcv_buf->len > 0 && !c->shut_rd) {
+  /* After shutdown(SHUT_RD) too: Linux still queues what arrives
+   * (tcp_rcv_established() does not look at RCV_SHUTDOWN) and reads it. */
+  if (c->rcv_buf->len > 0) {
     guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
     *bytes = g_bytes_new(c->rcv_buf->data, n);
     g_byte_array_remove_range(c->rcv_buf, 0, n);
