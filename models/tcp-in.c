@@ -494,9 +494,10 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
   /* First: sequence number (the four cases), then PAWS. */
   if (!seg_acceptable(c, seg) || paws_reject(c, seg)) {
     if (!(seg->flags & TCP_FLAG_RST)) {
-      /* Linux tcp_send_dupack(): data below RCV.NXT came again. */
+      /* Linux tcp_send_dupack(): data below RCV.NXT came again (a SYN
+       * gets a challenge ACK instead, without D-SACK). */
       guint32 len = tcp_segment_seq_len(seg);
-      if (len && tcp_seq_lt(seg->seq, c->rcv_nxt))
+      if (len && !(seg->flags & TCP_FLAG_SYN) && tcp_seq_lt(seg->seq, c->rcv_nxt))
         tcp_sack_rcv_dup(c, seg->seq, tcp_seq_lt(seg->seq + len, c->rcv_nxt) ? seg->seq + len : c->rcv_nxt);
       oow_ack(c, seg);
     }
