@@ -23,6 +23,7 @@
     .rto_min = 200 * SIM_MS, .rto_init = SIM_S, .rto_max = 120 * SIM_S,       \
     .delayed_ack = TRUE, .nagle = TRUE, .init_cwnd = 10, .mss = 1460,         \
     .timestamps = TRUE, .backlog = 4096, .challenge_ack = TRUE,               \
+    .sack = TRUE, .dsack = TRUE,        /* tcp_sack, tcp_dsack */            \
     .invalid_ratelimit = 500 * SIM_MS,  /* tcp_invalid_ratelimit */          \
     .rcvbuf = 131072, .sndbuf = 16384,  /* tcp_rmem[1], tcp_wmem[1] */       \
     .sndbuf_max = 4194304,              /* tcp_wmem[2] */                    \
@@ -135,6 +136,8 @@ static const Setting settings[] = {
   { "init_cwnd", KIND_INT, OFF(init_cwnd), 1, 1000, "1..1000" },
   { "mss", KIND_INT, OFF(mss), 64, 65495, "64..65495" },
   { "timestamps", KIND_BOOL, OFF(timestamps), 0, 0, "true or false" },
+  { "sack", KIND_BOOL, OFF(sack), 0, 0, "true or false" },
+  { "dsack", KIND_BOOL, OFF(dsack), 0, 0, "true or false" },
   { "backlog", KIND_INT, OFF(backlog), 1, 65535, "1..65535" },
   { "challenge_ack", KIND_BOOL, OFF(challenge_ack), 0, 0, "true or false" },
   { "invalid_ratelimit", KIND_TIME, OFF(invalid_ratelimit), 0, 0, "a duration (0: no limit)" },

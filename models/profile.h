@@ -24,6 +24,8 @@ struct TcpProfile {
   int      init_cwnd;            /* initial congestion window, segments */
   guint16  mss;                  /* MSS we announce and send with */
   gboolean timestamps;           /* RFC 7323 timestamps offered */
+  gboolean sack;                 /* RFC 2018 SACK offered; RFC 6675 recovery */
+  gboolean dsack;                /* RFC 2883 duplicate SACK blocks sent */
   int      backlog;              /* somaxconn: listen backlog cap */
   gboolean challenge_ack;        /* RFC 5961 RST/SYN validation */
   SimTime  invalid_ratelimit;    /* at most one ACK per this to out-of-window

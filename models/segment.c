@@ -80,12 +80,14 @@ guint
 tcp_segment_options_len(const TcpSegment *seg)
 {
   /* Laid out as Linux does: MSS(4), SACK-permitted + timestamps (12, or 4
-   * with NOP padding alone), window scale with a NOP (4). */
+   * with NOP padding alone), window scale with a NOP (4), SACK blocks
+   * after two NOPs (4 + 8 each). */
   guint len = 0;
   if (seg->opts & TCP_OPT_MSS) len += 4;
   if (seg->opts & TCP_OPT_TS) len += 12;           /* NOP NOP TS or SACKOK TS */
   else if (seg->opts & TCP_OPT_SACK_PERM) len += 4; /* NOP NOP SACKOK */
   if (seg->opts & TCP_OPT_WSCALE) len += 4;        /* NOP WS */
+  if (seg->opts & TCP_OPT_SACK) len += 4 + 8u * seg->n_sack;  /* NOP NOP SACK */
   return len;
 }
 

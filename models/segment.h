@@ -83,7 +83,18 @@ enum {
   TCP_OPT_WSCALE    = 0x02,   /* RFC 7323 2 */
   TCP_OPT_SACK_PERM = 0x04,   /* RFC 2018 2 */
   TCP_OPT_TS        = 0x08,   /* RFC 7323 3 */
+  TCP_OPT_SACK      = 0x10,   /* RFC 2018 3: n_sack blocks */
 };
+
+/* SACK blocks one segment carries at most: 40 bytes of options hold four
+ * (RFC 2018 3), three beside the timestamp option. */
+#define TCP_SACK_MAX 4
+
+/* A block of received bytes [start, end) above the cumulative ACK (RFC
+ * 2018 3), or a duplicate one (RFC 2883). */
+typedef struct {
+  guint32 start, end;
+} TcpSackBlock;
 
 /* Why a TCP sent a segment, for the ladder's labels (Wireshark's
  * "[TCP Retransmission]"): set where the stack decides to send it; never
@@ -107,8 +118,10 @@ typedef struct {
   guint16  mss;         /* valid with TCP_OPT_MSS */
   guint8   wscale;      /* valid with TCP_OPT_WSCALE */
   guint8   why;         /* TCP_WHY_*: why the sender sent it (not on the wire) */
+  guint8   n_sack;      /* blocks in sack[], with TCP_OPT_SACK */
   guint32  ts_val;      /* valid with TCP_OPT_TS */
   guint32  ts_ecr;
+  TcpSackBlock sack[TCP_SACK_MAX];  /* a D-SACK block first (RFC 2883) */
   NetSlice payload;     /* the segment holds one reference on payload.buf */
 } TcpSegment;
 

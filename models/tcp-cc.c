@@ -7,6 +7,7 @@
 #include "tcp-seq.h"
 
 #define SSTHRESH_INFINITE 0x7fffffffu   /* Linux TCP_INFINITE_SSTHRESH */
+#define DUP_THRESH 3                    /* RFC 5681 3.2, RFC 6675 2 */
 
 guint32
 tcp_cc_flight(const TcpConn *c)
@@ -112,9 +113,73 @@ recovery_ack(TcpConn *c, guint32 acked, GArray *out)
   c->cwnd = MAX(c->cwnd, (guint32)c->mss);
 }
 
+/* RFC 6675 5 (C): while cwnd - pipe leaves a full segment, resend what
+ * NextSeg() rule 1 finds lost (new data, rule 2, is tcp_output()'s). */
+static void
+sack_resend_lost(TcpConn *c, GArray *out)
+{
+  guint32 seq, len;
+  while (c->cwnd >= tcp_sack_pipe(c) + c->mss && tcp_sack_next_lost(c, &seq, &len)) {
+    tcp_retransmit_at(c, out, seq, len);
+    c->high_rxt = seq + len;
+  }
+}
+
+/* RFC 6675 5 step 4: a loss with SACK.  RecoveryPoint = HighData; cwnd
+ * and ssthresh fall to half the flight (RFC 5681 (4)); the segment at
+ * HighACK goes at once, then what the window allows. */
+static void
+sack_enter_recovery(TcpConn *c, GArray *out)
+{
+  if (tcp_seq_lt(c->snd_una, c->recover)) return;   /* the same loss (RFC 6675 5) */
+  c->ssthresh = c->cc->ssthresh(c);
+  c->cwnd = c->ssthresh;
+  c->cwnd_acked = 0;
+  c->recover = c->snd_max;
+  c->in_recovery = TRUE;
+  c->env->stats->fast_retransmits++;
+  guint32 len = c->mss;
+  tcp_sack_skip(c, c->snd_una, &len);
+  tcp_retransmit_at(c, out, c->snd_una, len);
+  c->high_rxt = c->snd_una + len;
+  sack_resend_lost(c, out);
+}
+
+/* Loss recovery with a SACK scoreboard (RFC 6675) in place of NewReno's:
+ * an ACK is a duplicate only when it SACKs new data (the caller decides),
+ * and recovery starts at the third, or as soon as IsLost(HighACK + 1). */
+static void
+sack_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
+{
+  if (c->in_recovery) {
+    if (tcp_seq_ge(c->snd_una, c->recover)) {
+      /* RFC 6675 5: the ACK of RecoveryPoint ends recovery; cwnd is
+       * ssthresh already. */
+      c->in_recovery = FALSE;
+      c->dupacks = 0;
+      return;
+    }
+    sack_resend_lost(c, out);
+    return;
+  }
+  if (acked > 0) {
+    c->dupacks = 0;
+    c->cc->on_ack(c, acked);
+    return;
+  }
+  if (!dup) return;
+  if (c->dupacks < 255) c->dupacks++;
+  if (c->dupacks >= DUP_THRESH || tcp_sack_is_lost(c, c->snd_una))
+    sack_enter_recovery(c, out);
+}
+
 void
 tcp_cc_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
 {
+  if (c->sack_ok) {
+    sack_ack(c, acked, dup, out);
+    return;
+  }
   if (acked > 0) {
     if (c->in_recovery) {
       recovery_ack(c, acked, out);
@@ -128,7 +193,7 @@ tcp_cc_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
   if (c->dupacks < 255) c->dupacks++;
   if (c->in_recovery) {
     c->cwnd += c->mss;                       /* step 4: inflate */
-  } else if (c->dupacks == 3) {
+  } else if (c->dupacks == DUP_THRESH) {
     enter_recovery(c, out);
   }
 }

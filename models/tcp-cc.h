@@ -3,7 +3,8 @@
  *
  * Data flow: tcp-in.c calls tcp_cc_ack() for every acceptable ACK of a
  * synchronized connection (it counts duplicate ACKs and runs NewReno's
- * fast retransmit and fast recovery, RFC 5681 3.2 and RFC 6582);
+ * fast retransmit and fast recovery, RFC 5681 3.2 and RFC 6582, or with
+ * SACK RFC 6675's recovery on the scoreboard of tcp-sack.c);
  * tcp-timer.c calls tcp_cc_rto() when the retransmission timer expires.
  * The algorithm proper -- how cwnd grows and what ssthresh becomes on a
  * loss -- sits behind TcpCcOps, so that another (CUBIC) can be added
@@ -37,7 +38,8 @@ tcp_cc_flight(const TcpConn *c);
 
 /* An ACK arrived in a synchronized state, before the window update.
  * `acked` is the new data it acknowledges (0: none), `dup` whether it is
- * a duplicate ACK in RFC 5681's sense.  May retransmit into `out`. */
+ * a duplicate ACK in RFC 5681's sense (with SACK, one that also SACKs new
+ * data: RFC 6675 2).  May retransmit into `out`. */
 void
 tcp_cc_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out);
 

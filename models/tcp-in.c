@@ -277,8 +277,10 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     return FALSE;
   }
   guint32 wnd = (guint32)seg->win << c->snd_wscale;   /* RFC 7323 2.3 */
+  guint32 sacked = tcp_sack_update(c, seg);           /* RFC 6675 Update() */
+  gboolean dup = is_dupack(c, seg, wnd) && (!c->sack_ok || sacked > 0);
   if (tcp_seq_gt(seg->ack, c->snd_una)) ack_advance(c, seg, out);
-  else tcp_cc_ack(c, 0, is_dupack(c, seg, wnd), out);
+  else tcp_cc_ack(c, 0, dup, out);
   if (tcp_seq_lt(c->snd_wl1, seg->seq) ||
       (c->snd_wl1 == seg->seq && tcp_seq_le(c->snd_wl2, seg->ack))) {
     c->snd_wnd = wnd;
@@ -325,7 +327,10 @@ input_out_of_order(TcpConn *c, const TcpSegment *seg)
     len = tcp_seq_gt(c->rcv_adv, seg->seq) ? c->rcv_adv - seg->seq : 0;
     fin = FALSE;
   }
-  if (len || fin) tcp_rcv_ooo_insert(c, seg, 0, len, fin);
+  if (len || fin) {
+    tcp_rcv_ooo_insert(c, seg, 0, len, fin);
+    tcp_sack_rcv_ofo(c, seg->seq, seg->seq + len + fin);
+  }
   tcp_rcv_out_of_order(c);
 }
 
@@ -344,14 +349,19 @@ input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
   }
   guint32 skip = tcp_seq_lt(seg->seq, c->rcv_nxt) ? c->rcv_nxt - seg->seq : 0;
   if (skip >= len) return fin && seg->seq + len == c->rcv_nxt;
+  if (skip) tcp_sack_rcv_dup(c, seg->seq, c->rcv_nxt);   /* its head came before */
   if (seg->seq + skip != c->rcv_nxt) {
     input_out_of_order(c, seg);
     return FALSE;
   }
   if (c->orphan) {
     /* Linux (tcp_rcv_state_process): new data for a socket the user has
-     * closed aborts the connection with a RST. */
-    tcp_emit(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK);
+     * closed aborts the connection with a RST (RFC 1122 4.2.2.13), the
+     * one that answers the segment (tcp_v4_send_reset(): <SEQ=SEG.ACK>
+     * <CTL=RST>, RFC 9293 3.10.7.1), which the peer takes: SND.NXT,
+     * beyond our FIN, may be above its window. */
+    TcpSegment rst;
+    if (tcp_rst_for(seg, &rst)) g_array_append_val(out, rst);
     tcp_conn_drop(c, 0);
     return FALSE;
   }
@@ -362,6 +372,7 @@ input_text(TcpConn *c, const TcpSegment *seg, GArray *out)
   gboolean fin_now = fin && n == len - skip;
   gboolean hole = c->ooo && c->ooo->len > 0;
   if (hole && n) fin_now = tcp_rcv_ooo_deliver(c) || fin_now;
+  if (n) tcp_sack_rcv_advance(c);
   if (n) tcp_rcv_data_arrived(c, len, hole, fin_now && c->state == TCP_STATE_ESTABLISHED);
   else c->ack_now = TRUE;
   return fin_now;
@@ -482,7 +493,14 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
   }
   /* First: sequence number (the four cases), then PAWS. */
   if (!seg_acceptable(c, seg) || paws_reject(c, seg)) {
-    if (!(seg->flags & TCP_FLAG_RST)) oow_ack(c, seg);
+    if (!(seg->flags & TCP_FLAG_RST)) {
+      /* Linux tcp_send_dupack(): data below RCV.NXT came again (a SYN
+       * gets a challenge ACK instead, without D-SACK). */
+      guint32 len = tcp_segment_seq_len(seg);
+      if (len && !(seg->flags & TCP_FLAG_SYN) && tcp_seq_lt(seg->seq, c->rcv_nxt))
+        tcp_sack_rcv_dup(c, seg->seq, tcp_seq_lt(seg->seq + len, c->rcv_nxt) ? seg->seq + len : c->rcv_nxt);
+      oow_ack(c, seg);
+    }
     else if (c->env->profile->challenge_ack && rst_after_fin(c, seg)) input_rst(c, seg);
     return;
   }

@@ -32,6 +32,7 @@ emit_header(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
       seg.ts_val = tcp_ts_now(c);
       seg.ts_ecr = c->ts_recent;
     }
+    if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_SYN)) tcp_sack_fill(c, &seg);
     if (flags & TCP_FLAG_ACK) tcp_rcv_ack_sent(c);
   }
   g_array_append_val(out, seg);
@@ -69,6 +70,9 @@ tcp_emit_syn(TcpConn *c, GArray *out)
     seg->ts_val = tcp_ts_now(c);
     seg->ts_ecr = 0;
   }
+  /* RFC 2018 2: offered in a SYN; in a SYN-ACK only if the SYN had it. */
+  if (c->env->profile->sack && (c->state == TCP_STATE_SYN_SENT || c->sack_ok))
+    seg->opts |= TCP_OPT_SACK_PERM;
   /* RFC 7323 2.2: offered in a SYN; in a SYN-ACK only if the SYN had it. */
   if (c->env->profile->window_scaling &&
       (c->state == TCP_STATE_SYN_SENT || c->ws_ok)) {
@@ -181,9 +185,26 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
     return TRUE;
   }
   guint32 edge = c->snd_una + wnd;
+  if (c->in_recovery && c->sack_ok) {
+    /* RFC 6675 5 (C): in recovery, new data only while cwnd - pipe
+     * leaves a full segment, within the peer's window. */
+    guint32 pipe = tcp_sack_pipe(c);
+    guint32 room = c->cwnd > pipe && c->cwnd - pipe >= c->mss ? c->cwnd - pipe : 0;
+    edge = c->snd_nxt + room;
+    if (tcp_seq_gt(edge, c->snd_una + c->snd_wnd)) edge = c->snd_una + c->snd_wnd;
+  }
   while (tcp_seq_lt(c->snd_nxt, end) && tcp_seq_lt(c->snd_nxt, edge)) {
     guint32 len = MIN((guint32)c->mss, end - c->snd_nxt);
     len = MIN(len, edge - c->snd_nxt);
+    if (c->scoreboard && c->scoreboard->len && tcp_seq_lt(c->snd_nxt, c->snd_max)) {
+      /* Resending after a timeout: what the peer SACKed is not sent
+       * again (Linux's tcp_timeout_mark_lost() keeps the SACK marks). */
+      guint32 next = tcp_sack_skip(c, c->snd_nxt, &len);
+      if (next != c->snd_nxt) {
+        c->snd_nxt = next;
+        continue;
+      }
+    }
     gboolean to_end = c->snd_nxt + len == end;
     if (len < c->mss && !probe && !small_ok(c, len, to_end)) break;
     gboolean fin = c->fin_queued && to_end;
@@ -251,13 +272,21 @@ tcp_retransmit(TcpConn *c, GArray *out)
 }
 
 void
-tcp_retransmit_head(TcpConn *c, GArray *out)
+tcp_retransmit_at(TcpConn *c, GArray *out, guint32 seq, guint32 max)
 {
   guint32 end = c->snd_base + c->snd_len;
-  guint32 len = tcp_seq_lt(c->snd_una, end) ? MIN((guint32)c->mss, end - c->snd_una) : 0;
-  gboolean fin = c->fin_queued && c->snd_una + len == end && tcp_seq_gt(c->snd_max, end);
+  guint32 len = tcp_seq_lt(seq, end) ? MIN(max, end - seq) : 0;
+  gboolean fin = c->fin_queued && seq + len == end && tcp_seq_gt(c->snd_max, end);
   if (len == 0 && !fin) return;
   c->rtt_timing = FALSE;                     /* Karn */
-  emit_data(c, out, c->snd_una, len, fin);
+  emit_data(c, out, seq, len, fin);
   g_array_index(out, TcpSegment, out->len - 1).why = TCP_WHY_FAST_RETRANSMIT;
+}
+
+void
+tcp_retransmit_head(TcpConn *c, GArray *out)
+{
+  guint32 len = c->mss;
+  tcp_sack_skip(c, c->snd_una, &len);       /* not into what the peer SACKed */
+  tcp_retransmit_at(c, out, c->snd_una, len);
 }

@@ -179,8 +179,13 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
       p->fin = TRUE;
       return;
     }
-    if (p->fin || tcp_seq_ge(pend, n.seq + n.data.len)) return;  /* nothing new */
+    if (p->fin || tcp_seq_ge(pend, n.seq + n.data.len)) {
+      tcp_sack_rcv_dup(c, n.seq, n.seq + n.data.len);   /* nothing new: RFC 2883 */
+      return;
+    }
     if (tcp_seq_gt(pend, n.seq)) {
+      tcp_sack_rcv_dup(c, n.seq, pend);
+
       slice_trim_head(&n.data, pend - n.seq);
       n.seq = pend;
     }
@@ -191,11 +196,13 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
     guint32 nend = n.seq + n.data.len, qend = q->seq + q->data.len;
     if (!tcp_seq_lt(q->seq, nend)) break;
     if (tcp_seq_le(qend, nend) && !(q->fin && qend == nend && !n.fin)) {
+      tcp_sack_rcv_dup(c, q->seq, qend);       /* held already: RFC 2883 */
       c->ooo_bytes -= q->data.len;
       net_buf_unref(q->data.buf);
       g_array_remove_index(c->ooo, i);
       continue;
     }
+    tcp_sack_rcv_dup(c, q->seq, nend);
     n.data.len = q->seq - n.seq;
     n.fin = FALSE;
     break;

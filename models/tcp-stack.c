@@ -106,7 +106,7 @@ tw_fire(SimEngine *engine, gpointer data)
   tcp_state_queue_hold(&s->settled);
   while ((rec = tcp_tw_head(&s->tw)) && tcp_tw_expiry(rec) <= now) tw_remove(s, rec);
   tw_schedule(s);
-  tcp_state_queue_release(&s->settled, s->env.host);
+  tcp_state_queue_release(&s->settled, s->env.state_user);
 }
 
 /* One engine event for the FIFO head (records expire in FIFO order), moved
@@ -270,7 +270,7 @@ stack_timer_fire(SimEngine *engine, gpointer data)
   tcp_state_queue_hold(&s->settled);
   tcp_conn_timer(c, sim_engine_now(engine), s->out);
   stack_after(s, c, TRUE);
-  tcp_state_queue_release(&s->settled, s->env.host);
+  tcp_state_queue_release(&s->settled, s->env.state_user);
 }
 
 static TcpConn *
@@ -301,7 +301,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.trace = env->trace;
   s->cenv.host_name = env->host_name;
   s->cenv.state_changed = env->state_changed;
-  s->cenv.host = env->host;
+  s->cenv.host = env->state_user;
   s->settled.events = g_array_new(FALSE, FALSE, sizeof(TcpStateEvent));
   s->settled.settled = env->state_settled;
   s->settled.wanted = env->settled_wanted;
@@ -559,7 +559,7 @@ tcp_stack_input(TcpStack *s, Packet *pkt)
    * tcp_input calls back after tcp_process): nothing is half-way then. */
   tcp_state_queue_hold(&s->settled);
   stack_input(s, pkt);
-  tcp_state_queue_release(&s->settled, s->env.host);
+  tcp_state_queue_release(&s->settled, s->env.state_user);
 }
 
 /* ---- sockets ------------------------------------------------------------ */

@@ -110,22 +110,24 @@ typedef struct {
   guint     (*mtu)(gpointer host, NetAddr dst);
   /* Called on every state change of every connection as it happens (may
    * be NULL): for writers that only record it (the ladder, metrics). */
-  void      (*state_changed)(gpointer host, const TcpStateEvent *ev);
+  void      (*state_changed)(gpointer state_user, const TcpStateEvent *ev);
   /* Called for the same changes, in the same order, once the segment or
    * timer that caused them is done (may be NULL): the stack is whole then
    * (the segment's ACK sent, its flags set, TIME_WAIT records made), so the
    * callback may call back into the stack (close, send, open a socket).
    * A change made outside segment and timer processing (a socket call) is
    * reported at once. */
-  void      (*state_settled)(gpointer host, const TcpStateEvent *ev);
+  void      (*state_settled)(gpointer state_user, const TcpStateEvent *ev);
   /* How many listen to state_settled now (NULL: always called): while it
    * is 0 the stack holds no changes at all, at the cost of one load per
    * change (the host's count of observers, which only grows). */
   const guint *settled_wanted;
+  /* What state_changed and state_settled are called with. */
+  gpointer    state_user;
   /* Called when the stack discards a segment addressed to it, before it
    * frees it (may be NULL): the drops only a counter knew of. */
   void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);
-  gpointer    host;
+  gpointer    host;                 /* output's, route's, mtu's and dropped's */
 } TcpStackEnv;
 
 /* ---- the stack ---------------------------------------------------------- */

@@ -161,6 +161,7 @@ conn_storage_free(TcpConn *c)
   g_array_free(c->snd_buf, TRUE);
   if (c->rcv_buf) g_byte_array_free(c->rcv_buf, TRUE);
   if (c->ooo) g_array_free(c->ooo, TRUE);
+  tcp_sack_free(c);
   g_free(c);
 }
 
@@ -190,10 +191,11 @@ conn_alloc(const TcpConnEnv *env)
   }
   TcpConn *c = g_ptr_array_steal_index_fast(pool->conns, pool->conns->len - 1);
   TCP_POOL_UNPOISON(c, sizeof *c);
-  GArray *snd_buf = c->snd_buf, *ooo = c->ooo;
+  GArray *snd_buf = c->snd_buf, *ooo = c->ooo, *scoreboard = c->scoreboard;
   GByteArray *rcv_buf = c->rcv_buf;
   memset(c, 0, sizeof *c);
   c->snd_buf = snd_buf;
+  c->scoreboard = scoreboard;
   c->rcv_buf = rcv_buf ? rcv_buf : g_byte_array_new();   /* NULL: its socket took it */
   c->ooo = ooo;
   return c;
@@ -241,6 +243,7 @@ tcp_conn_free(TcpConn *c)
   }
   g_array_set_size(c->snd_buf, 0);
   if (c->rcv_buf) g_byte_array_set_size(c->rcv_buf, 0);
+  if (c->scoreboard) g_array_set_size(c->scoreboard, 0);
   g_ptr_array_add(pool->conns, c);
   TCP_POOL_POISON(c, sizeof *c);
 }
@@ -322,6 +325,8 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
   c->ws_ok = c->env->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
   c->snd_wscale = c->ws_ok ? (guint8)MIN(syn->wscale, 14) : 0;
   c->rcv_wscale = c->ws_ok ? (guint8)c->env->profile->wscale : 0;
+  /* RFC 2018 2: SACK only when both SYNs carry SACK-permitted. */
+  c->sack_ok = c->env->profile->sack && (syn->opts & TCP_OPT_SACK_PERM);
   guint32 mss = c->adv_mss;
   if ((syn->opts & TCP_OPT_MSS) && syn->mss) mss = MIN(mss, syn->mss);  /* Linux ignores 0 */
   else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
@@ -404,7 +409,9 @@ gssize
 tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now, GArray *out)
 {
   c->now = now;
-  if (c->rcv_buf->len > 0 && !c->shut_rd) {
+  /* After shutdown(SHUT_RD) too: Linux still queues what arrives
+   * (tcp_rcv_established() does not look at RCV_SHUTDOWN) and reads it. */
+  if (c->rcv_buf->len > 0) {
     guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
     sink(ud, c->rcv_buf->data, n);
     g_byte_array_remove_range(c->rcv_buf, 0, n);

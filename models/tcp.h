@@ -117,6 +117,11 @@ struct TcpConn {
   gboolean    in_recovery;      /* NewReno fast recovery (RFC 6582) */
   gboolean    nodelay;          /* TCP_NODELAY: Nagle off */
   gboolean    ws_ok;            /* both SYNs carried the window scale */
+  gboolean    sack_ok;          /* both SYNs carried SACK-permitted (RFC 2018 2) */
+  GArray     *scoreboard;       /* TcpSackBlock: what the peer SACKed above
+                                   snd_una, sorted, disjoint (RFC 6675) */
+  guint32     high_rxt;         /* RFC 6675 HighRxt: end of the last
+                                   retransmission of this recovery */
   const TcpCcOps *cc;           /* congestion control (tcp-cc.h) */
   GArray     *snd_buf;          /* NetSlice chunks, oldest first */
   gboolean    fin_queued;       /* FIN follows the buffered data */
@@ -133,6 +138,11 @@ struct TcpConn {
                                    tp->rcv_ssthresh) */
   GArray     *ooo;              /* TcpOooSeg: out-of-order queue */
   guint32     ooo_bytes;
+  TcpSackBlock rcv_sack[TCP_SACK_MAX];  /* blocks we report, most recent
+                                           first (RFC 2018 4) */
+  guint8      n_rcv_sack;
+  gboolean    dsack_due;        /* rcv_dsack goes with the next ACK */
+  TcpSackBlock rcv_dsack;       /* a duplicate received (RFC 2883) */
   /* ACK policy (Linux's icsk_ack) */
   SimTime     ack_at;           /* delayed-ACK deadline, or SIM_TIME_MAX */
   SimTime     last_oow_ack;     /* last ACK to an out-of-window segment */
@@ -309,6 +319,11 @@ tcp_retransmit(TcpConn *c, GArray *out);
 void
 tcp_retransmit_head(TcpConn *c, GArray *out);
 
+/* Resends up to len bytes at seq (and the FIN if they end the data),
+ * labelled a fast retransmission; snd_nxt untouched. */
+void
+tcp_retransmit_at(TcpConn *c, GArray *out, guint32 seq, guint32 len);
+
 /* The timestamp value now. */
 guint32
 tcp_ts_now(const TcpConn *c);
@@ -368,6 +383,57 @@ tcp_rcv_data_sent(TcpConn *c);
 /* The delayed-ACK timer fired. */
 void
 tcp_rcv_delack_timer(TcpConn *c);
+
+/* ---- tcp-sack.c: SACK blocks and the scoreboard (RFC 2018, 2883, 6675) ---- */
+
+/* The receiver: [seq, end) was queued out of order (Linux's
+ * tcp_sack_new_ofo_skb()): it joins the block it touches, or opens a new
+ * one; either becomes the first reported. */
+void
+tcp_sack_rcv_ofo(TcpConn *c, guint32 seq, guint32 end);
+
+/* The receiver: [seq, end) arrived a second time (D-SACK, RFC 2883 4,
+ * when the profile's dsack is on); extends a D-SACK not yet sent. */
+void
+tcp_sack_rcv_dup(TcpConn *c, guint32 seq, guint32 end);
+
+/* The receiver: RCV.NXT moved; blocks it covers are no longer reported. */
+void
+tcp_sack_rcv_advance(TcpConn *c);
+
+/* Puts the blocks to report into an outgoing ACK (as many as the option
+ * space leaves: 3 beside timestamps, else 4); a D-SACK goes once. */
+void
+tcp_sack_fill(TcpConn *c, TcpSegment *seg);
+
+/* The sender, RFC 6675 Update(): records an acceptable ACK's blocks
+ * (before SND.UNA moves to its ack) and forgets what it acknowledges.
+ * Returns the bytes newly SACKed. */
+guint32
+tcp_sack_update(TcpConn *c, const TcpSegment *seg);
+
+/* RFC 6675 IsLost(seq). */
+gboolean
+tcp_sack_is_lost(const TcpConn *c, guint32 seq);
+
+/* RFC 6675 SetPipe(): bytes presumed in the network. */
+guint32
+tcp_sack_pipe(const TcpConn *c);
+
+/* RFC 6675 NextSeg() rule 1: the first lost byte not SACKed and not yet
+ * retransmitted (at or above high_rxt), and how much of it one segment
+ * may resend (up to the MSS, up to the next SACKed block).  FALSE: none. */
+gboolean
+tcp_sack_next_lost(const TcpConn *c, guint32 *seq, guint32 *len);
+
+/* For a resend from seq (after a timeout): where the next byte the peer
+ * has not SACKed is, with *len cut to end before the block after it. */
+guint32
+tcp_sack_skip(const TcpConn *c, guint32 seq, guint32 *len);
+
+/* Forgets the scoreboard (the connection is done with it). */
+void
+tcp_sack_free(TcpConn *c);
 
 /* ---- tcp-timer.c -------------------------------------------------------- */
 

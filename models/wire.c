@@ -7,7 +7,7 @@
 #define IP_PROTO_TCP 6
 
 enum {
-  OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WS = 3, OPT_SACK_PERM = 4, OPT_TS = 8,
+  OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WS = 3, OPT_SACK_PERM = 4, OPT_SACK = 5, OPT_TS = 8,
 };
 
 static inline void
@@ -88,6 +88,14 @@ encode_options(const TcpSegment *seg, guint8 *p)
     p[0] = OPT_NOP; p[1] = OPT_WS; p[2] = 3; p[3] = seg->wscale;
     p += 4;
   }
+  if (seg->opts & TCP_OPT_SACK) {
+    p[0] = OPT_NOP; p[1] = OPT_NOP; p[2] = OPT_SACK; p[3] = (guint8)(2 + 8 * seg->n_sack);
+    p += 4;
+    for (guint i = 0; i < seg->n_sack; i++, p += 8) {
+      put32(p, seg->sack[i].start);
+      put32(p + 4, seg->sack[i].end);
+    }
+  }
   return (guint)(p - start);
 }
 
@@ -159,6 +167,16 @@ decode_options(const guint8 *p, guint len, TcpSegment *seg)
     case OPT_SACK_PERM:
       if (olen != 2) return FALSE;
       seg->opts |= TCP_OPT_SACK_PERM;
+      break;
+    case OPT_SACK:
+      /* RFC 2018 3: 2 + 8n bytes; more blocks than fit are malformed. */
+      if ((olen - 2) % 8 != 0 || olen == 2 || (olen - 2) / 8 > TCP_SACK_MAX) return FALSE;
+      seg->opts |= TCP_OPT_SACK;
+      seg->n_sack = (guint8)((olen - 2) / 8);
+      for (guint b = 0; b < seg->n_sack; b++) {
+        seg->sack[b].start = get32(p + i + 2 + 8 * b);
+        seg->sack[b].end = get32(p + i + 6 + 8 * b);
+      }
       break;
     case OPT_TS:
       if (olen != 10) return FALSE;

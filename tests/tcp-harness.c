@@ -100,7 +100,7 @@ host_init(TestNet *net, TestHost *h, const char *name, NetAddr addr, SimTrace *t
   TcpStackEnv env = {
     .engine = net->engine, .host_name = name, .run_seed = 1, .trace = trace,
     .output = host_output, .route = host_route,
-    .state_changed = host_state_changed, .host = h,
+    .state_changed = host_state_changed, .state_user = h, .host = h,
   };
   h->stack = tcp_stack_new(&env, &addr, 1);
 }

@@ -19,6 +19,12 @@ make_packet(guint8 opts, guint32 payload, gboolean real)
   s->win = 64240; s->urg = 0;
   s->mss = 1460; s->wscale = 7;
   s->ts_val = 123456789; s->ts_ecr = 987654321;
+  if (opts & TCP_OPT_SACK) {
+    /* As many blocks as fit beside the other options. */
+    s->n_sack = (opts & TCP_OPT_TS) ? 3 : TCP_SACK_MAX;
+    for (guint i = 0; i < s->n_sack; i++)
+      s->sack[i] = (TcpSackBlock){ 0xfffff000u + 3000 * i, 0xfffff000u + 3000 * i + 1448 };
+  }
   if (payload) {
     if (real) {
       guint8 *bytes = g_malloc(payload);
@@ -52,6 +58,10 @@ assert_same(const Packet *a, const Packet *b)
     g_assert_cmpuint(x->ts_val, ==, y->ts_val);
     g_assert_cmpuint(x->ts_ecr, ==, y->ts_ecr);
   }
+  if (x->opts & TCP_OPT_SACK) {
+    g_assert_cmpuint(x->n_sack, ==, y->n_sack);
+    g_assert_cmpmem(x->sack, x->n_sack * sizeof *x->sack, y->sack, y->n_sack * sizeof *y->sack);
+  }
   g_assert_cmpuint(x->payload.len, ==, y->payload.len);
   guint8 *bx = g_malloc(x->payload.len + 1), *by = g_malloc(y->payload.len + 1);
   net_slice_copy(&x->payload, bx);
@@ -69,6 +79,7 @@ test_roundtrip(void)
     TCP_OPT_MSS | TCP_OPT_SACK_PERM | TCP_OPT_TS | TCP_OPT_WSCALE,
     TCP_OPT_MSS | TCP_OPT_SACK_PERM | TCP_OPT_WSCALE,
     TCP_OPT_MSS | TCP_OPT_TS | TCP_OPT_WSCALE, TCP_OPT_SACK_PERM | TCP_OPT_TS,
+    TCP_OPT_SACK, TCP_OPT_SACK | TCP_OPT_TS,
   };
   static const guint32 sizes[] = { 0, 1, 7, 100, 1448 };
   guint8 *buf = g_malloc(NET_WIRE_MAX);
@@ -112,6 +123,37 @@ test_linux_layout(void)
   g_assert_cmphex(buf[40], ==, 0x01);
   g_assert_cmphex(buf[41], ==, 0x01);
   g_assert_cmphex(buf[42], ==, 0x08);
+  packet_free(p);
+  /* SACK blocks after the timestamps: NOP NOP, kind 5, length 2 + 3 * 8,
+   * each block's edges in network order; 40 bytes of options in all. */
+  p = make_packet(TCP_OPT_TS | TCP_OPT_SACK, 0, FALSE);
+  len = net_wire_encode(p, buf);
+  g_assert_cmpuint(len, ==, 80);
+  static const guint8 sack[] = { 0x01, 0x01, 0x05, 0x1a, 0xff, 0xff, 0xf0, 0x00,
+                                 0xff, 0xff, 0xf5, 0xa8 };
+  g_assert_cmpmem(buf + 52, sizeof sack, sack, sizeof sack);
+  packet_free(p);
+}
+
+/* A SACK option whose length is no whole number of blocks is malformed. */
+static void
+test_sack_malformed(void)
+{
+  Packet *p = make_packet(TCP_OPT_SACK, 0, FALSE);
+  guint8 buf[128];
+  guint len = net_wire_encode(p, buf);
+  /* One block and a half: the length byte falls by 20, and a byte of the
+   * first block rises by 20 in the same position of its 16-bit word, so
+   * the checksum still holds and only the option is wrong. */
+  g_assert_cmpuint(buf[43], ==, 2 + 8 * TCP_SACK_MAX);
+  buf[43] -= 20;
+  buf[47] += 20;
+  Packet back;
+  GError *error = NULL;
+  g_assert_false(net_wire_decode(buf, len, &back, &error));
+  g_assert_nonnull(error);
+  g_assert_nonnull(strstr(error->message, "malformed TCP option"));
+  g_error_free(error);
   packet_free(p);
 }
 
@@ -171,6 +213,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/wire/roundtrip", test_roundtrip);
   g_test_add_func("/wire/linux-option-layout", test_linux_layout);
+  g_test_add_func("/wire/sack-malformed", test_sack_malformed);
   g_test_add_func("/wire/ip-header", test_ip_header);
   g_test_add_func("/wire/checksum-known", test_checksum_known);
   g_test_add_func("/wire/corruption-detected", test_corruption_detected);

@@ -1,8 +1,8 @@
 /* twsim pkt: runs packetdrill scripts against one simulated host
  * (sim/pkt/, docs/pkt.md).  Parses the options, gathers the scripts (files,
  * or every *.pkt under a folder, in name order), runs each and prints one
- * line per script; with several, a closing "N passed, N failed, N
- * unsupported" line.  Exit status: 0 all passed, 1 one failed, 2 a script
+ * line per script; with several, or a folder, a closing "N passed, N
+ * failed, N unsupported" line.  Exit status: 0 all passed, 1 one failed, 2 a script
  * or the command line is malformed, 4 one needs what twsim does not model
  * (the worst of them, in that order: 2, 1, 4). */
 #include "pkt.h"
@@ -106,6 +106,7 @@ pkt_command(int argc, char **argv)
   GError *error = NULL;
   int status = PKT_PASS;
   GPtrArray *scripts = g_ptr_array_new_with_free_func(g_free);
+  gboolean folder = FALSE;             /* a folder given: the closing line too */
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     status = invalid("%s", error->message);
     g_error_free(error);
@@ -120,6 +121,7 @@ pkt_command(int argc, char **argv)
       continue;
     }
     guint before = scripts->len;
+    folder = TRUE;
     gather_dir(argv[i], scripts);
     if (scripts->len == before) status = invalid("pkt: %s holds no .pkt script", argv[i]);
   }
@@ -133,7 +135,7 @@ pkt_command(int argc, char **argv)
   for (guint i = 0; status == PKT_PASS && i < scripts->len; i++)
     counts[run_one(scripts->pdata[i], profile, &req, verbose)]++;
   if (status == PKT_PASS) {
-    if (scripts->len > 1) {
+    if (scripts->len > 1 || folder) {
       printf("%u passed, %u failed, %u unsupported", counts[PKT_PASS], counts[PKT_FAIL],
              counts[PKT_UNSUPPORTED]);
       if (counts[PKT_INVALID]) printf(", %u malformed", counts[PKT_INVALID]);

@@ -3,13 +3,14 @@
  * (DESIGN.md "Lua API"; docs/lua-api.md).
  *
  * sim.host gives each host a TCP stack (models/tcp-stack.h) wired to the
- * network (models/net.h) and to the world: stack output ->
- * net_host_output -> links -> the receiving host's receiver (here) ->
- * tcp_stack_input; the stack's state changes -> the output writers and
- * the sim.on("state") observers. */
+ * network by models/tcp-host.c: stack output -> net_host_output -> links
+ * -> the receiving host's node -> tcp_stack_input; and to the world here:
+ * the stack's state changes -> the output writers and the
+ * sim.on("state") observers. */
 #include "lhost.h"
 #include "lnet.h"
 #include "lsocket.h"
+#include "tcp-host.h"
 #include "tcp-ss.h"
 #include "profile.h"
 #include "closest.h"
@@ -64,66 +65,19 @@ state_changed(SimWorld *world, const TcpStateEvent *ev)
   sim_world_leave_callback(world, was);
 }
 
-/* What a stack's callbacks need: its node and the world. */
-typedef struct {
-  NetNode  *node;
-  SimWorld *world;
-} HostBinding;
-
 static void
-binding_output(gpointer user, Packet *pkt)
+stack_state_changed(gpointer user, const TcpStateEvent *ev)
 {
-  net_host_output(((HostBinding *)user)->node, pkt);
-}
-
-static gboolean
-binding_route(gpointer user, NetAddr dst, NetAddr *src)
-{
-  return net_host_route(((HostBinding *)user)->node, dst, src);
-}
-
-static guint
-binding_mtu(gpointer user, NetAddr dst)
-{
-  return net_host_mtu(((HostBinding *)user)->node, dst);
-}
-
-/* A state change as it happens: to the writers, which only record it. */
-static void
-binding_state_changed(gpointer user, const TcpStateEvent *ev)
-{
-  SimWorld *world = ((HostBinding *)user)->world;
+  SimWorld *world = user;
   sim_writers_state(&world->out, sim_engine_now(world->run.engine), ev);
 }
 
 /* The same change once the segment or timer that caused it is done: to
  * the sim.on("state") observers, which may act on it. */
 static void
-binding_state_settled(gpointer user, const TcpStateEvent *ev)
+stack_state_settled(gpointer user, const TcpStateEvent *ev)
 {
-  state_changed(((HostBinding *)user)->world, ev);
-}
-
-
-/* The stack's own drops, reported as the network's (trace, ladder,
- * sim.on("segment")). */
-static void
-binding_dropped(gpointer user, const Packet *pkt, TcpDropReason reason)
-{
-  net_host_dropped(((HostBinding *)user)->node, pkt,
-                   reason == TCP_DROP_ACCEPT_QUEUE ? NET_DROP_BACKLOG : NET_DROP_NO_LISTENER);
-}
-
-static void
-host_receive(gpointer user, NetNode *node, Packet *pkt)
-{
-  tcp_stack_input(node->transport, pkt);
-}
-
-static void
-stack_free(gpointer stack)
-{
-  tcp_stack_free(stack);
+  state_changed(user, ev);
 }
 
 /* Gives a new host its TCP stack, wired to the network and the world. */
@@ -131,29 +85,17 @@ static void
 attach_tcp(lua_State *L, NetNode *node)
 {
   SimWorld *world = sim_world_from_lua(L);
-  HostBinding *b = g_new0(HostBinding, 1);
-  b->node = node;
-  b->world = world;
-  g_ptr_array_add(world->bindings, b);
   TcpStackEnv env = {
     .engine = world->run.engine,
-    .host_name = node->name,
     .run_seed = world->opts->seed,
     .trace = world->out.trace,
-    .output = binding_output,
-    .route = binding_route,
-    .mtu = binding_mtu,
-    .state_changed = binding_state_changed,
-    .state_settled = binding_state_settled,
+    .state_changed = stack_state_changed,
+    .state_settled = stack_state_settled,
     /* Without observers the stack holds nothing. */
     .settled_wanted = &world->observers[SIM_OBSERVE_STATE]->len,
-    .dropped = binding_dropped,
-    .host = b,
+    .state_user = world,
   };
-  TcpStack *stack = tcp_stack_new(&env, (const NetAddr *)node->addrs->data, node->addrs->len);
-  net_node_set_transport(node, stack, stack_free);
-  net_node_set_receiver(node, host_receive, NULL);
-  /* sim.host checked the name: nothing here can fail. */
+  TcpStack *stack = tcp_host_attach(node, &env);
   if (node->profile) {
     gboolean known = tcp_stack_set_profile(stack, node->profile, NULL);
     g_assert(known);

@@ -177,7 +177,6 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->text = opts->text_to_stderr ? stderr : stdout;
   for (int k = 0; k < SIM_OBSERVE_N; k++)
     world->observers[k] = g_array_new(FALSE, FALSE, sizeof(int));
-  world->bindings = g_ptr_array_new_with_free_func(g_free);
   world->params_read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->listing = g_array_new(FALSE, FALSE, sizeof(TcpSockInfo));
@@ -240,7 +239,6 @@ sim_world_free(SimWorld *world)
    * call into it (sim_lua_unref). */
   net_world_free(world->run.net);
   world->run.net = NULL;
-  g_ptr_array_free(world->bindings, TRUE);
   sim_engine_free(world->run.engine);
   world->run.engine = NULL;
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);

@@ -83,7 +83,6 @@ struct SimWorld {
   SimWriters       out;             /* trace, pcap, metrics, ladder: each NULL unless asked for */
   SimRecords      *records;         /* sim.record's values */
   FILE            *text;            /* where print and sim.log write */
-  GPtrArray       *bindings;        /* each host's TCP binding (lhost.c); owned */
 
   /* Outcome.  The first error wins; `invalid` and `limit` are sticky even if
    * the scenario catches the error with pcall.  Once `limit` is set the run

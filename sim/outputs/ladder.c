@@ -32,7 +32,7 @@ typedef struct {
   guint    conn;              /* 0: no connection */
   int      side;              /* the column, or the sender's end */
   gboolean settled;
-  char    *text;              /* ROW_SIDE, ROW_NOTE */
+  char    *text;              /* ROW_SIDE, ROW_NOTE; a segment's SACK note */
   const Packet *pkt;          /* unsettled segments: the key in `waiting` */
   char     flags[9];
   guint32  seq, ack, len;     /* seq and ack relative to the ISNs */
@@ -250,8 +250,9 @@ why_words(guint8 why)
 static void
 write_segment(SimLadder *l, const Row *r, const char *time)
 {
-  const char *notes[3];
+  const char *notes[4];
   int n = 0;
+  if (r->text) notes[n++] = r->text;
   if (why_words(r->why)) notes[n++] = why_words(r->why);
   if (r->duplicate) notes[n++] = "duplicated by the link";
   if (r->dropped) notes[n++] = net_drop_reason_words(r->reason);
@@ -461,6 +462,14 @@ segment_row(SimLadder *l, const NetEvent *ev)
   r->ack = c->have_isn[1 - side] ? seg->ack - c->isn[1 - side] : seg->ack;
   r->len = seg->payload.len;
   r->why = seg->why;
+  if (seg->opts & TCP_OPT_SACK) {
+    /* "SACK 1449-2897": the blocks, relative to the data sender's ISN. */
+    GString *note = g_string_new("SACK");
+    guint32 isn = c->have_isn[1 - side] ? c->isn[1 - side] : 0;
+    for (guint i = 0; i < seg->n_sack; i++)
+      g_string_append_printf(note, " %u-%u", seg->sack[i].start - isn, seg->sack[i].end - isn);
+    r->text = g_string_free(note, FALSE);
+  }
   return r;
 }
 

@@ -58,6 +58,8 @@ typedef enum { AS_INT, AS_BOOL, AS_SECONDS, AS_MILLISECONDS } SysctlKind;
 /* net.ipv4.X -> the host's setting, and how the value reads. */
 static const struct { const char *sysctl, *key; SysctlKind kind; } sysctls[] = {
   { "tcp_timestamps", "timestamps", AS_BOOL },
+  { "tcp_sack", "sack", AS_BOOL },
+  { "tcp_dsack", "dsack", AS_BOOL },
   { "tcp_window_scaling", "window_scaling", AS_BOOL },
   { "tcp_syn_retries", "syn_retries", AS_INT },
   { "tcp_synack_retries", "synack_retries", AS_INT },

@@ -74,7 +74,7 @@ format_script(const PktPacket *p)
 
 /* The options of a segment the host sent, laid out as Linux lays them out
  * (tcp_options_write; models/wire.c writes the same bytes), with the TS val
- * in the script's terms.  Returns the count written to o (at most 8). */
+ * in the script's terms.  Returns the count written to o (at most 10). */
 static guint
 actual_opts(PktRun *run, const TcpSegment *seg, PktTcpOpt *o)
 {
@@ -97,6 +97,17 @@ actual_opts(PktRun *run, const TcpSegment *seg, PktTcpOpt *o)
     o[n++] = (PktTcpOpt){ .kind = PKT_OPT_NOP };
     o[n++] = (PktTcpOpt){ .kind = PKT_OPT_WSCALE, .a = seg->wscale };
   }
+  if (seg->opts & TCP_OPT_SACK) {
+    /* The blocks SACK the script's data: relative to its ISN. */
+    o[n++] = (PktTcpOpt){ .kind = PKT_OPT_NOP };
+    o[n++] = (PktTcpOpt){ .kind = PKT_OPT_NOP };
+    PktTcpOpt *s = &o[n++];
+    *s = (PktTcpOpt){ .kind = PKT_OPT_SACK, .n_blocks = MIN(seg->n_sack, PKT_SACK_MAX) };
+    for (guint b = 0; b < s->n_blocks; b++) {
+      s->blocks[2 * b] = seg->sack[b].start - run->remote_isn;
+      s->blocks[2 * b + 1] = seg->sack[b].end - run->remote_isn;
+    }
+  }
   return n;
 }
 
@@ -113,7 +124,7 @@ pkt_packet_format_actual(PktRun *run, const Packet *pkt)
   if (seg->flags & TCP_FLAG_ACK)
     g_string_append_printf(s, " ack %u", seg->ack - (syn ? 0 : run->remote_isn));
   g_string_append_printf(s, " win %u", seg->win);
-  PktTcpOpt o[8];
+  PktTcpOpt o[10];
   guint n = actual_opts(run, seg, o);
   if (n) format_opts(s, o, n);
   return g_string_free(s, FALSE);
@@ -171,10 +182,14 @@ pkt_packet_inject(PktRun *run, const PktEvent *ev)
     case PKT_OPT_EOL:
       break;                           /* layout only: the stack reads the options */
     case PKT_OPT_SACK:
-      packet_free(pkt);
-      pkt_run_fail(run, PKT_UNSUPPORTED, ev->line,
-                   "unsupported: SACK blocks (twsim's segments carry none)");
-      return;
+      /* The blocks SACK the host's data: relative to its ISN. */
+      seg->opts |= TCP_OPT_SACK;
+      seg->n_sack = (guint8)MIN(o->n_blocks, (guint)TCP_SACK_MAX);
+      for (guint b = 0; b < seg->n_sack; b++) {
+        seg->sack[b].start = o->blocks[2 * b] + run->local_isn;
+        seg->sack[b].end = o->blocks[2 * b + 1] + run->local_isn;
+      }
+      break;
     case PKT_OPT_OTHER:
       packet_free(pkt);
       pkt_run_fail(run, PKT_UNSUPPORTED, ev->line, "unsupported: the TCP option %s", o->name);
@@ -190,7 +205,7 @@ static gboolean
 opts_match(PktRun *run, const PktPacket *p, const TcpSegment *seg, const char **what)
 {
   if (p->opts_any) return TRUE;
-  PktTcpOpt got[8];
+  PktTcpOpt got[10];
   guint n = actual_opts(run, seg, got);
   guint want_n = p->opts ? p->opts->len : 0;
   if (n != want_n) {
@@ -212,6 +227,12 @@ opts_match(PktRun *run, const PktPacket *p, const TcpSegment *seg, const char **
       }
       if (got[i].b != w->b) {
         *what = "TS ecr";
+        return FALSE;
+      }
+    } else if (w->kind == PKT_OPT_SACK) {
+      if (w->n_blocks != got[i].n_blocks ||
+          memcmp(w->blocks, got[i].blocks, 2 * w->n_blocks * sizeof *w->blocks) != 0) {
+        *what = "SACK blocks";
         return FALSE;
       }
     } else if (w->a != got[i].a) {
@@ -269,11 +290,6 @@ pkt_packet_expect(PktRun *run, const PktEvent *ev, const Packet *pkt, SimTime lo
   if (p->opts) {
     for (guint i = 0; i < p->opts->len; i++) {
       const PktTcpOpt *o = &g_array_index(p->opts, PktTcpOpt, i);
-      if (o->kind == PKT_OPT_SACK) {
-        pkt_run_fail(run, PKT_UNSUPPORTED, ev->line,
-                     "unsupported: SACK blocks (twsim's segments carry none)");
-        return;
-      }
       if (o->kind == PKT_OPT_OTHER) {
         pkt_run_fail(run, PKT_UNSUPPORTED, ev->line, "unsupported: the TCP option %s", o->name);
         return;

@@ -4,6 +4,7 @@
  * virtual time. */
 #include "pkt-run-internal.h"
 #include "ladder.h"
+#include "tcp-host.h"
 #include "simerror.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,12 +34,6 @@ pkt_run_when(PktRun *run)
 
 /* ---- the host and the peer ------------------------------------------------ */
 
-static void
-host_receive(gpointer user, NetNode *node, Packet *pkt)
-{
-  tcp_stack_input(node->transport, pkt);
-}
-
 /* What the host sends arrives here: queued for the outbound events. */
 static void
 peer_receive(gpointer user, NetNode *node, Packet *pkt)
@@ -56,34 +51,10 @@ peer_receive(gpointer user, NetNode *node, Packet *pkt)
 }
 
 static void
-stack_output(gpointer user, Packet *pkt)
-{
-  net_host_output(((PktRun *)user)->host, pkt);
-}
-
-static gboolean
-stack_route(gpointer user, NetAddr dst, NetAddr *src)
-{
-  return net_host_route(((PktRun *)user)->host, dst, src);
-}
-
-static guint
-stack_mtu(gpointer user, NetAddr dst)
-{
-  return net_host_mtu(((PktRun *)user)->host, dst);
-}
-
-static void
 stack_state_changed(gpointer user, const TcpStateEvent *ev)
 {
   PktRun *run = user;
   sim_writers_state(&run->w, sim_engine_now(run->engine), ev);
-}
-
-static void
-stack_free(gpointer stack)
-{
-  tcp_stack_free(stack);
 }
 
 static void
@@ -112,13 +83,10 @@ world_build(PktRun *run, GError **error)
   net_world_compute_routes(run->net);
   SimWriters *w = &run->w;
   TcpStackEnv env = {
-    .engine = run->engine, .host_name = run->host->name, .run_seed = 1,
-    .trace = w->trace, .output = stack_output, .route = stack_route,
-    .mtu = stack_mtu, .state_changed = stack_state_changed, .host = run,
+    .engine = run->engine, .run_seed = 1, .trace = w->trace,
+    .state_changed = stack_state_changed, .state_user = run,
   };
-  run->stack = tcp_stack_new(&env, &la, 1);
-  net_node_set_transport(run->host, run->stack, stack_free);
-  net_node_set_receiver(run->host, host_receive, run);
+  run->stack = tcp_host_attach(run->host, &env);
   net_node_set_receiver(run->peer, peer_receive, run);
   run->net->trace = w->trace;
   net_world_set_pcap(run->net, w->pcap, NULL);
