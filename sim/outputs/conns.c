@@ -1,13 +1,12 @@
 /* Connection numbering (see conns.h). */
 #include "conns.h"
 #include "nat.h"
+#include "tuple-table.h"
 
-/* The two ends in a fixed order (the lower address and port first), so
- * that both ends find the same entry. */
-typedef struct {
-  NetAddr addr[2];
-  guint16 port[2];
-} EndsKey;
+/* The two ends in a fixed order (the lower address and port as laddr,
+ * lport), so that both ends find the same entry; hashed as the models
+ * hash a 4-tuple (tuple-table.h). */
+typedef TcpTuple EndsKey;
 
 /* One connection: what is handed out, and what tells its next one apart.
  * Every connection of the run keeps one (about 40 bytes), so it is packed. */
@@ -46,23 +45,21 @@ struct SimConnIndex {
 static guint
 key_hash(gconstpointer p)
 {
-  const EndsKey *k = p;
-  return (k->addr[0] * 31u + k->addr[1]) * 65599u + ((guint)k->port[0] << 16 | k->port[1]);
+  return tcp_tuple_mix(p);
 }
 
 static gboolean
 key_equal(gconstpointer a, gconstpointer b)
 {
-  const EndsKey *x = a, *y = b;
-  return x->addr[0] == y->addr[0] && x->addr[1] == y->addr[1] &&
-         x->port[0] == y->port[0] && x->port[1] == y->port[1];
+  return tcp_tuple_same(a, b);
 }
 
 static EndsKey
 key_of(NetAddr a, guint16 ap, NetAddr b, guint16 bp)
 {
   gboolean swap = a > b || (a == b && ap > bp);
-  return (EndsKey){ { swap ? b : a, swap ? a : b }, { swap ? bp : ap, swap ? ap : bp } };
+  return (EndsKey){ .laddr = swap ? b : a, .raddr = swap ? a : b,
+                    .lport = swap ? bp : ap, .rport = swap ? ap : bp };
 }
 
 SimConnIndex *
