@@ -29,6 +29,8 @@
     .sndbuf_max = 4194304,              /* tcp_wmem[2] */                    \
     .window_scaling = TRUE, .wscale = 7, /* tcp_window_scaling; shift for tcp_rmem[2] */ \
     .linux_rwnd = TRUE,                 /* tcp_select_initial_window(), tcp_grow_window() */ \
+    .reset_options = TRUE,              /* tcp_send_active_reset() -> tcp_transmit_skb() */ \
+    .burst_push = TRUE,                 /* PSH on a GSO packet, __tcp_transmit_skb() */ \
   }
 
 static const TcpProfile profiles[] = {

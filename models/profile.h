@@ -38,6 +38,10 @@ struct TcpProfile {
   gboolean linux_rwnd;           /* Linux's receive window: initial window
                                     from half the buffer rounded to the MSS,
                                     rcv_ssthresh growth (tcp-rcv.c) */
+  gboolean reset_options;        /* an abort's RST carries the window and
+                                    options (Linux's tcp_send_active_reset) */
+  gboolean burst_push;           /* PSH on the last segment of every burst of
+                                    two or more (Linux's TSO packets) */
 };
 
 /* The built-in profile called `name`, or NULL. */

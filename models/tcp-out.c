@@ -16,8 +16,12 @@ tcp_ts_now(const TcpConn *c)
   return (guint32)(c->now / SIM_MS) + c->ts_offset;
 }
 
+/* One segment of the connection.  With `fields`, the window, the
+ * timestamp option and SACK blocks, as every segment carries but a RST
+ * answering a segment (RFC 9293 3.10.7.1, Linux's tcp_v4_send_reset():
+ * window 0, no option). */
 static TcpSegment *
-emit_header(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
+emit_segment(TcpConn *c, GArray *out, guint32 seq, guint8 flags, gboolean fields)
 {
   TcpSegment seg = { 0 };
   seg.sport = c->tuple.lport;
@@ -25,7 +29,7 @@ emit_header(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
   seg.seq = seq;
   seg.flags = flags;
   if (flags & TCP_FLAG_ACK) seg.ack = c->rcv_nxt;
-  if (!(flags & TCP_FLAG_RST)) {
+  if (fields) {
     seg.win = tcp_rcv_window_field(c, (flags & TCP_FLAG_SYN) != 0);
     if (c->ts_ok) {
       seg.opts |= TCP_OPT_TS;
@@ -37,6 +41,12 @@ emit_header(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
   }
   g_array_append_val(out, seg);
   return &g_array_index(out, TcpSegment, out->len - 1);
+}
+
+static TcpSegment *
+emit_header(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
+{
+  return emit_segment(c, out, seq, flags, !(flags & TCP_FLAG_RST));
 }
 
 static void
@@ -55,6 +65,17 @@ tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
 {
   TcpSegment *seg = emit_header(c, out, seq, flags);
   count_sent(c, seg, seq, !!(flags & TCP_FLAG_FIN));
+}
+
+void
+tcp_emit_reset(TcpConn *c, GArray *out)
+{
+  /* Linux builds an abort's RST like any segment of the connection
+   * (tcp_send_active_reset() -> tcp_transmit_skb() ->
+   * tcp_established_options()): the window and, once negotiated, the
+   * timestamp option (and SACK blocks). */
+  gboolean fields = c->env->profile->reset_options;
+  emit_segment(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, fields);
 }
 
 void
@@ -193,6 +214,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
     edge = c->snd_nxt + room;
     if (tcp_seq_gt(edge, c->snd_una + c->snd_wnd)) edge = c->snd_una + c->snd_wnd;
   }
+  guint burst = 0, last = 0;       /* data segments sent here; the last one */
   while (tcp_seq_lt(c->snd_nxt, end) && tcp_seq_lt(c->snd_nxt, edge)) {
     guint32 len = MIN((guint32)c->mss, end - c->snd_nxt);
     len = MIN(len, edge - c->snd_nxt);
@@ -211,8 +233,18 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
     emit_data(c, out, c->snd_nxt, len, fin);
     c->snd_nxt += len + fin;
     sent = TRUE;
+    burst++;
+    last = out->len - 1;
     if (fin) return TRUE;
   }
+  /* Linux hands a burst to the device as one TSO packet; in 6.x one of
+   * two segments or more cut from a write carries PSH, a lone segment
+   * does not (packetdrill against 6.18: mss-setsockopt-tcp_maxseg-*,
+   * slow-start-fq-ack-per-2pkt; prr-ss-ack-below-snd_una-cubic).  Cut
+   * into segments on the wire, PSH rides on the last one.  A burst that
+   * empties the buffer has it already. */
+  if (burst >= 2 && c->env->profile->burst_push)
+    g_array_index(out, TcpSegment, last).flags |= TCP_FLAG_PSH;
   if (c->fin_queued && c->snd_nxt == end) {
     emit_data(c, out, end, 0, TRUE);
     c->snd_nxt = end + 1;

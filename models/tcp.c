@@ -482,7 +482,7 @@ static void
 conn_send_rst(TcpConn *c, GArray *out)
 {
   /* Linux's tcp_send_active_reset(): RST|ACK at SND.NXT. */
-  tcp_emit(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK);
+  tcp_emit_reset(c, out);
 }
 
 void

@@ -306,6 +306,12 @@ tcp_output(TcpConn *c, GArray *out);
 void
 tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags);
 
+/* The RST|ACK of an abort at SND.NXT; with the profile's
+ * reset_options, the window and options of any segment of the
+ * connection. */
+void
+tcp_emit_reset(TcpConn *c, GArray *out);
+
 /* The SYN or SYN-ACK, with options. */
 void
 tcp_emit_syn(TcpConn *c, GArray *out);

@@ -559,6 +559,89 @@ test_request_bad_ack(void)
   pd_free(&pd);
 }
 
+/* ---- the RST of an abort ------------------------------------------------------ */
+
+/* A connection whose peer sent 100 bytes nobody read, closed by `profile`'s
+ * host: the RST of the abort (caller frees). */
+static Packet *
+abort_rst(Pd *pd, const char *profile)
+{
+  pd_init(pd, TRUE);
+  g_assert_true(tcp_stack_set_profile(pd->stack, profile, NULL));
+  pd_established(pd);
+  pd_send(pd, TCP_FLAG_ACK, pd->rcv, pd->snd, 100);
+  pd->rcv += 100;
+  tcp_socket_close(pd->sock);
+  pd->sock = NULL;
+  for (Packet *p; (p = test_pop_tx(pd->net));) {
+    if (p->tcp.flags & TCP_FLAG_RST) return p;
+    packet_free(p);                            /* the ACK of the data */
+  }
+  g_error("%s: no RST after close() with unread data", profile);
+}
+
+static void
+test_abort_rst_options(void)
+{
+  /* tcp_close() -> tcp_send_active_reset() -> tcp_transmit_skb(): the RST
+   * carries the window and tcp_established_options()' timestamp, TSecr
+   * the peer's last TSval. */
+  Pd pd;
+  Packet *p = abort_rst(&pd, "linux");
+  g_assert_cmpuint(p->tcp.flags, ==, TCP_FLAG_RST | TCP_FLAG_ACK);
+  g_assert_cmpuint(p->tcp.seq, ==, pd.snd);
+  g_assert_cmpuint(p->tcp.ack, ==, pd.rcv);
+  g_assert_true(p->tcp.opts & TCP_OPT_TS);
+  g_assert_cmpuint(p->tcp.ts_ecr, ==, PEER_TS);
+  g_assert_cmpuint(p->tcp.win, >, 0);
+  packet_free(p);
+  pd_free(&pd);
+
+  /* The other profiles keep the bare RST of RFC 9293. */
+  p = abort_rst(&pd, "bsd");
+  g_assert_cmpuint(p->tcp.flags, ==, TCP_FLAG_RST | TCP_FLAG_ACK);
+  g_assert_cmpuint(p->tcp.opts, ==, 0);
+  g_assert_cmpuint(p->tcp.win, ==, 0);
+  packet_free(p);
+  pd_free(&pd);
+}
+
+/* ---- PSH on a burst ------------------------------------------------------------ */
+
+/* `profile`'s host writes more than its initial cwnd (10 segments) holds:
+ * the flags of the burst's segments, in order, as letters. */
+static char *
+burst_flags(const char *profile)
+{
+  Pd pd;
+  pd_init(&pd, TRUE);
+  g_assert_true(tcp_stack_set_profile(pd.stack, profile, NULL));
+  pd_established(&pd);
+  static guint8 data[16000];
+  g_assert_cmpint(tcp_socket_send(pd.sock, data, sizeof data), ==, sizeof data);
+  GString *flags = g_string_new(NULL);
+  for (Packet *p; (p = test_pop_tx(pd.net));) {
+    g_string_append_c(flags, (p->tcp.flags & TCP_FLAG_PSH) ? 'P' : '.');
+    packet_free(p);
+  }
+  pd_free(&pd);
+  return g_string_free(flags, FALSE);
+}
+
+static void
+test_burst_push(void)
+{
+  /* Linux sends the 10 segments cwnd allows as one TSO packet with PSH,
+   * which the wire shows on its last segment; the other profiles set PSH
+   * only where the send buffer empties. */
+  char *linux = burst_flags("linux");
+  g_assert_cmpstr(linux, ==, ".........P");
+  char *bsd = burst_flags("bsd");
+  g_assert_cmpstr(bsd, ==, "..........");
+  g_free(linux);
+  g_free(bsd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -582,5 +665,7 @@ main(int argc, char **argv)
   g_test_add_func("/tcp-linux/request/rst-in-window", test_request_rst_in_window);
   g_test_add_func("/tcp-linux/request/syn", test_request_syn);
   g_test_add_func("/tcp-linux/request/bad-ack", test_request_bad_ack);
+  g_test_add_func("/tcp-linux/rst/abort-options", test_abort_rst_options);
+  g_test_add_func("/tcp-linux/psh/burst", test_burst_push);
   return g_test_run();
 }
