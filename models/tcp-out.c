@@ -149,13 +149,17 @@ fill_payload(TcpConn *c, TcpSegment *seg, guint32 seq, guint32 len)
 }
 
 /* One data segment of `len` bytes at `seq` from the send buffer, with the
- * FIN when `fin`.  PSH marks the segment that empties the buffer (Linux
- * tcp_push() marks the last segment of a write). */
+ * FIN when `fin`.  PSH goes on the segment that holds the push mark's
+ * byte (Linux's tcp_push() marks the last byte of a write without
+ * MSG_MORE, see mark_push() in tcp.c), and with `push` (a probe's data,
+ * tcp_write_wakeup()). */
 static void
-emit_data(TcpConn *c, GArray *out, guint32 seq, guint32 len, gboolean fin)
+emit_data(TcpConn *c, GArray *out, guint32 seq, guint32 len, gboolean fin, gboolean push)
 {
-  gboolean last = seq + len == c->snd_base + c->snd_len;
-  guint8 flags = TCP_FLAG_ACK | (len && last ? TCP_FLAG_PSH : 0) | (fin ? TCP_FLAG_FIN : 0);
+  gboolean marked = c->psh_marked && tcp_seq_lt(seq, c->psh_seq) &&
+                    !tcp_seq_lt(seq + len, c->psh_seq);
+  guint8 flags = TCP_FLAG_ACK | (len && (marked || push) ? TCP_FLAG_PSH : 0) |
+                 (fin ? TCP_FLAG_FIN : 0);
   TcpSegment *seg = emit_header(c, out, seq, flags);
   if (len) fill_payload(c, seg, seq, len);
   if (!c->rtt_timing && !tcp_seq_lt(seq, c->snd_max) && len) {
@@ -174,19 +178,28 @@ syn_acked(const TcpConn *c)
   return tcp_seq_gt(c->snd_una, c->iss);
 }
 
+/* Does TCP_CORK or this write's MSG_MORE hold a partial segment now
+ * (Linux's TCP_NAGLE_CORK, lifted by a one-shot TCP_NAGLE_PUSH)? */
+static gboolean
+corked(const TcpConn *c)
+{
+  return (c->cork || c->more) && !c->push_once;
+}
+
 /* May a segment shorter than the MSS go now?  Nagle (RFC 9293 3.7.4) as
  * Linux applies it (tcp_nagle_check with Minshall's variant): hold it
- * while an earlier small segment is unacknowledged.  Cut short by the
- * window rather than by the end of the data, it also needs half the
- * largest window the peer offered (RFC 9293 3.8.6.2.1). */
+ * while an earlier small segment is unacknowledged; corked, hold it
+ * always (tcp_nagle_test()).  Cut short by the window rather than by the
+ * end of the data, it also needs half the largest window the peer
+ * offered (RFC 9293 3.8.6.2.1). */
 static gboolean
 small_ok(const TcpConn *c, guint32 len, gboolean to_end)
 {
-  gboolean nagle = c->env->profile->nagle && !c->nodelay;
+  gboolean nagle = c->env->profile->nagle && !c->nodelay && !c->push_once;
   gboolean held = nagle && c->snd_nxt != c->snd_una &&
                   tcp_seq_gt(c->snd_sml, c->snd_una);
   if (c->fin_queued && to_end) return TRUE;   /* a FIN is never held */
-  if (held) return FALSE;
+  if (held || corked(c)) return FALSE;
   return to_end || len >= c->snd_wnd_max / 2;
 }
 
@@ -215,6 +228,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
     if (tcp_seq_gt(edge, c->snd_una + c->snd_wnd)) edge = c->snd_una + c->snd_wnd;
   }
   guint burst = 0, last = 0;       /* data segments sent here; the last one */
+  gboolean cork_held = FALSE;      /* the burst ended on data the cork holds */
   while (tcp_seq_lt(c->snd_nxt, end) && tcp_seq_lt(c->snd_nxt, edge)) {
     guint32 len = MIN((guint32)c->mss, end - c->snd_nxt);
     len = MIN(len, edge - c->snd_nxt);
@@ -228,25 +242,41 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
       }
     }
     gboolean to_end = c->snd_nxt + len == end;
-    if (len < c->mss && !probe && !small_ok(c, len, to_end)) break;
+    if (len < c->mss && !probe && !small_ok(c, len, to_end)) {
+      cork_held = to_end && corked(c);
+      break;
+    }
     gboolean fin = c->fin_queued && to_end;
-    emit_data(c, out, c->snd_nxt, len, fin);
+    emit_data(c, out, c->snd_nxt, len, fin, probe);
     c->snd_nxt += len + fin;
     sent = TRUE;
     burst++;
     last = out->len - 1;
     if (fin) return TRUE;
+    /* The probe timer sends one segment, with PSH, whatever Nagle or the
+     * cork hold (Linux's tcp_write_wakeup(), which also moves pushed_seq);
+     * the ACK brings the rest. */
+    if (probe) {
+      if (!c->psh_marked || !tcp_seq_gt(c->psh_seq, c->snd_nxt)) {
+        c->psh_marked = TRUE;              /* a retransmission keeps it */
+        c->psh_seq = c->snd_nxt;
+      }
+      if (tcp_seq_gt(c->snd_nxt, c->pushed_seq)) c->pushed_seq = c->snd_nxt;
+      return TRUE;
+    }
   }
   /* Linux hands a burst to the device as one TSO packet; in 6.x one of
    * two segments or more cut from a write carries PSH, a lone segment
    * does not (packetdrill against 6.18: mss-setsockopt-tcp_maxseg-*,
    * slow-start-fq-ack-per-2pkt; prr-ss-ack-below-snd_una-cubic).  Cut
    * into segments on the wire, PSH rides on the last one.  A burst that
-   * empties the buffer has it already. */
-  if (burst >= 2 && c->env->profile->burst_push)
+   * empties the buffer has it already; one that stops where TCP_CORK or
+   * MSG_MORE holds the rest has none (packetdrill against 6.18:
+   * nagle/sendmsg_msg_more). */
+  if (burst >= 2 && !cork_held && c->env->profile->burst_push)
     g_array_index(out, TcpSegment, last).flags |= TCP_FLAG_PSH;
   if (c->fin_queued && c->snd_nxt == end) {
-    emit_data(c, out, end, 0, TRUE);
+    emit_data(c, out, end, 0, TRUE, FALSE);
     c->snd_nxt = end + 1;
     sent = TRUE;
   }
@@ -311,7 +341,7 @@ tcp_retransmit_at(TcpConn *c, GArray *out, guint32 seq, guint32 max)
   gboolean fin = c->fin_queued && seq + len == end && tcp_seq_gt(c->snd_max, end);
   if (len == 0 && !fin) return;
   c->rtt_timing = FALSE;                     /* Karn */
-  emit_data(c, out, seq, len, fin);
+  emit_data(c, out, seq, len, fin, FALSE);
   g_array_index(out, TcpSegment, out->len - 1).why = TCP_WHY_FAST_RETRANSMIT;
 }
 

@@ -468,6 +468,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
   c->listener = l;
   conn_set_path_mss(s, c);
   c->nodelay = l->conn->nodelay;     /* Linux: TCP_NODELAY is inherited */
+  c->cork = l->conn->cork;           /* and TCP_CORK (sk_clone_lock()) */
   conn_insert(s, c);
   g_queue_push_tail_link(&l->syn_q, &c->queue_link);
   if (isn == 0) isn = tcp_isn(&s->cenv, &c->tuple, stack_now(s));
@@ -856,11 +857,17 @@ tcp_socket_take_error(TcpSocket *sock)
 gssize
 tcp_socket_send(TcpSocket *sock, const guint8 *data, gsize len)
 {
+  return tcp_socket_send_more(sock, data, len, FALSE);
+}
+
+gssize
+tcp_socket_send_more(TcpSocket *sock, const guint8 *data, gsize len, gboolean more)
+{
   TcpStack *s = sock->stack;
   if (sock->conn == NULL) return -TCP_EPIPE;
   if (sock->listening) return -TCP_ENOTCONN;
   TcpConn *c = sock->conn;
-  gssize n = tcp_conn_send(c, data, len, stack_now(s), s->out);
+  gssize n = tcp_conn_send(c, data, len, more, stack_now(s), s->out);
   stack_after(s, c, FALSE);
   return n;
 }
@@ -982,6 +989,12 @@ tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value)
     TcpConn *c = sock->conn;
     if (c) {
       tcp_conn_set_nodelay(c, value != 0, stack_now(sock->stack), sock->stack->out);
+      stack_after(sock->stack, c, FALSE);
+    }
+  } else if (strcmp(name, "cork") == 0) {
+    TcpConn *c = sock->conn;
+    if (c) {
+      tcp_conn_set_cork(c, value != 0, stack_now(sock->stack), sock->stack->out);
       stack_after(sock->stack, c, FALSE);
     }
   } else {

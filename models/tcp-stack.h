@@ -244,6 +244,11 @@ tcp_socket_take_error(TcpSocket *sock);
 gssize
 tcp_socket_send(TcpSocket *sock, const guint8 *data, gsize len);
 
+/* send with MSG_MORE when `more`: more data follows, so this write's
+ * push holds a partial segment as TCP_CORK does and marks no PSH. */
+gssize
+tcp_socket_send_more(TcpSocket *sock, const guint8 *data, gsize len, gboolean more);
+
 /* Receives bytes where they lie: data points into the receive buffer and
  * is valid only during the call. */
 typedef void (*TcpRecvSink)(gpointer ud, const guint8 *data, gsize len);
@@ -271,7 +276,8 @@ void
 tcp_socket_close(TcpSocket *sock);
 
 /* Socket options: "linger" (seconds, value < 0 = off), "reuseaddr" (0/1),
- * "nodelay" (0/1).  TCP_EINVAL for an unknown name. */
+ * "nodelay" (0/1), "cork" (0/1, TCP_CORK).  TCP_EINVAL for an unknown
+ * name. */
 int
 tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value);
 

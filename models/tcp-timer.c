@@ -119,6 +119,13 @@ rtx_timeout(TcpConn *c, GArray *out)
     tcp_cc_rto(c, c->retries == 1);       /* RFC 5681 3.1: loss window */
   }
   tcp_retransmit(c, out);
+  if (probe && c->snd_una != c->snd_nxt) {
+    /* The probe timer sent held data (tcp_write_wakeup()): Linux's
+     * tcp_send_probe0() sees it in flight and backs nothing off; the
+     * retransmission timer tcp_output() armed takes over. */
+    trace_timer(c, "persist");
+    return;
+  }
   c->rto = MIN(c->rto * 2, p->rto_max);   /* RFC 6298 5.5 */
   trace_timer(c, probe ? "persist" : "rto");
   c->rtx_at = SIM_TIME_MAX;

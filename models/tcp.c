@@ -278,7 +278,7 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
   c->rtt_timing = FALSE;
   c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
-  c->snd_base = iss + 1;
+  c->snd_base = c->pushed_seq = iss + 1;
   c->ts_ok = c->env->profile->timestamps;
   conn_init_ts(c);
   c->rto = c->env->profile->rto_init;
@@ -298,7 +298,7 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->rcv_nxt = syn->seq + 1;
   c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
-  c->snd_base = iss + 1;
+  c->snd_base = c->pushed_seq = iss + 1;
   c->snd_wnd = c->snd_wnd_max = syn->win;
   c->snd_wl1 = syn->seq;
   c->snd_wl2 = iss;
@@ -374,8 +374,29 @@ snd_buf_append(TcpConn *c, const guint8 *data, guint32 len)
   c->snd_len += len;
 }
 
+/* Linux's PSH marks (tcp_sendmsg_locked(), tcp_push()): a write that
+ * appends to a tail segment not yet sent takes that segment's PSH away,
+ * and one that starts a new segment ends a one-shot push
+ * (tcp_skb_entail()); a write without MSG_MORE marks its last byte, as
+ * does one that brings more than half the peer's largest window since
+ * the last mark (forced_push()). */
+static void
+mark_push(TcpConn *c, guint32 end, guint32 n, gboolean more)
+{
+  if (tcp_seq_lt(c->snd_nxt, end)) {
+    if (c->psh_marked && c->psh_seq == end) c->psh_marked = FALSE;
+  } else {
+    c->push_once = FALSE;
+  }
+  guint32 write_end = end + n;
+  if (more && !tcp_seq_gt(write_end, c->pushed_seq + c->snd_wnd_max / 2)) return;
+  c->psh_marked = TRUE;
+  c->psh_seq = c->pushed_seq = write_end;
+}
+
 gssize
-tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *out)
+tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, gboolean more, SimTime now,
+              GArray *out)
 {
   c->now = now;
   if (c->error) {
@@ -400,8 +421,14 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *ou
   if (room == 0) return -TCP_EAGAIN;
   if (len == 0) return 0;
   guint32 n = (guint32)MIN((gsize)room, len);
+  /* A write cut short by a full buffer pushes without MSG_MORE (Linux's
+   * wait_for_space: tcp_push(flags & ~MSG_MORE)). */
+  more = more && n == len;
+  mark_push(c, c->snd_base + c->snd_len, n, more);
   snd_buf_append(c, data, n);
+  c->more = more;
   tcp_output(c, out);
+  c->more = FALSE;
   return n;
 }
 
@@ -439,7 +466,22 @@ tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out)
 {
   c->now = now;
   c->nodelay = on;
-  if (on && state_can_send(c->state)) tcp_output(c, out);   /* Linux: push */
+  /* Linux (__tcp_sock_set_nodelay()): TCP_NAGLE_OFF | TCP_NAGLE_PUSH and
+   * a push, which sends even what TCP_CORK holds. */
+  c->push_once = c->push_once || on;
+  if (on && state_can_send(c->state)) tcp_output(c, out);
+}
+
+void
+tcp_conn_set_cork(TcpConn *c, gboolean on, SimTime now, GArray *out)
+{
+  c->now = now;
+  c->cork = on;
+  if (on) return;
+  /* Linux (__tcp_sock_set_cork()): uncorking pushes what waits, past
+   * Nagle too when TCP_NODELAY is on. */
+  if (c->nodelay) c->push_once = TRUE;
+  if (state_can_send(c->state)) tcp_output(c, out);
 }
 
 /* Queues the FIN: ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK,

@@ -116,6 +116,17 @@ struct TcpConn {
   guint8      dupacks;          /* consecutive duplicate ACKs */
   gboolean    in_recovery;      /* NewReno fast recovery (RFC 6582) */
   gboolean    nodelay;          /* TCP_NODELAY: Nagle off */
+  gboolean    cork;             /* TCP_CORK: partial segments held */
+  gboolean    more;             /* the write being pushed had MSG_MORE: it
+                                   corks that push only */
+  gboolean    push_once;        /* Linux's TCP_NAGLE_PUSH: pushes ignore cork
+                                   and Nagle until a write starts a new
+                                   segment */
+  gboolean    psh_marked;       /* psh_seq holds a PSH mark */
+  guint32     psh_seq;          /* the segment holding this byte's end
+                                   carries PSH (tcp_mark_push()) */
+  guint32     pushed_seq;       /* write end at the last mark (Linux's
+                                   tp->pushed_seq, for forced_push()) */
   gboolean    ws_ok;            /* both SYNs carried the window scale */
   gboolean    sack_ok;          /* both SYNs carried SACK-permitted (RFC 2018 2) */
   GArray     *scoreboard;       /* TcpSackBlock: what the peer SACKed above
@@ -250,9 +261,12 @@ void
 tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
                     SimTime now, GArray *out);
 
-/* Queues bytes (data NULL: virtual zero bytes).  Returns count or -errno. */
+/* Queues bytes (data NULL: virtual zero bytes).  Returns count or -errno.
+ * With `more` (MSG_MORE) the write corks its own push and marks no PSH
+ * (Linux's tcp_push()). */
 gssize
-tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *out);
+tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, gboolean more, SimTime now,
+              GArray *out);
 
 /* Sets the sending MSS from the peer's SYN (its MSS option, or 536) and the
  * profile, less the timestamp option when timestamps are on; the initial
@@ -263,6 +277,11 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn);
 /* setsockopt(TCP_NODELAY): turning Nagle off sends what it held. */
 void
 tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out);
+
+/* setsockopt(TCP_CORK): on, partial segments wait; off, what waits goes
+ * as Nagle allows (at once with TCP_NODELAY). */
+void
+tcp_conn_set_cork(TcpConn *c, gboolean on, SimTime now, GArray *out);
 
 /* The send buffer grows with cwnd (up to the profile's sndbuf_max). */
 void

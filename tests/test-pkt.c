@@ -162,12 +162,15 @@ test_unsupported(void)
 {
   static const struct { const char *line, *why; } cases[] = {
     { "+0 < udp (100)\n", ":5: unsupported: udp packets\n" },
-    { "+0 sendmsg(3, {}, 0) = 0\n", ":5: unsupported: the system call sendmsg()\n" },
+    { "+0 sendfile(3, 4, ..., 10) = 10\n", ":5: unsupported: the system call sendfile()\n" },
+    { "+0 sendmsg(3, {msg_name(...)=..., msg_iov(1)=[{..., 10}], msg_control=..., msg_flags=0}, 0) = 10\n",
+      ":5: unsupported: a sendmsg() header field other than msg_name, msg_iov, msg_flags\n" },
     { "+0 `sysctl -q net.ipv4.tcp_ecn=1`\n", ":5: unsupported: the sysctl tcp_ecn=1\n" },
     { "+0 %{ assert tcpi_total_retrans == 0 }%\n", ":5: unsupported: tcpi_total_retrans (not a tcp_info field twsim keeps)\n" },
     { "+0 %{ print(tcpi_rto) }%\n", ":5: unsupported: Python code `print(tcpi_rto)`\n" },
     { "+0 setsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [1000], 4) = 0\n", ":5: unsupported: setsockopt TCP_USER_TIMEOUT\n" },
-    { "+0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0\n", ":5: unsupported: setsockopt TCP_CORK\n" },
+    { "+0 send(3, ..., 10, MSG_MORE|MSG_EOR) = 10\n", ":5: unsupported: the send flag MSG_EOR\n" },
+    { "+0 send(3, ..., 10, 0x40) = 10\n", ":5: unsupported: send flags other than 0 and MSG_MORE\n" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     char *text = g_strconcat(handshake, cases[i].line, NULL);
@@ -336,6 +339,7 @@ static const char *const shared_passing[] = {
   "close/close-remote-fin-then-close.pkt", "fast_retransmit/fr-4pkt-sack.pkt",
   "fast_retransmit/fr-4pkt.pkt", "mss/mss-getsockopt-tcp_maxseg-server.pkt",
   "mss/mss-setsockopt-tcp_maxseg-client.pkt", "mss/mss-setsockopt-tcp_maxseg-server.pkt",
+  "nagle/sendmsg_msg_more.pkt", "nagle/sockopt_cork_nodelay.pkt",
   "shutdown/shutdown-rd-close.pkt", "shutdown/shutdown-rd-wr-close.pkt",
   "shutdown/shutdown-rdwr-close.pkt", "shutdown/shutdown-wr-close.pkt",
   "slow_start/slow-start-app-limited.pkt", "ts_recent/fin_tsval.pkt",

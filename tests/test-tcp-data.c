@@ -769,6 +769,53 @@ test_paws(void)
   test_net_free(r.net);
 }
 
+/* ---- MSG_MORE ----------------------------------------------------------------- */
+
+/* ACKs all A sent, again and again, until it sends no more data; returns
+ * the flags of the last data segment and its end in *end. */
+static guint8
+ack_until_idle(Raw *r, guint32 *end)
+{
+  guint8 flags = 0;
+  for (gboolean more = TRUE; more;) {
+    more = FALSE;
+    Packet *p;
+    while ((p = pop(r))) {
+      if (p->tcp.payload.len) {
+        flags = p->tcp.flags;
+        *end = p->tcp.seq + p->tcp.payload.len;
+        r->snd = *end;
+        more = TRUE;
+      }
+      packet_free(p);
+    }
+    TcpSegment ack = { .flags = TCP_FLAG_ACK, .seq = r->rcv, .ack = r->snd, .win = 65535 };
+    if (more) raw_send(r, &ack, 0, NULL);
+  }
+  return flags;
+}
+
+static void
+test_msg_more_full_buffer(void)
+{
+  /* A MSG_MORE write the send buffer cuts short pushes as a write
+   * without it (Linux's tcp_sendmsg_locked() at wait_for_space:
+   * tcp_push(flags & ~MSG_MORE)): its last byte carries PSH.  One that
+   * fits does not mark it. */
+  Raw r;
+  raw_open(&r, 0, 0);
+  guint32 base = r.snd, room = conn_of(r.sock)->sndbuf_cur, end = 0;
+  g_assert_cmpint(tcp_socket_send_more(r.sock, NULL, room + 5000, TRUE), ==, room);
+  guint8 flags = ack_until_idle(&r, &end);
+  g_assert_cmpuint(end - base, ==, room);
+  g_assert_cmphex(flags & TCP_FLAG_PSH, ==, TCP_FLAG_PSH);
+  g_assert_cmpint(tcp_socket_send_more(r.sock, NULL, 3000, TRUE), ==, 3000);
+  flags = ack_until_idle(&r, &end);
+  g_assert_cmpuint(end - base, ==, room + 3000);
+  g_assert_cmphex(flags & TCP_FLAG_PSH, ==, 0);
+  test_net_free(r.net);
+}
+
 /* ---- Nagle ------------------------------------------------------------------ */
 
 /* nodelay: 0 Nagle on, 1 s:setopt("nodelay", true), 2 profile nagle=false */
@@ -850,6 +897,7 @@ main(int argc, char **argv)
   g_test_add_func("/data/window-scale", test_window_scale);
   g_test_add_func("/data/paws", test_paws);
   g_test_add_func("/data/nagle", test_nagle);
+  g_test_add_func("/data/msg-more-full-buffer", test_msg_more_full_buffer);
   g_test_add_func("/data/rtt-timestamps", test_rtt_timestamps);
   return g_test_run();
 }

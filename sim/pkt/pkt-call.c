@@ -14,6 +14,7 @@
 #define PKT_ENOTSOCK  88
 #define PKT_O_RDWR     2
 #define PKT_O_NONBLOCK 0x800
+#define PKT_MSG_MORE   0x8000
 
 /* What one call did: a return value, and the errno when it is -1. */
 typedef struct {
@@ -75,6 +76,7 @@ static const struct { const char *name; gint64 value; } constants[] = {
   { "SOL_SOCKET", 1 }, { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 },
   { "SO_RCVBUF", 8 }, { "SO_LINGER", 13 }, { "TCP_NODELAY", 1 }, { "TCP_MAXSEG", 2 },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 }, { "F_GETFL", 3 }, { "F_SETFL", 4 },
+  { "TCP_CORK", 3 }, { "MSG_MORE", PKT_MSG_MORE },
   { "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", PKT_O_RDWR }, { "O_NONBLOCK", PKT_O_NONBLOCK },
   { "SIOCINQ", 0x541b }, { "FIONREAD", 0x541b },
   { "POLLIN", TCP_POLLIN }, { "POLLPRI", TCP_POLLPRI }, { "POLLOUT", TCP_POLLOUT },
@@ -234,7 +236,7 @@ call_connect(PktRun *run, const PktEvent *ev, CallResult *res)
   return blocks(res, f);
 }
 
-/* send flags: only 0 is modelled (MSG_MORE, MSG_DONTWAIT... are not). */
+/* recv flags: only 0 is modelled (MSG_PEEK, MSG_DONTWAIT... are not). */
 static gboolean
 no_flags(const PktExpr *e)
 {
@@ -242,18 +244,44 @@ no_flags(const PktExpr *e)
   return e == NULL || (expr_int(e, &v) && v == 0);
 }
 
-static CallStatus
-call_write(PktRun *run, const PktEvent *ev, CallResult *res)
+/* The first name in a flags expression other than MSG_MORE, or NULL. */
+static const char *
+other_flag(const PktExpr *e)
 {
-  PktFd *f = fd_arg(run, ev, res);
-  gint64 len;
-  if (f == NULL) return CALL_DONE;
-  if (!is_any(arg(ev, 1))) return unsupported(run, ev, "a buffer argument other than ...");
-  if (!expr_int(arg(ev, 2), &len) || len < 0) return unsupported(run, ev, "a write length that is not a number");
-  if (!no_flags(arg(ev, 3))) return unsupported(run, ev, "send flags (MSG_*)");
+  if (e->kind == PKT_EXPR_WORD) return strcmp(e->text, "MSG_MORE") == 0 ? NULL : e->text;
+  if (e->kind != PKT_EXPR_OR) return NULL;
+  const char *a = other_flag(e->items->pdata[0]);
+  return a ? a : other_flag(e->items->pdata[1]);
+}
+
+/* send flags: 0 or MSG_MORE (*more); any other is reported unsupported,
+ * by name (MSG_EOR, MSG_FASTOPEN, MSG_ZEROCOPY...). */
+static gboolean
+send_flags(PktRun *run, const PktEvent *ev, const PktExpr *e, gboolean *more)
+{
+  gint64 v = 0;
+  *more = FALSE;
+  if (e == NULL) return TRUE;
+  const char *name = other_flag(e);
+  if (expr_int(e, &v) && (v & ~(gint64)PKT_MSG_MORE) == 0 && name == NULL) {
+    *more = (v & PKT_MSG_MORE) != 0;
+    return TRUE;
+  }
+  char *what = name ? g_strdup_printf("the send flag %s", name)
+                    : g_strdup("send flags other than 0 and MSG_MORE");
+  unsupported(run, ev, what);
+  g_free(what);
+  return FALSE;
+}
+
+/* Queues len bytes (the part a blocked call has not yet handed over). */
+static CallStatus
+send_bytes(PktRun *run, const PktEvent *ev, PktFd *f, gint64 len, gboolean more,
+           CallResult *res)
+{
   gsize *done = run->blocked.ev == ev ? &run->blocked.done : &res->done;
   while ((gint64)*done < len) {
-    gssize n = tcp_socket_send(f->sock, NULL, (gsize)len - *done);
+    gssize n = tcp_socket_send_more(f->sock, NULL, (gsize)len - *done, more);
     if (n > 0) {
       *done += (gsize)n;
       continue;
@@ -264,6 +292,68 @@ call_write(PktRun *run, const PktEvent *ev, CallResult *res)
   }
   res->ret = (gint64)*done;
   return CALL_DONE;
+}
+
+static CallStatus
+call_write(PktRun *run, const PktEvent *ev, CallResult *res)
+{
+  PktFd *f = fd_arg(run, ev, res);
+  gint64 len;
+  gboolean more;
+  if (f == NULL) return CALL_DONE;
+  if (!is_any(arg(ev, 1))) return unsupported(run, ev, "a buffer argument other than ...");
+  if (!expr_int(arg(ev, 2), &len) || len < 0) return unsupported(run, ev, "a write length that is not a number");
+  if (!send_flags(run, ev, arg(ev, 3), &more)) return CALL_STOP;
+  return send_bytes(run, ev, f, len, more, res);
+}
+
+/* The msghdr's field `name` (name=value or name(N)=value): its value. */
+static const PktExpr *
+msghdr_field(const PktExpr *hdr, const char *name)
+{
+  for (guint i = 0; hdr->items && i < hdr->items->len; i++) {
+    const PktExpr *kv = hdr->items->pdata[i];
+    if (kv->kind != PKT_EXPR_ASSIGN) continue;
+    const PktExpr *key = kv->items->pdata[0];
+    if ((key->kind == PKT_EXPR_WORD || key->kind == PKT_EXPR_CALL) && strcmp(key->text, name) == 0)
+      return kv->items->pdata[1];
+  }
+  return NULL;
+}
+
+/* sendmsg(fd, {msg_name(...)=..., msg_iov(N)=[{..., LEN}, ...],
+ * msg_flags=0}, FLAGS): the iovecs' lengths add up to one write, as
+ * tcp_sendmsg_locked() copies them into one stream. */
+static CallStatus
+call_sendmsg(PktRun *run, const PktEvent *ev, CallResult *res)
+{
+  PktFd *f = fd_arg(run, ev, res);
+  const PktExpr *hdr = arg(ev, 1);
+  gboolean more;
+  if (f == NULL) return CALL_DONE;
+  if (hdr == NULL || hdr->kind != PKT_EXPR_STRUCT)
+    return unsupported(run, ev, "a sendmsg() header twsim cannot read");
+  for (guint i = 0; hdr->items && i < hdr->items->len; i++) {
+    const PktExpr *kv = hdr->items->pdata[i];
+    const PktExpr *key = kv->kind == PKT_EXPR_ASSIGN ? kv->items->pdata[0] : NULL;
+    if (key == NULL || key->text == NULL ||
+        (strcmp(key->text, "msg_name") != 0 && strcmp(key->text, "msg_iov") != 0 &&
+         strcmp(key->text, "msg_flags") != 0))
+      return unsupported(run, ev, "a sendmsg() header field other than msg_name, msg_iov, msg_flags");
+  }
+  const PktExpr *iov = msghdr_field(hdr, "msg_iov");
+  gint64 len = 0, part;
+  if (!is_any(msghdr_field(hdr, "msg_name")) || iov == NULL || iov->kind != PKT_EXPR_ARRAY)
+    return unsupported(run, ev, "a sendmsg() without msg_name ... and an msg_iov array");
+  for (guint i = 0; iov->items && i < iov->items->len; i++) {
+    const PktExpr *v = iov->items->pdata[i];
+    if (v->kind != PKT_EXPR_STRUCT || v->items == NULL || v->items->len != 2 ||
+        !is_any(v->items->pdata[0]) || !expr_int(v->items->pdata[1], &part) || part < 0)
+      return unsupported(run, ev, "an iovec other than {..., LEN}");
+    len += part;
+  }
+  if (!send_flags(run, ev, arg(ev, 2), &more)) return CALL_STOP;
+  return send_bytes(run, ev, f, len, more, res);
 }
 
 static CallStatus
@@ -353,6 +443,7 @@ call_setsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
   if (!expr_int(val, &v)) return unsupported(run, ev, "a setsockopt() value twsim cannot read");
   if (is_word(name, "SO_REUSEADDR")) return result_of(res, tcp_socket_setopt(f->sock, "reuseaddr", v != 0));
   if (is_word(name, "TCP_NODELAY")) return result_of(res, tcp_socket_setopt(f->sock, "nodelay", v != 0));
+  if (is_word(name, "TCP_CORK")) return result_of(res, tcp_socket_setopt(f->sock, "cork", v != 0));
   /* The host's settings stand for the socket's: the script drives one
    * connection (and Linux's children inherit them from the listener). */
   if (is_word(name, "TCP_MAXSEG")) {
@@ -400,6 +491,9 @@ call_getsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
     TcpState st = tcp_socket_state(f->sock);
     gboolean synced = c && st != TCP_STATE_CLOSED && st != TCP_STATE_LISTEN && st != TCP_STATE_SYN_SENT;
     got = synced ? c->mss : f->user_mss ? f->user_mss : 536;   /* Linux: TCP_MSS_DEFAULT */
+  } else if (is_word(name, "TCP_NODELAY") || is_word(name, "TCP_CORK")) {
+    const TcpConn *c = tcp_socket_conn(f->sock);
+    got = c && (is_word(name, "TCP_CORK") ? c->cork : c->nodelay);
   } else {
     char *what = g_strdup_printf("getsockopt %s", name && name->text ? name->text : "(a number)");
     unsupported(run, ev, what);
@@ -495,6 +589,7 @@ static const struct { const char *name; CallFn fn; } calls[] = {
   { "socket", call_socket }, { "bind", call_bind }, { "listen", call_listen },
   { "accept", call_accept }, { "connect", call_connect },
   { "write", call_write }, { "send", call_write }, { "sendto", call_write },
+  { "sendmsg", call_sendmsg },
   { "read", call_read }, { "recv", call_read }, { "recvfrom", call_read },
   { "close", call_close }, { "shutdown", call_shutdown },
   { "setsockopt", call_setsockopt }, { "getsockopt", call_getsockopt },
