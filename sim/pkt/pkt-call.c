@@ -348,8 +348,9 @@ call_sendmsg(PktRun *run, const PktEvent *ev, CallResult *res)
   for (guint i = 0; iov->items && i < iov->items->len; i++) {
     const PktExpr *v = iov->items->pdata[i];
     if (v->kind != PKT_EXPR_STRUCT || v->items == NULL || v->items->len != 2 ||
-        !is_any(v->items->pdata[0]) || !expr_int(v->items->pdata[1], &part) || part < 0)
-      return unsupported(run, ev, "an iovec other than {..., LEN}");
+        !is_any(v->items->pdata[0]) || !expr_int(v->items->pdata[1], &part) || part < 0 ||
+        part > G_MAXINT32 - len)
+      return unsupported(run, ev, "an iovec other than {..., LEN} (LEN below 2^31 in all)");
     len += part;
   }
   if (!send_flags(run, ev, arg(ev, 2), &more)) return CALL_STOP;
