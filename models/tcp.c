@@ -401,6 +401,7 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, SimTime now, GArray *ou
   if (len == 0) return 0;
   guint32 n = (guint32)MIN((gsize)room, len);
   snd_buf_append(c, data, n);
+  tcp_chrono_start(c, TCP_CHRONO_BUSY);   /* tcp_add_write_queue_tail() */
   tcp_output(c, out);
   return n;
 }

@@ -74,6 +74,7 @@ static const struct { const char *name; gint64 value; } constants[] = {
   { "AF_INET", 2 }, { "SOCK_STREAM", 1 }, { "IPPROTO_TCP", 6 }, { "SOL_TCP", 6 },
   { "SOL_SOCKET", 1 }, { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 },
   { "SO_RCVBUF", 8 }, { "SO_LINGER", 13 }, { "TCP_NODELAY", 1 }, { "TCP_MAXSEG", 2 },
+  { "TCP_USER_TIMEOUT", 18 },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 }, { "F_GETFL", 3 }, { "F_SETFL", 4 },
   { "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", PKT_O_RDWR }, { "O_NONBLOCK", PKT_O_NONBLOCK },
   { "SIOCINQ", 0x541b }, { "FIONREAD", 0x541b },
@@ -353,6 +354,7 @@ call_setsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
   if (!expr_int(val, &v)) return unsupported(run, ev, "a setsockopt() value twsim cannot read");
   if (is_word(name, "SO_REUSEADDR")) return result_of(res, tcp_socket_setopt(f->sock, "reuseaddr", v != 0));
   if (is_word(name, "TCP_NODELAY")) return result_of(res, tcp_socket_setopt(f->sock, "nodelay", v != 0));
+  if (is_word(name, "TCP_USER_TIMEOUT")) return result_of(res, tcp_socket_setopt(f->sock, "user_timeout", v));
   /* The host's settings stand for the socket's: the script drives one
    * connection (and Linux's children inherit them from the listener). */
   if (is_word(name, "TCP_MAXSEG")) {
@@ -400,6 +402,9 @@ call_getsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
     TcpState st = tcp_socket_state(f->sock);
     gboolean synced = c && st != TCP_STATE_CLOSED && st != TCP_STATE_LISTEN && st != TCP_STATE_SYN_SENT;
     got = synced ? c->mss : f->user_mss ? f->user_mss : 536;   /* Linux: TCP_MSS_DEFAULT */
+  } else if (is_word(name, "TCP_USER_TIMEOUT")) {
+    const TcpConn *c = tcp_socket_conn(f->sock);
+    got = c ? c->user_timeout / SIM_MS : 0;
   } else {
     char *what = g_strdup_printf("getsockopt %s", name && name->text ? name->text : "(a number)");
     unsupported(run, ev, what);
