@@ -30,8 +30,11 @@ tcp_chrono_stop(TcpConn *c, TcpChrono type)
 {
   /* Nothing left to send or to be acknowledged: idle.  Else a stopped
    * condition that was the one running leaves the sender busy. */
-  if (c->snd_len == 0 && c->snd_una == c->snd_nxt) chrono_set(c, TCP_CHRONO_UNSPEC);
-  else if (type == c->chrono_type) chrono_set(c, TCP_CHRONO_BUSY);
+  if (c->snd_len == 0 && c->snd_una == c->snd_nxt) {
+    if (c->chrono_type != TCP_CHRONO_UNSPEC) chrono_set(c, TCP_CHRONO_UNSPEC);
+  } else if (type == c->chrono_type) {
+    chrono_set(c, TCP_CHRONO_BUSY);
+  }
 }
 
 void
