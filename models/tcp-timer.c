@@ -233,16 +233,16 @@ rtx_timeout(TcpConn *c, GArray *out)
   tcp_cc_rto(c, c->retries == 1);         /* RFC 5681 3.1: loss window */
   guint32 nxt = c->snd_nxt;
   tcp_retransmit(c, out);
-  trace_timer(c, "rto");
   if (c->local_drop) {
     /* The device refused it: nothing went out, what was in flight still
      * is; retry soon, no backoff (tcp_retransmit_timer()). */
     if (tcp_seq_lt(c->snd_nxt, nxt)) c->snd_nxt = nxt;
     c->rtx_at = c->now + RESOURCE_PROBE_INTERVAL;
-    return;
+  } else {
+    c->rto = MIN(c->rto * 2, p->rto_max);   /* RFC 6298 5.5 */
+    arm_rtx_clamped(c);
   }
-  c->rto = MIN(c->rto * 2, p->rto_max);   /* RFC 6298 5.5 */
-  arm_rtx_clamped(c);
+  trace_timer(c, "rto");
 }
 
 void
