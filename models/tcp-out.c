@@ -192,12 +192,13 @@ small_ok(const TcpConn *c, guint32 len, gboolean to_end)
 
 /* Whether the host's device refuses the segment about to go (Linux's
  * NET_XMIT_DROP from a qdisc): then it is not sent, and the timers retry
- * it (tcp-timer.c). */
+ * it (tcp-timer.c).  Kept in local_drop; asked only when there is
+ * something to send, so a pure ACK costs nothing. */
 static gboolean
 tx_refused(TcpConn *c)
 {
   const gboolean *refused = c->env->tx_refused;
-  if (refused && *refused) c->local_drop = TRUE;
+  c->local_drop = refused && *refused;
   return c->local_drop;
 }
 
@@ -207,11 +208,15 @@ static void
 chrono_rwnd(TcpConn *c)
 {
   guint32 end = c->snd_base + c->snd_len;
-  guint32 len = tcp_seq_lt(c->snd_nxt, end) ? MIN((guint32)c->mss, end - c->snd_nxt) : 0;
-  if (len > 0 && c->snd_nxt - c->snd_una < c->cwnd &&
-      tcp_seq_gt(c->snd_nxt + len, c->snd_una + c->snd_wnd))
+  if (!tcp_seq_lt(c->snd_nxt, end)) {
+    /* All sent: not rwnd-limited (ack_advance() ends the busy time). */
+    if (c->chrono_type == TCP_CHRONO_RWND_LIMITED) tcp_chrono_stop(c, TCP_CHRONO_RWND_LIMITED);
+    return;
+  }
+  guint32 len = MIN((guint32)c->mss, end - c->snd_nxt);
+  if (c->snd_nxt - c->snd_una < c->cwnd && tcp_seq_gt(c->snd_nxt + len, c->snd_una + c->snd_wnd))
     tcp_chrono_start(c, TCP_CHRONO_RWND_LIMITED);
-  else
+  else if (c->chrono_type == TCP_CHRONO_RWND_LIMITED)
     tcp_chrono_stop(c, TCP_CHRONO_RWND_LIMITED);
 }
 
@@ -284,7 +289,6 @@ static void
 output(TcpConn *c, GArray *out, gboolean probe)
 {
   gboolean sent = FALSE;
-  c->local_drop = FALSE;
   switch (c->state) {
   case TCP_STATE_ESTABLISHED:
   case TCP_STATE_CLOSE_WAIT:
@@ -339,7 +343,6 @@ tcp_retransmit_at(TcpConn *c, GArray *out, guint32 seq, guint32 max)
   guint32 len = tcp_seq_lt(seq, end) ? MIN(max, end - seq) : 0;
   gboolean fin = c->fin_queued && seq + len == end && tcp_seq_gt(c->snd_max, end);
   if (len == 0 && !fin) return;
-  c->local_drop = FALSE;
   if (tx_refused(c)) return;
   c->rtt_timing = FALSE;                     /* Karn */
   emit_data(c, out, seq, len, fin);

@@ -195,6 +195,7 @@ probe_timeout(TcpConn *c, GArray *out)
     tcp_conn_drop(c, TCP_ETIMEDOUT);
     return;
   }
+  c->local_drop = FALSE;
   tcp_retransmit(c, out);
   if (c->snd_una != c->snd_nxt) {        /* the window took data: in flight */
     c->probes = 0;
@@ -232,6 +233,7 @@ rtx_timeout(TcpConn *c, GArray *out)
   c->env->stats->timeouts++;
   tcp_cc_rto(c, c->retries == 1);         /* RFC 5681 3.1: loss window */
   guint32 nxt = c->snd_nxt;
+  c->local_drop = FALSE;
   tcp_retransmit(c, out);
   if (c->local_drop) {
     /* The device refused it: nothing went out, what was in flight still
