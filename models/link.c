@@ -3,13 +3,14 @@
 
 static const char *const drop_names[NET_DROP_N] = {
   "loss", "queue", "mtu", "ttl", "pred", "noroute", "backlog", "no_listener", "ct_full",
-  "ct_invalid", "nat_port",
+  "ct_invalid", "nat_port", "qdisc",
 };
 
 static const char *const drop_words[NET_DROP_N] = {
   "lost on the link", "queue full", "larger than the MTU", "TTL expired",
   "dropped by the scenario", "no route", "accept queue full", "no listener: RST",
   "conntrack table full", "invalid for conntrack", "no NAT port free",
+  "refused by the host's qdisc",
 };
 
 const char *

@@ -43,6 +43,7 @@ typedef enum {
   NET_DROP_CT_FULL,   /* a router's conntrack table was full (nat.h) */
   NET_DROP_CT_INVALID, /* a router's conntrack found the packet invalid */
   NET_DROP_NAT_PORT,  /* a router found no free SNAT port for a new flow */
+  NET_DROP_QDISC,     /* the sending host's device queue refused it (net.h tx_refuse) */
   NET_DROP_N,
 } NetDropReason;
 

@@ -510,6 +510,13 @@ net_host_output(gpointer host, Packet *pkt)
     net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
     return;
   }
+  if (node->tx_refuse) {
+    /* Linux's qdisc drop (NET_XMIT_DROP): the packet never leaves.  The
+     * TCP stack does not send data into it (tcp-out.c); what it sends
+     * anyway (ACKs, RSTs, SYNs) is lost here, as Linux loses it. */
+    net_world_drop(node->net, node, NULL, NET_DROP_QDISC, pkt);
+    return;
+  }
   node->c.sent++;
   report(node->net, NET_EVENT_SEND, 0, node, NULL, pkt);
   const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);

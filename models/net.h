@@ -78,6 +78,9 @@ struct NetNode {
   GDestroyNotify  transport_destroy;  /* frees transport with the node, or NULL */
   NatBox         *nat;          /* routers: conntrack, NAT, balancing; or NULL */
   NetNodeCounters c;
+  gboolean        tx_refuse;    /* hosts: the device queue takes no packet (a
+                                 * qdisc of limit 0): each one sent is dropped
+                                 * there, and the TCP stack sees it refused */
 };
 
 /* What observers see: a packet sent by a host, received by a host, or

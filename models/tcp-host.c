@@ -30,6 +30,7 @@ tcp_host_attach(NetNode *node, const TcpStackEnv *base)
   env.mtu = net_host_mtu;
   env.dropped = host_dropped;
   env.host = node;
+  env.tx_refused = &node->tx_refuse;
   TcpStack *stack = tcp_stack_new(&env, (const NetAddr *)node->addrs->data, node->addrs->len);
   net_node_set_transport(node, stack, stack_free);
   net_node_set_receiver(node, host_receive, NULL);

@@ -240,6 +240,7 @@ ack_advance(TcpConn *c, const TcpSegment *seg, GArray *out)
   tcp_conn_grow_sndbuf(c);
   c->rtx_at = SIM_TIME_MAX;
   if (tcp_seq_lt(c->snd_una, c->snd_nxt)) tcp_timer_arm_rtx(c);
+  else tcp_chrono_stop(c, TCP_CHRONO_BUSY);   /* tcp_clean_rtx_queue() */
 }
 
 /* RFC 5681 2: a duplicate ACK acknowledges nothing new while data is
@@ -277,6 +278,12 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     return FALSE;
   }
   guint32 wnd = (guint32)seg->win << c->snd_wscale;   /* RFC 7323 2.3 */
+  if (!tcp_seq_lt(seg->ack, c->snd_una)) {
+    /* Linux's tcp_ack(): any ACK not older than SND.UNA answers the
+     * window probes and is the last ACK received (tcp_info). */
+    c->probes = 0;
+    c->rcv_tstamp = c->now;
+  }
   guint32 sacked = tcp_sack_update(c, seg);           /* RFC 6675 Update() */
   gboolean dup = is_dupack(c, seg, wnd) && (!c->sack_ok || sacked > 0);
   if (tcp_seq_gt(seg->ack, c->snd_una)) ack_advance(c, seg, out);
@@ -288,6 +295,8 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
     c->snd_wl1 = seg->seq;
     c->snd_wl2 = seg->ack;
   }
+  if (c->snd_una == c->snd_nxt && tcp_seq_lt(c->snd_nxt, c->snd_base + c->snd_len))
+    tcp_timer_ack_probe(c);
   if (!fin_acked(c)) return TRUE;
   switch (c->state) {
   case TCP_STATE_FIN_WAIT_1:

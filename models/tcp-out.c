@@ -203,6 +203,36 @@ small_ok(const TcpConn *c, guint32 len, gboolean to_end)
   return to_end || len >= c->snd_wnd_max / 2;
 }
 
+/* Whether the host's device refuses the segment about to go (Linux's
+ * NET_XMIT_DROP from a qdisc): then it is not sent, and the timers retry
+ * it (tcp-timer.c).  Kept in local_drop; asked only when there is
+ * something to send, so a pure ACK costs nothing. */
+static gboolean
+tx_refused(TcpConn *c)
+{
+  const gboolean *refused = c->env->tx_refused;
+  c->local_drop = refused && *refused;
+  return c->local_drop;
+}
+
+/* Linux's tcp_write_xmit() ends rwnd-limited when the congestion window
+ * would let the next segment go but the peer's window does not. */
+static void
+chrono_rwnd(TcpConn *c)
+{
+  guint32 end = c->snd_base + c->snd_len;
+  if (!tcp_seq_lt(c->snd_nxt, end)) {
+    /* All sent: not rwnd-limited (ack_advance() ends the busy time). */
+    if (c->chrono_type == TCP_CHRONO_RWND_LIMITED) tcp_chrono_stop(c, TCP_CHRONO_RWND_LIMITED);
+    return;
+  }
+  guint32 len = MIN((guint32)c->mss, end - c->snd_nxt);
+  if (c->snd_nxt - c->snd_una < c->cwnd && tcp_seq_gt(c->snd_nxt + len, c->snd_una + c->snd_wnd))
+    tcp_chrono_start(c, TCP_CHRONO_RWND_LIMITED);
+  else if (c->chrono_type == TCP_CHRONO_RWND_LIMITED)
+    tcp_chrono_stop(c, TCP_CHRONO_RWND_LIMITED);
+}
+
 static gboolean
 send_data(TcpConn *c, GArray *out, gboolean probe)
 {
@@ -213,6 +243,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
     /* Zero-window probe (RFC 9293 3.8.6.1), as Linux's
      * tcp_xmit_probe_skb(): an old sequence number, no data; the reply
      * carries the window. */
+    if (tx_refused(c)) return FALSE;
     tcp_emit(c, out, c->snd_una - 1, TCP_FLAG_ACK);
     g_array_index(out, TcpSegment, out->len - 1).why = TCP_WHY_WINDOW_PROBE;
     c->env->stats->window_probes++;
@@ -247,6 +278,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
       break;
     }
     gboolean fin = c->fin_queued && to_end;
+    if (tx_refused(c)) break;
     emit_data(c, out, c->snd_nxt, len, fin, probe);
     c->snd_nxt += len + fin;
     sent = TRUE;
@@ -275,7 +307,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
    * nagle/sendmsg_msg_more). */
   if (burst >= 2 && !cork_held && c->env->profile->burst_push)
     g_array_index(out, TcpSegment, last).flags |= TCP_FLAG_PSH;
-  if (c->fin_queued && c->snd_nxt == end) {
+  if (c->fin_queued && c->snd_nxt == end && !tx_refused(c)) {
     emit_data(c, out, end, 0, TRUE, FALSE);
     c->snd_nxt = end + 1;
     sent = TRUE;
@@ -294,6 +326,7 @@ output(TcpConn *c, GArray *out, gboolean probe)
   case TCP_STATE_CLOSING:
   case TCP_STATE_LAST_ACK:
     if (syn_acked(c)) sent = send_data(c, out, probe);
+    if (syn_acked(c) && !probe) chrono_rwnd(c);
     break;
   case TCP_STATE_CLOSED:
   case TCP_STATE_LISTEN:
@@ -340,6 +373,7 @@ tcp_retransmit_at(TcpConn *c, GArray *out, guint32 seq, guint32 max)
   guint32 len = tcp_seq_lt(seq, end) ? MIN(max, end - seq) : 0;
   gboolean fin = c->fin_queued && seq + len == end && tcp_seq_gt(c->snd_max, end);
   if (len == 0 && !fin) return;
+  if (tx_refused(c)) return;
   c->rtt_timing = FALSE;                     /* Karn */
   emit_data(c, out, seq, len, fin, FALSE);
   g_array_index(out, TcpSegment, out->len - 1).why = TCP_WHY_FAST_RETRANSMIT;

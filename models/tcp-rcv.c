@@ -51,6 +51,9 @@ linux_initial_window(const TcpConn *c)
 void
 tcp_rcv_established(TcpConn *c)
 {
+  /* tcp_info's clocks start with the connection (Linux's
+   * tcp_finish_connect(), tcp_create_openreq_child()). */
+  c->lrcvtime = c->lsndtime = c->rcv_tstamp = c->now;
   if (!c->env->profile->linux_rwnd) return;
   /* tcp_init_buffer_space(): window_clamp = the full space less one
    * segment (tcp_app_win's reservation), rcv_ssthresh no higher:
@@ -369,6 +372,7 @@ tcp_rcv_data_sent(TcpConn *c)
    * arrival means an interactive exchange (pingpong: ACKs wait for the
    * next reply, up to the delayed-ACK timeout). */
   if (c->ato && c->now - c->lrcvtime < c->ato) c->pingpong = TRUE;
+  c->lsndtime = c->now;
 }
 
 void

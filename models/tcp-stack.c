@@ -311,6 +311,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   tcp_conn_pool_init(&s->pool);
   s->free_socks = g_ptr_array_new();
   s->cenv.pool = &s->pool;
+  s->cenv.tx_refused = env->tx_refused;
   g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");
   g_autofree char *ts = g_strdup_printf("tcp-ts/%s", env->host_name ? env->host_name : "");
   s->cenv.isn_key = tcp_hash_key(env->run_seed, isn);
@@ -469,6 +470,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
   conn_set_path_mss(s, c);
   c->nodelay = l->conn->nodelay;     /* Linux: TCP_NODELAY is inherited */
   c->cork = l->conn->cork;           /* and TCP_CORK (sk_clone_lock()) */
+  c->user_timeout = l->conn->user_timeout;   /* and TCP_USER_TIMEOUT */
   conn_insert(s, c);
   g_queue_push_tail_link(&l->syn_q, &c->queue_link);
   if (isn == 0) isn = tcp_isn(&s->cenv, &c->tuple, stack_now(s));
@@ -985,6 +987,9 @@ tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value)
       else u->binders_reuse--;
     }
     sock->reuseaddr = on;
+  } else if (strcmp(name, "user_timeout") == 0) {
+    if (value < 0 || value > G_MAXINT32) return TCP_EINVAL;   /* Linux: an int >= 0 */
+    if (sock->conn) tcp_conn_set_user_timeout(sock->conn, (guint32)value);
   } else if (strcmp(name, "nodelay") == 0) {
     TcpConn *c = sock->conn;
     if (c) {

@@ -128,6 +128,10 @@ typedef struct {
    * frees it (may be NULL): the drops only a counter knew of. */
   void      (*dropped)(gpointer host, const Packet *pkt, TcpDropReason reason);
   gpointer    host;                 /* output's, route's, mtu's and dropped's */
+  /* While *tx_refused, the host's device refuses every packet (may be
+   * NULL: never): the stack sends no data into it and retries later, as
+   * Linux does on NET_XMIT_DROP. */
+  const gboolean *tx_refused;
 } TcpStackEnv;
 
 /* ---- the stack ---------------------------------------------------------- */
@@ -276,8 +280,9 @@ void
 tcp_socket_close(TcpSocket *sock);
 
 /* Socket options: "linger" (seconds, value < 0 = off), "reuseaddr" (0/1),
- * "nodelay" (0/1), "cork" (0/1, TCP_CORK).  TCP_EINVAL for an unknown
- * name. */
+ * "nodelay" (0/1), "cork" (0/1, TCP_CORK), "user_timeout"
+ * (TCP_USER_TIMEOUT, milliseconds, 0 = off).  TCP_EINVAL for an unknown
+ * name or a value out of range. */
 int
 tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value);
 

@@ -426,6 +426,7 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, gboolean more, SimTime 
   more = more && n == len;
   mark_push(c, c->snd_base + c->snd_len, n, more);
   snd_buf_append(c, data, n);
+  tcp_chrono_start(c, TCP_CHRONO_BUSY);   /* tcp_add_write_queue_tail() */
   c->more = more;
   tcp_output(c, out);
   c->more = FALSE;

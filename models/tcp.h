@@ -77,6 +77,7 @@ typedef struct {
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
   TcpConnPool *pool;                    /* may be NULL: every connection allocated */
+  const gboolean *tx_refused;           /* may be NULL (TcpStackEnv.tx_refused) */
 } TcpConnEnv;
 
 /* Invariants:
@@ -173,6 +174,19 @@ struct TcpConn {
   int         retries;          /* consecutive timeouts */
   SimTime     rtx_at;           /* retransmission/probe deadline */
   SimTime     state_at;         /* FIN_WAIT_2 reaping deadline */
+  SimTime     user_timeout;     /* TCP_USER_TIMEOUT (RFC 5482), 0: off */
+  SimTime     rtx_stamp;        /* Linux's retrans_stamp: when the head of
+                                   this run of timeouts was first sent */
+  SimTime     probes_stamp;     /* first unanswered window probe, 0: none */
+  int         probes;           /* window probes unanswered (icsk_probes_out) */
+  gboolean    local_drop;       /* the device refused the last send
+                                   (NET_XMIT_DROP): nothing went out */
+  /* tcp_info (Linux's tcp_get_info) */
+  SimTime     lsndtime;         /* data last sent */
+  SimTime     rcv_tstamp;       /* an ACK last received */
+  guint8      chrono_type;      /* TcpChrono running since chrono_start */
+  SimTime     chrono_start;
+  SimTime     chrono_stat[3];   /* time busy, rwnd- and sndbuf-limited */
   /* the user's side */
   int         error;            /* pending SO_ERROR */
   gboolean    orphan;           /* close()d by the user */
@@ -470,6 +484,12 @@ tcp_conn_deadline(const TcpConn *c);
 void
 tcp_conn_timer(TcpConn *c, SimTime now, GArray *out);
 
+/* An ACK came while data waits and nothing is in flight (Linux's
+ * tcp_ack_probe()): the probe timer stops if the window now takes the
+ * next segment (tcp_output() sends it), else runs again from now. */
+void
+tcp_timer_ack_probe(TcpConn *c);
+
 /* Arms the retransmission timer at now + rto (backed off). */
 void
 tcp_timer_arm_rtx(TcpConn *c);
@@ -483,6 +503,29 @@ tcp_rtt_sample(TcpConn *c, SimTime rtt);
  * of new data ends any backoff). */
 void
 tcp_rto_update(TcpConn *c);
+
+/* Linux's chronographs (tcp_chrono_start/stop): what limits the sender,
+ * the most interesting condition winning. */
+typedef enum {
+  TCP_CHRONO_UNSPEC,            /* nothing to send */
+  TCP_CHRONO_BUSY,              /* data queued or in flight */
+  TCP_CHRONO_RWND_LIMITED,      /* held by the peer's window */
+  TCP_CHRONO_SNDBUF_LIMITED,    /* held by the send buffer */
+} TcpChrono;
+
+void
+tcp_chrono_start(TcpConn *c, TcpChrono type);
+void
+tcp_chrono_stop(TcpConn *c, TcpChrono type);
+
+/* The time busy, rwnd-limited and sndbuf-limited up to `now` (Linux's
+ * tcpi_busy_time is their sum). */
+void
+tcp_chrono_read(const TcpConn *c, SimTime now, SimTime out[3]);
+
+/* TCP_USER_TIMEOUT in milliseconds (0: off). */
+void
+tcp_conn_set_user_timeout(TcpConn *c, guint32 ms);
 
 /* Moves to CLOSED with a pending error for the user (0: none). */
 void

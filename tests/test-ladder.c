@@ -211,6 +211,7 @@ test_drops(void)
     { NET_DROP_CT_FULL, "conntrack table full", FALSE },
     { NET_DROP_CT_INVALID, "invalid for conntrack", FALSE },
     { NET_DROP_NAT_PORT, "no NAT port free", FALSE },
+    { NET_DROP_QDISC, "refused by the host's qdisc", FALSE },
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(cases) == NET_DROP_N);
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

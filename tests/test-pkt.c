@@ -168,9 +168,10 @@ test_unsupported(void)
     { "+0 `sysctl -q net.ipv4.tcp_ecn=1`\n", ":5: unsupported: the sysctl tcp_ecn=1\n" },
     { "+0 %{ assert tcpi_total_retrans == 0 }%\n", ":5: unsupported: tcpi_total_retrans (not a tcp_info field twsim keeps)\n" },
     { "+0 %{ print(tcpi_rto) }%\n", ":5: unsupported: Python code `print(tcpi_rto)`\n" },
-    { "+0 setsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [1000], 4) = 0\n", ":5: unsupported: setsockopt TCP_USER_TIMEOUT\n" },
     { "+0 send(3, ..., 10, MSG_MORE|MSG_EOR) = 10\n", ":5: unsupported: the send flag MSG_EOR\n" },
     { "+0 send(3, ..., 10, 0x40) = 10\n", ":5: unsupported: send flags other than 0 and MSG_MORE\n" },
+    { "+0 `tc qdisc replace dev tun0 root fq`\n", ":5: unsupported: the shell command `tc qdisc replace dev tun0 root fq`\n" },
+    { "+0 %{ assert tcpi_sndbuf_limited == 0 }%\n", ":5: unsupported: tcpi_sndbuf_limited (not a tcp_info field twsim keeps)\n" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     char *text = g_strconcat(handshake, cases[i].line, NULL);
@@ -344,6 +345,8 @@ static const char *const shared_passing[] = {
   "shutdown/shutdown-rdwr-close.pkt", "shutdown/shutdown-wr-close.pkt",
   "slow_start/slow-start-app-limited.pkt", "ts_recent/fin_tsval.pkt",
   "ts_recent/reset_tsval.pkt", "validate/validate-established-no-flags.pkt",
+  "user_timeout/user-timeout-probe.pkt", "tcp_info/tcp-info-last_data_recv.pkt",
+  "tcp_info/tcp-info-rwnd-limited.pkt",
 };
 
 static gboolean

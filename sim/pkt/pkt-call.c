@@ -75,6 +75,7 @@ static const struct { const char *name; gint64 value; } constants[] = {
   { "AF_INET", 2 }, { "SOCK_STREAM", 1 }, { "IPPROTO_TCP", 6 }, { "SOL_TCP", 6 },
   { "SOL_SOCKET", 1 }, { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 },
   { "SO_RCVBUF", 8 }, { "SO_LINGER", 13 }, { "TCP_NODELAY", 1 }, { "TCP_MAXSEG", 2 },
+  { "TCP_USER_TIMEOUT", 18 },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 }, { "F_GETFL", 3 }, { "F_SETFL", 4 },
   { "TCP_CORK", 3 }, { "MSG_MORE", PKT_MSG_MORE },
   { "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", PKT_O_RDWR }, { "O_NONBLOCK", PKT_O_NONBLOCK },
@@ -445,6 +446,7 @@ call_setsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
   if (is_word(name, "SO_REUSEADDR")) return result_of(res, tcp_socket_setopt(f->sock, "reuseaddr", v != 0));
   if (is_word(name, "TCP_NODELAY")) return result_of(res, tcp_socket_setopt(f->sock, "nodelay", v != 0));
   if (is_word(name, "TCP_CORK")) return result_of(res, tcp_socket_setopt(f->sock, "cork", v != 0));
+  if (is_word(name, "TCP_USER_TIMEOUT")) return result_of(res, tcp_socket_setopt(f->sock, "user_timeout", v));
   /* The host's settings stand for the socket's: the script drives one
    * connection (and Linux's children inherit them from the listener). */
   if (is_word(name, "TCP_MAXSEG")) {
@@ -495,6 +497,9 @@ call_getsockopt(PktRun *run, const PktEvent *ev, CallResult *res)
   } else if (is_word(name, "TCP_NODELAY") || is_word(name, "TCP_CORK")) {
     const TcpConn *c = tcp_socket_conn(f->sock);
     got = c && (is_word(name, "TCP_CORK") ? c->cork : c->nodelay);
+  } else if (is_word(name, "TCP_USER_TIMEOUT")) {
+    const TcpConn *c = tcp_socket_conn(f->sock);
+    got = c ? c->user_timeout / SIM_MS : 0;
   } else {
     char *what = g_strdup_printf("getsockopt %s", name && name->text ? name->text : "(a number)");
     unsupported(run, ev, what);

@@ -133,6 +133,30 @@ apply_defaults(PktRun *run, const PktEvent *ev)
   run->tfo_server = TRUE;
 }
 
+/* tc on the tun device: a root pfifo of limit 0 makes the host's device
+ * queue refuse every packet it sends (models/net.h tx_refuse), deleting
+ * the root qdisc undoes it.  Other qdiscs are not modelled.  Redirections
+ * of its output ("2>/dev/null") are ignored. */
+static void
+run_tc(PktRun *run, const PktEvent *ev, char **argv, const char *cmd)
+{
+  GPtrArray *args = g_ptr_array_new();
+  for (char **a = argv + 1; *a; a++)
+    if (!g_str_has_prefix(*a, ">") && !g_str_has_prefix(*a, "2>")) g_ptr_array_add(args, *a);
+  g_ptr_array_add(args, NULL);
+  char *line = g_strjoinv(" ", (char **)args->pdata);
+  if (!strcmp(line, "qdisc delete dev tun0 root") || !strcmp(line, "qdisc del dev tun0 root")) {
+    run->host->tx_refuse = FALSE;
+  } else if (!strcmp(line, "qdisc add dev tun0 root pfifo limit 0") ||
+             !strcmp(line, "qdisc replace dev tun0 root pfifo limit 0")) {
+    run->host->tx_refuse = TRUE;
+  } else {
+    pkt_run_fail(run, PKT_UNSUPPORTED, ev->line, "unsupported: the shell command `%s`", cmd);
+  }
+  g_free(line);
+  g_ptr_array_free(args, TRUE);
+}
+
 /* One shell command of a `...` line. */
 static void
 run_command(PktRun *run, const PktEvent *ev, const char *cmd)
@@ -146,6 +170,8 @@ run_command(PktRun *run, const PktEvent *ev, const char *cmd)
   const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
   if (!strcmp(prog, "defaults.sh")) {
     apply_defaults(run, ev);
+  } else if (!strcmp(prog, "tc")) {
+    run_tc(run, ev, argv, cmd);
   } else if (!strcmp(prog, "sysctl") || !strcmp(prog, "set_sysctls.py")) {
     for (char **a = argv + 1; *a && run->outcome == PKT_PASS; a++)
       if ((*a)[0] != '-') apply_sysctl(run, ev, *a);
@@ -197,7 +223,17 @@ tcpi_field(PktRun *run, const char *name, gint64 *out)
   const TcpConn *c = tcp_socket_conn(f->sock);
   if (c == NULL) return FALSE;
   guint mss = MAX(c->mss, 1);
+  SimTime now = sim_engine_now(run->engine), chrono[3];
+  tcp_chrono_read(c, now, chrono);
+  /* Linux's tcp_get_info(): the clocks in milliseconds (jiffies), the
+   * chronographs in microseconds, busy time their sum. */
   const struct { const char *name; gint64 value; } fields[] = {
+    { "tcpi_probes", c->probes },
+    { "tcpi_last_data_recv", (now - c->lrcvtime) / SIM_MS },
+    { "tcpi_last_data_sent", (now - c->lsndtime) / SIM_MS },
+    { "tcpi_last_ack_recv", (now - c->rcv_tstamp) / SIM_MS },
+    { "tcpi_busy_time", (chrono[0] + chrono[1] + chrono[2]) / SIM_US },
+    { "tcpi_rwnd_limited", chrono[1] / SIM_US },
     { "tcpi_rto", c->rto / SIM_US },
     { "tcpi_backoff", c->retries },
     { "tcpi_retransmits", c->retries },
@@ -298,7 +334,12 @@ run_assert(PktRun *run, const PktEvent *ev, const char *stmt)
 void
 pkt_host_code(PktRun *run, const PktEvent *ev)
 {
-  char **stmts = g_regex_split_simple("[;\n]", ev->text, 0, 0);
+  /* A backslash before a newline continues the line, as in Python. */
+  char **lines = g_strsplit(ev->text, "\\\n", -1);
+  char *text = g_strjoinv(" ", lines);
+  char **stmts = g_regex_split_simple("[;\n]", text, 0, 0);
+  g_strfreev(lines);
+  g_free(text);
   for (char **s = stmts; *s && run->outcome == PKT_PASS; s++) {
     char *stmt = g_strstrip(*s);
     if (*stmt) run_assert(run, ev, stmt);
