@@ -91,7 +91,7 @@ static void
 waiting_push(NetLinkDir *d, SimTime start)
 {
   if (d->waiting_len == d->waiting_cap) {
-    guint cap = d->waiting_cap ? d->waiting_cap * 2 : 16;
+    guint cap = d->waiting_cap ? d->waiting_cap * 2 : 4;    /* a host's link: a few */
     SimTime *ring = g_new(SimTime, cap);
     for (guint i = 0; i < d->waiting_len; i++)
       ring[i] = d->waiting[(d->waiting_head + i) & (d->waiting_cap - 1)];
