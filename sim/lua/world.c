@@ -66,7 +66,8 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     return NULL;
   }
-  void *p = sim_lua_pool_resize(&world->lua_pool, ptr, osize, nsize);
+  void *p = ptr ? sim_lua_pool_resize(&world->lua_pool, ptr, osize, nsize)
+                : sim_lua_pool_alloc(&world->lua_pool, nsize);    /* most calls: inline */
   if (p) world->lua_bytes = world->lua_bytes - old + nsize;
   return p;
 }
