@@ -92,7 +92,7 @@ static void
 waiting_push(NetLinkDir *d, SimTime start)
 {
   if (d->waiting_len == d->waiting_cap) {
-    guint cap = d->waiting_cap ? d->waiting_cap * 2 : 16;
+    guint cap = d->waiting_cap ? d->waiting_cap * 2 : 4;    /* a host's link: a few */
     SimTime *ring = g_new(SimTime, cap);
     for (guint i = 0; i < d->waiting_len; i++)
       ring[i] = d->waiting[(d->waiting_head + i) & (d->waiting_cap - 1)];
@@ -116,10 +116,10 @@ waiting_count(NetLinkDir *d, SimTime now)
   return d->waiting_len;
 }
 
-/* Admits pkt to the transmitter; returns when its last bit leaves, or -1
- * if the queue is full. */
+/* Admits a packet of wire_len bytes to the transmitter; returns when its
+ * last bit leaves, or -1 if the queue is full. */
 static SimTime
-transmit(NetLinkDir *d, const Packet *pkt, SimTime now)
+transmit(NetLinkDir *d, guint wire_len, SimTime now)
 {
   if (d->p.rate == 0) return now;
   if (d->busy_until > now) {
@@ -128,7 +128,7 @@ transmit(NetLinkDir *d, const Packet *pkt, SimTime now)
   }
   SimTime start = MAX(now, d->busy_until);
   if (G_UNLIKELY(d->ser.rate != d->p.rate)) sim_serializer_init(&d->ser, d->p.rate);
-  d->busy_until = start + sim_serializer_time(&d->ser, packet_wire_len(pkt));
+  d->busy_until = start + sim_serializer_time(&d->ser, wire_len);
   return d->busy_until;
 }
 
@@ -176,12 +176,13 @@ net_link_send(NetLink *link, guint dir, Packet *pkt)
     net_world_drop(link->net, d->from, link, NET_DROP_PRED, pkt);
     return;
   }
-  if (d->p.mtu && packet_wire_len(pkt) > d->p.mtu) {
+  guint wire_len = packet_wire_len(pkt);      /* once: the options are counted */
+  if (d->p.mtu && wire_len > d->p.mtu) {
     d->c.mtu_drops++;
     net_world_drop(link->net, d->from, link, NET_DROP_MTU, pkt);
     return;
   }
-  SimTime tx_end = transmit(d, pkt, now);
+  SimTime tx_end = transmit(d, wire_len, now);
   if (tx_end < 0) {
     d->c.queue_drops++;
     net_world_drop(link->net, d->from, link, NET_DROP_QUEUE, pkt);

@@ -22,7 +22,7 @@ dest_equal(gconstpointer a, gconstpointer b)
 static TcpPortDest *
 dest_find(TcpPorts *ports, NetAddr laddr, NetAddr raddr, guint16 rport)
 {
-  if (g_hash_table_size(ports->dests) == 0) return NULL;
+  if (ports->dests == NULL || g_hash_table_size(ports->dests) == 0) return NULL;
   TcpPortDest probe = { .laddr = laddr, .raddr = raddr, .rport = rport };
   return g_hash_table_lookup(ports->dests, &probe);
 }
@@ -39,8 +39,10 @@ tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
   ports->uses = NULL;
   ports->uses_mask = 0;
   ports->n_uses = 0;
-  ports->perturb = g_hash_table_new(g_direct_hash, g_direct_equal);
-  ports->dests = g_hash_table_new_full(dest_hash, dest_equal, g_free, NULL);
+  /* Both tables are made when first written: most hosts of a large
+   * network never connect out, or never need a destination's bitmap. */
+  ports->perturb = NULL;
+  ports->dests = NULL;
   g_autofree char *name = g_strdup_printf("tcp-ports/%s", host_name ? host_name : "");
   ports->key = tcp_hash_key(run_seed, name);
   sim_rng_init_stream(&ports->rng, run_seed, name);
@@ -50,8 +52,8 @@ void
 tcp_ports_clear(TcpPorts *ports)
 {
   g_free(ports->uses);
-  g_hash_table_destroy(ports->perturb);
-  g_hash_table_destroy(ports->dests);
+  g_clear_pointer(&ports->perturb, g_hash_table_destroy);
+  g_clear_pointer(&ports->dests, g_hash_table_destroy);
 }
 
 /* Fibonacci hashing of a port onto the entries: consecutive ports (an
@@ -70,13 +72,13 @@ use_put(TcpPorts *ports, const TcpPortEntry *e)
   ports->uses[i] = *e;
 }
 
-/* Doubles the entries (16 at first). */
+/* Doubles the entries (4 at first: most hosts use a port or two). */
 static void
 uses_grow(TcpPorts *ports)
 {
   TcpPortEntry *old = ports->uses;
   guint32 n_old = old ? ports->uses_mask + 1 : 0;
-  guint32 n = n_old ? n_old * 2 : 16;
+  guint32 n = n_old ? n_old * 2 : 4;
   ports->uses = g_new0(TcpPortEntry, n);
   ports->uses_mask = n - 1;
   for (guint32 i = 0; i < n_old; i++)
@@ -177,6 +179,8 @@ dest_build(TcpPorts *ports, NetAddr laddr, NetAddr raddr, guint16 rport,
     if (e->use.users && held(user, port))
       d->held[port >> 6] |= G_GUINT64_CONSTANT(1) << (port & 63);
   }
+  if (ports->dests == NULL)
+    ports->dests = g_hash_table_new_full(dest_hash, dest_equal, g_free, NULL);
   g_hash_table_add(ports->dests, d);
 }
 
@@ -186,7 +190,8 @@ static guint32
 perturb_get(TcpPorts *ports, guint32 index)
 {
   gpointer v;
-  if (g_hash_table_lookup_extended(ports->perturb, GUINT_TO_POINTER(index), NULL, &v))
+  if (ports->perturb &&
+      g_hash_table_lookup_extended(ports->perturb, GUINT_TO_POINTER(index), NULL, &v))
     return GPOINTER_TO_UINT(v);
   return (guint32)tcp_siphash_4u32(&ports->key, index, 0x70657274u, 0, 0);
 }
@@ -220,6 +225,8 @@ tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
       /* Linux: i = max(i, random(8) * step); perturb += i + step. */
       guint32 r = (guint32)sim_rng_below(&ports->rng, 8) * step;
       guint32 adv = MAX(i, r) + step;
+      if (ports->perturb == NULL)
+        ports->perturb = g_hash_table_new(g_direct_hash, g_direct_equal);
       g_hash_table_insert(ports->perturb, GUINT_TO_POINTER(index),
                           GUINT_TO_POINTER(perturb + adv));
       *out = (guint16)port;

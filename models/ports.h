@@ -44,8 +44,8 @@ typedef struct {
   TcpPortEntry *uses;       /* uses_mask + 1 entries, or NULL */
   guint32     uses_mask;
   guint32     n_uses;       /* ports with an entry */
-  GHashTable *perturb;      /* table_perturb[] entries that moved */
-  GHashTable *dests;        /* TcpPortDest (keyed by itself) -> same */
+  GHashTable *perturb;      /* table_perturb[] entries that moved; NULL: none yet */
+  GHashTable *dests;        /* TcpPortDest (keyed by itself) -> same; NULL: none yet */
   TcpHashKey  key;
   SimRng      rng;
 } TcpPorts;

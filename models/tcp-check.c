@@ -122,7 +122,7 @@ static gboolean
 dest_bit(const TcpStack *s, const TcpTuple *t, gboolean *has)
 {
   TcpPortDest probe = { .laddr = t->laddr, .raddr = t->raddr, .rport = t->rport };
-  const TcpPortDest *d = g_hash_table_size(s->ports.dests)
+  const TcpPortDest *d = s->ports.dests && g_hash_table_size(s->ports.dests)
                        ? g_hash_table_lookup(s->ports.dests, &probe) : NULL;
   *has = d != NULL;
   return d && ((d->held[t->lport >> 6] >> (t->lport & 63)) & 1);

@@ -43,12 +43,17 @@ stack_send(TcpStack *s, NetAddr src, NetAddr dst, TcpSegment *seg)
   s->env.output(s->env.host, pkt);
 }
 
+/* Called after every segment and user call, most of which queue nothing.
+ * The segments' payload references moved to the packets, and the array
+ * has no clear function and no terminating zero: emptying it is setting
+ * its length (g_array_set_size's remove_range cost 90 instructions a
+ * call here). */
 static void
 stack_flush(TcpStack *s, const TcpTuple *t)
 {
   for (guint i = 0; i < s->out->len; i++)
     stack_send(s, t->laddr, t->raddr, &g_array_index(s->out, TcpSegment, i));
-  g_array_set_size(s->out, 0);
+  s->out->len = 0;
 }
 
 /* ---- path MTU ------------------------------------------------------------ */

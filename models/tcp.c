@@ -241,9 +241,11 @@ tcp_conn_free(TcpConn *c)
     conn_storage_free(c);
     return;
   }
-  g_array_set_size(c->snd_buf, 0);
-  if (c->rcv_buf) g_byte_array_set_size(c->rcv_buf, 0);
-  if (c->scoreboard) g_array_set_size(c->scoreboard, 0);
+  /* Emptied by their lengths: the slices were unreferenced above, and
+   * none of the three has a clear function or a terminating zero. */
+  c->snd_buf->len = 0;
+  if (c->rcv_buf) c->rcv_buf->len = 0;
+  if (c->scoreboard) c->scoreboard->len = 0;
   g_ptr_array_add(pool->conns, c);
   TCP_POOL_POISON(c, sizeof *c);
 }
@@ -442,7 +444,8 @@ tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now,
   if (c->rcv_buf->len > 0) {
     guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
     sink(ud, c->rcv_buf->data, n);
-    g_byte_array_remove_range(c->rcv_buf, 0, n);
+    if (n == c->rcv_buf->len) c->rcv_buf->len = 0;      /* all of it: nothing to move */
+    else g_byte_array_remove_range(c->rcv_buf, 0, n);
     /* Window update (RFC 9293 3.8.6.2.2, Linux tcp_cleanup_rbuf()) when
      * reading has opened the window enough: the peer may wait on it. */
     if (c->state != TCP_STATE_CLOSED && tcp_rcv_window_update_due(c)) {

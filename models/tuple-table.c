@@ -25,14 +25,15 @@ slot_put(TcpTupleTable *t, const TcpTupleSlot *s)
   t->slots[i] = *s;
 }
 
-/* Doubles the slots (16 at first), re-placing every entry from its stored
- * hash. */
+/* Doubles the slots (4 at first: most hosts of a large network hold a
+ * socket or two, and a host's tables are touched by every segment it
+ * gets), re-placing every entry from its stored hash. */
 static void
 table_grow(TcpTupleTable *t)
 {
   TcpTupleSlot *old = t->slots;
   guint32 n_old = old ? t->mask + 1 : 0;
-  guint32 n = n_old ? n_old * 2 : 16;
+  guint32 n = n_old ? n_old * 2 : 4;
   t->slots = g_new0(TcpTupleSlot, n);
   t->mask = n - 1;
   for (guint32 i = 0; i < n_old; i++)

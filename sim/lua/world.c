@@ -44,7 +44,7 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
   SimWorld *world = ud;
   gsize old = ptr ? osize : 0;
   if (nsize == 0) {
-    free(ptr);
+    if (ptr) sim_lua_pool_release(&world->lua_pool, ptr, osize);
     world->lua_bytes -= old;
     return NULL;
   }
@@ -66,7 +66,8 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     return NULL;
   }
-  void *p = realloc(ptr, nsize);
+  void *p = ptr ? sim_lua_pool_resize(&world->lua_pool, ptr, osize, nsize)
+                : sim_lua_pool_alloc(&world->lua_pool, nsize);    /* most calls: inline */
   if (p) world->lua_bytes = world->lua_bytes - old + nsize;
   return p;
 }
@@ -190,6 +191,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   sim_engine_set_poll(world->run.engine, engine_poll, world);
   world->check_state = sim_run_install_checks(&world->run);
 
+  sim_lua_pool_init(&world->lua_pool);
   lua_State *L = lua_newstate(counting_alloc, world);
   if (L == NULL) {
     g_set_error(error, SIM_ERROR, SIM_ERROR_MEMORY, "cannot create the Lua state: out of memory");
@@ -225,6 +227,7 @@ sim_world_close_lua(SimWorld *world)
    * engine are still whole, so whatever twsim call a finalizer makes finds
    * a valid world (sim.run refuses, as the world is closing). */
   lua_close(world->L);
+  sim_lua_pool_clear(&world->lua_pool);
   world->L = NULL;
   world->running_L = NULL;
 }
@@ -234,6 +237,7 @@ sim_world_free(SimWorld *world)
 {
   if (world == NULL) return;
   sim_world_close_lua(world);
+  sim_lua_pool_clear(&world->lua_pool);     /* also when no state was made */
   /* The network before the engine (transports cancel their timers).  The
    * references they hold into the closed Lua state are dropped without a
    * call into it (sim_lua_unref). */

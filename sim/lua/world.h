@@ -16,6 +16,7 @@
 #include "records.h"
 #include "run-view.h"
 #include "outputs.h"
+#include "lua-pool.h"
 #include <lua.h>
 #include <lauxlib.h>
 #include <signal.h>
@@ -116,6 +117,7 @@ struct SimWorld {
   const void      *metatables[SIM_LUA_N_TYPES];     /* by address, NULL until registered */
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
+  SimLuaPool       lua_pool;        /* the Lua state's small blocks (lua-pool.h) */
   gsize            lua_bytes;       /* held by the Lua state */
   gsize            model_bytes;     /* charged for what twsim made for the scenario */
   guint64          allocs;          /* allocations so far, counted for opts->fail_alloc */
