@@ -118,6 +118,15 @@ in_reduction(const TcpRack *r)
   return r->ca_state == TCP_CA_CWR || r->ca_state == TCP_CA_RECOVERY;
 }
 
+/* A sequence number kept across ACKs (rxt_hint, rxt_high), or SND.UNA
+ * when it lies outside [SND.UNA, SND.MAX]: not set yet, or acknowledged
+ * since. */
+static guint32
+within(const TcpConn *c, guint32 seq)
+{
+  return tcp_seq_lt(seq, c->snd_una) || tcp_seq_gt(seq, c->snd_max) ? c->snd_una : seq;
+}
+
 /* Linux's tcp_highest_sack_seq(): SND.UNA when nothing is SACKed. */
 static guint32
 fack(const TcpConn *c)
@@ -141,7 +150,7 @@ resent(TcpConn *c, TcpTxSeg *e)
     r->retrans_out++;
   }
   r->total_retrans++;
-  if (tcp_seq_gt(e->end, r->rxt_high)) r->rxt_high = e->end;
+  if (tcp_seq_gt(e->end, within(c, r->rxt_high))) r->rxt_high = e->end;
   if (in_reduction(r)) r->prr_out++;
 }
 
@@ -236,7 +245,7 @@ mark_lost(TcpConn *c, TcpTxSeg *e)
     r->lost_out++;
   }
   r->ack_lost++;
-  if (tcp_seq_lt(e->seq, r->rxt_hint)) r->rxt_hint = e->seq;
+  if (tcp_seq_lt(e->seq, within(c, r->rxt_hint))) r->rxt_hint = e->seq;
 }
 
 /* Marks lost every record sent before RACK's most recent delivery by
@@ -254,7 +263,7 @@ detect_loss(TcpConn *c)
     if (e->flags & TCP_TX_SACKED) continue;
     if ((e->flags & TCP_TX_LOST) && !(e->flags & TCP_TX_RETRANS)) continue;
     if (!sent_after(r->rack_xmit, e->xmit, r->rack_order, e->order)) {
-      if (!tcp_seq_lt(e->seq, r->rxt_high)) break;
+      if (!tcp_seq_lt(e->seq, within(c, r->rxt_high))) break;
       continue;
     }
     SimTime left = r->rack_rtt + wnd - (c->now - e->xmit);
@@ -450,7 +459,7 @@ static void
 retransmit_lost(TcpConn *c, GArray *out)
 {
   TcpRack *r = &c->rack;
-  guint i = ring_find(r, r->rxt_hint);
+  guint i = ring_find(r, within(c, r->rxt_hint));
   for (; i < r->len; i++) {
     if (in_flight(r) >= cwnd_pkts(c) || r->retrans_out >= r->lost_out) break;
     TcpTxSeg *e = at(r, i);
