@@ -511,6 +511,9 @@ tlp_ack(TcpConn *c, guint32 acked)
     r->tlp_high_seq = 0;
   } else if (tcp_seq_gt(c->snd_una, r->tlp_high_seq)) {
     init_reduction(c);
+    /* The ACK that shows it has emptied the flight RFC 5681 halves:
+     * half of cwnd instead (Linux's tcp_reno_ssthresh()). */
+    c->ssthresh = MAX(cwnd_pkts(c) / 2, 2u) * c->mss;
     r->ca_state = TCP_CA_CWR;
     end_reduction(c);
     keep_open(c);
