@@ -31,6 +31,7 @@
     .linux_rwnd = TRUE,                 /* tcp_select_initial_window(), tcp_grow_window() */ \
     .reset_options = TRUE,              /* tcp_send_active_reset() -> tcp_transmit_skb() */ \
     .burst_push = TRUE,                 /* PSH on a GSO packet, __tcp_transmit_skb() */ \
+    .rack = TRUE,                       /* tcp_recovery = 1, tcp_early_retrans = 3 */ \
   }
 
 static const TcpProfile profiles[] = {

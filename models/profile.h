@@ -42,6 +42,8 @@ struct TcpProfile {
                                     options (Linux's tcp_send_active_reset) */
   gboolean burst_push;           /* PSH on the last segment of every burst of
                                     two or more (Linux's TSO packets) */
+  gboolean rack;                 /* with SACK: RACK, PRR and TLP loss
+                                    recovery (tcp-rack.h), not RFC 6675 */
 };
 
 /* The built-in profile called `name`, or NULL. */

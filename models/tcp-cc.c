@@ -176,6 +176,10 @@ sack_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
 void
 tcp_cc_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
 {
+  if (tcp_rack_on(c)) {
+    tcp_rack_ack(c, acked, out);             /* the linux profiles: tcp-rack.c */
+    return;
+  }
   if (c->sack_ok) {
     sack_ack(c, acked, dup, out);
     return;
@@ -210,4 +214,5 @@ tcp_cc_rto(TcpConn *c, gboolean first)
   c->in_recovery = FALSE;
   c->dupacks = 0;
   c->recover = c->snd_max;
+  if (tcp_rack_on(c)) tcp_rack_rto(c);
 }

@@ -59,6 +59,11 @@ conn_check_seq(const TcpStack *s, const TcpConn *c, GString *why)
         "%s: SND.WND %u exceeds 65535 << %u", tuple_text(&c->tuple, tb), c->snd_wnd,
         c->snd_wscale);
   CHECK(c->mss > 0, "%s: MSS is 0", tuple_text(&c->tuple, tb));
+  if (tcp_rack_on(c) && !tcp_rack_check(c, why)) {
+    if (why) g_string_prepend(why, ": ");
+    if (why) g_string_prepend(why, tuple_text(&c->tuple, tb));
+    return FALSE;
+  }
   CHECK(c->rto > 0 && c->rto <= MAX(s->profile.rto_max, s->profile.rto_init),
         "%s: RTO %" G_GINT64_FORMAT " ns outside (0, rto_max]", tuple_text(&c->tuple, tb), c->rto);
   if (c->state != TCP_STATE_SYN_SENT) {

@@ -236,11 +236,12 @@ ack_advance(TcpConn *c, const TcpSegment *seg, GArray *out)
   if (tcp_seq_lt(c->snd_nxt, seg->ack)) c->snd_nxt = seg->ack;
   ack_rtt(c, seg);
   c->retries = 0;
-  tcp_cc_ack(c, acked, FALSE, out);
-  tcp_conn_grow_sndbuf(c);
   c->rtx_at = SIM_TIME_MAX;
   if (tcp_seq_lt(c->snd_una, c->snd_nxt)) tcp_timer_arm_rtx(c);
   else tcp_chrono_stop(c, TCP_CHRONO_BUSY);   /* tcp_clean_rtx_queue() */
+  /* After the RTO restarts: RACK may arm its timers instead. */
+  tcp_cc_ack(c, acked, FALSE, out);
+  tcp_conn_grow_sndbuf(c);
 }
 
 /* RFC 5681 2: a duplicate ACK acknowledges nothing new while data is

@@ -58,6 +58,7 @@ count_sent(TcpConn *c, TcpSegment *seg, guint32 seq, guint32 len)
     seg->why = TCP_WHY_RETRANSMIT;
   }
   if (tcp_seq_gt(seq + len, c->snd_max)) c->snd_max = seq + len;
+  if (!(seg->flags & TCP_FLAG_SYN) && tcp_rack_on(c)) tcp_rack_sent(c, seq, seq + len);
 }
 
 void
@@ -250,6 +251,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
     return TRUE;
   }
   guint32 edge = c->snd_una + wnd;
+  if (tcp_rack_on(c)) tcp_rack_send_edge(c, &edge);
   if (c->in_recovery && c->sack_ok) {
     /* RFC 6675 5 (C): in recovery, new data only while cwnd - pipe
      * leaves a full segment, within the peer's window. */
@@ -319,6 +321,7 @@ static void
 output(TcpConn *c, GArray *out, gboolean probe)
 {
   gboolean sent = FALSE;
+  guint32 max0 = c->snd_max;
   switch (c->state) {
   case TCP_STATE_ESTABLISHED:
   case TCP_STATE_CLOSE_WAIT:
@@ -345,6 +348,8 @@ output(TcpConn *c, GArray *out, gboolean probe)
   if (c->snd_una == c->snd_nxt && c->snd_len > 0 && syn_acked(c) &&
       tcp_seq_lt(c->snd_nxt, c->snd_base + c->snd_len) && c->rtx_at == SIM_TIME_MAX)
     tcp_timer_arm_rtx(c);
+  /* New data out: Linux arms the tail loss probe (tcp_write_xmit()). */
+  if (c->snd_max != max0 && tcp_rack_on(c)) tcp_rack_new_data_sent(c);
 }
 
 void

@@ -134,6 +134,20 @@ board_trim(TcpConn *c, guint32 una)
   if (board_len(c) && tcp_seq_lt(RANGE(c, 0).start, una)) RANGE(c, 0).start = una;
 }
 
+/* Tells tcp-rack.c the parts of [s, e) that ranges i to j - 1 did not
+ * cover yet, each with the range m they all merge into. */
+static void
+board_tell_rack(TcpConn *c, guint i, guint j, guint32 s, guint32 e, TcpSackBlock m)
+{
+  guint32 from = s;
+  for (guint k = i; k < j; k++) {
+    const TcpSackBlock *r = &RANGE(c, k);
+    if (tcp_seq_lt(from, r->start)) tcp_rack_sacked(c, from, r->start, m.start, m.end);
+    if (tcp_seq_gt(r->end, from)) from = r->end;
+  }
+  if (tcp_seq_lt(from, e)) tcp_rack_sacked(c, from, e, m.start, m.end);
+}
+
 /* Merges [s, e) in; returns the bytes it adds. */
 static guint32
 board_add(TcpConn *c, guint32 s, guint32 e)
@@ -152,6 +166,7 @@ board_add(TcpConn *c, guint32 s, guint32 e)
     if (tcp_seq_lt(r->start, m.start)) m.start = r->start;
     if (tcp_seq_gt(r->end, m.end)) m.end = r->end;
   }
+  if (tcp_rack_on(c)) board_tell_rack(c, i, j, s, e, m);
   if (j > i) g_array_remove_range(c->scoreboard, i, j - i);
   g_array_insert_val(c->scoreboard, i, m);
   return (e - s) - had;
@@ -161,6 +176,7 @@ guint32
 tcp_sack_update(TcpConn *c, const TcpSegment *seg)
 {
   if (!c->sack_ok) return 0;
+  if (tcp_rack_on(c)) tcp_rack_ack_begin(c, seg->ack);
   guint32 una = tcp_seq_gt(seg->ack, c->snd_una) ? seg->ack : c->snd_una;
   board_trim(c, una);
   if (!(seg->opts & TCP_OPT_SACK)) return 0;

@@ -21,6 +21,7 @@ void
 tcp_timer_arm_rtx(TcpConn *c)
 {
   c->rtx_at = c->now + c->rto;
+  c->rack.timer = TCP_RACK_TIMER_RTO;
 }
 
 void
@@ -35,6 +36,7 @@ tcp_rtt_sample(TcpConn *c, SimTime rtt)
     c->rttvar = (3 * c->rttvar + err) / 4;
     c->srtt = (7 * c->srtt + rtt) / 8;
   }
+  tcp_rack_rtt_sample(c, rtt);
   tcp_rto_update(c);
 }
 
@@ -284,6 +286,7 @@ tcp_conn_timer(TcpConn *c, SimTime now, GArray *out)
   case TCP_STATE_FIN_WAIT_1:
   case TCP_STATE_CLOSING:
   case TCP_STATE_LAST_ACK:
+    if (tcp_rack_timer(c, out)) break;     /* a probe or reordering timer */
     rtx_timeout(c, out);
     break;
   default:

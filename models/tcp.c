@@ -162,6 +162,7 @@ conn_storage_free(TcpConn *c)
   if (c->rcv_buf) g_byte_array_free(c->rcv_buf, TRUE);
   if (c->ooo) g_array_free(c->ooo, TRUE);
   tcp_sack_free(c);
+  tcp_rack_free(c);
   g_free(c);
 }
 
@@ -192,10 +193,12 @@ conn_alloc(const TcpConnEnv *env)
   TcpConn *c = g_ptr_array_steal_index_fast(pool->conns, pool->conns->len - 1);
   TCP_POOL_UNPOISON(c, sizeof *c);
   GArray *snd_buf = c->snd_buf, *ooo = c->ooo, *scoreboard = c->scoreboard;
+  GArray *txq = c->rack.txq;
   GByteArray *rcv_buf = c->rcv_buf;
   memset(c, 0, sizeof *c);
   c->snd_buf = snd_buf;
   c->scoreboard = scoreboard;
+  c->rack.txq = txq;
   c->rcv_buf = rcv_buf ? rcv_buf : g_byte_array_new();   /* NULL: its socket took it */
   c->ooo = ooo;
   return c;
@@ -220,6 +223,7 @@ tcp_conn_new(const TcpConnEnv *env, SimTime now)
   c->last_oow_ack = G_MININT64 / 2;
   c->sndbuf_cur = env->profile->sndbuf;
   c->queue_link.data = c;
+  tcp_rack_init(c);
   return c;
 }
 
@@ -246,6 +250,7 @@ tcp_conn_free(TcpConn *c)
   c->snd_buf->len = 0;
   if (c->rcv_buf) c->rcv_buf->len = 0;
   if (c->scoreboard) c->scoreboard->len = 0;
+  tcp_rack_reset(c);
   g_ptr_array_add(pool->conns, c);
   TCP_POOL_POISON(c, sizeof *c);
 }

@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "profile.h"
 #include "tcp-stack.h"
+#include "tcp-rack.h"
 
 typedef struct TcpConn TcpConn;
 typedef struct TcpCcOps TcpCcOps;
@@ -134,6 +135,7 @@ struct TcpConn {
                                    snd_una, sorted, disjoint (RFC 6675) */
   guint32     high_rxt;         /* RFC 6675 HighRxt: end of the last
                                    retransmission of this recovery */
+  TcpRack     rack;             /* Linux's recovery, with profile `rack` */
   const TcpCcOps *cc;           /* congestion control (tcp-cc.h) */
   GArray     *snd_buf;          /* NetSlice chunks, oldest first */
   gboolean    fin_queued;       /* FIN follows the buffered data */

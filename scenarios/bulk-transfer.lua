@@ -1,7 +1,8 @@
 -- bulk-transfer.lua: one long TCP transfer over a lossy path, and its
 -- goodput next to the square-root law of Mathis, Semke, Mahdavi and Ott
 -- (1997): throughput ~ MSS / (RTT * sqrt(2p/3)) for a sender in congestion
--- avoidance that halves its window on every loss (NewReno here).
+-- avoidance that halves its window on every loss (NewReno's window, with
+-- Linux's SACK recovery: RACK, PRR, tail loss probes).
 --
 -- Shows: slow start, fast retransmit and recovery, congestion avoidance,
 -- delayed ACKs, the receive window (window scaling) and the send buffer

@@ -1,6 +1,6 @@
 -- lost-final-ack.lua: why TIME_WAIT exists.  The client closes first; its
 -- last ACK (for the server's FIN) is lost.  The server, in LAST_ACK,
--- retransmits its FIN on its RTO; the client, still in TIME_WAIT, ACKs it
+-- retransmits its FIN (first as a tail loss probe, then on its RTO); the client, still in TIME_WAIT, ACKs it
 -- again and restarts its 60 s.  Without TIME_WAIT the client would have
 -- answered with a RST and the server would have seen an error.
 --

@@ -337,15 +337,18 @@ gather(const char *dir, GPtrArray *out)
 static const char *const shared_passing[] = {
   "blocking/blocking-accept.pkt", "blocking/blocking-connect.pkt", "blocking/blocking-read.pkt",
   "close/close-local-close-then-remote-fin.pkt", "close/close-on-syn-sent.pkt",
-  "close/close-remote-fin-then-close.pkt", "fast_retransmit/fr-4pkt-sack.pkt",
+  "close/close-remote-fin-then-close.pkt", "fast_recovery/prr-ss-ack-below-snd_una-cubic.pkt",
+  "fast_retransmit/fr-4pkt-sack.pkt",
   "fast_retransmit/fr-4pkt.pkt", "mss/mss-getsockopt-tcp_maxseg-server.pkt",
   "mss/mss-setsockopt-tcp_maxseg-client.pkt", "mss/mss-setsockopt-tcp_maxseg-server.pkt",
   "nagle/sendmsg_msg_more.pkt", "nagle/sockopt_cork_nodelay.pkt",
-  "shutdown/shutdown-rd-close.pkt", "shutdown/shutdown-rd-wr-close.pkt",
+  "sack/sack-shift-sacked-2-6-8-3-9-nofack.pkt", "shutdown/shutdown-rd-close.pkt",
+  "shutdown/shutdown-rd-wr-close.pkt",
   "shutdown/shutdown-rdwr-close.pkt", "shutdown/shutdown-wr-close.pkt",
   "slow_start/slow-start-app-limited.pkt", "ts_recent/fin_tsval.pkt",
   "ts_recent/reset_tsval.pkt", "validate/validate-established-no-flags.pkt",
-  "user_timeout/user-timeout-probe.pkt", "tcp_info/tcp-info-last_data_recv.pkt",
+  "user_timeout/user-timeout-probe.pkt", "user_timeout/user_timeout.pkt",
+  "tcp_info/tcp-info-last_data_recv.pkt",
   "tcp_info/tcp-info-rwnd-limited.pkt",
 };
 

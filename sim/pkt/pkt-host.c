@@ -209,6 +209,53 @@ static const int linux_state[TCP_STATE_N] = {
   [TCP_STATE_LAST_ACK] = 9, [TCP_STATE_TIME_WAIT] = 6,
 };
 
+/* One tcp_info field's name and value. */
+typedef struct {
+  const char *name;
+  gint64      value;
+} TcpiField;
+
+static gboolean
+tcpi_lookup(const TcpiField *fields, gsize n, const char *name, gint64 *out)
+{
+  for (gsize i = 0; i < n; i++) {
+    if (strcmp(fields[i].name, name) != 0) continue;
+    *out = fields[i].value;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* The loss-recovery fields of tcp_info, kept by connections that run
+ * Linux's recovery (tcp-rack.h); tcpi_ca_state for any (NewReno's fast
+ * recovery as TCP_CA_Recovery). */
+static gboolean
+tcpi_recovery_field(const TcpConn *c, const char *name, gint64 *out)
+{
+  const TcpRack *r = &c->rack;
+  if (!strcmp(name, "tcpi_ca_state")) {
+    *out = tcp_rack_on(c) ? r->ca_state : c->in_recovery ? TCP_CA_RECOVERY : TCP_CA_OPEN;
+    return TRUE;
+  }
+  if (!tcp_rack_on(c)) return FALSE;
+  const TcpiField fields[] = {
+    { "tcpi_unacked", tcp_rack_packets_out(c) },
+    { "tcpi_sacked", r->sacked_out },
+    { "tcpi_lost", r->lost_out },
+    { "tcpi_retrans", r->retrans_out },
+    { "tcpi_reordering", r->reordering },
+    { "tcpi_total_retrans", r->total_retrans },
+  };
+  return tcpi_lookup(fields, G_N_ELEMENTS(fields), name, out);
+}
+
+/* Linux's TCP_CA_* names (include/net/tcp.h), as scripts write them. */
+static const struct { const char *name; TcpCaState value; } ca_names[] = {
+  { "TCP_CA_Open", TCP_CA_OPEN }, { "TCP_CA_Disorder", TCP_CA_DISORDER },
+  { "TCP_CA_CWR", TCP_CA_CWR }, { "TCP_CA_Recovery", TCP_CA_RECOVERY },
+  { "TCP_CA_Loss", TCP_CA_LOSS },
+};
+
 /* The tcp_info fields twsim keeps, for the socket under test. */
 static gboolean
 tcpi_field(PktRun *run, const char *name, gint64 *out)
@@ -251,7 +298,7 @@ tcpi_field(PktRun *run, const char *name, gint64 *out)
     *out = fields[i].value;
     return TRUE;
   }
-  return FALSE;
+  return tcpi_recovery_field(c, name, out);
 }
 
 typedef enum { CMP_EQ, CMP_NE, CMP_LE, CMP_GE, CMP_LT, CMP_GT } Cmp;
@@ -277,6 +324,11 @@ operand(PktRun *run, const char *text, gint64 *out, const char **field, gboolean
   char *end;
   *out = g_ascii_strtoll(text, &end, 0);
   if (*end == '\0' && end != text) return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS(ca_names); i++) {
+    if (strcmp(text, ca_names[i].name) != 0) continue;
+    *out = ca_names[i].value;
+    return TRUE;
+  }
   if (!g_str_has_prefix(text, "tcpi_")) return FALSE;
   *field = text;
   if (tcpi_field(run, text, out)) return TRUE;
