@@ -564,6 +564,48 @@ test_dense_window(void)
 }
 
 
+static void
+test_level1_refill_sizes(void)
+{
+  /* A level 1 bucket moves into the front sorted straight from its chunks:
+   * sizes around the insertion sort's limit (24) and a chunk's length
+   * (127), each with all keys tied, all distinct, and a mix; cancelled
+   * entries among them. */
+  static const int sizes[] = { 1, 2, 24, 25, 126, 127, 128, 254, 255, 256, 1000 };
+  SimRng rng;
+  sim_rng_init_stream(&rng, 13, "queue-test.level1");
+  for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
+    for (int pattern = 0; pattern < 3; pattern++) {
+      MixedRun r = { sim_queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+      mixed_push(&r, 0);
+      mixed_pop(&r);
+      /* 300 ns ahead and beyond: level 1 of a queue whose last pop was 0. */
+      SimTime base = 512;
+      for (int i = 0; i < sizes[k]; i++) {
+        SimTime low = pattern == 0 ? 7 : pattern == 1 ? 255 - (i % 256) : (SimTime)sim_rng_below(&rng, 8) * 31;
+        mixed_push(&r, base + low);
+      }
+      for (guint i = 0; i < r.live->len; i += 5) {
+        RefEvent *e = g_ptr_array_index(r.live, i);
+        g_assert_true(sim_queue_cancel(r.q, e->id));
+        mixed_forget(&r, e);
+      }
+      sim_queue_check_invariants(r.q);
+      if (r.live->len > 0) {
+        mixed_pop(&r);                       /* the refill */
+        sim_queue_check_invariants(r.q);
+      }
+      while (r.live->len) mixed_pop(&r);
+      SimQueueItem item;
+      g_assert_false(sim_queue_pop(r.q, &item));
+      sim_queue_free(r.q);
+      g_sequence_free(r.ref);
+      g_ptr_array_free(r.live, TRUE);
+    }
+  }
+}
+
+
 /* ---- the FIFO of events due now ---- */
 
 /* Pops every event, appending its data (a small int) to a string. */
@@ -919,6 +961,7 @@ main(int argc, char **argv)
   g_test_add_func("/queue/free-destroys-pending", test_free_destroys_pending);
   g_test_add_func("/queue/random-mixed-times", test_random_mixed_times);
   g_test_add_func("/queue/dense-window", test_dense_window);
+  g_test_add_func("/queue/level1-refill-sizes", test_level1_refill_sizes);
   g_test_add_func("/queue/fifo-after-heap-ties", test_fifo_after_heap_ties);
   g_test_add_func("/queue/fifo-after-peek-past", test_fifo_after_peek_past);
   g_test_add_func("/queue/fifo-purge", test_fifo_purge);

@@ -199,7 +199,7 @@ sim_queue_free(SimQueue *q)
 
 /* ---- slots ---- */
 
-static void
+static G_GNUC_NO_INLINE void
 slots_grow(SimQueue *q)
 {
   g_assert(q->cap_slots < UINT32_MAX / 4);
@@ -261,21 +261,34 @@ chunk_put(SimQueue *q, Chunk *c)
   q->free_chunks = c;
 }
 
+/* bucket_append() when the bucket is empty or its tail chunk full: out of
+ * line, so that the common append needs no registers saved. */
+static G_GNUC_NO_INLINE void
+bucket_append_chunk(SimQueue *q, int level, uint32_t digit, Entry e)
+{
+  Bucket *b = &q->buckets[level][digit];
+  Chunk *c = chunk_get(q);
+  if (b->head == NULL) {
+    b->head = c;
+    b->min = e.key;
+    q->occupied[level][digit / 64] |= UINT64_C(1) << (digit % 64);
+    q->level_mask |= 1u << level;
+  } else {
+    b->tail->next = c;
+    if (e.key < b->min) b->min = e.key;
+  }
+  b->tail = c;
+  c->items[0] = e;
+  b->tail_len = 1;
+}
+
 static inline void
 bucket_append(SimQueue *q, int level, uint32_t digit, Entry e)
 {
   Bucket *b = &q->buckets[level][digit];
-  if (G_UNLIKELY(b->head == NULL)) {
-    b->head = b->tail = chunk_get(q);
-    b->tail_len = 0;
-    b->min = e.key;
-    q->occupied[level][digit / 64] |= UINT64_C(1) << (digit % 64);
-    q->level_mask |= 1u << level;
-  } else if (G_UNLIKELY(b->tail_len == CHUNK_LEN)) {
-    Chunk *c = chunk_get(q);
-    b->tail->next = c;
-    b->tail = c;
-    b->tail_len = 0;
+  if (G_UNLIKELY(b->head == NULL || b->tail_len == CHUNK_LEN)) {
+    bucket_append_chunk(q, level, digit, e);
+    return;
   }
   if (e.key < b->min) b->min = e.key;
   b->tail->items[b->tail_len++] = e;
@@ -455,6 +468,48 @@ front_insert(SimQueue *q, Entry e)
   q->len++;
 }
 
+/* Moves a detached level 1 bucket into the empty front, sorted.  Its keys
+ * share every byte but the lowest with its smallest, the new `last`, so
+ * all of them belong in the front: a stable counting sort on the low byte
+ * goes straight from the chunks to the front, and the chunks back to the
+ * pool. */
+static void
+front_fill_sorted(SimQueue *q, Bucket *b)
+{
+  guint n = 0;
+  for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
+  n += b->tail_len;
+  front_reserve(q, n);
+  if (n <= SMALL_SORT) {
+    for (Chunk *c = b->head, *next; c != NULL; c = next) {
+      guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+      memcpy(q->front + q->len, c->items, m * sizeof(Entry));
+      q->len += m;
+      next = c->next;
+      chunk_put(q, c);
+    }
+    front_sort(q);
+    return;
+  }
+  guint count[DIGITS] = { 0 };
+  for (Chunk *c = b->head; c != NULL; c = c->next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) count[c->items[i].key & (DIGITS - 1)]++;
+  }
+  for (guint d = 0, sum = 0; d < DIGITS; d++) {
+    guint k = count[d];
+    count[d] = sum;
+    sum += k;
+  }
+  for (Chunk *c = b->head, *next; c != NULL; c = next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) q->front[count[c->items[i].key & (DIGITS - 1)]++] = c->items[i];
+    next = c->next;
+    chunk_put(q, c);
+  }
+  q->len = n;
+}
+
 /* Refills the empty front from the lowest non-empty bucket.  FALSE when
  * every bucket is empty. */
 static gboolean
@@ -472,13 +527,17 @@ front_refill(SimQueue *q)
     chunk_put(q, b.head);
     return TRUE;
   }
-  for (Chunk *c = b.head, *next; c != NULL; c = next) {
-    guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
-    for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
-    next = c->next;
-    chunk_put(q, c);
+  if (level == 1) {
+    front_fill_sorted(q, &b);
+  } else {
+    for (Chunk *c = b.head, *next; c != NULL; c = next) {
+      guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
+      for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
+      next = c->next;
+      chunk_put(q, c);
+    }
+    front_sort(q);
   }
-  front_sort(q);
   front_prefetch(q, 0, PREFETCH_AHEAD);
   return TRUE;
 }
@@ -700,43 +759,73 @@ purge(SimQueue *q)
 
 /* ---- the API ---- */
 
-SimEventId
-sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
-               GDestroyNotify destroy)
+/* The paths of sim_queue_push() past its common case, each out of line and
+ * called last, so that the common push saves no registers. */
+
+/* No free slot: makes one, then pushes. */
+static G_GNUC_NO_INLINE SimEventId
+push_fresh_slot(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+                GDestroyNotify destroy)
 {
-  uint64_t key = time_to_key(time);
-  uint32_t s = slot_alloc(q);
-  Slot *slot = &q->slots[s];
-  uint64_t seq = q->next_seq++;
-  g_assert(seq < SLOT_DEAD);
-  *slot = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
-  q->n_live++;
-  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
-  Entry e = { key, s, 0 };
-  uint64_t x = key ^ q->last;
-  /* The common case first: a key beyond the front's window, so in a
-   * bucket (`now` is never there: it is in the window, or before `last`
-   * after a peek looked past it). */
-  if (G_LIKELY(x >= DIGITS && key > q->last)) {
-    int level = level_of(x);
-    bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
-    return id;
-  }
+  if (q->n_slots == q->cap_slots) slots_grow(q);
+  q->free_slots[q->n_free++] = q->n_slots++;
+  return sim_queue_push(q, time, fn, data, destroy);
+}
+
+/* A key in the front's window, due now, or before `last`. */
+static G_GNUC_NO_INLINE SimEventId
+push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
+{
   if (key == q->now) {
     fifo_push(q, s);
     q->stats.fifo_pushes++;
     return id;
   }
-  if (key < q->last) {
-    rewind_last(q, key);
-    x = key ^ q->last;
-  }
+  if (key < q->last) rewind_last(q, key);
+  uint64_t x = key ^ q->last;
+  Entry e = { key, s, 0 };
   if (x < DIGITS) {
     front_insert(q, e);
   } else {
     int level = level_of(x);
     bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
   }
+  return id;
+}
+
+/* Into a bucket that needs a chunk. */
+static G_GNUC_NO_INLINE SimEventId
+push_chunk(SimQueue *q, int level, uint32_t digit, Entry e, SimEventId id)
+{
+  bucket_append_chunk(q, level, digit, e);
+  return id;
+}
+
+SimEventId
+sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+               GDestroyNotify destroy)
+{
+  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, time, fn, data, destroy);
+  uint32_t s = slot_alloc(q);
+  uint64_t key = time_to_key(time);
+  uint64_t seq = q->next_seq++;
+  g_assert(seq < SLOT_DEAD);
+  q->slots[s] = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
+  q->n_live++;
+  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
+  uint64_t x = key ^ q->last;
+  /* The common case: a key beyond the front's window, so in a bucket
+   * (`now` is never there: it is in the window, or before `last` after a
+   * peek looked past it). */
+  if (G_UNLIKELY(x < DIGITS || key < q->last)) return push_near(q, key, s, id);
+  int level = level_of(x);
+  uint32_t digit = (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1);
+  Bucket *b = &q->buckets[level][digit];
+  Entry e = { key, s, 0 };
+  if (G_UNLIKELY(b->head == NULL || b->tail_len == CHUNK_LEN))
+    return push_chunk(q, level, digit, e, id);
+  if (key < b->min) b->min = key;
+  b->tail->items[b->tail_len++] = e;
   return id;
 }
 
@@ -810,7 +899,8 @@ pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimQueu
   }
   if (e == NULL || e->key > bound) return FALSE;
   if (use_seq && e->key == bound && q->slots[e->slot].tag >= seq) return FALSE;
-  front_prefetch(q, q->head + PREFETCH_AHEAD, q->head + PREFETCH_AHEAD + 1);
+  if (q->head + PREFETCH_AHEAD < q->len)
+    __builtin_prefetch(&q->slots[q->front[q->head + PREFETCH_AHEAD].slot]);
   item_fill(q, e, out);
   q->now = e->key;
   q->slots[e->slot].tag |= SLOT_DEAD;
