@@ -89,6 +89,8 @@
 #define KEY_SIGN       (UINT64_C(1) << 63)
 #define PURGE_SLACK    4096
 #define LATE_MOVE      64             /* a front insertion moves at most this many */
+#define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
+#define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
 
 typedef struct {
   uint64_t key;           /* time ^ KEY_SIGN */
@@ -123,7 +125,9 @@ struct SimQueue {
   Entry     *late;            /* a binary heap on (key, order) */
   guint      n_late, cap_late;
   uint32_t   late_order;      /* the next late entry's order */
-  uint64_t   last;            /* the key every bucket is placed around */
+  uint64_t   last;            /* the key every bucket is placed around; UINT64_MAX when small */
+  gboolean   small;           /* every heap entry in the front, whatever its key */
+  guint      small_max;       /* SMALL_MAX, or 0: never small (tests) */
   uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
   uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
   Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
@@ -168,7 +172,9 @@ sim_queue_new(void)
 {
   SimQueue *q = g_new0(SimQueue, 1);
   q->slabs = g_ptr_array_new_with_free_func(g_free);
-  q->last = time_to_key(0);
+  q->small = TRUE;
+  q->small_max = SMALL_MAX;
+  q->last = UINT64_MAX;         /* so that no push takes the bucket path */
   /* Never NULL, so that no empty array is a null pointer. */
   q->cap = q->cap_late = 64;
   q->front = g_new(Entry, q->cap);
@@ -468,6 +474,75 @@ front_insert(SimQueue *q, Entry e)
   q->len++;
 }
 
+/* ---- the small queue ---- */
+
+/* Inserts an entry into a small queue's front: after every entry of a key
+ * not later than its own, found from the end (a later push usually has a
+ * later key).  The front is moved down to its start when it reaches the
+ * end of its array. */
+static inline void
+small_insert(SimQueue *q, Entry e)
+{
+  if (G_UNLIKELY(q->len == q->cap)) {
+    memmove(q->front, q->front + q->head, (q->len - q->head) * sizeof(Entry));
+    q->len -= q->head;
+    q->head = 0;
+    front_reserve(q, 1);
+  }
+  guint i = q->len;
+  for (; i > q->head && q->front[i - 1].key > e.key; i--) q->front[i] = q->front[i - 1];
+  q->front[i] = e;
+  q->len++;
+}
+
+/* A small queue grown past small_max: its entries are placed around a
+ * `last` no later than any of them nor than `key`, the key about to be
+ * pushed, and no earlier than `now` if it can be (so that no later push is
+ * before it).  They are sorted, so the front part stays sorted. */
+static void
+small_leave(SimQueue *q, uint64_t key)
+{
+  Entry held[SMALL_MAX];
+  guint n = q->len - q->head;
+  g_assert(n <= SMALL_MAX);
+  memcpy(held, q->front + q->head, n * sizeof(Entry));
+  uint64_t lo = n > 0 ? MIN(key, held[0].key) : key;
+  q->last = MIN(MAX(q->now, time_to_key(0)), lo);
+  q->small = FALSE;
+  q->head = q->len = 0;
+  for (guint i = 0; i < n; i++) distribute(q, held[i]);
+}
+
+/* Makes the queue small again when a refill finds at most SMALL_LOW heap
+ * entries, all in buckets: they are gathered into the front and sorted by
+ * key, stably (entries of one key are in one bucket, in push order). */
+static void
+small_enter(SimQueue *q)
+{
+  for (int level = 1; level < N_LEVELS; level++) {
+    while (q->level_mask & (1u << level)) {
+      Bucket b;
+      bucket_detach(q, level, level_lowest(q, level), &b);
+      for (Chunk *c = b.head, *next; c != NULL; c = next) {
+        guint m = c == b.tail ? b.tail_len : CHUNK_LEN;
+        front_reserve(q, m);
+        memcpy(q->front + q->len, c->items, m * sizeof(Entry));
+        q->len += m;
+        next = c->next;
+        chunk_put(q, c);
+      }
+    }
+  }
+  for (guint i = 1; i < q->len; i++) {
+    Entry e = q->front[i];
+    guint j = i;
+    for (; j > 0 && q->front[j - 1].key > e.key; j--) q->front[j] = q->front[j - 1];
+    q->front[j] = e;
+  }
+  q->small = TRUE;
+  q->last = UINT64_MAX;
+}
+
 /* Moves a detached level 1 bucket into the empty front, sorted.  Its keys
  * share every byte but the lowest with its smallest, the new `last`, so
  * all of them belong in the front: a stable counting sort on the low byte
@@ -518,6 +593,11 @@ front_refill(SimQueue *q)
   g_assert(q->head == q->len && q->n_late == 0);
   q->head = q->len = 0;
   if (q->level_mask == 0) return FALSE;
+  /* Every heap entry is in a bucket now: the FIFO holds the others. */
+  if (q->n_live + q->n_dead - q->fifo_len <= MIN(SMALL_LOW, q->small_max)) {
+    small_enter(q);
+    return TRUE;
+  }
   int level = __builtin_ctz(q->level_mask);
   Bucket b;
   bucket_detach(q, level, level_lowest(q, level), &b);
@@ -584,7 +664,7 @@ front_settle(SimQueue *q)
 
 /* ---- the FIFO of events due now ---- */
 
-static void
+static G_GNUC_NO_INLINE void
 fifo_grow(SimQueue *q)
 {
   guint cap = q->fifo_cap * 2;
@@ -772,24 +852,52 @@ push_fresh_slot(SimQueue *q, SimTime time, gpointer fn, gpointer data,
   return sim_queue_push(q, time, fn, data, destroy);
 }
 
-/* A key in the front's window, due now, or before `last`. */
+/* A key due now with the FIFO full, in the front's window or before
+ * `last`, or a small queue past its limit or at the end of its array. */
 static G_GNUC_NO_INLINE SimEventId
-push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
+push_placed(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
 {
   if (key == q->now) {
     fifo_push(q, s);
     q->stats.fifo_pushes++;
     return id;
   }
+  Entry e = { key, s, 0 };
+  if (q->small) {
+    if (q->len - q->head < q->small_max) {
+      small_insert(q, e);
+      return id;
+    }
+    small_leave(q, key);
+  }
   if (key < q->last) rewind_last(q, key);
   uint64_t x = key ^ q->last;
-  Entry e = { key, s, 0 };
   if (x < DIGITS) {
     front_insert(q, e);
   } else {
     int level = level_of(x);
     bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
   }
+  return id;
+}
+
+/* A key due now, in the front's window or before `last`, or any key while
+ * the queue is small: the FIFO and the small queue's insertion here, the
+ * rest in push_placed(). */
+static G_GNUC_NO_INLINE SimEventId
+push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
+{
+  if (key == q->now) {
+    if (G_UNLIKELY(q->fifo_len == q->fifo_cap)) return push_placed(q, key, s, id);
+    q->fifo[(q->fifo_head + q->fifo_len++) & (q->fifo_cap - 1)] = s;
+    q->stats.fifo_pushes++;
+    return id;
+  }
+  if (!q->small || q->len - q->head >= q->small_max || q->len == q->cap)
+    return push_placed(q, key, s, id);
+  guint i = q->len++;
+  for (; i > q->head && q->front[i - 1].key > key; i--) q->front[i] = q->front[i - 1];
+  q->front[i] = (Entry){ key, s, 0 };
   return id;
 }
 
@@ -961,6 +1069,18 @@ sim_queue_length(const SimQueue *q)
   return q->n_live;
 }
 
+void
+sim_queue_set_small_max(SimQueue *q, guint max)
+{
+  g_assert(q->small && q->head == q->len && q->fifo_len == 0);
+  q->small_max = MIN(max, SMALL_MAX);
+  if (max == 0) {
+    q->small = FALSE;
+    q->head = q->len = 0;
+    q->last = MAX(q->now, time_to_key(0));
+  }
+}
+
 gsize
 sim_queue_dead(const SimQueue *q)
 {
@@ -999,7 +1119,7 @@ check_entry_any(const SimQueue *q, CheckState *st, const Entry *e)
 static void
 check_entry(const SimQueue *q, CheckState *st, const Entry *e)
 {
-  g_assert_cmpuint(e->key, >=, q->last);
+  if (!q->small) g_assert_cmpuint(e->key, >=, q->last);
   check_entry_any(q, st, e);
 }
 
@@ -1039,8 +1159,15 @@ sim_queue_check_invariants(const SimQueue *q)
   };
   g_assert_cmpuint(q->head, <=, q->len);
   g_assert_cmpuint(q->len, <=, q->cap);
+  /* A small queue: every heap entry in the front, at most small_max. */
+  if (q->small) {
+    g_assert_cmpuint(q->last, ==, UINT64_MAX);
+    g_assert_cmpuint(q->level_mask, ==, 0);
+    g_assert_cmpuint(q->n_late, ==, 0);
+    g_assert_cmpuint(q->len - q->head, <=, q->small_max);
+  }
   for (guint i = q->head; i < q->len; i++) {
-    g_assert_cmpuint(q->front[i].key ^ q->last, <, DIGITS);
+    if (!q->small) g_assert_cmpuint(q->front[i].key ^ q->last, <, DIGITS);
     if (i > q->head) g_assert_cmpuint(q->front[i - 1].key, <=, q->front[i].key);
     check_entry(q, &st, &q->front[i]);
   }
