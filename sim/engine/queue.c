@@ -107,7 +107,8 @@ struct Chunk {
 
 typedef struct {
   Chunk   *head, *tail;       /* NULL when empty */
-  uint32_t tail_len;          /* entries used in the tail chunk */
+  uint32_t tail_len;          /* entries used in the tail chunk; CHUNK_LEN when empty,
+                               * so that one test finds both cases needing a chunk */
   uint64_t min;               /* smallest key held */
 } Bucket;
 
@@ -172,6 +173,9 @@ sim_queue_new(void)
 {
   SimQueue *q = g_new0(SimQueue, 1);
   q->slabs = g_ptr_array_new_with_free_func(g_free);
+  for (int level = 0; level < N_LEVELS; level++)
+    for (int digit = 0; digit < DIGITS; digit++)
+      q->buckets[level][digit].tail_len = CHUNK_LEN;
   q->small = TRUE;
   q->small_max = SMALL_MAX;
   q->last = UINT64_MAX;         /* so that no push takes the bucket path */
@@ -292,7 +296,7 @@ static inline void
 bucket_append(SimQueue *q, int level, uint32_t digit, Entry e)
 {
   Bucket *b = &q->buckets[level][digit];
-  if (G_UNLIKELY(b->head == NULL || b->tail_len == CHUNK_LEN)) {
+  if (G_UNLIKELY(b->tail_len == CHUNK_LEN)) {
     bucket_append_chunk(q, level, digit, e);
     return;
   }
@@ -306,7 +310,7 @@ static void
 bucket_detach(SimQueue *q, int level, uint32_t digit, Bucket *b)
 {
   *b = q->buckets[level][digit];
-  q->buckets[level][digit] = (Bucket){ 0 };
+  q->buckets[level][digit] = (Bucket){ .tail_len = CHUNK_LEN };
   uint64_t *occ = q->occupied[level];
   occ[digit / 64] &= ~(UINT64_C(1) << (digit % 64));
   if ((occ[0] | occ[1] | occ[2] | occ[3]) == 0) q->level_mask &= ~(1u << level);
@@ -930,7 +934,7 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
   uint32_t digit = (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1);
   Bucket *b = &q->buckets[level][digit];
   Entry e = { key, s, 0 };
-  if (G_UNLIKELY(b->head == NULL || b->tail_len == CHUNK_LEN))
+  if (G_UNLIKELY(b->tail_len == CHUNK_LEN))
     return push_chunk(q, level, digit, e, id);
   if (key < b->min) b->min = key;
   b->tail->items[b->tail_len++] = e;
@@ -1129,7 +1133,10 @@ check_bucket(const SimQueue *q, CheckState *st, int level, uint32_t digit)
   const Bucket *b = &q->buckets[level][digit];
   gboolean occupied = (q->occupied[level][digit / 64] >> (digit % 64)) & 1;
   g_assert_true(occupied == (b->head != NULL));
-  if (b->head == NULL) return;
+  if (b->head == NULL) {
+    g_assert_cmpuint(b->tail_len, ==, CHUNK_LEN);
+    return;
+  }
   g_assert_true(q->level_mask & (1u << level));
   gboolean min_seen = FALSE;
   for (const Chunk *c = b->head; c != NULL; c = c->next) {
