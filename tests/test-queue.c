@@ -580,11 +580,11 @@ test_dense_window(void)
 static void
 test_level1_refill_sizes(void)
 {
-  /* A level 1 bucket moves into the front sorted straight from its chunks:
-   * sizes around the insertion sort's limit (24) and a chunk's length
-   * (127), each with all keys tied, all distinct, and a mix; cancelled
-   * entries among them. */
-  static const int sizes[] = { 1, 2, 24, 25, 126, 127, 128, 254, 255, 256, 1000 };
+  /* A level 1 bucket moves into the front sorted: sizes around the
+   * insertion sort's limit (24), the two 4-bit sorts' (128) and a chunk's
+   * length (127), each with all keys tied, all distinct, and a mix;
+   * cancelled entries among them. */
+  static const int sizes[] = { 1, 2, 24, 25, 126, 127, 128, 129, 254, 255, 256, 1000 };
   SimRng rng;
   sim_rng_init_stream(&rng, 13, "queue-test.level1");
   for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {

@@ -84,6 +84,7 @@
 #define CHUNK_LEN      127            /* entries per chunk: a 2 KiB chunk */
 #define SLAB_CHUNKS    32
 #define SMALL_SORT     24             /* insertion sort up to this many */
+#define NIBBLE_SORT    128            /* two counting sorts on 4 bits up to this many */
 #define PREFETCH_AHEAD 16
 #define SLOT_DEAD      (UINT64_C(1) << 63)
 #define KEY_SIGN       (UINT64_C(1) << 63)
@@ -354,7 +355,8 @@ distribute(SimQueue *q, Entry e)
 }
 
 /* Sorts front[head..len) by key, stably.  All its keys share every byte
- * but the lowest, so a counting sort on that byte does it. */
+ * but the lowest, so a counting sort on that byte does it (or two on its
+ * halves, or an insertion sort, for fewer entries). */
 static void
 front_sort(SimQueue *q)
 {
@@ -369,6 +371,27 @@ front_sort(SimQueue *q)
     }
     return;
   }
+  Entry *out = q->scratch + q->head;
+  if (n <= NIBBLE_SORT) {
+    /* Two passes of 16 counters cost less than one of 256 for a few
+     * dozen entries: the low nibble into scratch, the high one back. */
+    guint lo[16] = { 0 }, hi[16] = { 0 };
+    for (guint i = 0; i < n; i++) {
+      lo[f[i].key & 15]++;
+      hi[(f[i].key >> 4) & 15]++;
+    }
+    for (guint d = 0, sum_lo = 0, sum_hi = 0; d < 16; d++) {
+      guint c = lo[d];
+      lo[d] = sum_lo;
+      sum_lo += c;
+      c = hi[d];
+      hi[d] = sum_hi;
+      sum_hi += c;
+    }
+    for (guint i = 0; i < n; i++) out[lo[f[i].key & 15]++] = f[i];
+    for (guint i = 0; i < n; i++) f[hi[(out[i].key >> 4) & 15]++] = out[i];
+    return;
+  }
   guint count[DIGITS] = { 0 };
   for (guint i = 0; i < n; i++) count[f[i].key & (DIGITS - 1)]++;
   for (guint d = 0, sum = 0; d < DIGITS; d++) {
@@ -376,7 +399,6 @@ front_sort(SimQueue *q)
     count[d] = sum;
     sum += c;
   }
-  Entry *out = q->scratch + q->head;
   for (guint i = 0; i < n; i++) out[count[f[i].key & (DIGITS - 1)]++] = f[i];
   q->scratch = q->front;
   q->front = out - q->head;
@@ -549,9 +571,10 @@ small_enter(SimQueue *q)
 
 /* Moves a detached level 1 bucket into the empty front, sorted.  Its keys
  * share every byte but the lowest with its smallest, the new `last`, so
- * all of them belong in the front: a stable counting sort on the low byte
- * goes straight from the chunks to the front, and the chunks back to the
- * pool. */
+ * all of them belong in the front: beyond NIBBLE_SORT entries a stable
+ * counting sort on the low byte goes straight from the chunks to the
+ * front; fewer are copied and sorted by front_sort().  The chunks go back
+ * to the pool. */
 static void
 front_fill_sorted(SimQueue *q, Bucket *b)
 {
@@ -559,7 +582,7 @@ front_fill_sorted(SimQueue *q, Bucket *b)
   for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
   n += b->tail_len;
   front_reserve(q, n);
-  if (n <= SMALL_SORT) {
+  if (n <= NIBBLE_SORT) {
     for (Chunk *c = b->head, *next; c != NULL; c = next) {
       guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
       memcpy(q->front + q->len, c->items, m * sizeof(Entry));
