@@ -473,6 +473,42 @@ mixed_pop(MixedRun *r)
   mixed_forget(r, want);
 }
 
+/* Cancels a pending event; a second cancel of it must fail. */
+static void
+mixed_cancel(MixedRun *r, RefEvent *e)
+{
+  g_assert_true(sim_queue_cancel(r->q, e->id));
+  g_assert_false(sim_queue_cancel(r->q, e->id));
+  mixed_forget(r, e);
+}
+
+/* Peeks at the next event, which must be the reference's earliest, and
+ * pushes one between now and it (as a run stopped at its `until` may). */
+static void
+mixed_peek_push(MixedRun *r, SimRng *rng)
+{
+  SimQueueItem item;
+  g_assert_true(sim_queue_peek(r->q, &item));
+  RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r->ref));
+  g_assert_true(item.data == want);
+  if (item.time > r->now)
+    mixed_push(r, r->now + (SimTime)sim_rng_below(rng, (guint64)(item.time - r->now)));
+}
+
+/* Pops every event left, in the reference's order, checks the queue is
+ * then empty, and frees the run. */
+static void
+mixed_finish(MixedRun *r)
+{
+  while (r->live->len) mixed_pop(r);
+  SimQueueItem item;
+  g_assert_false(sim_queue_pop(r->q, &item));
+  sim_queue_check_invariants(r->q);
+  sim_queue_free(r->q);
+  g_sequence_free(r->ref);
+  g_ptr_array_free(r->live, TRUE);
+}
+
 static void
 test_random_mixed_times(void)
 {
@@ -488,16 +524,9 @@ test_random_mixed_times(void)
       mixed_push(&r, r.now + mixed_delay(&rng));
     } else if (c < 65) {
       RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
-      g_assert_true(sim_queue_cancel(r.q, e->id));
-      g_assert_false(sim_queue_cancel(r.q, e->id));
-      mixed_forget(&r, e);
+      mixed_cancel(&r, e);
     } else if (c < 67) {
-      SimQueueItem item;
-      g_assert_true(sim_queue_peek(r.q, &item));
-      RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r.ref));
-      g_assert_true(item.data == want);
-      if (item.time > r.now)
-        mixed_push(&r, r.now + (SimTime)sim_rng_below(&rng, (guint64)(item.time - r.now)));
+      mixed_peek_push(&r, &rng);
     } else {
       mixed_pop(&r);
     }
@@ -505,12 +534,7 @@ test_random_mixed_times(void)
     if (op % 100003 == 0) sim_queue_check_invariants(r.q);
   }
   sim_queue_check_invariants(r.q);
-  while (r.live->len) mixed_pop(&r);
-  SimQueueItem item;
-  g_assert_false(sim_queue_pop(r.q, &item));
-  sim_queue_free(r.q);
-  g_sequence_free(r.ref);
-  g_ptr_array_free(r.live, TRUE);
+  mixed_finish(&r);
 }
 
 /* A push into the 256 ns window being popped, at a random time of it no
@@ -547,8 +571,7 @@ test_dense_window(void)
        * purge while the late heap holds dead entries. */
       for (guint i = 0; i < r.live->len; i += 2) {
         RefEvent *e = g_ptr_array_index(r.live, i);
-        g_assert_true(sim_queue_cancel(r.q, e->id));
-        mixed_forget(&r, e);
+        mixed_cancel(&r, e);
       }
       gsize dead = sim_queue_dead(r.q);
       for (int i = 0; i < 8000; i++)
@@ -562,8 +585,7 @@ test_dense_window(void)
         dense_push(&r, &rng, base);
       } else if (c < 5 && r.live->len > 0) {
         RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
-        g_assert_true(sim_queue_cancel(r.q, e->id));
-        mixed_forget(&r, e);
+        mixed_cancel(&r, e);
       } else if (r.live->len > 0) {
         mixed_pop(&r);
       }
@@ -600,20 +622,14 @@ test_level1_refill_sizes(void)
       }
       for (guint i = 0; i < r.live->len; i += 5) {
         RefEvent *e = g_ptr_array_index(r.live, i);
-        g_assert_true(sim_queue_cancel(r.q, e->id));
-        mixed_forget(&r, e);
+        mixed_cancel(&r, e);
       }
       sim_queue_check_invariants(r.q);
       if (r.live->len > 0) {
         mixed_pop(&r);                       /* the refill */
         sim_queue_check_invariants(r.q);
       }
-      while (r.live->len) mixed_pop(&r);
-      SimQueueItem item;
-      g_assert_false(sim_queue_pop(r.q, &item));
-      sim_queue_free(r.q);
-      g_sequence_free(r.ref);
-      g_ptr_array_free(r.live, TRUE);
+      mixed_finish(&r);
     }
   }
 }
@@ -639,26 +655,16 @@ test_small_transitions(void)
       mixed_push(&r, r.now + mixed_delay(&rng));
     } else if (c < 75) {
       RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
-      g_assert_true(sim_queue_cancel(r.q, e->id));
-      mixed_forget(&r, e);
+      mixed_cancel(&r, e);
     } else if (c < 78) {
-      SimQueueItem item;
-      g_assert_true(sim_queue_peek(r.q, &item));
-      RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r.ref));
-      g_assert_true(item.data == want);
-      if (item.time > r.now)
-        mixed_push(&r, r.now + (SimTime)sim_rng_below(&rng, (guint64)(item.time - r.now)));
+      mixed_peek_push(&r, &rng);
     } else {
       mixed_pop(&r);
     }
     g_assert_cmpuint(sim_queue_length(r.q), ==, r.live->len);
     if (op % 97 == 0) sim_queue_check_invariants(r.q);
   }
-  while (r.live->len) mixed_pop(&r);
-  sim_queue_check_invariants(r.q);
-  sim_queue_free(r.q);
-  g_sequence_free(r.ref);
-  g_ptr_array_free(r.live, TRUE);
+  mixed_finish(&r);
 }
 
 
