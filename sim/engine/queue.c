@@ -16,7 +16,9 @@
  * non-empty bucket is emptied: `last` becomes its smallest key (kept per
  * bucket), and each of its events moves to the front or to a lower level
  * relative to the new `last`; the front is then sorted by a stable counting
- * sort on the low byte.  An event moves at most seven times, in practice two
+ * sort on the low byte (two on its nibbles, or an insertion sort, when it
+ * holds few).  A level 1 bucket goes to the front whole, sorted on the way
+ * from its chunks.  An event moves at most seven times, in practice two
  * or three: an event 1 ms away is pushed into level 2, moves once to level
  * 1 and once to the front.  A 60 s timer waits in level 4 or 5 untouched
  * until its time is near.  Push and pop are O(1) amortised; nothing depends
@@ -34,6 +36,14 @@
  * it goes instead to the late heap, a binary heap on (key, push order)
  * that pop compares with the front: O(log n), never O(n).
  *
+ * A small queue (at most SMALL_MAX entries besides the FIFO's) is the front
+ * alone, sorted, whatever the keys: a push is an insertion from the end, a
+ * pop takes the head, and nothing moves between buckets, which for a
+ * handful of events cost more than the events.  Past SMALL_MAX the entries
+ * are placed in the buckets around a `last` chosen no later than any of
+ * them; a refill that finds at most SMALL_LOW entries in the buckets
+ * gathers them into the front, sorted, and the queue is small again.
+ *
  * An event pushed for the time of the last popped one (`now`: a zero-delay
  * wake-up, say) goes to the FIFO instead, a ring of slot indices: no
  * search, no move.  Every entry of the heap (front, late heap, buckets)
@@ -45,6 +55,10 @@
  * Axioms:
  *  - every FIFO entry has the key `now`, and a larger sequence number than
  *    every heap entry of that key; every key held is >= `now`;
+ *  - a small queue has every heap entry in the front, at most small_max of
+ *    them, no bucket and no late heap, and `last` UINT64_MAX (so that no
+ *    push takes the bucket path); the axioms on `last` below are those of
+ *    the queue when it is not small;
  *  - every key held is >= last; an entry in the front has key ^ last < 256;
  *    an entry in bucket (l, d) has its highest differing byte from last at
  *    l, and byte l of its key is d (so d > byte l of last);
@@ -59,7 +73,7 @@
  *    the front's pop first, then the heap's in push order;
  *  - a bucket's `min` is the smallest key in it; `occupied` and
  *    `level_mask` have a bit set exactly for the non-empty buckets and
- *    levels;
+ *    levels; an empty bucket's `tail_len` is CHUNK_LEN;
  *  - buckets are lists of fixed-size chunks from a shared free list, so a
  *    bucket's memory returns to the pool as soon as it is emptied;
  *  - a cancelled event's entry stays where it is (dead) until it reaches
