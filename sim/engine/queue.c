@@ -368,6 +368,18 @@ distribute(SimQueue *q, Entry e)
   }
 }
 
+/* Sorts n entries by key, stably, by insertion: for a few. */
+static void
+insertion_sort(Entry *f, guint n)
+{
+  for (guint i = 1; i < n; i++) {
+    Entry e = f[i];
+    guint j = i;
+    for (; j > 0 && f[j - 1].key > e.key; j--) f[j] = f[j - 1];
+    f[j] = e;
+  }
+}
+
 /* Sorts front[head..len) by key, stably.  All its keys share every byte
  * but the lowest, so a counting sort on that byte does it (or two on its
  * halves, or an insertion sort, for fewer entries). */
@@ -377,12 +389,7 @@ front_sort(SimQueue *q)
   Entry *f = q->front + q->head;
   guint n = q->len - q->head;
   if (n <= SMALL_SORT) {
-    for (guint i = 1; i < n; i++) {
-      Entry e = f[i];
-      guint j = i;
-      for (; j > 0 && f[j - 1].key > e.key; j--) f[j] = f[j - 1];
-      f[j] = e;
-    }
+    insertion_sort(f, n);
     return;
   }
   Entry *out = q->scratch + q->head;
@@ -514,6 +521,21 @@ front_insert(SimQueue *q, Entry e)
   q->len++;
 }
 
+/* Appends a detached bucket's entries to the front, in its order, and
+ * returns its chunks to the pool. */
+static void
+front_append_bucket(SimQueue *q, const Bucket *b)
+{
+  for (Chunk *c = b->head, *next; c != NULL; c = next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    front_reserve(q, m);
+    memcpy(q->front + q->len, c->items, m * sizeof(Entry));
+    q->len += m;
+    next = c->next;
+    chunk_put(q, c);
+  }
+}
+
 /* ---- the small queue ---- */
 
 /* Inserts an entry into a small queue's front: after every entry of a key
@@ -563,22 +585,10 @@ small_enter(SimQueue *q)
     while (q->level_mask & (1u << level)) {
       Bucket b;
       bucket_detach(q, level, level_lowest(q, level), &b);
-      for (Chunk *c = b.head, *next; c != NULL; c = next) {
-        guint m = c == b.tail ? b.tail_len : CHUNK_LEN;
-        front_reserve(q, m);
-        memcpy(q->front + q->len, c->items, m * sizeof(Entry));
-        q->len += m;
-        next = c->next;
-        chunk_put(q, c);
-      }
+      front_append_bucket(q, &b);
     }
   }
-  for (guint i = 1; i < q->len; i++) {
-    Entry e = q->front[i];
-    guint j = i;
-    for (; j > 0 && q->front[j - 1].key > e.key; j--) q->front[j] = q->front[j - 1];
-    q->front[j] = e;
-  }
+  insertion_sort(q->front, q->len);
   q->small = TRUE;
   q->last = UINT64_MAX;
 }
@@ -597,13 +607,7 @@ front_fill_sorted(SimQueue *q, Bucket *b)
   n += b->tail_len;
   front_reserve(q, n);
   if (n <= NIBBLE_SORT) {
-    for (Chunk *c = b->head, *next; c != NULL; c = next) {
-      guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
-      memcpy(q->front + q->len, c->items, m * sizeof(Entry));
-      q->len += m;
-      next = c->next;
-      chunk_put(q, c);
-    }
+    front_append_bucket(q, b);
     front_sort(q);
     return;
   }
