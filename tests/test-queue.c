@@ -17,10 +17,23 @@ static const SimTime tier_delay[] = {
   (SimTime)1 << 60,          /* level 7 */
 };
 
+/* Every /queue/ test runs twice: with the queue's default (a queue of a
+ * few events is one sorted array) and under /queue/no-small/, where every
+ * event goes through the radix heap's tiers. */
+static guint small_max = 32;
+
+static SimQueue *
+queue_new(void)
+{
+  SimQueue *q = sim_queue_new();
+  sim_queue_set_small_max(q, small_max);
+  return q;
+}
+
 static void
 test_order_and_ties(void)
 {
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   /* Times pushed out of order, with ties: ties pop in push order. */
   static const SimTime times[] = { 50, 10, 50, 10, 30, 10, 50, 0, 30 };
   for (gsize i = 0; i < G_N_ELEMENTS(times); i++)
@@ -44,7 +57,7 @@ count_destroy(gpointer data)
 static void
 test_cancel(void)
 {
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   int destroyed = 0;
   SimEventId a = sim_queue_push(q, 10, NULL, &destroyed, count_destroy);
   SimEventId b = sim_queue_push(q, 20, NULL, &destroyed, count_destroy);
@@ -97,7 +110,7 @@ test_random_against_reference(void)
    * match the earliest live event of a sorted reference. */
   SimRng rng;
   sim_rng_init_stream(&rng, 42, "queue-test");
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   GPtrArray *live = g_ptr_array_new();      /* unsorted reference */
   GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
   SimTime now = 0;
@@ -154,7 +167,7 @@ test_push_before_peeked(void)
 {
   /* After a run stops before the next event (peeked at t=100), new events
    * may be scheduled between now and that event. */
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   SimQueueItem item;
   sim_queue_push(q, 10, NULL, GINT_TO_POINTER(1), NULL);
   sim_queue_push(q, 100, NULL, GINT_TO_POINTER(2), NULL);
@@ -181,7 +194,7 @@ test_cancel_every_tier(void)
    * structure has moved them closer to the front, and check the rest come
    * out in order with every destroy notifier called exactly once. */
   for (int moved = 0; moved < 2; moved++) {
-    SimQueue *q = sim_queue_new();
+    SimQueue *q = queue_new();
     int destroyed[G_N_ELEMENTS(tier_delay)][2] = { { 0 } };
     SimEventId ids[G_N_ELEMENTS(tier_delay)][2];
     for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++)
@@ -238,7 +251,7 @@ test_boundaries(void)
     for (gsize j = 0; j < G_N_ELEMENTS(spreads); j++) {
       guint n = sizes[i];
       SimTime base = 1000 * SIM_MS, step = spreads[j] / (n > 256 ? 16 : 1);
-      SimQueue *q = sim_queue_new();
+      SimQueue *q = queue_new();
       for (guint k = 0; k < n; k++)
         sim_queue_push(q, base + (SimTime)((n - 1 - k) % 256) * step, NULL,
                        GUINT_TO_POINTER(k), NULL);
@@ -266,7 +279,7 @@ test_far_future(void)
   static const SimTime times[] = { SIM_TIME_MAX, 0, SIM_TIME_MAX - 1, (SimTime)1 << 62,
                                    -5, SIM_TIME_MAX, INT64_MIN, 60 * SIM_S, -1 };
   static const gsize expected[] = { 6, 4, 8, 1, 7, 3, 2, 0, 5 };
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   for (gsize i = 0; i < G_N_ELEMENTS(times); i++)
     sim_queue_push(q, times[i], NULL, GSIZE_TO_POINTER(i), NULL);
   sim_queue_check_invariants(q);
@@ -286,7 +299,7 @@ test_push_before_peeked_every_tier(void)
   /* The peeked event is in each tier in turn; then events are pushed
    * before it, into every tier below, and at its own time (after it). */
   for (gsize peeked = 1; peeked < G_N_ELEMENTS(tier_delay); peeked++) {
-    SimQueue *q = sim_queue_new();
+    SimQueue *q = queue_new();
     SimQueueItem item;
     sim_queue_push(q, tier_delay[peeked], NULL, GINT_TO_POINTER(-1), NULL);
     sim_queue_push(q, tier_delay[peeked] + 7, NULL, GINT_TO_POINTER(-2), NULL);
@@ -313,7 +326,7 @@ test_push_before_peeked_every_tier(void)
 static void
 test_stale_handles(void)
 {
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   SimQueueItem item;
   g_assert_false(sim_queue_cancel(q, 0));
   g_assert_false(sim_queue_cancel(q, 1));            /* no such slot yet */
@@ -348,7 +361,7 @@ test_purge_bounds_dead(void)
    * a newer one is armed, 200 ms ahead, while time crawls.  Dead entries
    * must not pile up beyond the live ones plus a fixed slack (4096), and
    * order and destroy notifiers must survive the purges. */
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   int destroyed = 0;
   SimEventId timer = 0;
   SimQueueItem item;
@@ -378,7 +391,7 @@ test_purge_bounds_dead(void)
 static void
 test_free_destroys_pending(void)
 {
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   int destroyed = 0;
   for (gsize t = 0; t < G_N_ELEMENTS(tier_delay); t++)
     sim_queue_push(q, tier_delay[t], NULL, &destroyed, count_destroy);
@@ -460,6 +473,42 @@ mixed_pop(MixedRun *r)
   mixed_forget(r, want);
 }
 
+/* Cancels a pending event; a second cancel of it must fail. */
+static void
+mixed_cancel(MixedRun *r, RefEvent *e)
+{
+  g_assert_true(sim_queue_cancel(r->q, e->id));
+  g_assert_false(sim_queue_cancel(r->q, e->id));
+  mixed_forget(r, e);
+}
+
+/* Peeks at the next event, which must be the reference's earliest, and
+ * pushes one between now and it (as a run stopped at its `until` may). */
+static void
+mixed_peek_push(MixedRun *r, SimRng *rng)
+{
+  SimQueueItem item;
+  g_assert_true(sim_queue_peek(r->q, &item));
+  RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r->ref));
+  g_assert_true(item.data == want);
+  if (item.time > r->now)
+    mixed_push(r, r->now + (SimTime)sim_rng_below(rng, (guint64)(item.time - r->now)));
+}
+
+/* Pops every event left, in the reference's order, checks the queue is
+ * then empty, and frees the run. */
+static void
+mixed_finish(MixedRun *r)
+{
+  while (r->live->len) mixed_pop(r);
+  SimQueueItem item;
+  g_assert_false(sim_queue_pop(r->q, &item));
+  sim_queue_check_invariants(r->q);
+  sim_queue_free(r->q);
+  g_sequence_free(r->ref);
+  g_ptr_array_free(r->live, TRUE);
+}
+
 static void
 test_random_mixed_times(void)
 {
@@ -468,23 +517,16 @@ test_random_mixed_times(void)
    * peeked event.  Every pop must return the reference's earliest. */
   SimRng rng;
   sim_rng_init_stream(&rng, 7, "queue-test.mixed");
-  MixedRun r = { sim_queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
   for (int op = 0; op < 1000000; op++) {
     guint64 c = sim_rng_below(&rng, 100);
     if (c < 45 || r.live->len == 0) {
       mixed_push(&r, r.now + mixed_delay(&rng));
     } else if (c < 65) {
       RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
-      g_assert_true(sim_queue_cancel(r.q, e->id));
-      g_assert_false(sim_queue_cancel(r.q, e->id));
-      mixed_forget(&r, e);
+      mixed_cancel(&r, e);
     } else if (c < 67) {
-      SimQueueItem item;
-      g_assert_true(sim_queue_peek(r.q, &item));
-      RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r.ref));
-      g_assert_true(item.data == want);
-      if (item.time > r.now)
-        mixed_push(&r, r.now + (SimTime)sim_rng_below(&rng, (guint64)(item.time - r.now)));
+      mixed_peek_push(&r, &rng);
     } else {
       mixed_pop(&r);
     }
@@ -492,12 +534,7 @@ test_random_mixed_times(void)
     if (op % 100003 == 0) sim_queue_check_invariants(r.q);
   }
   sim_queue_check_invariants(r.q);
-  while (r.live->len) mixed_pop(&r);
-  SimQueueItem item;
-  g_assert_false(sim_queue_pop(r.q, &item));
-  sim_queue_free(r.q);
-  g_sequence_free(r.ref);
-  g_ptr_array_free(r.live, TRUE);
+  mixed_finish(&r);
 }
 
 /* A push into the 256 ns window being popped, at a random time of it no
@@ -518,7 +555,7 @@ test_dense_window(void)
    * late heap in use). */
   SimRng rng;
   sim_rng_init_stream(&rng, 11, "queue-test.dense");
-  MixedRun r = { sim_queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
   for (int round = 0; round < 20; round++) {
     SimTime base = ((r.now + round * SIM_MS) / 256 + 40) * 256;
     for (int i = 0; i < 2000; i++)
@@ -534,8 +571,7 @@ test_dense_window(void)
        * purge while the late heap holds dead entries. */
       for (guint i = 0; i < r.live->len; i += 2) {
         RefEvent *e = g_ptr_array_index(r.live, i);
-        g_assert_true(sim_queue_cancel(r.q, e->id));
-        mixed_forget(&r, e);
+        mixed_cancel(&r, e);
       }
       gsize dead = sim_queue_dead(r.q);
       for (int i = 0; i < 8000; i++)
@@ -549,8 +585,7 @@ test_dense_window(void)
         dense_push(&r, &rng, base);
       } else if (c < 5 && r.live->len > 0) {
         RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
-        g_assert_true(sim_queue_cancel(r.q, e->id));
-        mixed_forget(&r, e);
+        mixed_cancel(&r, e);
       } else if (r.live->len > 0) {
         mixed_pop(&r);
       }
@@ -561,6 +596,75 @@ test_dense_window(void)
   sim_queue_free(r.q);
   g_sequence_free(r.ref);
   g_ptr_array_free(r.live, TRUE);
+}
+
+
+static void
+test_level1_refill_sizes(void)
+{
+  /* A level 1 bucket moves into the front sorted: sizes around the
+   * insertion sort's limit (24), the two 4-bit sorts' (128) and a chunk's
+   * length (127), each with all keys tied, all distinct, and a mix;
+   * cancelled entries among them. */
+  static const int sizes[] = { 1, 2, 24, 25, 126, 127, 128, 129, 254, 255, 256, 1000 };
+  SimRng rng;
+  sim_rng_init_stream(&rng, 13, "queue-test.level1");
+  for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
+    for (int pattern = 0; pattern < 3; pattern++) {
+      MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+      mixed_push(&r, 0);
+      mixed_pop(&r);
+      /* 300 ns ahead and beyond: level 1 of a queue whose last pop was 0. */
+      SimTime base = 512;
+      for (int i = 0; i < sizes[k]; i++) {
+        SimTime low = pattern == 0 ? 7 : pattern == 1 ? 255 - (i % 256) : (SimTime)sim_rng_below(&rng, 8) * 31;
+        mixed_push(&r, base + low);
+      }
+      for (guint i = 0; i < r.live->len; i += 5) {
+        RefEvent *e = g_ptr_array_index(r.live, i);
+        mixed_cancel(&r, e);
+      }
+      sim_queue_check_invariants(r.q);
+      if (r.live->len > 0) {
+        mixed_pop(&r);                       /* the refill */
+        sim_queue_check_invariants(r.q);
+      }
+      mixed_finish(&r);
+    }
+  }
+}
+
+
+static void
+test_small_transitions(void)
+{
+  /* A queue whose size wanders between 0 and 80 pending events crosses the
+   * small queue's limits (32 to leave it, 8 to come back) thousands of
+   * times, with the simulator's mix of delays (ties, due now, far timers),
+   * cancels, and pushes before a peeked event; every pop must return the
+   * reference's earliest, and the axioms hold throughout. */
+  SimRng rng;
+  sim_rng_init_stream(&rng, 17, "queue-test.small");
+  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  gboolean growing = TRUE;
+  for (int op = 0; op < 200000; op++) {
+    if (r.live->len >= 80) growing = FALSE;
+    if (r.live->len <= 2) growing = TRUE;
+    guint64 c = sim_rng_below(&rng, 100);
+    if (r.live->len == 0 || c < (growing ? 60u : 30u)) {
+      mixed_push(&r, r.now + mixed_delay(&rng));
+    } else if (c < 75) {
+      RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
+      mixed_cancel(&r, e);
+    } else if (c < 78) {
+      mixed_peek_push(&r, &rng);
+    } else {
+      mixed_pop(&r);
+    }
+    g_assert_cmpuint(sim_queue_length(r.q), ==, r.live->len);
+    if (op % 97 == 0) sim_queue_check_invariants(r.q);
+  }
+  mixed_finish(&r);
 }
 
 
@@ -586,7 +690,7 @@ test_fifo_after_heap_ties(void)
    * and 7 are pushed at 100 afterwards, so into the FIFO: they must come
    * after 2 and 3 (pushed earlier, same time) and before 4 (later time),
    * in push order, a cancelled one skipped. */
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   SimQueueItem item;
   SimQueueStats st;
   for (int i = 1; i <= 3; i++) sim_queue_push(q, 100, NULL, GINT_TO_POINTER(i), NULL);
@@ -622,7 +726,7 @@ test_fifo_after_peek_past(void)
    * bucket); an event pushed for now then goes to the FIFO, without a
    * rewind, and pops before the later one; one pushed between them goes
    * to the heap and pops between. */
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   SimQueueItem item;
   sim_queue_push(q, 100, NULL, GINT_TO_POINTER(1), NULL);
   sim_queue_push(q, 10 * SIM_MS, NULL, GINT_TO_POINTER(2), NULL);
@@ -646,7 +750,7 @@ test_fifo_purge(void)
 {
   /* Enough cancels among FIFO entries to make the queue purge them: the
    * survivors keep their order, and the heap's tie still comes first. */
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   SimQueueItem item;
   sim_queue_push(q, 7, NULL, GINT_TO_POINTER(-1), NULL);
   sim_queue_push(q, 7, NULL, GINT_TO_POINTER(-2), NULL);
@@ -678,7 +782,7 @@ test_pop_before_ticket(void)
 {
   /* A ticket takes a sequence number between two pushes: pop_before with
    * it as the bound stops between them, for heap and FIFO entries alike. */
-  SimQueue *q = sim_queue_new();
+  SimQueue *q = queue_new();
   SimQueueItem item;
   sim_queue_push(q, 100, NULL, GINT_TO_POINTER(1), NULL);
   uint64_t t1 = sim_queue_ticket(q);
@@ -902,27 +1006,55 @@ test_engine_timer_then_fifo(void)
   sim_engine_free(e);
 }
 
+static const struct { const char *name; GTestFunc fn; } queue_tests[] = {
+  { "order-and-ties", test_order_and_ties },
+  { "cancel", test_cancel },
+  { "random-against-reference", test_random_against_reference },
+  { "push-before-peeked", test_push_before_peeked },
+  { "cancel-every-tier", test_cancel_every_tier },
+  { "boundaries", test_boundaries },
+  { "far-future", test_far_future },
+  { "push-before-peeked-every-tier", test_push_before_peeked_every_tier },
+  { "stale-handles", test_stale_handles },
+  { "purge-bounds-dead", test_purge_bounds_dead },
+  { "free-destroys-pending", test_free_destroys_pending },
+  { "random-mixed-times", test_random_mixed_times },
+  { "dense-window", test_dense_window },
+  { "level1-refill-sizes", test_level1_refill_sizes },
+  { "small-transitions", test_small_transitions },
+  { "fifo-after-heap-ties", test_fifo_after_heap_ties },
+  { "fifo-after-peek-past", test_fifo_after_peek_past },
+  { "fifo-purge", test_fifo_purge },
+  { "pop-before-ticket", test_pop_before_ticket },
+};
+
+typedef struct {
+  guint     small_max;
+  GTestFunc fn;
+} QueueCase;
+
+/* Runs a /queue/ test with the small queue's limit of its case. */
+static void
+run_queue_test(gconstpointer data)
+{
+  const QueueCase *c = data;
+  small_max = c->small_max;
+  c->fn();
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/queue/order-and-ties", test_order_and_ties);
-  g_test_add_func("/queue/cancel", test_cancel);
-  g_test_add_func("/queue/random-against-reference", test_random_against_reference);
-  g_test_add_func("/queue/push-before-peeked", test_push_before_peeked);
-  g_test_add_func("/queue/cancel-every-tier", test_cancel_every_tier);
-  g_test_add_func("/queue/boundaries", test_boundaries);
-  g_test_add_func("/queue/far-future", test_far_future);
-  g_test_add_func("/queue/push-before-peeked-every-tier", test_push_before_peeked_every_tier);
-  g_test_add_func("/queue/stale-handles", test_stale_handles);
-  g_test_add_func("/queue/purge-bounds-dead", test_purge_bounds_dead);
-  g_test_add_func("/queue/free-destroys-pending", test_free_destroys_pending);
-  g_test_add_func("/queue/random-mixed-times", test_random_mixed_times);
-  g_test_add_func("/queue/dense-window", test_dense_window);
-  g_test_add_func("/queue/fifo-after-heap-ties", test_fifo_after_heap_ties);
-  g_test_add_func("/queue/fifo-after-peek-past", test_fifo_after_peek_past);
-  g_test_add_func("/queue/fifo-purge", test_fifo_purge);
-  g_test_add_func("/queue/pop-before-ticket", test_pop_before_ticket);
+  static const guint limits[] = { 32, 0 };
+  for (gsize m = 0; m < G_N_ELEMENTS(limits); m++)
+    for (gsize i = 0; i < G_N_ELEMENTS(queue_tests); i++) {
+      QueueCase *c = g_new(QueueCase, 1);     /* lives as long as the run */
+      *c = (QueueCase){ limits[m], queue_tests[i].fn };
+      g_autofree char *path = g_strdup_printf(limits[m] ? "/queue/%s" : "/queue/no-small/%s",
+                                              queue_tests[i].name);
+      g_test_add_data_func(path, c, run_queue_test);
+    }
   g_test_add_func("/deadline/random-against-scan", test_deadline_heap_random);
   g_test_add_func("/engine/until-and-limit", test_engine_until_and_limit);
   g_test_add_func("/engine/timer-order", test_engine_timer_order);

@@ -29,6 +29,13 @@ sim_queue_advance(SimQueue *q, SimTime time);
 void
 sim_queue_check_invariants(const SimQueue *q);
 
+/* A queue holding at most `max` heap entries (those not due now) keeps
+ * them in one sorted array, whatever their keys (32 at most, the default);
+ * 0: never, so that every push goes through the radix heap's tiers.  Only
+ * on a queue with nothing pending.  For tests. */
+void
+sim_queue_set_small_max(SimQueue *q, guint max);
+
 /* Entries still held for cancelled events (dropped when they reach the
  * front or when the queue purges them).  For tests. */
 gsize

@@ -16,7 +16,9 @@
  * non-empty bucket is emptied: `last` becomes its smallest key (kept per
  * bucket), and each of its events moves to the front or to a lower level
  * relative to the new `last`; the front is then sorted by a stable counting
- * sort on the low byte.  An event moves at most seven times, in practice two
+ * sort on the low byte (two on its nibbles, or an insertion sort, when it
+ * holds few).  A level 1 bucket goes to the front whole, sorted on the way
+ * from its chunks.  An event moves at most seven times, in practice two
  * or three: an event 1 ms away is pushed into level 2, moves once to level
  * 1 and once to the front.  A 60 s timer waits in level 4 or 5 untouched
  * until its time is near.  Push and pop are O(1) amortised; nothing depends
@@ -34,6 +36,14 @@
  * it goes instead to the late heap, a binary heap on (key, push order)
  * that pop compares with the front: O(log n), never O(n).
  *
+ * A small queue (at most SMALL_MAX entries besides the FIFO's) is the front
+ * alone, sorted, whatever the keys: a push is an insertion from the end, a
+ * pop takes the head, and nothing moves between buckets, which for a
+ * handful of events cost more than the events.  Past SMALL_MAX the entries
+ * are placed in the buckets around a `last` chosen no later than any of
+ * them; a refill that finds at most SMALL_LOW entries in the buckets
+ * gathers them into the front, sorted, and the queue is small again.
+ *
  * An event pushed for the time of the last popped one (`now`: a zero-delay
  * wake-up, say) goes to the FIFO instead, a ring of slot indices: no
  * search, no move.  Every entry of the heap (front, late heap, buckets)
@@ -45,6 +55,10 @@
  * Axioms:
  *  - every FIFO entry has the key `now`, and a larger sequence number than
  *    every heap entry of that key; every key held is >= `now`;
+ *  - a small queue has every heap entry in the front, at most small_max of
+ *    them, no bucket and no late heap, and `last` UINT64_MAX (so that no
+ *    push takes the bucket path); the axioms on `last` below are those of
+ *    the queue when it is not small;
  *  - every key held is >= last; an entry in the front has key ^ last < 256;
  *    an entry in bucket (l, d) has its highest differing byte from last at
  *    l, and byte l of its key is d (so d > byte l of last);
@@ -59,7 +73,7 @@
  *    the front's pop first, then the heap's in push order;
  *  - a bucket's `min` is the smallest key in it; `occupied` and
  *    `level_mask` have a bit set exactly for the non-empty buckets and
- *    levels;
+ *    levels; an empty bucket's `tail_len` is CHUNK_LEN;
  *  - buckets are lists of fixed-size chunks from a shared free list, so a
  *    bucket's memory returns to the pool as soon as it is emptied;
  *  - a cancelled event's entry stays where it is (dead) until it reaches
@@ -84,11 +98,14 @@
 #define CHUNK_LEN      127            /* entries per chunk: a 2 KiB chunk */
 #define SLAB_CHUNKS    32
 #define SMALL_SORT     24             /* insertion sort up to this many */
+#define NIBBLE_SORT    128            /* two counting sorts on 4 bits up to this many */
 #define PREFETCH_AHEAD 16
 #define SLOT_DEAD      (UINT64_C(1) << 63)
 #define KEY_SIGN       (UINT64_C(1) << 63)
 #define PURGE_SLACK    4096
 #define LATE_MOVE      64             /* a front insertion moves at most this many */
+#define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
+#define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
 
 typedef struct {
   uint64_t key;           /* time ^ KEY_SIGN */
@@ -105,7 +122,8 @@ struct Chunk {
 
 typedef struct {
   Chunk   *head, *tail;       /* NULL when empty */
-  uint32_t tail_len;          /* entries used in the tail chunk */
+  uint32_t tail_len;          /* entries used in the tail chunk; CHUNK_LEN when empty,
+                               * so that one test finds both cases needing a chunk */
   uint64_t min;               /* smallest key held */
 } Bucket;
 
@@ -123,7 +141,9 @@ struct SimQueue {
   Entry     *late;            /* a binary heap on (key, order) */
   guint      n_late, cap_late;
   uint32_t   late_order;      /* the next late entry's order */
-  uint64_t   last;            /* the key every bucket is placed around */
+  uint64_t   last;            /* the key every bucket is placed around; UINT64_MAX when small */
+  gboolean   small;           /* every heap entry in the front, whatever its key */
+  guint      small_max;       /* SMALL_MAX, or 0: never small (tests) */
   uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
   uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
   Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
@@ -168,7 +188,12 @@ sim_queue_new(void)
 {
   SimQueue *q = g_new0(SimQueue, 1);
   q->slabs = g_ptr_array_new_with_free_func(g_free);
-  q->last = time_to_key(0);
+  for (int level = 0; level < N_LEVELS; level++)
+    for (int digit = 0; digit < DIGITS; digit++)
+      q->buckets[level][digit].tail_len = CHUNK_LEN;
+  q->small = TRUE;
+  q->small_max = SMALL_MAX;
+  q->last = UINT64_MAX;         /* so that no push takes the bucket path */
   /* Never NULL, so that no empty array is a null pointer. */
   q->cap = q->cap_late = 64;
   q->front = g_new(Entry, q->cap);
@@ -199,7 +224,7 @@ sim_queue_free(SimQueue *q)
 
 /* ---- slots ---- */
 
-static void
+static G_GNUC_NO_INLINE void
 slots_grow(SimQueue *q)
 {
   g_assert(q->cap_slots < UINT32_MAX / 4);
@@ -261,21 +286,34 @@ chunk_put(SimQueue *q, Chunk *c)
   q->free_chunks = c;
 }
 
+/* bucket_append() when the bucket is empty or its tail chunk full: out of
+ * line, so that the common append needs no registers saved. */
+static G_GNUC_NO_INLINE void
+bucket_append_chunk(SimQueue *q, int level, uint32_t digit, Entry e)
+{
+  Bucket *b = &q->buckets[level][digit];
+  Chunk *c = chunk_get(q);
+  if (b->head == NULL) {
+    b->head = c;
+    b->min = e.key;
+    q->occupied[level][digit / 64] |= UINT64_C(1) << (digit % 64);
+    q->level_mask |= 1u << level;
+  } else {
+    b->tail->next = c;
+    if (e.key < b->min) b->min = e.key;
+  }
+  b->tail = c;
+  c->items[0] = e;
+  b->tail_len = 1;
+}
+
 static inline void
 bucket_append(SimQueue *q, int level, uint32_t digit, Entry e)
 {
   Bucket *b = &q->buckets[level][digit];
-  if (G_UNLIKELY(b->head == NULL)) {
-    b->head = b->tail = chunk_get(q);
-    b->tail_len = 0;
-    b->min = e.key;
-    q->occupied[level][digit / 64] |= UINT64_C(1) << (digit % 64);
-    q->level_mask |= 1u << level;
-  } else if (G_UNLIKELY(b->tail_len == CHUNK_LEN)) {
-    Chunk *c = chunk_get(q);
-    b->tail->next = c;
-    b->tail = c;
-    b->tail_len = 0;
+  if (G_UNLIKELY(b->tail_len == CHUNK_LEN)) {
+    bucket_append_chunk(q, level, digit, e);
+    return;
   }
   if (e.key < b->min) b->min = e.key;
   b->tail->items[b->tail_len++] = e;
@@ -287,7 +325,7 @@ static void
 bucket_detach(SimQueue *q, int level, uint32_t digit, Bucket *b)
 {
   *b = q->buckets[level][digit];
-  q->buckets[level][digit] = (Bucket){ 0 };
+  q->buckets[level][digit] = (Bucket){ .tail_len = CHUNK_LEN };
   uint64_t *occ = q->occupied[level];
   occ[digit / 64] &= ~(UINT64_C(1) << (digit % 64));
   if ((occ[0] | occ[1] | occ[2] | occ[3]) == 0) q->level_mask &= ~(1u << level);
@@ -330,20 +368,49 @@ distribute(SimQueue *q, Entry e)
   }
 }
 
+/* Sorts n entries by key, stably, by insertion: for a few. */
+static void
+insertion_sort(Entry *f, guint n)
+{
+  for (guint i = 1; i < n; i++) {
+    Entry e = f[i];
+    guint j = i;
+    for (; j > 0 && f[j - 1].key > e.key; j--) f[j] = f[j - 1];
+    f[j] = e;
+  }
+}
+
 /* Sorts front[head..len) by key, stably.  All its keys share every byte
- * but the lowest, so a counting sort on that byte does it. */
+ * but the lowest, so a counting sort on that byte does it (or two on its
+ * halves, or an insertion sort, for fewer entries). */
 static void
 front_sort(SimQueue *q)
 {
   Entry *f = q->front + q->head;
   guint n = q->len - q->head;
   if (n <= SMALL_SORT) {
-    for (guint i = 1; i < n; i++) {
-      Entry e = f[i];
-      guint j = i;
-      for (; j > 0 && f[j - 1].key > e.key; j--) f[j] = f[j - 1];
-      f[j] = e;
+    insertion_sort(f, n);
+    return;
+  }
+  Entry *out = q->scratch + q->head;
+  if (n <= NIBBLE_SORT) {
+    /* Two passes of 16 counters cost less than one of 256 for a few
+     * dozen entries: the low nibble into scratch, the high one back. */
+    guint lo[16] = { 0 }, hi[16] = { 0 };
+    for (guint i = 0; i < n; i++) {
+      lo[f[i].key & 15]++;
+      hi[(f[i].key >> 4) & 15]++;
     }
+    for (guint d = 0, sum_lo = 0, sum_hi = 0; d < 16; d++) {
+      guint c = lo[d];
+      lo[d] = sum_lo;
+      sum_lo += c;
+      c = hi[d];
+      hi[d] = sum_hi;
+      sum_hi += c;
+    }
+    for (guint i = 0; i < n; i++) out[lo[f[i].key & 15]++] = f[i];
+    for (guint i = 0; i < n; i++) f[hi[(out[i].key >> 4) & 15]++] = out[i];
     return;
   }
   guint count[DIGITS] = { 0 };
@@ -353,7 +420,6 @@ front_sort(SimQueue *q)
     count[d] = sum;
     sum += c;
   }
-  Entry *out = q->scratch + q->head;
   for (guint i = 0; i < n; i++) out[count[f[i].key & (DIGITS - 1)]++] = f[i];
   q->scratch = q->front;
   q->front = out - q->head;
@@ -455,6 +521,115 @@ front_insert(SimQueue *q, Entry e)
   q->len++;
 }
 
+/* Appends a detached bucket's entries to the front, in its order, and
+ * returns its chunks to the pool. */
+static void
+front_append_bucket(SimQueue *q, const Bucket *b)
+{
+  for (Chunk *c = b->head, *next; c != NULL; c = next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    front_reserve(q, m);
+    memcpy(q->front + q->len, c->items, m * sizeof(Entry));
+    q->len += m;
+    next = c->next;
+    chunk_put(q, c);
+  }
+}
+
+/* ---- the small queue ---- */
+
+/* Inserts an entry into a small queue's front: after every entry of a key
+ * not later than its own, found from the end (a later push usually has a
+ * later key).  The front is moved down to its start when it reaches the
+ * end of its array. */
+static inline void
+small_insert(SimQueue *q, Entry e)
+{
+  if (G_UNLIKELY(q->len == q->cap)) {
+    memmove(q->front, q->front + q->head, (q->len - q->head) * sizeof(Entry));
+    q->len -= q->head;
+    q->head = 0;
+    front_reserve(q, 1);
+  }
+  guint i = q->len;
+  for (; i > q->head && q->front[i - 1].key > e.key; i--) q->front[i] = q->front[i - 1];
+  q->front[i] = e;
+  q->len++;
+}
+
+/* A small queue grown past small_max: its entries are placed around a
+ * `last` no later than any of them nor than `key`, the key about to be
+ * pushed, and no earlier than `now` if it can be (so that no later push is
+ * before it).  They are sorted, so the front part stays sorted. */
+static void
+small_leave(SimQueue *q, uint64_t key)
+{
+  Entry held[SMALL_MAX];
+  guint n = q->len - q->head;
+  g_assert(n <= SMALL_MAX);
+  memcpy(held, q->front + q->head, n * sizeof(Entry));
+  uint64_t lo = n > 0 ? MIN(key, held[0].key) : key;
+  q->last = MIN(MAX(q->now, time_to_key(0)), lo);
+  q->small = FALSE;
+  q->head = q->len = 0;
+  for (guint i = 0; i < n; i++) distribute(q, held[i]);
+}
+
+/* Makes the queue small again when a refill finds at most SMALL_LOW heap
+ * entries, all in buckets: they are gathered into the front and sorted by
+ * key, stably (entries of one key are in one bucket, in push order). */
+static void
+small_enter(SimQueue *q)
+{
+  for (int level = 1; level < N_LEVELS; level++) {
+    while (q->level_mask & (1u << level)) {
+      Bucket b;
+      bucket_detach(q, level, level_lowest(q, level), &b);
+      front_append_bucket(q, &b);
+    }
+  }
+  insertion_sort(q->front, q->len);
+  q->small = TRUE;
+  q->last = UINT64_MAX;
+}
+
+/* Moves a detached level 1 bucket into the empty front, sorted.  Its keys
+ * share every byte but the lowest with its smallest, the new `last`, so
+ * all of them belong in the front: beyond NIBBLE_SORT entries a stable
+ * counting sort on the low byte goes straight from the chunks to the
+ * front; fewer are copied and sorted by front_sort().  The chunks go back
+ * to the pool. */
+static void
+front_fill_sorted(SimQueue *q, Bucket *b)
+{
+  guint n = 0;
+  for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
+  n += b->tail_len;
+  front_reserve(q, n);
+  if (n <= NIBBLE_SORT) {
+    front_append_bucket(q, b);
+    front_sort(q);
+    return;
+  }
+  guint count[DIGITS] = { 0 };
+  for (Chunk *c = b->head; c != NULL; c = c->next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) count[c->items[i].key & (DIGITS - 1)]++;
+  }
+  for (guint d = 0, sum = 0; d < DIGITS; d++) {
+    guint k = count[d];
+    count[d] = sum;
+    sum += k;
+  }
+  for (Chunk *c = b->head, *next; c != NULL; c = next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) q->front[count[c->items[i].key & (DIGITS - 1)]++] = c->items[i];
+    next = c->next;
+    chunk_put(q, c);
+  }
+  q->len = n;
+}
+
 /* Refills the empty front from the lowest non-empty bucket.  FALSE when
  * every bucket is empty. */
 static gboolean
@@ -463,6 +638,11 @@ front_refill(SimQueue *q)
   g_assert(q->head == q->len && q->n_late == 0);
   q->head = q->len = 0;
   if (q->level_mask == 0) return FALSE;
+  /* Every heap entry is in a bucket now: the FIFO holds the others. */
+  if (q->n_live + q->n_dead - q->fifo_len <= MIN(SMALL_LOW, q->small_max)) {
+    small_enter(q);
+    return TRUE;
+  }
   int level = __builtin_ctz(q->level_mask);
   Bucket b;
   bucket_detach(q, level, level_lowest(q, level), &b);
@@ -472,13 +652,17 @@ front_refill(SimQueue *q)
     chunk_put(q, b.head);
     return TRUE;
   }
-  for (Chunk *c = b.head, *next; c != NULL; c = next) {
-    guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
-    for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
-    next = c->next;
-    chunk_put(q, c);
+  if (level == 1) {
+    front_fill_sorted(q, &b);
+  } else {
+    for (Chunk *c = b.head, *next; c != NULL; c = next) {
+      guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
+      for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
+      next = c->next;
+      chunk_put(q, c);
+    }
+    front_sort(q);
   }
-  front_sort(q);
   front_prefetch(q, 0, PREFETCH_AHEAD);
   return TRUE;
 }
@@ -525,7 +709,7 @@ front_settle(SimQueue *q)
 
 /* ---- the FIFO of events due now ---- */
 
-static void
+static G_GNUC_NO_INLINE void
 fifo_grow(SimQueue *q)
 {
   guint cap = q->fifo_cap * 2;
@@ -700,43 +884,101 @@ purge(SimQueue *q)
 
 /* ---- the API ---- */
 
-SimEventId
-sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
-               GDestroyNotify destroy)
+/* The paths of sim_queue_push() past its common case, each out of line and
+ * called last, so that the common push saves no registers. */
+
+/* No free slot: makes one, then pushes. */
+static G_GNUC_NO_INLINE SimEventId
+push_fresh_slot(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+                GDestroyNotify destroy)
 {
-  uint64_t key = time_to_key(time);
-  uint32_t s = slot_alloc(q);
-  Slot *slot = &q->slots[s];
-  uint64_t seq = q->next_seq++;
-  g_assert(seq < SLOT_DEAD);
-  *slot = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
-  q->n_live++;
-  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
-  Entry e = { key, s, 0 };
-  uint64_t x = key ^ q->last;
-  /* The common case first: a key beyond the front's window, so in a
-   * bucket (`now` is never there: it is in the window, or before `last`
-   * after a peek looked past it). */
-  if (G_LIKELY(x >= DIGITS && key > q->last)) {
-    int level = level_of(x);
-    bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
-    return id;
-  }
+  if (q->n_slots == q->cap_slots) slots_grow(q);
+  q->free_slots[q->n_free++] = q->n_slots++;
+  return sim_queue_push(q, time, fn, data, destroy);
+}
+
+/* A key due now with the FIFO full, in the front's window or before
+ * `last`, or a small queue past its limit or at the end of its array. */
+static G_GNUC_NO_INLINE SimEventId
+push_placed(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
+{
   if (key == q->now) {
     fifo_push(q, s);
     q->stats.fifo_pushes++;
     return id;
   }
-  if (key < q->last) {
-    rewind_last(q, key);
-    x = key ^ q->last;
+  Entry e = { key, s, 0 };
+  if (q->small) {
+    if (q->len - q->head < q->small_max) {
+      small_insert(q, e);
+      return id;
+    }
+    small_leave(q, key);
   }
+  if (key < q->last) rewind_last(q, key);
+  uint64_t x = key ^ q->last;
   if (x < DIGITS) {
     front_insert(q, e);
   } else {
     int level = level_of(x);
     bucket_append(q, level, (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
   }
+  return id;
+}
+
+/* A key due now, in the front's window or before `last`, or any key while
+ * the queue is small: the FIFO and the small queue's insertion here, the
+ * rest in push_placed(). */
+static G_GNUC_NO_INLINE SimEventId
+push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
+{
+  if (key == q->now) {
+    if (G_UNLIKELY(q->fifo_len == q->fifo_cap)) return push_placed(q, key, s, id);
+    q->fifo[(q->fifo_head + q->fifo_len++) & (q->fifo_cap - 1)] = s;
+    q->stats.fifo_pushes++;
+    return id;
+  }
+  if (!q->small || q->len - q->head >= q->small_max || q->len == q->cap)
+    return push_placed(q, key, s, id);
+  guint i = q->len++;
+  for (; i > q->head && q->front[i - 1].key > key; i--) q->front[i] = q->front[i - 1];
+  q->front[i] = (Entry){ key, s, 0 };
+  return id;
+}
+
+/* Into a bucket that needs a chunk. */
+static G_GNUC_NO_INLINE SimEventId
+push_chunk(SimQueue *q, int level, uint32_t digit, Entry e, SimEventId id)
+{
+  bucket_append_chunk(q, level, digit, e);
+  return id;
+}
+
+SimEventId
+sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+               GDestroyNotify destroy)
+{
+  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, time, fn, data, destroy);
+  uint32_t s = slot_alloc(q);
+  uint64_t key = time_to_key(time);
+  uint64_t seq = q->next_seq++;
+  g_assert(seq < SLOT_DEAD);
+  q->slots[s] = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
+  q->n_live++;
+  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
+  uint64_t x = key ^ q->last;
+  /* The common case: a key beyond the front's window, so in a bucket
+   * (`now` is never there: it is in the window, or before `last` after a
+   * peek looked past it). */
+  if (G_UNLIKELY(x < DIGITS || key < q->last)) return push_near(q, key, s, id);
+  int level = level_of(x);
+  uint32_t digit = (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1);
+  Bucket *b = &q->buckets[level][digit];
+  Entry e = { key, s, 0 };
+  if (G_UNLIKELY(b->tail_len == CHUNK_LEN))
+    return push_chunk(q, level, digit, e, id);
+  if (key < b->min) b->min = key;
+  b->tail->items[b->tail_len++] = e;
   return id;
 }
 
@@ -810,7 +1052,8 @@ pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimQueu
   }
   if (e == NULL || e->key > bound) return FALSE;
   if (use_seq && e->key == bound && q->slots[e->slot].tag >= seq) return FALSE;
-  front_prefetch(q, q->head + PREFETCH_AHEAD, q->head + PREFETCH_AHEAD + 1);
+  if (q->head + PREFETCH_AHEAD < q->len)
+    __builtin_prefetch(&q->slots[q->front[q->head + PREFETCH_AHEAD].slot]);
   item_fill(q, e, out);
   q->now = e->key;
   q->slots[e->slot].tag |= SLOT_DEAD;
@@ -871,6 +1114,18 @@ sim_queue_length(const SimQueue *q)
   return q->n_live;
 }
 
+void
+sim_queue_set_small_max(SimQueue *q, guint max)
+{
+  g_assert(q->small && q->head == q->len && q->fifo_len == 0);
+  q->small_max = MIN(max, SMALL_MAX);
+  if (max == 0) {
+    q->small = FALSE;
+    q->head = q->len = 0;
+    q->last = MAX(q->now, time_to_key(0));
+  }
+}
+
 gsize
 sim_queue_dead(const SimQueue *q)
 {
@@ -909,7 +1164,7 @@ check_entry_any(const SimQueue *q, CheckState *st, const Entry *e)
 static void
 check_entry(const SimQueue *q, CheckState *st, const Entry *e)
 {
-  g_assert_cmpuint(e->key, >=, q->last);
+  if (!q->small) g_assert_cmpuint(e->key, >=, q->last);
   check_entry_any(q, st, e);
 }
 
@@ -919,7 +1174,10 @@ check_bucket(const SimQueue *q, CheckState *st, int level, uint32_t digit)
   const Bucket *b = &q->buckets[level][digit];
   gboolean occupied = (q->occupied[level][digit / 64] >> (digit % 64)) & 1;
   g_assert_true(occupied == (b->head != NULL));
-  if (b->head == NULL) return;
+  if (b->head == NULL) {
+    g_assert_cmpuint(b->tail_len, ==, CHUNK_LEN);
+    return;
+  }
   g_assert_true(q->level_mask & (1u << level));
   gboolean min_seen = FALSE;
   for (const Chunk *c = b->head; c != NULL; c = c->next) {
@@ -949,8 +1207,15 @@ sim_queue_check_invariants(const SimQueue *q)
   };
   g_assert_cmpuint(q->head, <=, q->len);
   g_assert_cmpuint(q->len, <=, q->cap);
+  /* A small queue: every heap entry in the front, at most small_max. */
+  if (q->small) {
+    g_assert_cmpuint(q->last, ==, UINT64_MAX);
+    g_assert_cmpuint(q->level_mask, ==, 0);
+    g_assert_cmpuint(q->n_late, ==, 0);
+    g_assert_cmpuint(q->len - q->head, <=, q->small_max);
+  }
   for (guint i = q->head; i < q->len; i++) {
-    g_assert_cmpuint(q->front[i].key ^ q->last, <, DIGITS);
+    if (!q->small) g_assert_cmpuint(q->front[i].key ^ q->last, <, DIGITS);
     if (i > q->head) g_assert_cmpuint(q->front[i - 1].key, <=, q->front[i].key);
     check_entry(q, &st, &q->front[i]);
   }

@@ -9,7 +9,8 @@
  * FIFO append, not a heap push.  A push may be earlier than the last
  * peeked event (a run that stopped at its `until` looked past it), never
  * earlier than the last popped one.  The structure (a 256-way radix heap behind a sorted front)
- * and its axioms are described at the top of queue.c. */
+ * and its axioms are described at the top of queue.c; a queue of a few
+ * events is the sorted front alone. */
 #pragma once
 #include "simtime.h"
 
