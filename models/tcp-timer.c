@@ -17,11 +17,19 @@ tcp_conn_deadline(const TcpConn *c)
   return MIN(MIN(c->rtx_at, c->state_at), c->ack_at);
 }
 
+/* The retransmission/probe deadline, DELAY from now.  It is the RTO's
+ * (or the probe timer's) again, not a RACK timer that shared it. */
+static void
+arm_rtx_in(TcpConn *c, SimTime delay)
+{
+  c->rtx_at = c->now + delay;
+  c->rack.timer = TCP_RACK_TIMER_RTO;
+}
+
 void
 tcp_timer_arm_rtx(TcpConn *c)
 {
-  c->rtx_at = c->now + c->rto;
-  c->rack.timer = TCP_RACK_TIMER_RTO;
+  arm_rtx_in(c, c->rto);
 }
 
 void
@@ -126,7 +134,7 @@ arm_rtx_clamped(TcpConn *c)
     SimTime left = c->rtx_stamp + c->user_timeout - c->now;
     when = left <= 0 ? SIM_MS : MIN(when, left);   /* passed: a jiffy */
   }
-  c->rtx_at = c->now + when;
+  arm_rtx_in(c, when);
 }
 
 static void
@@ -174,7 +182,7 @@ tcp_timer_ack_probe(TcpConn *c)
     c->rtx_at = SIM_TIME_MAX;
     if (c->rtt_valid) tcp_rto_update(c);   /* the probes' backoff ends */
   } else {
-    c->rtx_at = c->now + probe_clamp(c, c->rto);
+    arm_rtx_in(c, probe_clamp(c, c->rto));
   }
 }
 
@@ -212,7 +220,7 @@ probe_timeout(TcpConn *c, GArray *out)
     when = c->rto;
   }
   trace_timer(c, "persist");
-  c->rtx_at = c->now + probe_clamp(c, when);
+  arm_rtx_in(c, probe_clamp(c, when));
 }
 
 static void
@@ -241,7 +249,7 @@ rtx_timeout(TcpConn *c, GArray *out)
     /* The device refused it: nothing went out, what was in flight still
      * is; retry soon, no backoff (tcp_retransmit_timer()). */
     if (tcp_seq_lt(c->snd_nxt, nxt)) c->snd_nxt = nxt;
-    c->rtx_at = c->now + RESOURCE_PROBE_INTERVAL;
+    arm_rtx_in(c, RESOURCE_PROBE_INTERVAL);
   } else {
     c->rto = MIN(c->rto * 2, p->rto_max);   /* RFC 6298 5.5 */
     arm_rtx_clamped(c);
