@@ -371,7 +371,7 @@ s_send(lua_State *L)
   SimWorld *world = sim_world_from_lua(L);
   gboolean unchecked = world->in_observer && world->sockets_ok;
   if (!unchecked) sim_process_check(L);
-  lua_settop(L, 2);
+  if (lua_gettop(L) > 2) lua_settop(L, 2);
   lua_pushinteger(L, 0);
   return send_k(L, LUA_OK, unchecked);
 }
@@ -414,7 +414,7 @@ s_recv(lua_State *L)
     max = lua_tointeger(L, 2);
   }
   sim_process_check(L);
-  lua_settop(L, 1);
+  if (lua_gettop(L) > 1) lua_settop(L, 1);
   return recv_k(L, LUA_OK, (lua_KContext)max);
 }
 
