@@ -78,12 +78,15 @@ on_socket_ready(gpointer ud)
 }
 
 /* Suspends the calling process until the socket's state or readiness
- * changes, then continues with k(ctx). */
+ * changes, then continues with k(ctx).  L is a process that can wait: the
+ * method checked it (sim_process_check) before its continuation first ran,
+ * and a continuation resumed by the engine runs in that same process, so
+ * the check is not made again on every wait. */
 static int
 wait_on_socket(lua_State *L, LuaSocket *ls, lua_KFunction k,
                lua_KContext ctx)
 {
-  SimProcess *p = sim_process_check(L);
+  SimProcess *p = sim_thread_ctx(L)->process;
   if (ls->blocked && ls->blocked != p)
     sim_lua_argerror(L, "another process is already blocked on this socket");
   ls->blocked = p;
@@ -315,9 +318,11 @@ s_connect(lua_State *L)
 }
 
 /* The send loop's state lives on the Lua stack: [1] socket, [2] what,
- * [3] bytes sent so far. */
+ * [3] bytes sent so far.  `unchecked` is set when s:send ran inside a
+ * state observer without the process check: a send that must wait is
+ * refused there. */
 static int
-send_k(lua_State *L, int status, lua_KContext ctx)
+send_k(lua_State *L, int status, lua_KContext unchecked)
 {
   LuaSocket *ls = waiting_socket(L);
   gsize total, sent = (gsize)lua_tointeger(L, 3);
@@ -331,6 +336,7 @@ send_k(lua_State *L, int status, lua_KContext ctx)
     }
     gssize n = tcp_socket_send(ls->sock, data ? data + sent : NULL, total - sent);
     if (n == -TCP_EAGAIN) {
+      if (unchecked) sim_process_check(L);
       lua_pushinteger(L, (lua_Integer)sent);
       lua_replace(L, 3);
       return wait_on_socket(L, ls, send_k, 0);
@@ -363,10 +369,11 @@ s_send(lua_State *L)
   /* A state observer may send what fits in the buffer; it is refused
    * (wait_on_socket) only if the send would have to wait. */
   SimWorld *world = sim_world_from_lua(L);
-  if (!(world->in_observer && world->sockets_ok)) sim_process_check(L);
-  lua_settop(L, 2);
+  gboolean unchecked = world->in_observer && world->sockets_ok;
+  if (!unchecked) sim_process_check(L);
+  if (lua_gettop(L) > 2) lua_settop(L, 2);
   lua_pushinteger(L, 0);
-  return send_k(L, LUA_OK, 0);
+  return send_k(L, LUA_OK, unchecked);
 }
 
 /* The received bytes go from the receive buffer straight into a Lua
@@ -407,7 +414,7 @@ s_recv(lua_State *L)
     max = lua_tointeger(L, 2);
   }
   sim_process_check(L);
-  lua_settop(L, 1);
+  if (lua_gettop(L) > 1) lua_settop(L, 1);
   return recv_k(L, LUA_OK, (lua_KContext)max);
 }
 

@@ -50,7 +50,7 @@ process_resume(SimWorld *world, SimProcess *p)
   int status = lua_resume(p->thread, world->L, 0, &nres);
   world->running_L = was_running;
   if (status == LUA_YIELD) {
-    lua_pop(p->thread, nres);
+    if (nres) lua_pop(p->thread, nres);          /* a socket's wait yields none */
     return;
   }
   if (status == LUA_OK) {

@@ -209,11 +209,15 @@ sim_world_new(const SimRunOptions *opts, GError **error)
    * connection): 49,354 instructions incremental (pause 200, step
    * multiplier 100, Lua's default), 49,081 with pause 400, 49,379 with
    * step multiplier 400, 48,852 generational (minor multiplier 20 or 60
-   * alike); peak RSS 4.7-5.0 MiB in every case. */
+   * alike); peak RSS 4.7-5.0 MiB in every case.  Measured again with
+   * Lua linked statically: 42,467 with Lua's parameters, 42,625 with minor
+   * multiplier 100, 42,581 with major multiplier 400. */
   lua_gc(L, LUA_GCGEN, 0, 0);
   /* Always on, whatever the options: a signal must stop a loop that never
-   * yields too.  It costs about 0.1 % of the churn benchmark's
-   * instructions (docs/performance.md). */
+   * yields too.  A count hook makes Lua 5.4's VM stop in luaG_traceexec at
+   * every instruction, whatever the count: about 2,050 instructions per
+   * connection of the churn benchmark, 4.8 % (docs/performance.md, "The
+   * Lua side's hot path"). */
   lua_sethook(L, limit_hook, LUA_MASKCOUNT, LIMIT_HOOK_COUNT);
   return world;
 }
