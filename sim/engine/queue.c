@@ -106,6 +106,7 @@
 #define LATE_MOVE      64             /* a front insertion moves at most this many */
 #define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
 #define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
+#define SPREAD_MIN     512            /* a level 2 bucket this large is spread by a counting sort */
 
 typedef struct {
   uint64_t key;           /* time ^ KEY_SIGN */
@@ -630,6 +631,110 @@ front_fill_sorted(SimQueue *q, Bucket *b)
   q->len = n;
 }
 
+/* Places a detached bucket's entries around the new `last`, as
+ * distribute() does each, with the front's end, its capacity and `last`
+ * kept in locals: the compiler must otherwise reload them after every
+ * append to a bucket, whose stores may alias them.  The front grows one
+ * entry at a time, not by the bucket's size, which for a far level can be
+ * most of the queue.  The chunks go back to the pool. */
+static void
+front_spread(SimQueue *q, const Bucket *b)
+{
+  const uint64_t last = q->last;
+  Entry *front = q->front;
+  guint len = q->len, cap = q->cap;
+  for (Chunk *c = b->head, *next; c != NULL; c = next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) {
+      Entry e = c->items[i];
+      uint64_t x = e.key ^ last;
+      if (x < DIGITS) {
+        if (G_UNLIKELY(len == cap)) {
+          q->len = len;
+          front_reserve(q, 1);
+          front = q->front;
+          cap = q->cap;
+        }
+        front[len++] = e;
+      } else {
+        int level = level_of(x);
+        bucket_append(q, level, (uint32_t)(e.key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
+      }
+    }
+    next = c->next;
+    chunk_put(q, c);
+  }
+  q->len = len;
+}
+
+/* Spreads a detached level 2 bucket around the new `last`, its smallest
+ * key.  Its keys share every byte above byte 1 with `last`, so each goes
+ * to the front (byte 1 that of `last`) or to level 1, all of whose buckets
+ * are empty (a level 2 bucket is emptied only when level 1 is).  Past
+ * SPREAD_MIN entries this is a counting sort on byte 1 rather than one
+ * distribute() each: a pass counts the entries of each digit and their
+ * smallest key, every level 1 bucket is given its chunks, already linked,
+ * and a second pass writes each entry at its digit's cursor, in order
+ * (so equal keys stay in push order).  The chunks go back to the pool. */
+static void
+level2_spread(SimQueue *q, const Bucket *b)
+{
+  guint n = 0;
+  for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
+  n += b->tail_len;
+  if (n < SPREAD_MIN) {
+    front_spread(q, b);
+    return;
+  }
+  guint count[DIGITS] = { 0 };
+  uint64_t min[DIGITS];
+  memset(min, 0xff, sizeof min);
+  for (Chunk *c = b->head; c != NULL; c = c->next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) {
+      uint64_t key = c->items[i].key;
+      uint32_t d = (uint32_t)(key >> DIGIT_BITS) & (DIGITS - 1);
+      count[d]++;
+      if (key < min[d]) min[d] = key;
+    }
+  }
+  const uint32_t d0 = (uint32_t)(q->last >> DIGIT_BITS) & (DIGITS - 1);
+  Entry *at[DIGITS], *end[DIGITS];
+  Chunk *cur[DIGITS];
+  front_reserve(q, count[d0]);
+  at[d0] = q->front + q->len;
+  end[d0] = at[d0] + count[d0];
+  cur[d0] = NULL;
+  q->len += count[d0];
+  for (uint32_t d = d0 + 1; d < DIGITS; d++) {
+    if (count[d] == 0) continue;
+    Bucket *lb = &q->buckets[1][d];
+    guint chunks = (count[d] + CHUNK_LEN - 1) / CHUNK_LEN;
+    Chunk *head = chunk_get(q), *tail = head;
+    for (guint k = 1; k < chunks; k++) tail = tail->next = chunk_get(q);
+    *lb = (Bucket){ head, tail, count[d] - (chunks - 1) * CHUNK_LEN, min[d] };
+    q->occupied[1][d / 64] |= UINT64_C(1) << (d % 64);
+    q->level_mask |= 1u << 1;
+    cur[d] = head;
+    at[d] = head->items;
+    end[d] = head->items + CHUNK_LEN;
+  }
+  for (Chunk *c = b->head, *next; c != NULL; c = next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) {
+      uint32_t d = (uint32_t)(c->items[i].key >> DIGIT_BITS) & (DIGITS - 1);
+      if (G_UNLIKELY(at[d] == end[d])) {   /* never the front's: it has room for all */
+        cur[d] = cur[d]->next;
+        at[d] = cur[d]->items;
+        end[d] = at[d] + CHUNK_LEN;
+      }
+      *at[d]++ = c->items[i];
+    }
+    next = c->next;
+    chunk_put(q, c);
+  }
+}
+
 /* Refills the empty front from the lowest non-empty bucket.  FALSE when
  * every bucket is empty. */
 static gboolean
@@ -655,12 +760,8 @@ front_refill(SimQueue *q)
   if (level == 1) {
     front_fill_sorted(q, &b);
   } else {
-    for (Chunk *c = b.head, *next; c != NULL; c = next) {
-      guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
-      for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
-      next = c->next;
-      chunk_put(q, c);
-    }
+    if (level == 2) level2_spread(q, &b);
+    else front_spread(q, &b);
     front_sort(q);
   }
   front_prefetch(q, 0, PREFETCH_AHEAD);
