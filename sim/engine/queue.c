@@ -18,7 +18,8 @@
  * relative to the new `last`; the front is then sorted by a stable counting
  * sort on the low byte (two on its nibbles, or an insertion sort, when it
  * holds few).  A level 1 bucket goes to the front whole, sorted on the way
- * from its chunks.  An event moves at most seven times, in practice two
+ * from its chunks; a large level 2 bucket goes to the front and level 1
+ * (then empty) by a counting sort on byte 1, straight into chunks.  An event moves at most seven times, in practice two
  * or three: an event 1 ms away is pushed into level 2, moves once to level
  * 1 and once to the front.  A 60 s timer waits in level 4 or 5 untouched
  * until its time is near.  Push and pop are O(1) amortised; nothing depends
@@ -631,42 +632,6 @@ front_fill_sorted(SimQueue *q, Bucket *b)
   q->len = n;
 }
 
-/* Places a detached bucket's entries around the new `last`, as
- * distribute() does each, with the front's end, its capacity and `last`
- * kept in locals: the compiler must otherwise reload them after every
- * append to a bucket, whose stores may alias them.  The front grows one
- * entry at a time, not by the bucket's size, which for a far level can be
- * most of the queue.  The chunks go back to the pool. */
-static void
-front_spread(SimQueue *q, const Bucket *b)
-{
-  const uint64_t last = q->last;
-  Entry *front = q->front;
-  guint len = q->len, cap = q->cap;
-  for (Chunk *c = b->head, *next; c != NULL; c = next) {
-    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
-    for (guint i = 0; i < m; i++) {
-      Entry e = c->items[i];
-      uint64_t x = e.key ^ last;
-      if (x < DIGITS) {
-        if (G_UNLIKELY(len == cap)) {
-          q->len = len;
-          front_reserve(q, 1);
-          front = q->front;
-          cap = q->cap;
-        }
-        front[len++] = e;
-      } else {
-        int level = level_of(x);
-        bucket_append(q, level, (uint32_t)(e.key >> (level * DIGIT_BITS)) & (DIGITS - 1), e);
-      }
-    }
-    next = c->next;
-    chunk_put(q, c);
-  }
-  q->len = len;
-}
-
 /* Spreads a detached level 2 bucket around the new `last`, its smallest
  * key.  Its keys share every byte above byte 1 with `last`, so each goes
  * to the front (byte 1 that of `last`) or to level 1, all of whose buckets
@@ -675,17 +640,16 @@ front_spread(SimQueue *q, const Bucket *b)
  * distribute() each: a pass counts the entries of each digit and their
  * smallest key, every level 1 bucket is given its chunks, already linked,
  * and a second pass writes each entry at its digit's cursor, in order
- * (so equal keys stay in push order).  The chunks go back to the pool. */
-static void
+ * (so equal keys stay in push order).  The chunks go back to the pool.
+ * FALSE, and nothing done, for a bucket too small to pay for the 256
+ * counters. */
+static gboolean
 level2_spread(SimQueue *q, const Bucket *b)
 {
   guint n = 0;
   for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
   n += b->tail_len;
-  if (n < SPREAD_MIN) {
-    front_spread(q, b);
-    return;
-  }
+  if (n < SPREAD_MIN) return FALSE;
   guint count[DIGITS] = { 0 };
   uint64_t min[DIGITS];
   memset(min, 0xff, sizeof min);
@@ -733,6 +697,7 @@ level2_spread(SimQueue *q, const Bucket *b)
     next = c->next;
     chunk_put(q, c);
   }
+  return TRUE;
 }
 
 /* Refills the empty front from the lowest non-empty bucket.  FALSE when
@@ -760,8 +725,14 @@ front_refill(SimQueue *q)
   if (level == 1) {
     front_fill_sorted(q, &b);
   } else {
-    if (level == 2) level2_spread(q, &b);
-    else front_spread(q, &b);
+    if (level != 2 || !level2_spread(q, &b)) {
+      for (Chunk *c = b.head, *next; c != NULL; c = next) {
+        guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
+        for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
+        next = c->next;
+        chunk_put(q, c);
+      }
+    }
     front_sort(q);
   }
   front_prefetch(q, 0, PREFETCH_AHEAD);
