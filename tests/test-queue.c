@@ -599,6 +599,26 @@ test_dense_window(void)
 }
 
 
+/* A run whose queue has popped one event, at time 0. */
+static MixedRun
+mixed_start_at_zero(void)
+{
+  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  mixed_push(&r, 0);
+  mixed_pop(&r);
+  return r;
+}
+
+/* Cancels every fifth pending event of the run. */
+static void
+mixed_cancel_every_fifth(MixedRun *r)
+{
+  for (guint i = 0; i < r->live->len; i += 5) {
+    RefEvent *e = g_ptr_array_index(r->live, i);
+    mixed_cancel(r, e);
+  }
+}
+
 static void
 test_level1_refill_sizes(void)
 {
@@ -611,19 +631,14 @@ test_level1_refill_sizes(void)
   sim_rng_init_stream(&rng, 13, "queue-test.level1");
   for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
     for (int pattern = 0; pattern < 3; pattern++) {
-      MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
-      mixed_push(&r, 0);
-      mixed_pop(&r);
+      MixedRun r = mixed_start_at_zero();
       /* 300 ns ahead and beyond: level 1 of a queue whose last pop was 0. */
       SimTime base = 512;
       for (int i = 0; i < sizes[k]; i++) {
         SimTime low = pattern == 0 ? 7 : pattern == 1 ? 255 - (i % 256) : (SimTime)sim_rng_below(&rng, 8) * 31;
         mixed_push(&r, base + low);
       }
-      for (guint i = 0; i < r.live->len; i += 5) {
-        RefEvent *e = g_ptr_array_index(r.live, i);
-        mixed_cancel(&r, e);
-      }
+      mixed_cancel_every_fifth(&r);
       sim_queue_check_invariants(r.q);
       if (r.live->len > 0) {
         mixed_pop(&r);                       /* the refill */
@@ -649,9 +664,7 @@ test_level2_spread_sizes(void)
   sim_rng_init_stream(&rng, 17, "queue-test.level2");
   for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
     for (int pattern = 0; pattern < 5; pattern++) {
-      MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
-      mixed_push(&r, 0);
-      mixed_pop(&r);
+      MixedRun r = mixed_start_at_zero();
       /* 128 us ahead and within the next 65.5 us: level 2 of a queue
        * whose last pop was 0, all in one bucket. */
       SimTime base = 2 * 65536;
@@ -667,10 +680,7 @@ test_level2_spread_sizes(void)
         }
         mixed_push(&r, base + off);
       }
-      for (guint i = 0; i < r.live->len; i += 5) {
-        RefEvent *e = g_ptr_array_index(r.live, i);
-        mixed_cancel(&r, e);
-      }
+      mixed_cancel_every_fifth(&r);
       sim_queue_check_invariants(r.q);
       mixed_pop(&r);                         /* the spread, then a refill */
       sim_queue_check_invariants(r.q);
