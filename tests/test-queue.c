@@ -599,6 +599,26 @@ test_dense_window(void)
 }
 
 
+/* A run whose queue has popped one event, at time 0. */
+static MixedRun
+mixed_start_at_zero(void)
+{
+  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  mixed_push(&r, 0);
+  mixed_pop(&r);
+  return r;
+}
+
+/* Cancels every fifth pending event of the run. */
+static void
+mixed_cancel_every_fifth(MixedRun *r)
+{
+  for (guint i = 0; i < r->live->len; i += 5) {
+    RefEvent *e = g_ptr_array_index(r->live, i);
+    mixed_cancel(r, e);
+  }
+}
+
 static void
 test_level1_refill_sizes(void)
 {
@@ -611,19 +631,14 @@ test_level1_refill_sizes(void)
   sim_rng_init_stream(&rng, 13, "queue-test.level1");
   for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
     for (int pattern = 0; pattern < 3; pattern++) {
-      MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
-      mixed_push(&r, 0);
-      mixed_pop(&r);
+      MixedRun r = mixed_start_at_zero();
       /* 300 ns ahead and beyond: level 1 of a queue whose last pop was 0. */
       SimTime base = 512;
       for (int i = 0; i < sizes[k]; i++) {
         SimTime low = pattern == 0 ? 7 : pattern == 1 ? 255 - (i % 256) : (SimTime)sim_rng_below(&rng, 8) * 31;
         mixed_push(&r, base + low);
       }
-      for (guint i = 0; i < r.live->len; i += 5) {
-        RefEvent *e = g_ptr_array_index(r.live, i);
-        mixed_cancel(&r, e);
-      }
+      mixed_cancel_every_fifth(&r);
       sim_queue_check_invariants(r.q);
       if (r.live->len > 0) {
         mixed_pop(&r);                       /* the refill */
@@ -634,6 +649,49 @@ test_level1_refill_sizes(void)
   }
 }
 
+
+static void
+test_level2_spread_sizes(void)
+{
+  /* A large level 2 bucket is spread into level 1 and the front by a
+   * counting sort on byte 1 (queue.c, level2_spread): sizes around the
+   * size where it takes over (512) and several chunks' worth, with keys
+   * tied in one level 1 bucket spanning chunks, spread over every digit,
+   * in exact multiples of a chunk (127) per digit, at random with ties,
+   * and some in the front's digit; cancelled entries among them. */
+  static const int sizes[] = { 300, 511, 512, 513, 127 * 5, 127 * 5 + 1, 3000, 20000 };
+  SimRng rng;
+  sim_rng_init_stream(&rng, 17, "queue-test.level2");
+  for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
+    for (int pattern = 0; pattern < 5; pattern++) {
+      MixedRun r = mixed_start_at_zero();
+      /* 128 us ahead and within the next 65.5 us: level 2 of a queue
+       * whose last pop was 0, all in one bucket. */
+      SimTime base = 2 * 65536;
+      for (int i = 0; i < sizes[k]; i++) {
+        SimTime off;
+        switch (pattern) {
+        case 0:  off = i == 0 ? 0 : 7 * 256 + 3; break;
+        case 1:  off = (SimTime)(i * 257) % 65536; break;
+        case 2:  off = (SimTime)(i / 127) * 256 + 9; break;
+        case 3:  off = (SimTime)sim_rng_below(&rng, 6) * 256 * 40 + (SimTime)sim_rng_below(&rng, 3); break;
+        default: off = 256 * 100 + (i % 3 == 0 ? (SimTime)sim_rng_below(&rng, 256)
+                                                : 256 + (SimTime)sim_rng_below(&rng, 512)); break;
+        }
+        mixed_push(&r, base + off);
+      }
+      mixed_cancel_every_fifth(&r);
+      sim_queue_check_invariants(r.q);
+      mixed_pop(&r);                         /* the spread, then a refill */
+      sim_queue_check_invariants(r.q);
+      /* Pushes into the level 1 buckets the spread made, after its entries. */
+      for (int i = 0; i < 200; i++)
+        mixed_push(&r, r.now + 256 + (SimTime)sim_rng_below(&rng, 65536 - 512));
+      sim_queue_check_invariants(r.q);
+      mixed_finish(&r);
+    }
+  }
+}
 
 static void
 test_small_transitions(void)
@@ -1021,6 +1079,7 @@ static const struct { const char *name; GTestFunc fn; } queue_tests[] = {
   { "random-mixed-times", test_random_mixed_times },
   { "dense-window", test_dense_window },
   { "level1-refill-sizes", test_level1_refill_sizes },
+  { "level2-spread-sizes", test_level2_spread_sizes },
   { "small-transitions", test_small_transitions },
   { "fifo-after-heap-ties", test_fifo_after_heap_ties },
   { "fifo-after-peek-past", test_fifo_after_peek_past },

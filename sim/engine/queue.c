@@ -18,7 +18,8 @@
  * relative to the new `last`; the front is then sorted by a stable counting
  * sort on the low byte (two on its nibbles, or an insertion sort, when it
  * holds few).  A level 1 bucket goes to the front whole, sorted on the way
- * from its chunks.  An event moves at most seven times, in practice two
+ * from its chunks; a large level 2 bucket goes to the front and level 1
+ * (then empty) by a counting sort on byte 1, straight into chunks.  An event moves at most seven times, in practice two
  * or three: an event 1 ms away is pushed into level 2, moves once to level
  * 1 and once to the front.  A 60 s timer waits in level 4 or 5 untouched
  * until its time is near.  Push and pop are O(1) amortised; nothing depends
@@ -106,6 +107,7 @@
 #define LATE_MOVE      64             /* a front insertion moves at most this many */
 #define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
 #define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
+#define SPREAD_MIN     512            /* a level 2 bucket this large is spread by a counting sort */
 
 typedef struct {
   uint64_t key;           /* time ^ KEY_SIGN */
@@ -630,6 +632,74 @@ front_fill_sorted(SimQueue *q, Bucket *b)
   q->len = n;
 }
 
+/* Spreads a detached level 2 bucket around the new `last`, its smallest
+ * key.  Its keys share every byte above byte 1 with `last`, so each goes
+ * to the front (byte 1 that of `last`) or to level 1, all of whose buckets
+ * are empty (a level 2 bucket is emptied only when level 1 is).  Past
+ * SPREAD_MIN entries this is a counting sort on byte 1 rather than one
+ * distribute() each: a pass counts the entries of each digit and their
+ * smallest key, every level 1 bucket is given its chunks, already linked,
+ * and a second pass writes each entry at its digit's cursor, in order
+ * (so equal keys stay in push order).  The chunks go back to the pool.
+ * FALSE, and nothing done, for a bucket too small to pay for the 256
+ * counters. */
+static gboolean
+level2_spread(SimQueue *q, const Bucket *b)
+{
+  guint n = 0;
+  for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
+  n += b->tail_len;
+  if (n < SPREAD_MIN) return FALSE;
+  guint count[DIGITS] = { 0 };
+  uint64_t min[DIGITS];
+  memset(min, 0xff, sizeof min);
+  for (Chunk *c = b->head; c != NULL; c = c->next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) {
+      uint64_t key = c->items[i].key;
+      uint32_t d = (uint32_t)(key >> DIGIT_BITS) & (DIGITS - 1);
+      count[d]++;
+      if (key < min[d]) min[d] = key;
+    }
+  }
+  const uint32_t d0 = (uint32_t)(q->last >> DIGIT_BITS) & (DIGITS - 1);
+  Entry *at[DIGITS], *end[DIGITS];
+  Chunk *cur[DIGITS];
+  front_reserve(q, count[d0]);
+  at[d0] = q->front + q->len;
+  end[d0] = at[d0] + count[d0];
+  cur[d0] = NULL;
+  q->len += count[d0];
+  for (uint32_t d = d0 + 1; d < DIGITS; d++) {
+    if (count[d] == 0) continue;
+    Bucket *lb = &q->buckets[1][d];
+    guint chunks = (count[d] + CHUNK_LEN - 1) / CHUNK_LEN;
+    Chunk *head = chunk_get(q), *tail = head;
+    for (guint k = 1; k < chunks; k++) tail = tail->next = chunk_get(q);
+    *lb = (Bucket){ head, tail, count[d] - (chunks - 1) * CHUNK_LEN, min[d] };
+    q->occupied[1][d / 64] |= UINT64_C(1) << (d % 64);
+    q->level_mask |= 1u << 1;
+    cur[d] = head;
+    at[d] = head->items;
+    end[d] = head->items + CHUNK_LEN;
+  }
+  for (Chunk *c = b->head, *next; c != NULL; c = next) {
+    guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    for (guint i = 0; i < m; i++) {
+      uint32_t d = (uint32_t)(c->items[i].key >> DIGIT_BITS) & (DIGITS - 1);
+      if (G_UNLIKELY(at[d] == end[d])) {   /* never the front's: it has room for all */
+        cur[d] = cur[d]->next;
+        at[d] = cur[d]->items;
+        end[d] = at[d] + CHUNK_LEN;
+      }
+      *at[d]++ = c->items[i];
+    }
+    next = c->next;
+    chunk_put(q, c);
+  }
+  return TRUE;
+}
+
 /* Refills the empty front from the lowest non-empty bucket.  FALSE when
  * every bucket is empty. */
 static gboolean
@@ -655,11 +725,13 @@ front_refill(SimQueue *q)
   if (level == 1) {
     front_fill_sorted(q, &b);
   } else {
-    for (Chunk *c = b.head, *next; c != NULL; c = next) {
-      guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
-      for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
-      next = c->next;
-      chunk_put(q, c);
+    if (level != 2 || !level2_spread(q, &b)) {
+      for (Chunk *c = b.head, *next; c != NULL; c = next) {
+        guint n = c == b.tail ? b.tail_len : CHUNK_LEN;
+        for (guint i = 0; i < n; i++) distribute(q, c->items[i]);
+        next = c->next;
+        chunk_put(q, c);
+      }
     }
     front_sort(q);
   }
