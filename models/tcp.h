@@ -207,6 +207,14 @@ struct TcpConn {
   guint8      in_accept_q;      /* queue_link is in the accept queue, not the SYN queue */
 };
 
+/* Whether c runs tcp-rack.c's recovery (profile `rack` and SACK agreed).
+ * Inline: asked several times per segment sent and per ACK. */
+static inline gboolean
+tcp_rack_on(const TcpConn *c)
+{
+  return c->sack_ok && c->env->profile->rack;
+}
+
 /* The connection behind a socket (NULL once it went to TIME_WAIT), for
  * tests and checkers that read its fields; defined in tcp-stack.c. */
 const TcpConn *
