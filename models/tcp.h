@@ -66,6 +66,14 @@ typedef struct {
   const guint *wanted;                  /* told only while *wanted != 0; NULL: always */
 } TcpStateQueue;
 
+/* The timestamp offset of the last address pair a stack hashed: most of
+ * a host's connections go to, or come from, one peer. */
+typedef struct {
+  NetAddr  laddr, raddr;
+  guint32  offset;
+  gboolean known;
+} TcpTsMemo;
+
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
   const TcpProfile *profile;
@@ -77,6 +85,7 @@ typedef struct {
   guint64    *counts;                   /* [TCP_STATE_N], kept by tcp_set_state */
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
+  TcpTsMemo  *ts_memo;                  /* may be NULL: hashed every time */
   TcpConnPool *pool;                    /* may be NULL: every connection allocated */
   const gboolean *tx_refused;           /* may be NULL (TcpStackEnv.tx_refused) */
 } TcpConnEnv;
