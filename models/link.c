@@ -136,7 +136,9 @@ transmit(NetLinkDir *d, guint wire_len, SimTime now)
 static gboolean
 lose(NetLinkDir *d)
 {
-  if (!d->p.ge) return sim_rng_chance(&d->rng, d->p.loss);
+  /* The test first: most links lose nothing (sim_rng_chance draws
+   * nothing for 0 either, so the stream is the same). */
+  if (!d->p.ge) return d->p.loss > 0 && sim_rng_chance(&d->rng, d->p.loss);
   /* Gilbert-Elliott: the current state decides the loss, then the state
    * moves (p: good -> bad, r: bad -> good). */
   gboolean lost = !sim_rng_chance(&d->rng, d->ge_bad ? d->p.ge_h : d->p.ge_k);

@@ -43,6 +43,7 @@ tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
    * network never connect out, or never need a destination's bitmap. */
   ports->perturb = NULL;
   ports->dests = NULL;
+  ports->offset_known = FALSE;
   g_autofree char *name = g_strdup_printf("tcp-ports/%s", host_name ? host_name : "");
   ports->key = tcp_hash_key(run_seed, name);
   sim_rng_init_stream(&ports->rng, run_seed, name);
@@ -202,7 +203,15 @@ tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
                   gboolean held_is_busy, gpointer user, guint16 *out,
                   TcpPortVerdict *verdict)
 {
-  guint64 port_offset = tcp_siphash_4u32(&ports->key, saddr, daddr, dport, 0);
+  if (!ports->offset_known || ports->offset_saddr != saddr || ports->offset_daddr != daddr ||
+      ports->offset_dport != dport) {
+    ports->offset = tcp_siphash_4u32(&ports->key, saddr, daddr, dport, 0);
+    ports->offset_saddr = saddr;
+    ports->offset_daddr = daddr;
+    ports->offset_dport = dport;
+    ports->offset_known = TRUE;
+  }
+  guint64 port_offset = ports->offset;
   guint32 low = profile->port_lo, high = (guint32)profile->port_hi + 1;
   guint32 remaining = high - low;
   const guint32 step = 2;

@@ -48,6 +48,12 @@ typedef struct {
   GHashTable *dests;        /* TcpPortDest (keyed by itself) -> same; NULL: none yet */
   TcpHashKey  key;
   SimRng      rng;
+  /* The last destination's port offset (a SipHash of it): a client
+   * connects to one destination again and again. */
+  NetAddr     offset_saddr, offset_daddr;
+  guint16     offset_dport;
+  gboolean    offset_known;
+  guint64     offset;
 } TcpPorts;
 
 void

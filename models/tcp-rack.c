@@ -13,12 +13,6 @@
 #define TCP_TIMEOUT_MIN (2 * SIM_MS)  /* TCP_TIMEOUT_MIN: 2 jiffies at HZ 1000 */
 #define TCP_TIMEOUT_INIT SIM_S        /* TCP_TIMEOUT_INIT: PTO with no RTT */
 
-gboolean
-tcp_rack_on(const TcpConn *c)
-{
-  return c->sack_ok && c->env->profile->rack;
-}
-
 /* ---- the ring of segments in flight ---------------------------------------- */
 
 static guint

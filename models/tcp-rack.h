@@ -91,9 +91,7 @@ typedef struct {
                                it SACKs (-1: none) */
 } TcpRack;
 
-/* Whether c runs this recovery (profile `rack` and SACK agreed). */
-gboolean
-tcp_rack_on(const TcpConn *c);
+/* tcp_rack_on(c), whether c runs this recovery, is inline in tcp.h. */
 
 /* The connection starts (its fields zeroed): reordering 3, Open. */
 void

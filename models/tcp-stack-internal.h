@@ -49,6 +49,7 @@ struct TcpStack {
   TcpProfile  profile;
   TcpConnEnv  cenv;
   TcpConnPool pool;            /* freed connections for reuse (cenv.pool) */
+  TcpTsMemo   ts_memo;         /* cenv.ts_memo */
   GPtrArray  *free_socks;      /* closed TcpSocket records for reuse, at most
                                   TCP_CONN_POOL_MAX, poisoned under ASan */
   guint64     counts[TCP_STATE_N];

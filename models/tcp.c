@@ -271,8 +271,14 @@ conn_init_ts(TcpConn *c)
 {
   /* Linux's secure_tcp_ts_off(): one offset per address pair, so that a
    * new connection's timestamps continue the old one's (PAWS, reopen). */
+  TcpTsMemo *m = c->env->ts_memo;
+  if (m && m->known && m->laddr == c->tuple.laddr && m->raddr == c->tuple.raddr) {
+    c->ts_offset = m->offset;
+    return;
+  }
   c->ts_offset = (guint32)tcp_siphash_4u32(&c->env->ts_key, c->tuple.laddr,
                                            c->tuple.raddr, 0, 0);
+  if (m) *m = (TcpTsMemo){ c->tuple.laddr, c->tuple.raddr, c->ts_offset, TRUE };
 }
 
 void

@@ -66,6 +66,14 @@ typedef struct {
   const guint *wanted;                  /* told only while *wanted != 0; NULL: always */
 } TcpStateQueue;
 
+/* The timestamp offset of the last address pair a stack hashed: most of
+ * a host's connections go to, or come from, one peer. */
+typedef struct {
+  NetAddr  laddr, raddr;
+  guint32  offset;
+  gboolean known;
+} TcpTsMemo;
+
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
   const TcpProfile *profile;
@@ -77,6 +85,7 @@ typedef struct {
   guint64    *counts;                   /* [TCP_STATE_N], kept by tcp_set_state */
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
+  TcpTsMemo  *ts_memo;                  /* may be NULL: hashed every time */
   TcpConnPool *pool;                    /* may be NULL: every connection allocated */
   const gboolean *tx_refused;           /* may be NULL (TcpStackEnv.tx_refused) */
 } TcpConnEnv;
@@ -206,6 +215,14 @@ struct TcpConn {
   guint8      holds_port;       /* counted in the local port's users */
   guint8      in_accept_q;      /* queue_link is in the accept queue, not the SYN queue */
 };
+
+/* Whether c runs tcp-rack.c's recovery (profile `rack` and SACK agreed).
+ * Inline: asked several times per segment sent and per ACK. */
+static inline gboolean
+tcp_rack_on(const TcpConn *c)
+{
+  return c->sack_ok && c->env->profile->rack;
+}
 
 /* The connection behind a socket (NULL once it went to TIME_WAIT), for
  * tests and checkers that read its fields; defined in tcp-stack.c. */

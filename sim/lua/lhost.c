@@ -69,6 +69,7 @@ static void
 stack_state_changed(gpointer user, const TcpStateEvent *ev)
 {
   SimWorld *world = user;
+  if (!sim_writers_want_state(&world->out)) return;
   sim_writers_state(&world->out, sim_engine_now(world->run.engine), ev);
 }
 

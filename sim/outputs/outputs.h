@@ -56,6 +56,14 @@ void
 sim_writers_segment(SimWriters *w, const NetEvent *ev);
 void
 sim_writers_state(SimWriters *w, SimTime now, const TcpStateEvent *ev);
+/* Whether sim_writers_state has a writer to feed: a driver asks first,
+ * as it is called for every change of every connection and most runs
+ * draw none. */
+static inline gboolean
+sim_writers_want_state(const SimWriters *w)
+{
+  return w->conns != NULL || w->ladder != NULL || w->html != NULL || w->watch != NULL;
+}
 /* The connection numbering the writers that name connections share (the
  * ladder, the HTML report, the stepper), made on first use over the run
  * `view` (borrowed; its network's NATs are joined, conns.h); `w` holds a
