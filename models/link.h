@@ -59,22 +59,23 @@ const char *
 net_drop_reason_words(NetDropReason reason);
 
 /* One direction's parameters.  Zero means "off" everywhere except mtu and
- * queue, whose defaults are set by net_link_params_init. */
+ * queue, whose defaults are set by net_link_params_init.  Those every
+ * packet reads come first, in one cache line. */
 typedef struct {
   guint64 rate;            /* bits per second; 0: infinitely fast */
   SimTime delay;           /* propagation delay */
   SimTime jitter;          /* uniform extra delay in [0, jitter] */
   double  loss;            /* Bernoulli loss probability (when !ge) */
+  double  dup;             /* duplication probability */
+  double  reorder;         /* probability a packet is held back */
+  guint   mtu;             /* bytes on the wire; 0: no limit */
+  guint   queue;           /* packets that may wait for the transmitter */
   gboolean ge;             /* Gilbert-Elliott loss instead of Bernoulli */
+  SimTime reorder_delay;   /* how long it is held back */
   double  ge_p;            /* P(good -> bad) per packet */
   double  ge_r;            /* P(bad -> good) per packet */
   double  ge_k;            /* P(delivered | good): 1 - loss in good state */
   double  ge_h;            /* P(delivered | bad): 1 - loss in bad state */
-  double  dup;             /* duplication probability */
-  double  reorder;         /* probability a packet is held back */
-  SimTime reorder_delay;   /* how long it is held back */
-  guint   queue;           /* packets that may wait for the transmitter */
-  guint   mtu;             /* bytes on the wire; 0: no limit */
 } NetLinkParams;
 
 #define NET_LINK_DEFAULT_QUEUE 1000        /* Linux's txqueuelen */
@@ -98,20 +99,25 @@ typedef struct {
   guint64 pred_drops;      /* dropped by a link:drop predicate */
 } NetLinkCounters;
 
+/* A direction's fields in the order a packet meets them: the parameters'
+ * first line, then the transmitter, the far end and the counters; what
+ * only a queue, faults and set-up read (the ring of start times, the
+ * random stream, the owner) last. */
 typedef struct {
-  NetLink        *link;
-  guint           dir;          /* 0: ab, 1: ba */
-  NetNode        *from, *to;
-  guint           to_iface;     /* index of this link among `to`'s interfaces */
   NetLinkParams   p;
-  SimRng          rng;
+  NetNode        *to;
+  guint           to_iface;     /* index of this link among `to`'s interfaces */
   gboolean        ge_bad;       /* Gilbert-Elliott state */
   SimTime         busy_until;
-  SimSerializer   ser;          /* for p.rate, redone when the rate changes */
   SimTime         last_arrival;
+  SimSerializer   ser;          /* for p.rate, redone when the rate changes */
+  NetLinkCounters c;
   SimTime        *waiting;      /* ring of start times, capacity a power of 2 */
   guint           waiting_head, waiting_len, waiting_cap;
-  NetLinkCounters c;
+  NetLink        *link;
+  guint           dir;          /* 0: ab, 1: ba */
+  NetNode        *from;
+  SimRng          rng;
 } NetLinkDir;
 
 /* Decides whether a packet entering direction `dir` of `link` is dropped

@@ -58,29 +58,34 @@ typedef struct {
 } NetNodeCounters;
 
 struct NetNode {
+  /* What every packet a host sends or receives reads, in the first 64
+   * bytes, the counters in the next: with many hosts each packet finds its
+   * host out of cache, and touches two of the node's lines, not three. */
   NetWorld       *net;
-  guint           index;        /* creation order, from 0 */
   NetNodeKind     kind;
-  char           *name;
-  char           *profile;      /* hosts: the TCP profile name, or NULL */
-  GArray         *addrs;        /* NetAddr: the host's addresses, first is primary;
-                                 * a router's own (NAT, virtual addresses) */
-  GArray         *ifaces;       /* NetIface, in link creation order */
-  GHashTable     *routes;       /* NetAddr -> interface index + 1; NULL if not needed */
   NetAddr         hop_dst;      /* the last destination net_node_next_hop answered */
   int             hop;          /* its answer */
   guint           hop_epoch;    /* the routes' epoch it holds for, 0: none */
   guint8          ttl;          /* initial TTL of packets it sends */
   guint16         next_ip_id;   /* IP ID of the next packet it sends */
-  NetReceiveFn    receiver;
-  gpointer        receiver_user;
-  gpointer        transport;    /* reserved for the TCP stack */
-  GDestroyNotify  transport_destroy;  /* frees transport with the node, or NULL */
-  NatBox         *nat;          /* routers: conntrack, NAT, balancing; or NULL */
-  NetNodeCounters c;
   gboolean        tx_refuse;    /* hosts: the device queue takes no packet (a
                                  * qdisc of limit 0): each one sent is dropped
                                  * there, and the TCP stack sees it refused */
+  NetReceiveFn    receiver;
+  gpointer        receiver_user;
+  GArray         *addrs;        /* NetAddr: the host's addresses, first is primary;
+                                 * a router's own (NAT, virtual addresses) */
+  GArray         *ifaces;       /* NetIface, in link creation order */
+  /* The second line: the counters (sent and received first), the stack. */
+  NetNodeCounters c;
+  gpointer        transport;    /* reserved for the TCP stack */
+  GDestroyNotify  transport_destroy;  /* frees transport with the node, or NULL */
+  /* Out of the packets' way. */
+  guint           index;        /* creation order, from 0 */
+  char           *name;
+  char           *profile;      /* hosts: the TCP profile name, or NULL */
+  GHashTable     *routes;       /* NetAddr -> interface index + 1; NULL if not needed */
+  NatBox         *nat;          /* routers: conntrack, NAT, balancing; or NULL */
 };
 
 /* What observers see: a packet sent by a host, received by a host, or

@@ -42,27 +42,33 @@ struct TcpSocket {
   GList       link;            /* in stack->sockets */
 };
 
+/* Fields in the order a segment meets them, so that the few cache lines
+ * it touches of a stack are next to each other: with many hosts each
+ * segment finds its host's stack out of cache.  What a client's segments
+ * never touch (the TIME_WAIT table, which the side that closes first
+ * holds; the ports, addresses and free records, touched once a
+ * connection) comes last. */
 struct TcpStack {
   TcpStackEnv env;
-  NetAddr    *addrs;
-  guint       n_addrs;
-  TcpProfile  profile;
+  TcpTupleTable conns;        /* 4-tuple -> TcpConn (synchronizing or synchronized) */
+  GArray     *out;             /* scratch segment queue, reused */
+  TcpStateQueue settled;       /* changes held until an input or timer is done */
+  SimDeadlineHeap timers;     /* of TcpConn.timer: the connections' deadlines */
+  SimEngineTimer timer;       /* the engine's, at the first of `timers` */
   TcpConnEnv  cenv;
+  guint64     counts[TCP_STATE_N];
+  TcpStats    stats;
+  TcpProfile  profile;
   TcpConnPool pool;            /* freed connections for reuse (cenv.pool) */
   TcpTsMemo   ts_memo;         /* cenv.ts_memo */
   GPtrArray  *free_socks;      /* closed TcpSocket records for reuse, at most
                                   TCP_CONN_POOL_MAX, poisoned under ASan */
-  guint64     counts[TCP_STATE_N];
-  TcpStats    stats;
-  TcpTupleTable conns;        /* 4-tuple -> TcpConn (synchronizing or synchronized) */
+  GQueue      sockets;         /* every open TcpSocket */
+  TcpPorts    ports;
+  NetAddr    *addrs;
+  guint       n_addrs;
   TcpTupleTable listeners;    /* listen_key -> TcpSocket */
-  SimDeadlineHeap timers;     /* of TcpConn.timer: the connections' deadlines */
-  SimEngineTimer timer;       /* the engine's, at the first of `timers` */
   TcpTwTable  tw;
   SimEventId  tw_event;
   SimTime     tw_event_at;     /* when tw_event fires */
-  TcpPorts    ports;
-  GArray     *out;             /* scratch segment queue, reused */
-  GQueue      sockets;         /* every open TcpSocket */
-  TcpStateQueue settled;       /* changes held until an input or timer is done */
 };
