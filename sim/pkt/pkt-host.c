@@ -274,7 +274,7 @@ tcpi_field(PktRun *run, const char *name, gint64 *out)
   tcp_chrono_read(c, now, chrono);
   /* Linux's tcp_get_info(): the clocks in milliseconds (jiffies), the
    * chronographs in microseconds, busy time their sum. */
-  const struct { const char *name; gint64 value; } fields[] = {
+  const TcpiField fields[] = {
     { "tcpi_probes", c->probes },
     { "tcpi_last_data_recv", (now - c->lrcvtime) / SIM_MS },
     { "tcpi_last_data_sent", (now - c->lsndtime) / SIM_MS },
@@ -293,12 +293,8 @@ tcpi_field(PktRun *run, const char *name, gint64 *out)
     { "tcpi_snd_wscale", c->snd_wscale },
     { "tcpi_rcv_wscale", c->rcv_wscale },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
-    if (strcmp(fields[i].name, name) != 0) continue;
-    *out = fields[i].value;
-    return TRUE;
-  }
-  return tcpi_recovery_field(c, name, out);
+  return tcpi_lookup(fields, G_N_ELEMENTS(fields), name, out) ||
+         tcpi_recovery_field(c, name, out);
 }
 
 typedef enum { CMP_EQ, CMP_NE, CMP_LE, CMP_GE, CMP_LT, CMP_GT } Cmp;
