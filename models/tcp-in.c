@@ -202,7 +202,8 @@ snd_buf_trim(TcpConn *c, guint32 ack)
     net_buf_unref(s->buf);
     drop++;
   }
-  if (drop) g_array_remove_range(c->snd_buf, 0, drop);
+  if (drop == c->snd_buf->len) c->snd_buf->len = 0;   /* all acknowledged: nothing moves */
+  else if (drop) g_array_remove_range(c->snd_buf, 0, drop);
 }
 
 /* RTT from an ACK of new data: with timestamps, one sample per ACK from

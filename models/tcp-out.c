@@ -23,24 +23,26 @@ tcp_ts_now(const TcpConn *c)
 static TcpSegment *
 emit_segment(TcpConn *c, GArray *out, guint32 seq, guint8 flags, gboolean fields)
 {
-  TcpSegment seg = { 0 };
-  seg.sport = c->tuple.lport;
-  seg.dport = c->tuple.rport;
-  seg.seq = seq;
-  seg.flags = flags;
-  if (flags & TCP_FLAG_ACK) seg.ack = c->rcv_nxt;
+  /* Built in its slot of the queue: no copy of the segment (the array has
+   * no clear function, so growing it writes nothing). */
+  g_array_set_size(out, out->len + 1);
+  TcpSegment *seg = &g_array_index(out, TcpSegment, out->len - 1);
+  *seg = (TcpSegment){ .sport = c->tuple.lport, .dport = c->tuple.rport, .seq = seq,
+                       .flags = flags };
+  if (flags & TCP_FLAG_ACK) seg->ack = c->rcv_nxt;
   if (fields) {
-    seg.win = tcp_rcv_window_field(c, (flags & TCP_FLAG_SYN) != 0);
+    seg->win = tcp_rcv_window_field(c, (flags & TCP_FLAG_SYN) != 0);
     if (c->ts_ok) {
-      seg.opts |= TCP_OPT_TS;
-      seg.ts_val = tcp_ts_now(c);
-      seg.ts_ecr = c->ts_recent;
+      seg->opts |= TCP_OPT_TS;
+      seg->ts_val = tcp_ts_now(c);
+      seg->ts_ecr = c->ts_recent;
     }
-    if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_SYN)) tcp_sack_fill(c, &seg);
+    /* SACK blocks only when there are some to report (most ACKs). */
+    if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_SYN) && (c->n_rcv_sack || c->dsack_due))
+      tcp_sack_fill(c, seg);
     if (flags & TCP_FLAG_ACK) tcp_rcv_ack_sent(c);
   }
-  g_array_append_val(out, seg);
-  return &g_array_index(out, TcpSegment, out->len - 1);
+  return seg;
 }
 
 static TcpSegment *

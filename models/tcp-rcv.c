@@ -220,10 +220,13 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
 void
 tcp_rcv_append(TcpConn *c, const NetSlice *s, guint32 skip, guint32 n)
 {
-  guint old = c->rcv_buf->len;
-  g_byte_array_set_size(c->rcv_buf, old + n);
-  if (s->buf) memcpy(c->rcv_buf->data + old, s->buf->data + s->off + skip, n);
-  else memset(c->rcv_buf->data + old, 0, n);
+  if (s->buf) {
+    g_byte_array_append(c->rcv_buf, s->buf->data + s->off + skip, n);
+  } else {
+    guint old = c->rcv_buf->len;
+    g_byte_array_set_size(c->rcv_buf, old + n);
+    memset(c->rcv_buf->data + old, 0, n);
+  }
   c->rcv_nxt += n;
 }
 

@@ -177,6 +177,7 @@ tcp_sack_update(TcpConn *c, const TcpSegment *seg)
 {
   if (!c->sack_ok) return 0;
   if (tcp_rack_on(c)) tcp_rack_ack_begin(c, seg->ack);
+  if (!(seg->opts & TCP_OPT_SACK) && board_len(c) == 0) return 0;   /* the usual ACK */
   guint32 una = tcp_seq_gt(seg->ack, c->snd_una) ? seg->ack : c->snd_una;
   board_trim(c, una);
   if (!(seg->opts & TCP_OPT_SACK)) return 0;
