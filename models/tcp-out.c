@@ -253,7 +253,8 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
     return TRUE;
   }
   guint32 edge = c->snd_una + wnd;
-  if (tcp_rack_on(c)) tcp_rack_send_edge(c, &edge);
+  /* Open (nearly always): RACK leaves the edge to the windows. */
+  if (tcp_rack_on(c) && c->rack.ca_state != TCP_CA_OPEN) tcp_rack_send_edge(c, &edge);
   if (c->in_recovery && c->sack_ok) {
     /* RFC 6675 5 (C): in recovery, new data only while cwnd - pipe
      * leaves a full segment, within the peer's window. */

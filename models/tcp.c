@@ -72,8 +72,10 @@ static const guint legal[TCP_STATE_N] = {
 };
 #undef S
 
-void
-tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
+/* tcp_count_move(), inlined in tcp_set_state(): every state change
+ * passes here. */
+static inline void
+count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
 {
   if (env->counts == NULL) return;
   g_assert(env->counts[from] > 0);
@@ -83,6 +85,12 @@ tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
     env->stats->tw_peak = env->counts[to];
     env->stats->tw_peak_time = now;
   }
+}
+
+void
+tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
+{
+  count_move(env, now, from, to);
 }
 
 void
@@ -132,7 +140,7 @@ tcp_set_state(TcpConn *c, TcpState to)
   /* A listener's child is born from the listener: observers see
    * LISTEN -> SYN_RECEIVED, as in the RFC's diagram. */
   TcpState shown = (c->passive && from == TCP_STATE_CLOSED) ? TCP_STATE_LISTEN : from;
-  tcp_count_move(c->env, c->now, from, to);
+  count_move(c->env, c->now, from, to);
   tcp_state_event(c->env, c->now, &c->tuple, shown, to);
   if (to == TCP_STATE_ESTABLISHED) c->established_once = TRUE;
 }
@@ -190,7 +198,7 @@ conn_alloc(const TcpConnEnv *env)
     c->rcv_buf = g_byte_array_new();
     return c;
   }
-  TcpConn *c = g_ptr_array_steal_index_fast(pool->conns, pool->conns->len - 1);
+  TcpConn *c = pool->conns->pdata[--pool->conns->len];   /* the last: nothing moves */
   TCP_POOL_UNPOISON(c, sizeof *c);
   GArray *snd_buf = c->snd_buf, *ooo = c->ooo, *scoreboard = c->scoreboard;
   GArray *txq = c->rack.txq;
@@ -382,8 +390,9 @@ snd_buf_append(TcpConn *c, const guint8 *data, guint32 len)
       return;
     }
   }
-  NetSlice s = { .buf = data ? net_buf_new(data, len) : NULL, .off = 0, .len = len };
-  g_array_append_val(c->snd_buf, s);
+  g_array_set_size(c->snd_buf, c->snd_buf->len + 1);   /* no copy through the stack */
+  g_array_index(c->snd_buf, NetSlice, c->snd_buf->len - 1) =
+    (NetSlice){ .buf = data ? net_buf_new(data, len) : NULL, .off = 0, .len = len };
   c->snd_len += len;
 }
 
