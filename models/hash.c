@@ -22,22 +22,31 @@ tcp_hash_key(uint64_t run_seed, const char *purpose)
   return key;
 }
 
-uint64_t
-tcp_siphash_4u32(const TcpHashKey *key, uint32_t a, uint32_t b, uint32_t c,
-                 uint32_t d)
+/* The 16-byte message is two 64-bit words: (a, b), then (c, d). */
+TcpSipState
+tcp_siphash_begin(const TcpHashKey *key, uint32_t a, uint32_t b)
 {
   uint64_t v0 = UINT64_C(0x736f6d6570736575) ^ key->k0;
   uint64_t v1 = UINT64_C(0x646f72616e646f6d) ^ key->k1;
   uint64_t v2 = UINT64_C(0x6c7967656e657261) ^ key->k0;
   uint64_t v3 = UINT64_C(0x7465646279746573) ^ key->k1;
-  const uint64_t words[2] = { (uint64_t)a | ((uint64_t)b << 32),
-                              (uint64_t)c | ((uint64_t)d << 32) };
-  for (int i = 0; i < 2; i++) {
-    v3 ^= words[i];
-    SIPROUND;
-    SIPROUND;
-    v0 ^= words[i];
-  }
+  uint64_t word = (uint64_t)a | ((uint64_t)b << 32);
+  v3 ^= word;
+  SIPROUND;
+  SIPROUND;
+  v0 ^= word;
+  return (TcpSipState){ v0, v1, v2, v3 };
+}
+
+uint64_t
+tcp_siphash_end(const TcpSipState *state, uint32_t c, uint32_t d)
+{
+  uint64_t v0 = state->v0, v1 = state->v1, v2 = state->v2, v3 = state->v3;
+  uint64_t word = (uint64_t)c | ((uint64_t)d << 32);
+  v3 ^= word;
+  SIPROUND;
+  SIPROUND;
+  v0 ^= word;
   uint64_t last = (uint64_t)16 << 56;   /* message length 16 bytes */
   v3 ^= last;
   SIPROUND;
@@ -49,4 +58,12 @@ tcp_siphash_4u32(const TcpHashKey *key, uint32_t a, uint32_t b, uint32_t c,
   SIPROUND;
   SIPROUND;
   return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t
+tcp_siphash_4u32(const TcpHashKey *key, uint32_t a, uint32_t b, uint32_t c,
+                 uint32_t d)
+{
+  TcpSipState state = tcp_siphash_begin(key, a, b);
+  return tcp_siphash_end(&state, c, d);
 }

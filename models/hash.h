@@ -19,3 +19,17 @@ tcp_hash_key(uint64_t run_seed, const char *purpose);
 uint64_t
 tcp_siphash_4u32(const TcpHashKey *key, uint32_t a, uint32_t b, uint32_t c,
                  uint32_t d);
+
+/* The same in two halves: the state after the first two words, which a
+ * caller hashing many tuples of one address pair can keep, and the hash
+ * from that state and the last two.  tcp_siphash_end(tcp_siphash_begin(k,
+ * a, b), c, d) is tcp_siphash_4u32(k, a, b, c, d). */
+typedef struct {
+  uint64_t v0, v1, v2, v3;
+} TcpSipState;
+
+TcpSipState
+tcp_siphash_begin(const TcpHashKey *key, uint32_t a, uint32_t b);
+
+uint64_t
+tcp_siphash_end(const TcpSipState *state, uint32_t c, uint32_t d);

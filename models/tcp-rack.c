@@ -559,6 +559,11 @@ void
 tcp_rack_ack(TcpConn *c, guint32 acked, GArray *out)
 {
   TcpRack *r = &c->rack;
+  /* The common duplicate or window update: nothing acknowledged or
+   * SACKed (so no RTT sample or reordering either), Open, no probe out:
+   * every step below would find nothing to do. */
+  if (!acked && r->ca_state == TCP_CA_OPEN && r->ack_sacked_bytes == 0 && r->tlp_high_seq == 0)
+    return;
   if (acked) pop_acked(c);
   /* An ACK that acknowledges nothing new but SACKs a segment sent once
    * is an RTT sample (Linux's tcp_ack_update_rtt() with sack_rtt_us). */

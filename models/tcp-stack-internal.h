@@ -61,6 +61,7 @@ struct TcpStack {
   TcpProfile  profile;
   TcpConnPool pool;            /* freed connections for reuse (cenv.pool) */
   TcpTsMemo   ts_memo;         /* cenv.ts_memo */
+  TcpIsnMemo  isn_memo;        /* cenv.isn_memo */
   GPtrArray  *free_socks;      /* closed TcpSocket records for reuse, at most
                                   TCP_CONN_POOL_MAX, poisoned under ASan */
   GQueue      sockets;         /* every open TcpSocket */

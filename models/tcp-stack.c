@@ -317,6 +317,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->free_socks = g_ptr_array_new();
   s->cenv.pool = &s->pool;
   s->cenv.ts_memo = &s->ts_memo;
+  s->cenv.isn_memo = &s->isn_memo;
   s->cenv.tx_refused = env->tx_refused;
   g_autofree char *isn = g_strdup_printf("tcp-isn/%s", env->host_name ? env->host_name : "");
   g_autofree char *ts = g_strdup_printf("tcp-ts/%s", env->host_name ? env->host_name : "");

@@ -269,8 +269,11 @@ tcp_isn(const TcpConnEnv *env, const TcpTuple *t, SimTime now)
   /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
    * secretkey).  M ticks every 64 ns as Linux's secure_tcp_seq() does
    * (ktime_get_real_ns() >> 6), here on virtual time. */
-  guint32 f = (guint32)tcp_siphash_4u32(&env->isn_key, t->laddr, t->raddr,
-                                        t->lport, t->rport);
+  TcpIsnMemo local = { 0 }, *m = env->isn_memo ? env->isn_memo : &local;
+  if (!m->known || m->laddr != t->laddr || m->raddr != t->raddr)
+    *m = (TcpIsnMemo){ t->laddr, t->raddr,
+                       tcp_siphash_begin(&env->isn_key, t->laddr, t->raddr), TRUE };
+  guint32 f = (guint32)tcp_siphash_end(&m->state, t->lport, t->rport);
   return f + (guint32)((guint64)now >> 6);
 }
 

@@ -74,6 +74,15 @@ typedef struct {
   gboolean known;
 } TcpTsMemo;
 
+/* The ISN hash's state after the address pair (tcp_siphash_begin) for the
+ * last pair a stack hashed: only the ports change from one connection to
+ * the next between two hosts. */
+typedef struct {
+  NetAddr     laddr, raddr;
+  TcpSipState state;
+  gboolean    known;
+} TcpIsnMemo;
+
 /* What a connection shares with its stack (borrowed, outlives it). */
 typedef struct {
   const TcpProfile *profile;
@@ -86,6 +95,7 @@ typedef struct {
   TcpStats   *stats;                    /* never NULL */
   TcpHashKey  isn_key, ts_key;
   TcpTsMemo  *ts_memo;                  /* may be NULL: hashed every time */
+  TcpIsnMemo *isn_memo;                 /* may be NULL: hashed every time */
   TcpConnPool *pool;                    /* may be NULL: every connection allocated */
   const gboolean *tx_refused;           /* may be NULL (TcpStackEnv.tx_refused) */
 } TcpConnEnv;
