@@ -320,6 +320,15 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
   return sent;
 }
 
+/* Whether send_data() has nothing to do but a probe: all data sent, and
+ * the FIN too if queued.  Most outputs (after an ACK, a read) end here. */
+static gboolean
+all_sent(const TcpConn *c)
+{
+  guint32 end = c->snd_base + c->snd_len;
+  return !tcp_seq_lt(c->snd_nxt, end) && !(c->fin_queued && c->snd_nxt == end);
+}
+
 static void
 output(TcpConn *c, GArray *out, gboolean probe)
 {
@@ -331,7 +340,7 @@ output(TcpConn *c, GArray *out, gboolean probe)
   case TCP_STATE_FIN_WAIT_1:
   case TCP_STATE_CLOSING:
   case TCP_STATE_LAST_ACK:
-    if (syn_acked(c)) sent = send_data(c, out, probe);
+    if (syn_acked(c) && (probe || !all_sent(c))) sent = send_data(c, out, probe);
     if (syn_acked(c) && !probe) chrono_rwnd(c);
     break;
   case TCP_STATE_CLOSED:

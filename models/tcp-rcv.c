@@ -83,14 +83,21 @@ linux_grow_window(TcpConn *c, guint32 len, guint32 free_)
  * With linux_rwnd the offer is also at most rcv_ssthresh (Linux's
  * __tcp_select_window()). */
 static guint32
-rcv_window(const TcpConn *c)
+rcv_window_in(const TcpConn *c, guint32 free_)
 {
   guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-  guint32 free_ = rcv_free(c);
   if (c->env->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
   guint32 step = MIN(c->env->profile->rcvbuf / 2, (guint32)c->mss);
   if (free_ > cur && free_ - cur >= step) return free_;
   return cur;
+}
+
+/* The same, with the free space rcv_free(c) (rcv_window_in() for a
+ * caller that has it already). */
+static guint32
+rcv_window(const TcpConn *c)
+{
+  return rcv_window_in(c, rcv_free(c));
 }
 
 guint16
@@ -110,9 +117,10 @@ tcp_rcv_window_field(TcpConn *c, gboolean syn)
      * Where the buffer has no room for the rounding (a reader that does
      * not read), down, as Linux's memory limits would have it. */
     guint32 unit = 1u << c->rcv_wscale;
-    guint32 wnd = rcv_window(c);
+    guint32 free_ = rcv_free(c);
+    guint32 wnd = rcv_window_in(c, free_);
     guint32 up = (wnd + unit - 1) & ~(unit - 1);
-    field = MIN((up <= rcv_free(c) ? up : wnd) >> c->rcv_wscale, 65535u);
+    field = MIN((up <= free_ ? up : wnd) >> c->rcv_wscale, 65535u);
   } else {
     /* Rounded down to the scale unit: the edge already promised stays
      * (rcv_adv never moves back), a new one never exceeds the buffer. */

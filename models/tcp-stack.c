@@ -252,7 +252,7 @@ stack_after(TcpStack *s, TcpConn *c, gboolean wake)
     c->holds_port = FALSE;
     if (sock == NULL) tcp_conn_free(c);
   } else {
-    if (c->passive && c->listener && c->established_once &&
+    if (c->listener && c->passive && c->established_once &&
         c->state != TCP_STATE_SYN_RECEIVED)
       listener = conn_promote(c);
     conn_reschedule(s, c);
