@@ -9,13 +9,6 @@
 #include "tcp-seq.h"
 #include <string.h>
 
-guint32
-tcp_ts_now(const TcpConn *c)
-{
-  /* Linux's TS clock ticks every millisecond (tcp_clock_ms()). */
-  return (guint32)(c->now / SIM_MS) + c->ts_offset;
-}
-
 /* One segment of the connection.  With `fields`, the window, the
  * timestamp option and SACK blocks, as every segment carries but a RST
  * answering a segment (RFC 9293 3.10.7.1, Linux's tcp_v4_send_reset():

@@ -392,9 +392,14 @@ tcp_retransmit_head(TcpConn *c, GArray *out);
 void
 tcp_retransmit_at(TcpConn *c, GArray *out, guint32 seq, guint32 len);
 
-/* The timestamp value now. */
-guint32
-tcp_ts_now(const TcpConn *c);
+/* The timestamp value now (inline: every segment sent and every ACK
+ * with a timestamp reads it).  Linux's TS clock ticks every millisecond
+ * (tcp_clock_ms()). */
+static inline guint32
+tcp_ts_now(const TcpConn *c)
+{
+  return (guint32)(c->now / SIM_MS) + c->ts_offset;
+}
 
 /* ---- tcp-rcv.c: window, out-of-order queue, ACK policy -------------------- */
 
