@@ -896,7 +896,11 @@ tcp_socket_recv_into(TcpSocket *sock, gsize max, TcpRecvSink sink, gpointer ud)
   if (sock->listening) return -TCP_ENOTCONN;
   TcpConn *c = sock->conn;
   gssize n = tcp_conn_recv(c, max, sink, ud, stack_now(s), s->out);
-  stack_after(s, c, FALSE);
+  /* Nothing read (most calls: EAGAIN before the data, then end of file):
+   * tcp_conn_recv() sent nothing and moved no timer or state, and the
+   * last stack_after() left the connection settled. */
+  if (n > 0) stack_after(s, c, FALSE);
+  else g_assert(s->out->len == 0);
   return n;
 }
 
