@@ -39,7 +39,7 @@ net_world_free(NetWorld *net)
   for (guint i = 0; i < net->links->len; i++) {
     NetLink *link = g_ptr_array_index(net->links, i);
     net_link_clear(link);
-    g_free(link);
+    g_aligned_free(link);
   }
   for (guint i = 0; i < net->nodes->len; i++) node_free(g_ptr_array_index(net->nodes, i));
   g_ptr_array_free(net->links, TRUE);
@@ -225,7 +225,7 @@ net_world_link_new(NetWorld *net, NetNode *a, NetNode *b,
                    const NetLinkParams *ab, const NetLinkParams *ba)
 {
   g_assert(a != b);
-  NetLink *link = g_new0(NetLink, 1);
+  NetLink *link = g_aligned_alloc0(1, sizeof(NetLink), _Alignof(NetLink));
   link->net = net;
   link->index = net->links->len;
   link->name = link_name(net, a, b);
