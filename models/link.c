@@ -164,29 +164,44 @@ send_faulty(NetLink *link, NetLinkDir *d, SimEngine *engine, SimTime tx_end, Pac
 void
 net_link_send(NetLink *link, guint dir, Packet *pkt)
 {
-  NetLinkDir *d = &link->d[dir];
-  SimEngine *engine = link->net->engine;
+  net_link_dir_send(link->net, &link->d[dir], pkt);
+}
+
+/* Whether the link's predicate drops pkt. */
+static G_GNUC_NO_INLINE gboolean
+filtered(NetLinkDir *d, const Packet *pkt)
+{
+  NetLink *link = d->link;
+  return link->filter && link->filter(link->filter_user, link, d->dir, pkt);
+}
+
+/* The link itself (d->link, out of the packets' way) is read only for a
+ * drop or a fault. */
+void
+net_link_dir_send(NetWorld *net, NetLinkDir *d, Packet *pkt)
+{
+  SimEngine *engine = net->engine;
   SimTime now = sim_engine_now(engine);
   d->c.sent++;
-  if (G_UNLIKELY(d->faulty) && link->filter && link->filter(link->filter_user, link, dir, pkt)) {
+  if (G_UNLIKELY(d->faulty) && filtered(d, pkt)) {
     d->c.pred_drops++;
-    net_world_drop(link->net, d->from, link, NET_DROP_PRED, pkt);
+    net_world_drop(net, d->from, d->link, NET_DROP_PRED, pkt);
     return;
   }
   guint wire_len = packet_wire_len(pkt);      /* once: the options are counted */
   if (wire_len > d->mtu) {
     d->c.mtu_drops++;
-    net_world_drop(link->net, d->from, link, NET_DROP_MTU, pkt);
+    net_world_drop(net, d->from, d->link, NET_DROP_MTU, pkt);
     return;
   }
   SimTime tx_end = transmit(d, wire_len, now);
   if (tx_end < 0) {
     d->c.queue_drops++;
-    net_world_drop(link->net, d->from, link, NET_DROP_QUEUE, pkt);
+    net_world_drop(net, d->from, d->link, NET_DROP_QUEUE, pkt);
     return;
   }
   if (G_UNLIKELY(d->faulty)) {
-    send_faulty(link, d, engine, tx_end, pkt);
+    send_faulty(d->link, d, engine, tx_end, pkt);
     return;
   }
   /* A plain wire: arrivals keep their order by themselves (tx_end never

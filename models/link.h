@@ -172,3 +172,6 @@ void
 net_link_init_dir(NetLinkDir *d, guint64 run_seed);
 void
 net_link_clear(NetLink *link);
+/* net_link_send for a node that holds the direction (NetNode.hop_out). */
+void
+net_link_dir_send(NetWorld *net, NetLinkDir *d, Packet *pkt);
