@@ -36,54 +36,29 @@ net_link_params_init(NetLinkParams *p)
   p->reorder_delay = NET_LINK_DEFAULT_REORDER_DELAY;
 }
 
-/* ---- arrival tickets: a free list, no malloc once warm ------------------ */
-
-typedef struct Ticket Ticket;
-struct Ticket {
-  NetLinkDir *d;
-  Packet     *pkt;
-  Ticket     *next;
-};
-
-static Ticket *free_tickets;
-
-static Ticket *
-ticket_new(NetLinkDir *d, Packet *pkt)
-{
-  Ticket *t = free_tickets;
-  if (t) free_tickets = t->next;
-  else t = g_new(Ticket, 1);
-  t->d = d;
-  t->pkt = pkt;
-  t->next = NULL;
-  return t;
-}
-
-static void
-ticket_release(Ticket *t)
-{
-  t->next = free_tickets;
-  free_tickets = t;
-}
+/* ---- arrivals: the packet is its event's data -------------------------- */
 
 /* An arrival that never happened (the run ended first). */
 static void
-ticket_destroy(gpointer data)
+in_flight_destroy(gpointer data)
 {
-  Ticket *t = data;
-  packet_free(t->pkt);
-  ticket_release(t);
+  packet_free(data);
 }
 
 static void
 on_arrival(SimEngine *engine, gpointer data)
 {
-  Ticket *t = data;
-  NetLinkDir *d = t->d;
-  Packet *pkt = t->pkt;
-  ticket_release(t);
+  Packet *pkt = data;
+  NetLinkDir *d = pkt->link_dir;
   d->c.delivered++;
   net_node_input(d->to, d->to_iface, pkt);
+}
+
+static inline void
+arrive_at(SimEngine *engine, NetLinkDir *d, SimTime at, Packet *pkt)
+{
+  pkt->link_dir = d;
+  sim_engine_schedule(engine, at, on_arrival, pkt, in_flight_destroy);
 }
 
 /* ---- the transmit queue ------------------------------------------------- */
@@ -121,13 +96,13 @@ waiting_count(NetLinkDir *d, SimTime now)
 static SimTime
 transmit(NetLinkDir *d, guint wire_len, SimTime now)
 {
-  if (d->p.rate == 0) return now;
+  if (d->ser.rate == 0) return now;
+  SimTime start = now;
   if (d->busy_until > now) {
     if (waiting_count(d, now) >= d->p.queue) return -1;
     waiting_push(d, d->busy_until);
+    start = d->busy_until;
   }
-  SimTime start = MAX(now, d->busy_until);
-  if (G_UNLIKELY(d->ser.rate != d->p.rate)) sim_serializer_init(&d->ser, d->p.rate);
   d->busy_until = start + sim_serializer_time(&d->ser, wire_len);
   return d->busy_until;
 }
@@ -154,7 +129,7 @@ lose(NetLinkDir *d)
 static SimTime
 arrival_time(NetLinkDir *d, SimTime tx_end)
 {
-  SimTime at = tx_end + d->p.delay;
+  SimTime at = tx_end + d->delay;
   if (d->p.jitter > 0)
     at += (SimTime)sim_rng_below(&d->rng, (uint64_t)d->p.jitter + 1);
   if (d->p.reorder > 0 && sim_rng_chance(&d->rng, d->p.reorder)) {
@@ -166,30 +141,11 @@ arrival_time(NetLinkDir *d, SimTime tx_end)
   return at;
 }
 
-void
-net_link_send(NetLink *link, guint dir, Packet *pkt)
+/* The faults after the transmitter: loss, jitter and reordering,
+ * duplication, in the order of the draws (link.h). */
+static void
+send_faulty(NetLink *link, NetLinkDir *d, SimEngine *engine, SimTime tx_end, Packet *pkt)
 {
-  NetLinkDir *d = &link->d[dir];
-  SimEngine *engine = link->net->engine;
-  SimTime now = sim_engine_now(engine);
-  d->c.sent++;
-  if (link->filter && link->filter(link->filter_user, link, dir, pkt)) {
-    d->c.pred_drops++;
-    net_world_drop(link->net, d->from, link, NET_DROP_PRED, pkt);
-    return;
-  }
-  guint wire_len = packet_wire_len(pkt);      /* once: the options are counted */
-  if (d->p.mtu && wire_len > d->p.mtu) {
-    d->c.mtu_drops++;
-    net_world_drop(link->net, d->from, link, NET_DROP_MTU, pkt);
-    return;
-  }
-  SimTime tx_end = transmit(d, wire_len, now);
-  if (tx_end < 0) {
-    d->c.queue_drops++;
-    net_world_drop(link->net, d->from, link, NET_DROP_QUEUE, pkt);
-    return;
-  }
   if (lose(d)) {
     d->c.lost++;
     net_world_drop(link->net, d->from, link, NET_DROP_LOSS, pkt);
@@ -201,9 +157,65 @@ net_link_send(NetLink *link, guint dir, Packet *pkt)
     d->c.duplicated++;
     copy = packet_clone(pkt);
   }
-  sim_engine_schedule(engine, at, on_arrival, ticket_new(d, pkt), ticket_destroy);
-  if (copy)
-    sim_engine_schedule(engine, at, on_arrival, ticket_new(d, copy), ticket_destroy);
+  arrive_at(engine, d, at, pkt);
+  if (copy) arrive_at(engine, d, at, copy);
+}
+
+void
+net_link_send(NetLink *link, guint dir, Packet *pkt)
+{
+  net_link_dir_send(link->net, &link->d[dir], pkt);
+}
+
+/* Whether the link's predicate drops pkt. */
+static G_GNUC_NO_INLINE gboolean
+filtered(NetLinkDir *d, const Packet *pkt)
+{
+  NetLink *link = d->link;
+  return link->filter && link->filter(link->filter_user, link, d->dir, pkt);
+}
+
+/* The link itself (d->link, out of the packets' way) is read only for a
+ * drop or a fault. */
+void
+net_link_dir_send(NetWorld *net, NetLinkDir *d, Packet *pkt)
+{
+  SimEngine *engine = net->engine;
+  SimTime now = sim_engine_now(engine);
+  d->c.sent++;
+  if (G_UNLIKELY(d->faulty) && filtered(d, pkt)) {
+    d->c.pred_drops++;
+    net_world_drop(net, d->from, d->link, NET_DROP_PRED, pkt);
+    return;
+  }
+  guint wire_len = packet_wire_len(pkt);      /* once: the options are counted */
+  if (wire_len > d->mtu) {
+    d->c.mtu_drops++;
+    net_world_drop(net, d->from, d->link, NET_DROP_MTU, pkt);
+    return;
+  }
+  SimTime tx_end = transmit(d, wire_len, now);
+  if (tx_end < 0) {
+    d->c.queue_drops++;
+    net_world_drop(net, d->from, d->link, NET_DROP_QUEUE, pkt);
+    return;
+  }
+  if (G_UNLIKELY(d->faulty)) {
+    send_faulty(d->link, d, engine, tx_end, pkt);
+    return;
+  }
+  /* A plain wire: arrivals keep their order by themselves (tx_end never
+   * goes back), so last_arrival, the floor jitter needs, is not kept. */
+  arrive_at(engine, d, tx_end + d->delay, pkt);
+}
+
+/* Whether a packet on d meets any fault (see NetLinkDir.faulty). */
+static gboolean
+dir_faulty(const NetLinkDir *d)
+{
+  const NetLinkParams *p = &d->p;
+  return d->link->filter || p->ge || p->loss > 0 || p->jitter > 0 || p->reorder > 0 ||
+         p->dup > 0;
 }
 
 void
@@ -214,6 +226,7 @@ net_link_set_filter(NetLink *link, NetLinkFilterFn fn, gpointer user,
   link->filter = fn;
   link->filter_user = user;
   link->filter_destroy = destroy;
+  for (guint i = 0; i < 2; i++) link->d[i].faulty = dir_faulty(&link->d[i]);
 }
 
 const NetLinkCounters *
@@ -229,6 +242,10 @@ net_link_init_dir(NetLinkDir *d, guint64 run_seed)
   char *stream = g_strdup_printf("link.%s.%s", d->link->name, d->dir ? "ba" : "ab");
   sim_rng_init_stream(&d->rng, run_seed, stream);
   g_free(stream);
+  d->faulty = dir_faulty(d);
+  d->mtu = d->p.mtu ? d->p.mtu : G_MAXUINT;
+  d->delay = d->p.delay;
+  if (d->p.rate) sim_serializer_init(&d->ser, d->p.rate);
 }
 
 void

@@ -17,10 +17,16 @@
  *  - `waiting` holds the transmission start times, in order, of admitted
  *    packets that had not started when last looked at; those <= now have
  *    started and are popped lazily, so the queue costs no event;
- *  - last_arrival is the arrival time of the last packet that was not
- *    reordered: such packets never arrive before it (FIFO under jitter).
+ *  - with jitter or reordering, last_arrival is the arrival time of the
+ *    last packet that was not reordered: such packets never arrive before
+ *    it (FIFO under jitter); without, arrivals are in order by themselves.
  * No allocation per packet once warm: packets come from packet_alloc's free
- * list, arrivals carry a ticket from this module's free list. */
+ * list, and a packet in flight is its own arrival event's data (it names
+ * its direction, Packet.link_dir).
+ *
+ * A direction's parameters are fixed when the link is made: the faults it
+ * uses are summed up then (NetLinkDir.faulty), so that a packet on a plain
+ * wire tests one flag, not each fault. */
 #pragma once
 #include "segment.h"
 #include "engine.h"
@@ -59,8 +65,8 @@ const char *
 net_drop_reason_words(NetDropReason reason);
 
 /* One direction's parameters.  Zero means "off" everywhere except mtu and
- * queue, whose defaults are set by net_link_params_init.  Those every
- * packet reads come first, in one cache line. */
+ * queue, whose defaults are set by net_link_params_init.  A packet reads
+ * its direction's copies of rate, delay and MTU (NetLinkDir), not these. */
 typedef struct {
   guint64 rate;            /* bits per second; 0: infinitely fast */
   SimTime delay;           /* propagation delay */
@@ -99,19 +105,27 @@ typedef struct {
   guint64 pred_drops;      /* dropped by a link:drop predicate */
 } NetLinkCounters;
 
-/* A direction's fields in the order a packet meets them: the parameters'
- * first line, then the transmitter, the far end and the counters; what
- * only a queue, faults and set-up read (the ring of start times, the
- * random stream, the owner) last. */
+/* A direction's fields: what every packet reads and writes on its way
+ * (the summary of faults, the MTU and delay copied from p, the
+ * transmitter, the far end) in the first 64 bytes, the counters (sent and
+ * delivered first) in the next; the parameters, and what only a queue,
+ * faults and set-up read (the ring of start times, the random stream, the
+ * owner) after.  With many hosts each packet finds its link out of cache:
+ * it costs two lines, not four. */
 typedef struct {
-  NetLinkParams   p;
+  _Alignas(64)
+  gboolean        faulty;       /* a predicate, loss, jitter, reordering or
+                                 * duplication: each packet takes the long way */
+  guint           mtu;          /* p.mtu */
+  SimTime         delay;        /* p.delay */
+  SimTime         busy_until;
+  SimSerializer   ser;          /* for p.rate (ser.rate 0: infinitely fast) */
   NetNode        *to;
   guint           to_iface;     /* index of this link among `to`'s interfaces */
   gboolean        ge_bad;       /* Gilbert-Elliott state */
-  SimTime         busy_until;
-  SimTime         last_arrival;
-  SimSerializer   ser;          /* for p.rate, redone when the rate changes */
   NetLinkCounters c;
+  NetLinkParams   p;
+  SimTime         last_arrival;
   SimTime        *waiting;      /* ring of start times, capacity a power of 2 */
   guint           waiting_head, waiting_len, waiting_cap;
   NetLink        *link;
@@ -125,11 +139,12 @@ typedef struct {
 typedef gboolean (*NetLinkFilterFn)(gpointer user, NetLink *link, guint dir,
                                     const Packet *pkt);
 
+/* Allocated on a cache line (net_world_link_new), the directions first. */
 struct NetLink {
+  NetLinkDir      d[2];
   NetWorld       *net;
   guint           index;        /* creation order, from 0 */
   char           *name;         /* "a-b", "a-b#2" for a second a-b link */
-  NetLinkDir      d[2];
   NetLinkFilterFn filter;       /* NULL: no predicate */
   gpointer        filter_user;
   GDestroyNotify  filter_destroy;
@@ -151,8 +166,12 @@ net_link_send(NetLink *link, guint dir, Packet *pkt);
 const NetLinkCounters *
 net_link_counters(const NetLink *link, guint dir);
 
-/* Internal to the models: made by net_world_link_new, freed with the world. */
+/* Internal to the models: made by net_world_link_new (once d->p is set),
+ * freed with the world. */
 void
 net_link_init_dir(NetLinkDir *d, guint64 run_seed);
 void
 net_link_clear(NetLink *link);
+/* net_link_send for a node that holds the direction (NetNode.hop_out). */
+void
+net_link_dir_send(NetWorld *net, NetLinkDir *d, Packet *pkt);

@@ -28,8 +28,8 @@ node_free(NetNode *node)
   g_free(node->profile);
   g_array_free(node->addrs, TRUE);
   g_array_free(node->ifaces, TRUE);
-  if (node->routes) g_hash_table_destroy(node->routes);
-  g_free(node);
+  net_route_table_free(node->routes);
+  g_aligned_free(node);
 }
 
 void
@@ -39,7 +39,7 @@ net_world_free(NetWorld *net)
   for (guint i = 0; i < net->links->len; i++) {
     NetLink *link = g_ptr_array_index(net->links, i);
     net_link_clear(link);
-    g_free(link);
+    g_aligned_free(link);
   }
   for (guint i = 0; i < net->nodes->len; i++) node_free(g_ptr_array_index(net->nodes, i));
   g_ptr_array_free(net->links, TRUE);
@@ -86,7 +86,7 @@ node_new(NetWorld *net, const char *name, NetNodeKind kind, GError **error)
                 "a node named '%s' already exists", name);
     return NULL;
   }
-  NetNode *node = g_new0(NetNode, 1);
+  NetNode *node = g_aligned_alloc0(1, sizeof(NetNode), _Alignof(NetNode));
   node->net = net;
   node->index = net->nodes->len;
   node->kind = kind;
@@ -121,6 +121,7 @@ net_world_host_new(NetWorld *net, const char *name, const NetAddr *addrs,
   NetNode *node = node_new(net, name, NET_NODE_HOST, error);
   if (node == NULL) return NULL;
   g_array_append_vals(node->addrs, addrs, n_addrs);
+  node->addr = addrs[0];
   for (guint i = 0; i < n_addrs; i++)
     g_hash_table_insert(net->by_addr, GUINT_TO_POINTER(addrs[i]), node);
   return node;
@@ -225,7 +226,7 @@ net_world_link_new(NetWorld *net, NetNode *a, NetNode *b,
                    const NetLinkParams *ab, const NetLinkParams *ba)
 {
   g_assert(a != b);
-  NetLink *link = g_new0(NetLink, 1);
+  NetLink *link = g_aligned_alloc0(1, sizeof(NetLink), _Alignof(NetLink));
   link->net = net;
   link->index = net->links->len;
   link->name = link_name(net, a, b);
@@ -323,8 +324,8 @@ net_world_compute_routes(NetWorld *net)
   GArray *tables = g_array_new(FALSE, FALSE, sizeof(guint));   /* nodes with a table */
   for (guint i = 0; i < n; i++) {
     NetNode *node = g_ptr_array_index(net->nodes, i);
-    if (node->routes) g_hash_table_destroy(node->routes);
-    node->routes = needs_table(node) ? g_hash_table_new(g_direct_hash, g_direct_equal) : NULL;
+    net_route_table_free(node->routes);
+    node->routes = needs_table(node) ? net_route_table_new() : NULL;
     if (node->routes) g_array_append_val(tables, i);
   }
   guint *dist = g_new(guint, n), *queue = g_new(guint, n);
@@ -359,10 +360,10 @@ net_world_compute_routes(NetWorld *net)
         k = (int)up->link->d[up->dir].to_iface;
       }
       if (k < 0) continue;
+      const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
       for (guint a = 0; a < dst->addrs->len; a++)
-        g_hash_table_insert(node->routes,
-                            GUINT_TO_POINTER(g_array_index(dst->addrs, NetAddr, a)),
-                            GINT_TO_POINTER(k + 1));
+        net_route_table_set(node->routes, g_array_index(dst->addrs, NetAddr, a), k,
+                            &iface->link->d[iface->dir]);
     }
   }
   for (guint i = 0; i < n; i++) g_free(via_hops[i]);
@@ -379,8 +380,10 @@ static int
 next_hop_lookup(NetNode *node, NetAddr dst)
 {
   NetWorld *net = node->net;
-  if (node->routes)
-    return GPOINTER_TO_INT(g_hash_table_lookup(node->routes, GUINT_TO_POINTER(dst))) - 1;
+  if (node->routes) {
+    const NetRoute *r = net_route_table_find(node->routes, dst);
+    return r ? r->iface : -1;
+  }
   if (node->ifaces->len != 1) return -1;
   /* One interface: everything leaves by it, if the neighbour can take it on. */
   NetNode *owner = net_world_find_addr(net, dst);
@@ -388,7 +391,16 @@ next_hop_lookup(NetNode *node, NetAddr dst)
   if (owner == NULL || owner == node) return -1;
   if (peer == owner) return 0;
   if (peer->kind != NET_NODE_ROUTER) return -1;
-  return g_hash_table_contains(peer->routes, GUINT_TO_POINTER(dst)) ? 0 : -1;
+  return net_route_table_find(peer->routes, dst) ? 0 : -1;
+}
+
+/* Whether node's last answer holds for dst: the test every packet makes
+ * before it leaves a node, inline. */
+static inline gboolean
+hop_cached(const NetNode *node, NetAddr dst)
+{
+  const NetWorld *net = node->net;
+  return node->hop_dst == dst && node->hop_epoch == net->routes_epoch && !net->routes_dirty;
 }
 
 /* The answer depends only on the topology, and every change of topology
@@ -401,10 +413,14 @@ net_node_next_hop(NetNode *node, NetAddr dst)
   NetWorld *net = node->net;
   if (net->routes_dirty) net_world_compute_routes(net);
   if (node->hop_epoch == net->routes_epoch && node->hop_dst == dst) return node->hop;
-  node->hop = next_hop_lookup(node, dst);
+  int k = next_hop_lookup(node, dst);
+  const NetIface *iface = k >= 0 ? &g_array_index(node->ifaces, NetIface, k) : NULL;
+  node->hop = k;
+  node->hop_out = iface ? &iface->link->d[iface->dir] : NULL;
+  node->hop_src = iface ? iface->addr : 0;
   node->hop_dst = dst;
   node->hop_epoch = net->routes_epoch;
-  return node->hop;
+  return k;
 }
 
 gboolean
@@ -502,10 +518,9 @@ net_host_output(gpointer host, Packet *pkt)
   g_assert(node->kind == NET_NODE_HOST);
   pkt->ttl = node->ttl;
   pkt->ip_id = node->next_ip_id++;
-  int k = net_node_next_hop(node, pkt->dst);
-  if (pkt->src == 0)
-    pkt->src = k >= 0 ? g_array_index(node->ifaces, NetIface, k).addr : net_node_addr(node);
-  if (k < 0) {
+  if (!hop_cached(node, pkt->dst)) net_node_next_hop(node, pkt->dst);
+  if (pkt->src == 0) pkt->src = node->hop_out ? node->hop_src : node->addr;
+  if (node->hop_out == NULL) {
     node->c.noroute_drops++;
     net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
     return;
@@ -519,8 +534,7 @@ net_host_output(gpointer host, Packet *pkt)
   }
   node->c.sent++;
   report(node->net, NET_EVENT_SEND, 0, node, NULL, pkt);
-  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
-  net_link_send(iface->link, iface->dir, pkt);
+  net_link_dir_send(node->net, node->hop_out, pkt);
 }
 
 static void
@@ -537,15 +551,18 @@ router_forward(NetNode *node, Packet *pkt)
     net_world_drop(node->net, node, NULL, why, pkt);
     return;
   }
-  int k = net_node_next_hop(node, pkt->dst);
-  if (k < 0) {
+  /* Straight to the table: a router's destinations alternate, so its
+   * last answer seldom holds. */
+  NetWorld *net = node->net;
+  if (net->routes_dirty) net_world_compute_routes(net);
+  const NetRoute *r = net_route_table_find(node->routes, pkt->dst);
+  if (r == NULL) {
     node->c.noroute_drops++;
-    net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
+    net_world_drop(net, node, NULL, NET_DROP_NOROUTE, pkt);
     return;
   }
   node->c.forwarded++;
-  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
-  net_link_send(iface->link, iface->dir, pkt);
+  net_link_dir_send(net, r->out, pkt);
 }
 
 /* Whether `a` is one of the host's own addresses: what
@@ -566,7 +583,7 @@ net_node_input(NetNode *node, guint iface, Packet *pkt)
     router_forward(node, pkt);
     return;
   }
-  if (!node_has_addr(node, pkt->dst)) {   /* hosts do not forward */
+  if (pkt->dst != node->addr && !node_has_addr(node, pkt->dst)) {   /* hosts do not forward */
     node->c.noroute_drops++;
     net_world_drop(node->net, node, NULL, NET_DROP_NOROUTE, pkt);
     return;

@@ -16,8 +16,8 @@
  * interface whose link was created first.  They are computed by
  * net_world_compute_routes() (the Lua layer calls it when sim.run starts)
  * and again automatically before the next lookup if the topology changed.
- * A router, or a host with several interfaces, has a table (GHashTable
- * keyed by destination address: O(1) lookups); a host with one interface
+ * A router, or a host with several interfaces, has a table (route-table.h,
+ * keyed by destination address: O(1) lookups, one cache line); a host with one interface
  * sends everything out of it and asks its neighbour whether the
  * destination is reachable, so a star of thousands of hosts holds one
  * table, in its router.
@@ -26,6 +26,7 @@
  * a hash table, so nothing depends on hash order. */
 #pragma once
 #include "link.h"
+#include "route-table.h"
 #include "trace.h"
 #include "pcap.h"
 
@@ -59,13 +60,19 @@ typedef struct {
 
 struct NetNode {
   /* What every packet a host sends or receives reads, in the first 64
-   * bytes, the counters in the next: with many hosts each packet finds its
-   * host out of cache, and touches two of the node's lines, not three. */
+   * bytes (nodes are allocated on a cache line), the counters in the next:
+   * with many hosts each packet finds its host out of cache, and touches
+   * two of the node's lines, not four (the address and interface arrays
+   * are not read on the way). */
+  _Alignas(64)
   NetWorld       *net;
   NetNodeKind     kind;
+  NetAddr         addr;         /* hosts: the primary address (addrs[0]) */
   NetAddr         hop_dst;      /* the last destination net_node_next_hop answered */
-  int             hop;          /* its answer */
   guint           hop_epoch;    /* the routes' epoch it holds for, 0: none */
+  NetLinkDir     *hop_out;      /* the direction that leaves by `hop`, or NULL */
+  NetAddr         hop_src;      /* the address of interface `hop` */
+  int             hop;          /* its answer */
   guint8          ttl;          /* initial TTL of packets it sends */
   guint16         next_ip_id;   /* IP ID of the next packet it sends */
   gboolean        tx_refuse;    /* hosts: the device queue takes no packet (a
@@ -73,18 +80,18 @@ struct NetNode {
                                  * there, and the TCP stack sees it refused */
   NetReceiveFn    receiver;
   gpointer        receiver_user;
-  GArray         *addrs;        /* NetAddr: the host's addresses, first is primary;
-                                 * a router's own (NAT, virtual addresses) */
-  GArray         *ifaces;       /* NetIface, in link creation order */
   /* The second line: the counters (sent and received first), the stack. */
   NetNodeCounters c;
   gpointer        transport;    /* reserved for the TCP stack */
   GDestroyNotify  transport_destroy;  /* frees transport with the node, or NULL */
   /* Out of the packets' way. */
+  GArray         *addrs;        /* NetAddr: the host's addresses, first is primary;
+                                 * a router's own (NAT, virtual addresses) */
+  GArray         *ifaces;       /* NetIface, in link creation order */
   guint           index;        /* creation order, from 0 */
   char           *name;
   char           *profile;      /* hosts: the TCP profile name, or NULL */
-  GHashTable     *routes;       /* NetAddr -> interface index + 1; NULL if not needed */
+  NetRouteTable  *routes;       /* NULL if not needed */
   NatBox         *nat;          /* routers: conntrack, NAT, balancing; or NULL */
 };
 

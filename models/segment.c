@@ -76,21 +76,6 @@ tcp_flags_format(guint8 flags, char *buf)
   return buf;
 }
 
-guint
-tcp_segment_options_len(const TcpSegment *seg)
-{
-  /* Laid out as Linux does: MSS(4), SACK-permitted + timestamps (12, or 4
-   * with NOP padding alone), window scale with a NOP (4), SACK blocks
-   * after two NOPs (4 + 8 each). */
-  guint len = 0;
-  if (seg->opts & TCP_OPT_MSS) len += 4;
-  if (seg->opts & TCP_OPT_TS) len += 12;           /* NOP NOP TS or SACKOK TS */
-  else if (seg->opts & TCP_OPT_SACK_PERM) len += 4; /* NOP NOP SACKOK */
-  if (seg->opts & TCP_OPT_WSCALE) len += 4;        /* NOP WS */
-  if (seg->opts & TCP_OPT_SACK) len += 4 + 8u * seg->n_sack;  /* NOP NOP SACK */
-  return len;
-}
-
 /* ---- packet free list --------------------------------------------------- */
 
 static Packet *free_packets;
@@ -124,11 +109,4 @@ packet_clone(const Packet *pkt)
   copy->next = NULL;
   net_buf_ref(copy->tcp.payload.buf);
   return copy;
-}
-
-guint
-packet_wire_len(const Packet *pkt)
-{
-  return NET_IPV4_HEADER_LEN + NET_TCP_HEADER_LEN +
-         tcp_segment_options_len(&pkt->tcp) + pkt->tcp.payload.len;
 }

@@ -131,9 +131,20 @@ typedef struct {
 char *
 tcp_flags_format(guint8 flags, char *buf);
 
-/* Bytes of TCP options the segment's `opts` encode to (a multiple of 4). */
-guint
-tcp_segment_options_len(const TcpSegment *seg);
+/* Bytes of TCP options the segment's `opts` encode to (a multiple of 4).
+ * Laid out as Linux does: MSS (4), SACK-permitted and timestamps (12:
+ * NOP NOP TS or SACKOK TS; or 4: NOP NOP SACKOK alone), window scale with
+ * a NOP (4), SACK blocks after two NOPs (4 + 8 each).  Inline: every
+ * packet on a link counts them. */
+static inline guint
+tcp_segment_options_len(const TcpSegment *seg)
+{
+  guint o = seg->opts;
+  guint len = (o & TCP_OPT_MSS ? 4 : 0) + (o & TCP_OPT_WSCALE ? 4 : 0) +
+              (o & TCP_OPT_TS ? 12 : o & TCP_OPT_SACK_PERM ? 4 : 0);
+  if (o & TCP_OPT_SACK) len += 4 + 8u * seg->n_sack;
+  return len;
+}
 
 /* Sequence space the segment occupies: payload + SYN + FIN. */
 static inline guint32
@@ -161,7 +172,10 @@ struct Packet {
   guint8     ttl;
   guint16    ip_id;
   TcpSegment tcp;
-  Packet    *next;      /* free-list and queue link; owner's use only */
+  union {
+    Packet  *next;      /* free-list and queue link; owner's use only */
+    gpointer link_dir;  /* on a link: the direction carrying it (link.c) */
+  };
 };
 
 /* A zeroed packet from a free list (no malloc once warm). */
@@ -177,5 +191,9 @@ Packet *
 packet_clone(const Packet *pkt);
 
 /* Total length on the wire: IPv4 header + TCP header + options + payload. */
-guint
-packet_wire_len(const Packet *pkt);
+static inline guint
+packet_wire_len(const Packet *pkt)
+{
+  return NET_IPV4_HEADER_LEN + NET_TCP_HEADER_LEN +
+         tcp_segment_options_len(&pkt->tcp) + pkt->tcp.payload.len;
+}

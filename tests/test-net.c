@@ -1,6 +1,6 @@
 /* The network: routing (shortest paths, creation-order ties, a 1,000-host
  * star), TTL, unreachable destinations, source addresses, IP IDs, hosts
- * that do not forward, receivers. */
+ * that do not forward, receivers; the routing table's own lookups. */
 #include "net.h"
 #include <string.h>
 
@@ -146,7 +146,7 @@ test_star(void)
     g_assert_cmpuint(hosts[i]->c.received, ==, 1);
     g_assert_null(hosts[i]->routes);    /* one interface: no table */
   }
-  g_assert_cmpuint(g_hash_table_size(hub->routes), ==, N);
+  g_assert_cmpuint(hub->routes->len, ==, N);
   g_assert_cmpuint(hub->c.forwarded, ==, N);
   teardown();
 }
@@ -299,6 +299,32 @@ test_free_in_flight(void)
   g_assert_cmpint(destroyed, ==, 1);
 }
 
+/* The flat routing table: every address set is found with its answer
+ * after the table has grown many times (neighbouring addresses, which
+ * the hash must spread), a second set replaces, an absent one is not
+ * found, and it stays at most half full. */
+static void
+test_route_table(void)
+{
+  NetRouteTable *t = net_route_table_new();
+  NetLinkDir dirs[3];
+  for (guint32 i = 0; i < 5000; i++)
+    net_route_table_set(t, 0x0a010001 + i, (int)(i % 3), &dirs[i % 3]);
+  net_route_table_set(t, 0x0a010001 + 7, 2, &dirs[2]);   /* replaces i = 7 */
+  g_assert_cmpuint(t->len, ==, 5000);
+  g_assert_cmpuint(2 * t->len, <=, t->mask + 1);
+  for (guint32 i = 0; i < 5000; i++) {
+    const NetRoute *r = net_route_table_find(t, 0x0a010001 + i);
+    g_assert_nonnull(r);
+    int want = i == 7 ? 2 : (int)(i % 3);
+    g_assert_cmpint(r->iface, ==, want);
+    g_assert_true(r->out == &dirs[want]);
+  }
+  g_assert_null(net_route_table_find(t, 0x0a000001));
+  g_assert_null(net_route_table_find(t, 0x0a010001 + 5000));
+  net_route_table_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -312,5 +338,6 @@ main(int argc, char **argv)
   g_test_add_func("/net/names-and-addresses", test_names_and_addresses);
   g_test_add_func("/net/no-receiver", test_no_receiver);
   g_test_add_func("/net/free-in-flight", test_free_in_flight);
+  g_test_add_func("/net/route-table", test_route_table);
   return g_test_run();
 }
