@@ -5,7 +5,7 @@
 struct SimEngine {
   SimEngineHead head;      /* now and queue, first: engine.h reads them inline */
   uint64_t  events;        /* fired so far */
-  uint64_t  max_events;    /* 0: unlimited */
+  uint64_t  max_events;    /* UINT64_MAX: unlimited, so the run loop tests it in one compare */
   gboolean  stop;
   SimPollFn poll;
   gpointer  poll_user;
@@ -25,6 +25,7 @@ sim_engine_new(void)
   SimEngine *e = g_new0(SimEngine, 1);
   e->head.queue = sim_queue_new();
   e->watch_at = SIM_TIME_MAX;
+  e->max_events = UINT64_MAX;
   sim_deadline_heap_init(&e->timers);
   return e;
 }
@@ -99,7 +100,7 @@ sim_engine_stop(SimEngine *engine)
 void
 sim_engine_set_max_events(SimEngine *engine, uint64_t max_events)
 {
-  engine->max_events = max_events;
+  engine->max_events = max_events ? max_events : UINT64_MAX;
 }
 
 void
@@ -183,7 +184,7 @@ sim_engine_run(SimEngine *engine, SimTime until)
   engine->stop = FALSE;
   if (engine->poll && !engine->poll(engine->poll_user)) return SIM_RUN_LIMIT;
   for (;;) {
-    if (engine->max_events && engine->events >= engine->max_events)
+    if (G_UNLIKELY(engine->events >= engine->max_events))
       return SIM_RUN_LIMIT;
     /* A queued event fires if it comes before the first timer. */
     const SimDeadline *t = sim_deadline_heap_first(&engine->timers);
@@ -200,7 +201,7 @@ sim_engine_run(SimEngine *engine, SimTime until)
     }
     if (G_UNLIKELY(after != NULL)) after(after_user);
     if (G_UNLIKELY(engine->stop)) return SIM_RUN_STOPPED;
-    if (G_UNLIKELY(engine->poll && engine->events % SIM_ENGINE_POLL_EVERY == 0) &&
+    if (G_UNLIKELY(engine->events % SIM_ENGINE_POLL_EVERY == 0) && engine->poll &&
         !engine->poll(engine->poll_user))
       return SIM_RUN_LIMIT;
   }
