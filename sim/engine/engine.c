@@ -3,10 +3,9 @@
 #include "queue-internal.h"
 
 struct SimEngine {
-  SimQueue *queue;
-  SimTime   now;
+  SimEngineHead head;      /* now and queue, first: engine.h reads them inline */
   uint64_t  events;        /* fired so far */
-  uint64_t  max_events;    /* 0: unlimited */
+  uint64_t  max_events;    /* UINT64_MAX: unlimited, so the run loop tests it in one compare */
   gboolean  stop;
   SimPollFn poll;
   gpointer  poll_user;
@@ -24,8 +23,9 @@ SimEngine *
 sim_engine_new(void)
 {
   SimEngine *e = g_new0(SimEngine, 1);
-  e->queue = sim_queue_new();
+  e->head.queue = sim_queue_new();
   e->watch_at = SIM_TIME_MAX;
+  e->max_events = UINT64_MAX;
   sim_deadline_heap_init(&e->timers);
   return e;
 }
@@ -34,15 +34,9 @@ void
 sim_engine_free(SimEngine *engine)
 {
   if (engine == NULL) return;
-  sim_queue_free(engine->queue);
+  sim_queue_free(engine->head.queue);
   sim_deadline_heap_clear(&engine->timers);
   g_free(engine);
-}
-
-SimTime
-sim_engine_now(const SimEngine *engine)
-{
-  return engine->now;
 }
 
 uint64_t
@@ -54,30 +48,13 @@ sim_engine_events(const SimEngine *engine)
 gsize
 sim_engine_pending(const SimEngine *engine)
 {
-  return sim_queue_length(engine->queue) + engine->timers.n;
-}
-
-SimEventId
-sim_engine_schedule(SimEngine *engine, SimTime at, SimEventFn fn,
-                    gpointer data, GDestroyNotify destroy)
-{
-  g_assert(at >= engine->now);
-  return sim_queue_push(engine->queue, at, (gpointer)fn, data, destroy);
-}
-
-SimEventId
-sim_engine_schedule_in(SimEngine *engine, SimTime delay, SimEventFn fn,
-                       gpointer data, GDestroyNotify destroy)
-{
-  g_assert(delay >= 0 && delay <= SIM_TIME_MAX - engine->now);
-  return sim_queue_push(engine->queue, engine->now + delay, (gpointer)fn,
-                        data, destroy);
+  return sim_queue_length(engine->head.queue) + engine->timers.n;
 }
 
 uint64_t
 sim_engine_ticket(SimEngine *engine)
 {
-  return sim_queue_ticket(engine->queue);
+  return sim_queue_ticket(engine->head.queue);
 }
 
 void
@@ -89,7 +66,7 @@ sim_engine_timer_init(SimEngineTimer *timer, SimEventFn fn, gpointer data)
 void
 sim_engine_timer_set(SimEngine *engine, SimEngineTimer *timer, SimTime at, uint64_t ticket)
 {
-  g_assert(at >= engine->now);
+  g_assert(at >= engine->head.now);
   engine->timer_sets++;
   sim_deadline_heap_set(&engine->timers, &timer->when, at, ticket);
 }
@@ -103,7 +80,7 @@ sim_engine_timer_stop(SimEngine *engine, SimEngineTimer *timer)
 void
 sim_engine_stats(const SimEngine *engine, SimEngineStats *out)
 {
-  sim_queue_stats(engine->queue, &out->queue);
+  sim_queue_stats(engine->head.queue, &out->queue);
   out->timer_sets = engine->timer_sets;
   out->timers_fired = engine->timers_fired;
 }
@@ -111,7 +88,7 @@ sim_engine_stats(const SimEngine *engine, SimEngineStats *out)
 gboolean
 sim_engine_cancel(SimEngine *engine, SimEventId id)
 {
-  return sim_queue_cancel(engine->queue, id);
+  return sim_queue_cancel(engine->head.queue, id);
 }
 
 void
@@ -123,7 +100,7 @@ sim_engine_stop(SimEngine *engine)
 void
 sim_engine_set_max_events(SimEngine *engine, uint64_t max_events)
 {
-  engine->max_events = max_events;
+  engine->max_events = max_events ? max_events : UINT64_MAX;
 }
 
 void
@@ -159,7 +136,7 @@ SimTime
 sim_engine_next_time(SimEngine *engine)
 {
   SimQueueItem item;
-  SimTime next = sim_queue_peek(engine->queue, &item) ? item.time : SIM_TIME_MAX;
+  SimTime next = sim_queue_peek(engine->head.queue, &item) ? item.time : SIM_TIME_MAX;
   const SimDeadline *t = sim_deadline_heap_first(&engine->timers);
   return t ? MIN(next, t->at) : next;
 }
@@ -167,7 +144,7 @@ sim_engine_next_time(SimEngine *engine)
 gboolean
 sim_engine_event_pending(const SimEngine *engine, SimEventId id, gpointer *data)
 {
-  return sim_queue_lookup(engine->queue, id, data);
+  return sim_queue_lookup(engine->head.queue, id, data);
 }
 
 /* The clock moves to `time`, where the next event or timer fires. */
@@ -176,8 +153,8 @@ engine_advance(SimEngine *engine, SimTime time)
 {
   if (G_UNLIKELY(time > engine->watch_at))
     engine->watch_at = engine->watch(engine->watch_user, time);
-  g_assert(time >= engine->now);
-  engine->now = time;
+  g_assert(time >= engine->head.now);
+  engine->head.now = time;
   engine->events++;
 }
 
@@ -191,7 +168,7 @@ engine_fire_timer(SimEngine *engine, SimTime until)
   SimEngineTimer *t = (SimEngineTimer *)d;
   sim_deadline_heap_remove(&engine->timers, d);
   engine_advance(engine, d->at);
-  sim_queue_advance(engine->queue, d->at);
+  sim_queue_advance(engine->head.queue, d->at);
   engine->timers_fired++;
   t->fn(engine, t->data);
   return TRUE;
@@ -207,24 +184,24 @@ sim_engine_run(SimEngine *engine, SimTime until)
   engine->stop = FALSE;
   if (engine->poll && !engine->poll(engine->poll_user)) return SIM_RUN_LIMIT;
   for (;;) {
-    if (engine->max_events && engine->events >= engine->max_events)
+    if (G_UNLIKELY(engine->events >= engine->max_events))
       return SIM_RUN_LIMIT;
     /* A queued event fires if it comes before the first timer. */
     const SimDeadline *t = sim_deadline_heap_first(&engine->timers);
     gboolean popped = G_LIKELY(t == NULL || t->at > until)
-      ? sim_queue_pop_until(engine->queue, until, &item)
-      : sim_queue_pop_before(engine->queue, t->at, t->seq, &item);
+      ? sim_queue_pop_until(engine->head.queue, until, &item)
+      : sim_queue_pop_before(engine->head.queue, t->at, t->seq, &item);
     if (popped) {
       engine_advance(engine, item.time);
       ((SimEventFn)item.fn)(engine, item.data);
     } else if (!engine_fire_timer(engine, until)) {
       /* Nothing more can happen before `until`: the clock still gets there. */
-      if (until != SIM_TIME_MAX) engine->now = until;
+      if (until != SIM_TIME_MAX) engine->head.now = until;
       return until != SIM_TIME_MAX ? SIM_RUN_UNTIL : SIM_RUN_EMPTY;
     }
     if (G_UNLIKELY(after != NULL)) after(after_user);
     if (G_UNLIKELY(engine->stop)) return SIM_RUN_STOPPED;
-    if (G_UNLIKELY(engine->poll && engine->events % SIM_ENGINE_POLL_EVERY == 0) &&
+    if (G_UNLIKELY(engine->events % SIM_ENGINE_POLL_EVERY == 0) && engine->poll &&
         !engine->poll(engine->poll_user))
       return SIM_RUN_LIMIT;
   }

@@ -9,6 +9,15 @@
 
 typedef struct SimEngine SimEngine;
 
+/* The start of every SimEngine: what the models read or call at nearly
+ * every step (the clock, the queue a schedule pushes into), so that
+ * sim_engine_now() and sim_engine_schedule() are inline, not a call each.
+ * Read it only through those functions. */
+typedef struct {
+  SimTime   now;
+  SimQueue *queue;
+} SimEngineHead;
+
 /* An event's action.  When it fires, it owns `data`; the destroy notifier
  * given at scheduling is called only if the event is cancelled or dropped
  * unfired when the engine is freed. */
@@ -68,8 +77,11 @@ sim_engine_new(void);
 void
 sim_engine_free(SimEngine *engine);
 
-SimTime
-sim_engine_now(const SimEngine *engine);
+static inline SimTime
+sim_engine_now(const SimEngine *engine)
+{
+  return ((const SimEngineHead *)engine)->now;
+}
 
 /* Events fired so far.  While an event runs, this is its number (from 1). */
 uint64_t
@@ -80,14 +92,24 @@ gsize
 sim_engine_pending(const SimEngine *engine);
 
 /* Schedules fn(engine, data) at absolute time `at` (>= now). */
-SimEventId
+static inline SimEventId
 sim_engine_schedule(SimEngine *engine, SimTime at, SimEventFn fn,
-                    gpointer data, GDestroyNotify destroy);
+                    gpointer data, GDestroyNotify destroy)
+{
+  SimEngineHead *head = (SimEngineHead *)engine;
+  g_assert(at >= head->now);
+  return sim_queue_push(head->queue, at, (gpointer)fn, data, destroy);
+}
 
 /* Schedules fn(engine, data) `delay` (>= 0) from now. */
-SimEventId
+static inline SimEventId
 sim_engine_schedule_in(SimEngine *engine, SimTime delay, SimEventFn fn,
-                       gpointer data, GDestroyNotify destroy);
+                       gpointer data, GDestroyNotify destroy)
+{
+  SimEngineHead *head = (SimEngineHead *)engine;
+  g_assert(delay >= 0 && delay <= SIM_TIME_MAX - head->now);
+  return sim_queue_push(head->queue, head->now + delay, (gpointer)fn, data, destroy);
+}
 
 /* Takes the sequence number an event scheduled now would get, for a timer
  * set later at a deadline decided now. */
