@@ -158,8 +158,8 @@ CtEntry *
 ct_table_find(CtTable *t, const CtTuple *tuple, guint *dir)
 {
   const SlotIndex *x = &t->index;
-  if (x->n_slots == 0) return NULL;
-  guint32 mask = x->n_slots - 1;
+  if (x->slots == NULL) return NULL;
+  guint32 mask = x->mask;
   for (guint32 i = slot_index_home(x, ct_tuple_hash(tuple)); x->slots[i]; i = (i + 1) & mask) {
     guint32 v = x->slots[i];
     if (!tuple_equal(slot_tuple(t, v), tuple)) continue;
@@ -285,8 +285,8 @@ CtEntry *
 ct_table_early_drop(CtTable *t, const CtTuple *tuple)
 {
   const SlotIndex *x = &t->index;
-  if (x->n_slots == 0) return NULL;
-  guint32 mask = x->n_slots - 1;
+  if (x->slots == NULL) return NULL;
+  guint32 mask = x->mask;
   guint32 i = slot_index_home(x, ct_tuple_hash(tuple));
   for (guint n = 0; n < 8; n++, i = (i + 1) & mask) {
     guint32 v = x->slots[i];

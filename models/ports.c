@@ -1,6 +1,5 @@
 /* Port use counts and ephemeral port selection (see ports.h). */
 #include "ports.h"
-#include "slot-index.h"
 
 #define PERTURB_SIZE 65536       /* INET_TABLE_PERTURB_SIZE (1 << 16) */
 #define DEST_BITMAP_AFTER 512    /* probes in one scan before a bitmap pays */
@@ -33,11 +32,51 @@ dest_is_held(const TcpPortDest *d, guint16 port)
   return (d->held[port >> 6] >> (port & 63)) & 1;
 }
 
+/* The entries (open-table.h).  Their hash is Fibonacci hashing of the
+ * port: consecutive ports (an ephemeral range) spread over the table. */
+static inline gboolean
+port_slots_used(const TcpPortEntry *e)
+{
+  return e->key != 0;
+}
+
+static inline void
+port_slots_vacate(TcpPortEntry *e)
+{
+  e->key = 0;
+}
+
+static inline guint32
+port_hash(guint16 port)
+{
+  return (guint32)port * 0x9e3779b1u >> 16;
+}
+
+static inline guint32
+port_slots_hash(gconstpointer ctx, const TcpPortEntry *e)
+{
+  (void)ctx;
+  return port_hash((guint16)(e->key - 1));
+}
+
+static inline gboolean
+port_slots_match(gconstpointer ctx, const TcpPortEntry *e, guint32 h, guint32 key)
+{
+  (void)ctx;
+  (void)h;
+  return e->key == key;
+}
+
+/* 4 entries at first: most hosts use a port or two. */
+OPEN_TABLE_DEFINE(port_slots, TcpPortEntries, TcpPortEntry, gconstpointer, 4)
+OPEN_TABLE_DEFINE_FIND(port_slots, port_slots_find, TcpPortEntries, TcpPortEntry,
+                       gconstpointer, guint32, port_slots_match)
+
 void
 tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
 {
-  ports->uses = NULL;
-  ports->uses_mask = 0;
+  ports->uses.slots = NULL;
+  ports->uses.mask = 0;
   ports->n_uses = 0;
   /* Both tables are made when first written: most hosts of a large
    * network never connect out, or never need a destination's bitmap. */
@@ -52,96 +91,46 @@ tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
 void
 tcp_ports_clear(TcpPorts *ports)
 {
-  g_free(ports->uses);
+  port_slots_free(&ports->uses);
   g_clear_pointer(&ports->perturb, g_hash_table_destroy);
   g_clear_pointer(&ports->dests, g_hash_table_destroy);
 }
 
-/* Fibonacci hashing of a port onto the entries: consecutive ports (an
- * ephemeral range) spread over the table. */
-static inline guint32
-port_home(const TcpPorts *ports, guint16 port)
-{
-  return ((guint32)port * 0x9e3779b1u >> 16) & ports->uses_mask;
-}
-
-static void
-use_put(TcpPorts *ports, const TcpPortEntry *e)
-{
-  guint32 i = port_home(ports, (guint16)(e->key - 1));
-  while (ports->uses[i].key) i = (i + 1) & ports->uses_mask;
-  ports->uses[i] = *e;
-}
-
-/* Doubles the entries (4 at first: most hosts use a port or two). */
-static void
-uses_grow(TcpPorts *ports)
-{
-  TcpPortEntry *old = ports->uses;
-  guint32 n_old = old ? ports->uses_mask + 1 : 0;
-  guint32 n = n_old ? n_old * 2 : 4;
-  ports->uses = g_new0(TcpPortEntry, n);
-  ports->uses_mask = n - 1;
-  for (guint32 i = 0; i < n_old; i++)
-    if (old[i].key) use_put(ports, &old[i]);
-  g_free(old);
-}
-
-/* The entry index of `port`, or -1. */
-static gint64
+/* The entry of `port`, or NULL. */
+static inline TcpPortEntry *
 use_find(const TcpPorts *ports, guint16 port)
 {
-  if (ports->n_uses == 0) return -1;
-  guint32 key = (guint32)port + 1;
-  for (guint32 i = port_home(ports, port); ports->uses[i].key; i = (i + 1) & ports->uses_mask)
-    if (ports->uses[i].key == key) return i;
-  return -1;
+  if (ports->n_uses == 0) return NULL;
+  return port_slots_find(&ports->uses, NULL, port_hash(port), (guint32)port + 1);
 }
 
 TcpPortUse *
 tcp_ports_use(TcpPorts *ports, guint16 port, gboolean create)
 {
-  gint64 i = use_find(ports, port);
-  if (i >= 0) return &ports->uses[i].use;
+  TcpPortEntry *e = use_find(ports, port);
+  if (e) return &e->use;
   if (!create) return NULL;
-  if (ports->uses == NULL || (ports->n_uses + 1) * 4 > (ports->uses_mask + 1) * 3)
-    uses_grow(ports);
-  TcpPortEntry e = { .key = (guint32)port + 1 };
-  use_put(ports, &e);
+  port_slots_reserve(&ports->uses, NULL, (guint64)ports->n_uses + 1);
+  TcpPortEntry fresh = { .key = (guint32)port + 1 };
   ports->n_uses++;
-  return &ports->uses[use_find(ports, port)].use;
-}
-
-/* Removes the entry at i, shifting later entries of its run back. */
-static void
-use_delete(TcpPorts *ports, guint32 i)
-{
-  guint32 mask = ports->uses_mask;
-  for (guint32 j = (i + 1) & mask; ports->uses[j].key; j = (j + 1) & mask) {
-    guint32 home = port_home(ports, (guint16)(ports->uses[j].key - 1));
-    if (slot_stays(i, j, home)) continue;
-    ports->uses[i] = ports->uses[j];
-    i = j;
-  }
-  ports->uses[i].key = 0;
-  ports->n_uses--;
+  return &port_slots_put_hashed(&ports->uses, port_hash(port), &fresh)->use;
 }
 
 void
 tcp_ports_tidy(TcpPorts *ports, guint16 port)
 {
-  gint64 i = use_find(ports, port);
-  if (i < 0) return;
-  const TcpPortUse *use = &ports->uses[i].use;
-  if (!use->binders && !use->listeners && !use->users) use_delete(ports, (guint32)i);
+  TcpPortEntry *e = use_find(ports, port);
+  if (e == NULL) return;
+  if (!e->use.binders && !e->use.listeners && !e->use.users) {
+    port_slots_delete(&ports->uses, NULL, e);
+    ports->n_uses--;
+  }
 }
 
 const TcpPortEntry *
 tcp_ports_next(const TcpPorts *ports, guint32 *pos)
 {
-  for (; ports->uses && *pos <= ports->uses_mask; (*pos)++)
-    if (ports->uses[*pos].key) return &ports->uses[(*pos)++];
-  return NULL;
+  return port_slots_next(&ports->uses, pos);
 }
 
 void

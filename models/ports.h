@@ -6,13 +6,14 @@
  *
  * Axioms: a port has an entry in `uses` exactly when some count in its
  * TcpPortUse is non-zero; counts change in O(1).  `uses` is open
- * addressing with the counts inline (no allocation per port): an entry's
- * key is port + 1 (0: empty), it lies in the run of used entries from its
- * home onward, at most 3/4 of the entries are used, and deletion shifts
- * later entries back (no tombstones).  A TcpPortUse pointer is therefore
+ * addressing (open-table.h) with the counts inline (no allocation per
+ * port): an entry's key is port + 1 (0: empty), it lies in the run of used
+ * entries from its home onward, at most 3/4 of the entries are used, and
+ * deletion shifts later entries back (no tombstones).  A TcpPortUse pointer is therefore
  * valid only until the next tcp_ports_use(.., TRUE) or tcp_ports_tidy(). */
 #pragma once
 #include "hash.h"
+#include "open-table.h"
 #include "profile.h"
 #include "rng.h"
 #include "segment.h"
@@ -40,9 +41,14 @@ typedef struct {
   TcpPortUse use;
 } TcpPortEntry;
 
+/* The entries of `uses` (open-table.h). */
 typedef struct {
-  TcpPortEntry *uses;       /* uses_mask + 1 entries, or NULL */
-  guint32     uses_mask;
+  TcpPortEntry *slots;      /* mask + 1 entries, or NULL */
+  guint32       mask;
+} TcpPortEntries;
+
+typedef struct {
+  TcpPortEntries uses;
   guint32     n_uses;       /* ports with an entry */
   GHashTable *perturb;      /* table_perturb[] entries that moved; NULL: none yet */
   GHashTable *dests;        /* TcpPortDest (keyed by itself) -> same; NULL: none yet */

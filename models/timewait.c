@@ -3,7 +3,7 @@
 #include "timewait.h"
 #include "tcp-seq.h"
 #include "tuple-table.h"
-#include "slot-index.h"
+#include "open-table.h"
 #include <string.h>
 
 /* Positions are renumbered from 0 before the tail would pass this. */
@@ -46,6 +46,50 @@ rec_hash(const TcpTwTable *tw, const TcpTwRecord *rec)
   return tcp_tuple_mix(&t);
 }
 
+/* ---- the index ----------------------------------------------------------- */
+
+/* A slot holds position + 1 of a live record, 0 when empty; its hash is
+ * the 4-tuple's mix of the record it names. */
+static inline guint32
+index_hash(const TcpTwTable *tw, const guint32 *slot)
+{
+  return rec_hash(tw, rec_at(tw, *slot - 1));
+}
+
+/* 16 slots at first: a host that holds TIME_WAIT at all soon holds many. */
+OPEN_TABLE_DEFINE_NUMBERS(index, TcpTwIndex, const TcpTwTable *, 16)
+
+/* A lookup's key: the 4-tuple, with its local address as laddrs index
+ * (shifted as in laddr_ts); the match leaves the record it found in `rec`,
+ * so that the lookup does not work out its place again. */
+typedef struct {
+  const TcpTuple *tuple;
+  guint16         laddr_ts;
+  TcpTwRecord    *rec;
+} TwKey;
+
+static inline gboolean
+index_match_key(const TcpTwTable *tw, const guint32 *slot, guint32 h, TwKey *key)
+{
+  (void)h;
+  TcpTwRecord *rec = rec_at(tw, *slot - 1);
+  key->rec = rec;
+  return rec->raddr == key->tuple->raddr && rec->lport == key->tuple->lport &&
+         rec->rport == key->tuple->rport && (rec->laddr_ts & ~1u) == key->laddr_ts;
+}
+
+static inline gboolean
+index_match_rec(const TcpTwTable *tw, const guint32 *slot, guint32 h, const TcpTwRecord *rec)
+{
+  (void)h;
+  return rec_at(tw, *slot - 1) == rec;
+}
+
+OPEN_TABLE_DEFINE_FIND(index, index_find, TcpTwIndex, guint32, const TcpTwTable *,
+                       TwKey *, index_match_key)
+OPEN_TABLE_DEFINE_FIND(index, index_find_rec, TcpTwIndex, guint32, const TcpTwTable *,
+                       const TcpTwRecord *, index_match_rec)
+
 void
 tcp_tw_table_init(TcpTwTable *tw)
 {
@@ -57,60 +101,20 @@ tcp_tw_table_init(TcpTwTable *tw)
 void
 tcp_tw_table_clear(TcpTwTable *tw)
 {
-  g_free(tw->index);
+  index_free(&tw->index);
   g_ptr_array_free(tw->slabs, TRUE);
   g_free(tw->spare);
   g_array_free(tw->laddrs, TRUE);
   memset(tw, 0, sizeof *tw);
 }
 
-/* ---- the index ----------------------------------------------------------- */
-
-static void
-index_put(TcpTwTable *tw, guint32 h, guint32 v)
-{
-  guint32 mask = tw->n_index - 1;
-  guint32 i = h & mask;
-  while (tw->index[i]) i = (i + 1) & mask;
-  tw->index[i] = v;
-}
-
-static void
-index_reserve(TcpTwTable *tw, guint64 count)
-{
-  if (count * 4 <= (guint64)tw->n_index * 3) return;
-  guint32 *old = tw->index, n_old = tw->n_index;
-  tw->n_index = n_old ? n_old * 2 : 16;
-  tw->index = g_new0(guint32, tw->n_index);
-  for (guint32 i = 0; i < n_old; i++)
-    if (old[i]) index_put(tw, rec_hash(tw, rec_at(tw, old[i] - 1)), old[i]);
-  g_free(old);
-}
-
 /* The slot that holds rec (which is live and indexed). */
-static guint32
+static guint32 *
 index_slot_of(const TcpTwTable *tw, const TcpTwRecord *rec)
 {
-  guint32 mask = tw->n_index - 1;
-  guint32 i = rec_hash(tw, rec) & mask;
-  while (rec_at(tw, tw->index[i] - 1) != rec) {
-    i = (i + 1) & mask;
-    g_assert(tw->index[i] != 0);
-  }
-  return i;
-}
-
-static void
-index_delete(TcpTwTable *tw, guint32 i)
-{
-  guint32 mask = tw->n_index - 1;
-  for (guint32 j = (i + 1) & mask; tw->index[j]; j = (j + 1) & mask) {
-    guint32 home = rec_hash(tw, rec_at(tw, tw->index[j] - 1)) & mask;
-    if (slot_stays(i, j, home)) continue;
-    tw->index[i] = tw->index[j];
-    i = j;
-  }
-  tw->index[i] = 0;
+  guint32 *slot = index_find_rec(&tw->index, tw, rec_hash(tw, rec), rec);
+  g_assert(slot != NULL);
+  return slot;
 }
 
 TcpTwRecord *
@@ -119,15 +123,8 @@ tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
   if (tw->count == 0) return NULL;
   int l = laddr_find(tw, tuple->laddr);
   if (l < 0) return NULL;
-  guint16 want = (guint16)(l << 1);
-  guint32 mask = tw->n_index - 1;
-  for (guint32 i = tcp_tuple_mix(tuple) & mask; tw->index[i]; i = (i + 1) & mask) {
-    TcpTwRecord *rec = rec_at(tw, tw->index[i] - 1);
-    if (rec->raddr == tuple->raddr && rec->lport == tuple->lport &&
-        rec->rport == tuple->rport && (rec->laddr_ts & ~1u) == want)
-      return rec;
-  }
-  return NULL;
+  TwKey key = { .tuple = tuple, .laddr_ts = (guint16)(l << 1) };
+  return index_find(&tw->index, tw, tcp_tuple_mix(tuple), &key) ? key.rec : NULL;
 }
 
 /* ---- the FIFO ------------------------------------------------------------ */
@@ -137,8 +134,8 @@ static void
 positions_rebase(TcpTwTable *tw)
 {
   guint32 d = tw->base;
-  for (guint32 i = 0; i < tw->n_index; i++)
-    if (tw->index[i]) tw->index[i] -= d;
+  for (guint32 i = 0; i < index_size(&tw->index); i++)
+    if (tw->index.slots[i]) tw->index.slots[i] -= d;
   tw->base -= d;
   tw->head -= d;
   tw->tail -= d;
@@ -173,12 +170,6 @@ position_vacate(TcpTwTable *tw, guint32 pos)
     else tw->spare = slab;
     tw->base += TCP_TW_SLAB;
   }
-}
-
-static guint32
-rec_position(const TcpTwTable *tw, guint32 slot)
-{
-  return tw->index[slot] - 1;
 }
 
 /* Appends a copy of *rec at the tail with `expiry`, no earlier than the
@@ -219,10 +210,11 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
    * (tcp_v4_timewait_ack()). */
   guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   rec.win = (guint16)MIN(wnd >> c->rcv_wscale, 65535u);
-  index_reserve(tw, tw->count + 1);
+  index_reserve(&tw->index, tw, tw->count + 1);
   guint32 pos;
   TcpTwRecord *to = fifo_append(tw, &rec, expiry, &pos);
-  index_put(tw, tcp_tuple_mix(&c->tuple), pos + 1);
+  guint32 v = pos + 1;
+  index_put_hashed(&tw->index, tcp_tuple_mix(&c->tuple), &v);
   tw->count++;
   return to;
 }
@@ -230,9 +222,9 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
 void
 tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
 {
-  guint32 slot = index_slot_of(tw, rec);
-  guint32 pos = rec_position(tw, slot);
-  index_delete(tw, slot);
+  guint32 *slot = index_slot_of(tw, rec);
+  guint32 pos = *slot - 1;
+  index_delete(&tw->index, tw, slot);
   position_vacate(tw, pos);
   tw->count--;
 }
@@ -247,15 +239,15 @@ tcp_tw_head(TcpTwTable *tw)
 static TcpTwRecord *
 tw_restart(TcpTwTable *tw, TcpTwRecord *rec, SimTime expiry)
 {
-  guint32 slot = index_slot_of(tw, rec);
-  guint32 old = rec_position(tw, slot);
+  guint32 *slot = index_slot_of(tw, rec);
+  guint32 old = *slot - 1;
   TcpTwRecord copy = *rec;
   /* Vacated first, so that the record before it in the FIFO sets the
    * floor of its new expiry, as if it had been taken out and put back. */
   position_vacate(tw, old);
   guint32 pos;
   TcpTwRecord *to = fifo_append(tw, &copy, expiry, &pos);
-  tw->index[slot] = pos + 1;
+  *slot = pos + 1;
   return to;
 }
 
@@ -337,5 +329,5 @@ guint64
 tcp_tw_table_bytes(const TcpTwTable *tw)
 {
   return (guint64)tw->peak * sizeof(TcpTwRecord) +
-         (guint64)tw->n_index * sizeof(guint32);
+         (guint64)index_size(&tw->index) * sizeof(guint32);
 }

@@ -22,8 +22,8 @@
  *    for the older ones);
  *  - `index` holds position + 1 of every live record and nothing else,
  *    hashed by the record's 4-tuple (tcp_tuple_mix), open addressing with
- *    linear probing, at most 3/4 full, deletion by shifting back (Knuth's
- *    algorithm R), 4 bytes a slot;
+ *    linear probing (open-table.h), at most 3/4 full, deletion by
+ *    shifting back (Knuth's algorithm R), 4 bytes a slot;
  *  - a record keeps its local address as an index into `laddrs` (a host
  *    has few) and no timestamp offset, which is a keyed hash of the
  *    addresses (tcp.c's conn_init_ts) computed again when an ACK needs it:
@@ -48,9 +48,14 @@ typedef struct {
 #define TCP_TW_SLAB 4096
 #define TCP_TW_DEAD 0xffffu
 
+/* The index's slots (open-table.h): position + 1 by 4-tuple, 0 empty. */
 typedef struct {
-  guint32    *index;         /* position + 1 by 4-tuple, 0 empty */
-  guint32     n_index;       /* a power of two, or 0 */
+  guint32    *slots;         /* mask + 1 of them, or NULL */
+  guint32     mask;
+} TcpTwIndex;
+
+typedef struct {
+  TcpTwIndex  index;
   GPtrArray  *slabs;         /* TcpTwRecord[TCP_TW_SLAB] each */
   guint32     base;          /* position of slabs[0][0], a multiple of TCP_TW_SLAB */
   guint32     head, tail;    /* the FIFO's positions: [head, tail) */

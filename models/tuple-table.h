@@ -10,11 +10,12 @@
  * bit set), an empty one 0; at most 3/4 of the slots are used; an entry
  * lies in the run of used slots from its home (hash & mask) onward, with
  * no empty slot between; deletion shifts later entries back (Knuth's
- * algorithm R) from their stored hashes, so there are no tombstones.
+ * algorithm R, open-table.h) from their stored hashes: no tombstones.
  * Iteration follows the slots, which depend on the keys only: the order
  * is fixed for a given history, never on addresses, but it is no order to
  * show a user (sort first). */
 #pragma once
+#include "open-table.h"
 #include "tcp-stack.h"
 
 typedef struct {
@@ -54,17 +55,52 @@ tcp_tuple_same(const TcpTuple *a, const TcpTuple *b)
          a->rport == b->rport;
 }
 
+/* The table's slots (open-table.h): the hash is stored, so growth and
+ * deletion never hash a key again. */
+static inline gboolean
+tuple_slots_used(const TcpTupleSlot *s)
+{
+  return s->hash != 0;
+}
+
+static inline void
+tuple_slots_vacate(TcpTupleSlot *s)
+{
+  s->hash = 0;
+}
+
+static inline guint32
+tuple_slots_hash(gconstpointer ctx, const TcpTupleSlot *s)
+{
+  (void)ctx;
+  return s->hash;
+}
+
+static inline gboolean
+tuple_slots_match(gconstpointer ctx, const TcpTupleSlot *s, guint32 h, const TcpTuple *key)
+{
+  (void)ctx;
+  return s->hash == h && tcp_tuple_same(&s->key, key);
+}
+
+OPEN_TABLE_DEFINE(tuple_slots, TcpTupleTable, TcpTupleSlot, gconstpointer, 4)
+OPEN_TABLE_DEFINE_FIND(tuple_slots, tuple_slots_find, TcpTupleTable, TcpTupleSlot,
+                       gconstpointer, const TcpTuple *, tuple_slots_match)
+
+/* The hash a slot stores: the mix with its top bit set, never 0. */
+static inline guint32
+tcp_tuple_table_hash(const TcpTuple *key)
+{
+  return tcp_tuple_mix(key) | 0x80000000u;
+}
+
 /* The value stored under `key`, or NULL. */
 static inline gpointer
 tcp_tuple_table_lookup(const TcpTupleTable *t, const TcpTuple *key)
 {
   if (t->count == 0) return NULL;
-  guint32 h = tcp_tuple_mix(key) | 0x80000000u;
-  for (guint32 i = h & t->mask; t->slots[i].hash; i = (i + 1) & t->mask) {
-    const TcpTupleSlot *s = &t->slots[i];
-    if (s->hash == h && tcp_tuple_same(&s->key, key)) return s->value;
-  }
-  return NULL;
+  const TcpTupleSlot *s = tuple_slots_find(t, NULL, tcp_tuple_table_hash(key), key);
+  return s ? s->value : NULL;
 }
 
 /* Stores `value` (not NULL) under `key`, which must not be in the table. */

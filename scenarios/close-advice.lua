@@ -24,6 +24,8 @@
 --        twsim sweep scenarios/close-advice.lua --seeds 1..4
 
 -- A --set parameter that must be a number no smaller than `min`.
+local load = require("twsim.load")
+
 local function number_param(name, default, min)
   local v = tonumber(sim.param(name, default))
   sim.assert(v ~= nil and v >= min, string.format("--set %s=%s: a number >= %g is needed",
@@ -44,21 +46,10 @@ local variants = {
   { name = "tuned", closer = "server", tuned = true },
 }
 
+-- The server reads the request, answers 100 bytes, and closes: at once,
+-- or after the client's FIN when the client closes first.
 local function serve(server, closer)
-  sim.spawn(function()
-    local ls = server:socket()
-    ls:bind(80)
-    ls:listen(4096)
-    while true do
-      local c = ls:accept()
-      sim.spawn(function()
-        c:recv()
-        c:send(100)
-        if closer == "client" then c:recv() end   -- EOF: the client closed
-        c:close()
-      end)
-    end
-  end)
+  load.server{ host = server, port = 80, backlog = 4096, response = 100, closer = closer }
 end
 
 local function request(client, addr, closer)

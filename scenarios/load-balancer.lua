@@ -18,6 +18,8 @@
 --        twsim run scenarios/load-balancer.lua --set closer=client
 --        twsim run scenarios/load-balancer.lua --set mode=hash --set snat=true
 
+local load = require("twsim.load")
+
 local mode = sim.param("mode", "rr")
 local snat = sim.param("snat", "false") == "true"
 local closer = sim.param("closer", "server")
@@ -37,21 +39,10 @@ for i = 1, 5 do
   sim.link(clients[i], lb, { delay = "5ms", rate = "1Gbps" })
 end
 
+-- Each backend reads the request, answers 100 bytes, and closes: at once,
+-- or after the client's FIN when the client closes first.
 for _, b in ipairs(backends) do
-  sim.spawn(function()
-    local ls = b:socket()
-    ls:bind(8080)
-    ls:listen(4096)
-    while true do
-      local c = ls:accept()
-      sim.spawn(function()
-        c:recv()                                   -- the request
-        c:send(100)                                -- the response
-        if closer == "client" then c:recv() end    -- wait for the client's FIN
-        c:close()
-      end)
-    end
-  end)
+  load.server{ host = b, port = 8080, backlog = 4096, response = 100, closer = closer }
 end
 
 for i, client in ipairs(clients) do

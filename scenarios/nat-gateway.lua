@@ -33,6 +33,8 @@
 --        twsim run scenarios/nat-gateway.lua --set max=500     (nf_conntrack_max)
 --        twsim run scenarios/nat-gateway.lua --pcap-at server --pcap out.pcap
 
+local load = require("twsim.load")
+
 local ports = tonumber(sim.param("ports", "1000"))     -- P: the gateway's SNAT ports
 local rate = tonumber(sim.param("rate", "20"))         -- connections/s, all clients
 local seconds = tonumber(sim.param("seconds", "600"))
@@ -54,20 +56,9 @@ for i = 1, nclients do
   sim.link(clients[i], gw, { delay = "1ms", rate = "1Gbps" })
 end
 
-sim.spawn(function()                      -- the server answers, and closes
-  local ls = server:socket()
-  ls:bind(80)
-  ls:listen(4096)
-  while true do
-    local c = ls:accept()
-    sim.spawn(function()
-      c:recv()                            -- the request
-      c:send(100)                         -- the response
-      if closer == "client" then c:recv() end   -- EOF: the client closed first
-      c:close()
-    end)
-  end
-end)
+-- The server reads the request, answers 100 bytes, and closes: at once,
+-- or after the client's FIN when the client closes first.
+load.server{ host = server, port = 80, backlog = 4096, response = 100, closer = closer }
 
 -- Each client opens a connection every nclients / rate seconds; the rate
 -- is measured over completions from 240 s (two TIME_WAIT lengths: the

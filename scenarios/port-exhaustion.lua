@@ -11,6 +11,8 @@
 -- Run:   twsim run scenarios/port-exhaustion.lua
 --        twsim run scenarios/port-exhaustion.lua --set rate=2000 --set ports=1000
 
+local load = require("twsim.load")
+
 local rate = tonumber(sim.param("rate", "1000"))
 local ports = sim.param("ports")            -- e.g. 1000: a smaller range
 local client = sim.host("client", { addr = "10.0.0.1" })
@@ -18,18 +20,9 @@ local server = sim.host("server", { addr = "10.0.0.2" })
 sim.link(client, server, { delay = "1ms", rate = "1Gbps" })
 if ports then client:set{ port_range = "40000-" .. (40000 + tonumber(ports) - 1) } end
 
-sim.spawn(function()
-  local ls = server:socket()
-  ls:bind(80)
-  ls:listen(4096)
-  while true do
-    local c = ls:accept()
-    sim.spawn(function()
-      c:recv()                               -- EOF: the client closed first
-      c:close()
-    end)
-  end
-end)
+-- The clients send nothing: the server reads their FIN (the client
+-- closes first) and closes.
+load.server{ host = server, port = 80, backlog = 4096, response = 0, closer = "client" }
 
 local ok_in_window, failed, first_failure = 0, 0, nil
 sim.every(1 / rate, function()

@@ -16,25 +16,17 @@
 -- Run:   twsim run scenarios/server-closes-first-load.lua --metrics tw.csv
 --        scripts/plot tw.csv tw.svg --hosts server
 
+local load = require("twsim.load")
+
 local rate = tonumber(sim.param("rate", "1000"))
 local nclients = tonumber(sim.param("clients", "100"))
 local server = sim.host("server", { addr = "10.0.1.1" })
 local router = sim.router("router")
 sim.link(router, server, { delay = "500us", rate = "10Gbps" })
 
-sim.spawn(function()
-  local ls = server:socket()
-  ls:bind(80)
-  ls:listen(4096)
-  while true do
-    local c = ls:accept()
-    sim.spawn(function()
-      c:recv()
-      c:send(100)
-      c:close()                              -- the server closes first
-    end)
-  end
-end)
+-- Each connection: the request read, the response sent, and the server
+-- closes first.
+load.server{ host = server, port = 80, backlog = 4096, response = 100 }
 
 local clients = {}
 for i = 1, nclients do

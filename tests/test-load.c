@@ -28,6 +28,21 @@ test_generators(void)
 }
 
 static void
+test_plain_server(void)
+{
+  /* load.server with a response size and no protocol: the scenario checks
+   * the bytes answered and who holds TIME_WAIT with sim.assert. */
+  const char *const closers[] = { "closer=server", "closer=client" };
+  for (gsize c = 0; c < G_N_ELEMENTS(closers); c++) {
+    TwsimResult r = twsim_run("run", "@load-plain.lua", "--set", closers[c], "--quiet", NULL);
+    if (r.status != 0) g_printerr("%s: %s", closers[c], r.err);
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_nonnull(strstr(r.out, "plain: answered 20, silent 20"));
+    twsim_result_clear(&r);
+  }
+}
+
+static void
 test_bad_arguments(void)
 {
   const struct { const char *call, *says; } cases[] = {
@@ -48,6 +63,12 @@ test_bad_arguments(void)
     { "load.open_loop{ from = c, to = s, port = 80, rate = 1, count = 1, closer = 'both' }",
       "load.open_loop: closer: expected \"client\" or \"server\"" },
     { "load.server{ host = s }", "load.server: port is required" },
+    { "load.server{ host = s, port = 80, closer = 'client' }",
+      "load.server: closer needs response" },
+    { "load.server{ host = s, port = 80, response = 1, max_requests = 2 }",
+      "load.server: max_requests is for the protocol" },
+    { "load.server{ host = s, port = 80, response = -1 }",
+      "load.server: response: -1 is outside" },
     { "load.open_loop(5)", "load.open_loop: expected a table of options" },
   };
   char *path = twsim_temp_path("bad-load.lua");
@@ -92,6 +113,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/load/generators", test_generators);
+  g_test_add_func("/load/plain-server", test_plain_server);
   g_test_add_func("/load/bad-arguments", test_bad_arguments);
   g_test_add_func("/load/sandbox-require", test_sandbox_require);
   return g_test_run();

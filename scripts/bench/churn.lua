@@ -18,6 +18,8 @@
 --          --set seconds=50 --set max_tw=2000000 --until 51s
 -- The summary's `end:` line gives the events; scripts/bench/run times it.
 
+local load = require("twsim.load")
+
 local rate = tonumber(sim.param("rate", "1000"))
 local seconds = tonumber(sim.param("seconds", "100"))
 local nclients = tonumber(sim.param("clients", "1"))
@@ -38,19 +40,9 @@ else
   end
 end
 
-sim.spawn(function()
-  local ls = server:socket()
-  ls:bind(80)
-  ls:listen(4096)
-  while true do
-    local c = ls:accept()
-    sim.spawn(function()
-      c:recv()                                 -- the request
-      c:send(100)                              -- the response
-      c:close()                                -- the server closes first
-    end)
-  end
-end)
+-- Each connection: the request read, the response sent, and the server
+-- closes first.
+load.server{ host = server, port = 80, backlog = 4096, response = 100 }
 
 -- Each client opens one connection every nclients / rate seconds, the
 -- clients' first connections spread evenly over the first period: in all

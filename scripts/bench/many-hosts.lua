@@ -14,6 +14,8 @@
 -- many-hosts); scripts/bench/guard counts its instructions per connection
 -- with 2,000 hosts against 100.
 
+local load = require("twsim.load")
+
 local nhosts = tonumber(sim.param("hosts", "100000"))
 local nconns = tonumber(sim.param("conns", "10"))
 
@@ -22,19 +24,9 @@ server:set{ max_tw_buckets = 2000000 }
 local router = sim.router("router")
 sim.link(router, server, { delay = "500us", rate = "10Gbps" })
 
-sim.spawn(function()
-  local ls = server:socket()
-  ls:bind(80)
-  ls:listen(4096)
-  while true do
-    local c = ls:accept()
-    sim.spawn(function()
-      c:recv()                                 -- the request
-      c:send(100)                              -- the response
-      c:close()                                -- the server closes first
-    end)
-  end
-end)
+-- Each connection: the request read, the response sent, and the server
+-- closes first.
+load.server{ host = server, port = 80, backlog = 4096, response = 100 }
 
 for i = 0, nhosts - 1 do
   local a = i // 250

@@ -187,12 +187,66 @@ local function next_request(c, pending)
   end
 end
 
-local server_keys = set_of{ "host", "port", "backlog", "max_requests" }
+local server_keys = set_of{ "host", "port", "backlog", "max_requests", "response", "closer" }
+
+-- Accepts on ls for ever, one process per connection, which serves the
+-- protocol: requests until the client's last, or max_requests.
+local function framed_accept_loop(ls, max_requests)
+  while true do
+    local c = ls:accept()
+    if not c then return end
+    sim.spawn(function()
+      local pending, served = { data = "" }, 0
+      while true do
+        local _, resp, close = next_request(c, pending)
+        if not resp then break end
+        served = served + 1
+        if resp > 0 and not c:send(resp) then break end
+        if close or (max_requests and served >= max_requests) then break end
+      end
+      c:close()
+    end)
+  end
+end
+
+-- Accepts on ls for ever, one process per connection, which serves it
+-- plainly: its first read is the request, whatever it holds; the answer is
+-- `response` bytes (none if 0); then the server closes at once, or after
+-- the client's FIN when the client closes first (unless the request read
+-- already met it).  The bodies are written out here, one for each closer,
+-- not called: a Lua call or test per connection costs more than the rest
+-- of it.
+local function plain_accept_loop(ls, response, client_closes)
+  while true do
+    local c = ls:accept()
+    if not c then return end
+    if client_closes then
+      sim.spawn(function()
+        local req = c:recv()
+        if response > 0 then c:send(response) end
+        if req ~= "" then c:recv() end
+        c:close()
+      end)
+    else
+      sim.spawn(function()
+        c:recv()
+        if response > 0 then c:send(response) end
+        c:close()
+      end)
+    end
+  end
+end
 
 -- load.server{host, port [, backlog] [, max_requests]}: serves the protocol
 -- on host:port, one process per connection.  max_requests closes a
 -- connection after that many (the server then closes first), as nginx's
 -- keepalive_requests does.  Returns the listening socket.
+--
+-- load.server{host, port [, backlog], response [, closer]}: a plain server
+-- for clients that do not speak the protocol (plain_accept_loop); closer is
+-- "server" (the default) or "client".  It binds and listens from its own
+-- process when the run starts, as a server written out in a scenario
+-- does, and returns nothing.
 function load.server(opts)
   local call = "load.server"
   check_keys(call, opts, server_keys, { "host", "port" })
@@ -201,27 +255,27 @@ function load.server(opts)
   local backlog = check_number(call, "backlog", opts.backlog or 128, 1, 1 << 20, true)
   local max_requests = opts.max_requests and
     check_number(call, "max_requests", opts.max_requests, 1, nil, true)
+  if opts.response ~= nil or opts.closer ~= nil then
+    if max_requests then
+      usage_error(call .. ": max_requests is for the protocol, not with response")
+    end
+    if opts.response == nil then usage_error(call .. ": closer needs response") end
+    local response = check_number(call, "response", opts.response, 0, 1 << 40, true)
+    local client_closes = check_closer(call, opts.closer or "server") == "client"
+    sim.spawn(function()
+      local ls = host:socket()
+      local ok, err = ls:bind(port)
+      if not ok then usage_error(string.format("%s: cannot bind port %d: %s", call, port, err)) end
+      ls:listen(backlog)
+      plain_accept_loop(ls, response, client_closes)
+    end)
+    return
+  end
   local ls = host:socket()
   local ok, err = ls:bind(port)
   if not ok then usage_error(string.format("%s: cannot bind port %d: %s", call, port, err)) end
   ls:listen(backlog)
-  sim.spawn(function()
-    while true do
-      local c = ls:accept()
-      if not c then return end
-      sim.spawn(function()
-        local pending, served = { data = "" }, 0
-        while true do
-          local _, resp, close = next_request(c, pending)
-          if not resp then break end
-          served = served + 1
-          if resp > 0 and not c:send(resp) then break end
-          if close or (max_requests and served >= max_requests) then break end
-        end
-        c:close()
-      end)
-    end
-  end)
+  sim.spawn(function() framed_accept_loop(ls, max_requests) end)
   return ls
 end
 

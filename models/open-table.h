@@ -1,0 +1,159 @@
+/* One open-addressing hash table with linear probing, typed by its user:
+ * the demultiplexer's 4-tuples (tuple-table.h), a host's port counts
+ * (ports.h), the TIME_WAIT index (timewait.c) and the record-number index
+ * (slot-index.h) are each made from it with their own slot type, with
+ * their key's hash and comparison inlined: no call through a function
+ * pointer on a lookup, and the probe, growth and deletion written once.
+ *
+ * A table is the user's struct with (at least) the fields
+ *     Slot    *slots;    NULL until the first reserve
+ *     guint32  mask;     the number of slots - 1 (the number is a power of two)
+ * and, before OPEN_TABLE_DEFINE(P, Table, Slot, Ctx, FIRST), the user
+ * defines three functions on a slot:
+ *     static inline gboolean P_used(const Slot *s);     FALSE when empty
+ *     static inline void     P_vacate(Slot *s);         makes s empty
+ *     static inline guint32  P_hash(Ctx ctx, const Slot *s);   its key's hash
+ * An empty slot is all zero bytes (new slots come from g_new0).  `ctx` is
+ * what the hash needs beside the slot (the table that holds the records a
+ * slot names, say); every function passes it along.
+ *
+ * OPEN_TABLE_DEFINE then defines, static inline:
+ *     guint32 P_size(const Table *t)                   the slots, 0 before the first reserve
+ *     void    P_reserve(Table *t, Ctx ctx, guint64 n)  room for n entries
+ *     Slot   *P_put_hashed(Table *t, guint32 h, const Slot *s)
+ *     Slot   *P_put(Table *t, Ctx ctx, const Slot *s)  store a copy of *s
+ *                                                      (its key not in the table)
+ *     void    P_delete(Table *t, Ctx ctx, Slot *s)     empty the used slot s
+ *     Slot   *P_next(const Table *t, guint32 *pos)     iteration
+ *     void    P_free(Table *t)                         back to no slots
+ * OPEN_TABLE_DEFINE_NUMBERS(P, Table, Ctx, FIRST) is the same for slots
+ * that hold non-zero numbers (guint32, 0 empty), with P_used and
+ * P_vacate defined for them: the user defines only P_hash.
+ * And OPEN_TABLE_DEFINE_FIND(P, NAME, Table, Slot, Ctx, Key, MATCH) a
+ * lookup, as many as the user has kinds of key:
+ *     Slot   *NAME(const Table *t, Ctx ctx, guint32 h, Key key)
+ * which returns the used slot from h's home on for which
+ * MATCH(ctx, slot, h, key) holds, or NULL.  A lookup needs
+ * slots (t->slots != NULL): the user checks its count first, which an
+ * empty table's lookups pay for anyway.
+ *
+ * Axioms: at most 3/4 of the slots are used (P_reserve grows before an
+ * insertion would pass that; the user counts its entries and calls it);
+ * an entry lies in the run of used slots that starts at or before its
+ * home (hash & mask) and runs to it without an empty slot; deletion
+ * shifts later entries of the run back (Knuth's algorithm R), so there
+ * are no tombstones and a lookup stops at the first empty slot.  Where an
+ * entry sits depends on the keys and the history of insertions and
+ * deletions only (growth re-places entries in slot order), so iteration
+ * order is the same in every run, but no order to show a user. */
+#pragma once
+#include <glib.h>
+
+/* Algorithm R's test: once slot i is emptied, the entry at j, later in the
+ * same run of used slots, stays where it is if its home lies cyclically in
+ * (i, j]; else it moves to i. */
+static inline gboolean
+slot_stays(guint32 i, guint32 j, guint32 home)
+{
+  return i <= j ? (home > i && home <= j) : (home > i || home <= j);
+}
+
+#define OPEN_TABLE_DEFINE(P, Table, Slot, Ctx, FIRST)                                   \
+  static inline guint32                                                                 \
+  P##_size(const Table *t)                                                              \
+  {                                                                                     \
+    return t->slots ? t->mask + 1 : 0;                                                  \
+  }                                                                                     \
+                                                                                        \
+  static inline Slot *                                                                  \
+  P##_put_hashed(Table *t, guint32 h, const Slot *s)                                    \
+  {                                                                                     \
+    guint32 i = h & t->mask;                                                            \
+    while (P##_used(&t->slots[i])) i = (i + 1) & t->mask;                               \
+    t->slots[i] = *s;                                                                   \
+    return &t->slots[i];                                                                \
+  }                                                                                     \
+                                                                                        \
+  static inline Slot *                                                                  \
+  P##_put(Table *t, Ctx ctx, const Slot *s)                                             \
+  {                                                                                     \
+    return P##_put_hashed(t, P##_hash(ctx, s), s);                                      \
+  }                                                                                     \
+                                                                                        \
+  /* Doubling (FIRST slots at first) until n entries fill at most 3/4; the   \
+   * entries are re-placed in slot order.  Out of line: it runs once in     \
+   * many insertions. */                                                                \
+  G_GNUC_UNUSED static G_GNUC_NO_INLINE void                                                \
+  P##_grow(Table *t, Ctx ctx, guint64 n)                                                \
+  {                                                                                     \
+    Slot *old = t->slots;                                                               \
+    guint32 n_old = P##_size(t);                                                        \
+    guint32 n_new = n_old ? n_old * 2 : (FIRST);                                        \
+    while (n * 4 > (guint64)n_new * 3) n_new *= 2;                                      \
+    t->slots = g_new0(Slot, n_new);                                                     \
+    t->mask = n_new - 1;                                                                \
+    for (guint32 i = 0; i < n_old; i++)                                                 \
+      if (P##_used(&old[i])) P##_put(t, ctx, &old[i]);                                  \
+    g_free(old);                                                                        \
+  }                                                                                     \
+                                                                                        \
+  static inline void                                                                    \
+  P##_reserve(Table *t, Ctx ctx, guint64 n)                                             \
+  {                                                                                     \
+    if (G_UNLIKELY(t->slots == NULL || n * 4 > ((guint64)t->mask + 1) * 3))             \
+      P##_grow(t, ctx, n);                                                              \
+  }                                                                                     \
+                                                                                        \
+  static inline void                                                                    \
+  P##_delete(Table *t, Ctx ctx, Slot *s)                                                \
+  {                                                                                     \
+    guint32 mask = t->mask, i = (guint32)(s - t->slots);                                \
+    for (guint32 j = (i + 1) & mask; P##_used(&t->slots[j]); j = (j + 1) & mask) {      \
+      if (slot_stays(i, j, P##_hash(ctx, &t->slots[j]) & mask)) continue;               \
+      t->slots[i] = t->slots[j];                                                        \
+      i = j;                                                                            \
+    }                                                                                   \
+    P##_vacate(&t->slots[i]);                                                           \
+  }                                                                                     \
+                                                                                        \
+  /* The first used slot at *pos or after it, *pos then past it; NULL at    \
+   * the end.  Start with *pos = 0; the table must not change meanwhile. */ \
+  static inline Slot *                                                                  \
+  P##_next(const Table *t, guint32 *pos)                                                \
+  {                                                                                     \
+    for (guint32 n = P##_size(t); *pos < n; (*pos)++)                                   \
+      if (P##_used(&t->slots[*pos])) return &t->slots[(*pos)++];                        \
+    return NULL;                                                                        \
+  }                                                                                     \
+                                                                                        \
+  static inline void                                                                    \
+  P##_free(Table *t)                                                                    \
+  {                                                                                     \
+    g_free(t->slots);                                                                   \
+    t->slots = NULL;                                                                    \
+    t->mask = 0;                                                                        \
+  }
+
+#define OPEN_TABLE_DEFINE_FIND(P, NAME, Table, Slot, Ctx, Key, MATCH)                   \
+  static inline Slot *                                                                  \
+  NAME(const Table *t, Ctx ctx, guint32 h, Key key)                                     \
+  {                                                                                     \
+    for (guint32 i = h & t->mask; P##_used(&t->slots[i]); i = (i + 1) & t->mask)       \
+      if (MATCH(ctx, &t->slots[i], h, key)) return &t->slots[i];                        \
+    return NULL;                                                                        \
+  }
+
+#define OPEN_TABLE_DEFINE_NUMBERS(P, Table, Ctx, FIRST)                                 \
+  static inline gboolean                                                                \
+  P##_used(const guint32 *slot)                                                         \
+  {                                                                                     \
+    return *slot != 0;                                                                  \
+  }                                                                                     \
+                                                                                        \
+  static inline void                                                                    \
+  P##_vacate(guint32 *slot)                                                             \
+  {                                                                                     \
+    *slot = 0;                                                                          \
+  }                                                                                     \
+                                                                                        \
+  OPEN_TABLE_DEFINE(P, Table, guint32, Ctx, FIRST)
