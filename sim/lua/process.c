@@ -74,6 +74,28 @@ on_wake(SimEngine *engine, gpointer data)
   process_resume(p->ctx.world, p);
 }
 
+/* Starts p, whose thread holds its function alone, at `at`. */
+static void
+process_start(SimWorld *world, SimProcess *p, SimTime at)
+{
+  p->id = ++world->next_process_id;
+  g_queue_push_tail_link(&world->processes, &p->link);
+  sim_process_wake_at(p, at);
+}
+
+SimProcess *
+sim_process_spawn_ref(SimWorld *world, int fn_ref, SimTime at)
+{
+  GList *idle = g_queue_pop_head_link(&world->idle_processes);
+  if (idle == NULL) return NULL;
+  SimProcess *p = idle->data;
+  /* The finished thread's stack is empty and has room for one value:
+   * this allocates nothing, so it cannot raise. */
+  lua_rawgeti(p->thread, LUA_REGISTRYINDEX, fn_ref);
+  process_start(world, p, at);
+  return p;
+}
+
 SimProcess *
 sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
 {
@@ -95,11 +117,9 @@ sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
     p->ref = ref;
     p->link.data = p;
   }
-  p->id = ++world->next_process_id;
   lua_pushvalue(L, fn_index);
   lua_xmove(L, p->thread, 1);
-  g_queue_push_tail_link(&world->processes, &p->link);
-  sim_process_wake_at(p, at);
+  process_start(world, p, at);
   return p;
 }
 

@@ -22,6 +22,13 @@ struct SimProcess {
 SimProcess *
 sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at);
 
+/* The same for the function held as registry reference `fn_ref`, when a
+ * finished process can be reused: then nothing is allocated and no Lua
+ * error can be raised, so a caller in the engine's dispatch needs no
+ * protected call.  NULL (nothing done) when none can. */
+SimProcess *
+sim_process_spawn_ref(SimWorld *world, int fn_ref, SimTime at);
+
 /* The process running on L, or raises a usage error naming `call` (a
  * blocking call outside a process). */
 SimProcess *
