@@ -1,7 +1,8 @@
 /* The network from Lua, through the test build of the command
  * (twsim-test, with twsim_test.send to put hand-made segments on the wire):
  * link:drop predicates, sim.on("segment"), usage errors, traces, pcap files
- * checked by tshark, determinism, and the shipped network scenarios. */
+ * checked by tshark, determinism, and the shipped network scenarios; socket
+ * calls that wait and go on. */
 #include "twsim-run.h"
 #include <glib/gstdio.h>
 #include <string.h>
@@ -51,6 +52,23 @@ scenario(const char *name, const char *text)
 #define PRELUDE "local a = sim.host('a', {addr = '10.0.0.1'})\n" \
                 "local b = sim.host('b', {addr = '10.0.0.2'}) " \
                 "twsim_test.raw(a) twsim_test.raw(b)\n"
+
+/* Socket calls that wait pick up where they left off: a string and a
+ * count sent in one call each, through several waits for room, arrive
+ * whole; recv(max) takes at most max after a wait; and a second process
+ * refused on a socket another one waits on leaves that wait as it was. */
+static void
+test_socket_waits(void)
+{
+  TwsimResult r = twsim_run("run", "@socket-waits.lua", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  assert_contains(r.out, "\nsecond process:\tfalse\t");
+  assert_contains(r.out, "s:recv: another process is already blocked on this socket\n");
+  assert_contains(r.out, "\nsent 200000 and 50000 bytes in ");
+  assert_contains(r.out, "\nreceived 250000 bytes in 86 reads of at most 3000: as sent\n");
+  assert_contains(r.err, "socket-waits.lua:47: s:recv: another process is already blocked");
+  twsim_result_clear(&r);
+}
 
 static void
 test_usage_errors(void)
@@ -370,6 +388,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/netlua/drop/third", test_drop_third);
   g_test_add_func("/netlua/drop/flags", test_drop_flags);
+  g_test_add_func("/netlua/socket-waits", test_socket_waits);
   g_test_add_func("/netlua/usage-errors", test_usage_errors);
   g_test_add_func("/netlua/callback-errors", test_callback_errors);
   g_test_add_func("/netlua/observer-fields", test_observer_fields);

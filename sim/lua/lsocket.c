@@ -19,6 +19,13 @@ typedef struct {
   TcpSocket  *sock;       /* NULL once closed: the object stays valid */
   SimProcess *blocked;    /* the process waiting on this socket, if any */
   const char *host;       /* the host's name (owned by the network) */
+  /* The blocked call's progress, valid while `blocked` is set: what
+   * recv may take or send has to give, what send gave so far, and the
+   * string it sends (NULL: a count), which stays alive in the waiting
+   * call's stack slot 2. */
+  gsize         want;
+  gsize         done;
+  const guint8 *data;
 } LuaSocket;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -48,7 +55,7 @@ check_socket(lua_State *L, int arg)
 }
 
 /* The open socket at argument 1, or a usage error. */
-static TcpSocket *
+static LuaSocket *
 check_open(lua_State *L)
 {
   LuaSocket *ls = check_socket(L, 1);
@@ -57,17 +64,7 @@ check_open(lua_State *L)
   if (ls->world->in_observer && !ls->world->sockets_ok)
     sim_lua_argerror(L, "socket calls are not allowed inside %s "
                      "(start a process with sim.spawn instead)", ls->world->callback);
-  return ls->sock;
-}
-
-/* The socket of a method's continuation (accept_k, connect_k, send_k,
- * recv_k): the method checked argument 1 before it first ran its
- * continuation, and stack slot 1 does not change while the process waits,
- * so it is not checked again on every wake-up. */
-static LuaSocket *
-waiting_socket(lua_State *L)
-{
-  return lua_touserdata(L, 1);
+  return ls;
 }
 
 static void
@@ -78,20 +75,43 @@ on_socket_ready(gpointer ud)
 }
 
 /* Suspends the calling process until the socket's state or readiness
- * changes, then continues with k(ctx).  L is a process that can wait: the
- * method checked it (sim_process_check) before its continuation first ran,
- * and a continuation resumed by the engine runs in that same process, so
- * the check is not made again on every wait. */
+ * changes, then continues with k(ls), the call's progress (want, done,
+ * data) kept in ls.  L is a process that can wait: the method checked it
+ * (sim_process_check) before its continuation first ran, and a
+ * continuation resumed by the engine runs in that same process, so the
+ * check is not made again on every wait.
+ *
+ * The continuation finds the socket in its context, not in stack slot 1:
+ * the method checked slot 1 before it first ran, the slot holds the
+ * userdata (which Lua never moves) for as long as the call waits, and a
+ * context costs no call into Lua on every wake-up. */
 static int
-wait_on_socket(lua_State *L, LuaSocket *ls, lua_KFunction k,
-               lua_KContext ctx)
+wait_on_socket(lua_State *L, LuaSocket *ls, lua_KFunction k, gsize want, gsize done,
+               const guint8 *data)
 {
   SimProcess *p = sim_thread_ctx(L)->process;
   if (ls->blocked && ls->blocked != p)
     sim_lua_argerror(L, "another process is already blocked on this socket");
   ls->blocked = p;
+  ls->want = want;
+  ls->done = done;
+  ls->data = data;
   tcp_socket_set_waiter(ls->sock, on_socket_ready, ls);
-  return lua_yieldk(L, 0, ctx, k);
+  return lua_yieldk(L, 0, (lua_KContext)ls, k);
+}
+
+/* The blocking methods' continuations, each resuming its call for the
+ * socket in its context. */
+static int accept_k(lua_State *L, int status, lua_KContext ctx);
+static int connect_k(lua_State *L, int status, lua_KContext ctx);
+static int send_k(lua_State *L, int status, lua_KContext ctx);
+static int recv_k(lua_State *L, int status, lua_KContext ctx);
+
+/* The socket a continuation runs for (its context, wait_on_socket). */
+static inline LuaSocket *
+waiting_socket(lua_KContext ctx)
+{
+  return (LuaSocket *)ctx;
 }
 
 static void
@@ -214,7 +234,7 @@ check_port(lua_State *L, int arg, gboolean zero_ok)
 static int
 s_bind(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
+  LuaSocket *ls = check_open(L);
   NetAddr addr = 0;
   int port_arg = 2;
   if (lua_gettop(L) >= 3) {
@@ -222,8 +242,7 @@ s_bind(lua_State *L)
     port_arg = 3;
   }
   guint16 port = check_port(L, port_arg, TRUE);
-  int err = tcp_socket_bind(sock, addr, port);
-  LuaSocket *ls = check_socket(L, 1);
+  int err = tcp_socket_bind(ls->sock, addr, port);
   return err ? fail_call(L, ls, "bind", err) : succeed_call(L, ls, "bind");
 }
 
@@ -231,16 +250,15 @@ s_bind(lua_State *L)
 static int
 s_listen(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
+  LuaSocket *ls = check_open(L);
   lua_Integer backlog = 128;
   if (!lua_isnoneornil(L, 2)) {
     if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) < 0)
       sim_lua_argerror(L, "backlog must be a non-negative integer");
     backlog = lua_tointeger(L, 2);
   }
-  LuaSocket *ls = check_socket(L, 1);
   call_begin(ls);
-  int err = tcp_socket_listen(sock, (int)MIN(backlog, G_MAXINT));
+  int err = tcp_socket_listen(ls->sock, (int)MIN(backlog, G_MAXINT));
   char text[40];
   g_snprintf(text, sizeof text, "listen(%d)", (int)MIN(backlog, G_MAXINT));
   call_draw(ls, text);
@@ -250,16 +268,15 @@ s_listen(lua_State *L)
 }
 
 static int
-accept_k(lua_State *L, int status, lua_KContext ctx)
+accept_on(lua_State *L, LuaSocket *ls)
 {
-  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return fail_call(L, ls, "accept", TCP_EINVAL);
   }
   int err = 0;
   TcpSocket *conn = tcp_socket_accept(ls->sock, &err);
-  if (conn == NULL && err == TCP_EAGAIN) return wait_on_socket(L, ls, accept_k, 0);
+  if (conn == NULL && err == TCP_EAGAIN) return wait_on_socket(L, ls, accept_k, 0, 0, NULL);
   done_waiting(ls);
   if (conn == NULL) return fail_call(L, ls, "accept", err);
   LuaSocket *child = push_socket(L, ls->world, conn, ls->host);
@@ -268,19 +285,24 @@ accept_k(lua_State *L, int status, lua_KContext ctx)
   return 1;
 }
 
+static int
+accept_k(lua_State *L, int status, lua_KContext ctx)
+{
+  return accept_on(L, waiting_socket(ctx));
+}
+
 /* s:accept() -> a connected socket (blocks until one is ready) */
 static int
 s_accept(lua_State *L)
 {
-  check_open(L);
+  LuaSocket *ls = check_open(L);
   sim_process_check(L);
-  return accept_k(L, LUA_OK, 0);
+  return accept_on(L, ls);
 }
 
 static int
-connect_k(lua_State *L, int status, lua_KContext ctx)
+connect_on(lua_State *L, LuaSocket *ls)
 {
-  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return fail_call(L, ls, "connect", TCP_ECONNRESET);
@@ -288,11 +310,17 @@ connect_k(lua_State *L, int status, lua_KContext ctx)
   int err = tcp_socket_take_error(ls->sock);
   TcpState state = tcp_socket_state(ls->sock);
   if (err == 0 && (state == TCP_STATE_SYN_SENT || state == TCP_STATE_SYN_RECEIVED))
-    return wait_on_socket(L, ls, connect_k, 0);
+    return wait_on_socket(L, ls, connect_k, 0, 0, NULL);
   done_waiting(ls);
   if (err) return fail_call(L, ls, "connect", err);
   if (state == TCP_STATE_CLOSED) return fail_call(L, ls, "connect", TCP_ECONNREFUSED);
   return succeed_call(L, ls, "connect");
+}
+
+static int
+connect_k(lua_State *L, int status, lua_KContext ctx)
+{
+  return connect_on(L, waiting_socket(ctx));
 }
 
 /* s:connect(addr | host, port) -> true, or nil, "ECONNREFUSED"|"ETIMEDOUT"|
@@ -300,13 +328,12 @@ connect_k(lua_State *L, int status, lua_KContext ctx)
 static int
 s_connect(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
+  LuaSocket *ls = check_open(L);
   NetAddr addr = sim_lua_check_dest(L, 2);
   guint16 port = check_port(L, 3, FALSE);
   sim_process_check(L);
-  LuaSocket *ls = check_socket(L, 1);
   call_begin(ls);
-  int err = tcp_socket_connect(sock, addr, port);
+  int err = tcp_socket_connect(ls->sock, addr, port);
   call_draw(ls, "connect()");
   if (err != TCP_EINPROGRESS) {
     int n = err ? fail_call(L, ls, "connect", err) : succeed_call(L, ls, "connect");
@@ -314,21 +341,17 @@ s_connect(lua_State *L)
     return n;
   }
   call_end(ls);
-  return connect_k(L, LUA_OK, 0);
+  return connect_on(L, ls);
 }
 
-/* The send loop's state lives on the Lua stack: [1] socket, [2] what,
- * [3] bytes sent so far.  `unchecked` is set when s:send ran inside a
- * state observer without the process check: a send that must wait is
- * refused there. */
+/* Sends what is left of `total` bytes (of `data`, or zeros when NULL)
+ * after `sent`.  `unchecked` is set when s:send ran inside a state
+ * observer without the process check: a send that must wait is refused
+ * there. */
 static int
-send_k(lua_State *L, int status, lua_KContext unchecked)
+send_on(lua_State *L, LuaSocket *ls, const guint8 *data, gsize total, gsize sent,
+        gboolean unchecked)
 {
-  LuaSocket *ls = waiting_socket(L);
-  gsize total, sent = (gsize)lua_tointeger(L, 3);
-  const guint8 *data = NULL;
-  if (lua_type(L, 2) == LUA_TSTRING) data = (const guint8 *)lua_tolstring(L, 2, &total);
-  else total = (gsize)lua_tointeger(L, 2);
   while (sent < total) {
     if (ls->sock == NULL) {
       done_waiting(ls);
@@ -337,9 +360,7 @@ send_k(lua_State *L, int status, lua_KContext unchecked)
     gssize n = tcp_socket_send(ls->sock, data ? data + sent : NULL, total - sent);
     if (n == -TCP_EAGAIN) {
       if (unchecked) sim_process_check(L);
-      lua_pushinteger(L, (lua_Integer)sent);
-      lua_replace(L, 3);
-      return wait_on_socket(L, ls, send_k, 0);
+      return wait_on_socket(L, ls, send_k, total, sent, data);
     }
     if (n < 0) {
       done_waiting(ls);
@@ -353,27 +374,37 @@ send_k(lua_State *L, int status, lua_KContext unchecked)
   return 1;
 }
 
+static int
+send_k(lua_State *L, int status, lua_KContext ctx)
+{
+  LuaSocket *ls = waiting_socket(ctx);
+  return send_on(L, ls, ls->data, ls->want, ls->done, FALSE);
+}
+
 /* s:send(n | string) -> bytes sent (all of them; blocks while the send
  * buffer is full), or nil, err */
 static int
 s_send(lua_State *L)
 {
-  check_open(L);
-  if (lua_type(L, 2) == LUA_TNUMBER) {
-    if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) < 0)
-      sim_lua_argerror(L, "a byte count must be a non-negative integer");
-  } else if (lua_type(L, 2) != LUA_TSTRING) {
+  LuaSocket *ls = check_open(L);
+  const guint8 *data = NULL;
+  gsize total;
+  int type = lua_type(L, 2);
+  if (type == LUA_TNUMBER) {
+    lua_Integer count = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : -1;
+    if (count < 0) sim_lua_argerror(L, "a byte count must be a non-negative integer");
+    total = (gsize)count;
+  } else if (type == LUA_TSTRING) {
+    data = (const guint8 *)lua_tolstring(L, 2, &total);
+  } else {
     sim_lua_argerror(L, "expected a string or a byte count, got %s",
                      luaL_typename(L, 2));
   }
   /* A state observer may send what fits in the buffer; it is refused
    * (wait_on_socket) only if the send would have to wait. */
-  SimWorld *world = sim_world_from_lua(L);
-  gboolean unchecked = world->in_observer && world->sockets_ok;
+  gboolean unchecked = ls->world->in_observer && ls->world->sockets_ok;
   if (!unchecked) sim_process_check(L);
-  if (lua_gettop(L) > 2) lua_settop(L, 2);
-  lua_pushinteger(L, 0);
-  return send_k(L, LUA_OK, unchecked);
+  return send_on(L, ls, data, total, 0, unchecked);
 }
 
 /* The received bytes go from the receive buffer straight into a Lua
@@ -385,15 +416,14 @@ push_received(gpointer ud, const guint8 *data, gsize len)
 }
 
 static int
-recv_k(lua_State *L, int status, lua_KContext max)
+recv_on(lua_State *L, LuaSocket *ls, gsize max)
 {
-  LuaSocket *ls = waiting_socket(L);
   if (ls->sock == NULL) {
     done_waiting(ls);
     return fail_call(L, ls, "recv", TCP_ENOTCONN);
   }
-  gssize n = tcp_socket_recv_into(ls->sock, (gsize)max, push_received, L);
-  if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, recv_k, max);
+  gssize n = tcp_socket_recv_into(ls->sock, max, push_received, L);
+  if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, recv_k, max, 0, NULL);
   done_waiting(ls);
   if (n < 0) return fail_call(L, ls, "recv", (int)-n);
   if (n == 0) lua_pushliteral(L, "");                  /* EOF */
@@ -401,12 +431,19 @@ recv_k(lua_State *L, int status, lua_KContext max)
   return 1;
 }
 
+static int
+recv_k(lua_State *L, int status, lua_KContext ctx)
+{
+  LuaSocket *ls = waiting_socket(ctx);
+  return recv_on(L, ls, ls->want);
+}
+
 /* s:recv([max]) -> up to max bytes (default: all buffered) as a string;
  * "" at EOF; nil, err on error.  Blocks until data, EOF or error. */
 static int
 s_recv(lua_State *L)
 {
-  check_open(L);
+  LuaSocket *ls = check_open(L);
   lua_Integer max = G_MAXINT32;
   if (!lua_isnoneornil(L, 2)) {
     if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) <= 0)
@@ -414,20 +451,18 @@ s_recv(lua_State *L)
     max = lua_tointeger(L, 2);
   }
   sim_process_check(L);
-  if (lua_gettop(L) > 1) lua_settop(L, 1);
-  return recv_k(L, LUA_OK, (lua_KContext)max);
+  return recv_on(L, ls, (gsize)max);
 }
 
 /* s:shutdown("r"|"w"|"rw") -> true, or nil, err */
 static int
 s_shutdown(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
+  LuaSocket *ls = check_open(L);
   static const char *const hows[] = { "r", "w", "rw", NULL };
   int how = sim_lua_checkoption(L, 2, NULL, hows, "direction") + 1;
-  LuaSocket *ls = check_socket(L, 1);
   call_begin(ls);
-  int err = tcp_socket_shutdown(sock, how);
+  int err = tcp_socket_shutdown(ls->sock, how);
   char text[16];
   g_snprintf(text, sizeof text, "shutdown(%s)", hows[how - 1]);
   call_draw(ls, text);
@@ -442,8 +477,8 @@ s_shutdown(lua_State *L)
 static int
 s_close(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
-  LuaSocket *ls = lua_touserdata(L, 1);
+  LuaSocket *ls = check_open(L);
+  TcpSocket *sock = ls->sock;
   if (ls->blocked)
     sim_lua_argerror(L, "a process is blocked on this socket");
   tcp_socket_set_waiter(sock, NULL, NULL);
@@ -460,7 +495,7 @@ s_close(lua_State *L)
 static int
 s_setopt(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
+  LuaSocket *ls = check_open(L);
   static const char *const options[] = { "linger", "reuseaddr", "nodelay", NULL };
   int option = sim_lua_checkoption(L, 2, NULL, options, "option");
   const char *name = options[option];
@@ -474,8 +509,7 @@ s_setopt(lua_State *L)
       sim_lua_argerror(L, "%s takes true or false, got %s", name, luaL_typename(L, 3));
     value = lua_toboolean(L, 3);
   }
-  int err = tcp_socket_setopt(sock, name, value);
-  LuaSocket *ls = check_socket(L, 1);
+  int err = tcp_socket_setopt(ls->sock, name, value);
   return err ? fail_call(L, ls, "setopt", err) : succeed_call(L, ls, "setopt");
 }
 
@@ -501,8 +535,7 @@ push_endpoint(lua_State *L, NetAddr addr, guint16 port)
 static int
 s_addr(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
-  TcpTuple t = tcp_socket_tuple(sock);
+  TcpTuple t = tcp_socket_tuple(check_open(L)->sock);
   return push_endpoint(L, t.laddr, t.lport);
 }
 
@@ -510,8 +543,7 @@ s_addr(lua_State *L)
 static int
 s_peer(lua_State *L)
 {
-  TcpSocket *sock = check_open(L);
-  TcpTuple t = tcp_socket_tuple(sock);
+  TcpTuple t = tcp_socket_tuple(check_open(L)->sock);
   if (t.rport == 0) {
     lua_pushnil(L);
     lua_pushstring(L, tcp_errno_name(TCP_ENOTCONN));

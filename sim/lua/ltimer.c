@@ -51,7 +51,11 @@ on_timer(SimEngine *engine, gpointer data)
   SimTimer *t = data;
   lua_State *L = t->world->L;
   t->event = 0;
-  if (sim_lua_protected_push(t->world, L, spawn_timer_fn, t)) lua_pop(L, 1);
+  /* A finished process is reused without a protected call (about 600
+   * instructions a firing); making a new one may raise. */
+  if (sim_process_spawn_ref(t->world, t->fn_ref, sim_engine_now(engine)) == NULL &&
+      sim_lua_protected_push(t->world, L, spawn_timer_fn, t))
+    lua_pop(L, 1);
   if (t->interval > 0 && sim_engine_now(engine) <= SIM_TIME_MAX - t->interval)
     t->event = sim_engine_schedule_in(engine, t->interval, on_timer, t, NULL);
   else

@@ -6,7 +6,11 @@
  * scenario that starts a process per connection does not make, anchor and
  * later collect a thread per connection.  A thread that ended with an
  * error is dead and is freed.  Reuse is invisible to the simulation: it
- * changes which memory a process uses, never when or what it runs. */
+ * changes which memory a process uses, never when or what it runs.
+ *
+ * An idle process stays in world->processes too (that list holds every
+ * process, for sim_process_free_all), so retiring one and reusing it is a
+ * push and a pop of idle_processes. */
 #include "process.h"
 
 #define PROCESS_IDLE_MAX 256      /* about 1 KiB of Lua memory each */
@@ -35,8 +39,7 @@ process_retire(SimWorld *world, SimProcess *p)
   if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
   p->wake = 0;
   lua_settop(p->thread, 0);
-  g_queue_unlink(&world->processes, &p->link);
-  g_queue_push_head_link(&world->idle_processes, &p->link);
+  g_queue_push_head_link(&world->idle_processes, &p->idle_link);
 }
 
 /* Runs p until it blocks, ends or fails.  Failure records the error and
@@ -74,6 +77,27 @@ on_wake(SimEngine *engine, gpointer data)
   process_resume(p->ctx.world, p);
 }
 
+/* Starts p, whose thread holds its function alone, at `at`. */
+static void
+process_start(SimWorld *world, SimProcess *p, SimTime at)
+{
+  p->id = ++world->next_process_id;
+  sim_process_wake_at(p, at);
+}
+
+SimProcess *
+sim_process_spawn_ref(SimWorld *world, int fn_ref, SimTime at)
+{
+  GList *idle = g_queue_pop_head_link(&world->idle_processes);
+  if (idle == NULL) return NULL;
+  SimProcess *p = idle->data;
+  /* The finished thread's stack is empty and has room for one value:
+   * this allocates nothing, so it cannot raise. */
+  lua_rawgeti(p->thread, LUA_REGISTRYINDEX, fn_ref);
+  process_start(world, p, at);
+  return p;
+}
+
 SimProcess *
 sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
 {
@@ -94,17 +118,17 @@ sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at)
     *(SimThreadCtx **)lua_getextraspace(p->thread) = &p->ctx;
     p->ref = ref;
     p->link.data = p;
+    p->idle_link.data = p;
+    g_queue_push_tail_link(&world->processes, &p->link);
   }
-  p->id = ++world->next_process_id;
   lua_pushvalue(L, fn_index);
   lua_xmove(L, p->thread, 1);
-  g_queue_push_tail_link(&world->processes, &p->link);
-  sim_process_wake_at(p, at);
+  process_start(world, p, at);
   return p;
 }
 
 SimProcess *
-sim_process_check(lua_State *L)
+sim_process_check_slow(lua_State *L)
 {
   SimProcess *p = sim_thread_ctx(L)->process;
   SimWorld *world = sim_thread_ctx(L)->world;
@@ -140,14 +164,11 @@ sim_process_wake(SimProcess *p)
 void
 sim_process_free_all(SimWorld *world)
 {
+  /* Idle ones are in world->processes too (with no wake-up pending). */
+  g_queue_init(&world->idle_processes);
   GList *l;
   while ((l = g_queue_peek_head_link(&world->processes)) != NULL)
     process_free(world, l->data);
-  while ((l = g_queue_pop_head_link(&world->idle_processes)) != NULL) {
-    SimProcess *p = l->data;
-    sim_lua_unref(world, p->ref);
-    g_free(p);
-  }
 }
 
 /* ---- sim.spawn and sim.sleep -------------------------------------------- */

@@ -15,17 +15,39 @@ struct SimProcess {
   int          ref;       /* registry ref keeping the thread alive */
   guint64      id;        /* creation order, from 1 */
   SimEventId   wake;      /* pending wake-up event, 0 if none */
-  GList        link;      /* in world->processes */
+  GList        link;      /* in world->processes, from its making to its freeing */
+  GList        idle_link; /* in world->idle_processes while it waits for reuse */
 };
 
 /* Starts fn (on the stack at `fn_index` of L) as a new process at `at`. */
 SimProcess *
 sim_process_spawn(SimWorld *world, lua_State *L, int fn_index, SimTime at);
 
-/* The process running on L, or raises a usage error naming `call` (a
- * blocking call outside a process). */
+/* The same for the function held as registry reference `fn_ref`, when a
+ * finished process can be reused: then nothing is allocated and no Lua
+ * error can be raised, so a caller in the engine's dispatch needs no
+ * protected call.  NULL (nothing done) when none can. */
 SimProcess *
-sim_process_check(lua_State *L);
+sim_process_spawn_ref(SimWorld *world, int fn_ref, SimTime at);
+
+/* sim_process_check's checks in full, raising the usage error that
+ * applies. */
+SimProcess *
+sim_process_check_slow(lua_State *L);
+
+/* The process running on L, or raises a usage error naming the call (a
+ * blocking call outside a process, inside a callback from the models, or
+ * where the process cannot be suspended).  Inline: every blocking socket
+ * call makes it, and it passes but for a mistake of the scenario's. */
+static inline SimProcess *
+sim_process_check(lua_State *L)
+{
+  SimThreadCtx *ctx = sim_thread_ctx(L);
+  SimProcess *p = ctx->process;
+  if (G_LIKELY(p != NULL && p->thread == L && !ctx->world->in_observer && lua_isyieldable(L)))
+    return p;
+  return sim_process_check_slow(L);
+}
 
 /* Schedules p to resume at `at` (no-op if a wake-up is already pending). */
 void

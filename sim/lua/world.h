@@ -112,7 +112,7 @@ struct SimWorld {
   int              signal_number;   /* SIGINT/SIGTERM received, 0: none */
 
   GArray          *observers[SIM_OBSERVE_N];  /* Lua registry refs */
-  GQueue           processes;       /* every live SimProcess */
+  GQueue           processes;       /* every SimProcess, idle ones too (process.c) */
   GQueue           idle_processes;  /* finished ones kept for reuse (process.c) */
   const void      *metatables[SIM_LUA_N_TYPES];     /* by address, NULL until registered */
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
