@@ -1,8 +1,10 @@
 /* The watchdog thread (see watchdog.h). */
 #include "watchdog.h"
+#include "signals.h"
 #include "output.h"
 #include "world.h"
 #include "simerror.h"
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,11 +34,20 @@ watch(gpointer data)
   gint64 deadline = *(gint64 *)data;
   g_free(data);
   gint64 signal_seen = 0;
+  gboolean alarmed = FALSE;
   g_mutex_lock(&lock);
   while (armed) {
-    g_cond_wait_until(&wake, &lock, g_get_monotonic_time() + WATCHDOG_TICK_US);
+    gint64 until = g_get_monotonic_time() + WATCHDOG_TICK_US;
+    if (deadline && !alarmed) until = MIN(until, deadline);
+    g_cond_wait_until(&wake, &lock, until);
     if (!armed) break;
     gint64 now = g_get_monotonic_time();
+    /* At the deadline, the Lua hook is armed on the thread running then
+     * (the engine polls the clock itself between events). */
+    if (deadline && !alarmed && now >= deadline) {
+      alarmed = TRUE;
+      run_signals_alarm();
+    }
     int sig = sim_world_signal_received;
     if (sig && signal_seen == 0) signal_seen = now;
     if (sig && now - signal_seen > RUN_WATCHDOG_GRACE_US)
@@ -55,7 +66,12 @@ run_watchdog_arm(gint64 deadline_us)
   gint64 *data = g_new(gint64, 1);
   *data = deadline_us;
   armed = TRUE;
+  /* The thread takes none of the run's signals: their handlers must run
+   * on the main thread (signals.h). */
+  sigset_t was;
+  run_signals_block(&was);
   thread = g_thread_new("twsim-watchdog", watch, data);
+  pthread_sigmask(SIG_SETMASK, &was, NULL);
 }
 
 void

@@ -11,8 +11,11 @@
 #include <string.h>
 
 volatile sig_atomic_t sim_world_signal_received;
+volatile sig_atomic_t sim_world_limit_due;
 
-#define LIMIT_HOOK_COUNT 10000    /* VM instructions between two polls */
+/* The world sim_world_interrupt reaches from a signal handler: the one
+ * made last, while its Lua state is open. */
+static SimWorld *volatile interrupted_world;
 
 #define MEMORY_LIMIT_WHY "memory limit reached (--max-memory)"
 #define OUT_OF_MEMORY_WHY "out of memory"
@@ -91,19 +94,42 @@ sim_lua_charge(lua_State *L, gssize bytes)
     sim_lua_limit_error(L, MEMORY_LIMIT_WHY);
 }
 
-/* Every few thousand VM instructions, on every Lua thread (a thread made by
- * another inherits its hook): stops a Lua loop that never yields when the
- * wall-clock limit passes, a signal arrives or another limit was hit.  From
- * then on the hook fires at every instruction of the thread and raises
- * again, so a loop around pcall cannot outlive it: the instructions that
+/* Armed (at one instruction) when a limit may be due, on the thread that
+ * runs then and on every thread that runs after it (see world.h).  Once a
+ * limit is set it stays armed and raises at every instruction of the
+ * thread, so a loop around pcall cannot outlive it: the instructions that
  * call pcall raise too. */
 static void
 limit_hook(lua_State *L, lua_Debug *ar)
 {
   SimWorld *world = sim_world_from_lua(L);
-  if (!world->limit && sim_world_poll_limits(world)) return;
+  if (!world->limit) {
+    /* Nothing set yet: poll.  Off first, so that a signal arriving from
+     * here on arms the hook anew and raises the flag the poll reads;
+     * when nothing is due (a stray alarm) the thread runs on unhooked. */
+    sim_world_limit_due = 0;
+    lua_sethook(L, NULL, 0, 0);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (sim_world_poll_limits(world)) return;
+  }
   lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
   sim_lua_limit_error(L, world->limit_why);
+}
+
+void
+sim_world_arm_hook(lua_State *L)
+{
+  lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
+}
+
+void
+sim_world_interrupt(void)
+{
+  sim_world_limit_due = 1;
+  SimWorld *world = interrupted_world;
+  if (world == NULL) return;
+  lua_State *L = world->running_L;
+  if (L) lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
 }
 
 void
@@ -114,8 +140,8 @@ sim_world_set_limit(SimWorld *world, const char *why)
     world->limit_why = why;
   }
   sim_world_note_error(world, world->limit_why);
-  /* The threads running now stop at their next instruction; any other
-   * within LIMIT_HOOK_COUNT of its own. */
+  /* The thread running now stops at its next instruction, and the main
+   * thread; any other when it is switched to (sim_world_switch_thread). */
   if (world->L) {
     lua_sethook(world->L, limit_hook, LUA_MASKCOUNT, 1);
     if (world->running_L) lua_sethook(world->running_L, limit_hook, LUA_MASKCOUNT, 1);
@@ -213,12 +239,12 @@ sim_world_new(const SimRunOptions *opts, GError **error)
    * Lua linked statically: 42,467 with Lua's parameters, 42,625 with minor
    * multiplier 100, 42,581 with major multiplier 400. */
   lua_gc(L, LUA_GCGEN, 0, 0);
-  /* Always on, whatever the options: a signal must stop a loop that never
-   * yields too.  A count hook makes Lua 5.4's VM stop in luaG_traceexec at
-   * every instruction, whatever the count: about 2,050 instructions per
-   * connection of the churn benchmark, 4.8 % (docs/performance.md, "The
-   * Lua side's hot path"). */
-  lua_sethook(L, limit_hook, LUA_MASKCOUNT, LIMIT_HOOK_COUNT);
+  /* No hook until a limit is due (see world.h): with a count hook set,
+   * whatever the count, Lua 5.4's VM stops in luaG_traceexec at every
+   * instruction, about 2,050 instructions per connection of the churn
+   * benchmark, 4.8 % (docs/performance.md). */
+  atomic_signal_fence(memory_order_seq_cst);
+  interrupted_world = world;
   return world;
 }
 
@@ -227,6 +253,10 @@ sim_world_close_lua(SimWorld *world)
 {
   world->closing = TRUE;
   if (world->L == NULL) return;
+  /* No signal handler reaches the state while it is freed (a finalizer
+   * runs without hooks anyway: the watchdog ends one that never returns). */
+  if (interrupted_world == world) interrupted_world = NULL;
+  atomic_signal_fence(memory_order_seq_cst);
   /* lua_close runs every pending finalizer (__gc): the network and the
    * engine are still whole, so whatever twsim call a finalizer makes finds
    * a valid world (sim.run refuses, as the world is closing). */
