@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <pthread.h>
 
-#define DEADLINE_SIGNAL SIGALRM
-
 static pthread_t main_thread;
 
 /* A signal taken by a thread other than the main one: passed on (a Lua
@@ -29,16 +27,6 @@ on_stop_signal(int signum)
   errno = saved;
 }
 
-/* The alarm sets no flag of its own: the hook it arms polls the clock,
- * and a stray alarm before the deadline changes nothing. */
-static void
-on_deadline(int signum)
-{
-  int saved = errno;
-  if (!passed_on(signum)) sim_world_interrupt();
-  errno = saved;
-}
-
 static void
 handle(int signum, void (*handler)(int))
 {
@@ -56,7 +44,6 @@ run_signals_install(void)
   handle(SIGINT, on_stop_signal);
   handle(SIGTERM, on_stop_signal);
   handle(SIGHUP, on_stop_signal);     /* a closed terminal: stop as for SIGTERM */
-  handle(DEADLINE_SIGNAL, on_deadline);
   handle(SIGPIPE, SIG_IGN);           /* a closed pipe is a write error, reported */
 }
 
@@ -68,12 +55,6 @@ run_signals_block(sigset_t *was)
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
-  sigaddset(&set, DEADLINE_SIGNAL);
+  sigaddset(&set, SIM_WORLD_DEADLINE_SIGNAL);
   pthread_sigmask(SIG_BLOCK, &set, was);
-}
-
-void
-run_signals_alarm(void)
-{
-  pthread_kill(main_thread, DEADLINE_SIGNAL);
 }

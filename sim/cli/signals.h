@@ -1,9 +1,8 @@
 /* The signals of `twsim run`.  SIGINT, SIGTERM and SIGHUP stop the run
- * (exit 128 + the signal, outputs complete); the watchdog's alarm
- * (SIGALRM, sent to the main thread at the --timeout deadline) stops a
- * Lua loop that never yields.  Both handlers arm the Lua hook on the
- * running Lua thread (sim_world_interrupt): they must run on the main
- * thread, which runs Lua, so every other thread twsim makes blocks them
+ * (exit 128 + the signal, outputs complete).  Their handler arms the Lua
+ * hook on the running Lua thread (sim_world_interrupt), as the world's
+ * deadline timer does at --timeout: it must run on the main thread, which
+ * runs Lua, so every other thread twsim makes blocks these signals
  * (run_signals_block), and one that reaches another thread all the same
  * is passed on to the main thread.  System calls they interrupt are
  * restarted (SA_RESTART). */
@@ -17,11 +16,8 @@
 void
 run_signals_install(void);
 
-/* Blocks the run's signals in the calling thread, the previous mask in
- * *was: around the making of a thread, which inherits the mask. */
+/* Blocks the run's signals, the deadline's too, in the calling thread, the
+ * previous mask in *was: around the making of a thread, which inherits
+ * the mask. */
 void
 run_signals_block(sigset_t *was);
-
-/* Sends the main thread the deadline's alarm (from the watchdog). */
-void
-run_signals_alarm(void);

@@ -34,20 +34,11 @@ watch(gpointer data)
   gint64 deadline = *(gint64 *)data;
   g_free(data);
   gint64 signal_seen = 0;
-  gboolean alarmed = FALSE;
   g_mutex_lock(&lock);
   while (armed) {
-    gint64 until = g_get_monotonic_time() + WATCHDOG_TICK_US;
-    if (deadline && !alarmed) until = MIN(until, deadline);
-    g_cond_wait_until(&wake, &lock, until);
+    g_cond_wait_until(&wake, &lock, g_get_monotonic_time() + WATCHDOG_TICK_US);
     if (!armed) break;
     gint64 now = g_get_monotonic_time();
-    /* At the deadline, the Lua hook is armed on the thread running then
-     * (the engine polls the clock itself between events). */
-    if (deadline && !alarmed && now >= deadline) {
-      alarmed = TRUE;
-      run_signals_alarm();
-    }
     int sig = sim_world_signal_received;
     if (sig && signal_seen == 0) signal_seen = now;
     if (sig && now - signal_seen > RUN_WATCHDOG_GRACE_US)

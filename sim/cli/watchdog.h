@@ -1,6 +1,4 @@
-/* The watchdog of `twsim run`: it sends the main thread an alarm at the
- * --timeout deadline, which arms the Lua hook on the thread running then
- * (signals.h), and it is the last resort when the run cannot stop
+/* The watchdog of `twsim run`: the last resort when the run cannot stop
  * itself.  The Lua hook and the engine stop a run at its wall-clock limit
  * or on a signal, but neither can interrupt one long call into C (a
  * pathological string.find pattern, a huge string.rep): the watchdog, a

@@ -7,6 +7,8 @@
 #include "closest.h"
 #include "output.h"
 #include <lualib.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +16,9 @@ volatile sig_atomic_t sim_world_signal_received;
 volatile sig_atomic_t sim_world_limit_due;
 
 /* The world sim_world_interrupt reaches from a signal handler: the one
- * made last, while its Lua state is open. */
+ * made last, while its Lua state is open; and the thread that runs it. */
 static SimWorld *volatile interrupted_world;
+static pthread_t world_thread;
 
 #define MEMORY_LIMIT_WHY "memory limit reached (--max-memory)"
 #define OUT_OF_MEMORY_WHY "out of memory"
@@ -132,6 +135,45 @@ sim_world_interrupt(void)
   if (L) lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
 }
 
+/* The deadline's signal.  A timer's signal goes to any thread that does
+ * not block it: taken by another, it is passed on to the world's (a Lua
+ * hook must be set from the thread that runs Lua). */
+static void
+on_deadline(int signum)
+{
+  int saved = errno;
+  if (pthread_equal(pthread_self(), world_thread)) sim_world_interrupt();
+  else pthread_kill(world_thread, signum);
+  errno = saved;
+}
+
+/* With --timeout: a timer that sends SIM_WORLD_DEADLINE_SIGNAL at the
+ * deadline, on the clock g_get_monotonic_time reads (CLOCK_MONOTONIC), so
+ * the hook it arms finds the deadline passed.  Without one (no timer
+ * left) the engine's poll and the watchdog still stop the run. */
+static void
+start_deadline_timer(SimWorld *world)
+{
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_deadline;
+  sa.sa_flags = SA_RESTART;        /* a system call it interrupts goes on */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIM_WORLD_DEADLINE_SIGNAL, &sa, NULL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIM_WORLD_DEADLINE_SIGNAL);
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+  struct sigevent ev = { 0 };
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIM_WORLD_DEADLINE_SIGNAL;
+  if (timer_create(CLOCK_MONOTONIC, &ev, &world->deadline_timer) != 0) return;
+  struct itimerspec at = { 0 };
+  at.it_value.tv_sec = world->deadline_us / G_USEC_PER_SEC;
+  at.it_value.tv_nsec = (long)(world->deadline_us % G_USEC_PER_SEC) * 1000;
+  world->timed = timer_settime(world->deadline_timer, TIMER_ABSTIME, &at, NULL) == 0;
+  if (!world->timed) timer_delete(world->deadline_timer);
+}
+
 void
 sim_world_set_limit(SimWorld *world, const char *why)
 {
@@ -243,8 +285,11 @@ sim_world_new(const SimRunOptions *opts, GError **error)
    * whatever the count, Lua 5.4's VM stops in luaG_traceexec at every
    * instruction, about 2,050 instructions per connection of the churn
    * benchmark, 4.8 % (docs/performance.md). */
+  world_thread = pthread_self();
   atomic_signal_fence(memory_order_seq_cst);
   interrupted_world = world;
+  if (sim_world_limit_due) sim_world_arm_hook(L);    /* a signal came first */
+  if (world->deadline_us) start_deadline_timer(world);
   return world;
 }
 
@@ -270,6 +315,7 @@ void
 sim_world_free(SimWorld *world)
 {
   if (world == NULL) return;
+  if (world->timed) timer_delete(world->deadline_timer);
   sim_world_close_lua(world);
   sim_lua_pool_clear(&world->lua_pool);     /* also when no state was made */
   /* The network before the engine (transports cancel their timers).  The

@@ -21,6 +21,7 @@
 #include <lauxlib.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <time.h>
 #include "check.h"
 
 
@@ -110,6 +111,8 @@ struct SimWorld {
   gboolean         ran;             /* sim.run was called */
   gboolean         stopped;         /* --stop-at-event ended the run */
   gint64           deadline_us;     /* monotonic wall clock, 0: none */
+  timer_t          deadline_timer;  /* signals the deadline (world.c), when `timed` */
+  gboolean         timed;
   int              signal_number;   /* SIGINT/SIGTERM received, 0: none */
 
   GArray          *observers[SIM_OBSERVE_N];  /* Lua registry refs */
@@ -142,7 +145,7 @@ extern volatile sig_atomic_t sim_world_signal_received;
  * limit is due: with any count hook, Lua 5.4's VM traps at every
  * instruction.  When one becomes due the count hook is armed, at one
  * instruction, on the thread that runs then (sim_world_interrupt, from a
- * signal handler: a signal, or the watchdog's alarm at the --timeout
+ * signal handler: a signal, or the world's timer at the --timeout
  * deadline; sim_world_set_limit for the limits hit in twsim's own code),
  * and on every thread that runs after it (sim_world_switch_thread), so
  * the thread running a loop is always the one stopped.  Lua hooks are per
@@ -153,6 +156,11 @@ extern volatile sig_atomic_t sim_world_signal_received;
 /* Set by sim_world_interrupt: a limit may be due (the hook polls which),
  * until the hook finds none. */
 extern volatile sig_atomic_t sim_world_limit_due;
+
+/* The signal the world's timer sends at the --timeout deadline (its
+ * handler, installed by sim_world_new, calls sim_world_interrupt on the
+ * thread that made the world). */
+#define SIM_WORLD_DEADLINE_SIGNAL SIGRTMIN
 
 /* Async-signal-safe: notes that a limit may be due and arms the hook on
  * the running Lua thread of the world made last (the one of `twsim run`).
