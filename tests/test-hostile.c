@@ -359,6 +359,78 @@ test_observer_acts(void)
   twsim_result_clear(&b);
 }
 
+/* 17: a loop that never yields, on every kind of thread (tests/hostile/
+ * loops.lua).  The limits' hook stops it (exit 3, or 128 + the signal, the
+ * outputs written), never the watchdog, which would stop it too but
+ * after its grace period and "stuck in one long call": that is what a hook
+ * missing on the looping thread looks like.  Only a finalizer, where Lua
+ * calls no hook, is the watchdog's (its output then absent). */
+static const char *const loop_wheres[] = { "process", "wrap", "resume", "close",
+                                           "pcall-resume", "gc-resume", "gc" };
+
+/* No temporary file of an output left beside `path`. */
+static void
+assert_no_partial(const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *base = g_path_get_basename(path);
+  g_autofree char *prefix = g_strdup_printf("%s.partial-", base);
+  GDir *d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name(d)) != NULL) g_assert_false(g_str_has_prefix(name, prefix));
+  g_dir_close(d);
+}
+
+/* The outcome of a run of loops.lua with `trace` as its trace output:
+ * stopped by the hook, or for a finalizer by the watchdog. */
+static void
+assert_loop_stopped(const char *where, const char *err, const char *trace)
+{
+  if (strcmp(where, "gc") == 0) {
+    g_assert_nonnull(strstr(err, "stuck in one long call"));
+    g_assert_false(g_file_test(trace, G_FILE_TEST_EXISTS));
+  } else {
+    if (strstr(err, "stuck")) g_test_message("%s: %s", where, err);
+    g_assert_null(strstr(err, "stuck"));
+    g_assert_true(g_file_test(trace, G_FILE_TEST_EXISTS));   /* written, in full */
+  }
+  assert_no_partial(trace);
+}
+
+static void
+test_loop_timeout(gconstpointer data)
+{
+  const char *where = data;
+  g_autofree char *f = hostile("loops.lua");
+  g_autofree char *set = g_strdup_printf("where=%s", where);
+  g_autofree char *name = g_strdup_printf("loop-%s.trace", where);
+  g_autofree char *trace = twsim_temp_path(name);
+  TwsimResult r = twsim_run("run", f, "--set", set, "--timeout", "0.3", "--trace", trace,
+                            "--quiet", NULL);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_nonnull(strstr(r.err, "wall-clock limit reached"));
+  assert_loop_stopped(where, r.err, trace);
+  twsim_result_clear(&r);
+}
+
+static void
+test_loop_signal(gconstpointer data)
+{
+  const char *where = data;
+  g_autofree char *name = g_strdup_printf("loop-int-%s.trace", where);
+  g_autofree char *trace = twsim_temp_path(name);
+  /* The shell ignores SIGINT in a background command; twsim installs its
+   * own handler. */
+  g_autofree char *script = g_strdup_printf(
+    "\"$TWSIM\" run \"$H/loops.lua\" --set where=%s --trace '%s' --quiet & "
+    "sleep 0.3; kill -INT $!; wait $!", where, trace);
+  g_autofree char *err = NULL;
+  int status = run_shell(script, &err);
+  g_assert_cmpint(status, ==, 128 + SIGINT);
+  g_assert_nonnull(strstr(err, "interrupted by a signal"));
+  assert_loop_stopped(where, err, trace);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -387,5 +459,11 @@ main(int argc, char **argv)
   g_test_add_func("/hostile/14-set-whole", test_set_whole);
   g_test_add_func("/hostile/15-error-lines", test_error_lines);
   g_test_add_func("/hostile/16-observer-acts", test_observer_acts);
+  for (gsize i = 0; i < G_N_ELEMENTS(loop_wheres); i++) {
+    g_autofree char *t = g_strdup_printf("/hostile/17-loop-timeout/%s", loop_wheres[i]);
+    g_test_add_data_func(t, loop_wheres[i], test_loop_timeout);
+    g_autofree char *s = g_strdup_printf("/hostile/17-loop-sigint/%s", loop_wheres[i]);
+    g_test_add_data_func(s, loop_wheres[i], test_loop_signal);
+  }
   return g_test_run();
 }

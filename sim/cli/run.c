@@ -9,6 +9,7 @@
 #include "output.h"
 #include "report.h"
 #include "watchdog.h"
+#include "signals.h"
 #include "simerror.h"
 #include "closest.h"
 #include <errno.h>
@@ -347,12 +348,6 @@ repro_command(const SimRunOptions *opts, const RawOptions *raw)
   return g_string_free(cmd, FALSE);
 }
 
-static void
-on_signal(int signum)
-{
-  sim_world_signal_received = signum;
-}
-
 static int
 run_to_the_end(lua_State *L)
 {
@@ -531,13 +526,7 @@ run_command(int argc, char **argv)
 int
 run_command_driven(int argc, char **argv, const RunDriver *driver)
 {
-  /* First of all: a signal that arrives while the options are read or the
-   * world is made stops the run at its first poll, never kills it with
-   * temporary files left. */
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  signal(SIGHUP, on_signal);     /* a closed terminal: stop as for SIGTERM */
-  signal(SIGPIPE, SIG_IGN);      /* a closed pipe is a write error, reported */
+  run_signals_install();
   RawOptions raw = { 0 };
   const GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_STRING, &raw.seed, "Seed of every random stream (default 1)", "N" },

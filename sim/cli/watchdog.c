@@ -1,8 +1,10 @@
 /* The watchdog thread (see watchdog.h). */
 #include "watchdog.h"
+#include "signals.h"
 #include "output.h"
 #include "world.h"
 #include "simerror.h"
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,7 +57,12 @@ run_watchdog_arm(gint64 deadline_us)
   gint64 *data = g_new(gint64, 1);
   *data = deadline_us;
   armed = TRUE;
+  /* The thread takes none of the run's signals: their handlers must run
+   * on the main thread (signals.h). */
+  sigset_t was;
+  run_signals_block(&was);
   thread = g_thread_new("twsim-watchdog", watch, data);
+  pthread_sigmask(SIG_SETMASK, &was, NULL);
 }
 
 void

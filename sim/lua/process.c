@@ -48,10 +48,9 @@ static void
 process_resume(SimWorld *world, SimProcess *p)
 {
   int nres = 0;
-  lua_State *was_running = world->running_L;
-  world->running_L = p->thread;
+  lua_State *was_running = sim_world_switch_thread(world, p->thread);
   int status = lua_resume(p->thread, world->L, 0, &nres);
-  world->running_L = was_running;
+  sim_world_switch_thread(world, was_running);
   if (status == LUA_YIELD) {
     if (nres) lua_pop(p->thread, nres);          /* a socket's wait yields none */
     return;
@@ -209,45 +208,166 @@ static const luaL_Reg process_functions[] = {
   { NULL, NULL },
 };
 
-/* ---- a process's thread belongs to the simulation ------------------------ */
+/* ---- the scenario's coroutines ------------------------------------------ */
 
-/* coroutine.resume and coroutine.close, refusing a process's thread: only
- * the engine resumes a process (a resume from elsewhere would run it out of
- * its time, and end it behind the back of whatever it waits on), and
- * closing it would free it while a socket or timer still holds it.
- * Upvalue 1 is Lua's own function, upvalue 2 its name. */
+/* coroutine.resume, the functions coroutine.wrap makes and coroutine.close
+ * are twsim's, doing what Lua's do (lcorolib.c), for two reasons:
+ *
+ * - a process's thread belongs to the simulation: only the engine resumes
+ *   it (a resume from elsewhere would run it out of its time, and end it
+ *   behind the back of whatever it waits on), and closing it would free it
+ *   while a socket or timer still holds it;
+ * - the limits' hook is armed on the thread that runs (see world.h), so
+ *   every switch to a coroutine and back goes through
+ *   sim_world_switch_thread. */
+
+/* The coroutine at `arg` (luaL_checkudata's message when it is not one),
+ * refused if it is a process's; `what` is "resume" or "close". */
+static lua_State *
+check_coroutine(lua_State *L, int arg, const char *what)
+{
+  lua_State *co = lua_tothread(L, arg);
+  if (co == NULL) luaL_typeerror(L, arg, "coroutine");
+  SimProcess *p = sim_thread_ctx(co)->process;
+  if (p && p->thread == co)
+    sim_lua_usage_error(L, "coroutine.%s: the thread of a sim.spawn process is resumed "
+                        "and ended by the simulation only", what);
+  return co;
+}
+
+/* Resumes co with the `narg` values on top of L, as Lua's auxresume: the
+ * number of values it yielded or returned, moved to L; or -1 with the
+ * error on top of L. */
 static int
-guarded_coroutine_call(lua_State *L)
+resume_coroutine(lua_State *L, lua_State *co, int narg)
 {
-  lua_State *co = lua_tothread(L, 1);
-  if (co) {
-    SimProcess *p = sim_thread_ctx(co)->process;
-    if (p && p->thread == co)
-      sim_lua_usage_error(L, "coroutine.%s: the thread of a sim.spawn process is resumed "
-                          "and ended by the simulation only",
-                          lua_tostring(L, lua_upvalueindex(2)));
+  if (!lua_checkstack(co, narg)) {
+    lua_pushliteral(L, "too many arguments to resume");
+    return -1;
   }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
+  lua_xmove(L, co, narg);
+  SimWorld *world = sim_world_from_lua(L);
+  int nres = 0;
+  lua_State *was = sim_world_switch_thread(world, co);
+  int status = lua_resume(co, L, narg, &nres);
+  sim_world_switch_thread(world, was);
+  if (status != LUA_OK && status != LUA_YIELD) {
+    lua_xmove(co, L, 1);
+    return -1;
+  }
+  if (!lua_checkstack(L, nres + 1)) {
+    lua_pop(co, nres);
+    lua_pushliteral(L, "too many results to resume");
+    return -1;
+  }
+  lua_xmove(co, L, nres);
+  return nres;
 }
 
-static void
-guard_coroutine_function(lua_State *L, const char *name)
+/* Closes co's pending to-be-closed variables (their __close handlers run
+ * in co) and kills it: Lua's lua_closethread.  The status, with the error
+ * on top of co if it is one. */
+static int
+close_coroutine(lua_State *L, lua_State *co)
 {
-  lua_getfield(L, -1, name);
-  lua_pushstring(L, name);
-  lua_pushcclosure(L, guarded_coroutine_call, 2);
-  lua_setfield(L, -2, name);
+  SimWorld *world = sim_world_from_lua(L);
+  lua_State *was = sim_world_switch_thread(world, co);
+#if LUA_VERSION_RELEASE_NUM >= 50406
+  int status = lua_closethread(co, L);
+#else
+  int status = lua_resetthread(co);
+#endif
+  sim_world_switch_thread(world, was);
+  return status;
 }
+
+/* coroutine.resume(co, ...) */
+static int
+co_resume(lua_State *L)
+{
+  lua_State *co = check_coroutine(L, 1, "resume");
+  int r = resume_coroutine(L, co, lua_gettop(L) - 1);
+  if (r < 0) {
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  lua_insert(L, -(r + 1));
+  return r + 1;
+}
+
+/* The function coroutine.wrap returns; upvalue 1 is its coroutine. */
+static int
+co_wrapped(lua_State *L)
+{
+  lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+  int r = resume_coroutine(L, co, lua_gettop(L));
+  if (r >= 0) return r;
+  int status = lua_status(co);
+  if (status != LUA_OK && status != LUA_YIELD) {   /* the error was the coroutine's */
+    status = close_coroutine(L, co);
+    lua_xmove(co, L, 1);
+  }
+  if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+  }
+  return lua_error(L);
+}
+
+/* coroutine.wrap(f) */
+static int
+co_wrap(lua_State *L)
+{
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_State *co = lua_newthread(L);
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 1);
+  lua_pushcclosure(L, co_wrapped, 1);
+  return 1;
+}
+
+/* Whether Lua's coroutine.close accepts co (a suspended or dead
+ * coroutine; not the running one, nor one that resumed another). */
+static gboolean
+closable(lua_State *L, lua_State *co)
+{
+  lua_Debug ar;
+  if (co == L) return FALSE;
+  return lua_status(co) != LUA_OK || lua_getstack(co, 0, &ar) == 0;
+}
+
+/* coroutine.close(co) */
+static int
+co_close(lua_State *L)
+{
+  lua_State *co = check_coroutine(L, 1, "close");
+  if (!closable(L, co))
+    return luaL_error(L, "cannot close a %s coroutine", co == L ? "running" : "normal");
+  int status = close_coroutine(L, co);
+  if (status == LUA_OK) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushboolean(L, 0);
+  lua_xmove(co, L, 1);
+  return 2;
+}
+
+static const luaL_Reg coroutine_functions[] = {
+  { "resume", co_resume },
+  { "wrap", co_wrap },
+  { "close", co_close },
+  { NULL, NULL },
+};
 
 void
 sim_lua_process_open(lua_State *L)
 {
   luaL_setfuncs(L, process_functions, 0);
   lua_getglobal(L, "coroutine");
-  guard_coroutine_function(L, "resume");
-  guard_coroutine_function(L, "close");
+  luaL_setfuncs(L, coroutine_functions, 0);
   lua_pop(L, 1);
 }

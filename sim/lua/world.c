@@ -7,12 +7,18 @@
 #include "closest.h"
 #include "output.h"
 #include <lualib.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 volatile sig_atomic_t sim_world_signal_received;
+volatile sig_atomic_t sim_world_limit_due;
 
-#define LIMIT_HOOK_COUNT 10000    /* VM instructions between two polls */
+/* The world sim_world_interrupt reaches from a signal handler: the one
+ * made last, while its Lua state is open; and the thread that runs it. */
+static SimWorld *volatile interrupted_world;
+static pthread_t world_thread;
 
 #define MEMORY_LIMIT_WHY "memory limit reached (--max-memory)"
 #define OUT_OF_MEMORY_WHY "out of memory"
@@ -109,19 +115,81 @@ sim_lua_charge(lua_State *L, gssize bytes)
     sim_lua_limit_error(L, MEMORY_LIMIT_WHY);
 }
 
-/* Every few thousand VM instructions, on every Lua thread (a thread made by
- * another inherits its hook): stops a Lua loop that never yields when the
- * wall-clock limit passes, a signal arrives or another limit was hit.  From
- * then on the hook fires at every instruction of the thread and raises
- * again, so a loop around pcall cannot outlive it: the instructions that
+/* Armed (at one instruction) when a limit may be due, on the thread that
+ * runs then and on every thread that runs after it (see world.h).  Once a
+ * limit is set it stays armed and raises at every instruction of the
+ * thread, so a loop around pcall cannot outlive it: the instructions that
  * call pcall raise too. */
 static void
 limit_hook(lua_State *L, lua_Debug *ar)
 {
   SimWorld *world = sim_world_from_lua(L);
-  if (!world->limit && sim_world_poll_limits(world)) return;
+  if (!world->limit) {
+    /* Nothing set yet: poll.  Off first, so that a signal arriving from
+     * here on arms the hook anew and raises the flag the poll reads;
+     * when nothing is due (a stray alarm) the thread runs on unhooked. */
+    sim_world_limit_due = 0;
+    lua_sethook(L, NULL, 0, 0);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (sim_world_poll_limits(world)) return;
+  }
   lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
   sim_lua_limit_error(L, world->limit_why);
+}
+
+void
+sim_world_arm_hook(lua_State *L)
+{
+  lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
+}
+
+void
+sim_world_interrupt(void)
+{
+  sim_world_limit_due = 1;
+  SimWorld *world = interrupted_world;
+  if (world == NULL) return;
+  lua_State *L = world->running_L;
+  if (L) lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
+}
+
+/* The deadline's signal.  A timer's signal goes to any thread that does
+ * not block it: taken by another, it is passed on to the world's (a Lua
+ * hook must be set from the thread that runs Lua). */
+static void
+on_deadline(int signum)
+{
+  int saved = errno;
+  if (pthread_equal(pthread_self(), world_thread)) sim_world_interrupt();
+  else pthread_kill(world_thread, signum);
+  errno = saved;
+}
+
+/* With --timeout: a timer that sends SIM_WORLD_DEADLINE_SIGNAL at the
+ * deadline, on the clock g_get_monotonic_time reads (CLOCK_MONOTONIC), so
+ * the hook it arms finds the deadline passed.  Without one (no timer
+ * left) the engine's poll and the watchdog still stop the run. */
+static void
+start_deadline_timer(SimWorld *world)
+{
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_deadline;
+  sa.sa_flags = SA_RESTART;        /* a system call it interrupts goes on */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIM_WORLD_DEADLINE_SIGNAL, &sa, NULL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIM_WORLD_DEADLINE_SIGNAL);
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+  struct sigevent ev = { 0 };
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIM_WORLD_DEADLINE_SIGNAL;
+  if (timer_create(CLOCK_MONOTONIC, &ev, &world->deadline_timer) != 0) return;
+  struct itimerspec at = { 0 };
+  at.it_value.tv_sec = world->deadline_us / G_USEC_PER_SEC;
+  at.it_value.tv_nsec = (long)(world->deadline_us % G_USEC_PER_SEC) * 1000;
+  world->timed = timer_settime(world->deadline_timer, TIMER_ABSTIME, &at, NULL) == 0;
+  if (!world->timed) timer_delete(world->deadline_timer);
 }
 
 void
@@ -132,8 +200,8 @@ sim_world_set_limit(SimWorld *world, const char *why)
     world->limit_why = why;
   }
   sim_world_note_error(world, world->limit_why);
-  /* The threads running now stop at their next instruction; any other
-   * within LIMIT_HOOK_COUNT of its own. */
+  /* The thread running now stops at its next instruction, and the main
+   * thread; any other when it is switched to (sim_world_switch_thread). */
   if (world->L) {
     lua_sethook(world->L, limit_hook, LUA_MASKCOUNT, 1);
     if (world->running_L) lua_sethook(world->running_L, limit_hook, LUA_MASKCOUNT, 1);
@@ -231,12 +299,15 @@ sim_world_new(const SimRunOptions *opts, GError **error)
    * Lua linked statically: 42,467 with Lua's parameters, 42,625 with minor
    * multiplier 100, 42,581 with major multiplier 400. */
   lua_gc(L, LUA_GCGEN, 0, 0);
-  /* Always on, whatever the options: a signal must stop a loop that never
-   * yields too.  A count hook makes Lua 5.4's VM stop in luaG_traceexec at
-   * every instruction, whatever the count: about 2,050 instructions per
-   * connection of the churn benchmark, 4.8 % (docs/performance.md, "The
-   * Lua side's hot path"). */
-  lua_sethook(L, limit_hook, LUA_MASKCOUNT, LIMIT_HOOK_COUNT);
+  /* No hook until a limit is due (see world.h): with a count hook set,
+   * whatever the count, Lua 5.4's VM stops in luaG_traceexec at every
+   * instruction, about 2,050 instructions per connection of the churn
+   * benchmark, 4.8 % (docs/performance.md). */
+  world_thread = pthread_self();
+  atomic_signal_fence(memory_order_seq_cst);
+  interrupted_world = world;
+  if (sim_world_limit_due) sim_world_arm_hook(L);    /* a signal came first */
+  if (world->deadline_us) start_deadline_timer(world);
   return world;
 }
 
@@ -245,6 +316,10 @@ sim_world_close_lua(SimWorld *world)
 {
   world->closing = TRUE;
   if (world->L == NULL) return;
+  /* No signal handler reaches the state while it is freed (a finalizer
+   * runs without hooks anyway: the watchdog ends one that never returns). */
+  if (interrupted_world == world) interrupted_world = NULL;
+  atomic_signal_fence(memory_order_seq_cst);
   /* lua_close runs every pending finalizer (__gc): the network and the
    * engine are still whole, so whatever twsim call a finalizer makes finds
    * a valid world (sim.run refuses, as the world is closing). */
@@ -258,6 +333,7 @@ void
 sim_world_free(SimWorld *world)
 {
   if (world == NULL) return;
+  if (world->timed) timer_delete(world->deadline_timer);
   sim_world_close_lua(world);
   sim_lua_pool_clear(&world->lua_pool);     /* also when no state was made */
   /* The network before the engine (transports cancel their timers).  The

@@ -20,6 +20,8 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include "check.h"
 
 
@@ -109,6 +111,8 @@ struct SimWorld {
   gboolean         ran;             /* sim.run was called */
   gboolean         stopped;         /* --stop-at-event ended the run */
   gint64           deadline_us;     /* monotonic wall clock, 0: none */
+  timer_t          deadline_timer;  /* signals the deadline (world.c), when `timed` */
+  gboolean         timed;
   int              signal_number;   /* SIGINT/SIGTERM received, 0: none */
 
   GArray          *observers[SIM_OBSERVE_N];  /* Lua registry refs */
@@ -134,9 +138,40 @@ struct SimWorld {
 };
 
 /* The flag a signal handler sets; polled by the run loop, the Lua hook
- * (every few thousand VM instructions on every Lua thread) and the
- * watchdog (sim/cli/watchdog.c). */
+ * and the watchdog (sim/cli/watchdog.c). */
 extern volatile sig_atomic_t sim_world_signal_received;
+
+/* How a limit stops Lua code that never yields.  No hook is set while no
+ * limit is due: with any count hook, Lua 5.4's VM traps at every
+ * instruction.  When one becomes due the count hook is armed, at one
+ * instruction, on the thread that runs then (sim_world_interrupt, from a
+ * signal handler: a signal, or the world's timer at the --timeout
+ * deadline; sim_world_set_limit for the limits hit in twsim's own code),
+ * and on every thread that runs after it (sim_world_switch_thread), so
+ * the thread running a loop is always the one stopped.  Lua hooks are per
+ * thread, hence world->running_L must name the thread that runs, exactly:
+ * every resume and close of a coroutine goes through
+ * sim_world_switch_thread (process.c). */
+
+/* Set by sim_world_interrupt: a limit may be due (the hook polls which),
+ * until the hook finds none. */
+extern volatile sig_atomic_t sim_world_limit_due;
+
+/* The signal the world's timer sends at the --timeout deadline (its
+ * handler, installed by sim_world_new, calls sim_world_interrupt on the
+ * thread that made the world). */
+#define SIM_WORLD_DEADLINE_SIGNAL SIGRTMIN
+
+/* Async-signal-safe: notes that a limit may be due and arms the hook on
+ * the running Lua thread of the world made last (the one of `twsim run`).
+ * Call it from the main thread only: lua_sethook may interrupt the VM from
+ * a signal handler, not from another OS thread. */
+void
+sim_world_interrupt(void);
+
+/* Arms the hook on L: its next instruction polls the limits. */
+void
+sim_world_arm_hook(lua_State *L);
 
 /* Creates the world and its empty Lua state (api.c opens the libraries,
  * protected).  NULL with error (SIM_ERROR_MEMORY) when the Lua state
@@ -357,6 +392,21 @@ static inline lua_State *
 sim_world_lua(SimWorld *world)
 {
   return world->running_L;
+}
+
+/* Makes `to` the running Lua thread, before it is resumed or closed, and
+ * back to the one returned, after: the hook is armed on it when a limit
+ * is due or set.  The flags are read after running_L is stored, so a
+ * signal in between, which arms the thread running_L names, is not
+ * missed either. */
+static inline lua_State *
+sim_world_switch_thread(SimWorld *world, lua_State *to)
+{
+  lua_State *was = world->running_L;
+  world->running_L = to;
+  atomic_signal_fence(memory_order_seq_cst);
+  if (G_UNLIKELY(world->limit || sim_world_limit_due)) sim_world_arm_hook(to);
+  return was;
 }
 
 /* Polls the wall-clock deadline and signals: FALSE when the run must stop
