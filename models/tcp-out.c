@@ -9,6 +9,12 @@
 #include "tcp-seq.h"
 #include <string.h>
 
+GArray *
+tcp_out_queue_new(void)
+{
+  return g_array_sized_new(FALSE, FALSE, sizeof(TcpSegment), TCP_OUT_RESERVED);
+}
+
 /* One segment of the connection.  With `fields`, the window, the
  * timestamp option and SACK blocks, as every segment carries but a RST
  * answering a segment (RFC 9293 3.10.7.1, Linux's tcp_v4_send_reset():
@@ -18,7 +24,7 @@ emit_segment(TcpConn *c, GArray *out, guint32 seq, guint8 flags, gboolean fields
 {
   /* Built in its slot of the queue: no copy of the segment (the array has
    * no clear function, so growing it writes nothing). */
-  g_array_set_size(out, out->len + 1);
+  tcp_array_grow1(out, TCP_OUT_RESERVED);
   TcpSegment *seg = &g_array_index(out, TcpSegment, out->len - 1);
   *seg = (TcpSegment){ .sport = c->tuple.lport, .dport = c->tuple.rport, .seq = seq,
                        .flags = flags };

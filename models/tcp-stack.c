@@ -330,7 +330,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   tcp_tw_table_init(&s->tw);
   s->tw.ts_key = s->cenv.ts_key;
   tcp_ports_init(&s->ports, env->run_seed, env->host_name);
-  s->out = g_array_new(FALSE, FALSE, sizeof(TcpSegment));
+  s->out = tcp_out_queue_new();
   g_queue_init(&s->sockets);
   return s;
 }

@@ -194,7 +194,7 @@ conn_alloc(const TcpConnEnv *env)
   TcpConnPool *pool = env->pool;
   if (pool == NULL || pool->conns->len == 0) {
     TcpConn *c = g_new0(TcpConn, 1);
-    c->snd_buf = g_array_new(FALSE, FALSE, sizeof(NetSlice));
+    c->snd_buf = g_array_sized_new(FALSE, FALSE, sizeof(NetSlice), TCP_SND_BUF_RESERVED);
     c->rcv_buf = g_byte_array_new();
     return c;
   }
@@ -393,7 +393,7 @@ snd_buf_append(TcpConn *c, const guint8 *data, guint32 len)
       return;
     }
   }
-  g_array_set_size(c->snd_buf, c->snd_buf->len + 1);   /* no copy through the stack */
+  tcp_array_grow1(c->snd_buf, TCP_SND_BUF_RESERVED);   /* no copy through the stack */
   g_array_index(c->snd_buf, NetSlice, c->snd_buf->len - 1) =
     (NetSlice){ .buf = data ? net_buf_new(data, len) : NULL, .off = 0, .len = len };
   c->snd_len += len;

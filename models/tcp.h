@@ -290,6 +290,26 @@ void
 tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
                 TcpState from, TcpState to);
 
+/* Arrays the hot path appends to one element at a time (the segment
+ * queue, a connection's send buffer) are made with g_array_sized_new() and
+ * `reserved` elements: GArray never shrinks its storage, so below that
+ * length a new last element is only a length to raise (g_array_set_size
+ * costs some 50 instructions a call).  The element is not cleared. */
+#define TCP_OUT_RESERVED 16                 /* segments one call queues, at most
+                                               in common runs */
+#define TCP_SND_BUF_RESERVED 4              /* write chunks not yet acknowledged */
+
+static inline void
+tcp_array_grow1(GArray *a, guint reserved)
+{
+  if (G_LIKELY(a->len < reserved)) a->len++;
+  else g_array_set_size(a, a->len + 1);
+}
+
+/* The queue the endpoint appends its segments to (TcpSegment). */
+GArray *
+tcp_out_queue_new(void);
+
 /* The ISN for a tuple at `now` (RFC 6528: keyed hash + 64 ns clock). */
 guint32
 tcp_isn(const TcpConnEnv *env, const TcpTuple *t, SimTime now);
