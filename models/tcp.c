@@ -93,27 +93,44 @@ tcp_count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
   count_move(env, now, from, to);
 }
 
-void
-tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
-                TcpState from, TcpState to)
+/* The trace record of a state change: out of line, as most runs trace
+ * nothing and the formatting would weigh on every change. */
+static G_GNUC_NO_INLINE void
+trace_state(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
+            TcpState from, TcpState to)
 {
-  if (env->trace && sim_trace_wants(env->trace, now)) {
-    char la[NET_ADDR_BUF], ra[NET_ADDR_BUF];
-    sim_trace_begin(env->trace, now, "state", env->host_name);
-    sim_trace_str(env->trace, "from", tcp_state_name(from));
-    sim_trace_str(env->trace, "to", tcp_state_name(to));
-    sim_trace_str(env->trace, "laddr", net_addr_format(tuple->laddr, la));
-    sim_trace_int(env->trace, "lport", tuple->lport);
-    sim_trace_str(env->trace, "raddr", net_addr_format(tuple->raddr, ra));
-    sim_trace_int(env->trace, "rport", tuple->rport);
-    sim_trace_end(env->trace);
-  }
+  if (!sim_trace_wants(env->trace, now)) return;
+  char la[NET_ADDR_BUF], ra[NET_ADDR_BUF];
+  sim_trace_begin(env->trace, now, "state", env->host_name);
+  sim_trace_str(env->trace, "from", tcp_state_name(from));
+  sim_trace_str(env->trace, "to", tcp_state_name(to));
+  sim_trace_str(env->trace, "laddr", net_addr_format(tuple->laddr, la));
+  sim_trace_int(env->trace, "lport", tuple->lport);
+  sim_trace_str(env->trace, "raddr", net_addr_format(tuple->raddr, ra));
+  sim_trace_int(env->trace, "rport", tuple->rport);
+  sim_trace_end(env->trace);
+}
+
+/* tcp_state_event(), inlined in tcp_set_state(): every state change
+ * passes here. */
+static inline void
+state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
+            TcpState from, TcpState to)
+{
+  if (G_UNLIKELY(env->trace != NULL)) trace_state(env, now, tuple, from, to);
   TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to, .tuple = *tuple };
   if (env->state_changed) env->state_changed(env->host, &ev);
   TcpStateQueue *q = env->settled;
   if (q == NULL || q->settled == NULL || (q->wanted && *q->wanted == 0)) return;
   if (q->depth) g_array_append_val(q->events, ev);
   else q->settled(env->host, &ev);
+}
+
+void
+tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
+                TcpState from, TcpState to)
+{
+  state_event(env, now, tuple, from, to);
 }
 
 void
@@ -141,7 +158,7 @@ tcp_set_state(TcpConn *c, TcpState to)
    * LISTEN -> SYN_RECEIVED, as in the RFC's diagram. */
   TcpState shown = (c->passive && from == TCP_STATE_CLOSED) ? TCP_STATE_LISTEN : from;
   count_move(c->env, c->now, from, to);
-  tcp_state_event(c->env, c->now, &c->tuple, shown, to);
+  state_event(c->env, c->now, &c->tuple, shown, to);
   if (to == TCP_STATE_ESTABLISHED) c->established_once = TRUE;
 }
 
