@@ -224,17 +224,17 @@ tcp_rcv_ooo_insert(TcpConn *c, const TcpSegment *seg, guint32 skip, guint32 len,
   g_array_insert_val(c->ooo, i, n);
 }
 
-/* Appends `n` bytes of `s` from `skip` to the in-order buffer. */
+/* Appends `n` bytes of `s` from `skip` to the in-order buffer (within its
+ * reserved length, without a library call: TCP_RCV_BUF_RESERVED). */
 void
 tcp_rcv_append(TcpConn *c, const NetSlice *s, guint32 skip, guint32 n)
 {
-  if (s->buf) {
-    g_byte_array_append(c->rcv_buf, s->buf->data + s->off + skip, n);
-  } else {
-    guint old = c->rcv_buf->len;
-    g_byte_array_set_size(c->rcv_buf, old + n);
-    memset(c->rcv_buf->data + old, 0, n);
-  }
+  GByteArray *b = c->rcv_buf;
+  guint old = b->len;
+  if (G_LIKELY(n <= TCP_RCV_BUF_RESERVED && old <= TCP_RCV_BUF_RESERVED - n)) b->len = old + n;
+  else g_byte_array_set_size(b, old + n);
+  if (s->buf) memcpy(b->data + old, s->buf->data + s->off + skip, n);
+  else memset(b->data + old, 0, n);
   c->rcv_nxt += n;
 }
 

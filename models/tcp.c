@@ -212,7 +212,7 @@ conn_alloc(const TcpConnEnv *env)
   if (pool == NULL || pool->conns->len == 0) {
     TcpConn *c = g_new0(TcpConn, 1);
     c->snd_buf = g_array_sized_new(FALSE, FALSE, sizeof(NetSlice), TCP_SND_BUF_RESERVED);
-    c->rcv_buf = g_byte_array_new();
+    c->rcv_buf = g_byte_array_sized_new(TCP_RCV_BUF_RESERVED);
     return c;
   }
   TcpConn *c = pool->conns->pdata[--pool->conns->len];   /* the last: nothing moves */
@@ -224,7 +224,7 @@ conn_alloc(const TcpConnEnv *env)
   c->snd_buf = snd_buf;
   c->scoreboard = scoreboard;
   c->rack.txq = txq;
-  c->rcv_buf = rcv_buf ? rcv_buf : g_byte_array_new();   /* NULL: its socket took it */
+  c->rcv_buf = rcv_buf ? rcv_buf : g_byte_array_sized_new(TCP_RCV_BUF_RESERVED);   /* NULL: its socket took it */
   c->ooo = ooo;
   return c;
 }

@@ -290,14 +290,15 @@ void
 tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
                 TcpState from, TcpState to);
 
-/* Arrays the hot path appends to one element at a time (the segment
- * queue, a connection's send buffer) are made with g_array_sized_new() and
- * `reserved` elements: GArray never shrinks its storage, so below that
- * length a new last element is only a length to raise (g_array_set_size
- * costs some 50 instructions a call).  The element is not cleared. */
+/* Arrays the hot path appends to (the segment queue, a connection's send
+ * and receive buffers) are made with g_array_sized_new() and a reserved
+ * length: GArray never shrinks its storage, so below that length a new
+ * element is only a length to raise (g_array_set_size costs some 50
+ * instructions a call).  The element is not cleared. */
 #define TCP_OUT_RESERVED 16                 /* segments one call queues, at most
                                                in common runs */
 #define TCP_SND_BUF_RESERVED 4              /* write chunks not yet acknowledged */
+#define TCP_RCV_BUF_RESERVED 512            /* bytes received, not yet read */
 
 static inline void
 tcp_array_grow1(GArray *a, guint reserved)
