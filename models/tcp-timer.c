@@ -11,12 +11,6 @@
 #include "tcp-cc.h"
 #include "tcp-seq.h"
 
-SimTime
-tcp_conn_deadline(const TcpConn *c)
-{
-  return MIN(MIN(c->rtx_at, c->state_at), c->ack_at);
-}
-
 /* The retransmission/probe deadline, DELAY from now.  It is the RTO's
  * (or the probe timer's) again, not a RACK timer that shared it. */
 static void

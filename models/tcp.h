@@ -531,9 +531,13 @@ tcp_sack_free(TcpConn *c);
 
 /* ---- tcp-timer.c -------------------------------------------------------- */
 
-/* When the connection next needs tcp_conn_timer() (SIM_TIME_MAX: never). */
-SimTime
-tcp_conn_deadline(const TcpConn *c);
+/* When the connection next needs tcp_conn_timer() (SIM_TIME_MAX: never).
+ * Inline: the stack asks after every segment and user call. */
+static inline SimTime
+tcp_conn_deadline(const TcpConn *c)
+{
+  return MIN(MIN(c->rtx_at, c->state_at), c->ack_at);
+}
 
 /* The deadline has passed: retransmit, back off, give up or reap. */
 void
