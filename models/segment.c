@@ -92,6 +92,21 @@ packet_alloc(void)
   return g_new0(Packet, 1);
 }
 
+Packet *
+packet_new_tcp(NetAddr src, NetAddr dst, const TcpSegment *seg)
+{
+  Packet *pkt = free_packets;
+  if (pkt) free_packets = pkt->next;
+  else pkt = g_new(Packet, 1);
+  pkt->src = src;
+  pkt->dst = dst;
+  pkt->ttl = 0;
+  pkt->ip_id = 0;
+  pkt->tcp = *seg;
+  pkt->next = NULL;
+  return pkt;
+}
+
 void
 packet_free(Packet *pkt)
 {

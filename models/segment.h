@@ -182,6 +182,12 @@ struct Packet {
 Packet *
 packet_alloc(void);
 
+/* A packet from the free list carrying `seg` from src to dst, its other
+ * fields zeroed (packet_alloc() clears the segment only for the caller to
+ * overwrite it).  The payload reference moves into the packet. */
+Packet *
+packet_new_tcp(NetAddr src, NetAddr dst, const TcpSegment *seg);
+
 /* Releases the payload reference and returns the packet to the free list. */
 void
 packet_free(Packet *pkt);

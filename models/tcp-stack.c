@@ -33,10 +33,7 @@ stack_dropped(TcpStack *s, const Packet *pkt, TcpDropReason reason)
 static void
 stack_send(TcpStack *s, NetAddr src, NetAddr dst, TcpSegment *seg)
 {
-  Packet *pkt = packet_alloc();
-  pkt->src = src;
-  pkt->dst = dst;
-  pkt->tcp = *seg;              /* the payload reference moves to the packet */
+  Packet *pkt = packet_new_tcp(src, dst, seg);   /* the payload reference moves */
   seg->payload.buf = NULL;
   s->stats.segments_sent++;
   if (seg->flags & TCP_FLAG_RST) s->stats.resets_sent++;
