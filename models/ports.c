@@ -81,6 +81,7 @@ tcp_ports_init(TcpPorts *ports, guint64 run_seed, const char *host_name)
   /* Both tables are made when first written: most hosts of a large
    * network never connect out, or never need a destination's bitmap. */
   ports->perturb = NULL;
+  ports->moved_known = FALSE;
   ports->dests = NULL;
   ports->offset_known = FALSE;
   g_autofree char *name = g_strdup_printf("tcp-ports/%s", host_name ? host_name : "");
@@ -179,11 +180,28 @@ dest_build(TcpPorts *ports, NetAddr laddr, NetAddr raddr, guint16 rport,
 static guint32
 perturb_get(TcpPorts *ports, guint32 index)
 {
+  if (ports->moved_known && ports->moved_index == index) return ports->moved_value;
   gpointer v;
   if (ports->perturb &&
       g_hash_table_lookup_extended(ports->perturb, GUINT_TO_POINTER(index), NULL, &v))
     return GPOINTER_TO_UINT(v);
   return (guint32)tcp_siphash_4u32(&ports->key, index, 0x70657274u, 0, 0);
+}
+
+/* table_perturb[index] = value: the entry held aside (see TcpPorts) goes
+ * to the table when another one moves. */
+static void
+perturb_set(TcpPorts *ports, guint32 index, guint32 value)
+{
+  if (ports->moved_known && ports->moved_index != index) {
+    if (ports->perturb == NULL)
+      ports->perturb = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_insert(ports->perturb, GUINT_TO_POINTER(ports->moved_index),
+                        GUINT_TO_POINTER(ports->moved_value));
+  }
+  ports->moved_index = index;
+  ports->moved_value = value;
+  ports->moved_known = TRUE;
 }
 
 gboolean
@@ -223,10 +241,7 @@ tcp_ports_connect(TcpPorts *ports, const TcpProfile *profile, NetAddr saddr,
       /* Linux: i = max(i, random(8) * step); perturb += i + step. */
       guint32 r = (guint32)sim_rng_below(&ports->rng, 8) * step;
       guint32 adv = MAX(i, r) + step;
-      if (ports->perturb == NULL)
-        ports->perturb = g_hash_table_new(g_direct_hash, g_direct_equal);
-      g_hash_table_insert(ports->perturb, GUINT_TO_POINTER(index),
-                          GUINT_TO_POINTER(perturb + adv));
+      perturb_set(ports, index, perturb + adv);
       *out = (guint16)port;
       *verdict = v;
       found = TRUE;

@@ -51,6 +51,12 @@ typedef struct {
   TcpPortEntries uses;
   guint32     n_uses;       /* ports with an entry */
   GHashTable *perturb;      /* table_perturb[] entries that moved; NULL: none yet */
+  /* The entry of table_perturb[] the last connect moved, held here rather
+   * than in `perturb` until a connect moves another: a client connects to
+   * one destination again and again, so its connects read and move one
+   * entry, without a hash table operation. */
+  guint32     moved_index, moved_value;
+  gboolean    moved_known;
   GHashTable *dests;        /* TcpPortDest (keyed by itself) -> same; NULL: none yet */
   TcpHashKey  key;
   SimRng      rng;
