@@ -311,7 +311,7 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
   tcp_conn_pool_init(&s->pool);
-  s->free_socks = g_ptr_array_sized_new(TCP_CONN_POOL_MAX);   /* reserved: sock_release() stores */
+  s->free_socks = g_ptr_array_new();
   s->cenv.pool = &s->pool;
   s->cenv.ts_memo = &s->ts_memo;
   s->cenv.isn_memo = &s->isn_memo;
@@ -590,7 +590,7 @@ sock_release(TcpStack *s, TcpSocket *sock)
     g_free(sock);
     return;
   }
-  s->free_socks->pdata[s->free_socks->len++] = sock;   /* len < the reserved TCP_CONN_POOL_MAX */
+  g_ptr_array_add(s->free_socks, sock);
   TCP_POOL_POISON(sock, sizeof *sock);
 }
 
