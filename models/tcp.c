@@ -177,8 +177,7 @@ tcp_conn_time_wait(TcpConn *c)
 void
 tcp_conn_pool_init(TcpConnPool *pool)
 {
-  /* Reserved in full: giving a connection back is then a store (below). */
-  pool->conns = g_ptr_array_sized_new(TCP_CONN_POOL_MAX);
+  pool->conns = g_ptr_array_new();
 }
 
 static void
@@ -277,7 +276,7 @@ tcp_conn_free(TcpConn *c)
   if (c->rcv_buf) c->rcv_buf->len = 0;
   if (c->scoreboard) c->scoreboard->len = 0;
   tcp_rack_reset(c);
-  pool->conns->pdata[pool->conns->len++] = c;   /* len < the reserved TCP_CONN_POOL_MAX */
+  g_ptr_array_add(pool->conns, c);
   TCP_POOL_POISON(c, sizeof *c);
 }
 
