@@ -294,11 +294,15 @@ tcp_state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
  * and receive buffers) are made with g_array_sized_new() and a reserved
  * length: GArray never shrinks its storage, so below that length a new
  * element is only a length to raise (g_array_set_size costs some 50
- * instructions a call).  The element is not cleared. */
-#define TCP_OUT_RESERVED 16                 /* segments one call queues, at most
-                                               in common runs */
+ * instructions a call).  The element is not cleared.  Each length is what
+ * GLib would have grown the array to for a small exchange anyway (its
+ * storage is a power of two bytes), so a host's or a pooled connection's
+ * memory stays as it was: a stack of a large network holds its queue, a
+ * pooled connection its buffers. */
+#define TCP_OUT_RESERVED 3                  /* segments one call queues, at
+                                               most in a short exchange (256 bytes) */
 #define TCP_SND_BUF_RESERVED 4              /* write chunks not yet acknowledged */
-#define TCP_RCV_BUF_RESERVED 512            /* bytes received, not yet read */
+#define TCP_RCV_BUF_RESERVED 128            /* bytes received, not yet read */
 
 static inline void
 tcp_array_grow1(GArray *a, guint reserved)
