@@ -7,14 +7,6 @@
 #include <string.h>
 
 #define MS SIM_MS
-#define A_ 0
-#define B_ 1
-
-static TcpStack *
-st(TestNet *net, int i)
-{
-  return net->host[i].stack;
-}
 
 /* Asks, then receives: the answer must say whether recv returned EAGAIN. */
 static gssize
@@ -31,10 +23,24 @@ recv_as_told(TcpSocket *s)
 static TcpSocket *
 listener(TestNet *net, guint16 port)
 {
-  TcpSocket *ls = tcp_socket_new(st(net, B_));
+  TcpSocket *ls = tcp_socket_new(net->host[1].stack);
   g_assert_cmpint(tcp_socket_bind(ls, 0, port), ==, TCP_OK);
   g_assert_cmpint(tcp_socket_listen(ls, 16), ==, TCP_OK);
   return ls;
+}
+
+/* A client socket c on A connected to s, accepted on B:80, at 20 ms. */
+static void
+connected(TestNet *net, TcpSocket **c, TcpSocket **s)
+{
+  TcpSocket *ls = listener(net, 80);
+  *c = tcp_socket_new(net->host[0].stack);
+  g_assert_cmpint(tcp_socket_connect(*c, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
+  test_net_run_until(net, 20 * MS);
+  g_assert_cmpint(tcp_socket_state(*c), ==, TCP_STATE_ESTABLISHED);
+  int err = 0;
+  *s = tcp_socket_accept(ls, &err);
+  g_assert_nonnull(*s);
 }
 
 /* Accept and connect: waiting until the handshake ends, not after. */
@@ -48,7 +54,7 @@ test_handshake(void)
   g_assert_null(tcp_socket_accept(ls, &err));
   g_assert_cmpint(err, ==, TCP_EAGAIN);
 
-  TcpSocket *c = tcp_socket_new(st(net, A_));
+  TcpSocket *c = tcp_socket_new(net->host[0].stack);
   g_assert_false(tcp_socket_would_block(c, TCP_CALL_CONNECT));   /* not connecting */
   g_assert_cmpint(tcp_socket_connect(c, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
   g_assert_true(tcp_socket_would_block(c, TCP_CALL_CONNECT));    /* SYN_SENT */
@@ -79,13 +85,8 @@ static void
 test_recv_wait(void)
 {
   TestNet *net = test_net_new(FALSE, 5 * MS);
-  TcpSocket *ls = listener(net, 80);
-  TcpSocket *c = tcp_socket_new(st(net, A_));
-  g_assert_cmpint(tcp_socket_connect(c, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
-  test_net_run_until(net, 20 * MS);
-  int err = 0;
-  TcpSocket *s = tcp_socket_accept(ls, &err);
-  g_assert_nonnull(s);
+  TcpSocket *c, *s;
+  connected(net, &c, &s);
   g_assert_cmpint(recv_as_told(c), ==, -TCP_EAGAIN);
   g_assert_cmpint(recv_as_told(s), ==, -TCP_EAGAIN);
 
@@ -93,7 +94,7 @@ test_recv_wait(void)
    * back at the client, which still has nothing to read. */
   g_assert_cmpint(tcp_socket_send(c, (const guint8 *)"request", 7), ==, 7);
   test_net_run_until(net, 100 * MS);
-  g_assert_cmpuint(tcp_stack_stats(st(net, A_))->segments_received, ==, 2);  /* SYN-ACK, ACK */
+  g_assert_cmpuint(tcp_stack_stats(net->host[0].stack)->segments_received, ==, 2);  /* SYN-ACK, ACK */
   g_assert_true(tcp_socket_would_block(c, TCP_CALL_RECV));
   g_assert_cmpint(recv_as_told(c), ==, -TCP_EAGAIN);
   g_assert_cmpint(recv_as_told(s), ==, 7);
@@ -115,11 +116,8 @@ static void
 test_send_full(void)
 {
   TestNet *net = test_net_new(FALSE, 5 * MS);
-  TcpSocket *ls = listener(net, 80);
-  TcpSocket *c = tcp_socket_new(st(net, A_));
-  g_assert_cmpint(tcp_socket_connect(c, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
-  test_net_run_until(net, 20 * MS);
-  g_assert_cmpint(tcp_socket_state(c), ==, TCP_STATE_ESTABLISHED);
+  TcpSocket *c, *s;
+  connected(net, &c, &s);
   gssize n;
   guint sends = 0;
   do {
@@ -133,7 +131,7 @@ test_send_full(void)
   g_assert_cmpint(tcp_socket_shutdown(c, 2), ==, TCP_OK);
   g_assert_false(tcp_socket_would_block(c, TCP_CALL_SEND));
   g_assert_cmpint(tcp_socket_send(c, NULL, 1), ==, -TCP_EPIPE);
-  (void)ls;
+  g_assert_false(tcp_socket_would_block(s, TCP_CALL_SEND));      /* s has room */
   test_net_free(net);
 }
 
@@ -143,7 +141,7 @@ static void
 test_errors(void)
 {
   TestNet *net = test_net_new(FALSE, 5 * MS);
-  TcpSocket *c = tcp_socket_new(st(net, A_));
+  TcpSocket *c = tcp_socket_new(net->host[0].stack);
   g_assert_cmpint(tcp_socket_connect(c, TEST_ADDR_B, 81), ==, TCP_EINPROGRESS);
   test_net_run_until(net, 20 * MS);
   for (int i = 0; i < 2; i++) {
@@ -155,20 +153,17 @@ test_errors(void)
   g_assert_cmpint(tcp_socket_state(c), ==, TCP_STATE_CLOSED);
   g_assert_cmpint(recv_as_told(c), ==, -TCP_ENOTCONN);
   tcp_socket_close(c);
+  test_net_free(net);
 
   /* A reset (the server closes with linger 0) while the client waits in
    * recv. */
-  TcpSocket *ls = listener(net, 80);
-  c = tcp_socket_new(st(net, A_));
-  g_assert_cmpint(tcp_socket_connect(c, TEST_ADDR_B, 80), ==, TCP_EINPROGRESS);
-  test_net_run_until(net, 40 * MS);
-  int err = 0;
-  TcpSocket *s = tcp_socket_accept(ls, &err);
-  g_assert_nonnull(s);
+  net = test_net_new(FALSE, 5 * MS);
+  TcpSocket *s;
+  connected(net, &c, &s);
   g_assert_true(tcp_socket_would_block(c, TCP_CALL_RECV));
   g_assert_cmpint(tcp_socket_setopt(s, "linger", 0), ==, TCP_OK);
   tcp_socket_close(s);
-  test_net_run_until(net, 60 * MS);
+  test_net_run_until(net, 40 * MS);
   g_assert_false(tcp_socket_would_block(c, TCP_CALL_RECV));
   g_assert_false(tcp_socket_would_block(c, TCP_CALL_RECV));
   g_assert_cmpint(recv_as_told(c), ==, -TCP_ECONNRESET);
