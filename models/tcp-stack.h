@@ -289,6 +289,23 @@ tcp_socket_setopt(TcpSocket *sock, const char *name, gint64 value);
 TcpState
 tcp_socket_state(const TcpSocket *sock);
 
+/* The calls a caller may wait in (tcp_socket_would_block). */
+typedef enum {
+  TCP_CALL_ACCEPT,
+  TCP_CALL_CONNECT,    /* connect's outcome: tcp_socket_take_error(), the state */
+  TCP_CALL_SEND,       /* a send of at least one byte */
+  TCP_CALL_RECV,
+} TcpCall;
+
+/* Whether `call` made on sock now would still have to wait (TCP_EAGAIN;
+ * for connect, no error yet and the state SYN_SENT or SYN_RECEIVED), as
+ * the call itself decides, without making it: changes nothing.  FALSE
+ * when the call would complete or fail.  A waiter that is told of a
+ * change it cannot use (a bare ACK to a process waiting for data) skips
+ * its retry with it. */
+gboolean
+tcp_socket_would_block(const TcpSocket *sock, TcpCall call);
+
 /* Local and remote address and port (zeros when unbound/unconnected). */
 TcpTuple
 tcp_socket_tuple(const TcpSocket *sock);

@@ -26,6 +26,7 @@ typedef struct {
   gsize         want;
   gsize         done;
   const guint8 *data;
+  TcpCall       call;     /* the blocked call */
 } LuaSocket;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -74,6 +75,27 @@ on_socket_ready(gpointer ud)
   if (ls->blocked) sim_process_wake(ls->blocked);
 }
 
+/* Whether the blocked call would only wait again (the process's wake-up
+ * then skips the retry, process.c). */
+static gboolean
+still_blocked(gpointer ud)
+{
+  LuaSocket *ls = ud;
+  return ls->sock != NULL && tcp_socket_would_block(ls->sock, ls->call);
+}
+
+/* Builds with invariants check, at every try of a blocking call, that
+ * tcp_socket_would_block() told beforehand what the call then did: the
+ * skipped retries rely on it.  `before` is its answer, `blocked` the
+ * call's. */
+#ifdef TWSIM_INVARIANTS
+#define PREDICT(ls, call) tcp_socket_would_block((ls)->sock, (call))
+#define CHECK_PREDICTION(before, blocked) g_assert((before) == (blocked))
+#else
+#define PREDICT(ls, call) FALSE
+#define CHECK_PREDICTION(before, blocked) ((void)(before))
+#endif
+
 /* Suspends the calling process until the socket's state or readiness
  * changes, then continues with k(ls), the call's progress (want, done,
  * data) kept in ls.  L is a process that can wait: the method checked it
@@ -86,8 +108,8 @@ on_socket_ready(gpointer ud)
  * userdata (which Lua never moves) for as long as the call waits, and a
  * context costs no call into Lua on every wake-up. */
 static int
-wait_on_socket(lua_State *L, LuaSocket *ls, lua_KFunction k, gsize want, gsize done,
-               const guint8 *data)
+wait_on_socket(lua_State *L, LuaSocket *ls, TcpCall call, lua_KFunction k, gsize want,
+               gsize done, const guint8 *data)
 {
   SimProcess *p = sim_thread_ctx(L)->process;
   if (ls->blocked && ls->blocked != p)
@@ -96,7 +118,15 @@ wait_on_socket(lua_State *L, LuaSocket *ls, lua_KFunction k, gsize want, gsize d
   ls->want = want;
   ls->done = done;
   ls->data = data;
+  ls->call = call;
   tcp_socket_set_waiter(ls->sock, on_socket_ready, ls);
+  /* The waiter runs for every segment of the connection: a recv or a
+   * send (with a full buffer) is woken by segments that bring it nothing
+   * (the ACK of a request before its response, a duplicate ACK), and the
+   * wake-up then skips the retry.  An accept is woken only when a
+   * connection joins the queue, a connect when the handshake ends or
+   * fails: for them the test would cost more than it saves. */
+  if (call == TCP_CALL_RECV || call == TCP_CALL_SEND) sim_process_wait_in(p, still_blocked, ls);
   return lua_yieldk(L, 0, (lua_KContext)ls, k);
 }
 
@@ -275,8 +305,11 @@ accept_on(lua_State *L, LuaSocket *ls)
     return fail_call(L, ls, "accept", TCP_EINVAL);
   }
   int err = 0;
+  gboolean predicted = PREDICT(ls, TCP_CALL_ACCEPT);
   TcpSocket *conn = tcp_socket_accept(ls->sock, &err);
-  if (conn == NULL && err == TCP_EAGAIN) return wait_on_socket(L, ls, accept_k, 0, 0, NULL);
+  CHECK_PREDICTION(predicted, conn == NULL && err == TCP_EAGAIN);
+  if (conn == NULL && err == TCP_EAGAIN)
+    return wait_on_socket(L, ls, TCP_CALL_ACCEPT, accept_k, 0, 0, NULL);
   done_waiting(ls);
   if (conn == NULL) return fail_call(L, ls, "accept", err);
   LuaSocket *child = push_socket(L, ls->world, conn, ls->host);
@@ -307,10 +340,12 @@ connect_on(lua_State *L, LuaSocket *ls)
     done_waiting(ls);
     return fail_call(L, ls, "connect", TCP_ECONNRESET);
   }
+  gboolean predicted = PREDICT(ls, TCP_CALL_CONNECT);
   int err = tcp_socket_take_error(ls->sock);
   TcpState state = tcp_socket_state(ls->sock);
-  if (err == 0 && (state == TCP_STATE_SYN_SENT || state == TCP_STATE_SYN_RECEIVED))
-    return wait_on_socket(L, ls, connect_k, 0, 0, NULL);
+  gboolean blocked = err == 0 && (state == TCP_STATE_SYN_SENT || state == TCP_STATE_SYN_RECEIVED);
+  CHECK_PREDICTION(predicted, blocked);
+  if (blocked) return wait_on_socket(L, ls, TCP_CALL_CONNECT, connect_k, 0, 0, NULL);
   done_waiting(ls);
   if (err) return fail_call(L, ls, "connect", err);
   if (state == TCP_STATE_CLOSED) return fail_call(L, ls, "connect", TCP_ECONNREFUSED);
@@ -357,10 +392,12 @@ send_on(lua_State *L, LuaSocket *ls, const guint8 *data, gsize total, gsize sent
       done_waiting(ls);
       return fail_call(L, ls, "send", TCP_EPIPE);
     }
+    gboolean predicted = PREDICT(ls, TCP_CALL_SEND);
     gssize n = tcp_socket_send(ls->sock, data ? data + sent : NULL, total - sent);
+    CHECK_PREDICTION(predicted, n == -TCP_EAGAIN);
     if (n == -TCP_EAGAIN) {
       if (unchecked) sim_process_check(L);
-      return wait_on_socket(L, ls, send_k, total, sent, data);
+      return wait_on_socket(L, ls, TCP_CALL_SEND, send_k, total, sent, data);
     }
     if (n < 0) {
       done_waiting(ls);
@@ -422,8 +459,10 @@ recv_on(lua_State *L, LuaSocket *ls, gsize max)
     done_waiting(ls);
     return fail_call(L, ls, "recv", TCP_ENOTCONN);
   }
+  gboolean predicted = PREDICT(ls, TCP_CALL_RECV);
   gssize n = tcp_socket_recv_into(ls->sock, max, push_received, L);
-  if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, recv_k, max, 0, NULL);
+  CHECK_PREDICTION(predicted, n == -TCP_EAGAIN);
+  if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, TCP_CALL_RECV, recv_k, max, 0, NULL);
   done_waiting(ls);
   if (n < 0) return fail_call(L, ls, "recv", (int)-n);
   if (n == 0) lua_pushliteral(L, "");                  /* EOF */

@@ -15,6 +15,10 @@ struct SimProcess {
   int          ref;       /* registry ref keeping the thread alive */
   guint64      id;        /* creation order, from 1 */
   SimEventId   wake;      /* pending wake-up event, 0 if none */
+  /* What the process waits in, when it can tell that a wake-up finds
+   * nothing to do (sim_process_wait_in); NULL otherwise. */
+  gboolean   (*waits_on)(gpointer ud);
+  gpointer     waits_on_ud;
   GList        link;      /* in world->processes, from its making to its freeing */
   GList        idle_link; /* in world->idle_processes while it waits for reuse */
 };
@@ -52,6 +56,18 @@ sim_process_check(lua_State *L)
 /* Schedules p to resume at `at` (no-op if a wake-up is already pending). */
 void
 sim_process_wake_at(SimProcess *p, SimTime at);
+
+/* Says that p, about to yield, waits until waits_on(ud) is FALSE: a
+ * wake-up that finds it still TRUE leaves p suspended, as the retry would
+ * have (the wake-up stays one engine event, so that event numbers and the
+ * order of everything else do not change).  waits_on must change nothing.
+ * It holds until p next resumes. */
+static inline void
+sim_process_wait_in(SimProcess *p, gboolean (*waits_on)(gpointer ud), gpointer ud)
+{
+  p->waits_on = waits_on;
+  p->waits_on_ud = ud;
+}
 
 /* Schedules p to resume at the current instant (after events already
  * scheduled for it): how a model wakes a process blocked on it. */

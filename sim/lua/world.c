@@ -297,7 +297,16 @@ sim_world_new(const SimRunOptions *opts, GError **error)
    * step multiplier 400, 48,852 generational (minor multiplier 20 or 60
    * alike); peak RSS 4.7-5.0 MiB in every case.  Measured again with
    * Lua linked statically: 42,467 with Lua's parameters, 42,625 with minor
-   * multiplier 100, 42,581 with major multiplier 400. */
+   * multiplier 100, 42,581 with major multiplier 400.  Measured again on
+   * a longer run (42 s less 2 s, over 40,000 connections), each setting
+   * in a build that read it at start: Lua's parameters (minor 20, major
+   * 100) 34,583-34,632 in three runs; minor 30 34,419 and 34,426, minor
+   * 40 34,433-34,519, minor 50 34,413 and 34,570, minor 60 34,538, minor
+   * 100 34,765, minor 10 34,608; major 50 34,528, 200 34,604; incremental
+   * (pause/step multiplier) 200/100 34,801, 400/100 34,601, 300/400
+   * 34,659.  Minor 30 built in gave 34,544, and 34,669-34,693 on the 10 s
+   * run (Lua's: 34,584): within the spread from run to run (about 100),
+   * so Lua's parameters stay. */
   lua_gc(L, LUA_GCGEN, 0, 0);
   /* No hook until a limit is due (see world.h): with a count hook set,
    * whatever the count, Lua 5.4's VM stops in luaG_traceexec at every
