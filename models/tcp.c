@@ -111,6 +111,26 @@ trace_state(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
   sim_trace_end(env->trace);
 }
 
+/* Whether the settled callback is to hear of a change now. */
+static inline gboolean
+settle_wanted(const TcpStateQueue *q)
+{
+  return q != NULL && q->settled != NULL && (q->wanted == NULL || *q->wanted != 0);
+}
+
+/* The event of a state change, to the host's hooks: out of line, as a run
+ * without observers (most of them) has neither hook to call. */
+static G_GNUC_NO_INLINE void
+notify_state(const TcpConnEnv *env, const TcpTuple *tuple, TcpState from, TcpState to)
+{
+  TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to, .tuple = *tuple };
+  if (env->state_changed) env->state_changed(env->host, &ev);
+  TcpStateQueue *q = env->settled;
+  if (!settle_wanted(q)) return;
+  if (q->depth) g_array_append_val(q->events, ev);
+  else q->settled(env->host, &ev);
+}
+
 /* tcp_state_event(), inlined in tcp_set_state(): every state change
  * passes here. */
 static inline void
@@ -118,12 +138,7 @@ state_event(const TcpConnEnv *env, SimTime now, const TcpTuple *tuple,
             TcpState from, TcpState to)
 {
   if (G_UNLIKELY(env->trace != NULL)) trace_state(env, now, tuple, from, to);
-  TcpStateEvent ev = { .host = env->host_name, .from = from, .to = to, .tuple = *tuple };
-  if (env->state_changed) env->state_changed(env->host, &ev);
-  TcpStateQueue *q = env->settled;
-  if (q == NULL || q->settled == NULL || (q->wanted && *q->wanted == 0)) return;
-  if (q->depth) g_array_append_val(q->events, ev);
-  else q->settled(env->host, &ev);
+  if (env->state_changed || settle_wanted(env->settled)) notify_state(env, tuple, from, to);
 }
 
 void

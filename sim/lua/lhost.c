@@ -90,7 +90,10 @@ attach_tcp(lua_State *L, NetNode *node)
     .engine = world->run.engine,
     .run_seed = world->opts->seed,
     .trace = world->out.trace,
-    .state_changed = stack_state_changed,
+    /* The writers that follow states are chosen before the scenario makes
+     * its first host and stay for the run: without them, no call per
+     * state change. */
+    .state_changed = sim_writers_want_state(&world->out) ? stack_state_changed : NULL,
     .state_settled = stack_state_settled,
     /* Without observers the stack holds nothing. */
     .settled_wanted = &world->observers[SIM_OBSERVE_STATE]->len,
