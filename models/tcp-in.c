@@ -99,6 +99,9 @@ input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
 static gboolean
 seg_acceptable(const TcpConn *c, const TcpSegment *seg)
 {
+  /* A segment at RCV.NXT passes all four cases (the in-order segment, all
+   * but a few): no window to compute. */
+  if (seg->seq == c->rcv_nxt) return TRUE;
   guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   guint32 len = tcp_segment_seq_len(seg);
   guint32 lo = c->rcv_nxt, hi = c->rcv_nxt + wnd;
