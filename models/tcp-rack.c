@@ -555,15 +555,12 @@ rearm_rto(TcpConn *c, gboolean from_now)
   r->timer = TCP_RACK_TIMER_RTO;
 }
 
-void
-tcp_rack_ack(TcpConn *c, guint32 acked, GArray *out)
+/* tcp_rack_ack() past its shortcut: out of line, so that the shortcut
+ * saves no registers. */
+static G_GNUC_NO_INLINE void
+rack_ack(TcpConn *c, guint32 acked, GArray *out)
 {
   TcpRack *r = &c->rack;
-  /* The common duplicate or window update: nothing acknowledged or
-   * SACKed (so no RTT sample or reordering either), Open, no probe out:
-   * every step below would find nothing to do. */
-  if (!acked && r->ca_state == TCP_CA_OPEN && r->ack_sacked_bytes == 0 && r->tlp_high_seq == 0)
-    return;
   if (acked) pop_acked(c);
   /* An ACK that acknowledges nothing new but SACKs a segment sent once
    * is an RTT sample (Linux's tcp_ack_update_rtt() with sack_rtt_us). */
@@ -585,6 +582,18 @@ tcp_rack_ack(TcpConn *c, guint32 acked, GArray *out)
     else if (acked) c->cc->on_ack(c, r->ack_new_bytes);   /* Linux's acked_sacked */
   }
   if (resend) retransmit_lost(c, out);
+}
+
+void
+tcp_rack_ack(TcpConn *c, guint32 acked, GArray *out)
+{
+  const TcpRack *r = &c->rack;
+  /* The common duplicate or window update: nothing acknowledged or
+   * SACKed (so no RTT sample or reordering either), Open, no probe out:
+   * every step of rack_ack() would find nothing to do. */
+  if (!acked && r->ca_state == TCP_CA_OPEN && r->ack_sacked_bytes == 0 && r->tlp_high_seq == 0)
+    return;
+  rack_ack(c, acked, out);
 }
 
 /* ---- timers -------------------------------------------------------------------- */

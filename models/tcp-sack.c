@@ -172,12 +172,12 @@ board_add(TcpConn *c, guint32 s, guint32 e)
   return (e - s) - had;
 }
 
-guint32
-tcp_sack_update(TcpConn *c, const TcpSegment *seg)
+/* tcp_sack_update() for an ACK with SACK blocks or a scoreboard to trim:
+ * out of line, so that the usual ACK, with neither, pays for no more than
+ * its tests. */
+static G_GNUC_NO_INLINE guint32
+sack_update_board(TcpConn *c, const TcpSegment *seg)
 {
-  if (!c->sack_ok) return 0;
-  if (tcp_rack_on(c)) tcp_rack_ack_begin(c, seg->ack);
-  if (!(seg->opts & TCP_OPT_SACK) && board_len(c) == 0) return 0;   /* the usual ACK */
   guint32 una = tcp_seq_gt(seg->ack, c->snd_una) ? seg->ack : c->snd_una;
   board_trim(c, una);
   if (!(seg->opts & TCP_OPT_SACK)) return 0;
@@ -193,6 +193,15 @@ tcp_sack_update(TcpConn *c, const TcpSegment *seg)
     added += board_add(c, b.start, b.end);
   }
   return added;
+}
+
+guint32
+tcp_sack_update(TcpConn *c, const TcpSegment *seg)
+{
+  if (!c->sack_ok) return 0;
+  if (tcp_rack_on(c)) tcp_rack_ack_begin(c, seg->ack);
+  if (!(seg->opts & TCP_OPT_SACK) && board_len(c) == 0) return 0;   /* the usual ACK */
+  return sack_update_board(c, seg);
 }
 
 /* Whether the SACKed ranges from index i up say that what lies below
