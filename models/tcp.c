@@ -192,7 +192,10 @@ tcp_conn_time_wait(TcpConn *c)
 void
 tcp_conn_pool_init(TcpConnPool *pool)
 {
-  pool->conns = g_ptr_array_new();
+  /* A list through the pooled connections themselves: an empty pool, as
+   * most of a large network's hosts have, holds no storage. */
+  pool->head = NULL;
+  pool->len = 0;
 }
 
 static void
@@ -209,14 +212,13 @@ conn_storage_free(TcpConn *c)
 void
 tcp_conn_pool_clear(TcpConnPool *pool)
 {
-  if (pool->conns == NULL) return;
-  for (guint i = 0; i < pool->conns->len; i++) {
-    TcpConn *c = g_ptr_array_index(pool->conns, i);
+  while (pool->head) {
+    TcpConn *c = pool->head;
     TCP_POOL_UNPOISON(c, sizeof *c);
+    pool->head = c->pool_next;
     conn_storage_free(c);
   }
-  g_ptr_array_free(pool->conns, TRUE);
-  pool->conns = NULL;
+  pool->len = 0;
 }
 
 /* A zeroed connection: from the pool, its empty buffers kept, or new. */
@@ -224,14 +226,16 @@ static TcpConn *
 conn_alloc(const TcpConnEnv *env)
 {
   TcpConnPool *pool = env->pool;
-  if (pool == NULL || pool->conns->len == 0) {
+  if (pool == NULL || pool->head == NULL) {
     TcpConn *c = g_new0(TcpConn, 1);
     c->snd_buf = g_array_sized_new(FALSE, FALSE, sizeof(NetSlice), TCP_SND_BUF_RESERVED);
     c->rcv_buf = g_byte_array_sized_new(TCP_RCV_BUF_RESERVED);
     return c;
   }
-  TcpConn *c = pool->conns->pdata[--pool->conns->len];   /* the last: nothing moves */
+  TcpConn *c = pool->head;
   TCP_POOL_UNPOISON(c, sizeof *c);
+  pool->head = c->pool_next;
+  pool->len--;
   GArray *snd_buf = c->snd_buf, *ooo = c->ooo, *scoreboard = c->scoreboard;
   GArray *txq = c->rack.txq;
   GByteArray *rcv_buf = c->rcv_buf;
@@ -281,7 +285,7 @@ tcp_conn_free(TcpConn *c)
     net_buf_unref(g_array_index(c->snd_buf, NetSlice, i).buf);
   tcp_rcv_ooo_clear(c);
   TcpConnPool *pool = c->env->pool;
-  if (pool == NULL || pool->conns->len >= TCP_CONN_POOL_MAX) {
+  if (pool == NULL || pool->len >= TCP_CONN_POOL_MAX) {
     conn_storage_free(c);
     return;
   }
@@ -291,7 +295,9 @@ tcp_conn_free(TcpConn *c)
   if (c->rcv_buf) c->rcv_buf->len = 0;
   if (c->scoreboard) c->scoreboard->len = 0;
   tcp_rack_reset(c);
-  g_ptr_array_add(pool->conns, c);
+  c->pool_next = pool->head;
+  pool->head = c;
+  pool->len++;
   TCP_POOL_POISON(c, sizeof *c);
 }
 

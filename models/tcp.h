@@ -34,7 +34,8 @@ typedef struct {
  * costs no call to the allocator.  At most TCP_CONN_POOL_MAX are kept; a
  * pooled connection's memory is poisoned under AddressSanitizer. */
 typedef struct {
-  GPtrArray *conns;                     /* TcpConn*, NULL until initialised */
+  TcpConn   *head;                      /* the last given back; NULL: empty */
+  guint      len;
 } TcpConnPool;
 
 #define TCP_CONN_POOL_MAX 1024
@@ -219,6 +220,7 @@ struct TcpConn {
   gpointer    sock;             /* TcpSocket, NULL when orphaned */
   gpointer    listener;         /* TcpSocket that spawned it, until accepted */
   GList       queue_link;       /* in the listener's SYN or accept queue */
+  TcpConn    *pool_next;        /* the next in its stack's pool, while pooled */
   SimDeadline timer;            /* in the stack's heap iff timer_at < SIM_TIME_MAX */
   SimTime     timer_at;         /* the deadline the timer was set for */
   guint8      in_table;         /* in the 4-tuple hash */
