@@ -173,13 +173,12 @@ sack_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
     sack_enter_recovery(c, out);
 }
 
-void
-tcp_cc_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
+/* tcp_cc_ack() without RACK (RFC 6675 with SACK, else RFC 6582): out of
+ * line, so that the linux profiles' ACK passes through without saving
+ * registers. */
+static G_GNUC_NO_INLINE void
+cc_ack_dupthresh(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
 {
-  if (tcp_rack_on(c)) {
-    tcp_rack_ack(c, acked, out);             /* the linux profiles: tcp-rack.c */
-    return;
-  }
   if (c->sack_ok) {
     sack_ack(c, acked, dup, out);
     return;
@@ -200,6 +199,13 @@ tcp_cc_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
   } else if (c->dupacks == DUP_THRESH) {
     enter_recovery(c, out);
   }
+}
+
+void
+tcp_cc_ack(TcpConn *c, guint32 acked, gboolean dup, GArray *out)
+{
+  if (tcp_rack_on(c)) tcp_rack_ack(c, acked, out);   /* the linux profiles: tcp-rack.c */
+  else cc_ack_dupthresh(c, acked, dup, out);
 }
 
 void
