@@ -178,6 +178,7 @@ board_add(TcpConn *c, guint32 s, guint32 e)
 static G_GNUC_NO_INLINE guint32
 sack_update_board(TcpConn *c, const TcpSegment *seg)
 {
+  if (tcp_rack_on(c)) tcp_rack_ack_begin(c, seg->ack);
   guint32 una = tcp_seq_gt(seg->ack, c->snd_una) ? seg->ack : c->snd_una;
   board_trim(c, una);
   if (!(seg->opts & TCP_OPT_SACK)) return 0;
@@ -199,9 +200,11 @@ guint32
 tcp_sack_update(TcpConn *c, const TcpSegment *seg)
 {
   if (!c->sack_ok) return 0;
+  if ((seg->opts & TCP_OPT_SACK) || board_len(c) > 0) return sack_update_board(c, seg);
+  /* The usual ACK: only RACK's start of an ACK, with nothing live after
+   * the call. */
   if (tcp_rack_on(c)) tcp_rack_ack_begin(c, seg->ack);
-  if (!(seg->opts & TCP_OPT_SACK) && board_len(c) == 0) return 0;   /* the usual ACK */
-  return sack_update_board(c, seg);
+  return 0;
 }
 
 /* Whether the SACKed ranges from index i up say that what lies below
