@@ -81,17 +81,26 @@ sim_deadline_heap_set(SimDeadlineHeap *h, SimDeadline *d, SimTime at, uint64_t s
 }
 
 /* Takes d out of h; nothing if it is in no heap.  Inline when d is the
- * last node (the only one, often), which leaves no hole to fill. */
+ * last node (the only one, often), which leaves no hole to fill, or when
+ * the last node fills d's place with no child below it and an earlier
+ * parent above (a heap of a few connections). */
 static inline void
 sim_deadline_heap_remove(SimDeadlineHeap *h, SimDeadline *d)
 {
   if (d->pos == 0) return;
-  if (d->pos == h->n) {
-    d->pos = 0;
-    h->n--;
-    return;
+  guint i = d->pos - 1, n = h->n - 1;
+  SimDeadline *last = h->items[n];
+  if (last != d) {
+    if (2 * i + 1 < n ||
+        (i > 0 && !sim_deadline_node_before(h->items[(i - 1) / 2], last->at, last->seq))) {
+      sim_deadline_heap_take(h, d);
+      return;
+    }
+    h->items[i] = last;
+    last->pos = i + 1;
   }
-  sim_deadline_heap_take(h, d);
+  d->pos = 0;
+  h->n = n;
 }
 
 /* The earliest node, NULL when h is empty. */
