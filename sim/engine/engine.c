@@ -51,6 +51,12 @@ sim_engine_pending(const SimEngine *engine)
   return sim_queue_length(engine->head.queue) + engine->timers.n;
 }
 
+uint64_t
+sim_engine_ticket(SimEngine *engine)
+{
+  return sim_queue_ticket(engine->head.queue);
+}
+
 void
 sim_engine_timer_init(SimEngineTimer *timer, SimEventFn fn, gpointer data)
 {

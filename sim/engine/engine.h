@@ -113,11 +113,8 @@ sim_engine_schedule_in(SimEngine *engine, SimTime delay, SimEventFn fn,
 
 /* Takes the sequence number an event scheduled now would get, for a timer
  * set later at a deadline decided now. */
-static inline uint64_t
-sim_engine_ticket(SimEngine *engine)
-{
-  return sim_queue_ticket(((SimEngineHead *)engine)->queue);
-}
+uint64_t
+sim_engine_ticket(SimEngine *engine);
 
 void
 sim_engine_timer_init(SimEngineTimer *timer, SimEventFn fn, gpointer data);

@@ -137,7 +137,6 @@ typedef struct {
 } Slot;
 
 struct SimQueue {
-  SimQueueHead head_seq;      /* first: queue.h reads it inline */
   Entry     *front;           /* sorted: the events next to fire */
   Entry     *scratch;         /* same capacity: the counting sort's target */
   guint      head, len, cap;  /* front[head..len) pending; cap for both */
@@ -157,12 +156,14 @@ struct SimQueue {
   uint32_t   n_slots, cap_slots;
   uint32_t  *free_slots;      /* a stack of free slot indices, cap_slots long */
   uint32_t   n_free;
+  uint64_t   next_seq;
   gsize      n_live;          /* pending, not cancelled */
   gsize      n_dead;          /* cancelled, entry still held */
   uint64_t   now;             /* key of the last popped event; 0: none yet */
   uint32_t  *fifo;            /* slots of events pushed at `now`: a ring */
   guint      fifo_head, fifo_len, fifo_cap;   /* fifo_cap a power of two */
   SimQueueStats stats;        /* but heap_pushes, which sim_queue_stats works out */
+  uint64_t   tickets;         /* sequence numbers taken without a push */
 };
 
 static inline uint64_t
@@ -249,8 +250,7 @@ slot_alloc(SimQueue *q)
 {
   if (q->n_free > 0) {
     uint32_t s = q->free_slots[--q->n_free];
-    if (!q->small && q->n_free > 0)
-      __builtin_prefetch(&q->slots[q->free_slots[q->n_free - 1]], 1);
+    if (q->n_free > 0) __builtin_prefetch(&q->slots[q->free_slots[q->n_free - 1]], 1);
     return s;
   }
   if (G_UNLIKELY(q->n_slots == q->cap_slots)) slots_grow(q);
@@ -1045,7 +1045,7 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
   if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, time, fn, data, destroy);
   uint32_t s = slot_alloc(q);
   uint64_t key = time_to_key(time);
-  uint64_t seq = q->head_seq.next_seq++;
+  uint64_t seq = q->next_seq++;
   g_assert(seq < SLOT_DEAD);
   q->slots[s] = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
   q->n_live++;
@@ -1160,6 +1160,14 @@ sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
   return pop_bounded(q, time_to_key(until), 0, FALSE, out);
 }
 
+uint64_t
+sim_queue_ticket(SimQueue *q)
+{
+  g_assert(q->next_seq < SLOT_DEAD);
+  q->tickets++;
+  return q->next_seq++;
+}
+
 void
 sim_queue_advance(SimQueue *q, SimTime time)
 {
@@ -1175,7 +1183,7 @@ sim_queue_stats(const SimQueue *q, SimQueueStats *out)
   *out = q->stats;
   /* Every sequence number went to a push into the heap or the FIFO, or to
    * a ticket: the heap's pushes need no counter of their own. */
-  out->heap_pushes = q->head_seq.next_seq - q->stats.fifo_pushes - q->head_seq.tickets;
+  out->heap_pushes = q->next_seq - q->stats.fifo_pushes - q->tickets;
 }
 
 gboolean

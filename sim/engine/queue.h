@@ -72,25 +72,11 @@ sim_queue_pop(SimQueue *q, SimQueueItem *out);
 gsize
 sim_queue_length(const SimQueue *q);
 
-/* The start of every SimQueue: its sequence counter, which
- * sim_queue_ticket() reads inline. */
-typedef struct {
-  uint64_t next_seq;
-  uint64_t tickets;         /* sequence numbers taken without a push */
-} SimQueueHead;
-
 /* Takes the sequence number a push now would take, without pushing: an
  * event kept outside the queue (the engine's timers) orders by it, as if
- * it had been pushed now.  Inline: a host takes one whenever one of its
- * connections' deadlines moves, at most segments. */
-static inline uint64_t
-sim_queue_ticket(SimQueue *q)
-{
-  SimQueueHead *head = (SimQueueHead *)q;
-  g_assert(head->next_seq < (UINT64_C(1) << 63));
-  head->tickets++;
-  return head->next_seq++;
-}
+ * it had been pushed now. */
+uint64_t
+sim_queue_ticket(SimQueue *q);
 
 void
 sim_queue_stats(const SimQueue *q, SimQueueStats *out);
