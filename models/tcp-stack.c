@@ -165,13 +165,22 @@ stack_timer_follow(TcpStack *s)
   }
 }
 
+/* The engine's timer, which follows the first deadline, can have moved
+ * only if c's deadline was the first or is now. */
+static gboolean
+conn_timer_was_first(const TcpStack *s, const TcpConn *c)
+{
+  return sim_deadline_heap_first(&s->timers) == &c->timer;
+}
+
 static void
 conn_timer_stop(TcpStack *s, TcpConn *c)
 {
   c->timer_at = SIM_TIME_MAX;
   if (!sim_deadline_armed(&c->timer)) return;
+  gboolean was_first = conn_timer_was_first(s, c);
   sim_deadline_heap_remove(&s->timers, &c->timer);
-  stack_timer_follow(s);
+  if (was_first) stack_timer_follow(s);
 }
 
 /* c's deadline may have moved: a ticket and a place in the heap for the
@@ -186,9 +195,10 @@ conn_reschedule(TcpStack *s, TcpConn *c)
     return;
   }
   c->timer_at = at;
+  gboolean was_first = conn_timer_was_first(s, c);
   sim_deadline_heap_set(&s->timers, &c->timer, MAX(at, stack_now(s)),
                         sim_engine_ticket(s->env.engine));
-  stack_timer_follow(s);
+  if (was_first || conn_timer_was_first(s, c)) stack_timer_follow(s);
 }
 
 /* ---- connection bookkeeping --------------------------------------------- */

@@ -866,12 +866,12 @@ test_pop_before_ticket(void)
 
 /* ---- the deadline heap ---- */
 
+/* Random sets, moves and removals on N nodes against a scan for the
+ * minimum, checking the heap's axioms every check_every operations. */
 static void
-test_deadline_heap_random(void)
+deadline_heap_random(int N, int check_every)
 {
-  /* Random sets, moves and removals against a scan for the minimum. */
-  enum { N = 300 };
-  SimDeadline nodes[N] = { { 0 } };
+  SimDeadline *nodes = g_new0(SimDeadline, N);
   SimDeadlineHeap h;
   sim_deadline_heap_init(&h);
   SimRng rng;
@@ -880,7 +880,7 @@ test_deadline_heap_random(void)
     SimDeadline *d = &nodes[sim_rng_below(&rng, N)];
     if (sim_rng_below(&rng, 4) == 0) sim_deadline_heap_remove(&h, d);
     else sim_deadline_heap_set(&h, d, (SimTime)sim_rng_below(&rng, 50), sim_rng_below(&rng, 1000));
-    if (op % 97 == 0) sim_deadline_heap_check(&h);
+    if (op % check_every == 0) sim_deadline_heap_check(&h);
     const SimDeadline *best = NULL;
     guint armed = 0;
     for (int i = 0; i < N; i++) {
@@ -896,6 +896,22 @@ test_deadline_heap_random(void)
   }
   sim_deadline_heap_clear(&h);
   for (int i = 0; i < N; i++) g_assert_false(sim_deadline_armed(&nodes[i]));
+  g_free(nodes);
+}
+
+static void
+test_deadline_heap_random(void)
+{
+  deadline_heap_random(300, 97);
+}
+
+/* A heap of a few nodes, checked after every operation: most sets and
+ * removals there keep the node in place (the inline paths). */
+static void
+test_deadline_heap_few(void)
+{
+  deadline_heap_random(3, 1);
+  deadline_heap_random(7, 1);
 }
 
 /* ---- engine ---- */
@@ -1115,6 +1131,7 @@ main(int argc, char **argv)
       g_test_add_data_func(path, c, run_queue_test);
     }
   g_test_add_func("/deadline/random-against-scan", test_deadline_heap_random);
+  g_test_add_func("/deadline/few-against-scan", test_deadline_heap_few);
   g_test_add_func("/engine/until-and-limit", test_engine_until_and_limit);
   g_test_add_func("/engine/timer-order", test_engine_timer_order);
   g_test_add_func("/engine/timer-then-fifo", test_engine_timer_then_fifo);

@@ -61,7 +61,7 @@ sim_deadline_heap_clear(SimDeadlineHeap *h)
 }
 
 void
-sim_deadline_heap_set(SimDeadlineHeap *h, SimDeadline *d, SimTime at, uint64_t seq)
+sim_deadline_heap_place(SimDeadlineHeap *h, SimDeadline *d, SimTime at, uint64_t seq)
 {
   if (d->pos == 0) {
     if (h->n == h->cap) {
@@ -82,9 +82,8 @@ sim_deadline_heap_set(SimDeadlineHeap *h, SimDeadline *d, SimTime at, uint64_t s
 }
 
 void
-sim_deadline_heap_remove(SimDeadlineHeap *h, SimDeadline *d)
+sim_deadline_heap_take(SimDeadlineHeap *h, SimDeadline *d)
 {
-  if (d->pos == 0) return;
   guint i = d->pos - 1;
   g_assert(i < h->n && h->items[i] == d);
   d->pos = 0;

@@ -242,7 +242,9 @@ slots_grow(SimQueue *q)
 }
 
 /* The free list is a stack apart from the slots, so taking a slot reads
- * nothing cold; the slot the next push will take is prefetched now. */
+ * nothing cold; in a large queue the slot the next push will take is
+ * prefetched now.  A small queue's slots are the few released last, still
+ * in the cache: the prefetch would cost its instructions for nothing. */
 static inline uint32_t
 slot_alloc(SimQueue *q)
 {
@@ -970,7 +972,8 @@ push_fresh_slot(SimQueue *q, SimTime time, gpointer fn, gpointer data,
 }
 
 /* A key due now with the FIFO full, in the front's window or before
- * `last`, or a small queue past its limit or at the end of its array. */
+ * `last`, or a small queue past its limit, at the end of its array, or
+ * with no room before a later head. */
 static G_GNUC_NO_INLINE SimEventId
 push_placed(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
 {
@@ -1012,9 +1015,18 @@ push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
   }
   if (!q->small || q->len - q->head >= q->small_max || q->len == q->cap)
     return push_placed(q, key, s, id);
-  guint i = q->len++;
-  for (; i > q->head && q->front[i - 1].key > key; i--) q->front[i] = q->front[i - 1];
-  q->front[i] = (Entry){ key, s, 0 };
+  if (q->head < q->len && q->front[q->head].key <= key) {
+    /* The search from the end stops at the head at the latest: no bound
+     * to test at each step. */
+    guint i = q->len++;
+    for (; q->front[i - 1].key > key; i--) q->front[i] = q->front[i - 1];
+    q->front[i] = (Entry){ key, s, 0 };
+  } else if (q->head > 0) {
+    /* Before every entry: the place the last pop freed, nothing moves. */
+    q->front[--q->head] = (Entry){ key, s, 0 };
+  } else {
+    return push_placed(q, key, s, id);
+  }
   return id;
 }
 
