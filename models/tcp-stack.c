@@ -1038,29 +1038,24 @@ tcp_socket_state(const TcpSocket *sock)
   return sock->conn ? sock->conn->state : TCP_STATE_CLOSED;
 }
 
-/* Each case reads what the call reads before it would return TCP_EAGAIN:
- * tcp_socket_accept(), tcp_conn_send() and tcp_conn_recv() (tcp.c), and
- * connect's wait in the Lua layer. */
+/* The socket's cases here; a connection's send and recv are tcp.c's,
+ * beside the calls they answer for; connect waits in the Lua layer while
+ * the handshake runs and no error is pending. */
 gboolean
 tcp_socket_would_block(const TcpSocket *sock, TcpCall call)
 {
   if (call == TCP_CALL_ACCEPT) return sock->listening && sock->accept_q.length == 0;
   const TcpConn *c = sock->conn;
-  /* No connection (TIME_WAIT took it), a listener, or a pending error:
-   * each call returns at once, with leftover bytes, EOF or an error. */
-  if (c == NULL || sock->listening || c->error) return FALSE;
-  gboolean syn = c->state == TCP_STATE_SYN_SENT || c->state == TCP_STATE_SYN_RECEIVED;
+  /* No connection (TIME_WAIT took it) or a listener: each call returns at
+   * once, with leftover bytes, EOF or an error. */
+  if (c == NULL || sock->listening) return FALSE;
   switch (call) {
   case TCP_CALL_CONNECT:
-    return syn;
+    return !c->error && (c->state == TCP_STATE_SYN_SENT || c->state == TCP_STATE_SYN_RECEIVED);
   case TCP_CALL_SEND:
-    if (c->shut_wr || c->fin_queued) return FALSE;
-    if (syn) return TRUE;
-    if (c->state != TCP_STATE_ESTABLISHED && c->state != TCP_STATE_CLOSE_WAIT) return FALSE;
-    return c->snd_len >= c->sndbuf_cur;                   /* no room */
+    return tcp_conn_send_would_block(c);
   case TCP_CALL_RECV:
-    return c->rcv_buf->len == 0 && !c->rcv_fin && !c->shut_rd &&
-           c->state != TCP_STATE_CLOSED && c->state != TCP_STATE_LISTEN;
+    return tcp_conn_recv_would_block(c);
   default:
     g_assert_not_reached();
   }

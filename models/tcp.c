@@ -496,6 +496,23 @@ tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, gboolean more, SimTime 
   return n;
 }
 
+/* The cases above that return -TCP_EAGAIN, read in the same order. */
+gboolean
+tcp_conn_send_would_block(const TcpConn *c)
+{
+  if (c->error || c->shut_wr || c->fin_queued) return FALSE;
+  switch (c->state) {
+  case TCP_STATE_SYN_SENT:
+  case TCP_STATE_SYN_RECEIVED:
+    return TRUE;
+  case TCP_STATE_ESTABLISHED:
+  case TCP_STATE_CLOSE_WAIT:
+    return c->snd_len >= c->sndbuf_cur;                 /* no room */
+  default:
+    return FALSE;
+  }
+}
+
 gssize
 tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now, GArray *out)
 {
@@ -524,6 +541,15 @@ tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now,
   if (c->state == TCP_STATE_CLOSED) return c->established_once ? 0 : -TCP_ENOTCONN;
   if (c->state == TCP_STATE_LISTEN) return -TCP_ENOTCONN;
   return -TCP_EAGAIN;
+}
+
+/* The case above that returns -TCP_EAGAIN: nothing buffered, and no
+ * error, end of file or state that answers at once. */
+gboolean
+tcp_conn_recv_would_block(const TcpConn *c)
+{
+  return c->rcv_buf->len == 0 && !c->error && !c->rcv_fin && !c->shut_rd &&
+         c->state != TCP_STATE_CLOSED && c->state != TCP_STATE_LISTEN;
 }
 
 void

@@ -338,6 +338,11 @@ gssize
 tcp_conn_send(TcpConn *c, const guint8 *data, gsize len, gboolean more, SimTime now,
               GArray *out);
 
+/* Whether tcp_conn_send() of at least one byte would return -TCP_EAGAIN,
+ * without making it: changes nothing. */
+gboolean
+tcp_conn_send_would_block(const TcpConn *c);
+
 /* Sets the sending MSS from the peer's SYN (its MSS option, or 536) and the
  * profile, less the timestamp option when timestamps are on; the initial
  * congestion window follows. */
@@ -363,6 +368,11 @@ tcp_conn_grow_sndbuf(TcpConn *c);
 gssize
 tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now,
               GArray *out);
+
+/* Whether tcp_conn_recv() would return -TCP_EAGAIN, without making it:
+ * changes nothing. */
+gboolean
+tcp_conn_recv_would_block(const TcpConn *c);
 
 /* shutdown(how): 1 read, 2 write, 3 both. */
 int
