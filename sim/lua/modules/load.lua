@@ -217,21 +217,25 @@ end
 -- not called: a Lua call or test per connection costs more than the rest
 -- of it.
 local function plain_accept_loop(ls, response, client_closes)
+  -- The methods, looked up once: `c:recv()` finds recv through the
+  -- socket's metatable on every call, and every socket shares the listening
+  -- socket's methods (their table is twsim's and cannot change).
+  local accept, recv, send, close, spawn = ls.accept, ls.recv, ls.send, ls.close, sim.spawn
   while true do
-    local c = ls:accept()
+    local c = accept(ls)
     if not c then return end
     if client_closes then
-      sim.spawn(function()
-        local req = c:recv()
-        if response > 0 then c:send(response) end
-        if req ~= "" then c:recv() end
-        c:close()
+      spawn(function()
+        local req = recv(c)
+        if response > 0 then send(c, response) end
+        if req ~= "" then recv(c) end
+        close(c)
       end)
     else
-      sim.spawn(function()
-        c:recv()
-        if response > 0 then c:send(response) end
-        c:close()
+      spawn(function()
+        recv(c)
+        if response > 0 then send(c, response) end
+        close(c)
       end)
     end
   end
