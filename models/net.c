@@ -511,13 +511,19 @@ net_host_dropped(gpointer host, const Packet *pkt, NetDropReason reason)
 
 /* ---- moving packets ----------------------------------------------------- */
 
-void
-net_host_output(gpointer host, Packet *pkt)
+/* Whether the network reports anything (report() above): the hot paths
+ * below test it once and leave the rest to their slow twins. */
+static inline gboolean
+reports_off(const NetWorld *net)
 {
-  NetNode *node = host;
-  g_assert(node->kind == NET_NODE_HOST);
-  pkt->ttl = node->ttl;
-  pkt->ip_id = node->next_ip_id++;
+  return net->pcap == NULL && net->trace == NULL && net->observe == NULL;
+}
+
+/* net_host_output's every case.  Out of line, so that the common case
+ * (below) saves no registers for it. */
+static G_GNUC_NO_INLINE void
+host_output_slow(NetNode *node, Packet *pkt)
+{
   if (!hop_cached(node, pkt->dst)) net_node_next_hop(node, pkt->dst);
   if (pkt->src == 0) pkt->src = node->hop_out ? node->hop_src : node->addr;
   if (node->hop_out == NULL) {
@@ -535,6 +541,25 @@ net_host_output(gpointer host, Packet *pkt)
   node->c.sent++;
   report(node->net, NET_EVENT_SEND, 0, node, NULL, pkt);
   net_link_dir_send(node->net, node->hop_out, pkt);
+}
+
+/* The common case: the last answer holds, the source is set, the device
+ * takes the packet and nobody watches. */
+void
+net_host_output(gpointer host, Packet *pkt)
+{
+  NetNode *node = host;
+  g_assert(node->kind == NET_NODE_HOST);
+  pkt->ttl = node->ttl;
+  pkt->ip_id = node->next_ip_id++;
+  NetWorld *net = node->net;
+  if (G_UNLIKELY(!hop_cached(node, pkt->dst) || pkt->src == 0 || node->hop_out == NULL ||
+                 node->tx_refuse || !reports_off(net))) {
+    host_output_slow(node, pkt);
+    return;
+  }
+  node->c.sent++;
+  net_link_dir_send(net, node->hop_out, pkt);
 }
 
 static void
@@ -576,8 +601,9 @@ node_has_addr(const NetNode *node, NetAddr a)
   return FALSE;
 }
 
-void
-net_node_input(NetNode *node, guint iface, Packet *pkt)
+/* net_node_input's every case, out of line as host_output_slow() is. */
+static G_GNUC_NO_INLINE void
+node_input_slow(NetNode *node, Packet *pkt)
 {
   if (node->kind == NET_NODE_ROUTER) {
     router_forward(node, pkt);
@@ -595,5 +621,19 @@ net_node_input(NetNode *node, guint iface, Packet *pkt)
     packet_free(pkt);
     return;
   }
+  node->receiver(node->receiver_user, node, pkt);
+}
+
+/* The common case: a host's own primary address, a receiver, nobody
+ * watching. */
+void
+net_node_input(NetNode *node, guint iface, Packet *pkt)
+{
+  if (G_UNLIKELY(node->kind != NET_NODE_HOST || pkt->dst != node->addr ||
+                 node->receiver == NULL || !reports_off(node->net))) {
+    node_input_slow(node, pkt);
+    return;
+  }
+  node->c.received++;
   node->receiver(node->receiver_user, node, pkt);
 }
