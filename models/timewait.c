@@ -12,9 +12,7 @@
 static inline TcpTwRecord *
 rec_at(const TcpTwTable *tw, guint32 pos)
 {
-  guint32 i = pos - tw->base;
-  TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
-  return &slab[i % TCP_TW_SLAB];
+  return tcp_tw_at(tw, pos);
 }
 
 static inline gboolean
@@ -30,13 +28,6 @@ laddr_find(const TcpTwTable *tw, NetAddr laddr)
   for (guint i = 0; i < tw->laddrs->len; i++)
     if (g_array_index(tw->laddrs, NetAddr, i) == laddr) return (int)i;
   return -1;
-}
-
-TcpTuple
-tcp_tw_tuple(const TcpTwTable *tw, const TcpTwRecord *rec)
-{
-  return (TcpTuple){ .laddr = g_array_index(tw->laddrs, NetAddr, rec->laddr_ts >> 1),
-                     .raddr = rec->raddr, .lport = rec->lport, .rport = rec->rport };
 }
 
 static inline guint32
@@ -227,12 +218,6 @@ tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
   index_delete(&tw->index, tw, slot);
   position_vacate(tw, pos);
   tw->count--;
-}
-
-TcpTwRecord *
-tcp_tw_head(TcpTwTable *tw)
-{
-  return tw->head < tw->tail ? rec_at(tw, tw->head) : NULL;
 }
 
 /* Moves rec to the tail with a new expiry; returns it there. */
