@@ -423,13 +423,16 @@ net_node_next_hop(NetNode *node, NetAddr dst)
   return k;
 }
 
+/* A connect asks for the route and the MTU, a listener's child for the
+ * MTU: both from the node's last answer (its direction and source address
+ * are its interface's), the table only when it does not hold. */
 gboolean
 net_host_route(gpointer host, NetAddr dst, NetAddr *src)
 {
   NetNode *node = host;
-  int k = net_node_next_hop(node, dst);
-  if (k < 0) return FALSE;
-  if (src) *src = g_array_index(node->ifaces, NetIface, k).addr;
+  if (!hop_cached(node, dst)) net_node_next_hop(node, dst);
+  if (node->hop_out == NULL) return FALSE;
+  if (src) *src = node->hop_src;
   return TRUE;
 }
 
@@ -437,10 +440,8 @@ guint
 net_host_mtu(gpointer host, NetAddr dst)
 {
   NetNode *node = host;
-  int k = net_node_next_hop(node, dst);
-  if (k < 0) return 0;
-  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
-  return iface->link->d[iface->dir].p.mtu;
+  if (!hop_cached(node, dst)) net_node_next_hop(node, dst);
+  return node->hop_out ? node->hop_out->p.mtu : 0;
 }
 
 /* ---- what the network reports ------------------------------------------ */
