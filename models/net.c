@@ -491,7 +491,7 @@ static inline void
 report(NetWorld *net, NetEventKind kind, NetDropReason reason, const NetNode *node,
        const NetLink *link, const Packet *pkt)
 {
-  if (net->pcap == NULL && net->trace == NULL && net->observe == NULL) return;
+  if (net_world_quiet(net)) return;
   report_to(net, kind, reason, node, link, pkt);
 }
 
@@ -511,14 +511,6 @@ net_host_dropped(gpointer host, const Packet *pkt, NetDropReason reason)
 }
 
 /* ---- moving packets ----------------------------------------------------- */
-
-/* Whether the network reports anything (report() above): the hot paths
- * below test it once and leave the rest to their slow twins. */
-static inline gboolean
-reports_off(const NetWorld *net)
-{
-  return net->pcap == NULL && net->trace == NULL && net->observe == NULL;
-}
 
 /* net_host_output's every case.  Out of line, so that the common case
  * (below) saves no registers for it. */
@@ -555,7 +547,7 @@ net_host_output(gpointer host, Packet *pkt)
   pkt->ip_id = node->next_ip_id++;
   NetWorld *net = node->net;
   if (G_UNLIKELY(!hop_cached(node, pkt->dst) || pkt->src == 0 || node->hop_out == NULL ||
-                 node->tx_refuse || !reports_off(net))) {
+                 node->tx_refuse || !net_world_quiet(net))) {
     host_output_slow(node, pkt);
     return;
   }
@@ -602,9 +594,8 @@ node_has_addr(const NetNode *node, NetAddr a)
   return FALSE;
 }
 
-/* net_node_input's every case, out of line as host_output_slow() is. */
-static G_GNUC_NO_INLINE void
-node_input_slow(NetNode *node, Packet *pkt)
+void
+net_node_input_slow(NetNode *node, Packet *pkt)
 {
   if (node->kind == NET_NODE_ROUTER) {
     router_forward(node, pkt);
@@ -622,19 +613,5 @@ node_input_slow(NetNode *node, Packet *pkt)
     packet_free(pkt);
     return;
   }
-  node->receiver(node->receiver_user, node, pkt);
-}
-
-/* The common case: a host's own primary address, a receiver, nobody
- * watching. */
-void
-net_node_input(NetNode *node, guint iface, Packet *pkt)
-{
-  if (G_UNLIKELY(node->kind != NET_NODE_HOST || pkt->dst != node->addr ||
-                 node->receiver == NULL || !reports_off(node->net))) {
-    node_input_slow(node, pkt);
-    return;
-  }
-  node->c.received++;
   node->receiver(node->receiver_user, node, pkt);
 }
