@@ -109,13 +109,20 @@ index_slot_of(const TcpTwTable *tw, const TcpTwRecord *rec)
 }
 
 TcpTwRecord *
-tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
+tcp_tw_lookup_mixed(TcpTwTable *tw, const TcpTuple *tuple, guint32 mix)
 {
   if (tw->count == 0) return NULL;
   int l = laddr_find(tw, tuple->laddr);
   if (l < 0) return NULL;
   TwKey key = { .tuple = tuple, .laddr_ts = (guint16)(l << 1) };
-  return index_find(&tw->index, tw, tcp_tuple_mix(tuple), &key) ? key.rec : NULL;
+  return index_find(&tw->index, tw, mix, &key) ? key.rec : NULL;
+}
+
+TcpTwRecord *
+tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
+{
+  if (tw->count == 0) return NULL;
+  return tcp_tw_lookup_mixed(tw, tuple, tcp_tuple_mix(tuple));
 }
 
 /* ---- the FIFO ------------------------------------------------------------ */

@@ -101,6 +101,11 @@ tcp_tw_table_init(TcpTwTable *tw);
 void
 tcp_tw_table_clear(TcpTwTable *tw);
 
+/* The record of `tuple`, or NULL; `mix` is tcp_tuple_mix(tuple), which a
+ * segment's lookup has already computed for the connections' table. */
+TcpTwRecord *
+tcp_tw_lookup_mixed(TcpTwTable *tw, const TcpTuple *tuple, guint32 mix);
+
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple);
 
