@@ -176,10 +176,9 @@ filtered(NetLinkDir *d, const Packet *pkt)
 }
 
 /* Every way a packet can take but the plain wire's: a predicate or a
- * fault, a packet over the MTU.  Out of line, so
- * that the plain wire's path (below) saves no registers for it.  The link
- * itself (d->link, out of the packets' way) is read only for a drop or a
- * fault. */
+ * fault, a packet over the MTU.  Out of line, so that the plain wire's
+ * path (below) saves no registers for it.  The link itself (d->link, out
+ * of the packets' way) is read only for a drop or a fault. */
 static G_GNUC_NO_INLINE void
 send_slow(NetWorld *net, NetLinkDir *d, Packet *pkt)
 {
