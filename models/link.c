@@ -175,10 +175,12 @@ filtered(NetLinkDir *d, const Packet *pkt)
   return link->filter && link->filter(link->filter_user, link, d->dir, pkt);
 }
 
-/* The link itself (d->link, out of the packets' way) is read only for a
- * drop or a fault. */
-void
-net_link_dir_send(NetWorld *net, NetLinkDir *d, Packet *pkt)
+/* Every way a packet can take but the plain wire's: a predicate or a
+ * fault, a packet over the MTU.  Out of line, so that the plain wire's
+ * path (below) saves no registers for it.  The link itself (d->link, out
+ * of the packets' way) is read only for a drop or a fault. */
+static G_GNUC_NO_INLINE void
+send_slow(NetWorld *net, NetLinkDir *d, Packet *pkt)
 {
   SimEngine *engine = net->engine;
   SimTime now = sim_engine_now(engine);
@@ -204,8 +206,50 @@ net_link_dir_send(NetWorld *net, NetLinkDir *d, Packet *pkt)
     send_faulty(d->link, d, engine, tx_end, pkt);
     return;
   }
-  /* A plain wire: arrivals keep their order by themselves (tx_end never
-   * goes back), so last_arrival, the floor jitter needs, is not kept. */
+  arrive_at(engine, d, tx_end + d->delay, pkt);
+}
+
+/* A plain wire's packet behind the busy transmitter (about a third of the
+ * churn's packets follow another at the same instant): it waits its turn
+ * or, the queue full, is dropped.  Out of line, so that the idle
+ * transmitter's path (below) keeps nothing live across a call. */
+static G_GNUC_NO_INLINE void
+send_queued(NetWorld *net, NetLinkDir *d, Packet *pkt, guint wire_len, SimTime now)
+{
+  d->c.sent++;
+  if (waiting_count(d, now) >= d->p.queue) {
+    d->c.queue_drops++;
+    net_world_drop(net, d->from, d->link, NET_DROP_QUEUE, pkt);
+    return;
+  }
+  waiting_push(d, d->busy_until);
+  d->busy_until += sim_serializer_time(&d->ser, wire_len);
+  arrive_at(net->engine, d, d->busy_until + d->delay, pkt);
+}
+
+/* A plain wire (most packets): what send_slow() does then.  Arrivals keep
+ * their order by themselves on a plain wire (tx_end never goes back), so
+ * last_arrival, the floor jitter needs, is not kept. */
+void
+net_link_dir_send(NetWorld *net, NetLinkDir *d, Packet *pkt)
+{
+  SimEngine *engine = net->engine;
+  SimTime now = sim_engine_now(engine);
+  guint wire_len = packet_wire_len(pkt);
+  if (G_UNLIKELY(d->faulty || wire_len > d->mtu)) {
+    send_slow(net, d, pkt);
+    return;
+  }
+  SimTime tx_end = now;
+  if (d->ser.rate) {                          /* transmit(), inline */
+    if (d->busy_until > now) {
+      send_queued(net, d, pkt, wire_len, now);
+      return;
+    }
+    tx_end += sim_serializer_time(&d->ser, wire_len);
+    d->busy_until = tx_end;
+  }
+  d->c.sent++;
   arrive_at(engine, d, tx_end + d->delay, pkt);
 }
 

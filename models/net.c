@@ -423,13 +423,16 @@ net_node_next_hop(NetNode *node, NetAddr dst)
   return k;
 }
 
+/* A connect asks for the route and the MTU, a listener's child for the
+ * MTU: both from the node's last answer (its direction and source address
+ * are its interface's), the table only when it does not hold. */
 gboolean
 net_host_route(gpointer host, NetAddr dst, NetAddr *src)
 {
   NetNode *node = host;
-  int k = net_node_next_hop(node, dst);
-  if (k < 0) return FALSE;
-  if (src) *src = g_array_index(node->ifaces, NetIface, k).addr;
+  if (!hop_cached(node, dst)) net_node_next_hop(node, dst);
+  if (node->hop_out == NULL) return FALSE;
+  if (src) *src = node->hop_src;
   return TRUE;
 }
 
@@ -437,10 +440,8 @@ guint
 net_host_mtu(gpointer host, NetAddr dst)
 {
   NetNode *node = host;
-  int k = net_node_next_hop(node, dst);
-  if (k < 0) return 0;
-  const NetIface *iface = &g_array_index(node->ifaces, NetIface, k);
-  return iface->link->d[iface->dir].p.mtu;
+  if (!hop_cached(node, dst)) net_node_next_hop(node, dst);
+  return node->hop_out ? node->hop_out->p.mtu : 0;
 }
 
 /* ---- what the network reports ------------------------------------------ */
@@ -490,7 +491,7 @@ static inline void
 report(NetWorld *net, NetEventKind kind, NetDropReason reason, const NetNode *node,
        const NetLink *link, const Packet *pkt)
 {
-  if (net->pcap == NULL && net->trace == NULL && net->observe == NULL) return;
+  if (net_world_quiet(net)) return;
   report_to(net, kind, reason, node, link, pkt);
 }
 
@@ -511,13 +512,11 @@ net_host_dropped(gpointer host, const Packet *pkt, NetDropReason reason)
 
 /* ---- moving packets ----------------------------------------------------- */
 
-void
-net_host_output(gpointer host, Packet *pkt)
+/* net_host_output's every case.  Out of line, so that the common case
+ * (below) saves no registers for it. */
+static G_GNUC_NO_INLINE void
+host_output_slow(NetNode *node, Packet *pkt)
 {
-  NetNode *node = host;
-  g_assert(node->kind == NET_NODE_HOST);
-  pkt->ttl = node->ttl;
-  pkt->ip_id = node->next_ip_id++;
   if (!hop_cached(node, pkt->dst)) net_node_next_hop(node, pkt->dst);
   if (pkt->src == 0) pkt->src = node->hop_out ? node->hop_src : node->addr;
   if (node->hop_out == NULL) {
@@ -535,6 +534,25 @@ net_host_output(gpointer host, Packet *pkt)
   node->c.sent++;
   report(node->net, NET_EVENT_SEND, 0, node, NULL, pkt);
   net_link_dir_send(node->net, node->hop_out, pkt);
+}
+
+/* The common case: the last answer holds, the source is set, the device
+ * takes the packet and nobody watches. */
+void
+net_host_output(gpointer host, Packet *pkt)
+{
+  NetNode *node = host;
+  g_assert(node->kind == NET_NODE_HOST);
+  pkt->ttl = node->ttl;
+  pkt->ip_id = node->next_ip_id++;
+  NetWorld *net = node->net;
+  if (G_UNLIKELY(!hop_cached(node, pkt->dst) || pkt->src == 0 || node->hop_out == NULL ||
+                 node->tx_refuse || !net_world_quiet(net))) {
+    host_output_slow(node, pkt);
+    return;
+  }
+  node->c.sent++;
+  net_link_dir_send(net, node->hop_out, pkt);
 }
 
 static void
@@ -577,7 +595,7 @@ node_has_addr(const NetNode *node, NetAddr a)
 }
 
 void
-net_node_input(NetNode *node, guint iface, Packet *pkt)
+net_node_input_slow(NetNode *node, Packet *pkt)
 {
   if (node->kind == NET_NODE_ROUTER) {
     router_forward(node, pkt);

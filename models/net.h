@@ -240,9 +240,34 @@ net_host_mtu(gpointer node, NetAddr dst);
 
 /* ---- internal to the models -------------------------------------------- */
 
-/* A packet arriving at `node` on interface `iface` (ownership passes). */
+/* Whether nothing watches the network's packets (no pcap, trace or
+ * observer): the packets' common paths test it once. */
+static inline gboolean
+net_world_quiet(const NetWorld *net)
+{
+  return net->pcap == NULL && net->trace == NULL && net->observe == NULL;
+}
+
+/* net_node_input's every case (a router, another address, no receiver,
+ * someone watching), out of line. */
 void
-net_node_input(NetNode *node, guint iface, Packet *pkt);
+net_node_input_slow(NetNode *node, Packet *pkt);
+
+/* A packet arriving at `node` on interface `iface` (ownership passes).
+ * Inline for the common case, a host's own primary address with a
+ * receiver and nobody watching: every arrival on a link comes here. */
+static inline void
+net_node_input(NetNode *node, guint iface, Packet *pkt)
+{
+  (void)iface;
+  if (G_UNLIKELY(node->kind != NET_NODE_HOST || pkt->dst != node->addr ||
+                 node->receiver == NULL || !net_world_quiet(node->net))) {
+    net_node_input_slow(node, pkt);
+    return;
+  }
+  node->c.received++;
+  node->receiver(node->receiver_user, node, pkt);
+}
 
 /* Reports a drop to observers and the trace, counts nothing, frees pkt. */
 void

@@ -117,15 +117,21 @@ tcp_ports_use(TcpPorts *ports, guint16 port, gboolean create)
   return &port_slots_put_hashed(&ports->uses, port_hash(port), &fresh)->use;
 }
 
-void
-tcp_ports_tidy(TcpPorts *ports, guint16 port)
+/* Drops entry e if all its counts are zero. */
+static inline void
+entry_tidy(TcpPorts *ports, TcpPortEntry *e)
 {
-  TcpPortEntry *e = use_find(ports, port);
-  if (e == NULL) return;
   if (!e->use.binders && !e->use.listeners && !e->use.users) {
     port_slots_delete(&ports->uses, NULL, e);
     ports->n_uses--;
   }
+}
+
+void
+tcp_ports_tidy(TcpPorts *ports, guint16 port)
+{
+  TcpPortEntry *e = use_find(ports, port);
+  if (e) entry_tidy(ports, e);
 }
 
 const TcpPortEntry *
@@ -145,10 +151,10 @@ tcp_ports_hold(TcpPorts *ports, NetAddr laddr, guint16 lport, NetAddr raddr, gui
 void
 tcp_ports_release(TcpPorts *ports, NetAddr laddr, guint16 lport, NetAddr raddr, guint16 rport)
 {
-  TcpPortUse *use = tcp_ports_use(ports, lport, FALSE);
-  g_assert(use && use->users > 0);
-  use->users--;
-  tcp_ports_tidy(ports, lport);
+  TcpPortEntry *e = use_find(ports, lport);     /* one probe for the count and the tidy */
+  g_assert(e && e->use.users > 0);
+  e->use.users--;
+  entry_tidy(ports, e);
   TcpPortDest *d = dest_find(ports, laddr, raddr, rport);
   if (d) d->held[lport >> 6] &= ~(G_GUINT64_CONSTANT(1) << (lport & 63));
 }

@@ -291,10 +291,11 @@ conn_new(TcpStack *s)
   return tcp_conn_new(&s->cenv, stack_now(s));
 }
 
+/* c into the connections' table; `mix` is tcp_tuple_mix(&c->tuple). */
 static void
-conn_insert(TcpStack *s, TcpConn *c)
+conn_insert(TcpStack *s, TcpConn *c, guint32 mix)
 {
-  tcp_tuple_table_insert(&s->conns, &c->tuple, c);
+  tcp_tuple_table_insert_mixed(&s->conns, &c->tuple, mix, c);
   c->in_table = TRUE;
   port_hold(s, c);
 }
@@ -456,9 +457,10 @@ listener_lookup(TcpStack *s, NetAddr addr, guint16 port)
 }
 
 /* RFC 9293 3.10.7.2: SEGMENT ARRIVES in LISTEN.  `isn` is 0 or the ISN a
- * TIME_WAIT reopen dictates. */
+ * TIME_WAIT reopen dictates; `mix` is the segment's 4-tuple's
+ * tcp_tuple_mix, the child's. */
 static void
-listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
+listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn, guint32 mix)
 {
   const TcpSegment *seg = &pkt->tcp;
   TcpSegment rst;
@@ -485,7 +487,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
   c->nodelay = l->conn->nodelay;     /* Linux: TCP_NODELAY is inherited */
   c->cork = l->conn->cork;           /* and TCP_CORK (sk_clone_lock()) */
   c->user_timeout = l->conn->user_timeout;   /* and TCP_USER_TIMEOUT */
-  conn_insert(s, c);
+  conn_insert(s, c, mix);
   g_queue_push_tail_link(&l->syn_q, &c->queue_link);
   if (isn == 0) isn = tcp_isn(&s->cenv, &c->tuple, stack_now(s));
   tcp_conn_accept_syn(c, seg, isn, stack_now(s), s->out);
@@ -493,7 +495,7 @@ listener_input(TcpStack *s, TcpSocket *l, const Packet *pkt, guint32 isn)
 }
 
 static void
-tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
+tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt, guint32 mix)
 {
   TcpSegment reply;
   guint32 isn = 0;
@@ -515,7 +517,7 @@ tw_input(TcpStack *s, TcpTwRecord *rec, const Packet *pkt)
     }
     s->stats.tw_reused++;
     tw_remove(s, rec);
-    listener_input(s, l, pkt, isn);
+    listener_input(s, l, pkt, isn, mix);
     break;
   }
   }
@@ -537,6 +539,24 @@ accept_overflow(TcpStack *s, const TcpConn *c, const TcpSegment *seg)
   return TRUE;
 }
 
+/* A segment for no connection: a TIME_WAIT record's, a listener's, or
+ * answered with a RST.  Out of line (about one segment in ten), so that a
+ * connection's segment (below) keeps less live. */
+static G_GNUC_NO_INLINE void
+stack_input_unconnected(TcpStack *s, const Packet *pkt, const TcpTuple *t, guint32 mix)
+{
+  const TcpSegment *seg = &pkt->tcp;
+  TcpTwRecord *rec = tcp_tw_lookup_mixed(&s->tw, t, mix);
+  TcpSocket *l;
+  TcpSegment rst;
+  if (rec) tw_input(s, rec, pkt, mix);
+  else if ((l = listener_lookup(s, t->laddr, t->lport))) listener_input(s, l, pkt, 0, mix);
+  else if (tcp_rst_for(seg, &rst)) {
+    stack_dropped(s, pkt, TCP_DROP_NO_LISTENER);
+    stack_send(s, t->laddr, t->raddr, &rst);
+  }
+}
+
 /* The body of tcp_stack_input, inside the hold of its state changes. */
 static void
 stack_input(TcpStack *s, Packet *pkt)
@@ -546,25 +566,15 @@ stack_input(TcpStack *s, Packet *pkt)
                  .rport = seg->sport };
   s->stats.segments_received++;
   if (seg->flags & TCP_FLAG_RST) s->stats.resets_received++;
-  TcpConn *c = tcp_tuple_table_lookup(&s->conns, &t);
-  if (c && c->listener && accept_overflow(s, c, seg)) {
+  guint32 mix = tcp_tuple_mix(&t);     /* for every table the segment meets */
+  TcpConn *c = tcp_tuple_table_lookup_mixed(&s->conns, &t, mix);
+  if (c == NULL) {
+    stack_input_unconnected(s, pkt, &t, mix);
+  } else if (c->listener && accept_overflow(s, c, seg)) {
     stack_dropped(s, pkt, TCP_DROP_ACCEPT_QUEUE);
-    packet_free(pkt);
-    return;
-  }
-  if (c) {
+  } else {
     tcp_conn_input(c, seg, stack_now(s), s->out);
     stack_after(s, c, TRUE);
-  } else {
-    TcpTwRecord *rec = tcp_tw_lookup(&s->tw, &t);
-    TcpSocket *l;
-    TcpSegment rst;
-    if (rec) tw_input(s, rec, pkt);
-    else if ((l = listener_lookup(s, t.laddr, t.lport))) listener_input(s, l, pkt, 0);
-    else if (tcp_rst_for(seg, &rst)) {
-      stack_dropped(s, pkt, TCP_DROP_NO_LISTENER);
-      stack_send(s, t.laddr, t.raddr, &rst);
-    }
   }
   packet_free(pkt);
 }
@@ -772,8 +782,9 @@ port_check(gpointer user, guint16 port)
   if (u && u->binders) return TCP_PORT_BUSY;   /* bind()'s ports are not shared */
   if (u == NULL) return TCP_PORT_FREE;
   p->t.lport = port;
-  if (tcp_tuple_table_lookup(&p->s->conns, &p->t)) return TCP_PORT_BUSY;
-  TcpTwRecord *rec = tcp_tw_lookup(&p->s->tw, &p->t);
+  guint32 mix = tcp_tuple_mix(&p->t);
+  if (tcp_tuple_table_lookup_mixed(&p->s->conns, &p->t, mix)) return TCP_PORT_BUSY;
+  TcpTwRecord *rec = tcp_tw_lookup_mixed(&p->s->tw, &p->t, mix);
   if (rec == NULL) return TCP_PORT_FREE;
   return tw_reusable(p->s, rec) ? TCP_PORT_TW_REUSE : TCP_PORT_BUSY;
 }
@@ -855,7 +866,7 @@ tcp_socket_connect(TcpSocket *sock, NetAddr addr, guint16 port)
   guint32 iss = verdict == TCP_PORT_TW_REUSE ? tw_take_over(s, c)
                                              : tcp_isn(&s->cenv, &c->tuple, c->now);
   conn_set_path_mss(s, c);
-  conn_insert(s, c);
+  conn_insert(s, c, tcp_tuple_mix(&c->tuple));
   tcp_conn_connect(c, iss, c->now, s->out);
   stack_after(s, c, FALSE);
   return TCP_EINPROGRESS;

@@ -12,9 +12,7 @@
 static inline TcpTwRecord *
 rec_at(const TcpTwTable *tw, guint32 pos)
 {
-  guint32 i = pos - tw->base;
-  TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
-  return &slab[i % TCP_TW_SLAB];
+  return tcp_tw_at(tw, pos);
 }
 
 static inline gboolean
@@ -30,13 +28,6 @@ laddr_find(const TcpTwTable *tw, NetAddr laddr)
   for (guint i = 0; i < tw->laddrs->len; i++)
     if (g_array_index(tw->laddrs, NetAddr, i) == laddr) return (int)i;
   return -1;
-}
-
-TcpTuple
-tcp_tw_tuple(const TcpTwTable *tw, const TcpTwRecord *rec)
-{
-  return (TcpTuple){ .laddr = g_array_index(tw->laddrs, NetAddr, rec->laddr_ts >> 1),
-                     .raddr = rec->raddr, .lport = rec->lport, .rport = rec->rport };
 }
 
 static inline guint32
@@ -118,13 +109,20 @@ index_slot_of(const TcpTwTable *tw, const TcpTwRecord *rec)
 }
 
 TcpTwRecord *
-tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
+tcp_tw_lookup_mixed(TcpTwTable *tw, const TcpTuple *tuple, guint32 mix)
 {
   if (tw->count == 0) return NULL;
   int l = laddr_find(tw, tuple->laddr);
   if (l < 0) return NULL;
   TwKey key = { .tuple = tuple, .laddr_ts = (guint16)(l << 1) };
-  return index_find(&tw->index, tw, tcp_tuple_mix(tuple), &key) ? key.rec : NULL;
+  return index_find(&tw->index, tw, mix, &key) ? key.rec : NULL;
+}
+
+TcpTwRecord *
+tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
+{
+  if (tw->count == 0) return NULL;
+  return tcp_tw_lookup_mixed(tw, tuple, tcp_tuple_mix(tuple));
 }
 
 /* ---- the FIFO ------------------------------------------------------------ */
@@ -227,12 +225,6 @@ tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
   index_delete(&tw->index, tw, slot);
   position_vacate(tw, pos);
   tw->count--;
-}
-
-TcpTwRecord *
-tcp_tw_head(TcpTwTable *tw)
-{
-  return tw->head < tw->tail ? rec_at(tw, tw->head) : NULL;
 }
 
 /* Moves rec to the tail with a new expiry; returns it there. */

@@ -78,14 +78,33 @@ tcp_tw_ts_ok(const TcpTwRecord *rec)
   return rec->laddr_ts & 1;
 }
 
-/* The record's 4-tuple. */
-TcpTuple
-tcp_tw_tuple(const TcpTwTable *tw, const TcpTwRecord *rec);
+/* The record at position pos, in [base, base + slabs * TCP_TW_SLAB). */
+static inline TcpTwRecord *
+tcp_tw_at(const TcpTwTable *tw, guint32 pos)
+{
+  guint32 i = pos - tw->base;
+  TcpTwRecord *slab = g_ptr_array_index(tw->slabs, i / TCP_TW_SLAB);
+  return &slab[i % TCP_TW_SLAB];
+}
+
+/* The record's 4-tuple.  Inline, as tcp_tw_head() is: a removal asks for
+ * it, and each of the stack's TIME_WAIT events for the head. */
+static inline TcpTuple
+tcp_tw_tuple(const TcpTwTable *tw, const TcpTwRecord *rec)
+{
+  return (TcpTuple){ .laddr = g_array_index(tw->laddrs, NetAddr, rec->laddr_ts >> 1),
+                     .raddr = rec->raddr, .lport = rec->lport, .rport = rec->rport };
+}
 
 void
 tcp_tw_table_init(TcpTwTable *tw);
 void
 tcp_tw_table_clear(TcpTwTable *tw);
+
+/* The record of `tuple`, or NULL; `mix` is tcp_tuple_mix(tuple), which a
+ * segment's lookup has already computed for the connections' table. */
+TcpTwRecord *
+tcp_tw_lookup_mixed(TcpTwTable *tw, const TcpTuple *tuple, guint32 mix);
 
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple);
@@ -106,8 +125,11 @@ void
 tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec);
 
 /* The record that expires first, or NULL. */
-TcpTwRecord *
-tcp_tw_head(TcpTwTable *tw);
+static inline TcpTwRecord *
+tcp_tw_head(const TcpTwTable *tw)
+{
+  return tw->head < tw->tail ? tcp_tw_at(tw, tw->head) : NULL;
+}
 
 /* The ACK a TIME_WAIT record sends: <SEQ=SND.NXT><ACK=RCV.NXT>, with the
  * window the connection had when it entered TIME_WAIT. */

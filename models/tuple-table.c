@@ -17,13 +17,17 @@ tcp_tuple_table_clear(TcpTupleTable *t)
 }
 
 void
-tcp_tuple_table_insert(TcpTupleTable *t, const TcpTuple *key, gpointer value)
+tcp_tuple_table_insert_mixed(TcpTupleTable *t, const TcpTuple *key, guint32 mix,
+                             gpointer value)
 {
   g_assert(value != NULL);
+#ifdef TWSIM_INVARIANTS
+  g_assert(mix == tcp_tuple_mix(key));     /* a mix of another tuple would hide the entry */
+#endif
   /* 4 slots at first: most hosts of a large network hold a socket or two,
    * and a host's tables are touched by every segment it gets. */
   tuple_slots_reserve(t, NULL, (guint64)t->count + 1);
-  TcpTupleSlot s = { .hash = tcp_tuple_table_hash(key), .key = *key, .value = value };
+  TcpTupleSlot s = { .hash = mix | 0x80000000u, .key = *key, .value = value };
   tuple_slots_put_hashed(t, s.hash, &s);
   t->count++;
 }

@@ -94,18 +94,37 @@ tcp_tuple_table_hash(const TcpTuple *key)
   return tcp_tuple_mix(key) | 0x80000000u;
 }
 
+/* The value stored under `key`, whose mix (tcp_tuple_mix) the caller
+ * has, or NULL: a segment's 4-tuple is mixed once for every table it is
+ * looked up in (the connections, the TIME_WAIT index) and inserted in. */
+static inline gpointer
+tcp_tuple_table_lookup_mixed(const TcpTupleTable *t, const TcpTuple *key, guint32 mix)
+{
+  if (t->count == 0) return NULL;
+  const TcpTupleSlot *s = tuple_slots_find(t, NULL, mix | 0x80000000u, key);
+  return s ? s->value : NULL;
+}
+
 /* The value stored under `key`, or NULL. */
 static inline gpointer
 tcp_tuple_table_lookup(const TcpTupleTable *t, const TcpTuple *key)
 {
   if (t->count == 0) return NULL;
-  const TcpTupleSlot *s = tuple_slots_find(t, NULL, tcp_tuple_table_hash(key), key);
-  return s ? s->value : NULL;
+  return tcp_tuple_table_lookup_mixed(t, key, tcp_tuple_mix(key));
 }
 
-/* Stores `value` (not NULL) under `key`, which must not be in the table. */
+/* Stores `value` (not NULL) under `key`, which must not be in the table;
+ * `mix` is tcp_tuple_mix(key). */
 void
-tcp_tuple_table_insert(TcpTupleTable *t, const TcpTuple *key, gpointer value);
+tcp_tuple_table_insert_mixed(TcpTupleTable *t, const TcpTuple *key, guint32 mix,
+                             gpointer value);
+
+/* The same, mixing key itself. */
+static inline void
+tcp_tuple_table_insert(TcpTupleTable *t, const TcpTuple *key, gpointer value)
+{
+  tcp_tuple_table_insert_mixed(t, key, tcp_tuple_mix(key), value);
+}
 
 /* Removes `key`; FALSE if it was not there. */
 gboolean
