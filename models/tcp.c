@@ -77,12 +77,13 @@ static const guint legal[TCP_STATE_N] = {
 static inline void
 count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
 {
-  if (env->counts == NULL) return;
-  g_assert(env->counts[from] > 0);
-  env->counts[from]--;
-  env->counts[to]++;
-  if (to == TCP_STATE_TIME_WAIT && env->counts[to] > env->stats->tw_peak) {
-    env->stats->tw_peak = env->counts[to];
+  guint64 *counts = env->counts;      /* read once: the stores below may alias it */
+  if (counts == NULL) return;
+  g_assert(counts[from] > 0);
+  counts[from]--;
+  counts[to]++;
+  if (to == TCP_STATE_TIME_WAIT && counts[to] > env->stats->tw_peak) {
+    env->stats->tw_peak = counts[to];
     env->stats->tw_peak_time = now;
   }
 }
@@ -162,6 +163,18 @@ tcp_state_queue_deliver(TcpStateQueue *q, gpointer host)
   q->depth = 0;
 }
 
+/* The report of a change that someone draws or hears of (the trace, the
+ * host's hooks): out of line and called last, so that the usual change,
+ * which nobody observes, saves no registers and makes no call. */
+static G_GNUC_NO_INLINE void
+report_state(const TcpConn *c, TcpState from, TcpState to)
+{
+  /* A listener's child is born from the listener: observers see
+   * LISTEN -> SYN_RECEIVED, as in the RFC's diagram. */
+  TcpState shown = (c->passive && from == TCP_STATE_CLOSED) ? TCP_STATE_LISTEN : from;
+  state_event(c->env, c->now, &c->tuple, shown, to);
+}
+
 void
 tcp_set_state(TcpConn *c, TcpState to)
 {
@@ -169,12 +182,11 @@ tcp_set_state(TcpConn *c, TcpState to)
   g_assert((guint)to < TCP_STATE_N);
   g_assert(legal[from] & (1u << to));
   c->state = to;
-  /* A listener's child is born from the listener: observers see
-   * LISTEN -> SYN_RECEIVED, as in the RFC's diagram. */
-  TcpState shown = (c->passive && from == TCP_STATE_CLOSED) ? TCP_STATE_LISTEN : from;
-  count_move(c->env, c->now, from, to);
-  state_event(c->env, c->now, &c->tuple, shown, to);
   if (to == TCP_STATE_ESTABLISHED) c->established_once = TRUE;
+  const TcpConnEnv *env = c->env;
+  count_move(env, c->now, from, to);
+  if (G_UNLIKELY(env->trace != NULL) || env->state_changed || settle_wanted(env->settled))
+    report_state(c, from, to);
 }
 
 void
