@@ -366,27 +366,6 @@ tcp_rcv_out_of_order(TcpConn *c)
 }
 
 void
-tcp_rcv_ack_sent(TcpConn *c)
-{
-  /* Linux tcp_event_ack_sent() / tcp_dec_quickack_mode(). */
-  if (c->ack_at != SIM_TIME_MAX || c->ack_now) {
-    if (c->quick > 0) c->quick--;
-  }
-  c->ack_at = SIM_TIME_MAX;
-  c->rcv_wup = c->rcv_nxt;
-}
-
-void
-tcp_rcv_data_sent(TcpConn *c)
-{
-  /* Linux tcp_event_data_sent(): a reply within the ATO of the last
-   * arrival means an interactive exchange (pingpong: ACKs wait for the
-   * next reply, up to the delayed-ACK timeout). */
-  if (c->ato && c->now - c->lrcvtime < c->ato) c->pingpong = TRUE;
-  c->lsndtime = c->now;
-}
-
-void
 tcp_rcv_delack_timer(TcpConn *c)
 {
   /* Linux tcp_delack_timer_handler(): a missed delayed ACK inflates the

@@ -484,11 +484,28 @@ tcp_rcv_fin_arrived(TcpConn *c);
 void
 tcp_rcv_out_of_order(TcpConn *c);
 
-/* Bookkeeping for every ACK-bearing segment sent, and for data sent. */
-void
-tcp_rcv_ack_sent(TcpConn *c);
-void
-tcp_rcv_data_sent(TcpConn *c);
+/* Bookkeeping for every ACK-bearing segment sent (Linux's
+ * tcp_event_ack_sent() / tcp_dec_quickack_mode()).  Inline, as the next
+ * one: every segment sent passes here. */
+static inline void
+tcp_rcv_ack_sent(TcpConn *c)
+{
+  if (c->ack_at != SIM_TIME_MAX || c->ack_now) {
+    if (c->quick > 0) c->quick--;
+  }
+  c->ack_at = SIM_TIME_MAX;
+  c->rcv_wup = c->rcv_nxt;
+}
+
+/* For data sent (Linux's tcp_event_data_sent()): a reply within the ATO
+ * of the last arrival means an interactive exchange (pingpong: ACKs wait
+ * for the next reply, up to the delayed-ACK timeout). */
+static inline void
+tcp_rcv_data_sent(TcpConn *c)
+{
+  if (c->ato && c->now - c->lrcvtime < c->ato) c->pingpong = TRUE;
+  c->lsndtime = c->now;
+}
 
 /* The delayed-ACK timer fired. */
 void
