@@ -94,14 +94,11 @@ input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
   tcp_emit_syn(c, out);
 }
 
-/* RFC 9293 3.10.7.4, first check: is the segment acceptable?  RCV.WND is
- * the window last advertised. */
-static gboolean
-seg_acceptable(const TcpConn *c, const TcpSegment *seg)
+/* seg_acceptable() for a segment not at RCV.NXT: out of line, as GCC
+ * would make it anyway, with the test below inline in its callers. */
+static G_GNUC_NO_INLINE gboolean
+seg_acceptable_window(const TcpConn *c, const TcpSegment *seg)
 {
-  /* A segment at RCV.NXT passes all four cases (the in-order segment, all
-   * but a few): no window to compute. */
-  if (seg->seq == c->rcv_nxt) return TRUE;
   guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   guint32 len = tcp_segment_seq_len(seg);
   guint32 lo = c->rcv_nxt, hi = c->rcv_nxt + wnd;
@@ -109,6 +106,16 @@ seg_acceptable(const TcpConn *c, const TcpSegment *seg)
   if (len == 0) return tcp_seq_in(seg->seq, lo, hi);
   if (wnd == 0) return seg->seq == c->rcv_nxt;   /* keep its ACK (3.10.7.4) */
   return tcp_seq_in(seg->seq, lo, hi) || tcp_seq_in(seg->seq + len - 1, lo, hi);
+}
+
+/* RFC 9293 3.10.7.4, first check: is the segment acceptable?  RCV.WND is
+ * the window last advertised. */
+static inline gboolean
+seg_acceptable(const TcpConn *c, const TcpSegment *seg)
+{
+  /* A segment at RCV.NXT passes all four cases (the in-order segment, all
+   * but a few): no window to compute, and no call. */
+  return seg->seq == c->rcv_nxt || seg_acceptable_window(c, seg);
 }
 
 /* Answers an out-of-window or otherwise invalid segment with an ACK (RFC
