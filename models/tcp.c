@@ -415,17 +415,6 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
   tcp_conn_grow_sndbuf(c);
 }
 
-void
-tcp_conn_grow_sndbuf(TcpConn *c)
-{
-  /* Linux grows the send buffer with the congestion window
-   * (tcp_sndbuf_expand: about twice cwnd) up to tcp_wmem[2]; here in
-   * payload bytes, never shrinking. */
-  const TcpProfile *p = c->env->profile;
-  guint32 want = MIN(2 * MIN(c->cwnd, 1u << 29), p->sndbuf_max);
-  c->sndbuf_cur = MAX(c->sndbuf_cur, MAX(want, p->sndbuf));
-}
-
 static gboolean
 state_can_send(TcpState s)
 {

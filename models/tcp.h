@@ -358,9 +358,18 @@ tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out);
 void
 tcp_conn_set_cork(TcpConn *c, gboolean on, SimTime now, GArray *out);
 
-/* The send buffer grows with cwnd (up to the profile's sndbuf_max). */
-void
-tcp_conn_grow_sndbuf(TcpConn *c);
+/* The send buffer grows with cwnd (up to the profile's sndbuf_max).
+ * Inline: every ACK of new data asks. */
+static inline void
+tcp_conn_grow_sndbuf(TcpConn *c)
+{
+  /* Linux grows the send buffer with the congestion window
+   * (tcp_sndbuf_expand: about twice cwnd) up to tcp_wmem[2]; here in
+   * payload bytes, never shrinking. */
+  const TcpProfile *p = c->env->profile;
+  guint32 want = MIN(2 * MIN(c->cwnd, 1u << 29), p->sndbuf_max);
+  c->sndbuf_cur = MAX(c->sndbuf_cur, MAX(want, p->sndbuf));
+}
 
 /* Hands up to max buffered bytes to sink (in place, once, only when there
  * are some), then drops them from the buffer.  Returns the count, 0 at
