@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "tcp-stack.h"
 #include "tcp-rack.h"
+#include "tcp-seq.h"
 
 typedef struct TcpConn TcpConn;
 typedef struct TcpCcOps TcpCcOps;
@@ -449,10 +450,67 @@ tcp_ts_now(const TcpConn *c)
 
 /* ---- tcp-rcv.c: window, out-of-order queue, ACK policy -------------------- */
 
-/* The 16-bit window field to send (unscaled in a SYN); records the
- * window and its right edge. */
+/* Free receive buffer space: what the window may offer. */
+static inline guint32
+tcp_rcv_free(const TcpConn *c)
+{
+  guint32 buf = c->env->profile->rcvbuf;
+  guint32 used = c->rcv_buf ? c->rcv_buf->len : 0;
+  guint32 max = 65535u << c->rcv_wscale;     /* what the field can say */
+  return MIN(buf > used ? buf - used : 0, max);
+}
+
+/* The window to offer now, in bytes, before scaling, with free_ the free
+ * space (tcp_rcv_free()).  RFC 9293 3.8.6.2.2: the right edge moves only
+ * when it can move by min(rcvbuf / 2, MSS); and a window is never shrunk
+ * (RFC 9293 3.8.6).  With linux_rwnd the offer is also at most
+ * rcv_ssthresh (Linux's __tcp_select_window()). */
+static inline guint32
+tcp_rcv_window_in(const TcpConn *c, guint32 free_)
+{
+  guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+  if (c->env->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
+  guint32 step = MIN(c->env->profile->rcvbuf / 2, (guint32)c->mss);
+  if (free_ > cur && free_ - cur >= step) return free_;
+  return cur;
+}
+
+/* Records the window a segment offers (`bytes`, its field `field`) and its
+ * right edge, which never moves back; returns the field. */
+static inline guint16
+tcp_rcv_window_record(TcpConn *c, guint32 field, guint32 bytes)
+{
+  c->rcv_wnd_sent = bytes;
+  if (c->state != TCP_STATE_SYN_SENT && tcp_seq_gt(c->rcv_nxt + bytes, c->rcv_adv))
+    c->rcv_adv = c->rcv_nxt + bytes;
+  return (guint16)field;
+}
+
+/* tcp_rcv_window_field() for a SYN, or for a profile without
+ * linux_rwnd (tcp-rcv.c). */
 guint16
-tcp_rcv_window_field(TcpConn *c, gboolean syn);
+tcp_rcv_window_field_other(TcpConn *c, gboolean syn);
+
+/* The 16-bit window field to send (unscaled in a SYN); records the
+ * window and its right edge.  Inline for the linux profiles' segments
+ * after the SYN (every segment sent asks, and a call there costs the
+ * sender's registers); the rest in tcp_rcv_window_field_other(). */
+static inline guint16
+tcp_rcv_window_field(TcpConn *c, gboolean syn)
+{
+  if (syn || !c->env->profile->linux_rwnd) return tcp_rcv_window_field_other(c, syn);
+  /* Linux aligns the window up to the scale unit (__tcp_select_window(),
+   * and tcp_select_window() when it keeps the window already offered),
+   * so nothing is scaled away: 64240 offered in a SYN is 64256 after.
+   * Where the buffer has no room for the rounding (a reader that does
+   * not read), down, as Linux's memory limits would have it. */
+  guint32 unit = 1u << c->rcv_wscale;
+  guint32 free_ = tcp_rcv_free(c);
+  guint32 wnd = tcp_rcv_window_in(c, free_);
+  guint32 up = (wnd + unit - 1) & ~(unit - 1);
+  guint32 field = MIN((up <= free_ ? up : wnd) >> c->rcv_wscale, 65535u);
+  return tcp_rcv_window_record(c, field, field << c->rcv_wscale);
+}
 
 /* The connection reached ESTABLISHED: the window's clamp (Linux's
  * tcp_init_buffer_space()). */
