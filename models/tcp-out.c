@@ -19,23 +19,39 @@ tcp_out_queue_new(void)
  * timestamp option and SACK blocks, as every segment carries but a RST
  * answering a segment (RFC 9293 3.10.7.1, Linux's tcp_v4_send_reset():
  * window 0, no option). */
-static TcpSegment *
-emit_segment(TcpConn *c, GArray *out, guint32 seq, guint8 flags, gboolean fields)
+/* The segment's ports, numbers and flags, in the last slot of the queue
+ * (the caller grew it). */
+static inline TcpSegment *
+segment_head(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
 {
   /* Built in its slot of the queue: no copy of the segment (the array has
    * no clear function, so growing it writes nothing). */
-  tcp_array_grow1(out, TCP_OUT_RESERVED);
   TcpSegment *seg = &g_array_index(out, TcpSegment, out->len - 1);
   *seg = (TcpSegment){ .sport = c->tuple.lport, .dport = c->tuple.rport, .seq = seq,
                        .flags = flags };
   if (flags & TCP_FLAG_ACK) seg->ack = c->rcv_nxt;
+  return seg;
+}
+
+/* The timestamp option, once negotiated (RFC 7323 3). */
+static inline void
+segment_ts(const TcpConn *c, TcpSegment *seg)
+{
+  if (c->ts_ok) {
+    seg->opts |= TCP_OPT_TS;
+    seg->ts_val = tcp_ts_now(c);
+    seg->ts_ecr = c->ts_recent;
+  }
+}
+
+static TcpSegment *
+emit_segment(TcpConn *c, GArray *out, guint32 seq, guint8 flags, gboolean fields)
+{
+  tcp_array_grow1(out, TCP_OUT_RESERVED);
+  TcpSegment *seg = segment_head(c, out, seq, flags);
   if (fields) {
     seg->win = tcp_rcv_window_field(c, (flags & TCP_FLAG_SYN) != 0);
-    if (c->ts_ok) {
-      seg->opts |= TCP_OPT_TS;
-      seg->ts_val = tcp_ts_now(c);
-      seg->ts_ecr = c->ts_recent;
-    }
+    segment_ts(c, seg);
     /* SACK blocks only when there are some to report (most ACKs). */
     if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_SYN) && (c->n_rcv_sack || c->dsack_due))
       tcp_sack_fill(c, seg);
@@ -62,11 +78,34 @@ count_sent(TcpConn *c, TcpSegment *seg, guint32 seq, guint32 len)
   if (!(seg->flags & TCP_FLAG_SYN) && tcp_rack_on(c)) tcp_rack_sent(c, seq, seq + len);
 }
 
-void
-tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
+/* tcp_emit() past its shortcut: out of line, so that the shortcut saves
+ * no registers. */
+static G_GNUC_NO_INLINE void
+emit_any(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
 {
   TcpSegment *seg = emit_header(c, out, seq, flags);
   count_sent(c, seg, seq, !!(flags & TCP_FLAG_FIN));
+}
+
+void
+tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
+{
+  /* A bare ACK (an owed or delayed one, the ACK of a FIN: most segments
+   * tcp_emit() sends) of a linux profile, with no SACK block to report
+   * and room in the queue, is built without a call: the window inline
+   * (computed first, so that no store to the segment makes GCC read the
+   * profile again), nothing for count_sent() (no sequence space). */
+  if (flags == TCP_FLAG_ACK && c->env->profile->linux_rwnd && !c->n_rcv_sack &&
+      !c->dsack_due && out->len < TCP_OUT_RESERVED) {
+    guint16 win = tcp_rcv_window_field(c, FALSE);
+    out->len++;
+    TcpSegment *seg = segment_head(c, out, seq, flags);
+    seg->win = win;
+    segment_ts(c, seg);
+    tcp_rcv_ack_sent(c);
+    return;
+  }
+  emit_any(c, out, seq, flags);
 }
 
 void
