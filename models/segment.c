@@ -49,12 +49,6 @@ net_buf_new(const void *data, guint32 len)
 }
 
 void
-net_buf_unref(NetBuf *buf)
-{
-  if (buf && --buf->refs == 0) g_free(buf);
-}
-
-void
 net_slice_copy(const NetSlice *slice, guint8 *dst)
 {
   if (slice->buf) memcpy(dst, slice->buf->data + slice->off, slice->len);

@@ -49,8 +49,13 @@ net_buf_ref(NetBuf *buf)
   return buf;
 }
 
-void
-net_buf_unref(NetBuf *buf);
+/* Inline: every packet freed and every acknowledged chunk drops one
+ * (mostly NULL: virtual bytes). */
+static inline void
+net_buf_unref(NetBuf *buf)
+{
+  if (buf && --buf->refs == 0) g_free(buf);
+}
 
 /* A slice of payload: `len` bytes at `off` in `buf`, or `len` zero bytes
  * when buf is NULL. */
