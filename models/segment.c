@@ -12,8 +12,13 @@ net_addr_parse(const char *text, NetAddr *out, GError **error)
   for (int octet = 0; octet < 4; octet++) {
     unsigned value = 0;
     int digits = 0;
-    while (g_ascii_isdigit(*p) && digits < 4) {
-      value = value * 10 + (unsigned)(*p++ - '0');
+    /* A digit is a character '0' to '9' (g_ascii_isdigit()), tested by
+     * its distance from '0': no table to read (a connect() parses its
+     * address each time). */
+    unsigned d;
+    while ((d = (unsigned)(guchar)*p - '0') <= 9 && digits < 4) {
+      value = value * 10 + d;
+      p++;
       digits++;
     }
     if (digits == 0 || digits > 3 || value > 255 ||
