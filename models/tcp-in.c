@@ -46,7 +46,7 @@ conn_syn_acked(TcpConn *c, guint32 ack)
   c->snd_una = ack;
   if (tcp_seq_lt(c->snd_nxt, ack)) c->snd_nxt = ack;
   if (c->retries == 0) tcp_rtt_sample(c, c->now - c->rtt_start);
-  else c->rto = c->env->profile->rto_init;
+  else c->rto = c->profile->rto_init;
   c->rtt_timing = FALSE;
   c->retries = 0;
   c->rtx_at = SIM_TIME_MAX;
@@ -126,7 +126,7 @@ seg_acceptable(const TcpConn *c, const TcpSegment *seg)
 static void
 oow_ack(TcpConn *c, const TcpSegment *seg)
 {
-  SimTime limit = c->env->profile->invalid_ratelimit;
+  SimTime limit = c->profile->invalid_ratelimit;
   gboolean no_data = seg->payload.len == 0 || (seg->flags & TCP_FLAG_SYN);
   if (limit > 0 && no_data) {
     if (c->now - c->last_oow_ack < limit) return;
@@ -150,7 +150,7 @@ rst_after_fin(const TcpConn *c, const TcpSegment *seg)
 static void
 input_rst(TcpConn *c, const TcpSegment *seg)
 {
-  if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt && !rst_after_fin(c, seg)) {
+  if (c->profile->challenge_ack && seg->seq != c->rcv_nxt && !rst_after_fin(c, seg)) {
     oow_ack(c, seg);                    /* RFC 5961 3.2: challenge ACK */
     return;
   }
@@ -175,7 +175,7 @@ input_rst(TcpConn *c, const TcpSegment *seg)
 static void
 input_syn(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
-  if (c->env->profile->challenge_ack) {
+  if (c->profile->challenge_ack) {
     oow_ack(c, seg);                    /* RFC 5961 4.2 */
     return;
   }
@@ -232,7 +232,7 @@ ack_rtt(TcpConn *c, const TcpSegment *seg)
   } else if (c->rtt_valid) {
     tcp_rto_update(c);                  /* no sample: only undo any backoff */
   } else {
-    c->rto = c->env->profile->rto_init;
+    c->rto = c->profile->rto_init;
   }
 }
 
@@ -314,8 +314,8 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
   case TCP_STATE_FIN_WAIT_1:
     /* Our FIN acknowledged: FIN_WAIT_1 -> FIN_WAIT_2. */
     tcp_set_state(c, TCP_STATE_FIN_WAIT_2);
-    if (c->orphan && c->env->profile->fin_timeout > 0)
-      c->state_at = c->now + c->env->profile->fin_timeout;
+    if (c->orphan && c->profile->fin_timeout > 0)
+      c->state_at = c->now + c->profile->fin_timeout;
     return TRUE;
   case TCP_STATE_CLOSING:
     /* CLOSING -> TIME_WAIT. */
@@ -522,7 +522,7 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
         tcp_sack_rcv_dup(c, seg->seq, tcp_seq_lt(seg->seq + len, c->rcv_nxt) ? seg->seq + len : c->rcv_nxt);
       oow_ack(c, seg);
     }
-    else if (c->env->profile->challenge_ack && rst_after_fin(c, seg)) input_rst(c, seg);
+    else if (c->profile->challenge_ack && rst_after_fin(c, seg)) input_rst(c, seg);
     return;
   }
   if (seg->flags & TCP_FLAG_RST) {

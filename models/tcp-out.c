@@ -95,7 +95,7 @@ tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
    * and room in the queue, is built without a call: the window inline
    * (computed first, so that no store to the segment makes GCC read the
    * profile again), nothing for count_sent() (no sequence space). */
-  if (flags == TCP_FLAG_ACK && c->env->profile->linux_rwnd && !c->n_rcv_sack &&
+  if (flags == TCP_FLAG_ACK && c->profile->linux_rwnd && !c->n_rcv_sack &&
       !c->dsack_due && out->len < TCP_OUT_RESERVED) {
     guint16 win = tcp_rcv_window_field(c, FALSE);
     out->len++;
@@ -115,7 +115,7 @@ tcp_emit_reset(TcpConn *c, GArray *out)
    * (tcp_send_active_reset() -> tcp_transmit_skb() ->
    * tcp_established_options()): the window and, once negotiated, the
    * timestamp option (and SACK blocks). */
-  gboolean fields = c->env->profile->reset_options;
+  gboolean fields = c->profile->reset_options;
   emit_segment(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, fields);
 }
 
@@ -127,19 +127,19 @@ tcp_emit_syn(TcpConn *c, GArray *out)
   TcpSegment *seg = emit_header(c, out, c->iss, flags);
   seg->opts |= TCP_OPT_MSS;
   seg->mss = c->adv_mss;
-  if (c->state == TCP_STATE_SYN_SENT && c->env->profile->timestamps) {
+  if (c->state == TCP_STATE_SYN_SENT && c->profile->timestamps) {
     seg->opts |= TCP_OPT_TS;
     seg->ts_val = tcp_ts_now(c);
     seg->ts_ecr = 0;
   }
   /* RFC 2018 2: offered in a SYN; in a SYN-ACK only if the SYN had it. */
-  if (c->env->profile->sack && (c->state == TCP_STATE_SYN_SENT || c->sack_ok))
+  if (c->profile->sack && (c->state == TCP_STATE_SYN_SENT || c->sack_ok))
     seg->opts |= TCP_OPT_SACK_PERM;
   /* RFC 7323 2.2: offered in a SYN; in a SYN-ACK only if the SYN had it. */
-  if (c->env->profile->window_scaling &&
+  if (c->profile->window_scaling &&
       (c->state == TCP_STATE_SYN_SENT || c->ws_ok)) {
     seg->opts |= TCP_OPT_WSCALE;
-    seg->wscale = (guint8)c->env->profile->wscale;
+    seg->wscale = (guint8)c->profile->wscale;
   }
   count_sent(c, seg, c->iss, 1);
   /* A simultaneous open's first SYN-ACK repeats the SYN's sequence number
@@ -236,7 +236,7 @@ corked(const TcpConn *c)
 static gboolean
 small_ok(const TcpConn *c, guint32 len, gboolean to_end)
 {
-  gboolean nagle = c->env->profile->nagle && !c->nodelay && !c->push_once;
+  gboolean nagle = c->profile->nagle && !c->nodelay && !c->push_once;
   gboolean held = nagle && c->snd_nxt != c->snd_una &&
                   tcp_seq_gt(c->snd_sml, c->snd_una);
   if (c->fin_queued && to_end) return TRUE;   /* a FIN is never held */
@@ -348,7 +348,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
    * empties the buffer has it already; one that stops where TCP_CORK or
    * MSG_MORE holds the rest has none (packetdrill against 6.18:
    * nagle/sendmsg_msg_more). */
-  if (burst >= 2 && !cork_held && c->env->profile->burst_push)
+  if (burst >= 2 && !cork_held && c->profile->burst_push)
     g_array_index(out, TcpSegment, last).flags |= TCP_FLAG_PSH;
   if (c->fin_queued && c->snd_nxt == end && !tx_refused(c)) {
     emit_data(c, out, end, 0, TRUE, FALSE);

@@ -544,7 +544,7 @@ schedule_tlp(TcpConn *c, gboolean advancing)
   if (r->len == 0 || (r->ca_state != TCP_CA_OPEN && r->ca_state != TCP_CA_CWR)) return;
   SimTime pto = TCP_TIMEOUT_INIT;
   if (c->rtt_valid)
-    pto = 2 * c->srtt + (r->len == 1 ? c->env->profile->rto_min : TCP_TIMEOUT_MIN);
+    pto = 2 * c->srtt + (r->len == 1 ? c->profile->rto_min : TCP_TIMEOUT_MIN);
   SimTime rto_left = advancing ? c->rto : at(r, 0)->xmit + c->rto - c->now;
   if (rto_left > 0) pto = MIN(pto, rto_left);
   c->rtx_at = c->now + pto;

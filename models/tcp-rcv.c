@@ -20,7 +20,7 @@
 static guint32
 linux_full_space(const TcpConn *c)
 {
-  return c->env->profile->rcvbuf / 2;
+  return c->profile->rcvbuf / 2;
 }
 
 /* The window of a SYN or SYN-ACK with linux_rwnd, Linux's
@@ -44,7 +44,7 @@ tcp_rcv_established(TcpConn *c)
   /* tcp_info's clocks start with the connection (Linux's
    * tcp_finish_connect(), tcp_create_openreq_child()). */
   c->lrcvtime = c->lsndtime = c->rcv_tstamp = c->now;
-  if (!c->env->profile->linux_rwnd) return;
+  if (!c->profile->linux_rwnd) return;
   /* tcp_init_buffer_space(): window_clamp = the full space less one
    * segment (tcp_app_win's reservation), rcv_ssthresh no higher:
    * 65536 - 1460 = 64076, offered as 64128 with scale 7 (field 501). */
@@ -77,7 +77,7 @@ rcv_window(const TcpConn *c)
 guint16
 tcp_rcv_window_field_other(TcpConn *c, gboolean syn)
 {
-  const TcpProfile *p = c->env->profile;
+  const TcpProfile *p = c->profile;
   guint32 field;
   if (syn && p->linux_rwnd) {
     field = linux_initial_window(c);
@@ -101,7 +101,7 @@ tcp_rcv_window_update_due(const TcpConn *c)
    * window now offered is at most half the buffer and reading would at
    * least double it. */
   guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-  if (2 * cur > c->env->profile->rcvbuf) return FALSE;
+  if (2 * cur > c->profile->rcvbuf) return FALSE;
   guint32 next = rcv_window(c);
   return next > cur && next >= 2 * cur;
 }
@@ -279,8 +279,8 @@ tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole, gboolean fin)
 {
   c->rcv_mss = MAX(c->rcv_mss, MIN(len, (guint32)c->mss + 12));
   ato_update(c);
-  if (c->env->profile->linux_rwnd) linux_grow_window(c, len, tcp_rcv_free(c));
-  if (!c->env->profile->delayed_ack || hole) {
+  if (c->profile->linux_rwnd) linux_grow_window(c, len, tcp_rcv_free(c));
+  if (!c->profile->delayed_ack || hole) {
     c->ack_now = TRUE;                         /* RFC 5681 4.2: a gap filled */
     return;
   }
@@ -307,7 +307,7 @@ tcp_rcv_fin_arrived(TcpConn *c)
    * timer runs for the ATO, which is still 0 before any data came: the
    * timer fires at once (close-remote-fin-then-close.pkt sees the ACK at
    * +0 on Linux 6.18). */
-  if (!c->env->profile->delayed_ack || c->ato == 0 ||
+  if (!c->profile->delayed_ack || c->ato == 0 ||
       c->rcv_nxt - c->rcv_wup > c->rcv_mss) {
     c->ack_now = TRUE;
     return;

@@ -265,6 +265,7 @@ tcp_conn_new(const TcpConnEnv *env, SimTime now)
 {
   TcpConn *c = conn_alloc(env);
   c->env = env;
+  c->profile = env->profile;
   c->now = now;
   c->state = TCP_STATE_CLOSED;
   if (env->counts) env->counts[TCP_STATE_CLOSED]++;
@@ -353,9 +354,9 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
   c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
   c->snd_base = c->pushed_seq = iss + 1;
-  c->ts_ok = c->env->profile->timestamps;
+  c->ts_ok = c->profile->timestamps;
   conn_init_ts(c);
-  c->rto = c->env->profile->rto_init;
+  c->rto = c->profile->rto_init;
   c->rtt_start = now;                    /* the SYN's RTT, if not retransmitted */
   tcp_set_state(c, TCP_STATE_SYN_SENT);
   tcp_emit_syn(c, out);
@@ -378,13 +379,13 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->snd_wl2 = iss;
   c->rcv_wup = c->rcv_adv = c->rcv_nxt;
   conn_init_ts(c);
-  c->ts_ok = c->env->profile->timestamps && (syn->opts & TCP_OPT_TS);
+  c->ts_ok = c->profile->timestamps && (syn->opts & TCP_OPT_TS);
   if (c->ts_ok) {
     c->ts_recent = syn->ts_val;
     c->ts_recent_stamp = now;
   }
   tcp_conn_set_mss(c, syn);
-  c->rto = c->env->profile->rto_init;
+  c->rto = c->profile->rto_init;
   c->rtt_start = now;
   tcp_set_state(c, TCP_STATE_SYN_RECEIVED);
   tcp_emit_syn(c, out);
@@ -396,11 +397,11 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
 {
   /* RFC 7323 2.2-2.3: scaling only when both SYNs carry the option; the
    * peer's shift is capped at 14. */
-  c->ws_ok = c->env->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
+  c->ws_ok = c->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
   c->snd_wscale = c->ws_ok ? (guint8)MIN(syn->wscale, 14) : 0;
-  c->rcv_wscale = c->ws_ok ? (guint8)c->env->profile->wscale : 0;
+  c->rcv_wscale = c->ws_ok ? (guint8)c->profile->wscale : 0;
   /* RFC 2018 2: SACK only when both SYNs carry SACK-permitted. */
-  c->sack_ok = c->env->profile->sack && (syn->opts & TCP_OPT_SACK_PERM);
+  c->sack_ok = c->profile->sack && (syn->opts & TCP_OPT_SACK_PERM);
   guint32 mss = c->adv_mss;
   if ((syn->opts & TCP_OPT_MSS) && syn->mss) mss = MIN(mss, syn->mss);  /* Linux ignores 0 */
   else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
@@ -651,8 +652,8 @@ tcp_conn_close(TcpConn *c, gboolean abort, SimTime now, GArray *out)
       tcp_conn_drop(c, 0);
       return;
     }
-    if (c->state == TCP_STATE_FIN_WAIT_2 && c->env->profile->fin_timeout > 0)
-      c->state_at = now + c->env->profile->fin_timeout;
+    if (c->state == TCP_STATE_FIN_WAIT_2 && c->profile->fin_timeout > 0)
+      c->state_at = now + c->profile->fin_timeout;
     if (!c->fin_queued) {
       c->shut_wr = TRUE;
       conn_send_fin(c, out);

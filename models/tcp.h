@@ -121,6 +121,9 @@ struct TcpConn {
   TcpTuple    tuple;            /* first: the demux hash key */
   TcpState    state;
   const TcpConnEnv *env;
+  const TcpProfile *profile;    /* env->profile, read on every segment:
+                                   one load fewer (the stack's settings
+                                   change in place, never the pointer) */
   SimTime     now;              /* time of the call being processed */
   /* send side (RFC 9293 3.3.1) */
   guint32     iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -152,10 +155,10 @@ struct TcpConn {
                                    tp->pushed_seq, for forced_push()) */
   gboolean    ws_ok;            /* both SYNs carried the window scale */
   gboolean    sack_ok;          /* both SYNs carried SACK-permitted (RFC 2018 2) */
-  GArray     *scoreboard;       /* TcpSackBlock: what the peer SACKed above
-                                   snd_una, sorted, disjoint (RFC 6675) */
   guint32     high_rxt;         /* RFC 6675 HighRxt: end of the last
                                    retransmission of this recovery */
+  GArray     *scoreboard;       /* TcpSackBlock: what the peer SACKed above
+                                   snd_una, sorted, disjoint (RFC 6675) */
   TcpRack     rack;             /* Linux's recovery, with profile `rack` */
   const TcpCcOps *cc;           /* congestion control (tcp-cc.h) */
   GArray     *snd_buf;          /* NetSlice chunks, oldest first */
@@ -234,7 +237,7 @@ struct TcpConn {
 static inline gboolean
 tcp_rack_on(const TcpConn *c)
 {
-  return c->sack_ok && c->env->profile->rack;
+  return c->sack_ok && c->profile->rack;
 }
 
 /* The connection behind a socket (NULL once it went to TIME_WAIT), for
@@ -367,7 +370,7 @@ tcp_conn_grow_sndbuf(TcpConn *c)
   /* Linux grows the send buffer with the congestion window
    * (tcp_sndbuf_expand: about twice cwnd) up to tcp_wmem[2]; here in
    * payload bytes, never shrinking. */
-  const TcpProfile *p = c->env->profile;
+  const TcpProfile *p = c->profile;
   guint32 want = MIN(2 * MIN(c->cwnd, 1u << 29), p->sndbuf_max);
   c->sndbuf_cur = MAX(c->sndbuf_cur, MAX(want, p->sndbuf));
 }
@@ -454,7 +457,7 @@ tcp_ts_now(const TcpConn *c)
 static inline guint32
 tcp_rcv_free(const TcpConn *c)
 {
-  guint32 buf = c->env->profile->rcvbuf;
+  guint32 buf = c->profile->rcvbuf;
   guint32 used = c->rcv_buf ? c->rcv_buf->len : 0;
   guint32 max = 65535u << c->rcv_wscale;     /* what the field can say */
   return MIN(buf > used ? buf - used : 0, max);
@@ -469,8 +472,8 @@ static inline guint32
 tcp_rcv_window_in(const TcpConn *c, guint32 free_)
 {
   guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-  if (c->env->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
-  guint32 step = MIN(c->env->profile->rcvbuf / 2, (guint32)c->mss);
+  if (c->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
+  guint32 step = MIN(c->profile->rcvbuf / 2, (guint32)c->mss);
   if (free_ > cur && free_ - cur >= step) return free_;
   return cur;
 }
@@ -498,7 +501,7 @@ tcp_rcv_window_field_other(TcpConn *c, gboolean syn);
 static inline guint16
 tcp_rcv_window_field(TcpConn *c, gboolean syn)
 {
-  if (syn || !c->env->profile->linux_rwnd) return tcp_rcv_window_field_other(c, syn);
+  if (syn || !c->profile->linux_rwnd) return tcp_rcv_window_field_other(c, syn);
   /* Linux aligns the window up to the scale unit (__tcp_select_window(),
    * and tcp_select_window() when it keeps the window already offered),
    * so nothing is scaled away: 64240 offered in a SYN is 64256 after.
