@@ -60,6 +60,14 @@ net_slice_copy(const NetSlice *slice, guint8 *dst)
   else memset(dst, 0, slice->len);
 }
 
+const guint8 tcp_options_len_table[16] = {
+  TCP_OPTIONS_LEN(0), TCP_OPTIONS_LEN(1), TCP_OPTIONS_LEN(2), TCP_OPTIONS_LEN(3),
+  TCP_OPTIONS_LEN(4), TCP_OPTIONS_LEN(5), TCP_OPTIONS_LEN(6), TCP_OPTIONS_LEN(7),
+  TCP_OPTIONS_LEN(8), TCP_OPTIONS_LEN(9), TCP_OPTIONS_LEN(10), TCP_OPTIONS_LEN(11),
+  TCP_OPTIONS_LEN(12), TCP_OPTIONS_LEN(13), TCP_OPTIONS_LEN(14), TCP_OPTIONS_LEN(15),
+};
+G_STATIC_ASSERT((TCP_OPT_MSS | TCP_OPT_WSCALE | TCP_OPT_SACK_PERM | TCP_OPT_TS) == 0x0f);
+
 char *
 tcp_flags_format(guint8 flags, char *buf)
 {
