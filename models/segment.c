@@ -132,9 +132,13 @@ void
 packet_free(Packet *pkt)
 {
   if (pkt == NULL) return;
-  tcp_segment_clear(&pkt->tcp);
+  /* The payload's reference dropped last: its g_free(), when it is the
+   * last, is a tail call, and the usual packet saves no register. */
+  NetBuf *buf = pkt->tcp.payload.buf;
+  pkt->tcp.payload.buf = NULL;
   pkt->next = free_packets;
   free_packets = pkt;
+  net_buf_unref(buf);
 }
 
 Packet *
