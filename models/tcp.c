@@ -296,7 +296,7 @@ tcp_conn_free(TcpConn *c)
   }
   for (guint i = 0; i < c->snd_buf->len; i++)
     net_buf_unref(g_array_index(c->snd_buf, NetSlice, i).buf);
-  tcp_rcv_ooo_clear(c);
+  if (c->ooo && c->ooo->len > 0) tcp_rcv_ooo_clear(c);   /* no call for an empty queue */
   TcpConnPool *pool = c->env->pool;
   if (pool == NULL || pool->len >= TCP_CONN_POOL_MAX) {
     conn_storage_free(c);
