@@ -49,8 +49,13 @@ net_buf_ref(NetBuf *buf)
   return buf;
 }
 
-void
-net_buf_unref(NetBuf *buf);
+/* Inline: every packet freed and every acknowledged chunk drops one
+ * (mostly NULL: virtual bytes). */
+static inline void
+net_buf_unref(NetBuf *buf)
+{
+  if (buf && --buf->refs == 0) g_free(buf);
+}
 
 /* A slice of payload: `len` bytes at `off` in `buf`, or `len` zero bytes
  * when buf is NULL. */
@@ -131,17 +136,24 @@ typedef struct {
 char *
 tcp_flags_format(guint8 flags, char *buf);
 
-/* Bytes of TCP options the segment's `opts` encode to (a multiple of 4).
- * Laid out as Linux does: MSS (4), SACK-permitted and timestamps (12:
- * NOP NOP TS or SACKOK TS; or 4: NOP NOP SACKOK alone), window scale with
- * a NOP (4), SACK blocks after two NOPs (4 + 8 each).  Inline: every
- * packet on a link counts them. */
+/* Bytes the options of `opts` but SACK blocks encode to, laid out as
+ * Linux does: MSS (4), SACK-permitted and timestamps (12: NOP NOP TS or
+ * SACKOK TS; or 4: NOP NOP SACKOK alone), window scale with a NOP (4). */
+#define TCP_OPTIONS_LEN(o) (((o) & TCP_OPT_MSS ? 4 : 0) + ((o) & TCP_OPT_WSCALE ? 4 : 0) + \
+                            ((o) & TCP_OPT_TS ? 12 : (o) & TCP_OPT_SACK_PERM ? 4 : 0))
+
+/* TCP_OPTIONS_LEN() of the four options' bits (segment.c): one load where
+ * the sum takes a dozen instructions. */
+extern const guint8 tcp_options_len_table[16];
+
+/* Bytes of TCP options the segment's `opts` encode to (a multiple of 4):
+ * TCP_OPTIONS_LEN(), and SACK blocks after two NOPs (4 + 8 each).
+ * Inline: every packet on a link counts them. */
 static inline guint
 tcp_segment_options_len(const TcpSegment *seg)
 {
   guint o = seg->opts;
-  guint len = (o & TCP_OPT_MSS ? 4 : 0) + (o & TCP_OPT_WSCALE ? 4 : 0) +
-              (o & TCP_OPT_TS ? 12 : o & TCP_OPT_SACK_PERM ? 4 : 0);
+  guint len = tcp_options_len_table[o & 0x0f];
   if (o & TCP_OPT_SACK) len += 4 + 8u * seg->n_sack;
   return len;
 }

@@ -19,7 +19,7 @@ static void
 newreno_init(TcpConn *c)
 {
   /* RFC 6928 / RFC 5681 3.1: IW = init_cwnd segments (linux 10). */
-  c->cwnd = (guint32)c->env->profile->init_cwnd * c->mss;
+  c->cwnd = (guint32)c->profile->init_cwnd * c->mss;
   c->ssthresh = SSTHRESH_INFINITE;
   c->cwnd_acked = 0;
 }

@@ -46,7 +46,7 @@ conn_syn_acked(TcpConn *c, guint32 ack)
   c->snd_una = ack;
   if (tcp_seq_lt(c->snd_nxt, ack)) c->snd_nxt = ack;
   if (c->retries == 0) tcp_rtt_sample(c, c->now - c->rtt_start);
-  else c->rto = c->env->profile->rto_init;
+  else c->rto = c->profile->rto_init;
   c->rtt_timing = FALSE;
   c->retries = 0;
   c->rtx_at = SIM_TIME_MAX;
@@ -94,14 +94,11 @@ input_syn_sent(TcpConn *c, const TcpSegment *seg, GArray *out)
   tcp_emit_syn(c, out);
 }
 
-/* RFC 9293 3.10.7.4, first check: is the segment acceptable?  RCV.WND is
- * the window last advertised. */
-static gboolean
-seg_acceptable(const TcpConn *c, const TcpSegment *seg)
+/* seg_acceptable() for a segment not at RCV.NXT: out of line, as GCC
+ * would make it anyway, with the test below inline in its callers. */
+static G_GNUC_NO_INLINE gboolean
+seg_acceptable_window(const TcpConn *c, const TcpSegment *seg)
 {
-  /* A segment at RCV.NXT passes all four cases (the in-order segment, all
-   * but a few): no window to compute. */
-  if (seg->seq == c->rcv_nxt) return TRUE;
   guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   guint32 len = tcp_segment_seq_len(seg);
   guint32 lo = c->rcv_nxt, hi = c->rcv_nxt + wnd;
@@ -109,6 +106,16 @@ seg_acceptable(const TcpConn *c, const TcpSegment *seg)
   if (len == 0) return tcp_seq_in(seg->seq, lo, hi);
   if (wnd == 0) return seg->seq == c->rcv_nxt;   /* keep its ACK (3.10.7.4) */
   return tcp_seq_in(seg->seq, lo, hi) || tcp_seq_in(seg->seq + len - 1, lo, hi);
+}
+
+/* RFC 9293 3.10.7.4, first check: is the segment acceptable?  RCV.WND is
+ * the window last advertised. */
+static inline gboolean
+seg_acceptable(const TcpConn *c, const TcpSegment *seg)
+{
+  /* A segment at RCV.NXT passes all four cases (the in-order segment, all
+   * but a few): no window to compute, and no call. */
+  return seg->seq == c->rcv_nxt || seg_acceptable_window(c, seg);
 }
 
 /* Answers an out-of-window or otherwise invalid segment with an ACK (RFC
@@ -119,7 +126,7 @@ seg_acceptable(const TcpConn *c, const TcpSegment *seg)
 static void
 oow_ack(TcpConn *c, const TcpSegment *seg)
 {
-  SimTime limit = c->env->profile->invalid_ratelimit;
+  SimTime limit = c->profile->invalid_ratelimit;
   gboolean no_data = seg->payload.len == 0 || (seg->flags & TCP_FLAG_SYN);
   if (limit > 0 && no_data) {
     if (c->now - c->last_oow_ack < limit) return;
@@ -143,7 +150,7 @@ rst_after_fin(const TcpConn *c, const TcpSegment *seg)
 static void
 input_rst(TcpConn *c, const TcpSegment *seg)
 {
-  if (c->env->profile->challenge_ack && seg->seq != c->rcv_nxt && !rst_after_fin(c, seg)) {
+  if (c->profile->challenge_ack && seg->seq != c->rcv_nxt && !rst_after_fin(c, seg)) {
     oow_ack(c, seg);                    /* RFC 5961 3.2: challenge ACK */
     return;
   }
@@ -168,7 +175,7 @@ input_rst(TcpConn *c, const TcpSegment *seg)
 static void
 input_syn(TcpConn *c, const TcpSegment *seg, GArray *out)
 {
-  if (c->env->profile->challenge_ack) {
+  if (c->profile->challenge_ack) {
     oow_ack(c, seg);                    /* RFC 5961 4.2 */
     return;
   }
@@ -225,7 +232,7 @@ ack_rtt(TcpConn *c, const TcpSegment *seg)
   } else if (c->rtt_valid) {
     tcp_rto_update(c);                  /* no sample: only undo any backoff */
   } else {
-    c->rto = c->env->profile->rto_init;
+    c->rto = c->profile->rto_init;
   }
 }
 
@@ -307,8 +314,8 @@ input_ack(TcpConn *c, const TcpSegment *seg, GArray *out)
   case TCP_STATE_FIN_WAIT_1:
     /* Our FIN acknowledged: FIN_WAIT_1 -> FIN_WAIT_2. */
     tcp_set_state(c, TCP_STATE_FIN_WAIT_2);
-    if (c->orphan && c->env->profile->fin_timeout > 0)
-      c->state_at = c->now + c->env->profile->fin_timeout;
+    if (c->orphan && c->profile->fin_timeout > 0)
+      c->state_at = c->now + c->profile->fin_timeout;
     return TRUE;
   case TCP_STATE_CLOSING:
     /* CLOSING -> TIME_WAIT. */
@@ -515,7 +522,7 @@ input_synchronized(TcpConn *c, const TcpSegment *seg, GArray *out)
         tcp_sack_rcv_dup(c, seg->seq, tcp_seq_lt(seg->seq + len, c->rcv_nxt) ? seg->seq + len : c->rcv_nxt);
       oow_ack(c, seg);
     }
-    else if (c->env->profile->challenge_ack && rst_after_fin(c, seg)) input_rst(c, seg);
+    else if (c->profile->challenge_ack && rst_after_fin(c, seg)) input_rst(c, seg);
     return;
   }
   if (seg->flags & TCP_FLAG_RST) {

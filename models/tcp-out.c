@@ -19,23 +19,39 @@ tcp_out_queue_new(void)
  * timestamp option and SACK blocks, as every segment carries but a RST
  * answering a segment (RFC 9293 3.10.7.1, Linux's tcp_v4_send_reset():
  * window 0, no option). */
-static TcpSegment *
-emit_segment(TcpConn *c, GArray *out, guint32 seq, guint8 flags, gboolean fields)
+/* The segment's ports, numbers and flags, in the last slot of the queue
+ * (the caller grew it). */
+static inline TcpSegment *
+segment_head(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
 {
   /* Built in its slot of the queue: no copy of the segment (the array has
    * no clear function, so growing it writes nothing). */
-  tcp_array_grow1(out, TCP_OUT_RESERVED);
   TcpSegment *seg = &g_array_index(out, TcpSegment, out->len - 1);
   *seg = (TcpSegment){ .sport = c->tuple.lport, .dport = c->tuple.rport, .seq = seq,
                        .flags = flags };
   if (flags & TCP_FLAG_ACK) seg->ack = c->rcv_nxt;
+  return seg;
+}
+
+/* The timestamp option, once negotiated (RFC 7323 3). */
+static inline void
+segment_ts(const TcpConn *c, TcpSegment *seg)
+{
+  if (c->ts_ok) {
+    seg->opts |= TCP_OPT_TS;
+    seg->ts_val = tcp_ts_now(c);
+    seg->ts_ecr = c->ts_recent;
+  }
+}
+
+static TcpSegment *
+emit_segment(TcpConn *c, GArray *out, guint32 seq, guint8 flags, gboolean fields)
+{
+  tcp_array_grow1(out, TCP_OUT_RESERVED);
+  TcpSegment *seg = segment_head(c, out, seq, flags);
   if (fields) {
     seg->win = tcp_rcv_window_field(c, (flags & TCP_FLAG_SYN) != 0);
-    if (c->ts_ok) {
-      seg->opts |= TCP_OPT_TS;
-      seg->ts_val = tcp_ts_now(c);
-      seg->ts_ecr = c->ts_recent;
-    }
+    segment_ts(c, seg);
     /* SACK blocks only when there are some to report (most ACKs). */
     if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_SYN) && (c->n_rcv_sack || c->dsack_due))
       tcp_sack_fill(c, seg);
@@ -62,11 +78,34 @@ count_sent(TcpConn *c, TcpSegment *seg, guint32 seq, guint32 len)
   if (!(seg->flags & TCP_FLAG_SYN) && tcp_rack_on(c)) tcp_rack_sent(c, seq, seq + len);
 }
 
-void
-tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
+/* tcp_emit() past its shortcut: out of line, so that the shortcut saves
+ * no registers. */
+static G_GNUC_NO_INLINE void
+emit_any(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
 {
   TcpSegment *seg = emit_header(c, out, seq, flags);
   count_sent(c, seg, seq, !!(flags & TCP_FLAG_FIN));
+}
+
+void
+tcp_emit(TcpConn *c, GArray *out, guint32 seq, guint8 flags)
+{
+  /* A bare ACK (an owed or delayed one, the ACK of a FIN: most segments
+   * tcp_emit() sends) of a linux profile, with no SACK block to report
+   * and room in the queue, is built without a call: the window inline
+   * (computed first, so that no store to the segment makes GCC read the
+   * profile again), nothing for count_sent() (no sequence space). */
+  if (flags == TCP_FLAG_ACK && c->profile->linux_rwnd && !c->n_rcv_sack &&
+      !c->dsack_due && out->len < TCP_OUT_RESERVED) {
+    guint16 win = tcp_rcv_window_field(c, FALSE);
+    out->len++;
+    TcpSegment *seg = segment_head(c, out, seq, flags);
+    seg->win = win;
+    segment_ts(c, seg);
+    tcp_rcv_ack_sent(c);
+    return;
+  }
+  emit_any(c, out, seq, flags);
 }
 
 void
@@ -76,7 +115,7 @@ tcp_emit_reset(TcpConn *c, GArray *out)
    * (tcp_send_active_reset() -> tcp_transmit_skb() ->
    * tcp_established_options()): the window and, once negotiated, the
    * timestamp option (and SACK blocks). */
-  gboolean fields = c->env->profile->reset_options;
+  gboolean fields = c->profile->reset_options;
   emit_segment(c, out, c->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, fields);
 }
 
@@ -88,19 +127,19 @@ tcp_emit_syn(TcpConn *c, GArray *out)
   TcpSegment *seg = emit_header(c, out, c->iss, flags);
   seg->opts |= TCP_OPT_MSS;
   seg->mss = c->adv_mss;
-  if (c->state == TCP_STATE_SYN_SENT && c->env->profile->timestamps) {
+  if (c->state == TCP_STATE_SYN_SENT && c->profile->timestamps) {
     seg->opts |= TCP_OPT_TS;
     seg->ts_val = tcp_ts_now(c);
     seg->ts_ecr = 0;
   }
   /* RFC 2018 2: offered in a SYN; in a SYN-ACK only if the SYN had it. */
-  if (c->env->profile->sack && (c->state == TCP_STATE_SYN_SENT || c->sack_ok))
+  if (c->profile->sack && (c->state == TCP_STATE_SYN_SENT || c->sack_ok))
     seg->opts |= TCP_OPT_SACK_PERM;
   /* RFC 7323 2.2: offered in a SYN; in a SYN-ACK only if the SYN had it. */
-  if (c->env->profile->window_scaling &&
+  if (c->profile->window_scaling &&
       (c->state == TCP_STATE_SYN_SENT || c->ws_ok)) {
     seg->opts |= TCP_OPT_WSCALE;
-    seg->wscale = (guint8)c->env->profile->wscale;
+    seg->wscale = (guint8)c->profile->wscale;
   }
   count_sent(c, seg, c->iss, 1);
   /* A simultaneous open's first SYN-ACK repeats the SYN's sequence number
@@ -197,7 +236,7 @@ corked(const TcpConn *c)
 static gboolean
 small_ok(const TcpConn *c, guint32 len, gboolean to_end)
 {
-  gboolean nagle = c->env->profile->nagle && !c->nodelay && !c->push_once;
+  gboolean nagle = c->profile->nagle && !c->nodelay && !c->push_once;
   gboolean held = nagle && c->snd_nxt != c->snd_una &&
                   tcp_seq_gt(c->snd_sml, c->snd_una);
   if (c->fin_queued && to_end) return TRUE;   /* a FIN is never held */
@@ -309,7 +348,7 @@ send_data(TcpConn *c, GArray *out, gboolean probe)
    * empties the buffer has it already; one that stops where TCP_CORK or
    * MSG_MORE holds the rest has none (packetdrill against 6.18:
    * nagle/sendmsg_msg_more). */
-  if (burst >= 2 && !cork_held && c->env->profile->burst_push)
+  if (burst >= 2 && !cork_held && c->profile->burst_push)
     g_array_index(out, TcpSegment, last).flags |= TCP_FLAG_PSH;
   if (c->fin_queued && c->snd_nxt == end && !tx_refused(c)) {
     emit_data(c, out, end, 0, TRUE, FALSE);

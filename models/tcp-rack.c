@@ -148,8 +148,10 @@ resent(TcpConn *c, TcpTxSeg *e)
   if (in_reduction(r)) r->prr_out++;
 }
 
-void
-tcp_rack_sent(TcpConn *c, guint32 seq, guint32 end)
+/* tcp_rack_sent() past its common case: a resend, or a ring to make or
+ * grow.  Out of line, so that the common case saves no registers. */
+static G_GNUC_NO_INLINE void
+rack_sent(TcpConn *c, guint32 seq, guint32 end)
 {
   TcpRack *r = &c->rack;
   guint32 tail = r->len ? at(r, r->len - 1)->end : seq;
@@ -162,6 +164,22 @@ tcp_rack_sent(TcpConn *c, guint32 seq, guint32 end)
   if (!tcp_seq_lt(seq, end)) return;
   ring_push(r, (TcpTxSeg){ seq, end, c->now, r->sends++, 0 });
   if (in_reduction(r)) r->prr_out++;  /* Linux's tcp_write_xmit() */
+}
+
+void
+tcp_rack_sent(TcpConn *c, guint32 seq, guint32 end)
+{
+  TcpRack *r = &c->rack;
+  /* New data above every record, with room in the ring (nearly every
+   * segment sent): ring_push() without its growth. */
+  if (r->len < cap(r) && (r->len == 0 || !tcp_seq_lt(seq, at(r, r->len - 1)->end)) &&
+      tcp_seq_lt(seq, end)) {
+    r->len++;
+    *at(r, r->len - 1) = (TcpTxSeg){ seq, end, c->now, r->sends++, 0 };
+    if (in_reduction(r)) r->prr_out++;  /* Linux's tcp_write_xmit() */
+    return;
+  }
+  rack_sent(c, seq, end);
 }
 
 void
@@ -526,7 +544,7 @@ schedule_tlp(TcpConn *c, gboolean advancing)
   if (r->len == 0 || (r->ca_state != TCP_CA_OPEN && r->ca_state != TCP_CA_CWR)) return;
   SimTime pto = TCP_TIMEOUT_INIT;
   if (c->rtt_valid)
-    pto = 2 * c->srtt + (r->len == 1 ? c->env->profile->rto_min : TCP_TIMEOUT_MIN);
+    pto = 2 * c->srtt + (r->len == 1 ? c->profile->rto_min : TCP_TIMEOUT_MIN);
   SimTime rto_left = advancing ? c->rto : at(r, 0)->xmit + c->rto - c->now;
   if (rto_left > 0) pto = MIN(pto, rto_left);
   c->rtx_at = c->now + pto;

@@ -14,23 +14,13 @@
 #define DELACK_MAX (200 * SIM_MS)  /* Linux TCP_DELACK_MAX */
 #define MAX_QUICKACKS 16           /* Linux TCP_MAX_QUICKACKS */
 
-/* Free receive buffer space: what the window may offer. */
-static guint32
-rcv_free(const TcpConn *c)
-{
-  guint32 buf = c->env->profile->rcvbuf;
-  guint32 used = c->rcv_buf ? c->rcv_buf->len : 0;
-  guint32 max = 65535u << c->rcv_wscale;     /* what the field can say */
-  return MIN(buf > used ? buf - used : 0, max);
-}
-
 /* Linux's space for the window out of a buffer (tcp_win_from_space() at
  * the default scaling ratio, TCP_DEFAULT_SCALING_RATIO: half of the memory
  * is payload): 65536 bytes of 131072. */
 static guint32
 linux_full_space(const TcpConn *c)
 {
-  return c->env->profile->rcvbuf / 2;
+  return c->profile->rcvbuf / 2;
 }
 
 /* The window of a SYN or SYN-ACK with linux_rwnd, Linux's
@@ -54,7 +44,7 @@ tcp_rcv_established(TcpConn *c)
   /* tcp_info's clocks start with the connection (Linux's
    * tcp_finish_connect(), tcp_create_openreq_child()). */
   c->lrcvtime = c->lsndtime = c->rcv_tstamp = c->now;
-  if (!c->env->profile->linux_rwnd) return;
+  if (!c->profile->linux_rwnd) return;
   /* tcp_init_buffer_space(): window_clamp = the full space less one
    * segment (tcp_app_win's reservation), rcv_ssthresh no higher:
    * 65536 - 1460 = 64076, offered as 64128 with scale 7 (field 501). */
@@ -77,33 +67,17 @@ linux_grow_window(TcpConn *c, guint32 len, guint32 free_)
   c->rcv_ssthresh += MIN(incr, free_ - c->rcv_ssthresh);
 }
 
-/* The window to offer now, in bytes, before scaling.  RFC 9293
- * 3.8.6.2.2: the right edge moves only when it can move by
- * min(rcvbuf / 2, MSS); and a window is never shrunk (RFC 9293 3.8.6).
- * With linux_rwnd the offer is also at most rcv_ssthresh (Linux's
- * __tcp_select_window()). */
-static guint32
-rcv_window_in(const TcpConn *c, guint32 free_)
-{
-  guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-  if (c->env->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
-  guint32 step = MIN(c->env->profile->rcvbuf / 2, (guint32)c->mss);
-  if (free_ > cur && free_ - cur >= step) return free_;
-  return cur;
-}
-
-/* The same, with the free space rcv_free(c) (rcv_window_in() for a
- * caller that has it already). */
+/* The window to offer now (tcp_rcv_window_in()) with the free space. */
 static guint32
 rcv_window(const TcpConn *c)
 {
-  return rcv_window_in(c, rcv_free(c));
+  return tcp_rcv_window_in(c, tcp_rcv_free(c));
 }
 
 guint16
-tcp_rcv_window_field(TcpConn *c, gboolean syn)
+tcp_rcv_window_field_other(TcpConn *c, gboolean syn)
 {
-  const TcpProfile *p = c->env->profile;
+  const TcpProfile *p = c->profile;
   guint32 field;
   if (syn && p->linux_rwnd) {
     field = linux_initial_window(c);
@@ -111,26 +85,13 @@ tcp_rcv_window_field(TcpConn *c, gboolean syn)
   } else if (syn) {
     field = MIN(rcv_window(c), 65535u);        /* RFC 7323 2.2: never scaled */
   } else if (p->linux_rwnd) {
-    /* Linux aligns the window up to the scale unit (__tcp_select_window(),
-     * and tcp_select_window() when it keeps the window already offered),
-     * so nothing is scaled away: 64240 offered in a SYN is 64256 after.
-     * Where the buffer has no room for the rounding (a reader that does
-     * not read), down, as Linux's memory limits would have it. */
-    guint32 unit = 1u << c->rcv_wscale;
-    guint32 free_ = rcv_free(c);
-    guint32 wnd = rcv_window_in(c, free_);
-    guint32 up = (wnd + unit - 1) & ~(unit - 1);
-    field = MIN((up <= free_ ? up : wnd) >> c->rcv_wscale, 65535u);
+    return tcp_rcv_window_field(c, FALSE);    /* the inline case */
   } else {
     /* Rounded down to the scale unit: the edge already promised stays
      * (rcv_adv never moves back), a new one never exceeds the buffer. */
     field = MIN(rcv_window(c) >> c->rcv_wscale, 65535u);
   }
-  guint32 bytes = syn ? field : field << c->rcv_wscale;
-  c->rcv_wnd_sent = bytes;
-  if (c->state != TCP_STATE_SYN_SENT && tcp_seq_gt(c->rcv_nxt + bytes, c->rcv_adv))
-    c->rcv_adv = c->rcv_nxt + bytes;
-  return (guint16)field;
+  return tcp_rcv_window_record(c, field, syn ? field : field << c->rcv_wscale);
 }
 
 gboolean
@@ -140,7 +101,7 @@ tcp_rcv_window_update_due(const TcpConn *c)
    * window now offered is at most half the buffer and reading would at
    * least double it. */
   guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-  if (2 * cur > c->env->profile->rcvbuf) return FALSE;
+  if (2 * cur > c->profile->rcvbuf) return FALSE;
   guint32 next = rcv_window(c);
   return next > cur && next >= 2 * cur;
 }
@@ -318,8 +279,8 @@ tcp_rcv_data_arrived(TcpConn *c, guint32 len, gboolean hole, gboolean fin)
 {
   c->rcv_mss = MAX(c->rcv_mss, MIN(len, (guint32)c->mss + 12));
   ato_update(c);
-  if (c->env->profile->linux_rwnd) linux_grow_window(c, len, rcv_free(c));
-  if (!c->env->profile->delayed_ack || hole) {
+  if (c->profile->linux_rwnd) linux_grow_window(c, len, tcp_rcv_free(c));
+  if (!c->profile->delayed_ack || hole) {
     c->ack_now = TRUE;                         /* RFC 5681 4.2: a gap filled */
     return;
   }
@@ -346,7 +307,7 @@ tcp_rcv_fin_arrived(TcpConn *c)
    * timer runs for the ATO, which is still 0 before any data came: the
    * timer fires at once (close-remote-fin-then-close.pkt sees the ACK at
    * +0 on Linux 6.18). */
-  if (!c->env->profile->delayed_ack || c->ato == 0 ||
+  if (!c->profile->delayed_ack || c->ato == 0 ||
       c->rcv_nxt - c->rcv_wup > c->rcv_mss) {
     c->ack_now = TRUE;
     return;
@@ -363,27 +324,6 @@ tcp_rcv_out_of_order(TcpConn *c)
   enter_quickack(c);
   c->pingpong = FALSE;
   c->ack_now = TRUE;
-}
-
-void
-tcp_rcv_ack_sent(TcpConn *c)
-{
-  /* Linux tcp_event_ack_sent() / tcp_dec_quickack_mode(). */
-  if (c->ack_at != SIM_TIME_MAX || c->ack_now) {
-    if (c->quick > 0) c->quick--;
-  }
-  c->ack_at = SIM_TIME_MAX;
-  c->rcv_wup = c->rcv_nxt;
-}
-
-void
-tcp_rcv_data_sent(TcpConn *c)
-{
-  /* Linux tcp_event_data_sent(): a reply within the ATO of the last
-   * arrival means an interactive exchange (pingpong: ACKs wait for the
-   * next reply, up to the delayed-ACK timeout). */
-  if (c->ato && c->now - c->lrcvtime < c->ato) c->pingpong = TRUE;
-  c->lsndtime = c->now;
 }
 
 void

@@ -72,7 +72,7 @@ tcp_sack_rcv_ofo(TcpConn *c, guint32 seq, guint32 end)
 void
 tcp_sack_rcv_dup(TcpConn *c, guint32 seq, guint32 end)
 {
-  if (!c->sack_ok || !c->env->profile->dsack || !tcp_seq_lt(seq, end)) return;
+  if (!c->sack_ok || !c->profile->dsack || !tcp_seq_lt(seq, end)) return;
   /* Linux tcp_dsack_extend(): one D-SACK block per ACK; a second
    * duplicate joins it when it touches, else waits for no one. */
   if (c->dsack_due) {

@@ -77,12 +77,13 @@ static const guint legal[TCP_STATE_N] = {
 static inline void
 count_move(const TcpConnEnv *env, SimTime now, TcpState from, TcpState to)
 {
-  if (env->counts == NULL) return;
-  g_assert(env->counts[from] > 0);
-  env->counts[from]--;
-  env->counts[to]++;
-  if (to == TCP_STATE_TIME_WAIT && env->counts[to] > env->stats->tw_peak) {
-    env->stats->tw_peak = env->counts[to];
+  guint64 *counts = env->counts;      /* read once: the stores below may alias it */
+  if (counts == NULL) return;
+  g_assert(counts[from] > 0);
+  counts[from]--;
+  counts[to]++;
+  if (to == TCP_STATE_TIME_WAIT && counts[to] > env->stats->tw_peak) {
+    env->stats->tw_peak = counts[to];
     env->stats->tw_peak_time = now;
   }
 }
@@ -162,6 +163,18 @@ tcp_state_queue_deliver(TcpStateQueue *q, gpointer host)
   q->depth = 0;
 }
 
+/* The report of a change that someone draws or hears of (the trace, the
+ * host's hooks): out of line and called last, so that the usual change,
+ * which nobody observes, saves no registers and makes no call. */
+static G_GNUC_NO_INLINE void
+report_state(const TcpConn *c, TcpState from, TcpState to)
+{
+  /* A listener's child is born from the listener: observers see
+   * LISTEN -> SYN_RECEIVED, as in the RFC's diagram. */
+  TcpState shown = (c->passive && from == TCP_STATE_CLOSED) ? TCP_STATE_LISTEN : from;
+  state_event(c->env, c->now, &c->tuple, shown, to);
+}
+
 void
 tcp_set_state(TcpConn *c, TcpState to)
 {
@@ -169,12 +182,11 @@ tcp_set_state(TcpConn *c, TcpState to)
   g_assert((guint)to < TCP_STATE_N);
   g_assert(legal[from] & (1u << to));
   c->state = to;
-  /* A listener's child is born from the listener: observers see
-   * LISTEN -> SYN_RECEIVED, as in the RFC's diagram. */
-  TcpState shown = (c->passive && from == TCP_STATE_CLOSED) ? TCP_STATE_LISTEN : from;
-  count_move(c->env, c->now, from, to);
-  state_event(c->env, c->now, &c->tuple, shown, to);
   if (to == TCP_STATE_ESTABLISHED) c->established_once = TRUE;
+  const TcpConnEnv *env = c->env;
+  count_move(env, c->now, from, to);
+  if (G_UNLIKELY(env->trace != NULL) || env->state_changed || settle_wanted(env->settled))
+    report_state(c, from, to);
 }
 
 void
@@ -253,6 +265,7 @@ tcp_conn_new(const TcpConnEnv *env, SimTime now)
 {
   TcpConn *c = conn_alloc(env);
   c->env = env;
+  c->profile = env->profile;
   c->now = now;
   c->state = TCP_STATE_CLOSED;
   if (env->counts) env->counts[TCP_STATE_CLOSED]++;
@@ -283,7 +296,7 @@ tcp_conn_free(TcpConn *c)
   }
   for (guint i = 0; i < c->snd_buf->len; i++)
     net_buf_unref(g_array_index(c->snd_buf, NetSlice, i).buf);
-  tcp_rcv_ooo_clear(c);
+  if (c->ooo && c->ooo->len > 0) tcp_rcv_ooo_clear(c);   /* no call for an empty queue */
   TcpConnPool *pool = c->env->pool;
   if (pool == NULL || pool->len >= TCP_CONN_POOL_MAX) {
     conn_storage_free(c);
@@ -341,9 +354,9 @@ tcp_conn_connect(TcpConn *c, guint32 iss, SimTime now, GArray *out)
   c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss;
   c->snd_base = c->pushed_seq = iss + 1;
-  c->ts_ok = c->env->profile->timestamps;
+  c->ts_ok = c->profile->timestamps;
   conn_init_ts(c);
-  c->rto = c->env->profile->rto_init;
+  c->rto = c->profile->rto_init;
   c->rtt_start = now;                    /* the SYN's RTT, if not retransmitted */
   tcp_set_state(c, TCP_STATE_SYN_SENT);
   tcp_emit_syn(c, out);
@@ -366,13 +379,13 @@ tcp_conn_accept_syn(TcpConn *c, const TcpSegment *syn, guint32 iss,
   c->snd_wl2 = iss;
   c->rcv_wup = c->rcv_adv = c->rcv_nxt;
   conn_init_ts(c);
-  c->ts_ok = c->env->profile->timestamps && (syn->opts & TCP_OPT_TS);
+  c->ts_ok = c->profile->timestamps && (syn->opts & TCP_OPT_TS);
   if (c->ts_ok) {
     c->ts_recent = syn->ts_val;
     c->ts_recent_stamp = now;
   }
   tcp_conn_set_mss(c, syn);
-  c->rto = c->env->profile->rto_init;
+  c->rto = c->profile->rto_init;
   c->rtt_start = now;
   tcp_set_state(c, TCP_STATE_SYN_RECEIVED);
   tcp_emit_syn(c, out);
@@ -384,11 +397,11 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
 {
   /* RFC 7323 2.2-2.3: scaling only when both SYNs carry the option; the
    * peer's shift is capped at 14. */
-  c->ws_ok = c->env->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
+  c->ws_ok = c->profile->window_scaling && (syn->opts & TCP_OPT_WSCALE);
   c->snd_wscale = c->ws_ok ? (guint8)MIN(syn->wscale, 14) : 0;
-  c->rcv_wscale = c->ws_ok ? (guint8)c->env->profile->wscale : 0;
+  c->rcv_wscale = c->ws_ok ? (guint8)c->profile->wscale : 0;
   /* RFC 2018 2: SACK only when both SYNs carry SACK-permitted. */
-  c->sack_ok = c->env->profile->sack && (syn->opts & TCP_OPT_SACK_PERM);
+  c->sack_ok = c->profile->sack && (syn->opts & TCP_OPT_SACK_PERM);
   guint32 mss = c->adv_mss;
   if ((syn->opts & TCP_OPT_MSS) && syn->mss) mss = MIN(mss, syn->mss);  /* Linux ignores 0 */
   else mss = MIN(mss, 536);                /* RFC 9293 3.7.1 default */
@@ -401,17 +414,6 @@ tcp_conn_set_mss(TcpConn *c, const TcpSegment *syn)
   c->rcv_mss = mss;
   tcp_cc_init(c);
   tcp_conn_grow_sndbuf(c);
-}
-
-void
-tcp_conn_grow_sndbuf(TcpConn *c)
-{
-  /* Linux grows the send buffer with the congestion window
-   * (tcp_sndbuf_expand: about twice cwnd) up to tcp_wmem[2]; here in
-   * payload bytes, never shrinking. */
-  const TcpProfile *p = c->env->profile;
-  guint32 want = MIN(2 * MIN(c->cwnd, 1u << 29), p->sndbuf_max);
-  c->sndbuf_cur = MAX(c->sndbuf_cur, MAX(want, p->sndbuf));
 }
 
 static gboolean
@@ -513,25 +515,32 @@ tcp_conn_send_would_block(const TcpConn *c)
   }
 }
 
+/* tcp_conn_recv() with bytes buffered: out of line, so that the calls
+ * that find none (most: EAGAIN before the data, then end of file) save no
+ * registers for the sink's call. */
+static G_GNUC_NO_INLINE gssize
+recv_buffered(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, GArray *out)
+{
+  guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
+  sink(ud, c->rcv_buf->data, n);
+  if (n == c->rcv_buf->len) c->rcv_buf->len = 0;      /* all of it: nothing to move */
+  else g_byte_array_remove_range(c->rcv_buf, 0, n);
+  /* Window update (RFC 9293 3.8.6.2.2, Linux tcp_cleanup_rbuf()) when
+   * reading has opened the window enough: the peer may wait on it. */
+  if (c->state != TCP_STATE_CLOSED && tcp_rcv_window_update_due(c)) {
+    c->ack_now = TRUE;
+    tcp_output(c, out);
+  }
+  return n;
+}
+
 gssize
 tcp_conn_recv(TcpConn *c, gsize max, TcpRecvSink sink, gpointer ud, SimTime now, GArray *out)
 {
   c->now = now;
   /* After shutdown(SHUT_RD) too: Linux still queues what arrives
    * (tcp_rcv_established() does not look at RCV_SHUTDOWN) and reads it. */
-  if (c->rcv_buf->len > 0) {
-    guint n = (guint)MIN(max, (gsize)c->rcv_buf->len);
-    sink(ud, c->rcv_buf->data, n);
-    if (n == c->rcv_buf->len) c->rcv_buf->len = 0;      /* all of it: nothing to move */
-    else g_byte_array_remove_range(c->rcv_buf, 0, n);
-    /* Window update (RFC 9293 3.8.6.2.2, Linux tcp_cleanup_rbuf()) when
-     * reading has opened the window enough: the peer may wait on it. */
-    if (c->state != TCP_STATE_CLOSED && tcp_rcv_window_update_due(c)) {
-      c->ack_now = TRUE;
-      tcp_output(c, out);
-    }
-    return n;
-  }
+  if (c->rcv_buf->len > 0) return recv_buffered(c, max, sink, ud, out);
   if (c->error) {
     int err = c->error;
     c->error = 0;
@@ -643,8 +652,8 @@ tcp_conn_close(TcpConn *c, gboolean abort, SimTime now, GArray *out)
       tcp_conn_drop(c, 0);
       return;
     }
-    if (c->state == TCP_STATE_FIN_WAIT_2 && c->env->profile->fin_timeout > 0)
-      c->state_at = now + c->env->profile->fin_timeout;
+    if (c->state == TCP_STATE_FIN_WAIT_2 && c->profile->fin_timeout > 0)
+      c->state_at = now + c->profile->fin_timeout;
     if (!c->fin_queued) {
       c->shut_wr = TRUE;
       conn_send_fin(c, out);

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "tcp-stack.h"
 #include "tcp-rack.h"
+#include "tcp-seq.h"
 
 typedef struct TcpConn TcpConn;
 typedef struct TcpCcOps TcpCcOps;
@@ -120,6 +121,9 @@ struct TcpConn {
   TcpTuple    tuple;            /* first: the demux hash key */
   TcpState    state;
   const TcpConnEnv *env;
+  const TcpProfile *profile;    /* env->profile, read on every segment:
+                                   one load fewer (the stack's settings
+                                   change in place, never the pointer) */
   SimTime     now;              /* time of the call being processed */
   /* send side (RFC 9293 3.3.1) */
   guint32     iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -151,10 +155,10 @@ struct TcpConn {
                                    tp->pushed_seq, for forced_push()) */
   gboolean    ws_ok;            /* both SYNs carried the window scale */
   gboolean    sack_ok;          /* both SYNs carried SACK-permitted (RFC 2018 2) */
-  GArray     *scoreboard;       /* TcpSackBlock: what the peer SACKed above
-                                   snd_una, sorted, disjoint (RFC 6675) */
   guint32     high_rxt;         /* RFC 6675 HighRxt: end of the last
                                    retransmission of this recovery */
+  GArray     *scoreboard;       /* TcpSackBlock: what the peer SACKed above
+                                   snd_una, sorted, disjoint (RFC 6675) */
   TcpRack     rack;             /* Linux's recovery, with profile `rack` */
   const TcpCcOps *cc;           /* congestion control (tcp-cc.h) */
   GArray     *snd_buf;          /* NetSlice chunks, oldest first */
@@ -233,7 +237,7 @@ struct TcpConn {
 static inline gboolean
 tcp_rack_on(const TcpConn *c)
 {
-  return c->sack_ok && c->env->profile->rack;
+  return c->sack_ok && c->profile->rack;
 }
 
 /* The connection behind a socket (NULL once it went to TIME_WAIT), for
@@ -358,9 +362,18 @@ tcp_conn_set_nodelay(TcpConn *c, gboolean on, SimTime now, GArray *out);
 void
 tcp_conn_set_cork(TcpConn *c, gboolean on, SimTime now, GArray *out);
 
-/* The send buffer grows with cwnd (up to the profile's sndbuf_max). */
-void
-tcp_conn_grow_sndbuf(TcpConn *c);
+/* The send buffer grows with cwnd (up to the profile's sndbuf_max).
+ * Inline: every ACK of new data asks. */
+static inline void
+tcp_conn_grow_sndbuf(TcpConn *c)
+{
+  /* Linux grows the send buffer with the congestion window
+   * (tcp_sndbuf_expand: about twice cwnd) up to tcp_wmem[2]; here in
+   * payload bytes, never shrinking. */
+  const TcpProfile *p = c->profile;
+  guint32 want = MIN(2 * MIN(c->cwnd, 1u << 29), p->sndbuf_max);
+  c->sndbuf_cur = MAX(c->sndbuf_cur, MAX(want, p->sndbuf));
+}
 
 /* Hands up to max buffered bytes to sink (in place, once, only when there
  * are some), then drops them from the buffer.  Returns the count, 0 at
@@ -440,10 +453,67 @@ tcp_ts_now(const TcpConn *c)
 
 /* ---- tcp-rcv.c: window, out-of-order queue, ACK policy -------------------- */
 
-/* The 16-bit window field to send (unscaled in a SYN); records the
- * window and its right edge. */
+/* Free receive buffer space: what the window may offer. */
+static inline guint32
+tcp_rcv_free(const TcpConn *c)
+{
+  guint32 buf = c->profile->rcvbuf;
+  guint32 used = c->rcv_buf ? c->rcv_buf->len : 0;
+  guint32 max = 65535u << c->rcv_wscale;     /* what the field can say */
+  return MIN(buf > used ? buf - used : 0, max);
+}
+
+/* The window to offer now, in bytes, before scaling, with free_ the free
+ * space (tcp_rcv_free()).  RFC 9293 3.8.6.2.2: the right edge moves only
+ * when it can move by min(rcvbuf / 2, MSS); and a window is never shrunk
+ * (RFC 9293 3.8.6).  With linux_rwnd the offer is also at most
+ * rcv_ssthresh (Linux's __tcp_select_window()). */
+static inline guint32
+tcp_rcv_window_in(const TcpConn *c, guint32 free_)
+{
+  guint32 cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+  if (c->profile->linux_rwnd) free_ = MIN(free_, c->rcv_ssthresh);
+  guint32 step = MIN(c->profile->rcvbuf / 2, (guint32)c->mss);
+  if (free_ > cur && free_ - cur >= step) return free_;
+  return cur;
+}
+
+/* Records the window a segment offers (`bytes`, its field `field`) and its
+ * right edge, which never moves back; returns the field. */
+static inline guint16
+tcp_rcv_window_record(TcpConn *c, guint32 field, guint32 bytes)
+{
+  c->rcv_wnd_sent = bytes;
+  if (c->state != TCP_STATE_SYN_SENT && tcp_seq_gt(c->rcv_nxt + bytes, c->rcv_adv))
+    c->rcv_adv = c->rcv_nxt + bytes;
+  return (guint16)field;
+}
+
+/* tcp_rcv_window_field() for a SYN, or for a profile without
+ * linux_rwnd (tcp-rcv.c). */
 guint16
-tcp_rcv_window_field(TcpConn *c, gboolean syn);
+tcp_rcv_window_field_other(TcpConn *c, gboolean syn);
+
+/* The 16-bit window field to send (unscaled in a SYN); records the
+ * window and its right edge.  Inline for the linux profiles' segments
+ * after the SYN (every segment sent asks, and a call there costs the
+ * sender's registers); the rest in tcp_rcv_window_field_other(). */
+static inline guint16
+tcp_rcv_window_field(TcpConn *c, gboolean syn)
+{
+  if (syn || !c->profile->linux_rwnd) return tcp_rcv_window_field_other(c, syn);
+  /* Linux aligns the window up to the scale unit (__tcp_select_window(),
+   * and tcp_select_window() when it keeps the window already offered),
+   * so nothing is scaled away: 64240 offered in a SYN is 64256 after.
+   * Where the buffer has no room for the rounding (a reader that does
+   * not read), down, as Linux's memory limits would have it. */
+  guint32 unit = 1u << c->rcv_wscale;
+  guint32 free_ = tcp_rcv_free(c);
+  guint32 wnd = tcp_rcv_window_in(c, free_);
+  guint32 up = (wnd + unit - 1) & ~(unit - 1);
+  guint32 field = MIN((up <= free_ ? up : wnd) >> c->rcv_wscale, 65535u);
+  return tcp_rcv_window_record(c, field, field << c->rcv_wscale);
+}
 
 /* The connection reached ESTABLISHED: the window's clamp (Linux's
  * tcp_init_buffer_space()). */
@@ -484,11 +554,28 @@ tcp_rcv_fin_arrived(TcpConn *c);
 void
 tcp_rcv_out_of_order(TcpConn *c);
 
-/* Bookkeeping for every ACK-bearing segment sent, and for data sent. */
-void
-tcp_rcv_ack_sent(TcpConn *c);
-void
-tcp_rcv_data_sent(TcpConn *c);
+/* Bookkeeping for every ACK-bearing segment sent (Linux's
+ * tcp_event_ack_sent() / tcp_dec_quickack_mode()).  Inline, as the next
+ * one: every segment sent passes here. */
+static inline void
+tcp_rcv_ack_sent(TcpConn *c)
+{
+  if (c->ack_at != SIM_TIME_MAX || c->ack_now) {
+    if (c->quick > 0) c->quick--;
+  }
+  c->ack_at = SIM_TIME_MAX;
+  c->rcv_wup = c->rcv_nxt;
+}
+
+/* For data sent (Linux's tcp_event_data_sent()): a reply within the ATO
+ * of the last arrival means an interactive exchange (pingpong: ACKs wait
+ * for the next reply, up to the delayed-ACK timeout). */
+static inline void
+tcp_rcv_data_sent(TcpConn *c)
+{
+  if (c->ato && c->now - c->lrcvtime < c->ato) c->pingpong = TRUE;
+  c->lsndtime = c->now;
+}
 
 /* The delayed-ACK timer fired. */
 void
