@@ -177,7 +177,6 @@ engine_fire_timer(SimEngine *engine, SimTime until)
 SimRunEnd
 sim_engine_run(SimEngine *engine, SimTime until)
 {
-  SimQueueItem item;
   /* Read once: a register test per event, nothing loaded from memory. */
   SimAfterFn after = engine->after;
   gpointer after_user = engine->after_user;
@@ -188,12 +187,16 @@ sim_engine_run(SimEngine *engine, SimTime until)
       return SIM_RUN_LIMIT;
     /* A queued event fires if it comes before the first timer. */
     const SimDeadline *t = sim_deadline_heap_first(&engine->timers);
-    gboolean popped = G_LIKELY(t == NULL || t->at > until)
-      ? sim_queue_pop_until(engine->head.queue, until, &item)
-      : sim_queue_pop_before(engine->head.queue, t->at, t->seq, &item);
-    if (popped) {
-      engine_advance(engine, item.time);
-      ((SimEventFn)item.fn)(engine, item.data);
+    SimTime at;
+    const SimQueueAction *a = G_LIKELY(t == NULL || t->at > until)
+      ? sim_queue_take_until(engine->head.queue, until, &at)
+      : sim_queue_take_before(engine->head.queue, t->at, t->seq, &at);
+    if (a != NULL) {
+      /* Read before the watch function runs: a push may reuse the slot. */
+      SimEventFn fn = (SimEventFn)a->fn;
+      gpointer data = a->data;
+      engine_advance(engine, at);
+      fn(engine, data);
     } else if (!engine_fire_timer(engine, until)) {
       /* Nothing more can happen before `until`: the clock still gets there. */
       if (until != SIM_TIME_MAX) engine->head.now = until;

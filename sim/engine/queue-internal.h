@@ -10,6 +10,24 @@
 gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out);
 
+/* An event's callback and data as the queue holds them: what the run
+ * loop needs of the event it fires. */
+typedef struct {
+  gpointer fn;
+  gpointer data;
+} SimQueueAction;
+
+/* The run loop's pops: the same as sim_queue_pop_until() and
+ * sim_queue_pop_before() without the copy of a SimQueueItem.  Returns the
+ * popped event's action, NULL when none is due; its time in *at (when
+ * NULL, the time of the last pop).  The action is valid until the next
+ * push: the caller reads fn and data before anything can push. */
+const SimQueueAction *
+sim_queue_take_until(SimQueue *q, SimTime until, SimTime *at);
+
+const SimQueueAction *
+sim_queue_take_before(SimQueue *q, SimTime time, uint64_t seq, SimTime *at);
+
 /* Removes the earliest pending event into *out if it comes before
  * (time, seq) in the queue's order: an earlier time, or the same time and
  * a smaller sequence number.  For the engine, which fires its timers in

@@ -130,8 +130,8 @@ typedef struct {
 } Bucket;
 
 typedef struct {
-  gpointer       fn;          /* the engine's callback, opaque here */
-  gpointer       data;        /* owned by the event until it fires */
+  SimQueueAction act;         /* the engine's callback, opaque here, and its data,
+                               * owned by the event until it fires */
   GDestroyNotify destroy;     /* for data, on cancel or free */
   uint64_t       tag;         /* seq; | SLOT_DEAD once fired or cancelled */
 } Slot;
@@ -212,7 +212,7 @@ sim_queue_free(SimQueue *q)
   if (q == NULL) return;
   for (uint32_t i = 0; i < q->n_slots; i++) {
     Slot *s = &q->slots[i];
-    if (!(s->tag & SLOT_DEAD) && s->destroy) s->destroy(s->data);
+    if (!(s->tag & SLOT_DEAD) && s->destroy) s->destroy(s->act.data);
   }
   g_ptr_array_free(q->slabs, TRUE);
   g_free(q->front);
@@ -1047,7 +1047,7 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
   uint64_t key = time_to_key(time);
   uint64_t seq = q->next_seq++;
   g_assert(seq < SLOT_DEAD);
-  q->slots[s] = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
+  q->slots[s] = (Slot){ .act = { fn, data }, .destroy = destroy, .tag = seq };
   q->n_live++;
   SimEventId id = (seq << 32) | ((uint64_t)s + 1);
   uint64_t x = key ^ q->last;
@@ -1077,7 +1077,7 @@ sim_queue_cancel(SimQueue *q, SimEventId id)
   /* The entry stays where it is; the slot is released when it surfaces. */
   slot->tag |= SLOT_DEAD;
   q->stats.cancels++;
-  gpointer data = slot->data;
+  gpointer data = slot->act.data;
   GDestroyNotify destroy = slot->destroy;
   q->n_live--;
   q->n_dead++;
@@ -1094,7 +1094,7 @@ sim_queue_lookup(const SimQueue *q, SimEventId id, gpointer *data)
   const Slot *slot = &q->slots[s];
   if ((slot->tag & SLOT_DEAD) || (uint32_t)slot->tag != (uint32_t)(id >> 32))
     return FALSE;
-  if (data) *data = slot->data;
+  if (data) *data = slot->act.data;
   return TRUE;
 }
 
@@ -1102,7 +1102,7 @@ static inline void
 item_fill(const SimQueue *q, const Entry *e, SimQueueItem *out)
 {
   const Slot *s = &q->slots[e->slot];
-  *out = (SimQueueItem){ key_to_time(e->key), s->tag, s->fn, s->data, s->destroy };
+  *out = (SimQueueItem){ key_to_time(e->key), s->tag, s->act.fn, s->act.data, s->destroy };
 }
 
 gboolean
@@ -1115,49 +1115,149 @@ sim_queue_peek(SimQueue *q, SimQueueItem *out)
   return TRUE;
 }
 
-/* Pops the next event if it comes before (bound, seq); with use_seq
- * FALSE, if its key is at most bound.  Inlined into both callers, so the
- * run loop's common case (no timer pending) compares keys only. */
-static inline __attribute__((always_inline)) gboolean
-pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimQueueItem *out)
+/* Whether the entry of `key`, slot s, comes after (bound, seq); with
+ * use_seq FALSE, whether its key is after bound. */
+static inline gboolean
+after_bound(const SimQueue *q, uint64_t key, uint32_t s, uint64_t bound, uint64_t seq,
+            gboolean use_seq)
 {
-  if (G_UNLIKELY(q->n_live == 0)) return FALSE;
+  return key > bound || (use_seq && key == bound && q->slots[s].tag >= seq);
+}
+
+/* Ends the event of slot s, popped: its slot goes back to the free list,
+ * its action still readable there until the next push. */
+static inline const SimQueueAction *
+pop_slot(SimQueue *q, uint32_t s)
+{
+  q->slots[s].tag |= SLOT_DEAD;
+  slot_release(q, s);
+  q->n_live--;
+  return &q->slots[s].act;
+}
+
+/* pop_bounded() past its common cases: dead entries at a head, the late
+ * heap, an empty front to refill, an empty queue. */
+static G_GNUC_NO_INLINE const SimQueueAction *
+pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
+{
+  *at = key_to_time(q->now);
+  if (q->n_live == 0) return NULL;
   const Entry *e = front_settle(q);
-  if (G_UNLIKELY(q->fifo_len > 0) && fifo_settle(q) && (e == NULL || e->key != q->now)) {
+  if (q->fifo_len > 0 && fifo_settle(q) && (e == NULL || e->key != q->now)) {
     uint32_t s = fifo_first(q);
-    if (q->now > bound || (use_seq && q->now == bound && q->slots[s].tag >= seq))
-      return FALSE;
-    item_fill(q, &(Entry){ q->now, s, 0 }, out);
-    q->slots[s].tag |= SLOT_DEAD;
-    slot_release(q, s);
+    if (after_bound(q, q->now, s, bound, seq, use_seq)) return NULL;
     fifo_shift(q);
-    q->n_live--;
-    return TRUE;
+    return pop_slot(q, s);
   }
-  if (e == NULL || e->key > bound) return FALSE;
-  if (use_seq && e->key == bound && q->slots[e->slot].tag >= seq) return FALSE;
+  if (e == NULL || after_bound(q, e->key, e->slot, bound, seq, use_seq)) return NULL;
   if (q->head + PREFETCH_AHEAD < q->len)
     __builtin_prefetch(&q->slots[q->front[q->head + PREFETCH_AHEAD].slot]);
-  item_fill(q, e, out);
+  uint32_t s = e->slot;
   q->now = e->key;
-  q->slots[e->slot].tag |= SLOT_DEAD;
-  slot_release(q, e->slot);
-  if (G_UNLIKELY(e == q->late)) late_pop(q);
+  *at = key_to_time(e->key);
+  if (e == q->late) late_pop(q);
   else q->head++;
-  q->n_live--;
+  return pop_slot(q, s);
+}
+
+/* Pops the next event if it comes before (bound, seq); with use_seq
+ * FALSE, if its key is at most bound.  Its time is then in *at (else the
+ * time of the last pop); NULL if there is none such.  Inlined into its
+ * callers, so the run loop's common case (no timer pending) compares keys
+ * only.
+ *
+ * The common cases here, in the fewest instructions: the FIFO's head when
+ * the front holds nothing of key `now` (a wake-up due now), and a live
+ * front head with the FIFO empty; pop_slow(), called last so that this
+ * saves no registers, does the rest. */
+/* The end of pop_bounded()'s common cases, after the entry of slot s and
+ * `key` left the front or the FIFO: the slot, whose tag was `tag`, goes
+ * back to the free list, its action still readable there until the next
+ * push.  Every field read into a local first, every store last: a store
+ * through a pointer would otherwise make the compiler read them again. */
+static inline __attribute__((always_inline)) const SimQueueAction *
+pop_end(SimQueue *q, Slot *slot, uint32_t s, uint64_t tag, uint64_t key, SimTime *at)
+{
+  uint32_t n_free = q->n_free;
+  uint32_t *free_slots = q->free_slots;
+  gsize n_live = q->n_live;
+  slot->tag = tag | SLOT_DEAD;
+  free_slots[n_free] = s;
+  q->n_free = n_free + 1;
+  q->n_live = n_live - 1;
+  *at = key_to_time(key);
+  return &slot->act;
+}
+
+static inline __attribute__((always_inline)) const SimQueueAction *
+pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
+{
+  if (G_UNLIKELY(q->n_late != 0)) return pop_slow(q, bound, seq, use_seq, at);
+  guint head = q->head, len = q->len;
+  const Entry *front = q->front;
+  if (q->fifo_len == 0) {
+    if (G_UNLIKELY(head >= len)) return pop_slow(q, bound, seq, use_seq, at);
+    uint32_t s = front[head].slot;
+    uint64_t key = front[head].key;
+    Slot *slot = &q->slots[s];
+    uint64_t tag = slot->tag;
+    if (G_UNLIKELY(tag & SLOT_DEAD)) return pop_slow(q, bound, seq, use_seq, at);
+    if (key > bound || (use_seq && key == bound && tag >= seq)) return NULL;
+    if (head + PREFETCH_AHEAD < len)
+      __builtin_prefetch(&q->slots[front[head + PREFETCH_AHEAD].slot]);
+    q->head = head + 1;
+    q->now = key;
+    return pop_end(q, slot, s, tag, key, at);
+  }
+  /* The FIFO's head, if the heap holds nothing of key `now`. */
+  uint64_t key = q->now;
+  if (head < len && front[head].key == key) return pop_slow(q, bound, seq, use_seq, at);
+  uint32_t s = q->fifo[q->fifo_head];
+  Slot *slot = &q->slots[s];
+  uint64_t tag = slot->tag;
+  if (G_UNLIKELY(tag & SLOT_DEAD)) return pop_slow(q, bound, seq, use_seq, at);
+  if (key > bound || (use_seq && key == bound && tag >= seq)) return NULL;
+  fifo_shift(q);
+  return pop_end(q, slot, s, tag, key, at);
+}
+
+/* The queue's order is (time, sequence): the item of the event just
+ * popped. */
+static inline gboolean
+item_from(const SimQueueAction *a, SimTime at, SimQueueItem *out)
+{
+  if (a == NULL) return FALSE;
+  const Slot *s = (const Slot *)a;
+  *out = (SimQueueItem){ at, s->tag & ~SLOT_DEAD, a->fn, a->data, s->destroy };
   return TRUE;
 }
 
 gboolean
 sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
 {
-  return pop_bounded(q, time_to_key(time), seq, TRUE, out);
+  SimTime at = 0;
+  const SimQueueAction *a = pop_bounded(q, time_to_key(time), seq, TRUE, &at);
+  return item_from(a, at, out);
 }
 
 gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
 {
-  return pop_bounded(q, time_to_key(until), 0, FALSE, out);
+  SimTime at = 0;
+  const SimQueueAction *a = pop_bounded(q, time_to_key(until), 0, FALSE, &at);
+  return item_from(a, at, out);
+}
+
+const SimQueueAction *
+sim_queue_take_before(SimQueue *q, SimTime time, uint64_t seq, SimTime *at)
+{
+  return pop_bounded(q, time_to_key(time), seq, TRUE, at);
+}
+
+const SimQueueAction *
+sim_queue_take_until(SimQueue *q, SimTime until, SimTime *at)
+{
+  return pop_bounded(q, time_to_key(until), 0, FALSE, at);
 }
 
 uint64_t
