@@ -963,12 +963,12 @@ purge(SimQueue *q)
 
 /* No free slot: makes one, then pushes. */
 static G_GNUC_NO_INLINE SimEventId
-push_fresh_slot(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+push_fresh_slot(SimQueue *q, uint64_t key, gpointer fn, gpointer data,
                 GDestroyNotify destroy)
 {
   if (q->n_slots == q->cap_slots) slots_grow(q);
   q->free_slots[q->n_free++] = q->n_slots++;
-  return sim_queue_push(q, time, fn, data, destroy);
+  return sim_queue_push(q, key_to_time(key), fn, data, destroy);
 }
 
 /* A key due now with the FIFO full, in the front's window or before
@@ -1001,12 +1001,30 @@ push_placed(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
   return id;
 }
 
+/* Gives slot s, taken from the free list, to a new event; returns its
+ * handle. */
+static inline SimEventId
+slot_fill(SimQueue *q, uint32_t s, gpointer fn, gpointer data, GDestroyNotify destroy)
+{
+  uint64_t seq = q->next_seq++;
+  g_assert(seq < SLOT_DEAD);
+  q->slots[s] = (Slot){ .act = { fn, data }, .destroy = destroy, .tag = seq };
+  q->n_live++;
+  return (seq << 32) | ((uint64_t)s + 1);
+}
+
 /* A key due now, in the front's window or before `last`, or any key while
  * the queue is small: the FIFO and the small queue's insertion here, the
- * rest in push_placed(). */
+ * rest in push_placed().  sim_queue_push() jumps here before it takes a
+ * slot, so that the churn of a small queue pays for one function's
+ * registers, not two.  The slot is not prefetched: a near event's is one
+ * released last, still in the cache. */
 static G_GNUC_NO_INLINE SimEventId
-push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
+push_near(SimQueue *q, uint64_t key, gpointer fn, gpointer data, GDestroyNotify destroy)
 {
+  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, key, fn, data, destroy);
+  uint32_t s = q->free_slots[--q->n_free];
+  SimEventId id = slot_fill(q, s, fn, data, destroy);
   if (key == q->now) {
     if (G_UNLIKELY(q->fifo_len == q->fifo_cap)) return push_placed(q, key, s, id);
     q->fifo[(q->fifo_head + q->fifo_len++) & (q->fifo_cap - 1)] = s;
@@ -1018,9 +1036,9 @@ push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
   if (q->head < q->len && q->front[q->head].key <= key) {
     /* The search from the end stops at the head at the latest: no bound
      * to test at each step. */
-    guint i = q->len++;
-    for (; q->front[i - 1].key > key; i--) q->front[i] = q->front[i - 1];
-    q->front[i] = (Entry){ key, s, 0 };
+    Entry *at = q->front + q->len++;
+    for (; at[-1].key > key; at--) at[0] = at[-1];
+    *at = (Entry){ key, s, 0 };
   } else if (q->head > 0) {
     /* Before every entry: the place the last pop freed, nothing moves. */
     q->front[--q->head] = (Entry){ key, s, 0 };
@@ -1038,23 +1056,15 @@ push_chunk(SimQueue *q, int level, uint32_t digit, Entry e, SimEventId id)
   return id;
 }
 
-SimEventId
-sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
-               GDestroyNotify destroy)
+/* A key beyond the front's window, so in a bucket: the hold model's
+ * common push. */
+static G_GNUC_NO_INLINE SimEventId
+push_far(SimQueue *q, uint64_t key, gpointer fn, gpointer data, GDestroyNotify destroy)
 {
-  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, time, fn, data, destroy);
+  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, key, fn, data, destroy);
   uint32_t s = slot_alloc(q);
-  uint64_t key = time_to_key(time);
-  uint64_t seq = q->next_seq++;
-  g_assert(seq < SLOT_DEAD);
-  q->slots[s] = (Slot){ .act = { fn, data }, .destroy = destroy, .tag = seq };
-  q->n_live++;
-  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
+  SimEventId id = slot_fill(q, s, fn, data, destroy);
   uint64_t x = key ^ q->last;
-  /* The common case: a key beyond the front's window, so in a bucket
-   * (`now` is never there: it is in the window, or before `last` after a
-   * peek looked past it). */
-  if (G_UNLIKELY(x < DIGITS || key < q->last)) return push_near(q, key, s, id);
   int level = level_of(x);
   uint32_t digit = (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1);
   Bucket *b = &q->buckets[level][digit];
@@ -1064,6 +1074,22 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
   if (key < b->min) b->min = key;
   b->tail->items[b->tail_len++] = e;
   return id;
+}
+
+/* Two paths, each a function of its own with the registers it needs: a
+ * key in the front's window or before `last` (an event due now, or any
+ * key in a small queue: the churn of a few connections), or beyond it
+ * (`now` is never there: it is in the window, or before `last` after a
+ * peek looked past it).  A key is in the window or before `last` exactly
+ * when its bytes above the lowest are at most those of `last`. */
+SimEventId
+sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+               GDestroyNotify destroy)
+{
+  uint64_t key = time_to_key(time);
+  if (key >> DIGIT_BITS <= q->last >> DIGIT_BITS)
+    return push_near(q, key, fn, data, destroy);
+  return push_far(q, key, fn, data, destroy);
 }
 
 gboolean
