@@ -93,90 +93,14 @@
 #include "queue-internal.h"
 #include <string.h>
 
-#define DIGIT_BITS     8
-#define DIGITS         256
-#define N_LEVELS       8              /* level 0 is the front */
-#define CHUNK_LEN      127            /* entries per chunk: a 2 KiB chunk */
 #define SLAB_CHUNKS    32
 #define SMALL_SORT     24             /* insertion sort up to this many */
 #define NIBBLE_SORT    128            /* two counting sorts on 4 bits up to this many */
-#define PREFETCH_AHEAD 16
-#define SLOT_DEAD      (UINT64_C(1) << 63)
-#define KEY_SIGN       (UINT64_C(1) << 63)
 #define PURGE_SLACK    4096
 #define LATE_MOVE      64             /* a front insertion moves at most this many */
 #define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
 #define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
 #define SPREAD_MIN     512            /* a level 2 bucket this large is spread by a counting sort */
-
-typedef struct {
-  uint64_t key;           /* time ^ KEY_SIGN */
-  uint32_t slot;
-  uint32_t order;         /* in the late heap: push order among its entries */
-} Entry;
-
-typedef struct Chunk Chunk;
-struct Chunk {
-  Chunk   *next;
-  uint64_t unused;
-  Entry    items[CHUNK_LEN];
-};
-
-typedef struct {
-  Chunk   *head, *tail;       /* NULL when empty */
-  uint32_t tail_len;          /* entries used in the tail chunk; CHUNK_LEN when empty,
-                               * so that one test finds both cases needing a chunk */
-  uint64_t min;               /* smallest key held */
-} Bucket;
-
-typedef struct {
-  SimQueueAction act;         /* the engine's callback, opaque here, and its data,
-                               * owned by the event until it fires */
-  GDestroyNotify destroy;     /* for data, on cancel or free */
-  uint64_t       tag;         /* seq; | SLOT_DEAD once fired or cancelled */
-} Slot;
-
-struct SimQueue {
-  Entry     *front;           /* sorted: the events next to fire */
-  Entry     *scratch;         /* same capacity: the counting sort's target */
-  guint      head, len, cap;  /* front[head..len) pending; cap for both */
-  Entry     *late;            /* a binary heap on (key, order) */
-  guint      n_late, cap_late;
-  uint32_t   late_order;      /* the next late entry's order */
-  uint64_t   last;            /* the key every bucket is placed around; UINT64_MAX when small */
-  gboolean   small;           /* every heap entry in the front, whatever its key */
-  guint      small_max;       /* SMALL_MAX, or 0: never small (tests) */
-  uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
-  uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
-  Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
-  Chunk     *free_chunks;
-  GPtrArray *slabs;           /* every chunk allocation, for sim_queue_free */
-  Slot      *slots;           /* 64-byte aligned inside slots_mem */
-  gpointer   slots_mem;
-  uint32_t   n_slots, cap_slots;
-  uint32_t  *free_slots;      /* a stack of free slot indices, cap_slots long */
-  uint32_t   n_free;
-  uint64_t   next_seq;
-  gsize      n_live;          /* pending, not cancelled */
-  gsize      n_dead;          /* cancelled, entry still held */
-  uint64_t   now;             /* key of the last popped event; 0: none yet */
-  uint32_t  *fifo;            /* slots of events pushed at `now`: a ring */
-  guint      fifo_head, fifo_len, fifo_cap;   /* fifo_cap a power of two */
-  SimQueueStats stats;        /* but heap_pushes, which sim_queue_stats works out */
-  uint64_t   tickets;         /* sequence numbers taken without a push */
-};
-
-static inline uint64_t
-time_to_key(SimTime t)
-{
-  return (uint64_t)t ^ KEY_SIGN;
-}
-
-static inline SimTime
-key_to_time(uint64_t key)
-{
-  return (SimTime)(key ^ KEY_SIGN);
-}
 
 /* The level of an entry whose key differs from last by x (x >= 256). */
 static inline int
@@ -573,7 +497,7 @@ small_leave(SimQueue *q, uint64_t key)
   g_assert(n <= SMALL_MAX);
   memcpy(held, q->front + q->head, n * sizeof(Entry));
   uint64_t lo = n > 0 ? MIN(key, held[0].key) : key;
-  q->last = MIN(MAX(q->now, time_to_key(0)), lo);
+  q->last = MIN(MAX(q->now, sim_queue_time_to_key(0)), lo);
   q->small = FALSE;
   q->head = q->len = 0;
   for (guint i = 0; i < n; i++) distribute(q, held[i]);
@@ -809,13 +733,6 @@ fifo_first(const SimQueue *q)
   return q->fifo[q->fifo_head];
 }
 
-static inline void
-fifo_shift(SimQueue *q)
-{
-  q->fifo_head = (q->fifo_head + 1) & (q->fifo_cap - 1);
-  q->fifo_len--;
-}
-
 /* Drops dead entries from the FIFO's head; whether a live one is left. */
 static inline gboolean
 fifo_settle(SimQueue *q)
@@ -823,7 +740,7 @@ fifo_settle(SimQueue *q)
   while (q->fifo_len > 0 && (q->slots[fifo_first(q)].tag & SLOT_DEAD)) {
     slot_release(q, fifo_first(q));
     q->n_dead--;
-    fifo_shift(q);
+    sim_queue_fifo_shift(q);
   }
   return q->fifo_len > 0;
 }
@@ -968,7 +885,7 @@ push_fresh_slot(SimQueue *q, uint64_t key, gpointer fn, gpointer data,
 {
   if (q->n_slots == q->cap_slots) slots_grow(q);
   q->free_slots[q->n_free++] = q->n_slots++;
-  return sim_queue_push(q, key_to_time(key), fn, data, destroy);
+  return sim_queue_push(q, sim_queue_key_to_time(key), fn, data, destroy);
 }
 
 /* A key due now with the FIFO full, in the front's window or before
@@ -1086,7 +1003,7 @@ SimEventId
 sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
                GDestroyNotify destroy)
 {
-  uint64_t key = time_to_key(time);
+  uint64_t key = sim_queue_time_to_key(time);
   if (key >> DIGIT_BITS <= q->last >> DIGIT_BITS)
     return push_near(q, key, fn, data, destroy);
   return push_far(q, key, fn, data, destroy);
@@ -1128,7 +1045,7 @@ static inline void
 item_fill(const SimQueue *q, const Entry *e, SimQueueItem *out)
 {
   const Slot *s = &q->slots[e->slot];
-  *out = (SimQueueItem){ key_to_time(e->key), s->tag, s->act.fn, s->act.data, s->destroy };
+  *out = (SimQueueItem){ sim_queue_key_to_time(e->key), s->tag, s->act.fn, s->act.data, s->destroy };
 }
 
 gboolean
@@ -1161,18 +1078,17 @@ pop_slot(SimQueue *q, uint32_t s)
   return &q->slots[s].act;
 }
 
-/* pop_bounded() past its common cases: dead entries at a head, the late
- * heap, an empty front to refill, an empty queue. */
-static G_GNUC_NO_INLINE const SimQueueAction *
-pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
+/* See queue-internal.h. */
+const SimQueueAction *
+sim_queue_pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
 {
-  *at = key_to_time(q->now);
+  *at = sim_queue_key_to_time(q->now);
   if (q->n_live == 0) return NULL;
   const Entry *e = front_settle(q);
   if (q->fifo_len > 0 && fifo_settle(q) && (e == NULL || e->key != q->now)) {
     uint32_t s = fifo_first(q);
     if (after_bound(q, q->now, s, bound, seq, use_seq)) return NULL;
-    fifo_shift(q);
+    sim_queue_fifo_shift(q);
     return pop_slot(q, s);
   }
   if (e == NULL || after_bound(q, e->key, e->slot, bound, seq, use_seq)) return NULL;
@@ -1180,71 +1096,10 @@ pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *a
     __builtin_prefetch(&q->slots[q->front[q->head + PREFETCH_AHEAD].slot]);
   uint32_t s = e->slot;
   q->now = e->key;
-  *at = key_to_time(e->key);
+  *at = sim_queue_key_to_time(e->key);
   if (e == q->late) late_pop(q);
   else q->head++;
   return pop_slot(q, s);
-}
-
-/* Pops the next event if it comes before (bound, seq); with use_seq
- * FALSE, if its key is at most bound.  Its time is then in *at (else the
- * time of the last pop); NULL if there is none such.  Inlined into its
- * callers, so the run loop's common case (no timer pending) compares keys
- * only.
- *
- * The common cases here, in the fewest instructions: the FIFO's head when
- * the front holds nothing of key `now` (a wake-up due now), and a live
- * front head with the FIFO empty; pop_slow(), called last so that this
- * saves no registers, does the rest. */
-/* The end of pop_bounded()'s common cases, after the entry of slot s and
- * `key` left the front or the FIFO: the slot, whose tag was `tag`, goes
- * back to the free list, its action still readable there until the next
- * push.  Every field read into a local first, every store last: a store
- * through a pointer would otherwise make the compiler read them again. */
-static inline __attribute__((always_inline)) const SimQueueAction *
-pop_end(SimQueue *q, Slot *slot, uint32_t s, uint64_t tag, uint64_t key, SimTime *at)
-{
-  uint32_t n_free = q->n_free;
-  uint32_t *free_slots = q->free_slots;
-  gsize n_live = q->n_live;
-  slot->tag = tag | SLOT_DEAD;
-  free_slots[n_free] = s;
-  q->n_free = n_free + 1;
-  q->n_live = n_live - 1;
-  *at = key_to_time(key);
-  return &slot->act;
-}
-
-static inline __attribute__((always_inline)) const SimQueueAction *
-pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
-{
-  if (G_UNLIKELY(q->n_late != 0)) return pop_slow(q, bound, seq, use_seq, at);
-  guint head = q->head, len = q->len;
-  const Entry *front = q->front;
-  if (q->fifo_len == 0) {
-    if (G_UNLIKELY(head >= len)) return pop_slow(q, bound, seq, use_seq, at);
-    uint32_t s = front[head].slot;
-    uint64_t key = front[head].key;
-    Slot *slot = &q->slots[s];
-    uint64_t tag = slot->tag;
-    if (G_UNLIKELY(tag & SLOT_DEAD)) return pop_slow(q, bound, seq, use_seq, at);
-    if (key > bound || (use_seq && key == bound && tag >= seq)) return NULL;
-    if (head + PREFETCH_AHEAD < len)
-      __builtin_prefetch(&q->slots[front[head + PREFETCH_AHEAD].slot]);
-    q->head = head + 1;
-    q->now = key;
-    return pop_end(q, slot, s, tag, key, at);
-  }
-  /* The FIFO's head, if the heap holds nothing of key `now`. */
-  uint64_t key = q->now;
-  if (head < len && front[head].key == key) return pop_slow(q, bound, seq, use_seq, at);
-  uint32_t s = q->fifo[q->fifo_head];
-  Slot *slot = &q->slots[s];
-  uint64_t tag = slot->tag;
-  if (G_UNLIKELY(tag & SLOT_DEAD)) return pop_slow(q, bound, seq, use_seq, at);
-  if (key > bound || (use_seq && key == bound && tag >= seq)) return NULL;
-  fifo_shift(q);
-  return pop_end(q, slot, s, tag, key, at);
 }
 
 /* The queue's order is (time, sequence): the item of the event just
@@ -1262,7 +1117,7 @@ gboolean
 sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
 {
   SimTime at = 0;
-  const SimQueueAction *a = pop_bounded(q, time_to_key(time), seq, TRUE, &at);
+  const SimQueueAction *a = sim_queue_pop_bounded(q, sim_queue_time_to_key(time), seq, TRUE, &at);
   return item_from(a, at, out);
 }
 
@@ -1270,20 +1125,8 @@ gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
 {
   SimTime at = 0;
-  const SimQueueAction *a = pop_bounded(q, time_to_key(until), 0, FALSE, &at);
+  const SimQueueAction *a = sim_queue_pop_bounded(q, sim_queue_time_to_key(until), 0, FALSE, &at);
   return item_from(a, at, out);
-}
-
-const SimQueueAction *
-sim_queue_take_before(SimQueue *q, SimTime time, uint64_t seq, SimTime *at)
-{
-  return pop_bounded(q, time_to_key(time), seq, TRUE, at);
-}
-
-const SimQueueAction *
-sim_queue_take_until(SimQueue *q, SimTime until, SimTime *at)
-{
-  return pop_bounded(q, time_to_key(until), 0, FALSE, at);
 }
 
 uint64_t
@@ -1297,7 +1140,7 @@ sim_queue_ticket(SimQueue *q)
 void
 sim_queue_advance(SimQueue *q, SimTime time)
 {
-  uint64_t key = time_to_key(time);
+  uint64_t key = sim_queue_time_to_key(time);
   if (key == q->now) return;
   g_assert(key > q->now && !fifo_settle(q));
   q->now = key;
@@ -1332,7 +1175,7 @@ sim_queue_set_small_max(SimQueue *q, guint max)
   if (max == 0) {
     q->small = FALSE;
     q->head = q->len = 0;
-    q->last = MAX(q->now, time_to_key(0));
+    q->last = MAX(q->now, sim_queue_time_to_key(0));
   }
 }
 
