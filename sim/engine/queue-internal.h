@@ -146,10 +146,10 @@ sim_queue_fifo_shift(SimQueue *q)
 const SimQueueAction *
 sim_queue_pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at);
 
-/* The end of pop_bounded()'s common cases, after the entry of slot s and
- * `key` left the front or the FIFO: the slot, whose tag was `tag`, goes
- * back to the free list, its action still readable there until the next
- * push.  Every field read into a local first, every store last: a store
+/* The end of sim_queue_pop_bounded()'s common cases, after the entry of
+ * slot s and `key` left the front or the FIFO: the slot, whose tag was
+ * `tag`, goes back to the free list, its action still readable there
+ * until the next push.  Every field read into a local first, every store last: a store
  * through a pointer would otherwise make the compiler read them again. */
 static inline __attribute__((always_inline)) const SimQueueAction *
 sim_queue_pop_end(SimQueue *q, Slot *slot, uint32_t s, uint64_t tag, uint64_t key, SimTime *at)
@@ -166,15 +166,14 @@ sim_queue_pop_end(SimQueue *q, Slot *slot, uint32_t s, uint64_t tag, uint64_t ke
 }
 
 /* Pops the next event if it comes before (bound, seq); with use_seq
- * FALSE, if its key is at most bound.  Its time is then in *at (else the
- * time of the last pop); NULL if there is none such.  Inlined into its
- * callers, so the run loop's common case (no timer pending) compares keys
- * only, and with no call.
+ * FALSE, if its key is at most bound.  Its time is then in *at; NULL (and
+ * *at left as it was) if there is none such.  Inlined into its callers:
+ * the run loop pops with no call.
  *
  * The common cases here, in the fewest instructions: the FIFO's head when
  * the front holds nothing of key `now` (a wake-up due now), and a live
- * front head with the FIFO empty; sim_queue_pop_slow(), called last so that this
- * saves no registers, does the rest. */
+ * front head with the FIFO empty; sim_queue_pop_slow(), called last so
+ * that this saves no registers, does the rest. */
 static inline __attribute__((always_inline)) const SimQueueAction *
 sim_queue_pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
 {
@@ -207,11 +206,11 @@ sim_queue_pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_se
   return sim_queue_pop_end(q, slot, s, tag, key, at);
 }
 
-/* The run loop's pops: the same as sim_queue_pop_until() and
- * sim_queue_pop_before() without the copy of a SimQueueItem.  Returns the
- * popped event's action, NULL when none is due; its time in *at (when
- * NULL, the time of the last pop).  The action is valid until the next
- * push: the caller reads fn and data before anything can push. */
+/* The run loop's pops: the same as sim_queue_pop_before() and
+ * sim_queue_pop_until() without the copy of a SimQueueItem.  Returns the
+ * popped event's action and its time in *at, or NULL (*at untouched) when
+ * none is due.  The action is valid until the next push: the caller reads
+ * fn and data before anything can push. */
 static inline const SimQueueAction *
 sim_queue_take_before(SimQueue *q, SimTime time, uint64_t seq, SimTime *at)
 {

@@ -1082,13 +1082,13 @@ pop_slot(SimQueue *q, uint32_t s)
 const SimQueueAction *
 sim_queue_pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
 {
-  *at = sim_queue_key_to_time(q->now);
   if (q->n_live == 0) return NULL;
   const Entry *e = front_settle(q);
   if (q->fifo_len > 0 && fifo_settle(q) && (e == NULL || e->key != q->now)) {
     uint32_t s = fifo_first(q);
     if (after_bound(q, q->now, s, bound, seq, use_seq)) return NULL;
     sim_queue_fifo_shift(q);
+    *at = sim_queue_key_to_time(q->now);
     return pop_slot(q, s);
   }
   if (e == NULL || after_bound(q, e->key, e->slot, bound, seq, use_seq)) return NULL;
