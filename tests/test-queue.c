@@ -509,6 +509,42 @@ mixed_finish(MixedRun *r)
   g_ptr_array_free(r->live, TRUE);
 }
 
+/* An operation of a mixed run beyond pushes and cancels. */
+typedef void (*MixedOp)(MixedRun *r, SimRng *rng);
+
+/* `ops` random operations: out of 100, a push below 45 (or when nothing
+ * is pending), a cancel of a random pending event below cancel_end,
+ * `extra` below extra_end, else `pop`; the queue's length is checked
+ * after each, its axioms every check_every. */
+static void
+mixed_ops(MixedRun *r, SimRng *rng, int ops, guint cancel_end, MixedOp extra,
+          guint extra_end, MixedOp pop, int check_every)
+{
+  for (int op = 0; op < ops; op++) {
+    guint64 c = sim_rng_below(rng, 100);
+    if (c < 45 || r->live->len == 0) {
+      mixed_push(r, r->now + mixed_delay(rng));
+    } else if (c < cancel_end) {
+      RefEvent *e = g_ptr_array_index(r->live, sim_rng_below(rng, r->live->len));
+      mixed_cancel(r, e);
+    } else if (c < extra_end) {
+      extra(r, rng);
+    } else {
+      pop(r, rng);
+    }
+    g_assert_cmpuint(sim_queue_length(r->q), ==, r->live->len);
+    if (op % check_every == 0) sim_queue_check_invariants(r->q);
+  }
+  sim_queue_check_invariants(r->q);
+}
+
+static void
+mixed_pop_op(MixedRun *r, SimRng *rng)
+{
+  (void)rng;
+  mixed_pop(r);
+}
+
 static void
 test_random_mixed_times(void)
 {
@@ -518,22 +554,54 @@ test_random_mixed_times(void)
   SimRng rng;
   sim_rng_init_stream(&rng, 7, "queue-test.mixed");
   MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
-  for (int op = 0; op < 1000000; op++) {
-    guint64 c = sim_rng_below(&rng, 100);
-    if (c < 45 || r.live->len == 0) {
-      mixed_push(&r, r.now + mixed_delay(&rng));
-    } else if (c < 65) {
-      RefEvent *e = g_ptr_array_index(r.live, sim_rng_below(&rng, r.live->len));
-      mixed_cancel(&r, e);
-    } else if (c < 67) {
-      mixed_peek_push(&r, &rng);
-    } else {
-      mixed_pop(&r);
-    }
-    g_assert_cmpuint(sim_queue_length(r.q), ==, r.live->len);
-    if (op % 100003 == 0) sim_queue_check_invariants(r.q);
-  }
-  sim_queue_check_invariants(r.q);
+  mixed_ops(&r, &rng, 1000000, 65, mixed_peek_push, 67, mixed_pop_op, 100003);
+  mixed_finish(&r);
+}
+
+/* Pops the reference's earliest event through the run loop's calls: with
+ * a bound just before it (its time less 1 ns, or its own sequence number),
+ * which must pop nothing, then with one that lets it through. */
+static void
+mixed_take(MixedRun *r, SimRng *rng)
+{
+  RefEvent *want = g_sequence_get(g_sequence_get_begin_iter(r->ref));
+  gsize len = sim_queue_length(r->q);
+  SimTime at = -1;
+  if (want->time > 0)
+    g_assert_null(sim_queue_take_until(r->q, want->time - 1, &at));
+  g_assert_null(sim_queue_take_before(r->q, want->time, want->seq, &at));
+  g_assert_null(sim_queue_take_before(r->q, want->time - 1, UINT64_MAX, &at));
+  g_assert_cmpuint(sim_queue_length(r->q), ==, len);
+  const SimQueueAction *a = sim_rng_below(rng, 2)
+    ? sim_queue_take_until(r->q, want->time + (SimTime)sim_rng_below(rng, 2), &at)
+    : sim_queue_take_before(r->q, want->time, want->seq + 1, &at);
+  g_assert_nonnull(a);
+  g_assert_true(a->data == want);
+  g_assert_cmpint(at, ==, want->time);
+  g_assert_false(sim_queue_cancel(r->q, want->id));
+  r->now = at;
+  mixed_forget(r, want);
+}
+
+/* Cancels the next event to fire: a dead entry at the front's or the
+ * FIFO's head. */
+static void
+mixed_cancel_next(MixedRun *r, SimRng *rng)
+{
+  (void)rng;
+  mixed_cancel(r, g_sequence_get(g_sequence_get_begin_iter(r->ref)));
+}
+
+static void
+test_take_against_reference(void)
+{
+  /* The mixed times of test_random_mixed_times (a fifth of them due now,
+   * so in the FIFO), popped through the run loop's calls with bounds on
+   * either side of the next event, and with cancels at every head. */
+  SimRng rng;
+  sim_rng_init_stream(&rng, 13, "queue-test.take");
+  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  mixed_ops(&r, &rng, 300000, 60, mixed_cancel_next, 65, mixed_take, 30011);
   mixed_finish(&r);
 }
 
@@ -1101,6 +1169,7 @@ static const struct { const char *name; GTestFunc fn; } queue_tests[] = {
   { "fifo-after-peek-past", test_fifo_after_peek_past },
   { "fifo-purge", test_fifo_purge },
   { "pop-before-ticket", test_pop_before_ticket },
+  { "take-against-reference", test_take_against_reference },
 };
 
 typedef struct {

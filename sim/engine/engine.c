@@ -5,7 +5,8 @@
 struct SimEngine {
   SimEngineHead head;      /* now and queue, first: engine.h reads them inline */
   uint64_t  events;        /* fired so far */
-  uint64_t  max_events;    /* UINT64_MAX: unlimited, so the run loop tests it in one compare */
+  uint64_t  max_events;    /* UINT64_MAX: unlimited */
+  uint64_t  check_at;      /* events at which the run loop next polls or meets the limit */
   gboolean  stop;
   SimPollFn poll;
   gpointer  poll_user;
@@ -26,6 +27,7 @@ sim_engine_new(void)
   e->head.queue = sim_queue_new();
   e->watch_at = SIM_TIME_MAX;
   e->max_events = UINT64_MAX;
+  e->check_at = SIM_ENGINE_POLL_EVERY;
   sim_deadline_heap_init(&e->timers);
   return e;
 }
@@ -97,10 +99,21 @@ sim_engine_stop(SimEngine *engine)
   engine->stop = TRUE;
 }
 
+/* The events count at which the run loop next stops to call the poll
+ * function (a multiple of SIM_ENGINE_POLL_EVERY) or to end at the
+ * limit, whichever comes first: one compare per event for both. */
+static inline uint64_t
+engine_check_at(const SimEngine *engine)
+{
+  uint64_t poll_at = (engine->events / SIM_ENGINE_POLL_EVERY + 1) * SIM_ENGINE_POLL_EVERY;
+  return MIN(poll_at, engine->max_events);
+}
+
 void
 sim_engine_set_max_events(SimEngine *engine, uint64_t max_events)
 {
   engine->max_events = max_events ? max_events : UINT64_MAX;
+  engine->check_at = engine_check_at(engine);   /* an event may lower it mid-run */
 }
 
 void
@@ -177,23 +190,29 @@ engine_fire_timer(SimEngine *engine, SimTime until)
 SimRunEnd
 sim_engine_run(SimEngine *engine, SimTime until)
 {
-  SimQueueItem item;
   /* Read once: a register test per event, nothing loaded from memory. */
   SimAfterFn after = engine->after;
   gpointer after_user = engine->after_user;
+  SimQueue *q = engine->head.queue;
   engine->stop = FALSE;
   if (engine->poll && !engine->poll(engine->poll_user)) return SIM_RUN_LIMIT;
+  if (engine->events >= engine->max_events) return SIM_RUN_LIMIT;
+  engine->check_at = engine_check_at(engine);
   for (;;) {
-    if (G_UNLIKELY(engine->events >= engine->max_events))
-      return SIM_RUN_LIMIT;
-    /* A queued event fires if it comes before the first timer. */
+    /* A queued event fires if it comes before the first timer; with no
+     * timer due by `until`, if it is due by `until` (every sequence
+     * number is below UINT64_MAX). */
     const SimDeadline *t = sim_deadline_heap_first(&engine->timers);
-    gboolean popped = G_LIKELY(t == NULL || t->at > until)
-      ? sim_queue_pop_until(engine->head.queue, until, &item)
-      : sim_queue_pop_before(engine->head.queue, t->at, t->seq, &item);
-    if (popped) {
-      engine_advance(engine, item.time);
-      ((SimEventFn)item.fn)(engine, item.data);
+    SimTime at;
+    const SimQueueAction *a = G_LIKELY(t == NULL || t->at > until)
+      ? sim_queue_take_before(q, until, UINT64_MAX, &at)
+      : sim_queue_take_before(q, t->at, t->seq, &at);
+    if (a != NULL) {
+      /* Read before the watch function runs: a push may reuse the slot. */
+      SimEventFn fn = (SimEventFn)a->fn;
+      gpointer data = a->data;
+      engine_advance(engine, at);
+      fn(engine, data);
     } else if (!engine_fire_timer(engine, until)) {
       /* Nothing more can happen before `until`: the clock still gets there. */
       if (until != SIM_TIME_MAX) engine->head.now = until;
@@ -201,8 +220,12 @@ sim_engine_run(SimEngine *engine, SimTime until)
     }
     if (G_UNLIKELY(after != NULL)) after(after_user);
     if (G_UNLIKELY(engine->stop)) return SIM_RUN_STOPPED;
-    if (G_UNLIKELY(engine->events % SIM_ENGINE_POLL_EVERY == 0) && engine->poll &&
-        !engine->poll(engine->poll_user))
-      return SIM_RUN_LIMIT;
+    if (G_UNLIKELY(engine->events >= engine->check_at)) {
+      if (engine->events % SIM_ENGINE_POLL_EVERY == 0 && engine->poll &&
+          !engine->poll(engine->poll_user))
+        return SIM_RUN_LIMIT;
+      if (engine->events >= engine->max_events) return SIM_RUN_LIMIT;
+      engine->check_at = engine_check_at(engine);
+    }
   }
 }

@@ -93,90 +93,14 @@
 #include "queue-internal.h"
 #include <string.h>
 
-#define DIGIT_BITS     8
-#define DIGITS         256
-#define N_LEVELS       8              /* level 0 is the front */
-#define CHUNK_LEN      127            /* entries per chunk: a 2 KiB chunk */
 #define SLAB_CHUNKS    32
 #define SMALL_SORT     24             /* insertion sort up to this many */
 #define NIBBLE_SORT    128            /* two counting sorts on 4 bits up to this many */
-#define PREFETCH_AHEAD 16
-#define SLOT_DEAD      (UINT64_C(1) << 63)
-#define KEY_SIGN       (UINT64_C(1) << 63)
 #define PURGE_SLACK    4096
 #define LATE_MOVE      64             /* a front insertion moves at most this many */
 #define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
 #define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
 #define SPREAD_MIN     512            /* a level 2 bucket this large is spread by a counting sort */
-
-typedef struct {
-  uint64_t key;           /* time ^ KEY_SIGN */
-  uint32_t slot;
-  uint32_t order;         /* in the late heap: push order among its entries */
-} Entry;
-
-typedef struct Chunk Chunk;
-struct Chunk {
-  Chunk   *next;
-  uint64_t unused;
-  Entry    items[CHUNK_LEN];
-};
-
-typedef struct {
-  Chunk   *head, *tail;       /* NULL when empty */
-  uint32_t tail_len;          /* entries used in the tail chunk; CHUNK_LEN when empty,
-                               * so that one test finds both cases needing a chunk */
-  uint64_t min;               /* smallest key held */
-} Bucket;
-
-typedef struct {
-  gpointer       fn;          /* the engine's callback, opaque here */
-  gpointer       data;        /* owned by the event until it fires */
-  GDestroyNotify destroy;     /* for data, on cancel or free */
-  uint64_t       tag;         /* seq; | SLOT_DEAD once fired or cancelled */
-} Slot;
-
-struct SimQueue {
-  Entry     *front;           /* sorted: the events next to fire */
-  Entry     *scratch;         /* same capacity: the counting sort's target */
-  guint      head, len, cap;  /* front[head..len) pending; cap for both */
-  Entry     *late;            /* a binary heap on (key, order) */
-  guint      n_late, cap_late;
-  uint32_t   late_order;      /* the next late entry's order */
-  uint64_t   last;            /* the key every bucket is placed around; UINT64_MAX when small */
-  gboolean   small;           /* every heap entry in the front, whatever its key */
-  guint      small_max;       /* SMALL_MAX, or 0: never small (tests) */
-  uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
-  uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
-  Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
-  Chunk     *free_chunks;
-  GPtrArray *slabs;           /* every chunk allocation, for sim_queue_free */
-  Slot      *slots;           /* 64-byte aligned inside slots_mem */
-  gpointer   slots_mem;
-  uint32_t   n_slots, cap_slots;
-  uint32_t  *free_slots;      /* a stack of free slot indices, cap_slots long */
-  uint32_t   n_free;
-  uint64_t   next_seq;
-  gsize      n_live;          /* pending, not cancelled */
-  gsize      n_dead;          /* cancelled, entry still held */
-  uint64_t   now;             /* key of the last popped event; 0: none yet */
-  uint32_t  *fifo;            /* slots of events pushed at `now`: a ring */
-  guint      fifo_head, fifo_len, fifo_cap;   /* fifo_cap a power of two */
-  SimQueueStats stats;        /* but heap_pushes, which sim_queue_stats works out */
-  uint64_t   tickets;         /* sequence numbers taken without a push */
-};
-
-static inline uint64_t
-time_to_key(SimTime t)
-{
-  return (uint64_t)t ^ KEY_SIGN;
-}
-
-static inline SimTime
-key_to_time(uint64_t key)
-{
-  return (SimTime)(key ^ KEY_SIGN);
-}
 
 /* The level of an entry whose key differs from last by x (x >= 256). */
 static inline int
@@ -212,7 +136,7 @@ sim_queue_free(SimQueue *q)
   if (q == NULL) return;
   for (uint32_t i = 0; i < q->n_slots; i++) {
     Slot *s = &q->slots[i];
-    if (!(s->tag & SLOT_DEAD) && s->destroy) s->destroy(s->data);
+    if (!(s->tag & SLOT_DEAD) && s->destroy) s->destroy(s->act.data);
   }
   g_ptr_array_free(q->slabs, TRUE);
   g_free(q->front);
@@ -573,7 +497,7 @@ small_leave(SimQueue *q, uint64_t key)
   g_assert(n <= SMALL_MAX);
   memcpy(held, q->front + q->head, n * sizeof(Entry));
   uint64_t lo = n > 0 ? MIN(key, held[0].key) : key;
-  q->last = MIN(MAX(q->now, time_to_key(0)), lo);
+  q->last = MIN(MAX(q->now, sim_queue_time_to_key(0)), lo);
   q->small = FALSE;
   q->head = q->len = 0;
   for (guint i = 0; i < n; i++) distribute(q, held[i]);
@@ -809,13 +733,6 @@ fifo_first(const SimQueue *q)
   return q->fifo[q->fifo_head];
 }
 
-static inline void
-fifo_shift(SimQueue *q)
-{
-  q->fifo_head = (q->fifo_head + 1) & (q->fifo_cap - 1);
-  q->fifo_len--;
-}
-
 /* Drops dead entries from the FIFO's head; whether a live one is left. */
 static inline gboolean
 fifo_settle(SimQueue *q)
@@ -823,7 +740,7 @@ fifo_settle(SimQueue *q)
   while (q->fifo_len > 0 && (q->slots[fifo_first(q)].tag & SLOT_DEAD)) {
     slot_release(q, fifo_first(q));
     q->n_dead--;
-    fifo_shift(q);
+    sim_queue_fifo_shift(q);
   }
   return q->fifo_len > 0;
 }
@@ -963,12 +880,12 @@ purge(SimQueue *q)
 
 /* No free slot: makes one, then pushes. */
 static G_GNUC_NO_INLINE SimEventId
-push_fresh_slot(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+push_fresh_slot(SimQueue *q, uint64_t key, gpointer fn, gpointer data,
                 GDestroyNotify destroy)
 {
   if (q->n_slots == q->cap_slots) slots_grow(q);
   q->free_slots[q->n_free++] = q->n_slots++;
-  return sim_queue_push(q, time, fn, data, destroy);
+  return sim_queue_push(q, sim_queue_key_to_time(key), fn, data, destroy);
 }
 
 /* A key due now with the FIFO full, in the front's window or before
@@ -1001,12 +918,30 @@ push_placed(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
   return id;
 }
 
+/* Gives slot s, taken from the free list, to a new event; returns its
+ * handle. */
+static inline SimEventId
+slot_fill(SimQueue *q, uint32_t s, gpointer fn, gpointer data, GDestroyNotify destroy)
+{
+  uint64_t seq = q->next_seq++;
+  g_assert(seq < SLOT_DEAD);
+  q->slots[s] = (Slot){ .act = { fn, data }, .destroy = destroy, .tag = seq };
+  q->n_live++;
+  return (seq << 32) | ((uint64_t)s + 1);
+}
+
 /* A key due now, in the front's window or before `last`, or any key while
  * the queue is small: the FIFO and the small queue's insertion here, the
- * rest in push_placed(). */
+ * rest in push_placed().  sim_queue_push() jumps here before it takes a
+ * slot, so that the churn of a small queue pays for one function's
+ * registers, not two.  The slot is not prefetched: a near event's is one
+ * released last, still in the cache. */
 static G_GNUC_NO_INLINE SimEventId
-push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
+push_near(SimQueue *q, uint64_t key, gpointer fn, gpointer data, GDestroyNotify destroy)
 {
+  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, key, fn, data, destroy);
+  uint32_t s = q->free_slots[--q->n_free];
+  SimEventId id = slot_fill(q, s, fn, data, destroy);
   if (key == q->now) {
     if (G_UNLIKELY(q->fifo_len == q->fifo_cap)) return push_placed(q, key, s, id);
     q->fifo[(q->fifo_head + q->fifo_len++) & (q->fifo_cap - 1)] = s;
@@ -1018,9 +953,9 @@ push_near(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
   if (q->head < q->len && q->front[q->head].key <= key) {
     /* The search from the end stops at the head at the latest: no bound
      * to test at each step. */
-    guint i = q->len++;
-    for (; q->front[i - 1].key > key; i--) q->front[i] = q->front[i - 1];
-    q->front[i] = (Entry){ key, s, 0 };
+    Entry *at = q->front + q->len++;
+    for (; at[-1].key > key; at--) at[0] = at[-1];
+    *at = (Entry){ key, s, 0 };
   } else if (q->head > 0) {
     /* Before every entry: the place the last pop freed, nothing moves. */
     q->front[--q->head] = (Entry){ key, s, 0 };
@@ -1038,23 +973,15 @@ push_chunk(SimQueue *q, int level, uint32_t digit, Entry e, SimEventId id)
   return id;
 }
 
-SimEventId
-sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
-               GDestroyNotify destroy)
+/* A key beyond the front's window, so in a bucket: the hold model's
+ * common push. */
+static G_GNUC_NO_INLINE SimEventId
+push_far(SimQueue *q, uint64_t key, gpointer fn, gpointer data, GDestroyNotify destroy)
 {
-  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, time, fn, data, destroy);
+  if (G_UNLIKELY(q->n_free == 0)) return push_fresh_slot(q, key, fn, data, destroy);
   uint32_t s = slot_alloc(q);
-  uint64_t key = time_to_key(time);
-  uint64_t seq = q->next_seq++;
-  g_assert(seq < SLOT_DEAD);
-  q->slots[s] = (Slot){ .fn = fn, .data = data, .destroy = destroy, .tag = seq };
-  q->n_live++;
-  SimEventId id = (seq << 32) | ((uint64_t)s + 1);
+  SimEventId id = slot_fill(q, s, fn, data, destroy);
   uint64_t x = key ^ q->last;
-  /* The common case: a key beyond the front's window, so in a bucket
-   * (`now` is never there: it is in the window, or before `last` after a
-   * peek looked past it). */
-  if (G_UNLIKELY(x < DIGITS || key < q->last)) return push_near(q, key, s, id);
   int level = level_of(x);
   uint32_t digit = (uint32_t)(key >> (level * DIGIT_BITS)) & (DIGITS - 1);
   Bucket *b = &q->buckets[level][digit];
@@ -1064,6 +991,22 @@ sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
   if (key < b->min) b->min = key;
   b->tail->items[b->tail_len++] = e;
   return id;
+}
+
+/* Two paths, each a function of its own with the registers it needs: a
+ * key in the front's window or before `last` (an event due now, or any
+ * key in a small queue: the churn of a few connections), or beyond it
+ * (`now` is never there: it is in the window, or before `last` after a
+ * peek looked past it).  A key is in the window or before `last` exactly
+ * when its bytes above the lowest are at most those of `last`. */
+SimEventId
+sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
+               GDestroyNotify destroy)
+{
+  uint64_t key = sim_queue_time_to_key(time);
+  if (key >> DIGIT_BITS <= q->last >> DIGIT_BITS)
+    return push_near(q, key, fn, data, destroy);
+  return push_far(q, key, fn, data, destroy);
 }
 
 gboolean
@@ -1077,7 +1020,7 @@ sim_queue_cancel(SimQueue *q, SimEventId id)
   /* The entry stays where it is; the slot is released when it surfaces. */
   slot->tag |= SLOT_DEAD;
   q->stats.cancels++;
-  gpointer data = slot->data;
+  gpointer data = slot->act.data;
   GDestroyNotify destroy = slot->destroy;
   q->n_live--;
   q->n_dead++;
@@ -1094,7 +1037,7 @@ sim_queue_lookup(const SimQueue *q, SimEventId id, gpointer *data)
   const Slot *slot = &q->slots[s];
   if ((slot->tag & SLOT_DEAD) || (uint32_t)slot->tag != (uint32_t)(id >> 32))
     return FALSE;
-  if (data) *data = slot->data;
+  if (data) *data = slot->act.data;
   return TRUE;
 }
 
@@ -1102,7 +1045,7 @@ static inline void
 item_fill(const SimQueue *q, const Entry *e, SimQueueItem *out)
 {
   const Slot *s = &q->slots[e->slot];
-  *out = (SimQueueItem){ key_to_time(e->key), s->tag, s->fn, s->data, s->destroy };
+  *out = (SimQueueItem){ sim_queue_key_to_time(e->key), s->tag, s->act.fn, s->act.data, s->destroy };
 }
 
 gboolean
@@ -1115,49 +1058,75 @@ sim_queue_peek(SimQueue *q, SimQueueItem *out)
   return TRUE;
 }
 
-/* Pops the next event if it comes before (bound, seq); with use_seq
- * FALSE, if its key is at most bound.  Inlined into both callers, so the
- * run loop's common case (no timer pending) compares keys only. */
-static inline __attribute__((always_inline)) gboolean
-pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimQueueItem *out)
+/* Whether the entry of `key`, slot s, comes after (bound, seq); with
+ * use_seq FALSE, whether its key is after bound. */
+static inline gboolean
+after_bound(const SimQueue *q, uint64_t key, uint32_t s, uint64_t bound, uint64_t seq,
+            gboolean use_seq)
 {
-  if (G_UNLIKELY(q->n_live == 0)) return FALSE;
+  return key > bound || (use_seq && key == bound && q->slots[s].tag >= seq);
+}
+
+/* Ends the event of slot s, popped: its slot goes back to the free list,
+ * its action still readable there until the next push. */
+static inline const SimQueueAction *
+pop_slot(SimQueue *q, uint32_t s)
+{
+  q->slots[s].tag |= SLOT_DEAD;
+  slot_release(q, s);
+  q->n_live--;
+  return &q->slots[s].act;
+}
+
+/* See queue-internal.h. */
+const SimQueueAction *
+sim_queue_pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, SimTime *at)
+{
+  if (q->n_live == 0) return NULL;
   const Entry *e = front_settle(q);
-  if (G_UNLIKELY(q->fifo_len > 0) && fifo_settle(q) && (e == NULL || e->key != q->now)) {
+  if (q->fifo_len > 0 && fifo_settle(q) && (e == NULL || e->key != q->now)) {
     uint32_t s = fifo_first(q);
-    if (q->now > bound || (use_seq && q->now == bound && q->slots[s].tag >= seq))
-      return FALSE;
-    item_fill(q, &(Entry){ q->now, s, 0 }, out);
-    q->slots[s].tag |= SLOT_DEAD;
-    slot_release(q, s);
-    fifo_shift(q);
-    q->n_live--;
-    return TRUE;
+    if (after_bound(q, q->now, s, bound, seq, use_seq)) return NULL;
+    sim_queue_fifo_shift(q);
+    *at = sim_queue_key_to_time(q->now);
+    return pop_slot(q, s);
   }
-  if (e == NULL || e->key > bound) return FALSE;
-  if (use_seq && e->key == bound && q->slots[e->slot].tag >= seq) return FALSE;
+  if (e == NULL || after_bound(q, e->key, e->slot, bound, seq, use_seq)) return NULL;
   if (q->head + PREFETCH_AHEAD < q->len)
     __builtin_prefetch(&q->slots[q->front[q->head + PREFETCH_AHEAD].slot]);
-  item_fill(q, e, out);
+  uint32_t s = e->slot;
   q->now = e->key;
-  q->slots[e->slot].tag |= SLOT_DEAD;
-  slot_release(q, e->slot);
-  if (G_UNLIKELY(e == q->late)) late_pop(q);
+  *at = sim_queue_key_to_time(e->key);
+  if (e == q->late) late_pop(q);
   else q->head++;
-  q->n_live--;
+  return pop_slot(q, s);
+}
+
+/* The queue's order is (time, sequence): the item of the event just
+ * popped. */
+static inline gboolean
+item_from(const SimQueueAction *a, SimTime at, SimQueueItem *out)
+{
+  if (a == NULL) return FALSE;
+  const Slot *s = (const Slot *)a;
+  *out = (SimQueueItem){ at, s->tag & ~SLOT_DEAD, a->fn, a->data, s->destroy };
   return TRUE;
 }
 
 gboolean
 sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
 {
-  return pop_bounded(q, time_to_key(time), seq, TRUE, out);
+  SimTime at = 0;
+  const SimQueueAction *a = sim_queue_pop_bounded(q, sim_queue_time_to_key(time), seq, TRUE, &at);
+  return item_from(a, at, out);
 }
 
 gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
 {
-  return pop_bounded(q, time_to_key(until), 0, FALSE, out);
+  SimTime at = 0;
+  const SimQueueAction *a = sim_queue_pop_bounded(q, sim_queue_time_to_key(until), 0, FALSE, &at);
+  return item_from(a, at, out);
 }
 
 uint64_t
@@ -1171,7 +1140,7 @@ sim_queue_ticket(SimQueue *q)
 void
 sim_queue_advance(SimQueue *q, SimTime time)
 {
-  uint64_t key = time_to_key(time);
+  uint64_t key = sim_queue_time_to_key(time);
   if (key == q->now) return;
   g_assert(key > q->now && !fifo_settle(q));
   q->now = key;
@@ -1206,7 +1175,7 @@ sim_queue_set_small_max(SimQueue *q, guint max)
   if (max == 0) {
     q->small = FALSE;
     q->head = q->len = 0;
-    q->last = MAX(q->now, time_to_key(0));
+    q->last = MAX(q->now, sim_queue_time_to_key(0));
   }
 }
 
