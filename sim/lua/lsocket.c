@@ -444,12 +444,38 @@ s_send(lua_State *L)
   return send_on(L, ls, data, total, 0, unchecked);
 }
 
+/* Lua interns strings up to this length itself (LUAI_MAXSHORTLEN): a
+ * second copy of one costs a hash lookup, not an object. */
+#define RECV_SHORT 40
+
+/* The longest string s:recv keeps to return again (see push_received). */
+#define RECV_KEEP_MAX 1024
+
 /* The received bytes go from the receive buffer straight into a Lua
- * string, with no copy in between. */
+ * string, with no copy in between.  A longer string is a new object for
+ * every recv (about 270 instructions, and the collector's work later), and
+ * scenarios mostly receive the same bytes again and again (s:send(n) sends
+ * n zero bytes, a server the same response): so s:recv keeps the last
+ * string it made, in its closure's upvalue, and returns that one when the
+ * bytes are the same.  Strings are values in Lua, so which object holds
+ * them is not seen.  The upvalue may hold anything (debug.setupvalue):
+ * lua_tolstring gives NULL for what is not a string or a number. */
 static void
 push_received(gpointer ud, const guint8 *data, gsize len)
 {
-  lua_pushlstring(ud, (const char *)data, len);
+  lua_State *L = ud;
+  if (len <= RECV_SHORT || len > RECV_KEEP_MAX) {
+    lua_pushlstring(L, (const char *)data, len);
+    return;
+  }
+  gsize kept_len;
+  const char *kept = lua_tolstring(L, lua_upvalueindex(1), &kept_len);
+  if (kept != NULL && kept_len == len && memcmp(kept, data, len) == 0) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    return;
+  }
+  lua_pushlstring(L, (const char *)data, len);
+  lua_copy(L, -1, lua_upvalueindex(1));
 }
 
 static int
@@ -612,7 +638,7 @@ s_tostring(lua_State *L)
  * when the garbage collector runs. */
 static const luaL_Reg socket_methods[] = {
   { "bind", s_bind }, { "listen", s_listen }, { "accept", s_accept },
-  { "connect", s_connect }, { "send", s_send }, { "recv", s_recv },
+  { "connect", s_connect }, { "send", s_send },
   { "shutdown", s_shutdown }, { "close", s_close }, { "setopt", s_setopt },
   { "state", s_state }, { "addr", s_addr }, { "peer", s_peer },
   { NULL, NULL },
@@ -643,6 +669,9 @@ sim_lua_socket_open(lua_State *L)
   luaL_setfuncs(L, socket_metamethods, 0);
   luaL_newlibtable(L, socket_methods);
   luaL_setfuncs(L, socket_methods, 0);
+  lua_pushliteral(L, "");                 /* the string recv keeps (push_received) */
+  lua_pushcclosure(L, s_recv, 1);
+  lua_setfield(L, -2, "recv");
   sim_lua_guard_methods(L, -1, "s:");
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
