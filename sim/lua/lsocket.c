@@ -144,9 +144,12 @@ waiting_socket(lua_KContext ctx)
   return (LuaSocket *)ctx;
 }
 
+/* The waiter is set only while a process waits (wait_on_socket): a call
+ * that did not wait has none to clear. */
 static void
 done_waiting(LuaSocket *ls)
 {
+  if (ls->blocked == NULL) return;
   ls->blocked = NULL;
   if (ls->sock) tcp_socket_set_waiter(ls->sock, NULL, NULL);
 }
@@ -491,7 +494,7 @@ recv_on(lua_State *L, LuaSocket *ls, gsize max)
   if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, TCP_CALL_RECV, recv_k, max, 0, NULL);
   done_waiting(ls);
   if (n < 0) return fail_call(L, ls, "recv", (int)-n);
-  if (n == 0) lua_pushliteral(L, "");                  /* EOF */
+  if (n == 0) lua_pushvalue(L, lua_upvalueindex(2));   /* EOF: "", see sim_lua_socket_open */
   trace_count(ls, "recv", (gsize)n);
   return 1;
 }
@@ -669,8 +672,12 @@ sim_lua_socket_open(lua_State *L)
   luaL_setfuncs(L, socket_metamethods, 0);
   luaL_newlibtable(L, socket_methods);
   luaL_setfuncs(L, socket_methods, 0);
-  lua_pushliteral(L, "");                 /* the string recv keeps (push_received) */
-  lua_pushcclosure(L, s_recv, 1);
+  /* recv's upvalues: the string it keeps (push_received), and the ""
+   * it returns at EOF, there at hand rather than looked up (about 60
+   * instructions a connection). */
+  lua_pushliteral(L, "");
+  lua_pushliteral(L, "");
+  lua_pushcclosure(L, s_recv, 2);
   lua_setfield(L, -2, "recv");
   sim_lua_guard_methods(L, -1, "s:");
   lua_setfield(L, -2, "__index");

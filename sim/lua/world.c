@@ -113,7 +113,7 @@ sim_world_settle_memory(SimWorld *world)
 }
 
 void
-sim_lua_charge(lua_State *L, gssize bytes)
+sim_lua_charge_counted(lua_State *L, gssize bytes)
 {
   SimWorld *world = sim_world_from_lua(L);
   if (bytes > 0 && injected_failure(world)) sim_lua_limit_error(L, world->limit_why);
@@ -287,9 +287,9 @@ sim_world_new(const SimRunOptions *opts, GError **error)
 
   sim_lua_pool_init(&world->lua_pool);
   /* The options are fixed for the run: which allocator is chosen once. */
-  lua_State *L = opts->fail_alloc || opts->max_memory
-               ? lua_newstate(counting_alloc, world)
-               : lua_newstate(pool_alloc, &world->lua_pool);
+  world->counted = opts->fail_alloc || opts->max_memory;
+  lua_State *L = world->counted ? lua_newstate(counting_alloc, world)
+                                : lua_newstate(pool_alloc, &world->lua_pool);
   if (L == NULL) {
     g_set_error(error, SIM_ERROR, SIM_ERROR_MEMORY, "cannot create the Lua state: out of memory");
     sim_world_free(world);
