@@ -162,6 +162,7 @@ static void
 trace_call(LuaSocket *ls, const char *call, const char *result)
 {
   SimWorld *world = ls->world;
+  if (world->out.trace == NULL) return;                   /* no call out of line */
   SimTime now = sim_engine_now(world->run.engine);
   if (!sim_trace_wants(world->out.trace, now)) return;   /* nothing held either */
   TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
@@ -196,7 +197,8 @@ static void
 trace_count(LuaSocket *ls, const char *call, gsize n)
 {
   char buf[24];
-  if (!sim_trace_wants(ls->world->out.trace, sim_engine_now(ls->world->run.engine))) return;
+  if (ls->world->out.trace == NULL ||
+      !sim_trace_wants(ls->world->out.trace, sim_engine_now(ls->world->run.engine))) return;
   g_snprintf(buf, sizeof buf, "%" G_GSIZE_FORMAT, n);
   trace_call(ls, call, buf);
 }
@@ -429,16 +431,17 @@ s_send(lua_State *L)
   LuaSocket *ls = check_open(L);
   const guint8 *data = NULL;
   gsize total;
-  int type = lua_type(L, 2);
-  if (type == LUA_TNUMBER) {
-    lua_Integer count = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : -1;
+  /* An integer count first: the common case, in two calls into Lua. */
+  if (lua_isinteger(L, 2)) {
+    lua_Integer count = lua_tointeger(L, 2);
     if (count < 0) sim_lua_argerror(L, "a byte count must be a non-negative integer");
     total = (gsize)count;
-  } else if (type == LUA_TSTRING) {
-    data = (const guint8 *)lua_tolstring(L, 2, &total);
   } else {
-    sim_lua_argerror(L, "expected a string or a byte count, got %s",
-                     luaL_typename(L, 2));
+    int type = lua_type(L, 2);
+    if (type == LUA_TNUMBER) sim_lua_argerror(L, "a byte count must be a non-negative integer");
+    if (type != LUA_TSTRING)
+      sim_lua_argerror(L, "expected a string or a byte count, got %s", luaL_typename(L, 2));
+    data = (const guint8 *)lua_tolstring(L, 2, &total);
   }
   /* A state observer may send what fits in the buffer; it is refused
    * (wait_on_socket) only if the send would have to wait. */
@@ -513,7 +516,7 @@ s_recv(lua_State *L)
 {
   LuaSocket *ls = check_open(L);
   lua_Integer max = G_MAXINT32;
-  if (!lua_isnoneornil(L, 2)) {
+  if (lua_gettop(L) >= 2 && !lua_isnil(L, 2)) {          /* s:recv() reads no type */
     if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) <= 0)
       sim_lua_argerror(L, "max must be a positive integer");
     max = lua_tointeger(L, 2);
