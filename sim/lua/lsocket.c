@@ -252,10 +252,11 @@ check_addr(lua_State *L, int arg)
 static guint16
 check_port(lua_State *L, int arg, gboolean zero_ok)
 {
-  if (lua_type(L, arg) == LUA_TNUMBER && !lua_isinteger(L, arg))
-    sim_lua_argerror(L, "port must be an integer (0-65535), got %s", lua_tostring(L, arg));
-  if (!lua_isinteger(L, arg))
+  if (!lua_isinteger(L, arg)) {          /* an integer, the common case: two calls */
+    if (lua_type(L, arg) == LUA_TNUMBER)
+      sim_lua_argerror(L, "port must be an integer (0-65535), got %s", lua_tostring(L, arg));
     sim_lua_argerror(L, "expected a port number, got %s", luaL_typename(L, arg));
+  }
   lua_Integer port = lua_tointeger(L, arg);
   if (port < (zero_ok ? 0 : 1) || port > 65535)
     sim_lua_argerror(L, "port %lld is out of range (%d-65535)", (long long)port,
