@@ -40,6 +40,23 @@ test_drop_flags(void)
   twsim_result_clear(&r);
 }
 
+/* s:recv returns what was received when it is the same as the last
+ * string it returned, when it differs from it in one byte, and when the
+ * string it keeps was replaced by another type (debug.setupvalue); with
+ * the sandbox (no debug library, and the memory cap's allocator) too. */
+static void
+test_recv_same_bytes(void)
+{
+  const char *modes[] = { NULL, "--sandbox" };
+  for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+    TwsimResult r = twsim_run("run", "@recv-same-bytes.lua", "--quiet", modes[i], NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    assert_contains(r.out, "recv-same-bytes: 16 of 16 payloads as sent\n");
+    g_assert_null(strstr(r.out, "not as sent"));
+    twsim_result_clear(&r);
+  }
+}
+
 /* Writes a scenario to a temporary file; returns its path. */
 static char *
 scenario(const char *name, const char *text)
@@ -389,6 +406,7 @@ main(int argc, char **argv)
   g_test_add_func("/netlua/drop/third", test_drop_third);
   g_test_add_func("/netlua/drop/flags", test_drop_flags);
   g_test_add_func("/netlua/socket-waits", test_socket_waits);
+  g_test_add_func("/netlua/recv-same-bytes", test_recv_same_bytes);
   g_test_add_func("/netlua/usage-errors", test_usage_errors);
   g_test_add_func("/netlua/callback-errors", test_callback_errors);
   g_test_add_func("/netlua/observer-fields", test_observer_fields);

@@ -144,9 +144,12 @@ waiting_socket(lua_KContext ctx)
   return (LuaSocket *)ctx;
 }
 
+/* The waiter is set only while a process waits (wait_on_socket): a call
+ * that did not wait has none to clear. */
 static void
 done_waiting(LuaSocket *ls)
 {
+  if (ls->blocked == NULL) return;
   ls->blocked = NULL;
   if (ls->sock) tcp_socket_set_waiter(ls->sock, NULL, NULL);
 }
@@ -159,6 +162,7 @@ static void
 trace_call(LuaSocket *ls, const char *call, const char *result)
 {
   SimWorld *world = ls->world;
+  if (world->out.trace == NULL) return;                   /* no call out of line */
   SimTime now = sim_engine_now(world->run.engine);
   if (!sim_trace_wants(world->out.trace, now)) return;   /* nothing held either */
   TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
@@ -193,7 +197,8 @@ static void
 trace_count(LuaSocket *ls, const char *call, gsize n)
 {
   char buf[24];
-  if (!sim_trace_wants(ls->world->out.trace, sim_engine_now(ls->world->run.engine))) return;
+  if (ls->world->out.trace == NULL ||
+      !sim_trace_wants(ls->world->out.trace, sim_engine_now(ls->world->run.engine))) return;
   g_snprintf(buf, sizeof buf, "%" G_GSIZE_FORMAT, n);
   trace_call(ls, call, buf);
 }
@@ -247,10 +252,11 @@ check_addr(lua_State *L, int arg)
 static guint16
 check_port(lua_State *L, int arg, gboolean zero_ok)
 {
-  if (lua_type(L, arg) == LUA_TNUMBER && !lua_isinteger(L, arg))
-    sim_lua_argerror(L, "port must be an integer (0-65535), got %s", lua_tostring(L, arg));
-  if (!lua_isinteger(L, arg))
+  if (!lua_isinteger(L, arg)) {          /* an integer, the common case: two calls */
+    if (lua_type(L, arg) == LUA_TNUMBER)
+      sim_lua_argerror(L, "port must be an integer (0-65535), got %s", lua_tostring(L, arg));
     sim_lua_argerror(L, "expected a port number, got %s", luaL_typename(L, arg));
+  }
   lua_Integer port = lua_tointeger(L, arg);
   if (port < (zero_ok ? 0 : 1) || port > 65535)
     sim_lua_argerror(L, "port %lld is out of range (%d-65535)", (long long)port,
@@ -426,16 +432,17 @@ s_send(lua_State *L)
   LuaSocket *ls = check_open(L);
   const guint8 *data = NULL;
   gsize total;
-  int type = lua_type(L, 2);
-  if (type == LUA_TNUMBER) {
-    lua_Integer count = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : -1;
+  /* An integer count first: the common case, in two calls into Lua. */
+  if (lua_isinteger(L, 2)) {
+    lua_Integer count = lua_tointeger(L, 2);
     if (count < 0) sim_lua_argerror(L, "a byte count must be a non-negative integer");
     total = (gsize)count;
-  } else if (type == LUA_TSTRING) {
-    data = (const guint8 *)lua_tolstring(L, 2, &total);
   } else {
-    sim_lua_argerror(L, "expected a string or a byte count, got %s",
-                     luaL_typename(L, 2));
+    int type = lua_type(L, 2);
+    if (type == LUA_TNUMBER) sim_lua_argerror(L, "a byte count must be a non-negative integer");
+    if (type != LUA_TSTRING)
+      sim_lua_argerror(L, "expected a string or a byte count, got %s", luaL_typename(L, 2));
+    data = (const guint8 *)lua_tolstring(L, 2, &total);
   }
   /* A state observer may send what fits in the buffer; it is refused
    * (wait_on_socket) only if the send would have to wait. */
@@ -444,12 +451,38 @@ s_send(lua_State *L)
   return send_on(L, ls, data, total, 0, unchecked);
 }
 
+/* Lua interns strings up to this length itself (LUAI_MAXSHORTLEN): a
+ * second copy of one costs a hash lookup, not an object. */
+#define RECV_SHORT 40
+
+/* The longest string s:recv keeps to return again (see push_received). */
+#define RECV_KEEP_MAX 1024
+
 /* The received bytes go from the receive buffer straight into a Lua
- * string, with no copy in between. */
+ * string, with no copy in between.  A longer string is a new object for
+ * every recv (about 270 instructions, and the collector's work later), and
+ * scenarios mostly receive the same bytes again and again (s:send(n) sends
+ * n zero bytes, a server the same response): so s:recv keeps the last
+ * string it made, in its closure's upvalue, and returns that one when the
+ * bytes are the same.  Strings are values in Lua, so which object holds
+ * them is not seen.  The upvalue may hold anything (debug.setupvalue):
+ * lua_tolstring gives NULL for what is not a string or a number. */
 static void
 push_received(gpointer ud, const guint8 *data, gsize len)
 {
-  lua_pushlstring(ud, (const char *)data, len);
+  lua_State *L = ud;
+  if (len <= RECV_SHORT || len > RECV_KEEP_MAX) {
+    lua_pushlstring(L, (const char *)data, len);
+    return;
+  }
+  gsize kept_len;
+  const char *kept = lua_tolstring(L, lua_upvalueindex(1), &kept_len);
+  if (kept != NULL && kept_len == len && memcmp(kept, data, len) == 0) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    return;
+  }
+  lua_pushlstring(L, (const char *)data, len);
+  lua_copy(L, -1, lua_upvalueindex(1));
 }
 
 static int
@@ -465,7 +498,7 @@ recv_on(lua_State *L, LuaSocket *ls, gsize max)
   if (n == -TCP_EAGAIN) return wait_on_socket(L, ls, TCP_CALL_RECV, recv_k, max, 0, NULL);
   done_waiting(ls);
   if (n < 0) return fail_call(L, ls, "recv", (int)-n);
-  if (n == 0) lua_pushliteral(L, "");                  /* EOF */
+  if (n == 0) lua_pushvalue(L, lua_upvalueindex(2));   /* EOF: "", see sim_lua_socket_open */
   trace_count(ls, "recv", (gsize)n);
   return 1;
 }
@@ -484,7 +517,7 @@ s_recv(lua_State *L)
 {
   LuaSocket *ls = check_open(L);
   lua_Integer max = G_MAXINT32;
-  if (!lua_isnoneornil(L, 2)) {
+  if (lua_gettop(L) >= 2 && !lua_isnil(L, 2)) {          /* s:recv() reads no type */
     if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) <= 0)
       sim_lua_argerror(L, "max must be a positive integer");
     max = lua_tointeger(L, 2);
@@ -612,7 +645,7 @@ s_tostring(lua_State *L)
  * when the garbage collector runs. */
 static const luaL_Reg socket_methods[] = {
   { "bind", s_bind }, { "listen", s_listen }, { "accept", s_accept },
-  { "connect", s_connect }, { "send", s_send }, { "recv", s_recv },
+  { "connect", s_connect }, { "send", s_send },
   { "shutdown", s_shutdown }, { "close", s_close }, { "setopt", s_setopt },
   { "state", s_state }, { "addr", s_addr }, { "peer", s_peer },
   { NULL, NULL },
@@ -643,6 +676,13 @@ sim_lua_socket_open(lua_State *L)
   luaL_setfuncs(L, socket_metamethods, 0);
   luaL_newlibtable(L, socket_methods);
   luaL_setfuncs(L, socket_methods, 0);
+  /* recv's upvalues: the string it keeps (push_received), and the ""
+   * it returns at EOF, there at hand rather than looked up (about 60
+   * instructions a connection). */
+  lua_pushliteral(L, "");
+  lua_pushliteral(L, "");
+  lua_pushcclosure(L, s_recv, 2);
+  lua_setfield(L, -2, "recv");
   sim_lua_guard_methods(L, -1, "s:");
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);

@@ -28,9 +28,10 @@ process_free(SimWorld *world, SimProcess *p)
   g_free(p);
 }
 
-/* p returned: keep its thread for the next spawn, or free it. */
+/* p returned `nres` values, its thread's whole stack: keep the thread for
+ * the next spawn, or free it. */
 static void
-process_retire(SimWorld *world, SimProcess *p)
+process_retire(SimWorld *world, SimProcess *p, int nres)
 {
   if (world->idle_processes.length >= PROCESS_IDLE_MAX || world->closing) {
     process_free(world, p);
@@ -38,7 +39,7 @@ process_retire(SimWorld *world, SimProcess *p)
   }
   if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
   p->wake = 0;
-  lua_settop(p->thread, 0);
+  if (nres) lua_settop(p->thread, 0);           /* a process mostly returns none */
   g_queue_push_head_link(&world->idle_processes, &p->idle_link);
 }
 
@@ -56,7 +57,7 @@ process_resume(SimWorld *world, SimProcess *p)
     return;
   }
   if (status == LUA_OK) {
-    process_retire(world, p);
+    process_retire(world, p, nres);
     return;
   }
   /* The failed thread's stack is still whole: the message names the line

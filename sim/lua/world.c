@@ -73,11 +73,24 @@ checked_alloc(SimWorld *world, void *ptr, size_t osize, size_t nsize)
   return p;
 }
 
-/* Lua's allocator: frees, and allocations of a run with neither
- * --max-memory nor --fail-alloc (so nothing can be refused, and no
- * refusal is pending), take the short way; the rest is checked_alloc's.
- * Lua makes and frees a dozen objects per connection of the churn
- * benchmark, each through here. */
+/* Lua's allocator in a run with neither --max-memory nor --fail-alloc:
+ * nothing can be refused and nothing reads what the state holds
+ * (world->lua_bytes counts only for the cap), so the pool alone.  Lua
+ * makes and frees a dozen objects per connection of the churn benchmark,
+ * each through here. */
+static void *
+pool_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+  SimLuaPool *pool = ud;
+  if (nsize == 0) {
+    if (ptr) sim_lua_pool_release(pool, ptr, osize);
+    return NULL;
+  }
+  return ptr ? sim_lua_pool_resize(pool, ptr, osize, nsize) : sim_lua_pool_alloc(pool, nsize);
+}
+
+/* Lua's allocator in a run with --max-memory or --fail-alloc: frees take
+ * the short way; the rest is checked_alloc's. */
 static void *
 counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -88,12 +101,7 @@ counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     world->lua_bytes -= old;
     return NULL;
   }
-  if (G_UNLIKELY(world->opts->fail_alloc || world->opts->max_memory))
-    return checked_alloc(world, ptr, osize, nsize);
-  void *p = ptr ? sim_lua_pool_resize(&world->lua_pool, ptr, osize, nsize)
-                : sim_lua_pool_alloc(&world->lua_pool, nsize);
-  if (p) world->lua_bytes = world->lua_bytes - old + nsize;
-  return p;
+  return checked_alloc(world, ptr, osize, nsize);
 }
 
 void
@@ -105,7 +113,7 @@ sim_world_settle_memory(SimWorld *world)
 }
 
 void
-sim_lua_charge(lua_State *L, gssize bytes)
+sim_lua_charge_counted(lua_State *L, gssize bytes)
 {
   SimWorld *world = sim_world_from_lua(L);
   if (bytes > 0 && injected_failure(world)) sim_lua_limit_error(L, world->limit_why);
@@ -278,7 +286,10 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->check_state = sim_run_install_checks(&world->run);
 
   sim_lua_pool_init(&world->lua_pool);
-  lua_State *L = lua_newstate(counting_alloc, world);
+  /* The options are fixed for the run: which allocator is chosen once. */
+  world->counted = opts->fail_alloc || opts->max_memory;
+  lua_State *L = world->counted ? lua_newstate(counting_alloc, world)
+                                : lua_newstate(pool_alloc, &world->lua_pool);
   if (L == NULL) {
     g_set_error(error, SIM_ERROR, SIM_ERROR_MEMORY, "cannot create the Lua state: out of memory");
     sim_world_free(world);

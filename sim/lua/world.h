@@ -122,6 +122,8 @@ struct SimWorld {
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
   SimLuaPool       lua_pool;        /* the Lua state's small blocks (lua-pool.h) */
+  gboolean         counted;         /* --max-memory or --fail-alloc: the allocator and
+                                     * sim_lua_charge count (fixed for the run) */
   gsize            lua_bytes;       /* held by the Lua state */
   gsize            model_bytes;     /* charged for what twsim made for the scenario */
   guint64          allocs;          /* allocations so far, counted for opts->fail_alloc */
@@ -266,11 +268,21 @@ sim_lua_limit_error(lua_State *L, const char *why);
 void
 sim_world_set_limit(SimWorld *world, const char *why);
 
+/* sim_lua_charge in a run that counts. */
+void
+sim_lua_charge_counted(lua_State *L, gssize bytes);
+
 /* Charges `bytes` that twsim allocates on the scenario's behalf (a socket,
  * a host) to --max-memory's budget, or gives them back (negative).  Raises
- * the memory limit error when the budget is exceeded. */
-void
-sim_lua_charge(lua_State *L, gssize bytes);
+ * the memory limit error when the budget is exceeded.  Inline: a run
+ * without a cap counts nothing, and a socket is charged when made and
+ * given back when closed. */
+static inline void
+sim_lua_charge(lua_State *L, gssize bytes)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (world->counted) sim_lua_charge_counted(L, bytes);
+}
 
 /* Settles a refused allocation Lua never retried (end of the run): it
  * stood, so the memory limit was hit. */
