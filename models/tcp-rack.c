@@ -323,7 +323,8 @@ tcp_rack_ack_begin(TcpConn *c, guint32 ack)
   TcpRack *r = &c->rack;
   r->old_ack = tcp_seq_lt(ack, c->snd_una);
   r->ack_delivered = r->ack_sacked_bytes = r->ack_new_bytes = r->ack_lost = 0;
-  r->ack_reord = c->snd_max;          /* none */
+  r->ack_reord = r->ack_cum_reord = c->snd_max;          /* none */
+  r->prior_fack = fack(c);
   r->ack_sack_xmit = -1;
   r->prior_timer = r->timer;
 }
@@ -383,8 +384,8 @@ pop_acked(TcpConn *c)
     } else {
       r->ack_delivered++;
       r->ack_new_bytes += e->end - e->seq;
-      if (!(e->flags & TCP_TX_EVER_RETRANS) && tcp_seq_lt(e->seq, r->ack_reord))
-        r->ack_reord = e->seq;
+      if (!(e->flags & TCP_TX_EVER_RETRANS) && tcp_seq_lt(e->seq, r->ack_cum_reord))
+        r->ack_cum_reord = e->seq;
       rack_advance(c, e);
     }
     if (e->flags & TCP_TX_LOST) r->lost_out--;
@@ -579,11 +580,20 @@ static G_GNUC_NO_INLINE void
 rack_ack(TcpConn *c, guint32 acked, GArray *out)
 {
   TcpRack *r = &c->rack;
-  if (acked) pop_acked(c);
+  /* Reordering is checked twice, as Linux does: for the segments the
+   * SACK blocks reach, against the highest SACK once they are tagged
+   * (tcp_sacktag_write_queue()); then for the ones the cumulative ACK
+   * reaches, only if one lay below the highest SACK before this ACK
+   * (tcp_clean_rtx_queue()'s before(reord, prior_fack)): an ACK of
+   * several segments in order is no reordering. */
+  if (tcp_seq_lt(r->ack_reord, c->snd_max)) check_reordering(c, r->ack_reord);
+  if (acked) {
+    pop_acked(c);
+    if (tcp_seq_lt(r->ack_cum_reord, r->prior_fack)) check_reordering(c, r->ack_cum_reord);
+  }
   /* An ACK that acknowledges nothing new but SACKs a segment sent once
    * is an RTT sample (Linux's tcp_ack_update_rtt() with sack_rtt_us). */
   if (!acked && !r->old_ack && r->ack_sack_xmit >= 0) tcp_rtt_sample(c, c->now - r->ack_sack_xmit);
-  if (tcp_seq_lt(r->ack_reord, c->snd_max)) check_reordering(c, r->ack_reord);
   tlp_ack(c, acked);
   gboolean reo = FALSE, resend = FALSE;
   /* Linux's tcp_ack_is_dubious(): out of Open, or SACK news. */

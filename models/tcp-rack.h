@@ -83,7 +83,12 @@ typedef struct {
   guint8   prior_timer;     /* timer when the ACK being processed came */
   gboolean reord_seen, advanced, tlp_retrans, old_ack;
   /* what the ACK being processed did */
-  guint32  ack_delivered, ack_lost, ack_reord;
+  guint32  ack_delivered, ack_lost;
+  guint32  ack_reord;       /* lowest never-resent segment it SACKs below
+                               the highest SACK (SND.MAX: none) */
+  guint32  ack_cum_reord;   /* lowest never-resent, never-SACKed segment
+                               it acknowledges (SND.MAX: none) */
+  guint32  prior_fack;      /* the highest SACKed byte, or SND.UNA, before it */
   guint32  ack_sacked_bytes;  /* bytes it newly SACKs */
   guint32  ack_new_bytes;     /* bytes it delivers: SACKed, or ACKed and
                                  not SACKed before */
