@@ -182,13 +182,11 @@ conn_timer_stop(TcpStack *s, TcpConn *c)
   if (was_first) stack_timer_follow(s);
 }
 
-/* c's deadline may have moved: a ticket and a place in the heap for the
- * new one (a deadline already past fires now, after what is queued). */
-static void
-conn_reschedule(TcpStack *s, TcpConn *c)
+/* c's deadline has moved to `at`: a ticket and a place in the heap for
+ * the new one (a deadline already past fires now, after what is queued). */
+static G_GNUC_NO_INLINE void
+conn_reschedule_to(TcpStack *s, TcpConn *c, SimTime at)
 {
-  SimTime at = tcp_conn_deadline(c);
-  if (at == c->timer_at) return;
   if (at == SIM_TIME_MAX) {
     conn_timer_stop(s, c);
     return;
@@ -198,6 +196,16 @@ conn_reschedule(TcpStack *s, TcpConn *c)
   sim_deadline_heap_set(&s->timers, &c->timer, MAX(at, stack_now(s)),
                         sim_engine_ticket(s->env.engine));
   if (was_first || conn_timer_is_first(c)) stack_timer_follow(s);
+}
+
+/* c's deadline may have moved.  Inline: 4 calls in 15 of a churn
+ * connection find it where it was, and need no call, frame or saved
+ * register. */
+static inline void
+conn_reschedule(TcpStack *s, TcpConn *c)
+{
+  SimTime at = tcp_conn_deadline(c);
+  if (at != c->timer_at) conn_reschedule_to(s, c, at);
 }
 
 /* ---- connection bookkeeping --------------------------------------------- */
