@@ -152,25 +152,24 @@ conn_of_deadline(SimDeadline *d)
   return (TcpConn *)((char *)d - G_STRUCT_OFFSET(TcpConn, timer));
 }
 
-/* The engine's timer follows the stack's first deadline. */
+/* The engine's timer follows the stack's first deadline.  Called only
+ * when the first has changed (another node, or the same one with a new
+ * ticket), so the engine's timer is never already there: no compare. */
 static void
 stack_timer_follow(TcpStack *s)
 {
   const SimDeadline *first = sim_deadline_heap_first(&s->timers);
-  if (first == NULL) {
-    sim_engine_timer_stop(s->env.engine, &s->timer);
-  } else if (!sim_engine_timer_is_set(&s->timer) || first->at != s->timer.when.at ||
-             first->seq != s->timer.when.seq) {
-    sim_engine_timer_set(s->env.engine, &s->timer, first->at, first->seq);
-  }
+  if (first == NULL) sim_engine_timer_stop(s->env.engine, &s->timer);
+  else sim_engine_timer_set(s->env.engine, &s->timer, first->at, first->seq);
 }
 
 /* The engine's timer, which follows the first deadline, can have moved
- * only if c's deadline was the first or is now. */
+ * only if c's deadline was the first or is now.  The node's own place
+ * says so (the heap's first is at place 1), without a look at the heap. */
 static gboolean
-conn_timer_was_first(const TcpStack *s, const TcpConn *c)
+conn_timer_is_first(const TcpConn *c)
 {
-  return sim_deadline_heap_first(&s->timers) == &c->timer;
+  return c->timer.pos == 1;
 }
 
 static void
@@ -178,27 +177,35 @@ conn_timer_stop(TcpStack *s, TcpConn *c)
 {
   c->timer_at = SIM_TIME_MAX;
   if (!sim_deadline_armed(&c->timer)) return;
-  gboolean was_first = conn_timer_was_first(s, c);
+  gboolean was_first = conn_timer_is_first(c);
   sim_deadline_heap_remove(&s->timers, &c->timer);
   if (was_first) stack_timer_follow(s);
 }
 
-/* c's deadline may have moved: a ticket and a place in the heap for the
- * new one (a deadline already past fires now, after what is queued). */
-static void
-conn_reschedule(TcpStack *s, TcpConn *c)
+/* c's deadline has moved to `at`: a ticket and a place in the heap for
+ * the new one (a deadline already past fires now, after what is queued). */
+static G_GNUC_NO_INLINE void
+conn_reschedule_to(TcpStack *s, TcpConn *c, SimTime at)
 {
-  SimTime at = tcp_conn_deadline(c);
-  if (at == c->timer_at) return;
   if (at == SIM_TIME_MAX) {
     conn_timer_stop(s, c);
     return;
   }
   c->timer_at = at;
-  gboolean was_first = conn_timer_was_first(s, c);
+  gboolean was_first = conn_timer_is_first(c);
   sim_deadline_heap_set(&s->timers, &c->timer, MAX(at, stack_now(s)),
                         sim_engine_ticket(s->env.engine));
-  if (was_first || conn_timer_was_first(s, c)) stack_timer_follow(s);
+  if (was_first || conn_timer_is_first(c)) stack_timer_follow(s);
+}
+
+/* c's deadline may have moved.  Inline: 4 calls in 15 of a churn
+ * connection find it where it was, and need no call, frame or saved
+ * register. */
+static inline void
+conn_reschedule(TcpStack *s, TcpConn *c)
+{
+  SimTime at = tcp_conn_deadline(c);
+  if (at != c->timer_at) conn_reschedule_to(s, c, at);
 }
 
 /* ---- connection bookkeeping --------------------------------------------- */
