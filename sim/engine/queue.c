@@ -101,12 +101,23 @@
 #define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
 #define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
 #define SPREAD_MIN     512            /* a level 2 bucket this large is spread by a counting sort */
+#define WIDE_MAX       CHUNK_LEN      /* a level 2 bucket this small goes to the front whole */
 
 /* The level of an entry whose key differs from last by x (x >= 256). */
 static inline int
 level_of(uint64_t x)
 {
   return (63 - __builtin_clzll(x)) / DIGIT_BITS;
+}
+
+/* Sets `last` and the front's window around it (front_mask: DIGITS - 1,
+ * or WIDE_MASK), and the bound of a near push that follows from them. */
+static inline void
+set_last(SimQueue *q, uint64_t last, uint64_t mask)
+{
+  q->last = last;
+  q->front_mask = mask;
+  q->window_end = last | mask;
 }
 
 SimQueue *
@@ -119,7 +130,7 @@ sim_queue_new(void)
       q->buckets[level][digit].tail_len = CHUNK_LEN;
   q->small = TRUE;
   q->small_max = SMALL_MAX;
-  q->last = UINT64_MAX;         /* so that no push takes the bucket path */
+  set_last(q, UINT64_MAX, DIGITS - 1);   /* so that no push takes the bucket path */
   /* Never NULL, so that no empty array is a null pointer. */
   q->cap = q->cap_late = 64;
   q->front = g_new(Entry, q->cap);
@@ -287,7 +298,7 @@ static inline void
 distribute(SimQueue *q, Entry e)
 {
   uint64_t x = e.key ^ q->last;
-  if (x < DIGITS) {
+  if (x <= q->front_mask) {
     if (G_UNLIKELY(q->len == q->cap)) front_reserve(q, 1);
     q->front[q->len++] = e;
   } else {
@@ -308,6 +319,30 @@ insertion_sort(Entry *f, guint n)
   }
 }
 
+/* Sorts n entries stably by the byte of their keys at `shift`, through
+ * out (n long) and back into f.  Two passes of 16 counters cost less than
+ * one of 256 for a few dozen entries: the low nibble into out, the high
+ * one back. */
+static inline void
+nibble_sort(Entry *f, Entry *out, guint n, int shift)
+{
+  guint lo[16] = { 0 }, hi[16] = { 0 };
+  for (guint i = 0; i < n; i++) {
+    lo[(f[i].key >> shift) & 15]++;
+    hi[(f[i].key >> (shift + 4)) & 15]++;
+  }
+  for (guint d = 0, sum_lo = 0, sum_hi = 0; d < 16; d++) {
+    guint c = lo[d];
+    lo[d] = sum_lo;
+    sum_lo += c;
+    c = hi[d];
+    hi[d] = sum_hi;
+    sum_hi += c;
+  }
+  for (guint i = 0; i < n; i++) out[lo[(f[i].key >> shift) & 15]++] = f[i];
+  for (guint i = 0; i < n; i++) f[hi[(out[i].key >> (shift + 4)) & 15]++] = out[i];
+}
+
 /* Sorts front[head..len) by key, stably.  All its keys share every byte
  * but the lowest, so a counting sort on that byte does it (or two on its
  * halves, or an insertion sort, for fewer entries). */
@@ -322,23 +357,7 @@ front_sort(SimQueue *q)
   }
   Entry *out = q->scratch + q->head;
   if (n <= NIBBLE_SORT) {
-    /* Two passes of 16 counters cost less than one of 256 for a few
-     * dozen entries: the low nibble into scratch, the high one back. */
-    guint lo[16] = { 0 }, hi[16] = { 0 };
-    for (guint i = 0; i < n; i++) {
-      lo[f[i].key & 15]++;
-      hi[(f[i].key >> 4) & 15]++;
-    }
-    for (guint d = 0, sum_lo = 0, sum_hi = 0; d < 16; d++) {
-      guint c = lo[d];
-      lo[d] = sum_lo;
-      sum_lo += c;
-      c = hi[d];
-      hi[d] = sum_hi;
-      sum_hi += c;
-    }
-    for (guint i = 0; i < n; i++) out[lo[f[i].key & 15]++] = f[i];
-    for (guint i = 0; i < n; i++) f[hi[(out[i].key >> 4) & 15]++] = out[i];
+    nibble_sort(f, out, n, 0);
     return;
   }
   guint count[DIGITS] = { 0 };
@@ -420,7 +439,7 @@ late_pop(SimQueue *q)
   q->late[i] = e;
 }
 
-/* Inserts one pushed entry (key ^ last < 256) at its place in the front:
+/* Inserts one pushed entry (key ^ last <= front_mask) at its place in the front:
  * after every entry of a key not later than its own.  If that would move
  * many entries, or the late heap is in use, it goes to the late heap
  * instead: every late entry was pushed after every front entry, so of two
@@ -497,7 +516,7 @@ small_leave(SimQueue *q, uint64_t key)
   g_assert(n <= SMALL_MAX);
   memcpy(held, q->front + q->head, n * sizeof(Entry));
   uint64_t lo = n > 0 ? MIN(key, held[0].key) : key;
-  q->last = MIN(MAX(q->now, sim_queue_time_to_key(0)), lo);
+  set_last(q, MIN(MAX(q->now, sim_queue_time_to_key(0)), lo), DIGITS - 1);
   q->small = FALSE;
   q->head = q->len = 0;
   for (guint i = 0; i < n; i++) distribute(q, held[i]);
@@ -518,7 +537,7 @@ small_enter(SimQueue *q)
   }
   insertion_sort(q->front, q->len);
   q->small = TRUE;
-  q->last = UINT64_MAX;
+  set_last(q, UINT64_MAX, DIGITS - 1);
 }
 
 /* Moves a detached level 1 bucket into the empty front, sorted.  Its keys
@@ -626,6 +645,34 @@ level2_spread(SimQueue *q, const Bucket *b)
   return TRUE;
 }
 
+/* Moves a detached level 2 bucket of one chunk (WIDE_MAX entries at most)
+ * into the empty front, sorted, and widens the front's window to the
+ * bucket's span around its smallest key, the new `last`; level 1 is empty
+ * and stays so until the next refill, as pushes into that span go to the
+ * front.  Spread into level 1, a sparse bucket's entries would each take
+ * a chunk of a bucket of their own and be moved once more, a refill for
+ * every one or two of them; here each is moved once.  Their keys share
+ * every byte above byte 1: insertion sorted when few (they were usually
+ * pushed in time order), else by two nibble sorts, byte 0 then byte 1.
+ * The chunk goes back to the pool. */
+static void
+front_fill_wide(SimQueue *q, Bucket *b)
+{
+  guint n = b->tail_len;
+  set_last(q, b->min, WIDE_MASK);
+  front_reserve(q, n);
+  memcpy(q->front, b->head->items, n * sizeof(Entry));
+  q->len = n;
+  chunk_put(q, b->head);
+  if (n <= SMALL_SORT) {
+    insertion_sort(q->front, n);
+  } else {
+    nibble_sort(q->front, q->scratch, n, 0);
+    nibble_sort(q->front, q->scratch, n, DIGIT_BITS);
+  }
+  front_prefetch(q, 0, PREFETCH_AHEAD);
+}
+
 /* Refills the empty front from the lowest non-empty bucket.  FALSE when
  * every bucket is empty. */
 static gboolean
@@ -642,7 +689,11 @@ front_refill(SimQueue *q)
   int level = __builtin_ctz(q->level_mask);
   Bucket b;
   bucket_detach(q, level, level_lowest(q, level), &b);
-  q->last = b.min;
+  if (level == 2 && b.head == b.tail) {
+    front_fill_wide(q, &b);
+    return TRUE;
+  }
+  set_last(q, b.min, DIGITS - 1);
   if (b.head == b.tail && b.tail_len == 1) {   /* common when sparse */
     q->front[q->len++] = b.head->items[0];
     chunk_put(q, b.head);
@@ -801,8 +852,8 @@ static void
 rewind_last(SimQueue *q, uint64_t key)
 {
   uint64_t x = key ^ q->last;
-  if (x < DIGITS) {
-    q->last = key;
+  if (x <= q->front_mask) {
+    set_last(q, key, q->front_mask);
     return;
   }
   int top = level_of(x);
@@ -815,7 +866,7 @@ rewind_last(SimQueue *q, uint64_t key)
   for (int level = 1; level <= top; level++)
     while (q->level_mask & (1u << level))
       gather_bucket(q, level, level_lowest(q, level), all);
-  q->last = key;
+  set_last(q, key, DIGITS - 1);
   for (guint i = 0; i < all->len; i++) distribute(q, g_array_index(all, Entry, i));
   front_sort(q);
   g_array_free(all, TRUE);
@@ -909,7 +960,7 @@ push_placed(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
   }
   if (key < q->last) rewind_last(q, key);
   uint64_t x = key ^ q->last;
-  if (x < DIGITS) {
+  if (x <= q->front_mask) {
     front_insert(q, e);
   } else {
     int level = level_of(x);
@@ -998,13 +1049,14 @@ push_far(SimQueue *q, uint64_t key, gpointer fn, gpointer data, GDestroyNotify d
  * key in a small queue: the churn of a few connections), or beyond it
  * (`now` is never there: it is in the window, or before `last` after a
  * peek looked past it).  A key is in the window or before `last` exactly
- * when its bytes above the lowest are at most those of `last`. */
+ * when its bits above the window's are at most those of `last`, that is
+ * when it is at most `window_end`. */
 SimEventId
 sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
                GDestroyNotify destroy)
 {
   uint64_t key = sim_queue_time_to_key(time);
-  if (key >> DIGIT_BITS <= q->last >> DIGIT_BITS)
+  if (key <= q->window_end)
     return push_near(q, key, fn, data, destroy);
   return push_far(q, key, fn, data, destroy);
 }
@@ -1175,7 +1227,7 @@ sim_queue_set_small_max(SimQueue *q, guint max)
   if (max == 0) {
     q->small = FALSE;
     q->head = q->len = 0;
-    q->last = MAX(q->now, sim_queue_time_to_key(0));
+    set_last(q, MAX(q->now, sim_queue_time_to_key(0)), DIGITS - 1);
   }
 }
 
@@ -1240,7 +1292,7 @@ check_bucket(const SimQueue *q, CheckState *st, int level, uint32_t digit)
     for (guint i = 0; i < n; i++) {
       const Entry *e = &c->items[i];
       uint64_t x = e->key ^ q->last;
-      g_assert_cmpuint(x, >=, DIGITS);
+      g_assert_cmpuint(x, >, q->front_mask);
       g_assert_cmpint(level_of(x), ==, level);
       g_assert_cmpuint((e->key >> (level * DIGIT_BITS)) & (DIGITS - 1), ==, digit);
       g_assert_cmpuint(e->key, >=, b->min);
@@ -1267,8 +1319,12 @@ sim_queue_check_invariants(const SimQueue *q)
     g_assert_cmpuint(q->n_late, ==, 0);
     g_assert_cmpuint(q->len - q->head, <=, q->small_max);
   }
+  /* The front's window: a byte, or a wide front's two with level 1 empty. */
+  g_assert_true(q->front_mask == DIGITS - 1 || q->front_mask == WIDE_MASK);
+  g_assert_true(q->front_mask == DIGITS - 1 || (!q->small && !(q->level_mask & 2)));
+  g_assert_cmpuint(q->window_end, ==, q->last | q->front_mask);
   for (guint i = q->head; i < q->len; i++) {
-    if (!q->small) g_assert_cmpuint(q->front[i].key ^ q->last, <, DIGITS);
+    if (!q->small) g_assert_cmpuint(q->front[i].key ^ q->last, <=, q->front_mask);
     if (i > q->head) g_assert_cmpuint(q->front[i - 1].key, <=, q->front[i].key);
     check_entry(q, &st, &q->front[i]);
   }
@@ -1276,7 +1332,7 @@ sim_queue_check_invariants(const SimQueue *q)
    * order below the counter; in (key, order) order its ties are in push
    * order, after the front's. */
   for (guint i = 0; i < q->n_late; i++) {
-    g_assert_cmpuint(q->late[i].key ^ q->last, <, DIGITS);
+    g_assert_cmpuint(q->late[i].key ^ q->last, <=, q->front_mask);
     g_assert_cmpuint(q->late[i].order, <, q->late_order);
     if (i > 0) g_assert_false(late_less(&q->late[i], &q->late[(i - 1) / 2]));
   }
