@@ -319,30 +319,6 @@ insertion_sort(Entry *f, guint n)
   }
 }
 
-/* Sorts n entries stably by the byte of their keys at `shift`, through
- * out (n long) and back into f.  Two passes of 16 counters cost less than
- * one of 256 for a few dozen entries: the low nibble into out, the high
- * one back. */
-static inline void
-nibble_sort(Entry *f, Entry *out, guint n, int shift)
-{
-  guint lo[16] = { 0 }, hi[16] = { 0 };
-  for (guint i = 0; i < n; i++) {
-    lo[(f[i].key >> shift) & 15]++;
-    hi[(f[i].key >> (shift + 4)) & 15]++;
-  }
-  for (guint d = 0, sum_lo = 0, sum_hi = 0; d < 16; d++) {
-    guint c = lo[d];
-    lo[d] = sum_lo;
-    sum_lo += c;
-    c = hi[d];
-    hi[d] = sum_hi;
-    sum_hi += c;
-  }
-  for (guint i = 0; i < n; i++) out[lo[(f[i].key >> shift) & 15]++] = f[i];
-  for (guint i = 0; i < n; i++) f[hi[(out[i].key >> (shift + 4)) & 15]++] = out[i];
-}
-
 /* Sorts front[head..len) by key, stably.  All its keys share every byte
  * but the lowest, so a counting sort on that byte does it (or two on its
  * halves, or an insertion sort, for fewer entries). */
@@ -357,7 +333,23 @@ front_sort(SimQueue *q)
   }
   Entry *out = q->scratch + q->head;
   if (n <= NIBBLE_SORT) {
-    nibble_sort(f, out, n, 0);
+    /* Two passes of 16 counters cost less than one of 256 for a few
+     * dozen entries: the low nibble into scratch, the high one back. */
+    guint lo[16] = { 0 }, hi[16] = { 0 };
+    for (guint i = 0; i < n; i++) {
+      lo[f[i].key & 15]++;
+      hi[(f[i].key >> 4) & 15]++;
+    }
+    for (guint d = 0, sum_lo = 0, sum_hi = 0; d < 16; d++) {
+      guint c = lo[d];
+      lo[d] = sum_lo;
+      sum_lo += c;
+      c = hi[d];
+      hi[d] = sum_hi;
+      sum_hi += c;
+    }
+    for (guint i = 0; i < n; i++) out[lo[f[i].key & 15]++] = f[i];
+    for (guint i = 0; i < n; i++) f[hi[(out[i].key >> 4) & 15]++] = out[i];
     return;
   }
   guint count[DIGITS] = { 0 };
@@ -652,24 +644,36 @@ level2_spread(SimQueue *q, const Bucket *b)
  * front.  Spread into level 1, a sparse bucket's entries would each take
  * a chunk of a bucket of their own and be moved once more, a refill for
  * every one or two of them; here each is moved once.  Their keys share
- * every byte above byte 1: insertion sorted when few (they were usually
- * pushed in time order), else by two nibble sorts, byte 0 then byte 1.
+ * every byte above byte 1: insertion sorted, after a counting sort on
+ * their top four bits when more than a few.
  * The chunk goes back to the pool. */
 static void
 front_fill_wide(SimQueue *q, Bucket *b)
 {
   guint n = b->tail_len;
+  const Entry *items = b->head->items;
   set_last(q, b->min, WIDE_MASK);
   front_reserve(q, n);
-  memcpy(q->front, b->head->items, n * sizeof(Entry));
+  if (n <= SMALL_SORT) {
+    memcpy(q->front, items, n * sizeof(Entry));
+  } else {
+    /* A stable counting sort on the top nibble (16 spans of 4 us) on the
+     * way from the chunk, then the insertion sort finds each entry's
+     * place within its span, among a few: a sparse bucket's entries are
+     * each moved about twice, where four nibble sorts moved them four
+     * times. */
+    guint count[16] = { 0 };
+    for (guint i = 0; i < n; i++) count[(items[i].key >> 12) & 15]++;
+    for (guint d = 0, sum = 0; d < 16; d++) {
+      guint c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (guint i = 0; i < n; i++) q->front[count[(items[i].key >> 12) & 15]++] = items[i];
+  }
   q->len = n;
   chunk_put(q, b->head);
-  if (n <= SMALL_SORT) {
-    insertion_sort(q->front, n);
-  } else {
-    nibble_sort(q->front, q->scratch, n, 0);
-    nibble_sort(q->front, q->scratch, n, DIGIT_BITS);
-  }
+  insertion_sort(q->front, n);
   front_prefetch(q, 0, PREFETCH_AHEAD);
 }
 
