@@ -19,9 +19,13 @@
  * sort on the low byte (two on its nibbles, or an insertion sort, when it
  * holds few).  A level 1 bucket goes to the front whole, sorted on the way
  * from its chunks; a large level 2 bucket goes to the front and level 1
- * (then empty) by a counting sort on byte 1, straight into chunks.  An event moves at most seven times, in practice two
- * or three: an event 1 ms away is pushed into level 2, moves once to level
- * 1 and once to the front.  A 60 s timer waits in level 4 or 5 untouched
+ * (then empty) by a counting sort on byte 1, straight into chunks.  A
+ * level 2 bucket of one chunk (a sparse queue's) goes to the front whole
+ * instead, and the front's window widens to that bucket's 65.5 us
+ * (front_mask) until the next refill: level 1 stays empty meanwhile.  An
+ * event moves at most seven times, in practice two or three: an event
+ * 1 ms away is pushed into level 2, moves once to level 1 and once to the
+ * front.  A 60 s timer waits in level 4 or 5 untouched
  * until its time is near.  Push and pop are O(1) amortised; nothing depends
  * on how far apart the times are, nor on their distribution.
  *
@@ -60,7 +64,9 @@
  *    them, no bucket and no late heap, and `last` UINT64_MAX (so that no
  *    push takes the bucket path); the axioms on `last` below are those of
  *    the queue when it is not small;
- *  - every key held is >= last; an entry in the front has key ^ last < 256;
+ *  - every key held is >= last; an entry in the front has
+ *    key ^ last <= front_mask, which is 255, or WIDE_MASK with every level
+ *    1 bucket empty; a bucket's entries have key ^ last > front_mask;
  *    an entry in bucket (l, d) has its highest differing byte from last at
  *    l, and byte l of its key is d (so d > byte l of last);
  *  - all heap entries of one key are in one place: one bucket, or the front
