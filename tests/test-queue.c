@@ -762,6 +762,58 @@ test_level2_spread_sizes(void)
 }
 
 static void
+test_level2_wide_sizes(void)
+{
+  /* A level 2 bucket of one chunk moves whole into the front, which then
+   * spans the bucket's 65.5 us (queue.c, front_fill_wide): sizes around
+   * the insertion sort's limit (24) and a chunk's length (127, beyond
+   * which the bucket goes through level 1), with keys tied, in time order,
+   * in reverse, at random and on both sides of a byte 1 boundary;
+   * cancelled entries among them.  Then pushes into the wide window (some
+   * tied with held keys), and beyond it, between pops. */
+  static const int sizes[] = { 1, 2, 9, 24, 25, 60, 126, 127, 128 };
+  SimRng rng;
+  sim_rng_init_stream(&rng, 19, "queue-test.level2-wide");
+  for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
+    for (int pattern = 0; pattern < 5; pattern++) {
+      MixedRun r = mixed_start_at_zero();
+      SimTime base = 2 * 65536;      /* level 2 of a queue whose last pop was 0 */
+      for (int i = 0; i < sizes[k]; i++) {
+        SimTime off;
+        switch (pattern) {
+        case 0:  off = 300; break;
+        case 1:  off = (SimTime)i * 500; break;
+        case 2:  off = 65535 - (SimTime)i * 500; break;
+        case 3:  off = (SimTime)sim_rng_below(&rng, 65536); break;
+        default: off = 256 * 7 + (SimTime)sim_rng_below(&rng, 512); break;
+        }
+        mixed_push(&r, base + off);
+      }
+      mixed_cancel_every_fifth(&r);
+      sim_queue_check_invariants(r.q);
+      guint held = r.live->len;
+      if (held > 0) mixed_pop(&r);           /* the refill */
+      sim_queue_check_invariants(r.q);
+      if (held > 32) g_assert_false(r.q->small);
+      if (held > 0 && !r.q->small) {
+        g_assert_cmpuint(r.q->front_mask, ==, sizes[k] <= 127 ? WIDE_MASK : DIGITS - 1);
+      }
+      SimTime window_end = base | 65535;
+      for (int i = 0; i < 150; i++) {
+        SimTime t = r.now + (SimTime)sim_rng_below(&rng, (guint64)(window_end - r.now + 1));
+        if (i % 5 == 0) t = window_end + 1 + (SimTime)sim_rng_below(&rng, 3 * 65536);
+        if (i % 7 == 0 && r.live->len > 0)
+          t = ((RefEvent *)g_sequence_get(g_sequence_get_begin_iter(r.ref)))->time;
+        mixed_push(&r, MAX(t, r.now));
+        if (i % 3 == 0) mixed_pop(&r);
+        if (i % 10 == 0) sim_queue_check_invariants(r.q);
+      }
+      mixed_finish(&r);
+    }
+  }
+}
+
+static void
 test_small_transitions(void)
 {
   /* A queue whose size wanders between 0 and 80 pending events crosses the
@@ -1164,6 +1216,7 @@ static const struct { const char *name; GTestFunc fn; } queue_tests[] = {
   { "dense-window", test_dense_window },
   { "level1-refill-sizes", test_level1_refill_sizes },
   { "level2-spread-sizes", test_level2_spread_sizes },
+  { "level2-wide-sizes", test_level2_wide_sizes },
   { "small-transitions", test_small_transitions },
   { "fifo-after-heap-ties", test_fifo_after_heap_ties },
   { "fifo-after-peek-past", test_fifo_after_peek_past },

@@ -64,6 +64,7 @@ sim_queue_dead(const SimQueue *q);
 #define PREFETCH_AHEAD 16
 #define SLOT_DEAD      (UINT64_C(1) << 63)
 #define KEY_SIGN       (UINT64_C(1) << 63)
+#define WIDE_MASK      ((UINT64_C(1) << (2 * DIGIT_BITS)) - 1)   /* a wide front: a level 2 bucket's span */
 
 typedef struct {
   uint64_t key;           /* time ^ KEY_SIGN */
@@ -100,6 +101,9 @@ struct SimQueue {
   guint      n_late, cap_late;
   uint32_t   late_order;      /* the next late entry's order */
   uint64_t   last;            /* the key every bucket is placed around; UINT64_MAX when small */
+  uint64_t   front_mask;      /* the front's window: the keys k with (k ^ last) <= front_mask;
+                               * DIGITS - 1, or WIDE_MASK after a wide refill */
+  uint64_t   window_end;      /* last | front_mask: a push of a key at most this is near */
   gboolean   small;           /* every heap entry in the front, whatever its key */
   guint      small_max;       /* SMALL_MAX, or 0: never small (tests) */
   uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */

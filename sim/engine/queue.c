@@ -19,9 +19,13 @@
  * sort on the low byte (two on its nibbles, or an insertion sort, when it
  * holds few).  A level 1 bucket goes to the front whole, sorted on the way
  * from its chunks; a large level 2 bucket goes to the front and level 1
- * (then empty) by a counting sort on byte 1, straight into chunks.  An event moves at most seven times, in practice two
- * or three: an event 1 ms away is pushed into level 2, moves once to level
- * 1 and once to the front.  A 60 s timer waits in level 4 or 5 untouched
+ * (then empty) by a counting sort on byte 1, straight into chunks.  A
+ * level 2 bucket of one chunk (a sparse queue's) goes to the front whole
+ * instead, and the front's window widens to that bucket's 65.5 us
+ * (front_mask) until the next refill: level 1 stays empty meanwhile.  An
+ * event moves at most seven times, in practice two or three: an event
+ * 1 ms away is pushed into level 2, moves once to level 1 and once to the
+ * front.  A 60 s timer waits in level 4 or 5 untouched
  * until its time is near.  Push and pop are O(1) amortised; nothing depends
  * on how far apart the times are, nor on their distribution.
  *
@@ -60,7 +64,9 @@
  *    them, no bucket and no late heap, and `last` UINT64_MAX (so that no
  *    push takes the bucket path); the axioms on `last` below are those of
  *    the queue when it is not small;
- *  - every key held is >= last; an entry in the front has key ^ last < 256;
+ *  - every key held is >= last; an entry in the front has
+ *    key ^ last <= front_mask, which is 255, or WIDE_MASK with every level
+ *    1 bucket empty; a bucket's entries have key ^ last > front_mask;
  *    an entry in bucket (l, d) has its highest differing byte from last at
  *    l, and byte l of its key is d (so d > byte l of last);
  *  - all heap entries of one key are in one place: one bucket, or the front
@@ -101,12 +107,23 @@
 #define SMALL_MAX      32             /* a small queue holds at most this many heap entries */
 #define SMALL_LOW      8              /* a refill finding at most this many makes it small again */
 #define SPREAD_MIN     512            /* a level 2 bucket this large is spread by a counting sort */
+#define WIDE_MAX       CHUNK_LEN      /* a level 2 bucket this small goes to the front whole */
 
 /* The level of an entry whose key differs from last by x (x >= 256). */
 static inline int
 level_of(uint64_t x)
 {
   return (63 - __builtin_clzll(x)) / DIGIT_BITS;
+}
+
+/* Sets `last` and the front's window around it (front_mask: DIGITS - 1,
+ * or WIDE_MASK), and the bound of a near push that follows from them. */
+static inline void
+set_last(SimQueue *q, uint64_t last, uint64_t mask)
+{
+  q->last = last;
+  q->front_mask = mask;
+  q->window_end = last | mask;
 }
 
 SimQueue *
@@ -119,7 +136,7 @@ sim_queue_new(void)
       q->buckets[level][digit].tail_len = CHUNK_LEN;
   q->small = TRUE;
   q->small_max = SMALL_MAX;
-  q->last = UINT64_MAX;         /* so that no push takes the bucket path */
+  set_last(q, UINT64_MAX, DIGITS - 1);   /* so that no push takes the bucket path */
   /* Never NULL, so that no empty array is a null pointer. */
   q->cap = q->cap_late = 64;
   q->front = g_new(Entry, q->cap);
@@ -287,7 +304,7 @@ static inline void
 distribute(SimQueue *q, Entry e)
 {
   uint64_t x = e.key ^ q->last;
-  if (x < DIGITS) {
+  if (x <= q->front_mask) {
     if (G_UNLIKELY(q->len == q->cap)) front_reserve(q, 1);
     q->front[q->len++] = e;
   } else {
@@ -420,7 +437,7 @@ late_pop(SimQueue *q)
   q->late[i] = e;
 }
 
-/* Inserts one pushed entry (key ^ last < 256) at its place in the front:
+/* Inserts one pushed entry (key ^ last <= front_mask) at its place in the front:
  * after every entry of a key not later than its own.  If that would move
  * many entries, or the late heap is in use, it goes to the late heap
  * instead: every late entry was pushed after every front entry, so of two
@@ -497,7 +514,7 @@ small_leave(SimQueue *q, uint64_t key)
   g_assert(n <= SMALL_MAX);
   memcpy(held, q->front + q->head, n * sizeof(Entry));
   uint64_t lo = n > 0 ? MIN(key, held[0].key) : key;
-  q->last = MIN(MAX(q->now, sim_queue_time_to_key(0)), lo);
+  set_last(q, MIN(MAX(q->now, sim_queue_time_to_key(0)), lo), DIGITS - 1);
   q->small = FALSE;
   q->head = q->len = 0;
   for (guint i = 0; i < n; i++) distribute(q, held[i]);
@@ -518,7 +535,7 @@ small_enter(SimQueue *q)
   }
   insertion_sort(q->front, q->len);
   q->small = TRUE;
-  q->last = UINT64_MAX;
+  set_last(q, UINT64_MAX, DIGITS - 1);
 }
 
 /* Moves a detached level 1 bucket into the empty front, sorted.  Its keys
@@ -626,6 +643,46 @@ level2_spread(SimQueue *q, const Bucket *b)
   return TRUE;
 }
 
+/* Moves a detached level 2 bucket of one chunk (WIDE_MAX entries at most)
+ * into the empty front, sorted, and widens the front's window to the
+ * bucket's span around its smallest key, the new `last`; level 1 is empty
+ * and stays so until the next refill, as pushes into that span go to the
+ * front.  Spread into level 1, a sparse bucket's entries would each take
+ * a chunk of a bucket of their own and be moved once more, a refill for
+ * every one or two of them; here each is moved once.  Their keys share
+ * every byte above byte 1: insertion sorted, after a counting sort on
+ * their top four bits when more than a few.
+ * The chunk goes back to the pool. */
+static void
+front_fill_wide(SimQueue *q, Bucket *b)
+{
+  guint n = b->tail_len;
+  const Entry *items = b->head->items;
+  set_last(q, b->min, WIDE_MASK);
+  front_reserve(q, n);
+  if (n <= SMALL_SORT) {
+    memcpy(q->front, items, n * sizeof(Entry));
+  } else {
+    /* A stable counting sort on the top nibble (16 spans of 4 us) on the
+     * way from the chunk, then the insertion sort finds each entry's
+     * place within its span, among a few: a sparse bucket's entries are
+     * each moved about twice, where four nibble sorts moved them four
+     * times. */
+    guint count[16] = { 0 };
+    for (guint i = 0; i < n; i++) count[(items[i].key >> 12) & 15]++;
+    for (guint d = 0, sum = 0; d < 16; d++) {
+      guint c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (guint i = 0; i < n; i++) q->front[count[(items[i].key >> 12) & 15]++] = items[i];
+  }
+  q->len = n;
+  chunk_put(q, b->head);
+  insertion_sort(q->front, n);
+  front_prefetch(q, 0, PREFETCH_AHEAD);
+}
+
 /* Refills the empty front from the lowest non-empty bucket.  FALSE when
  * every bucket is empty. */
 static gboolean
@@ -642,7 +699,11 @@ front_refill(SimQueue *q)
   int level = __builtin_ctz(q->level_mask);
   Bucket b;
   bucket_detach(q, level, level_lowest(q, level), &b);
-  q->last = b.min;
+  if (level == 2 && b.head == b.tail) {
+    front_fill_wide(q, &b);
+    return TRUE;
+  }
+  set_last(q, b.min, DIGITS - 1);
   if (b.head == b.tail && b.tail_len == 1) {   /* common when sparse */
     q->front[q->len++] = b.head->items[0];
     chunk_put(q, b.head);
@@ -801,8 +862,8 @@ static void
 rewind_last(SimQueue *q, uint64_t key)
 {
   uint64_t x = key ^ q->last;
-  if (x < DIGITS) {
-    q->last = key;
+  if (x <= q->front_mask) {
+    set_last(q, key, q->front_mask);
     return;
   }
   int top = level_of(x);
@@ -815,7 +876,7 @@ rewind_last(SimQueue *q, uint64_t key)
   for (int level = 1; level <= top; level++)
     while (q->level_mask & (1u << level))
       gather_bucket(q, level, level_lowest(q, level), all);
-  q->last = key;
+  set_last(q, key, DIGITS - 1);
   for (guint i = 0; i < all->len; i++) distribute(q, g_array_index(all, Entry, i));
   front_sort(q);
   g_array_free(all, TRUE);
@@ -909,7 +970,7 @@ push_placed(SimQueue *q, uint64_t key, uint32_t s, SimEventId id)
   }
   if (key < q->last) rewind_last(q, key);
   uint64_t x = key ^ q->last;
-  if (x < DIGITS) {
+  if (x <= q->front_mask) {
     front_insert(q, e);
   } else {
     int level = level_of(x);
@@ -998,13 +1059,14 @@ push_far(SimQueue *q, uint64_t key, gpointer fn, gpointer data, GDestroyNotify d
  * key in a small queue: the churn of a few connections), or beyond it
  * (`now` is never there: it is in the window, or before `last` after a
  * peek looked past it).  A key is in the window or before `last` exactly
- * when its bytes above the lowest are at most those of `last`. */
+ * when its bits above the window's are at most those of `last`, that is
+ * when it is at most `window_end`. */
 SimEventId
 sim_queue_push(SimQueue *q, SimTime time, gpointer fn, gpointer data,
                GDestroyNotify destroy)
 {
   uint64_t key = sim_queue_time_to_key(time);
-  if (key >> DIGIT_BITS <= q->last >> DIGIT_BITS)
+  if (key <= q->window_end)
     return push_near(q, key, fn, data, destroy);
   return push_far(q, key, fn, data, destroy);
 }
@@ -1175,7 +1237,7 @@ sim_queue_set_small_max(SimQueue *q, guint max)
   if (max == 0) {
     q->small = FALSE;
     q->head = q->len = 0;
-    q->last = MAX(q->now, sim_queue_time_to_key(0));
+    set_last(q, MAX(q->now, sim_queue_time_to_key(0)), DIGITS - 1);
   }
 }
 
@@ -1240,7 +1302,7 @@ check_bucket(const SimQueue *q, CheckState *st, int level, uint32_t digit)
     for (guint i = 0; i < n; i++) {
       const Entry *e = &c->items[i];
       uint64_t x = e->key ^ q->last;
-      g_assert_cmpuint(x, >=, DIGITS);
+      g_assert_cmpuint(x, >, q->front_mask);
       g_assert_cmpint(level_of(x), ==, level);
       g_assert_cmpuint((e->key >> (level * DIGIT_BITS)) & (DIGITS - 1), ==, digit);
       g_assert_cmpuint(e->key, >=, b->min);
@@ -1267,8 +1329,12 @@ sim_queue_check_invariants(const SimQueue *q)
     g_assert_cmpuint(q->n_late, ==, 0);
     g_assert_cmpuint(q->len - q->head, <=, q->small_max);
   }
+  /* The front's window: a byte, or a wide front's two with level 1 empty. */
+  g_assert_true(q->front_mask == DIGITS - 1 || q->front_mask == WIDE_MASK);
+  g_assert_true(q->front_mask == DIGITS - 1 || (!q->small && !(q->level_mask & 2)));
+  g_assert_cmpuint(q->window_end, ==, q->last | q->front_mask);
   for (guint i = q->head; i < q->len; i++) {
-    if (!q->small) g_assert_cmpuint(q->front[i].key ^ q->last, <, DIGITS);
+    if (!q->small) g_assert_cmpuint(q->front[i].key ^ q->last, <=, q->front_mask);
     if (i > q->head) g_assert_cmpuint(q->front[i - 1].key, <=, q->front[i].key);
     check_entry(q, &st, &q->front[i]);
   }
@@ -1276,7 +1342,7 @@ sim_queue_check_invariants(const SimQueue *q)
    * order below the counter; in (key, order) order its ties are in push
    * order, after the front's. */
   for (guint i = 0; i < q->n_late; i++) {
-    g_assert_cmpuint(q->late[i].key ^ q->last, <, DIGITS);
+    g_assert_cmpuint(q->late[i].key ^ q->last, <=, q->front_mask);
     g_assert_cmpuint(q->late[i].order, <, q->late_order);
     if (i > 0) g_assert_false(late_less(&q->late[i], &q->late[(i - 1) / 2]));
   }
