@@ -151,7 +151,7 @@ test_file(void)
     }
     rtx += json_array_get_int_element(s, 10);
   }
-  g_assert_cmpuint(json_array_get_length(segs), ==, 256);   /* as the scenario counts */
+  g_assert_cmpuint(json_array_get_length(segs), ==, 255);   /* as the scenario counts */
   g_assert_cmpuint(drops, ==, 6);
   g_assert_cmpuint(pred, ==, 1);
   g_assert_cmpuint(rtx, >=, 5);
