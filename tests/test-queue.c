@@ -800,7 +800,9 @@ test_level2_wide_sizes(void)
       }
       SimTime window_end = base | 65535;
       for (int i = 0; i < 150; i++) {
-        SimTime t = r.now + (SimTime)sim_rng_below(&rng, (guint64)(window_end - r.now + 1));
+        /* Inside the window while it lasts; at now once the pops passed it. */
+        SimTime span = window_end >= r.now ? window_end - r.now + 1 : 1;
+        SimTime t = r.now + (SimTime)sim_rng_below(&rng, (guint64)span);
         if (i % 5 == 0) t = window_end + 1 + (SimTime)sim_rng_below(&rng, 3 * 65536);
         if (i % 7 == 0 && r.live->len > 0)
           t = ((RefEvent *)g_sequence_get(g_sequence_get_begin_iter(r.ref)))->time;
