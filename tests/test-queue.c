@@ -439,6 +439,13 @@ typedef struct {
   guint64    seq;
 } MixedRun;
 
+/* A run on a new queue, with nothing pushed yet. */
+static MixedRun
+mixed_new(void)
+{
+  return (MixedRun){ queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+}
+
 static void
 mixed_push(MixedRun *r, SimTime time)
 {
@@ -553,7 +560,7 @@ test_random_mixed_times(void)
    * peeked event.  Every pop must return the reference's earliest. */
   SimRng rng;
   sim_rng_init_stream(&rng, 7, "queue-test.mixed");
-  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  MixedRun r = mixed_new();
   mixed_ops(&r, &rng, 1000000, 65, mixed_peek_push, 67, mixed_pop_op, 100003);
   mixed_finish(&r);
 }
@@ -600,7 +607,7 @@ test_take_against_reference(void)
    * either side of the next event, and with cancels at every head. */
   SimRng rng;
   sim_rng_init_stream(&rng, 13, "queue-test.take");
-  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  MixedRun r = mixed_new();
   mixed_ops(&r, &rng, 300000, 60, mixed_cancel_next, 65, mixed_take, 30011);
   mixed_finish(&r);
 }
@@ -623,7 +630,7 @@ test_dense_window(void)
    * late heap in use). */
   SimRng rng;
   sim_rng_init_stream(&rng, 11, "queue-test.dense");
-  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  MixedRun r = mixed_new();
   for (int round = 0; round < 20; round++) {
     SimTime base = ((r.now + round * SIM_MS) / 256 + 40) * 256;
     for (int i = 0; i < 2000; i++)
@@ -671,7 +678,7 @@ test_dense_window(void)
 static MixedRun
 mixed_start_at_zero(void)
 {
-  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  MixedRun r = mixed_new();
   mixed_push(&r, 0);
   mixed_pop(&r);
   return r;
@@ -825,7 +832,7 @@ test_small_transitions(void)
    * reference's earliest, and the axioms hold throughout. */
   SimRng rng;
   sim_rng_init_stream(&rng, 17, "queue-test.small");
-  MixedRun r = { queue_new(), g_sequence_new(NULL), g_ptr_array_new(), 0, 0 };
+  MixedRun r = mixed_new();
   gboolean growing = TRUE;
   for (int op = 0; op < 200000; op++) {
     if (r.live->len >= 80) growing = FALSE;
