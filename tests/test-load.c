@@ -42,6 +42,57 @@ test_plain_server(void)
   }
 }
 
+/* Whether the trace has a server "call" record of `call` with `result`. */
+static gboolean
+has_call(const char *trace, const char *call, const char *result)
+{
+  const char *needle = " call server ev=";
+  char *want = g_strdup_printf("call=%s result=%s ", call, result);
+  gboolean found = FALSE;
+  for (const char *p = strstr(trace, needle); p && !found; p = strstr(p + 1, needle)) {
+    const char *eol = strchr(p, '\n');
+    const char *hit = strstr(p, want);
+    found = hit && (eol == NULL || hit < eol);
+  }
+  g_free(want);
+  return found;
+}
+
+static void
+test_plain_server_as_lua(void)
+{
+  /* The plain server runs in C: the same trace, byte for byte, as the Lua
+   * loop it stands for, over every path the scenario's clients take. */
+  char *traces[2];
+  char *outs[2];
+  const char *const forms[] = { "server=c", "server=lua" };
+  for (gsize f = 0; f < G_N_ELEMENTS(forms); f++) {
+    char *path = twsim_temp_path(f == 0 ? "plain-c.trace" : "plain-lua.trace");
+    TwsimResult r = twsim_run("run", "@plain-as-lua.lua", "--set", forms[f], "--trace", path,
+                              NULL);
+    if (r.status != 0) g_printerr("%s: %s", forms[f], r.err);
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_true(g_file_get_contents(path, &traces[f], NULL, NULL));
+    outs[f] = g_strdup(r.out);
+    twsim_result_clear(&r);
+    g_free(path);
+  }
+  /* The paths were taken: answers, a send that waited for the window, the
+   * clients' EOF and resets met by the server's reads and sends. */
+  g_assert_true(has_call(traces[0], "send", "3000000"));
+  g_assert_true(has_call(traces[0], "send", "300"));
+  g_assert_true(has_call(traces[0], "recv", "0"));
+  g_assert_true(has_call(traces[0], "recv", "ECONNRESET"));
+  g_assert_true(has_call(traces[0], "send", "EPIPE"));
+  g_assert_true(has_call(traces[0], "close", "ok"));
+  g_assert_cmpstr(outs[0], ==, outs[1]);
+  g_assert_true(strcmp(traces[0], traces[1]) == 0);
+  for (gsize f = 0; f < 2; f++) {
+    g_free(traces[f]);
+    g_free(outs[f]);
+  }
+}
+
 static void
 test_bad_arguments(void)
 {
@@ -114,6 +165,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/load/generators", test_generators);
   g_test_add_func("/load/plain-server", test_plain_server);
+  g_test_add_func("/load/plain-server-as-lua", test_plain_server_as_lua);
   g_test_add_func("/load/bad-arguments", test_bad_arguments);
   g_test_add_func("/load/sandbox-require", test_sandbox_require);
   return g_test_run();

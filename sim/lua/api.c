@@ -2,6 +2,7 @@
 #include "api.h"
 #include "determinism.h"
 #include "process.h"
+#include "plain-server.h"
 #include "lsim.h"
 #include "lhost.h"
 #include "lrouter.h"
@@ -57,8 +58,9 @@ sim_lua_world_free(SimWorld *world)
   if (world == NULL) return;
   /* The Lua state first, while the network and the engine are whole (its
    * finalizers may call twsim); then the processes, whose threads it
-   * held; then the rest. */
+   * held, and the servers run in C; then the rest. */
   sim_world_close_lua(world);
   sim_process_free_all(world);
+  sim_plain_servers_free_all(world);
   sim_world_free(world);
 }

@@ -1,6 +1,8 @@
 /* The shipped Lua modules (see lmodules.h). */
 #include "lmodules.h"
 #include "lnet.h"
+#include "lsocket.h"
+#include "plain-server.h"
 #include <string.h>
 
 #define MODULES_KEY "twsim.modules"   /* registry: name -> the module's value */
@@ -49,10 +51,26 @@ mod_is_host(lua_State *L)
   return 1;
 }
 
+/* internal.serve_plain(listening socket, response, client_closes):
+ * load.server's plain server from now on, run in C (plain-server.h); the
+ * socket object is left closed. */
+static int
+mod_serve_plain(lua_State *L)
+{
+  const char *host;
+  lua_Integer response = luaL_checkinteger(L, 2);
+  gboolean client_closes = lua_toboolean(L, 3);
+  TcpSocket *listener = sim_lua_socket_take(L, 1, &host);
+  sim_plain_serve(sim_world_from_lua(L), listener, host, (gsize)MAX(response, 0),
+                  client_closes);
+  return 0;
+}
+
 static const luaL_Reg internal_functions[] = {
   { "usage_error", mod_usage_error },
   { "seconds", mod_seconds },
   { "is_host", mod_is_host },
+  { "serve_plain", mod_serve_plain },
   { NULL, NULL },
 };
 

@@ -4,6 +4,7 @@
 #include "lnet.h"
 #include "process.h"
 #include "simerror.h"
+#include "socket-record.h"
 #include <string.h>
 
 #define SOCKET_MT "twsim.Socket"
@@ -161,12 +162,7 @@ done_waiting(LuaSocket *ls)
 static void
 trace_call(LuaSocket *ls, const char *call, const char *result)
 {
-  SimWorld *world = ls->world;
-  if (world->out.trace == NULL) return;                   /* no call out of line */
-  SimTime now = sim_engine_now(world->run.engine);
-  if (!sim_trace_wants(world->out.trace, now)) return;   /* nothing held either */
-  TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
-  sim_writers_call(&world->out, now, ls->host, call, result, &t);
+  sim_socket_record(ls->world, ls->sock, ls->host, call, result);
 }
 
 /* Brackets a call that changes states as it runs (listen, connect,
@@ -181,10 +177,7 @@ call_begin(LuaSocket *ls)
 static void
 call_draw(LuaSocket *ls, const char *text)
 {
-  SimWorld *world = ls->world;
-  if (world->out.ladder == NULL) return;
-  TcpTuple t = ls->sock ? tcp_socket_tuple(ls->sock) : (TcpTuple){ 0 };
-  sim_writers_call_draw(&world->out, sim_engine_now(world->run.engine), ls->host, text, &t);
+  sim_socket_draw(ls->world, ls->sock, ls->host, text);
 }
 
 static void
@@ -196,11 +189,7 @@ call_end(LuaSocket *ls)
 static void
 trace_count(LuaSocket *ls, const char *call, gsize n)
 {
-  char buf[24];
-  if (ls->world->out.trace == NULL ||
-      !sim_trace_wants(ls->world->out.trace, sim_engine_now(ls->world->run.engine))) return;
-  g_snprintf(buf, sizeof buf, "%" G_GSIZE_FORMAT, n);
-  trace_call(ls, call, buf);
+  sim_socket_record_count(ls->world, ls->sock, ls->host, call, n);
 }
 
 /* Returns nil, "ERRNO" to Lua, and traces the call's result. */
@@ -667,6 +656,18 @@ void
 sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host)
 {
   push_socket(L, world, sock, host);
+}
+
+TcpSocket *
+sim_lua_socket_take(lua_State *L, int arg, const char **host)
+{
+  LuaSocket *ls = check_socket(L, arg);
+  if (ls->sock == NULL) sim_lua_argerror(L, "attempt to use a closed socket");
+  if (ls->blocked) sim_lua_argerror(L, "a process is blocked on this socket");
+  TcpSocket *sock = ls->sock;
+  *host = ls->host;
+  ls->sock = NULL;
+  return sock;
 }
 
 void

@@ -16,3 +16,10 @@ sim_lua_socket_open(lua_State *L);
  * (a name that lives as long as the run). */
 void
 sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host);
+
+/* Takes the socket at `arg` (open, no process blocked on it) from its
+ * object, which then reads as closed, for twsim's own code to use: the
+ * shipped modules' servers run in C (plain-server.h).  Sets *host to its
+ * host's name. */
+TcpSocket *
+sim_lua_socket_take(lua_State *L, int arg, const char **host);

@@ -112,15 +112,24 @@ sim_world_settle_memory(SimWorld *world)
   sim_world_set_limit(world, MEMORY_LIMIT_WHY);
 }
 
+gboolean
+sim_world_charge_counted(SimWorld *world, gssize bytes)
+{
+  if (bytes > 0 && injected_failure(world)) return FALSE;
+  world->model_bytes += (gsize)bytes;
+  gsize cap = world->opts->max_memory;
+  if (bytes > 0 && cap && world->lua_bytes + world->model_bytes > cap) {
+    sim_world_set_limit(world, MEMORY_LIMIT_WHY);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 void
 sim_lua_charge_counted(lua_State *L, gssize bytes)
 {
   SimWorld *world = sim_world_from_lua(L);
-  if (bytes > 0 && injected_failure(world)) sim_lua_limit_error(L, world->limit_why);
-  world->model_bytes += (gsize)bytes;
-  gsize cap = world->opts->max_memory;
-  if (bytes > 0 && cap && world->lua_bytes + world->model_bytes > cap)
-    sim_lua_limit_error(L, MEMORY_LIMIT_WHY);
+  if (!sim_world_charge_counted(world, bytes)) sim_lua_limit_error(L, world->limit_why);
 }
 
 /* Armed (at one instruction) when a limit may be due, on the thread that

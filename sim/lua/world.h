@@ -118,6 +118,7 @@ struct SimWorld {
   GArray          *observers[SIM_OBSERVE_N];  /* Lua registry refs */
   GQueue           processes;       /* every SimProcess, idle ones too (process.c) */
   GQueue           idle_processes;  /* finished ones kept for reuse (process.c) */
+  GQueue           plain_servers;   /* load.server's servers run in C (plain-server.c) */
   const void      *metatables[SIM_LUA_N_TYPES];     /* by address, NULL until registered */
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
@@ -272,6 +273,10 @@ sim_world_set_limit(SimWorld *world, const char *why);
 void
 sim_lua_charge_counted(lua_State *L, gssize bytes);
 
+/* sim_world_charge in a run that counts. */
+gboolean
+sim_world_charge_counted(SimWorld *world, gssize bytes);
+
 /* Charges `bytes` that twsim allocates on the scenario's behalf (a socket,
  * a host) to --max-memory's budget, or gives them back (negative).  Raises
  * the memory limit error when the budget is exceeded.  Inline: a run
@@ -282,6 +287,15 @@ sim_lua_charge(lua_State *L, gssize bytes)
 {
   SimWorld *world = sim_world_from_lua(L);
   if (world->counted) sim_lua_charge_counted(L, bytes);
+}
+
+/* sim_lua_charge for twsim's own code running outside Lua: FALSE, with
+ * the limit set (sim_world_set_limit, which stops the run), instead of a
+ * Lua error. */
+static inline gboolean
+sim_world_charge(SimWorld *world, gssize bytes)
+{
+  return !world->counted || sim_world_charge_counted(world, bytes);
 }
 
 /* Settles a refused allocation Lua never retried (end of the run): it

@@ -16,7 +16,7 @@
 -- Every random draw comes from sim.random(), the scenario's own stream,
 -- so a run is the same for the same seed.  Shipped with twsim and loaded
 -- from inside it: require works for it under --sandbox too.
-local internal = ...            -- usage_error(msg), seconds(duration, what), is_host(v)
+local internal = ...  -- usage_error(msg), seconds(duration, what), is_host(v), serve_plain
 local usage_error, seconds = internal.usage_error, internal.seconds
 
 local load = {}
@@ -209,45 +209,13 @@ local function framed_accept_loop(ls, max_requests)
   end
 end
 
--- Accepts on ls for ever, one process per connection, which serves it
--- plainly: its first read is the request, whatever it holds; the answer is
--- `response` bytes (none if 0); then the server closes at once, or after
--- the client's FIN when the client closes first (unless the request read
--- already met it).  The bodies are written out here, one for each closer,
--- not called: a Lua call or test per connection costs more than the rest
--- of it.
-local function plain_accept_loop(ls, response, client_closes)
-  -- The methods, looked up once: `c:recv()` finds recv through the
-  -- socket's metatable on every call, and every socket shares the listening
-  -- socket's methods (their table is twsim's and cannot change).
-  local accept, recv, send, close, spawn = ls.accept, ls.recv, ls.send, ls.close, sim.spawn
-  while true do
-    local c = accept(ls)
-    if not c then return end
-    if client_closes then
-      spawn(function()
-        local req = recv(c)
-        if response > 0 then send(c, response) end
-        if req ~= "" then recv(c) end
-        close(c)
-      end)
-    else
-      spawn(function()
-        recv(c)
-        if response > 0 then send(c, response) end
-        close(c)
-      end)
-    end
-  end
-end
-
 -- load.server{host, port [, backlog] [, max_requests]}: serves the protocol
 -- on host:port, one process per connection.  max_requests closes a
 -- connection after that many (the server then closes first), as nginx's
 -- keepalive_requests does.  Returns the listening socket.
 --
 -- load.server{host, port [, backlog], response [, closer]}: a plain server
--- for clients that do not speak the protocol (plain_accept_loop); closer is
+-- for clients that do not speak the protocol (served in C, see below); closer is
 -- "server" (the default) or "client".  It binds and listens from its own
 -- process when the run starts, as a server written out in a scenario
 -- does, and returns nothing.
@@ -271,7 +239,20 @@ function load.server(opts)
       local ok, err = ls:bind(port)
       if not ok then usage_error(string.format("%s: cannot bind port %d: %s", call, port, err)) end
       ls:listen(backlog)
-      plain_accept_loop(ls, response, client_closes)
+      -- From here twsim serves ls in C, as this loop would:
+      --   while true do
+      --     local c = ls:accept()
+      --     if not c then return end
+      --     sim.spawn(function()
+      --       local req = c:recv()
+      --       if response > 0 then c:send(response) end
+      --       if client_closes and req ~= "" then c:recv() end
+      --       c:close()
+      --     end)
+      --   end
+      -- with the same calls at the same instants, and no Lua run for a
+      -- connection (sim/lua/plain-server.h).
+      internal.serve_plain(ls, response, client_closes)
     end)
     return
   end
