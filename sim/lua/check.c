@@ -78,7 +78,10 @@ sim_lua_fname(lua_State *L)
                                                               self_of_first_argument(L), name);
     }
   }
-  if (name == NULL) name = ar.name ? ar.name : "?";
+  /* A function with no name of twsim's (the shipped modules' internal
+   * ones) is named as Lua names it, pushed too: the caller concatenates
+   * what is on the stack. */
+  if (name == NULL) name = lua_pushstring(L, ar.name ? ar.name : "?");
   /* The string stays on the stack (below what the caller pushes next)
    * while the error is made: the caller raises right after. */
   return name;

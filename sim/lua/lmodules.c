@@ -60,7 +60,7 @@ mod_serve_plain(lua_State *L)
   const char *host;
   lua_Integer response = luaL_checkinteger(L, 2);
   gboolean client_closes = lua_toboolean(L, 3);
-  TcpSocket *listener = sim_lua_socket_take(L, 1, &host);
+  TcpSocket *listener = sim_lua_socket_take(L, &host);
   sim_plain_serve(sim_world_from_lua(L), listener, host, (gsize)MAX(response, 0),
                   client_closes);
   return 0;

@@ -659,10 +659,9 @@ sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *
 }
 
 TcpSocket *
-sim_lua_socket_take(lua_State *L, int arg, const char **host)
+sim_lua_socket_take(lua_State *L, const char **host)
 {
-  LuaSocket *ls = check_socket(L, arg);
-  if (ls->sock == NULL) sim_lua_argerror(L, "attempt to use a closed socket");
+  LuaSocket *ls = check_open(L);
   if (ls->blocked) sim_lua_argerror(L, "a process is blocked on this socket");
   TcpSocket *sock = ls->sock;
   *host = ls->host;

@@ -17,9 +17,10 @@ sim_lua_socket_open(lua_State *L);
 void
 sim_lua_socket_push(lua_State *L, SimWorld *world, TcpSocket *sock, const char *host);
 
-/* Takes the socket at `arg` (open, no process blocked on it) from its
- * object, which then reads as closed, for twsim's own code to use: the
- * shipped modules' servers run in C (plain-server.h).  Sets *host to its
- * host's name. */
+/* Takes the socket at argument 1 from its object, which then reads as
+ * closed, for twsim's own code to use: the shipped modules' servers run in
+ * C (plain-server.h).  Sets *host to its host's name.  The checks of a
+ * method call that does not block: an open socket, no process blocked on
+ * it, not inside a model's callback. */
 TcpSocket *
-sim_lua_socket_take(lua_State *L, int arg, const char **host);
+sim_lua_socket_take(lua_State *L, const char **host);
