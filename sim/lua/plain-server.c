@@ -62,6 +62,23 @@ now(SimWorld *world)
   return sim_engine_now(world->run.engine);
 }
 
+/* A socket's waiter ran: the step `fn` is scheduled at this instant,
+ * unless one is pending (*wake), as a process's wake-up is. */
+static void
+wake_now(SimWorld *world, SimEventId *wake, SimEventFn fn, gpointer data)
+{
+  if (*wake == 0) *wake = sim_engine_schedule(world->run.engine, now(world), fn, data, NULL);
+}
+
+/* The call that waited on sock returned: its waiter is cleared. */
+static void
+done_waiting(TcpSocket *sock, gboolean *waiting)
+{
+  if (!*waiting) return;
+  *waiting = FALSE;
+  tcp_socket_set_waiter(sock, NULL, NULL);
+}
+
 /* ---- a connection -------------------------------------------------------- */
 
 static void run_conn(PlainConn *c);
@@ -80,9 +97,7 @@ static void
 on_conn_ready(gpointer ud)
 {
   PlainConn *c = ud;
-  if (c->wake == 0)
-    c->wake = sim_engine_schedule(c->server->world->run.engine, now(c->server->world),
-                                  on_conn_wake, c, NULL);
+  wake_now(c->server->world, &c->wake, on_conn_wake, c);
 }
 
 static void
@@ -91,14 +106,6 @@ conn_wait(PlainConn *c, TcpCall call)
   c->waiting = TRUE;
   c->call = call;
   tcp_socket_set_waiter(c->sock, on_conn_ready, c);
-}
-
-static void
-conn_done_waiting(PlainConn *c)
-{
-  if (!c->waiting) return;
-  c->waiting = FALSE;
-  tcp_socket_set_waiter(c->sock, NULL, NULL);
 }
 
 static void
@@ -116,7 +123,7 @@ conn_recv(PlainConn *c)
     conn_wait(c, TCP_CALL_RECV);
     return PLAIN_WAITS;
   }
-  conn_done_waiting(c);
+  done_waiting(c->sock, &c->waiting);
   if (n < 0) sim_socket_record(server->world, c->sock, server->host, "recv", tcp_errno_name((int)-n));
   else sim_socket_record_count(server->world, c->sock, server->host, "recv", (gsize)n);
   return n;
@@ -134,13 +141,13 @@ conn_send(PlainConn *c)
       return FALSE;
     }
     if (n < 0) {
-      conn_done_waiting(c);
+      done_waiting(c->sock, &c->waiting);
       sim_socket_record(server->world, c->sock, server->host, "send", tcp_errno_name((int)-n));
       return TRUE;
     }
     c->sent += (gsize)n;
   }
-  conn_done_waiting(c);
+  done_waiting(c->sock, &c->waiting);
   sim_socket_record_count(server->world, c->sock, server->host, "send", server->response);
   return TRUE;
 }
@@ -220,17 +227,7 @@ static void
 on_listener_ready(gpointer ud)
 {
   PlainServer *server = ud;
-  if (server->wake == 0)
-    server->wake = sim_engine_schedule(server->world->run.engine, now(server->world),
-                                       on_server_wake, server, NULL);
-}
-
-static void
-server_done_waiting(PlainServer *server)
-{
-  if (!server->waiting) return;
-  server->waiting = FALSE;
-  tcp_socket_set_waiter(server->listener, NULL, NULL);
+  wake_now(server->world, &server->wake, on_server_wake, server);
 }
 
 /* Accepts every connection ready, each started as its own step, then
@@ -248,7 +245,7 @@ serve_accept(PlainServer *server)
       tcp_socket_set_waiter(server->listener, on_listener_ready, server);
       return;
     }
-    server_done_waiting(server);
+    done_waiting(server->listener, &server->waiting);
     if (sock == NULL) {
       sim_socket_record(world, server->listener, server->host, "accept", tcp_errno_name(err));
       return;
