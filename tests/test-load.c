@@ -42,20 +42,22 @@ test_plain_server(void)
   }
 }
 
-/* Whether the trace has a server "call" record of `call` with `result`. */
-static gboolean
-has_call(const char *trace, const char *call, const char *result)
+/* The line of the trace's first server "call" record of `call` with
+ * `result`, on the connection with remote port `rport` if given; NULL if
+ * there is none. */
+static const char *
+find_call(const char *trace, const char *call, const char *result, const char *rport)
 {
-  const char *needle = " call server ev=";
-  char *want = g_strdup_printf("call=%s result=%s ", call, result);
-  gboolean found = FALSE;
-  for (const char *p = strstr(trace, needle); p && !found; p = strstr(p + 1, needle)) {
-    const char *eol = strchr(p, '\n');
-    const char *hit = strstr(p, want);
-    found = hit && (eol == NULL || hit < eol);
+  g_autofree char *want = g_strdup_printf(" call=%s result=%s ", call, result);
+  g_autofree char *port = rport ? g_strdup_printf(" rport=%s\n", rport) : NULL;
+  for (const char *hit = strstr(trace, want); hit; hit = strstr(hit + 1, want)) {
+    const char *line = hit;
+    while (line > trace && line[-1] != '\n') line--;
+    const char *eol = strchr(hit, '\n');
+    g_autofree char *text = g_strndup(line, eol ? (gsize)(eol - line + 1) : strlen(line));
+    if (strstr(text, " call server ev=") && (port == NULL || strstr(text, port))) return line;
   }
-  g_free(want);
-  return found;
+  return NULL;
 }
 
 static void
@@ -77,14 +79,21 @@ test_plain_server_as_lua(void)
     twsim_result_clear(&r);
     g_free(path);
   }
-  /* The paths were taken: answers, a send that waited for the window, the
-   * clients' EOF and resets met by the server's reads and sends. */
-  g_assert_true(has_call(traces[0], "send", "3000000"));
-  g_assert_true(has_call(traces[0], "send", "300"));
-  g_assert_true(has_call(traces[0], "recv", "0"));
-  g_assert_true(has_call(traces[0], "recv", "ECONNRESET"));
-  g_assert_true(has_call(traces[0], "send", "EPIPE"));
-  g_assert_true(has_call(traces[0], "close", "ok"));
+  /* The paths were taken: answers, a send that waited for the window (it
+   * returned long after the request's read), the clients' EOF and resets
+   * met by the server's reads and sends. */
+  const char *big = find_call(traces[0], "send", "3000000", NULL);
+  g_assert_nonnull(big);
+  g_autofree char *rport = g_strndup(strstr(big, " rport=") + 7,
+                                     strcspn(strstr(big, " rport=") + 7, "\n"));
+  const char *request = find_call(traces[0], "recv", "100", rport);
+  g_assert_nonnull(request);
+  g_assert_cmpfloat(g_ascii_strtod(big, NULL), >, g_ascii_strtod(request, NULL) + 0.1);
+  g_assert_nonnull(find_call(traces[0], "send", "300", NULL));
+  g_assert_nonnull(find_call(traces[0], "recv", "0", NULL));
+  g_assert_nonnull(find_call(traces[0], "recv", "ECONNRESET", NULL));
+  g_assert_nonnull(find_call(traces[0], "send", "EPIPE", NULL));
+  g_assert_nonnull(find_call(traces[0], "close", "ok", NULL));
   g_assert_cmpstr(outs[0], ==, outs[1]);
   g_assert_true(strcmp(traces[0], traces[1]) == 0);
   for (gsize f = 0; f < 2; f++) {

@@ -124,8 +124,10 @@ conn_recv(PlainConn *c)
     return PLAIN_WAITS;
   }
   done_waiting(c->sock, &c->waiting);
-  if (n < 0) sim_socket_record(server->world, c->sock, server->host, "recv", tcp_errno_name((int)-n));
-  else sim_socket_record_count(server->world, c->sock, server->host, "recv", (gsize)n);
+  if (n < 0)
+    sim_socket_record(server->world, c->sock, server->host, "recv", tcp_errno_name((int)-n));
+  else
+    sim_socket_record_count(server->world, c->sock, server->host, "recv", (gsize)n);
   return n;
 }
 
