@@ -359,26 +359,6 @@ test_observer_acts(void)
   twsim_result_clear(&b);
 }
 
-/* 18: the shipped module's internal function, reached with debug: from a
- * segment observer it is refused with the scenario's line (exit 2; a
- * function with no name of twsim's once made the message itself fail);
- * from a process it serves, and the socket it took reads as closed. */
-static void
-test_module_internals(void)
-{
-  g_autofree char *f = hostile("module-internals.lua");
-  TwsimResult r = twsim_run("run", f, "--quiet", NULL);
-  g_assert_cmpint(r.status, ==, 2);
-  g_assert_nonnull(strstr(r.err, "module-internals.lua:23: serve_plain: socket calls are not "
-                                 "allowed inside a sim.on callback"));
-  twsim_result_clear(&r);
-  TwsimResult p = twsim_run("run", f, "--set", "where=process", "--quiet", NULL);
-  if (p.status != 0) g_test_message("%s", p.err);
-  g_assert_cmpint(p.status, ==, 0);
-  g_assert_nonnull(strstr(p.out, "answered\t5\ttaken socket\tCLOSED\n"));
-  twsim_result_clear(&p);
-}
-
 /* 17: a loop that never yields, on every kind of thread (tests/hostile/
  * loops.lua).  The limits' hook stops it (exit 3, or 128 + the signal, the
  * outputs written), never the watchdog, which would stop it too but
@@ -451,6 +431,26 @@ test_loop_signal(gconstpointer data)
   assert_loop_stopped(where, err, trace);
 }
 
+/* 18: the shipped module's internal function, reached with debug: from a
+ * segment observer it is refused with the scenario's line (exit 2; a
+ * function with no name of twsim's once made the message itself fail);
+ * from a process it serves, and the socket it took reads as closed. */
+static void
+test_module_internals(void)
+{
+  g_autofree char *f = hostile("module-internals.lua");
+  TwsimResult r = twsim_run("run", f, "--quiet", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "module-internals.lua:23: serve_plain: socket calls are not "
+                                 "allowed inside a sim.on callback"));
+  twsim_result_clear(&r);
+  TwsimResult p = twsim_run("run", f, "--set", "where=process", "--quiet", NULL);
+  if (p.status != 0) g_test_message("%s", p.err);
+  g_assert_cmpint(p.status, ==, 0);
+  g_assert_nonnull(strstr(p.out, "answered\t5\ttaken socket\tCLOSED\n"));
+  twsim_result_clear(&p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -479,12 +479,12 @@ main(int argc, char **argv)
   g_test_add_func("/hostile/14-set-whole", test_set_whole);
   g_test_add_func("/hostile/15-error-lines", test_error_lines);
   g_test_add_func("/hostile/16-observer-acts", test_observer_acts);
-  g_test_add_func("/hostile/18-module-internals", test_module_internals);
   for (gsize i = 0; i < G_N_ELEMENTS(loop_wheres); i++) {
     g_autofree char *t = g_strdup_printf("/hostile/17-loop-timeout/%s", loop_wheres[i]);
     g_test_add_data_func(t, loop_wheres[i], test_loop_timeout);
     g_autofree char *s = g_strdup_printf("/hostile/17-loop-sigint/%s", loop_wheres[i]);
     g_test_add_data_func(s, loop_wheres[i], test_loop_signal);
   }
+  g_test_add_func("/hostile/18-module-internals", test_module_internals);
   return g_test_run();
 }
