@@ -175,6 +175,14 @@ filtered(NetLinkDir *d, const Packet *pkt)
   return link->filter && link->filter(link->filter_user, link, d->dir, pkt);
 }
 
+/* The transmit queue was full: pkt is dropped. */
+static void
+queue_drop(NetWorld *net, NetLinkDir *d, Packet *pkt)
+{
+  d->c.queue_drops++;
+  net_world_drop(net, d->from, d->link, NET_DROP_QUEUE, pkt);
+}
+
 /* Every way a packet can take but the plain wire's: a predicate or a
  * fault, a packet over the MTU.  Out of line, so that the plain wire's
  * path (below) saves no registers for it.  The link itself (d->link, out
@@ -198,8 +206,7 @@ send_slow(NetWorld *net, NetLinkDir *d, Packet *pkt)
   }
   SimTime tx_end = transmit(d, wire_len, now);
   if (tx_end < 0) {
-    d->c.queue_drops++;
-    net_world_drop(net, d->from, d->link, NET_DROP_QUEUE, pkt);
+    queue_drop(net, d, pkt);
     return;
   }
   if (G_UNLIKELY(d->faulty)) {
@@ -217,14 +224,12 @@ static G_GNUC_NO_INLINE void
 send_queued(NetWorld *net, NetLinkDir *d, Packet *pkt, guint wire_len, SimTime now)
 {
   d->c.sent++;
-  if (waiting_count(d, now) >= d->p.queue) {
-    d->c.queue_drops++;
-    net_world_drop(net, d->from, d->link, NET_DROP_QUEUE, pkt);
+  SimTime tx_end = transmit(d, wire_len, now);
+  if (tx_end < 0) {
+    queue_drop(net, d, pkt);
     return;
   }
-  waiting_push(d, d->busy_until);
-  d->busy_until += sim_serializer_time(&d->ser, wire_len);
-  arrive_at(net->engine, d, d->busy_until + d->delay, pkt);
+  arrive_at(net->engine, d, tx_end + d->delay, pkt);
 }
 
 /* A plain wire (most packets): what send_slow() does then.  Arrivals keep

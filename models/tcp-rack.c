@@ -27,8 +27,9 @@ at(const TcpRack *r, guint i)
   return &g_array_index(r->txq, TcpTxSeg, (r->head + i) % cap(r));
 }
 
+/* Room for one more record: the ring made, or doubled when full. */
 static void
-ring_push(TcpRack *r, TcpTxSeg seg)
+ring_reserve(TcpRack *r)
 {
   if (r->txq == NULL) r->txq = g_array_new(FALSE, FALSE, sizeof(TcpTxSeg));
   guint old = cap(r);
@@ -40,8 +41,6 @@ ring_push(TcpRack *r, TcpTxSeg seg)
     for (guint i = 0; i < r->head; i++)
       g_array_index(r->txq, TcpTxSeg, old + i) = g_array_index(r->txq, TcpTxSeg, i);
   }
-  r->len++;
-  *at(r, r->len - 1) = seg;
 }
 
 static void
@@ -148,6 +147,16 @@ resent(TcpConn *c, TcpTxSeg *e)
   if (in_reduction(r)) r->prr_out++;
 }
 
+/* A record of [seq, end), new data sent now, at the ring's end (which
+ * has room). */
+static inline void
+record_new(TcpConn *c, TcpRack *r, guint32 seq, guint32 end)
+{
+  r->len++;
+  *at(r, r->len - 1) = (TcpTxSeg){ seq, end, c->now, r->sends++, 0 };
+  if (in_reduction(r)) r->prr_out++;  /* Linux's tcp_write_xmit() */
+}
+
 /* tcp_rack_sent() past its common case: a resend, or a ring to make or
  * grow.  Out of line, so that the common case saves no registers. */
 static G_GNUC_NO_INLINE void
@@ -162,8 +171,8 @@ rack_sent(TcpConn *c, guint32 seq, guint32 end)
     seq = upto;
   }
   if (!tcp_seq_lt(seq, end)) return;
-  ring_push(r, (TcpTxSeg){ seq, end, c->now, r->sends++, 0 });
-  if (in_reduction(r)) r->prr_out++;  /* Linux's tcp_write_xmit() */
+  ring_reserve(r);
+  record_new(c, r, seq, end);
 }
 
 void
@@ -171,12 +180,10 @@ tcp_rack_sent(TcpConn *c, guint32 seq, guint32 end)
 {
   TcpRack *r = &c->rack;
   /* New data above every record, with room in the ring (nearly every
-   * segment sent): ring_push() without its growth. */
+   * segment sent): no call. */
   if (r->len < cap(r) && (r->len == 0 || !tcp_seq_lt(seq, at(r, r->len - 1)->end)) &&
       tcp_seq_lt(seq, end)) {
-    r->len++;
-    *at(r, r->len - 1) = (TcpTxSeg){ seq, end, c->now, r->sends++, 0 };
-    if (in_reduction(r)) r->prr_out++;  /* Linux's tcp_write_xmit() */
+    record_new(c, r, seq, end);
     return;
   }
   rack_sent(c, seq, end);

@@ -84,9 +84,8 @@ tcp_rcv_window_field_other(TcpConn *c, gboolean syn)
     c->rcv_ssthresh = field;
   } else if (syn) {
     field = MIN(rcv_window(c), 65535u);        /* RFC 7323 2.2: never scaled */
-  } else if (p->linux_rwnd) {
-    return tcp_rcv_window_field(c, FALSE);    /* the inline case */
   } else {
+    g_assert(!p->linux_rwnd);                  /* tcp_rcv_window_field()'s own case */
     /* Rounded down to the scale unit: the edge already promised stays
      * (rcv_adv never moves back), a new one never exceeds the buffer. */
     field = MIN(rcv_window(c) >> c->rcv_wscale, 65535u);

@@ -27,7 +27,7 @@ tcp_tuple_table_insert_mixed(TcpTupleTable *t, const TcpTuple *key, guint32 mix,
   /* 4 slots at first: most hosts of a large network hold a socket or two,
    * and a host's tables are touched by every segment it gets. */
   tuple_slots_reserve(t, NULL, (guint64)t->count + 1);
-  TcpTupleSlot s = { .hash = mix | 0x80000000u, .key = *key, .value = value };
+  TcpTupleSlot s = { .hash = tcp_tuple_table_hash_of_mix(mix), .key = *key, .value = value };
   tuple_slots_put_hashed(t, s.hash, &s);
   t->count++;
 }
@@ -36,7 +36,8 @@ gboolean
 tcp_tuple_table_remove(TcpTupleTable *t, const TcpTuple *key)
 {
   if (t->count == 0) return FALSE;
-  TcpTupleSlot *s = tuple_slots_find(t, NULL, tcp_tuple_table_hash(key), key);
+  guint32 hash = tcp_tuple_table_hash_of_mix(tcp_tuple_mix(key));
+  TcpTupleSlot *s = tuple_slots_find(t, NULL, hash, key);
   if (s == NULL) return FALSE;
   tuple_slots_delete(t, NULL, s);
   t->count--;

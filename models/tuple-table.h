@@ -87,11 +87,12 @@ OPEN_TABLE_DEFINE(tuple_slots, TcpTupleTable, TcpTupleSlot, gconstpointer, 4)
 OPEN_TABLE_DEFINE_FIND(tuple_slots, tuple_slots_find, TcpTupleTable, TcpTupleSlot,
                        gconstpointer, const TcpTuple *, tuple_slots_match)
 
-/* The hash a slot stores: the mix with its top bit set, never 0. */
+/* The hash a slot stores for a key of mix `mix` (tcp_tuple_mix): the mix
+ * with its top bit set, never 0. */
 static inline guint32
-tcp_tuple_table_hash(const TcpTuple *key)
+tcp_tuple_table_hash_of_mix(guint32 mix)
 {
-  return tcp_tuple_mix(key) | 0x80000000u;
+  return mix | 0x80000000u;
 }
 
 /* The value stored under `key`, whose mix (tcp_tuple_mix) the caller
@@ -101,7 +102,7 @@ static inline gpointer
 tcp_tuple_table_lookup_mixed(const TcpTupleTable *t, const TcpTuple *key, guint32 mix)
 {
   if (t->count == 0) return NULL;
-  const TcpTupleSlot *s = tuple_slots_find(t, NULL, mix | 0x80000000u, key);
+  const TcpTupleSlot *s = tuple_slots_find(t, NULL, tcp_tuple_table_hash_of_mix(mix), key);
   return s ? s->value : NULL;
 }
 

@@ -145,6 +145,14 @@ sim_queue_fifo_shift(SimQueue *q)
   q->fifo_len--;
 }
 
+/* Whether an event of `key` and sequence number `tag` comes after
+ * (bound, seq); with use_seq FALSE, whether its key is after bound. */
+static inline gboolean
+sim_queue_after_bound(uint64_t key, uint64_t tag, uint64_t bound, uint64_t seq, gboolean use_seq)
+{
+  return key > bound || (use_seq && key == bound && tag >= seq);
+}
+
 /* sim_queue_pop_bounded() past its common cases: dead entries at a head,
  * the late heap, an empty front to refill, an empty queue. */
 const SimQueueAction *
@@ -191,7 +199,7 @@ sim_queue_pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_se
     Slot *slot = &q->slots[s];
     uint64_t tag = slot->tag;
     if (G_UNLIKELY(tag & SLOT_DEAD)) return sim_queue_pop_slow(q, bound, seq, use_seq, at);
-    if (key > bound || (use_seq && key == bound && tag >= seq)) return NULL;
+    if (sim_queue_after_bound(key, tag, bound, seq, use_seq)) return NULL;
     if (head + PREFETCH_AHEAD < len)
       __builtin_prefetch(&q->slots[front[head + PREFETCH_AHEAD].slot]);
     q->head = head + 1;
@@ -205,7 +213,7 @@ sim_queue_pop_bounded(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_se
   Slot *slot = &q->slots[s];
   uint64_t tag = slot->tag;
   if (G_UNLIKELY(tag & SLOT_DEAD)) return sim_queue_pop_slow(q, bound, seq, use_seq, at);
-  if (key > bound || (use_seq && key == bound && tag >= seq)) return NULL;
+  if (sim_queue_after_bound(key, tag, bound, seq, use_seq)) return NULL;
   sim_queue_fifo_shift(q);
   return sim_queue_pop_end(q, slot, s, tag, key, at);
 }

@@ -1120,24 +1120,13 @@ sim_queue_peek(SimQueue *q, SimQueueItem *out)
   return TRUE;
 }
 
-/* Whether the entry of `key`, slot s, comes after (bound, seq); with
- * use_seq FALSE, whether its key is after bound. */
-static inline gboolean
-after_bound(const SimQueue *q, uint64_t key, uint32_t s, uint64_t bound, uint64_t seq,
-            gboolean use_seq)
-{
-  return key > bound || (use_seq && key == bound && q->slots[s].tag >= seq);
-}
-
-/* Ends the event of slot s, popped: its slot goes back to the free list,
- * its action still readable there until the next push. */
+/* Pops the event of slot s, of `key`, that left the front, the late heap
+ * or the FIFO. */
 static inline const SimQueueAction *
-pop_slot(SimQueue *q, uint32_t s)
+pop_slot(SimQueue *q, uint32_t s, uint64_t key, SimTime *at)
 {
-  q->slots[s].tag |= SLOT_DEAD;
-  slot_release(q, s);
-  q->n_live--;
-  return &q->slots[s].act;
+  Slot *slot = &q->slots[s];
+  return sim_queue_pop_end(q, slot, s, slot->tag, key, at);
 }
 
 /* See queue-internal.h. */
@@ -1148,20 +1137,20 @@ sim_queue_pop_slow(SimQueue *q, uint64_t bound, uint64_t seq, gboolean use_seq, 
   const Entry *e = front_settle(q);
   if (q->fifo_len > 0 && fifo_settle(q) && (e == NULL || e->key != q->now)) {
     uint32_t s = fifo_first(q);
-    if (after_bound(q, q->now, s, bound, seq, use_seq)) return NULL;
+    if (sim_queue_after_bound(q->now, q->slots[s].tag, bound, seq, use_seq)) return NULL;
     sim_queue_fifo_shift(q);
-    *at = sim_queue_key_to_time(q->now);
-    return pop_slot(q, s);
+    return pop_slot(q, s, q->now, at);
   }
-  if (e == NULL || after_bound(q, e->key, e->slot, bound, seq, use_seq)) return NULL;
+  if (e == NULL || sim_queue_after_bound(e->key, q->slots[e->slot].tag, bound, seq, use_seq))
+    return NULL;
   if (q->head + PREFETCH_AHEAD < q->len)
     __builtin_prefetch(&q->slots[q->front[q->head + PREFETCH_AHEAD].slot]);
   uint32_t s = e->slot;
-  q->now = e->key;
-  *at = sim_queue_key_to_time(e->key);
+  uint64_t key = e->key;
+  q->now = key;
   if (e == q->late) late_pop(q);
   else q->head++;
-  return pop_slot(q, s);
+  return pop_slot(q, s, key, at);
 }
 
 /* The queue's order is (time, sequence): the item of the event just
@@ -1179,7 +1168,7 @@ gboolean
 sim_queue_pop_before(SimQueue *q, SimTime time, uint64_t seq, SimQueueItem *out)
 {
   SimTime at = 0;
-  const SimQueueAction *a = sim_queue_pop_bounded(q, sim_queue_time_to_key(time), seq, TRUE, &at);
+  const SimQueueAction *a = sim_queue_take_before(q, time, seq, &at);
   return item_from(a, at, out);
 }
 
@@ -1187,7 +1176,7 @@ gboolean
 sim_queue_pop_until(SimQueue *q, SimTime until, SimQueueItem *out)
 {
   SimTime at = 0;
-  const SimQueueAction *a = sim_queue_pop_bounded(q, sim_queue_time_to_key(until), 0, FALSE, &at);
+  const SimQueueAction *a = sim_queue_take_until(q, until, &at);
   return item_from(a, at, out);
 }
 

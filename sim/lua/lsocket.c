@@ -420,18 +420,18 @@ s_send(lua_State *L)
 {
   LuaSocket *ls = check_open(L);
   const guint8 *data = NULL;
-  gsize total;
-  /* An integer count first: the common case, in two calls into Lua. */
-  if (lua_isinteger(L, 2)) {
-    lua_Integer count = lua_tointeger(L, 2);
-    if (count < 0) sim_lua_argerror(L, "a byte count must be a non-negative integer");
-    total = (gsize)count;
-  } else {
+  gsize total = 0;
+  /* An integer count first: the common case, in two calls into Lua.  A
+   * float is no count: -1 for the message below. */
+  lua_Integer count = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : -1;
+  if (count < 0) {
     int type = lua_type(L, 2);
-    if (type == LUA_TNUMBER) sim_lua_argerror(L, "a byte count must be a non-negative integer");
-    if (type != LUA_TSTRING)
+    if (type != LUA_TSTRING && type != LUA_TNUMBER)
       sim_lua_argerror(L, "expected a string or a byte count, got %s", luaL_typename(L, 2));
+    if (type == LUA_TNUMBER) sim_lua_argerror(L, "a byte count must be a non-negative integer");
     data = (const guint8 *)lua_tolstring(L, 2, &total);
+  } else {
+    total = (gsize)count;
   }
   /* A state observer may send what fits in the buffer; it is refused
    * (wait_on_socket) only if the send would have to wait. */

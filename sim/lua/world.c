@@ -125,13 +125,6 @@ sim_world_charge_counted(SimWorld *world, gssize bytes)
   return TRUE;
 }
 
-void
-sim_lua_charge_counted(lua_State *L, gssize bytes)
-{
-  SimWorld *world = sim_world_from_lua(L);
-  if (!sim_world_charge_counted(world, bytes)) sim_lua_limit_error(L, world->limit_why);
-}
-
 /* Armed (at one instruction) when a limit may be due, on the thread that
  * runs then and on every thread that runs after it (see world.h).  Once a
  * limit is set it stays armed and raises at every instruction of the

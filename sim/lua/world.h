@@ -269,33 +269,28 @@ sim_lua_limit_error(lua_State *L, const char *why);
 void
 sim_world_set_limit(SimWorld *world, const char *why);
 
-/* sim_lua_charge in a run that counts. */
-void
-sim_lua_charge_counted(lua_State *L, gssize bytes);
-
 /* sim_world_charge in a run that counts. */
 gboolean
 sim_world_charge_counted(SimWorld *world, gssize bytes);
 
 /* Charges `bytes` that twsim allocates on the scenario's behalf (a socket,
- * a host) to --max-memory's budget, or gives them back (negative).  Raises
- * the memory limit error when the budget is exceeded.  Inline: a run
- * without a cap counts nothing, and a socket is charged when made and
- * given back when closed. */
-static inline void
-sim_lua_charge(lua_State *L, gssize bytes)
-{
-  SimWorld *world = sim_world_from_lua(L);
-  if (world->counted) sim_lua_charge_counted(L, bytes);
-}
-
-/* sim_lua_charge for twsim's own code running outside Lua: FALSE, with
- * the limit set (sim_world_set_limit, which stops the run), instead of a
- * Lua error. */
+ * a host) to --max-memory's budget, or gives them back (negative).  FALSE
+ * when the budget is exceeded, with the limit set (sim_world_set_limit,
+ * which stops the run).  Inline: a run without a cap counts nothing, and
+ * a socket is charged when made and given back when closed. */
 static inline gboolean
 sim_world_charge(SimWorld *world, gssize bytes)
 {
   return !world->counted || sim_world_charge_counted(world, bytes);
+}
+
+/* sim_world_charge() from a Lua call: the memory limit error raised when
+ * the budget is exceeded. */
+static inline void
+sim_lua_charge(lua_State *L, gssize bytes)
+{
+  SimWorld *world = sim_world_from_lua(L);
+  if (!sim_world_charge(world, bytes)) sim_lua_limit_error(L, world->limit_why);
 }
 
 /* Settles a refused allocation Lua never retried (end of the run): it
