@@ -84,8 +84,8 @@ test_plain_server_as_lua(void)
    * met by the server's reads and sends. */
   const char *big = find_call(traces[0], "send", "3000000", NULL);
   g_assert_nonnull(big);
-  g_autofree char *rport = g_strndup(strstr(big, " rport=") + 7,
-                                     strcspn(strstr(big, " rport=") + 7, "\n"));
+  const char *big_rport = strstr(big, " rport=") + strlen(" rport=");
+  g_autofree char *rport = g_strndup(big_rport, strcspn(big_rport, "\n"));
   const char *request = find_call(traces[0], "recv", "100", rport);
   g_assert_nonnull(request);
   g_assert_cmpfloat(g_ascii_strtod(big, NULL), >, g_ascii_strtod(request, NULL) + 0.1);
