@@ -4,10 +4,9 @@
  * an accept loop in one process and spawned a process per connection):
  *
  * - a wait is the socket method's wait (lsocket.c): the socket's waiter
- *   set while a call waits and cleared when it returns, a wake-up
- *   scheduled at the instant the waiter runs unless one is pending, and
- *   a wake-up that finds a read or a write still blocked left as it is
- *   (process.c's on_wake);
+ *   set while a call waits and cleared when it returns, and the step
+ *   woken as a process is (wakeup.h), a wake-up that finds a read or a
+ *   write still blocked left as it is;
  * - the spawn of a connection's process is its first step scheduled at
  *   the current instant, after the accept's records;
  * - every call writes the trace record and ladder row the method wrote
@@ -18,6 +17,7 @@
  * allocates nothing per connection. */
 #include "plain-server.h"
 #include "socket-record.h"
+#include "wakeup.h"
 
 typedef struct PlainServer PlainServer;
 
@@ -31,7 +31,7 @@ typedef enum {
 typedef struct {
   PlainServer *server;
   TcpSocket   *sock;
-  SimEventId   wake;          /* the pending step, 0 if none */
+  SimWakeup    wake;          /* the next step's */
   PlainStep    step;
   gboolean     waiting;       /* the waiter is set: a call waits in `call` */
   TcpCall      call;
@@ -46,7 +46,7 @@ struct PlainServer {
   const char  *host;
   gsize        response;
   gboolean     client_closes;
-  SimEventId   wake;          /* the pending accept, 0 if none */
+  SimWakeup    wake;          /* the accept loop's */
   gboolean     waiting;       /* the listener's waiter is set */
   GQueue       open;          /* PlainConn being served */
   GQueue       idle;          /* PlainConn kept for the next connection */
@@ -55,20 +55,6 @@ struct PlainServer {
 
 /* The value the call returns that means it waits. */
 #define PLAIN_WAITS G_MINSSIZE
-
-static SimTime
-now(SimWorld *world)
-{
-  return sim_engine_now(world->run.engine);
-}
-
-/* A socket's waiter ran: the step `fn` is scheduled at this instant,
- * unless one is pending (*wake), as a process's wake-up is. */
-static void
-wake_now(SimWorld *world, SimEventId *wake, SimEventFn fn, gpointer data)
-{
-  if (*wake == 0) *wake = sim_engine_schedule(world->run.engine, now(world), fn, data, NULL);
-}
 
 /* The call that waited on sock returned: its waiter is cleared. */
 static void
@@ -87,17 +73,23 @@ static void
 on_conn_wake(SimEngine *engine, gpointer data)
 {
   PlainConn *c = data;
-  c->wake = 0;
-  /* The retry would only wait again: the Lua process was left suspended. */
-  if (c->waiting && tcp_socket_would_block(c->sock, c->call)) return;
-  run_conn(c);
+  if (sim_wakeup_fired(&c->wake)) run_conn(c);
 }
 
 static void
 on_conn_ready(gpointer ud)
 {
   PlainConn *c = ud;
-  wake_now(c->server->world, &c->wake, on_conn_wake, c);
+  sim_wakeup_now(&c->wake, c->server->world->run.engine, on_conn_wake, c);
+}
+
+/* The test of a waiting read or write: the Lua process was left suspended
+ * when its retry would only wait again. */
+static gboolean
+conn_still_blocked(gpointer ud)
+{
+  PlainConn *c = ud;
+  return tcp_socket_would_block(c->sock, c->call);
 }
 
 static void
@@ -106,6 +98,7 @@ conn_wait(PlainConn *c, TcpCall call)
   c->waiting = TRUE;
   c->call = call;
   tcp_socket_set_waiter(c->sock, on_conn_ready, c);
+  sim_wakeup_wait_in(&c->wake, conn_still_blocked, c);
 }
 
 static void
@@ -221,15 +214,14 @@ static void
 on_server_wake(SimEngine *engine, gpointer data)
 {
   PlainServer *server = data;
-  server->wake = 0;
-  serve_accept(server);
+  if (sim_wakeup_fired(&server->wake)) serve_accept(server);
 }
 
 static void
 on_listener_ready(gpointer ud)
 {
   PlainServer *server = ud;
-  wake_now(server->world, &server->wake, on_server_wake, server);
+  sim_wakeup_now(&server->wake, server->world->run.engine, on_server_wake, server);
 }
 
 /* Accepts every connection ready, each started as its own step, then
@@ -258,7 +250,7 @@ serve_accept(PlainServer *server)
     PlainConn *c = conn_new(server, sock);
     sim_socket_draw(world, sock, server->host, "accept()");
     sim_socket_record(world, sock, server->host, "accept", "ok");
-    c->wake = sim_engine_schedule(world->run.engine, now(world), on_conn_wake, c, NULL);
+    sim_wakeup_now(&c->wake, world->run.engine, on_conn_wake, c);
   }
 }
 
@@ -283,7 +275,7 @@ free_conns(SimWorld *world, GQueue *q)
   GList *l;
   while ((l = g_queue_pop_head_link(q)) != NULL) {
     PlainConn *c = l->data;
-    if (c->wake) sim_engine_cancel(world->run.engine, c->wake);
+    sim_wakeup_cancel(&c->wake, world->run.engine);
     g_free(c);
   }
 }
@@ -294,7 +286,7 @@ sim_plain_servers_free_all(SimWorld *world)
   GList *l;
   while ((l = g_queue_pop_head_link(&world->plain_servers)) != NULL) {
     PlainServer *server = l->data;
-    if (server->wake) sim_engine_cancel(world->run.engine, server->wake);
+    sim_wakeup_cancel(&server->wake, world->run.engine);
     free_conns(world, &server->open);
     free_conns(world, &server->idle);
     g_free(server);

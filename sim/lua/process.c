@@ -18,7 +18,7 @@
 static void
 process_free(SimWorld *world, SimProcess *p)
 {
-  if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
+  sim_wakeup_cancel(&p->wake, world->run.engine);
   g_queue_unlink(&world->processes, &p->link);
   /* The thread may outlive p (the scenario kept coroutine.running()): its
    * extra space must not point into freed memory, so it names no process
@@ -37,8 +37,7 @@ process_retire(SimWorld *world, SimProcess *p, int nres)
     process_free(world, p);
     return;
   }
-  if (p->wake) sim_engine_cancel(world->run.engine, p->wake);
-  p->wake = 0;
+  sim_wakeup_cancel(&p->wake, world->run.engine);
   if (nres) lua_settop(p->thread, 0);           /* a process mostly returns none */
   g_queue_push_head_link(&world->idle_processes, &p->idle_link);
 }
@@ -73,13 +72,11 @@ static void
 on_wake(SimEngine *engine, gpointer data)
 {
   SimProcess *p = data;
-  p->wake = 0;
-  /* The retry would only wait again (a bare ACK to a process waiting for
-   * data): about 430 instructions of resume, continuation and yield
-   * saved, and nothing else changes, since the waiter stays set. */
-  if (p->waits_on && p->waits_on(p->waits_on_ud)) return;
-  p->waits_on = NULL;
-  process_resume(p->ctx.world, p);
+  /* A retry that would only wait again (a bare ACK to a process waiting
+   * for data) is not made: about 430 instructions of resume, continuation
+   * and yield saved, and nothing else changes, since the waiter stays
+   * set. */
+  if (sim_wakeup_fired(&p->wake)) process_resume(p->ctx.world, p);
 }
 
 /* Starts p, whose thread holds its function alone, at `at`. */
@@ -156,14 +153,13 @@ sim_process_check_slow(lua_State *L)
 void
 sim_process_wake_at(SimProcess *p, SimTime at)
 {
-  if (p->wake) return;
-  p->wake = sim_engine_schedule(p->ctx.world->run.engine, at, on_wake, p, NULL);
+  sim_wakeup_at(&p->wake, p->ctx.world->run.engine, at, on_wake, p);
 }
 
 void
 sim_process_wake(SimProcess *p)
 {
-  sim_process_wake_at(p, sim_engine_now(p->ctx.world->run.engine));
+  sim_wakeup_now(&p->wake, p->ctx.world->run.engine, on_wake, p);
 }
 
 void

@@ -8,17 +8,14 @@
  * other events. */
 #pragma once
 #include "world.h"
+#include "wakeup.h"
 
 struct SimProcess {
   SimThreadCtx ctx;       /* extra space of `thread` points here */
   lua_State   *thread;
   int          ref;       /* registry ref keeping the thread alive */
   guint64      id;        /* creation order, from 1 */
-  SimEventId   wake;      /* pending wake-up event, 0 if none */
-  /* What the process waits in, when it can tell that a wake-up finds
-   * nothing to do (sim_process_wait_in); NULL otherwise. */
-  gboolean   (*waits_on)(gpointer ud);
-  gpointer     waits_on_ud;
+  SimWakeup    wake;      /* its resumption, and the test of what it waits in */
   GList        link;      /* in world->processes, from its making to its freeing */
   GList        idle_link; /* in world->idle_processes while it waits for reuse */
 };
@@ -57,16 +54,13 @@ sim_process_check(lua_State *L)
 void
 sim_process_wake_at(SimProcess *p, SimTime at);
 
-/* Says that p, about to yield, waits until waits_on(ud) is FALSE: a
+/* Says that p, about to yield, waits until still_blocked(ud) is FALSE: a
  * wake-up that finds it still TRUE leaves p suspended, as the retry would
- * have (the wake-up stays one engine event, so that event numbers and the
- * order of everything else do not change).  waits_on must change nothing.
- * It holds until p next resumes. */
+ * have (wakeup.h).  It holds until p next resumes. */
 static inline void
-sim_process_wait_in(SimProcess *p, gboolean (*waits_on)(gpointer ud), gpointer ud)
+sim_process_wait_in(SimProcess *p, gboolean (*still_blocked)(gpointer ud), gpointer ud)
 {
-  p->waits_on = waits_on;
-  p->waits_on_ud = ud;
+  sim_wakeup_wait_in(&p->wake, still_blocked, ud);
 }
 
 /* Schedules p to resume at the current instant (after events already
