@@ -29,6 +29,13 @@
  * OPEN_TABLE_DEFINE_NUMBERS(P, Table, Ctx, FIRST) is the same for slots
  * that hold non-zero numbers (guint32, 0 empty), with P_used and
  * P_vacate defined for them: the user defines only P_hash.
+ * OPEN_TABLE_DEFINE_HOMED(P, Table, Slot, Ctx, FIRST) is OPEN_TABLE_DEFINE
+ * for a table that can tell where an entry belongs without its hash: the
+ * user defines besides
+ *     static inline guint32  P_home(const Table *t, Ctx ctx, guint32 j);
+ * the home of the entry in slot j, which deletion asks for each later
+ * entry of the run (OPEN_TABLE_DEFINE's is P_hash(ctx, slot) & mask: a
+ * table whose hash is not in the slot would fetch the key for it).
  * And OPEN_TABLE_DEFINE_FIND(P, NAME, Table, Slot, Ctx, Key, MATCH) a
  * lookup, as many as the user has kinds of key:
  *     Slot   *NAME(const Table *t, Ctx ctx, guint32 h, Key key)
@@ -59,6 +66,15 @@ slot_stays(guint32 i, guint32 j, guint32 home)
 }
 
 #define OPEN_TABLE_DEFINE(P, Table, Slot, Ctx, FIRST)                                   \
+  static inline guint32                                                                 \
+  P##_home(const Table *t, Ctx ctx, guint32 j)                                          \
+  {                                                                                     \
+    return P##_hash(ctx, &t->slots[j]) & t->mask;                                       \
+  }                                                                                     \
+                                                                                        \
+  OPEN_TABLE_DEFINE_HOMED(P, Table, Slot, Ctx, FIRST)
+
+#define OPEN_TABLE_DEFINE_HOMED(P, Table, Slot, Ctx, FIRST)                             \
   static inline guint32                                                                 \
   P##_size(const Table *t)                                                              \
   {                                                                                     \
@@ -109,7 +125,7 @@ slot_stays(guint32 i, guint32 j, guint32 home)
   {                                                                                     \
     guint32 mask = t->mask, i = (guint32)(s - t->slots);                                \
     for (guint32 j = (i + 1) & mask; P##_used(&t->slots[j]); j = (j + 1) & mask) {      \
-      if (slot_stays(i, j, P##_hash(ctx, &t->slots[j]) & mask)) continue;               \
+      if (slot_stays(i, j, P##_home(t, ctx, j))) continue;                              \
       t->slots[i] = t->slots[j];                                                        \
       i = j;                                                                            \
     }                                                                                   \

@@ -971,6 +971,9 @@ test_tw_index_random(void)
     }
     g_assert_cmpuint(tw.count, ==, n);
   }
+  /* Keys like these never make a run of 256 slots: every deletion above
+   * found its entries' homes from their tags. */
+  g_assert_false(tw.index.far);
   /* The FIFO holds exactly the live records, in expiry order. */
   SimTime last = -1;
   guint m = 0;
@@ -980,6 +983,51 @@ test_tw_index_random(void)
     tcp_tw_remove(&tw, r);
   }
   g_assert_cmpuint(m, ==, n);
+  tcp_tw_table_clear(&tw);
+  tcp_conn_free(c);
+}
+
+static void
+test_tw_index_far(void)
+{
+  /* Keys chosen so that 400 of them share 8 homes of the index's 1,024
+   * slots: one run of 400 slots, entries 256 slots and more past their
+   * homes, whose tags then no longer tell the homes (`far`).  Removing
+   * them in a scattered order must still leave every other one found. */
+  TcpProfile profile = *tcp_profile_lookup("linux");
+  TcpStats st_ = { 0 };
+  TcpConnEnv env = { .profile = &profile, .stats = &st_ };
+  TcpConn *c = tcp_conn_new(&env, 0);
+  TcpTwTable tw;
+  tcp_tw_table_init(&tw);
+  enum { N = 400 };
+  TcpTuple keys[N];
+  guint n = 0;
+  for (guint32 port = 1; n < N; port++) {
+    TcpTuple t = { TEST_ADDR_A, TEST_ADDR_B + (port >> 16), 80, (guint16)port };
+    if ((tcp_tuple_mix(&t) & 1023) >= 8) continue;
+    keys[n] = t;
+    c->tuple = t;
+    c->snd_nxt = n++;
+    tcp_tw_insert(&tw, c, 0);
+  }
+  g_assert_cmpuint(tw.index.mask, ==, 1023);
+  g_assert_true(tw.index.far);
+  gboolean gone[N] = { FALSE };
+  for (guint i = 0; i < N; i++) {
+    guint k = (i * 7919) % N;      /* 7919 is prime to 400: each key once */
+    TcpTwRecord *rec = tcp_tw_lookup(&tw, &keys[k]);
+    g_assert_nonnull(rec);
+    tcp_tw_remove(&tw, rec);
+    gone[k] = TRUE;
+    for (guint j = 0; j < N; j++) {
+      rec = tcp_tw_lookup(&tw, &keys[j]);
+      g_assert_cmpint(rec == NULL, ==, gone[j]);
+      if (rec) g_assert_cmpuint(rec->snd_nxt, ==, j);
+    }
+  }
+  g_assert_cmpuint(tw.count, ==, 0);
+  g_assert_false(tw.index.far);      /* cleared with the last record */
   tcp_tw_table_clear(&tw);
   tcp_conn_free(c);
 }
@@ -1090,6 +1138,7 @@ main(int argc, char **argv)
   g_test_add_func("/stack/deterministic", test_deterministic);
   g_test_add_func("/stack/zero-window", test_zero_window);
   g_test_add_func("/timewait/index-random", test_tw_index_random);
+  g_test_add_func("/timewait/index-far", test_tw_index_far);
   g_test_add_func("/stack/tuple-table-random", test_tuple_table_random);
   g_test_add_func("/stack/ports-random", test_ports_random);
   g_test_add_func("/timewait/million-records", test_million_time_wait);
