@@ -159,9 +159,8 @@ ct_table_find(CtTable *t, const CtTuple *tuple, guint *dir)
 {
   const SlotIndex *x = &t->index;
   if (x->slots == NULL) return NULL;
-  guint32 mask = x->mask;
-  for (guint32 i = slot_index_home(x, ct_tuple_hash(tuple)); x->slots[i]; i = (i + 1) & mask) {
-    guint32 v = x->slots[i];
+  guint32 h = ct_tuple_hash(tuple), i = slot_index_home(x, h);
+  for (guint32 v; (v = slot_index_next(x, h, &i));) {
     if (!tuple_equal(slot_tuple(t, v), tuple)) continue;
     if (dir) *dir = (v - 1) & 1;
     return entry_at(t, ((v - 1) >> 1) + 1);
@@ -289,7 +288,7 @@ ct_table_early_drop(CtTable *t, const CtTuple *tuple)
   guint32 mask = x->mask;
   guint32 i = slot_index_home(x, ct_tuple_hash(tuple));
   for (guint n = 0; n < 8; n++, i = (i + 1) & mask) {
-    guint32 v = x->slots[i];
+    guint32 v = x->slots[i].n;
     if (v == 0) continue;
     CtEntry *e = entry_at(t, ((v - 1) >> 1) + 1);
     if (!(e->status & CT_ASSURED)) return e;

@@ -13,8 +13,8 @@
  *
  * Axioms:
  *  - every entry is in `index` twice, once under each direction's tuple
- *    (slot-index.h: values (index << 1 | dir) + 1, 4 bytes a slot, at most
- *    3/4 full);
+ *    (slot-index.h: values (index << 1 | dir) + 1, 5 bytes a slot with the
+ *    tag, at most 3/4 full);
  *  - every entry is on exactly one FIFO, that of its timeout class
  *    (`fifo`), and each FIFO is ordered by expiry: an entry whose timeout
  *    is renewed goes to the tail of its class, and a class's timeout is

@@ -36,6 +36,8 @@
  * the home of the entry in slot j, which deletion asks for each later
  * entry of the run (OPEN_TABLE_DEFINE's is P_hash(ctx, slot) & mask: a
  * table whose hash is not in the slot would fetch the key for it).
+ * OPEN_TABLE_DEFINE_TAGGED, further down, is such a table: an index of
+ * record numbers with a byte of each key's hash beside it.
  * And OPEN_TABLE_DEFINE_FIND(P, NAME, Table, Slot, Ctx, Key, MATCH) a
  * lookup, as many as the user has kinds of key:
  *     Slot   *NAME(const Table *t, Ctx ctx, guint32 h, Key key)
@@ -173,3 +175,115 @@ slot_stays(guint32 i, guint32 j, guint32 home)
   }                                                                                     \
                                                                                         \
   OPEN_TABLE_DEFINE(P, Table, guint32, Ctx, FIRST)
+
+/* ---- tagged indexes ----------------------------------------------------
+ *
+ * OPEN_TABLE_DEFINE_TAGGED(P, Table, Ctx, FIRST): an index of non-zero
+ * numbers that name records kept elsewhere (positions, record numbers; 0
+ * is an empty slot), with the low byte of each key's hash, its tag,
+ * beside the number: 5 bytes a slot (OpenTagSlot).  Records lie in the
+ * order they were made, so the entries of one run of slots name records
+ * far apart in memory; a lookup that fetched each record to compare its
+ * key, or a deletion that fetched each to hash it, would miss the cache
+ * once per entry of the run.  Here a lookup
+ * (OPEN_TABLE_DEFINE_TAGGED_FIND) compares keys only where the tag
+ * matches (the entry sought, and 1 in 256 of the others), and a deletion
+ * fetches no record: the tag is the low byte of the home, and an entry
+ * lies less than 256 slots past its home, so its slot and its tag give
+ * the home.  An entry placed 256 slots or more past its home (the keys of
+ * a hostile scenario) sets `far`, and deletion then hashes the records
+ * (P_hash) until the index is empty again.
+ *
+ * The table has, beside slots (OpenTagSlot *) and mask,
+ *     gboolean far;      some entry may lie 256 slots or more past its home
+ *     guint32  used;     entries held
+ * The user defines P_hash(Ctx, const OpenTagSlot *), the hash of the key
+ * of the record a slot names (growth and `far` deletions ask for it), and
+ * adds and removes entries with
+ *     void         P_make_room(Table *t, Ctx ctx, guint64 n)   room for n entries
+ *     OpenTagSlot *P_add(Table *t, Ctx ctx, guint32 h, guint32 n)   (room for one more
+ *                                                                 made if needed)
+ *     void         P_remove(Table *t, Ctx ctx, OpenTagSlot *s)
+ * which keep `used` and `far` (P_reserve, P_put and P_delete would not). */
+
+typedef struct __attribute__((packed)) {
+  guint32 n;            /* the number; 0 when the slot is empty */
+  guint8  tag;          /* the low byte of its key's hash */
+} OpenTagSlot;
+
+/* Whether some run of used slots is longer than 256, so that an entry
+ * may lie 256 slots or more past its home: after growth re-placed every
+ * entry.  A run that wraps past the last slot counts as one. */
+static inline gboolean
+open_tag_long_run(const OpenTagSlot *slots, guint32 mask)
+{
+  guint32 run = 0;
+  for (guint64 i = 0; i < 2 * ((guint64)mask + 1); i++) {
+    run = slots[i & mask].n ? run + 1 : 0;
+    if (run > 256) return TRUE;
+  }
+  return FALSE;
+}
+
+#define OPEN_TABLE_DEFINE_TAGGED(P, Table, Ctx, FIRST)                                  \
+  static inline gboolean                                                                \
+  P##_used(const OpenTagSlot *s)                                                        \
+  {                                                                                     \
+    return s->n != 0;                                                                   \
+  }                                                                                     \
+                                                                                        \
+  static inline void                                                                    \
+  P##_vacate(OpenTagSlot *s)                                                            \
+  {                                                                                     \
+    s->n = 0;                                                                           \
+  }                                                                                     \
+                                                                                        \
+  /* The home's low byte is the tag (all of the home in a table of at most \
+   * 256 slots); the distance back to it is what the low bytes give. */    \
+  static inline guint32                                                                 \
+  P##_home(const Table *t, Ctx ctx, guint32 j)                                          \
+  {                                                                                     \
+    if (G_UNLIKELY(t->far)) return P##_hash(ctx, &t->slots[j]) & t->mask;               \
+    guint32 distance = (j - t->slots[j].tag) & (t->mask & 255);                         \
+    return (j - distance) & t->mask;                                                    \
+  }                                                                                     \
+                                                                                        \
+  OPEN_TABLE_DEFINE_HOMED(P, Table, OpenTagSlot, Ctx, FIRST)                            \
+                                                                                        \
+  static inline void                                                                    \
+  P##_make_room(Table *t, Ctx ctx, guint64 n)                                           \
+  {                                                                                     \
+    guint32 size = P##_size(t);                                                         \
+    P##_reserve(t, ctx, n);                                                             \
+    if (P##_size(t) != size) t->far = open_tag_long_run(t->slots, t->mask);             \
+  }                                                                                     \
+                                                                                        \
+  static inline OpenTagSlot *                                                           \
+  P##_add(Table *t, Ctx ctx, guint32 h, guint32 n)                                      \
+  {                                                                                     \
+    P##_make_room(t, ctx, (guint64)t->used + 1);                                        \
+    OpenTagSlot s = { .n = n, .tag = (guint8)h };                                       \
+    OpenTagSlot *at = P##_put_hashed(t, h, &s);                                         \
+    if ((((guint32)(at - t->slots) - h) & t->mask) > 255) t->far = TRUE;                \
+    t->used++;                                                                          \
+    return at;                                                                          \
+  }                                                                                     \
+                                                                                        \
+  static inline void                                                                    \
+  P##_remove(Table *t, Ctx ctx, OpenTagSlot *s)                                         \
+  {                                                                                     \
+    P##_delete(t, ctx, s);                                                              \
+    if (--t->used == 0) t->far = FALSE;                                                 \
+  }
+
+/* A lookup in a tagged index: the used slot from h's home on whose tag
+ * is h's and for which MATCH(ctx, slot, h, key) holds, or NULL. */
+#define OPEN_TABLE_DEFINE_TAGGED_FIND(P, NAME, Table, Ctx, Key, MATCH)                  \
+  static inline OpenTagSlot *                                                           \
+  NAME(const Table *t, Ctx ctx, guint32 h, Key key)                                     \
+  {                                                                                     \
+    for (guint32 i = h & t->mask; P##_used(&t->slots[i]); i = (i + 1) & t->mask)       \
+      if (t->slots[i].tag == (guint8)h && MATCH(ctx, &t->slots[i], h, key))             \
+        return &t->slots[i];                                                            \
+    return NULL;                                                                        \
+  }

@@ -39,40 +39,16 @@ rec_hash(const TcpTwTable *tw, const TcpTwRecord *rec)
 
 /* ---- the index ----------------------------------------------------------- */
 
-/* A slot holds position + 1 of a live record, 0 when empty; its hash is
- * the 4-tuple's mix of the record it names, which only growth asks for. */
-static inline gboolean
-index_used(const TcpTwSlot *slot)
-{
-  return slot->pos != 0;
-}
-
-static inline void
-index_vacate(TcpTwSlot *slot)
-{
-  slot->pos = 0;
-}
-
+/* A slot holds position + 1 of a live record; its hash is the 4-tuple's
+ * mix of the record it names.  16 slots at first: a host that holds
+ * TIME_WAIT at all soon holds many. */
 static inline guint32
-index_hash(const TcpTwTable *tw, const TcpTwSlot *slot)
+index_hash(const TcpTwTable *tw, const OpenTagSlot *slot)
 {
-  return rec_hash(tw, rec_at(tw, slot->pos - 1));
+  return rec_hash(tw, rec_at(tw, slot->n - 1));
 }
 
-/* The home of the entry in slot j, for deletion, with no record fetched.
- * The home is mix & mask, so the tag holds its low byte (all of it in a
- * table of at most 256 slots), and unless `far` the entry lies less than
- * 256 slots past it: the distance is what the low bytes give. */
-static inline guint32
-index_home(const TcpTwIndex *t, const TcpTwTable *tw, guint32 j)
-{
-  if (G_UNLIKELY(t->far)) return index_hash(tw, &t->slots[j]) & t->mask;
-  guint32 distance = (j - t->slots[j].tag) & (t->mask & 255);
-  return (j - distance) & t->mask;
-}
-
-/* 16 slots at first: a host that holds TIME_WAIT at all soon holds many. */
-OPEN_TABLE_DEFINE_HOMED(index, TcpTwIndex, TcpTwSlot, const TcpTwTable *, 16)
+OPEN_TABLE_DEFINE_TAGGED(index, TcpTwIndex, const TcpTwTable *, 16)
 
 /* A lookup's key: the 4-tuple, with its local address as laddrs index
  * (shifted as in laddr_ts); the match leaves the record it found in `rec`,
@@ -84,39 +60,26 @@ typedef struct {
 } TwKey;
 
 static inline gboolean
-index_match_key(const TcpTwTable *tw, const TcpTwSlot *slot, guint32 h, TwKey *key)
+index_match_key(const TcpTwTable *tw, const OpenTagSlot *slot, guint32 h, TwKey *key)
 {
-  if (slot->tag != (guint8)h) return FALSE;
-  TcpTwRecord *rec = rec_at(tw, slot->pos - 1);
+  (void)h;
+  TcpTwRecord *rec = rec_at(tw, slot->n - 1);
   key->rec = rec;
   return rec->raddr == key->tuple->raddr && rec->lport == key->tuple->lport &&
          rec->rport == key->tuple->rport && (rec->laddr_ts & ~1u) == key->laddr_ts;
 }
 
 static inline gboolean
-index_match_rec(const TcpTwTable *tw, const TcpTwSlot *slot, guint32 h, const TcpTwRecord *rec)
+index_match_rec(const TcpTwTable *tw, const OpenTagSlot *slot, guint32 h, const TcpTwRecord *rec)
 {
-  return slot->tag == (guint8)h && rec_at(tw, slot->pos - 1) == rec;
+  (void)h;
+  return rec_at(tw, slot->n - 1) == rec;
 }
 
-OPEN_TABLE_DEFINE_FIND(index, index_find, TcpTwIndex, TcpTwSlot, const TcpTwTable *,
-                       TwKey *, index_match_key)
-OPEN_TABLE_DEFINE_FIND(index, index_find_rec, TcpTwIndex, TcpTwSlot, const TcpTwTable *,
-                       const TcpTwRecord *, index_match_rec)
-
-/* Whether some run of used slots is longer than 256, so that an entry of
- * it may lie 256 slots or more past its home: after growth re-placed
- * every entry.  A run that wraps past the end counts as one. */
-static gboolean
-index_has_long_run(const TcpTwIndex *t)
-{
-  guint32 n = index_size(t), run = 0;
-  for (guint32 i = 0; i < 2 * n; i++) {
-    run = index_used(&t->slots[i & t->mask]) ? run + 1 : 0;
-    if (run > 256) return TRUE;
-  }
-  return FALSE;
-}
+OPEN_TABLE_DEFINE_TAGGED_FIND(index, index_find, TcpTwIndex, const TcpTwTable *, TwKey *,
+                              index_match_key)
+OPEN_TABLE_DEFINE_TAGGED_FIND(index, index_find_rec, TcpTwIndex, const TcpTwTable *,
+                              const TcpTwRecord *, index_match_rec)
 
 void
 tcp_tw_table_init(TcpTwTable *tw)
@@ -137,10 +100,10 @@ tcp_tw_table_clear(TcpTwTable *tw)
 }
 
 /* The slot that holds rec (which is live and indexed). */
-static TcpTwSlot *
+static OpenTagSlot *
 index_slot_of(const TcpTwTable *tw, const TcpTwRecord *rec)
 {
-  TcpTwSlot *slot = index_find_rec(&tw->index, tw, rec_hash(tw, rec), rec);
+  OpenTagSlot *slot = index_find_rec(&tw->index, tw, rec_hash(tw, rec), rec);
   g_assert(slot != NULL);
   return slot;
 }
@@ -170,7 +133,7 @@ positions_rebase(TcpTwTable *tw)
 {
   guint32 d = tw->base;
   for (guint32 i = 0; i < index_size(&tw->index); i++)
-    if (index_used(&tw->index.slots[i])) tw->index.slots[i].pos -= d;
+    if (index_used(&tw->index.slots[i])) tw->index.slots[i].n -= d;
   tw->base -= d;
   tw->head -= d;
   tw->tail -= d;
@@ -245,15 +208,9 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
    * (tcp_v4_timewait_ack()). */
   guint32 wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
   rec.win = (guint16)MIN(wnd >> c->rcv_wscale, 65535u);
-  guint32 size = index_size(&tw->index);
-  index_reserve(&tw->index, tw, tw->count + 1);
-  if (index_size(&tw->index) != size) tw->index.far = index_has_long_run(&tw->index);
   guint32 pos;
   TcpTwRecord *to = fifo_append(tw, &rec, expiry, &pos);
-  guint32 mix = tcp_tuple_mix(&c->tuple);
-  TcpTwSlot v = { .pos = pos + 1, .tag = (guint8)mix };
-  guint32 j = (guint32)(index_put_hashed(&tw->index, mix, &v) - tw->index.slots);
-  if (((j - mix) & tw->index.mask) > 255) tw->index.far = TRUE;
+  index_add(&tw->index, tw, tcp_tuple_mix(&c->tuple), pos + 1);
   tw->count++;
   return to;
 }
@@ -261,26 +218,26 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
 void
 tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
 {
-  TcpTwSlot *slot = index_slot_of(tw, rec);
-  guint32 pos = slot->pos - 1;
-  index_delete(&tw->index, tw, slot);
+  OpenTagSlot *slot = index_slot_of(tw, rec);
+  guint32 pos = slot->n - 1;
+  index_remove(&tw->index, tw, slot);
   position_vacate(tw, pos);
-  if (--tw->count == 0) tw->index.far = FALSE;
+  tw->count--;
 }
 
 /* Moves rec to the tail with a new expiry; returns it there. */
 static TcpTwRecord *
 tw_restart(TcpTwTable *tw, TcpTwRecord *rec, SimTime expiry)
 {
-  TcpTwSlot *slot = index_slot_of(tw, rec);
-  guint32 old = slot->pos - 1;
+  OpenTagSlot *slot = index_slot_of(tw, rec);
+  guint32 old = slot->n - 1;
   TcpTwRecord copy = *rec;
   /* Vacated first, so that the record before it in the FIFO sets the
    * floor of its new expiry, as if it had been taken out and put back. */
   position_vacate(tw, old);
   guint32 pos;
   TcpTwRecord *to = fifo_append(tw, &copy, expiry, &pos);
-  slot->pos = pos + 1;
+  slot->n = pos + 1;
   return to;
 }
 
@@ -362,5 +319,5 @@ guint64
 tcp_tw_table_bytes(const TcpTwTable *tw)
 {
   return (guint64)tw->peak * sizeof(TcpTwRecord) +
-         (guint64)index_size(&tw->index) * sizeof(TcpTwSlot);
+         (guint64)index_size(&tw->index) * sizeof(OpenTagSlot);
 }

@@ -22,25 +22,16 @@
  *    for the older ones);
  *  - `index` holds position + 1 of every live record and nothing else,
  *    hashed by the record's 4-tuple (tcp_tuple_mix), open addressing with
- *    linear probing (open-table.h), at most 3/4 full, deletion by
- *    shifting back (Knuth's algorithm R), 5 bytes a slot: beside the
- *    position, the low byte of the mix, its tag;
- *  - unless `far` is set, every entry lies less than 256 slots past its
- *    home, so that its tag and its slot tell the home; `far` is set
- *    once an entry lands further (the keys of a hostile scenario), and
- *    cleared only when the table is empty;
+ *    linear probing, at most 3/4 full, deletion by shifting back (Knuth's
+ *    algorithm R), 5 bytes a slot: beside the position, the low byte of
+ *    the mix (a tagged index, open-table.h), so that a lookup fetches
+ *    only the record it seeks and a deletion none;
  *  - a record keeps its local address as an index into `laddrs` (a host
  *    has few) and no timestamp offset, which is a keyed hash of the
  *    addresses (tcp.c's conn_init_ts) computed again when an ACK needs it:
- *    so a record is 36 bytes, plus 7-14 bytes of index slots.
- *
- * The tags are there for the cache: records sit in the order they
- * entered TIME_WAIT, so the records of one run of slots lie far apart,
- * and a lookup or a deletion that fetched each to compare its 4-tuple or
- * work out its hash would miss the cache once per entry of the run.  With
- * the tags, a lookup fetches only the records whose tag matches (the one
- * sought, and 1 in 256 of the others), and a deletion none. */
+ *    so a record is 36 bytes, plus 7-14 bytes of index slots. */
 #pragma once
+#include "open-table.h"
 #include "tcp.h"
 
 typedef struct {
@@ -60,17 +51,13 @@ typedef struct {
 #define TCP_TW_SLAB 4096
 #define TCP_TW_DEAD 0xffffu
 
-/* An index slot (open-table.h): position + 1 of a record, 0 when empty,
- * and the low byte of its 4-tuple's mix.  Packed: 5 bytes, not 8. */
-typedef struct __attribute__((packed)) {
-  guint32     pos;
-  guint8      tag;
-} TcpTwSlot;
-
+/* The index (a tagged index, open-table.h): position + 1 of each record
+ * by its 4-tuple. */
 typedef struct {
-  TcpTwSlot  *slots;         /* mask + 1 of them, or NULL */
-  guint32     mask;
-  gboolean    far;           /* an entry may lie 256 slots or more past its home */
+  OpenTagSlot *slots;        /* mask + 1 of them, or NULL */
+  guint32      mask;
+  gboolean     far;
+  guint32      used;
 } TcpTwIndex;
 
 typedef struct {
