@@ -1,9 +1,10 @@
 /* One open-addressing hash table with linear probing, typed by its user:
- * the demultiplexer's 4-tuples (tuple-table.h), a host's port counts
- * (ports.h), the TIME_WAIT index (timewait.c) and the record-number index
- * (slot-index.h) are each made from it with their own slot type, with
- * their key's hash and comparison inlined: no call through a function
- * pointer on a lookup, and the probe, growth and deletion written once.
+ * the demultiplexer's 4-tuples (tuple-table.h) and a host's port counts
+ * (ports.h) are made from it with their own slot type, the TIME_WAIT
+ * index (timewait.c) and the record-number index (slot-index.h) as
+ * tagged indexes (below), each with its key's hash and comparison
+ * inlined: no call through a function pointer on a lookup, and the probe,
+ * growth and deletion written once.
  *
  * A table is the user's struct with (at least) the fields
  *     Slot    *slots;    NULL until the first reserve
@@ -26,9 +27,6 @@
  *     void    P_delete(Table *t, Ctx ctx, Slot *s)     empty the used slot s
  *     Slot   *P_next(const Table *t, guint32 *pos)     iteration
  *     void    P_free(Table *t)                         back to no slots
- * OPEN_TABLE_DEFINE_NUMBERS(P, Table, Ctx, FIRST) is the same for slots
- * that hold non-zero numbers (guint32, 0 empty), with P_used and
- * P_vacate defined for them: the user defines only P_hash.
  * OPEN_TABLE_DEFINE_HOMED(P, Table, Slot, Ctx, FIRST) is OPEN_TABLE_DEFINE
  * for a table that can tell where an entry belongs without its hash: the
  * user defines besides
@@ -161,21 +159,6 @@ slot_stays(guint32 i, guint32 j, guint32 home)
     return NULL;                                                                        \
   }
 
-#define OPEN_TABLE_DEFINE_NUMBERS(P, Table, Ctx, FIRST)                                 \
-  static inline gboolean                                                                \
-  P##_used(const guint32 *slot)                                                         \
-  {                                                                                     \
-    return *slot != 0;                                                                  \
-  }                                                                                     \
-                                                                                        \
-  static inline void                                                                    \
-  P##_vacate(guint32 *slot)                                                             \
-  {                                                                                     \
-    *slot = 0;                                                                          \
-  }                                                                                     \
-                                                                                        \
-  OPEN_TABLE_DEFINE(P, Table, guint32, Ctx, FIRST)
-
 /* ---- tagged indexes ----------------------------------------------------
  *
  * OPEN_TABLE_DEFINE_TAGGED(P, Table, Ctx, FIRST): an index of non-zero
@@ -276,14 +259,28 @@ open_tag_long_run(const OpenTagSlot *slots, guint32 mask)
     if (--t->used == 0) t->far = FALSE;                                                 \
   }
 
-/* A lookup in a tagged index: the used slot from h's home on whose tag
- * is h's and for which MATCH(ctx, slot, h, key) holds, or NULL. */
+/* The next slot of a tagged index, from slot *i on, whose tag is h's,
+ * with *i then past it; NULL at the first empty slot.  A lookup of hash
+ * h starts at h's home (h & mask) and compares the keys these name. */
+static inline OpenTagSlot *
+open_tag_next(OpenTagSlot *slots, guint32 mask, guint32 h, guint32 *i)
+{
+  for (guint32 j = *i; slots[j].n; j = (j + 1) & mask) {
+    if (slots[j].tag != (guint8)h) continue;
+    *i = (j + 1) & mask;
+    return &slots[j];
+  }
+  return NULL;
+}
+
+/* A lookup in a tagged index: the slot from h's home on whose tag is h's
+ * and for which MATCH(ctx, slot, h, key) holds, or NULL. */
 #define OPEN_TABLE_DEFINE_TAGGED_FIND(P, NAME, Table, Ctx, Key, MATCH)                  \
   static inline OpenTagSlot *                                                           \
   NAME(const Table *t, Ctx ctx, guint32 h, Key key)                                     \
   {                                                                                     \
-    for (guint32 i = h & t->mask; P##_used(&t->slots[i]); i = (i + 1) & t->mask)       \
-      if (t->slots[i].tag == (guint8)h && MATCH(ctx, &t->slots[i], h, key))             \
-        return &t->slots[i];                                                            \
+    OpenTagSlot *s;                                                                     \
+    for (guint32 i = h & t->mask; (s = open_tag_next(t->slots, t->mask, h, &i));)      \
+      if (MATCH(ctx, s, h, key)) return s;                                              \
     return NULL;                                                                        \
   }

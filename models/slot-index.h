@@ -58,10 +58,6 @@ slot_index_home(const SlotIndex *x, guint32 h)
 static inline guint32
 slot_index_next(const SlotIndex *x, guint32 h, guint32 *i)
 {
-  for (guint32 j = *i; x->slots[j].n; j = (j + 1) & x->mask) {
-    if (x->slots[j].tag != (guint8)h) continue;
-    *i = (j + 1) & x->mask;
-    return x->slots[j].n;
-  }
-  return 0;
+  const OpenTagSlot *s = open_tag_next(x->slots, x->mask, h, i);
+  return s ? s->n : 0;
 }

@@ -882,47 +882,70 @@ test_chaos(void)
   test_net_free(net);
 }
 
-/* ---- the TIME_WAIT table's memory ------------------------------------------- */
+/* ---- the TIME_WAIT table ------------------------------------------------------ */
+
+/* A TIME_WAIT table, and a connection whose tuple and fields a test sets
+ * before each tcp_tw_insert(). */
+typedef struct {
+  TcpProfile profile;
+  TcpStats   stats;
+  TcpConnEnv env;
+  TcpConn   *c;
+  TcpTwTable tw;
+} TwFixture;
+
+static void
+tw_fixture_init(TwFixture *f)
+{
+  *f = (TwFixture){ .profile = *tcp_profile_lookup("linux") };
+  f->env = (TcpConnEnv){ .profile = &f->profile, .stats = &f->stats };
+  f->c = tcp_conn_new(&f->env, 0);
+  tcp_tw_table_init(&f->tw);
+}
+
+static void
+tw_fixture_clear(TwFixture *f)
+{
+  tcp_tw_table_clear(&f->tw);
+  tcp_conn_free(f->c);
+}
 
 static void
 test_million_time_wait(void)
 {
   /* One million TIME_WAIT records: bytes per record from the allocator. */
-  TcpProfile profile = *tcp_profile_lookup("linux");
-  TcpStats st_ = { 0 };
-  TcpConnEnv env = { .profile = &profile, .stats = &st_ };
-  TcpConn *c = tcp_conn_new(&env, 0);
-  TcpTwTable tw;
+  TwFixture f;
+  tw_fixture_init(&f);
+  TcpTwTable *tw = &f.tw;
+  TcpConn *c = f.c;
   struct mallinfo2 before = mallinfo2();
-  tcp_tw_table_init(&tw);
   enum { N = 1000000 };
   for (guint i = 0; i < N; i++) {
     c->tuple = (TcpTuple){ TEST_ADDR_A, 0x0a000000u + (i >> 14), 80, (guint16)(1024 + (i & 16383)) };
     c->snd_nxt = i;
-    tcp_tw_insert(&tw, c, 60 * SIM_S);
+    tcp_tw_insert(tw, c, 60 * SIM_S);
   }
   struct mallinfo2 after = mallinfo2();
   gsize used = (after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd);
   double per = (double)used / N;
   g_test_message("1,000,000 TIME_WAIT records: %zu bytes, %.1f bytes per record "
                  "(record %zu bytes + hash table)", used, per, sizeof(TcpTwRecord));
-  g_assert_cmpuint(tw.count, ==, N);
+  g_assert_cmpuint(tw->count, ==, N);
   g_assert_cmpfloat(per, <=, 48.0);       /* scripts/bench/guard keeps the exact figure */
   TcpTuple probe = { TEST_ADDR_A, 0x0a000000u + (777777 >> 14), 80,
                      (guint16)(1024 + (777777 & 16383)) };
-  TcpTwRecord *rec = tcp_tw_lookup(&tw, &probe);
+  TcpTwRecord *rec = tcp_tw_lookup(tw, &probe);
   g_assert_nonnull(rec);
   g_assert_cmpuint(rec->snd_nxt, ==, 777777);
   /* FIFO: removing from the head in order empties the table. */
   guint n = 0;
-  while ((rec = tcp_tw_head(&tw))) {
+  while ((rec = tcp_tw_head(tw))) {
     g_assert_cmpuint(rec->snd_nxt, ==, n);
-    tcp_tw_remove(&tw, rec);
+    tcp_tw_remove(tw, rec);
     n++;
   }
   g_assert_cmpuint(n, ==, N);
-  tcp_tw_table_clear(&tw);
-  tcp_conn_free(c);
+  tw_fixture_clear(&f);
 }
 
 static void
@@ -931,12 +954,10 @@ test_tw_index_random(void)
   /* The record index against a reference set: random inserts, removals
    * (anywhere, not only the head) and lookups over a small tuple space,
    * so clusters form, wrap around and shift back. */
-  TcpProfile profile = *tcp_profile_lookup("linux");
-  TcpStats st_ = { 0 };
-  TcpConnEnv env = { .profile = &profile, .stats = &st_ };
-  TcpConn *c = tcp_conn_new(&env, 0);
-  TcpTwTable tw;
-  tcp_tw_table_init(&tw);
+  TwFixture f;
+  tw_fixture_init(&f);
+  TcpTwTable *tw = &f.tw;
+  TcpConn *c = f.c;
   SimRng rng;
   sim_rng_init_stream(&rng, 5, "tw-index");
   gboolean present[3000] = { FALSE };
@@ -944,7 +965,7 @@ test_tw_index_random(void)
   for (int op = 0; op < 300000; op++) {
     guint k = (guint)sim_rng_below(&rng, 3000);
     TcpTuple t = { TEST_ADDR_A, TEST_ADDR_B + k / 1000, 80, (guint16)(k % 1000) };
-    TcpTwRecord *rec = tcp_tw_lookup(&tw, &t);
+    TcpTwRecord *rec = tcp_tw_lookup(tw, &t);
     g_assert_cmpint(rec != NULL, ==, present[k]);
     if (rec) {
       g_assert_cmpuint(rec->snd_nxt, ==, k);
@@ -953,38 +974,37 @@ test_tw_index_random(void)
         TcpSegment ack = { .seq = rec->rcv_nxt, .flags = TCP_FLAG_ACK };
         TcpSegment reply;
         guint32 isn = 0;
-        g_assert_cmpint(tcp_tw_input(&tw, rec, &ack, &profile, op, &reply, &isn), ==, TCP_TW_DROP);
-        rec = tcp_tw_lookup(&tw, &t);
+        g_assert_cmpint(tcp_tw_input(tw, rec, &ack, &f.profile, op, &reply, &isn), ==, TCP_TW_DROP);
+        rec = tcp_tw_lookup(tw, &t);
         g_assert_nonnull(rec);
-        g_assert_cmpint(tcp_tw_expiry(rec), >=, op + profile.time_wait);
+        g_assert_cmpint(tcp_tw_expiry(rec), >=, op + f.profile.time_wait);
       } else if (sim_rng_chance(&rng, 0.5)) {
-        tcp_tw_remove(&tw, rec);
+        tcp_tw_remove(tw, rec);
         present[k] = FALSE;
         n--;
       }
     } else if (sim_rng_chance(&rng, 0.6)) {
       c->tuple = t;
       c->snd_nxt = k;
-      tcp_tw_insert(&tw, c, op);
+      tcp_tw_insert(tw, c, op);
       present[k] = TRUE;
       n++;
     }
-    g_assert_cmpuint(tw.count, ==, n);
+    g_assert_cmpuint(tw->count, ==, n);
   }
   /* Keys like these never make a run of 256 slots: every deletion above
    * found its entries' homes from their tags. */
-  g_assert_false(tw.index.far);
+  g_assert_false(tw->index.far);
   /* The FIFO holds exactly the live records, in expiry order. */
   SimTime last = -1;
   guint m = 0;
-  for (TcpTwRecord *r; (r = tcp_tw_head(&tw)); m++) {
+  for (TcpTwRecord *r; (r = tcp_tw_head(tw)); m++) {
     g_assert_cmpint(tcp_tw_expiry(r), >=, last);
     last = tcp_tw_expiry(r);
-    tcp_tw_remove(&tw, r);
+    tcp_tw_remove(tw, r);
   }
   g_assert_cmpuint(m, ==, n);
-  tcp_tw_table_clear(&tw);
-  tcp_conn_free(c);
+  tw_fixture_clear(&f);
 }
 
 static void
@@ -994,12 +1014,10 @@ test_tw_index_far(void)
    * slots: one run of 400 slots, entries 256 slots and more past their
    * homes, whose tags then no longer tell the homes (`far`).  Removing
    * them in a scattered order must still leave every other one found. */
-  TcpProfile profile = *tcp_profile_lookup("linux");
-  TcpStats st_ = { 0 };
-  TcpConnEnv env = { .profile = &profile, .stats = &st_ };
-  TcpConn *c = tcp_conn_new(&env, 0);
-  TcpTwTable tw;
-  tcp_tw_table_init(&tw);
+  TwFixture f;
+  tw_fixture_init(&f);
+  TcpTwTable *tw = &f.tw;
+  TcpConn *c = f.c;
   enum { N = 400 };
   TcpTuple keys[N];
   guint n = 0;
@@ -1009,27 +1027,26 @@ test_tw_index_far(void)
     keys[n] = t;
     c->tuple = t;
     c->snd_nxt = n++;
-    tcp_tw_insert(&tw, c, 0);
+    tcp_tw_insert(tw, c, 0);
   }
-  g_assert_cmpuint(tw.index.mask, ==, 1023);
-  g_assert_true(tw.index.far);
+  g_assert_cmpuint(tw->index.mask, ==, 1023);
+  g_assert_true(tw->index.far);
   gboolean gone[N] = { FALSE };
   for (guint i = 0; i < N; i++) {
     guint k = (i * 7919) % N;      /* 7919 is prime to 400: each key once */
-    TcpTwRecord *rec = tcp_tw_lookup(&tw, &keys[k]);
+    TcpTwRecord *rec = tcp_tw_lookup(tw, &keys[k]);
     g_assert_nonnull(rec);
-    tcp_tw_remove(&tw, rec);
+    tcp_tw_remove(tw, rec);
     gone[k] = TRUE;
     for (guint j = 0; j < N; j++) {
-      rec = tcp_tw_lookup(&tw, &keys[j]);
+      rec = tcp_tw_lookup(tw, &keys[j]);
       g_assert_cmpint(rec == NULL, ==, gone[j]);
       if (rec) g_assert_cmpuint(rec->snd_nxt, ==, j);
     }
   }
-  g_assert_cmpuint(tw.count, ==, 0);
-  g_assert_false(tw.index.far);      /* cleared with the last record */
-  tcp_tw_table_clear(&tw);
-  tcp_conn_free(c);
+  g_assert_cmpuint(tw->count, ==, 0);
+  g_assert_false(tw->index.far);      /* cleared with the last record */
+  tw_fixture_clear(&f);
 }
 
 static void
