@@ -21,10 +21,13 @@ cap(const TcpRack *r)
   return r->txq ? r->txq->len : 0;
 }
 
+/* The capacity is a power of two (16, doubled when full), so a mask
+ * wraps the index: the % of a capacity unknown to the compiler is a
+ * division, and this runs about ten times a connection. */
 static TcpTxSeg *
 at(const TcpRack *r, guint i)
 {
-  return &g_array_index(r->txq, TcpTxSeg, (r->head + i) % cap(r));
+  return &g_array_index(r->txq, TcpTxSeg, (r->head + i) & (cap(r) - 1));
 }
 
 /* Room for one more record: the ring made, or doubled when full. */
@@ -34,8 +37,9 @@ ring_reserve(TcpRack *r)
   if (r->txq == NULL) r->txq = g_array_new(FALSE, FALSE, sizeof(TcpTxSeg));
   guint old = cap(r);
   if (r->len == old) {
-    /* Doubling: the records before head move up behind the old end, so
-     * the ring stays contiguous modulo the new capacity. */
+    /* Doubling, from 16, so that the capacity stays a power of two (at()):
+     * the records before head move up behind the old end, so the ring
+     * stays contiguous modulo the new capacity. */
     guint grown = MAX(16u, 2 * old);
     g_array_set_size(r->txq, grown);
     for (guint i = 0; i < r->head; i++)
@@ -46,7 +50,7 @@ ring_reserve(TcpRack *r)
 static void
 ring_pop(TcpRack *r)
 {
-  r->head = (r->head + 1) % cap(r);
+  r->head = (r->head + 1) & (cap(r) - 1);
   if (--r->len == 0) r->head = 0;
 }
 
@@ -721,6 +725,10 @@ tcp_rack_check(const TcpConn *c, GString *why)
 {
   const TcpRack *r = &c->rack;
   if (r->len == 0) return TRUE;
+  if (cap(r) & (cap(r) - 1)) {
+    if (why) g_string_printf(why, "sent records' ring of %u, not a power of two", cap(r));
+    return FALSE;
+  }
   if (at(r, 0)->seq != c->snd_una || at(r, r->len - 1)->end != c->snd_max) {
     if (why) g_string_printf(why, "sent records [%u, %u) but SND.UNA %u, SND.MAX %u", at(r, 0)->seq,
                     at(r, r->len - 1)->end, c->snd_una, c->snd_max);

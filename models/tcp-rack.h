@@ -61,7 +61,7 @@ typedef struct {
  * and retrans_out count the records with each mark; SACKED excludes LOST
  * and RETRANS. */
 typedef struct {
-  GArray  *txq;             /* TcpTxSeg ring storage (capacity = len) */
+  GArray  *txq;             /* TcpTxSeg ring storage (capacity = len, a power of two) */
   guint32  head, len;       /* first record, number of records */
   guint32  sacked_out, lost_out, retrans_out;
   guint32  total_retrans;   /* segments resent, ever (tcpi_total_retrans) */
