@@ -1016,8 +1016,6 @@ test_tw_index_far(void)
    * them in a scattered order must still leave every other one found. */
   TwFixture f;
   tw_fixture_init(&f);
-  TcpTwTable *tw = &f.tw;
-  TcpConn *c = f.c;
   enum { N = 400 };
   TcpTuple keys[N];
   guint n = 0;
@@ -1025,27 +1023,27 @@ test_tw_index_far(void)
     TcpTuple t = { TEST_ADDR_A, TEST_ADDR_B + (port >> 16), 80, (guint16)port };
     if ((tcp_tuple_mix(&t) & 1023) >= 8) continue;
     keys[n] = t;
-    c->tuple = t;
-    c->snd_nxt = n++;
-    tcp_tw_insert(tw, c, 0);
+    f.c->tuple = t;
+    f.c->snd_nxt = n++;
+    tcp_tw_insert(&f.tw, f.c, 0);
   }
-  g_assert_cmpuint(tw->index.mask, ==, 1023);
-  g_assert_true(tw->index.far);
+  g_assert_cmpuint(f.tw.index.mask, ==, 1023);
+  g_assert_true(f.tw.index.far);
   gboolean gone[N] = { FALSE };
   for (guint i = 0; i < N; i++) {
     guint k = (i * 7919) % N;      /* 7919 is prime to 400: each key once */
-    TcpTwRecord *rec = tcp_tw_lookup(tw, &keys[k]);
+    TcpTwRecord *rec = tcp_tw_lookup(&f.tw, &keys[k]);
     g_assert_nonnull(rec);
-    tcp_tw_remove(tw, rec);
+    tcp_tw_remove(&f.tw, rec);
     gone[k] = TRUE;
     for (guint j = 0; j < N; j++) {
-      rec = tcp_tw_lookup(tw, &keys[j]);
+      rec = tcp_tw_lookup(&f.tw, &keys[j]);
       g_assert_cmpint(rec == NULL, ==, gone[j]);
       if (rec) g_assert_cmpuint(rec->snd_nxt, ==, j);
     }
   }
-  g_assert_cmpuint(tw->count, ==, 0);
-  g_assert_false(tw->index.far);      /* cleared with the last record */
+  g_assert_cmpuint(f.tw.count, ==, 0);
+  g_assert_false(f.tw.index.far);      /* cleared with the last record */
   tw_fixture_clear(&f);
 }
 
