@@ -237,8 +237,8 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
   for (const TcpTwRecord *rec; (rec = tcp_tw_next(tw, &cursor));) {
     TcpTuple t = tcp_tw_tuple(tw, rec);
     SimTime expiry = tcp_tw_expiry(rec);
-    CHECK(n < tw->count, "the TIME_WAIT FIFO is longer than its count %" G_GUINT64_FORMAT,
-          tw->count);
+    CHECK(n < tcp_tw_count(tw), "the TIME_WAIT FIFO is longer than its count %" G_GUINT64_FORMAT,
+          tcp_tw_count(tw));
     CHECK(tcp_tw_lookup(tw, &t) == rec,
           "%s: a TIME_WAIT record missing from its index", tuple_text(&t, tb));
     CHECK(tcp_tuple_table_lookup(&s->conns, &t) == NULL,
@@ -252,8 +252,8 @@ check_time_wait(const TcpStack *s, Recount *r, GString *why)
     n++;
     recount_port(r, t.lport)->users++;
   }
-  CHECK(n == tw->count, "TIME_WAIT FIFO holds %" G_GUINT64_FORMAT
-        " records, count %" G_GUINT64_FORMAT, n, tw->count);
+  CHECK(n == tcp_tw_count(tw), "TIME_WAIT FIFO holds %" G_GUINT64_FORMAT
+        " records, count %" G_GUINT64_FORMAT, n, tcp_tw_count(tw));
   r->counts[TCP_STATE_TIME_WAIT] += n;
   /* Records need their expiry event; the event may outlive the records
    * (killed by RST, reused) and then finds nothing to expire. */
@@ -368,7 +368,7 @@ tcp_stack_check_invariants(const TcpStack *s)
 gsize
 tcp_stack_check_size(const TcpStack *s)
 {
-  return s->conns.count + s->tw.count + s->sockets.length +
+  return s->conns.count + tcp_tw_count(&s->tw) + s->sockets.length +
          s->ports.n_uses + 1;
 }
 

@@ -111,7 +111,7 @@ index_slot_of(const TcpTwTable *tw, const TcpTwRecord *rec)
 TcpTwRecord *
 tcp_tw_lookup_mixed(TcpTwTable *tw, const TcpTuple *tuple, guint32 mix)
 {
-  if (tw->count == 0) return NULL;
+  if (tcp_tw_count(tw) == 0) return NULL;
   int l = laddr_find(tw, tuple->laddr);
   if (l < 0) return NULL;
   TwKey key = { .tuple = tuple, .laddr_ts = (guint16)(l << 1) };
@@ -121,7 +121,7 @@ tcp_tw_lookup_mixed(TcpTwTable *tw, const TcpTuple *tuple, guint32 mix)
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
 {
-  if (tw->count == 0) return NULL;
+  if (tcp_tw_count(tw) == 0) return NULL;
   return tcp_tw_lookup_mixed(tw, tuple, tcp_tuple_mix(tuple));
 }
 
@@ -211,7 +211,6 @@ tcp_tw_insert(TcpTwTable *tw, const TcpConn *c, SimTime expiry)
   guint32 pos;
   TcpTwRecord *to = fifo_append(tw, &rec, expiry, &pos);
   index_add(&tw->index, tw, tcp_tuple_mix(&c->tuple), pos + 1);
-  tw->count++;
   return to;
 }
 
@@ -222,7 +221,6 @@ tcp_tw_remove(TcpTwTable *tw, TcpTwRecord *rec)
   guint32 pos = slot->n - 1;
   index_remove(&tw->index, tw, slot);
   position_vacate(tw, pos);
-  tw->count--;
 }
 
 /* Moves rec to the tail with a new expiry; returns it there. */

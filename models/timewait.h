@@ -69,8 +69,14 @@ typedef struct {
   GArray     *laddrs;        /* NetAddr: the local addresses records name */
   TcpHashKey  ts_key;        /* the timestamp offsets' key (TcpConnEnv.ts_key) */
   guint32     peak;          /* the most positions [head, tail) spanned */
-  guint64     count;         /* live records */
 } TcpTwTable;
+
+/* The live records: the index holds one entry for each. */
+static inline guint64
+tcp_tw_count(const TcpTwTable *tw)
+{
+  return tw->index.used;
+}
 
 static inline SimTime
 tcp_tw_expiry(const TcpTwRecord *rec)

@@ -36,8 +36,8 @@ main(int argc, char **argv)
   }
   struct mallinfo2 after = mallinfo2();
   gsize used = (after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd);
-  if (tw.count != n) {
-    fprintf(stderr, "bench-tw-memory: %" G_GUINT64_FORMAT " records, not %u\n", tw.count, n);
+  if (tcp_tw_count(&tw) != n) {
+    fprintf(stderr, "bench-tw-memory: %" G_GUINT64_FORMAT " records, not %u\n", tcp_tw_count(&tw), n);
     return 1;
   }
   printf("tw-table-bytes-per-record %.1f bytes\n", (double)used / n);
