@@ -178,6 +178,108 @@ test_exit_signal(void)
   g_free(trace);
 }
 
+/* What a running twsim shows of glibc's huge-page tunable: its
+ * GLIBC_TUNABLES (glibc 2.36 writes back only the first item there) and
+ * whether its heap is advised for huge pages ("hg" in the VmFlags of
+ * [heap]). */
+typedef struct {
+  char     *tunables;
+  gboolean  heap_advised;
+} HugeSeen;
+
+static void
+huge_seen_read(GPid pid, HugeSeen *seen)
+{
+  g_clear_pointer(&seen->tunables, g_free);
+  seen->heap_advised = FALSE;
+  char *path = g_strdup_printf("/proc/%d/environ", (int)pid);
+  gchar *text = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+  for (gsize at = 0; at < len; at += strlen(text + at) + 1)
+    if (g_str_has_prefix(text + at, "GLIBC_TUNABLES="))
+      seen->tunables = g_strdup(text + at + strlen("GLIBC_TUNABLES="));
+  g_free(text);
+  g_free(path);
+  path = g_strdup_printf("/proc/%d/smaps", (int)pid);
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  const char *heap = strstr(text, "[heap]");
+  const char *flags = heap ? strstr(heap, "VmFlags:") : NULL;
+  if (flags) {
+    g_autofree char *line = g_strndup(flags, strcspn(flags, "\n"));
+    seen->heap_advised = strstr(line, " hg") != NULL;
+  }
+  g_free(text);
+  g_free(path);
+}
+
+/* Runs twsim (a scenario that ticks forever) with GLIBC_TUNABLES set to
+ * `tunables` (NULL: unset) until it shows what `want_advised` says, or
+ * for 2 s, then stops it and returns what it showed. */
+static HugeSeen
+huge_seen(const char *tunables, gboolean want_advised)
+{
+  char *scenario = g_build_filename(g_getenv("TWSIM_TEST_SCENARIOS"), "ticker.lua", NULL);
+  const char *argv[] = { g_getenv("TWSIM"), "run", scenario, NULL };
+  char **env = g_get_environ();
+  env = tunables ? g_environ_setenv(env, "GLIBC_TUNABLES", tunables, TRUE)
+                 : g_environ_unsetenv(env, "GLIBC_TUNABLES");
+  GPid pid;
+  GError *error = NULL;
+  g_spawn_async(NULL, (char **)argv, env,
+                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &pid, &error);
+  g_assert_no_error(error);
+  HugeSeen seen = { 0 };
+  /* At least 300 ms, so that a restart that should not happen has had
+   * its time to. */
+  for (int i = 0; i < 200; i++) {
+    g_usleep(10000);
+    huge_seen_read(pid, &seen);
+    if (i >= 30 && seen.heap_advised == want_advised) break;
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  g_spawn_close_pid(pid);
+  g_strfreev(env);
+  g_free(scenario);
+  return seen;
+}
+
+static void
+test_huge_pages(void)
+{
+  /* twsim starts itself again with glibc's huge-page tunable added where
+   * the kernel has transparent huge pages, and leaves a choice the user
+   * made in GLIBC_TUNABLES as it is.  Outputs are the same either way
+   * (the determinism tests). */
+  char *enabled = NULL;
+  gboolean thp = g_file_get_contents("/sys/kernel/mm/transparent_hugepage/enabled", &enabled, NULL, NULL) &&
+                 strstr(enabled, "[never]") == NULL;
+  g_free(enabled);
+#if defined(__SANITIZE_ADDRESS__)
+  /* The sanitizer's allocator, not glibc's heap, serves this build's
+   * allocations: only the tunable can be seen. */
+  gboolean glibc_heap = FALSE;
+#else
+  gboolean glibc_heap = TRUE;
+#endif
+  HugeSeen seen = huge_seen(NULL, thp && glibc_heap);
+  g_assert_cmpstr(seen.tunables, ==, thp ? "glibc.malloc.hugetlb=1" : NULL);
+  g_assert_true(seen.heap_advised == (thp && glibc_heap));
+  g_free(seen.tunables);
+  /* Another tunable set: the huge pages' one added after it. */
+  seen = huge_seen("glibc.malloc.tcache_count=7", thp && glibc_heap);
+  g_assert_true(seen.heap_advised == (thp && glibc_heap));
+  g_free(seen.tunables);
+  /* The user's own choice. */
+  seen = huge_seen("glibc.malloc.hugetlb=0", FALSE);
+  g_assert_cmpstr(seen.tunables, ==, "glibc.malloc.hugetlb=0");
+  g_assert_false(seen.heap_advised);
+  g_free(seen.tunables);
+}
+
 static void
 test_determinism(void)
 {
@@ -295,6 +397,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/exit/limits", test_exit_limits);
   g_test_add_func("/cli/exit/memory-limit", test_exit_memory_limit);
   g_test_add_func("/cli/exit/signal", test_exit_signal);
+  g_test_add_func("/cli/huge-pages", test_huge_pages);
   g_test_add_func("/cli/determinism", test_determinism);
   g_test_add_func("/cli/trace-forms-agree", test_trace_forms_agree);
   g_test_add_func("/cli/invalid-run-leaves-no-output", test_invalid_run_leaves_no_output);

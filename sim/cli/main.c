@@ -6,6 +6,7 @@
 #include "step.h"
 #include "sweep.h"
 #include "pkt.h"
+#include "huge-pages.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@ main(int argc, char **argv)
     fputs(usage_text, stdout);
     return 0;
   }
+  huge_pages_restart(argv);
   if (strcmp(argv[1], "run") == 0) return run_command(argc - 1, argv + 1);
   if (strcmp(argv[1], "step") == 0) return step_command(argc - 1, argv + 1);
   if (strcmp(argv[1], "sweep") == 0) return sweep_command(argc - 1, argv + 1);
