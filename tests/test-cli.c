@@ -224,12 +224,7 @@ huge_seen(const char *tunables, gboolean want_advised)
   char **env = g_get_environ();
   env = tunables ? g_environ_setenv(env, "GLIBC_TUNABLES", tunables, TRUE)
                  : g_environ_unsetenv(env, "GLIBC_TUNABLES");
-  GPid pid;
-  GError *error = NULL;
-  g_spawn_async(NULL, (char **)argv, env,
-                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                NULL, NULL, &pid, &error);
-  g_assert_no_error(error);
+  GPid pid = twsim_start(argv, env);
   HugeSeen seen = { 0 };
   /* At least 300 ms, so that a restart that should not happen has had
    * its time to. */
@@ -238,10 +233,7 @@ huge_seen(const char *tunables, gboolean want_advised)
     huge_seen_read(pid, &seen);
     if (i >= 30 && seen.heap_advised == want_advised) break;
   }
-  kill(pid, SIGTERM);
-  int status = 0;
-  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-  g_spawn_close_pid(pid);
+  twsim_stop(pid, SIGTERM);
   g_strfreev(env);
   g_free(scenario);
   return seen;

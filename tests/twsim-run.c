@@ -44,21 +44,34 @@ twsim_run(const char *first, ...)
   return r;
 }
 
-int
-twsim_run_and_signal(const char *const *argv, gulong delay_us, int sig)
+GPid
+twsim_start(const char *const *argv, char **envp)
 {
   GPid pid;
   GError *error = NULL;
-  g_spawn_async(NULL, (char **)argv, NULL,
+  g_spawn_async(NULL, (char **)argv, envp,
                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
                 NULL, NULL, &pid, &error);
   g_assert_no_error(error);
-  g_usleep(delay_us);
+  return pid;
+}
+
+int
+twsim_stop(GPid pid, int sig)
+{
   kill(pid, sig);
   int status = 0;
   g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
   g_spawn_close_pid(pid);
   return status;
+}
+
+int
+twsim_run_and_signal(const char *const *argv, gulong delay_us, int sig)
+{
+  GPid pid = twsim_start(argv, NULL);
+  g_usleep(delay_us);
+  return twsim_stop(pid, sig);
 }
 
 void

@@ -18,9 +18,19 @@ twsim_run(const char *first, ...) G_GNUC_NULL_TERMINATED;
 void
 twsim_result_clear(TwsimResult *r);
 
-/* Starts the command given as argv (argv[0] the binary, NULL-terminated),
- * sends it `sig` after `delay_us` microseconds, waits for it and returns
- * its wait status. */
+/* Starts the command given as argv (argv[0] the binary, NULL-terminated)
+ * with the environment envp (NULL: this process's), its output dropped;
+ * returns its pid. */
+GPid
+twsim_start(const char *const *argv, char **envp);
+
+/* Sends the started command `sig`, waits for it and returns its wait
+ * status. */
+int
+twsim_stop(GPid pid, int sig);
+
+/* Starts the command, sends it `sig` after `delay_us` microseconds, waits
+ * for it and returns its wait status. */
 int
 twsim_run_and_signal(const char *const *argv, gulong delay_us, int sig);
 
