@@ -59,7 +59,8 @@ struct TcpStack {
   guint64     counts[TCP_STATE_N];
   TcpStats    stats;
   TcpProfile  profile;
-  TcpConnPool pool;            /* freed connections for reuse (cenv.pool) */
+  TcpConnPool pool;            /* freed connections for reuse (cenv.pool),
+                                  when the stack shares no pool */
   TcpTsMemo   ts_memo;         /* cenv.ts_memo */
   TcpIsnMemo  isn_memo;        /* cenv.isn_memo */
   GPtrArray  *free_socks;      /* closed TcpSocket records for reuse, at most

@@ -328,9 +328,9 @@ tcp_stack_new(const TcpStackEnv *env, const NetAddr *addrs, guint n_addrs)
   s->cenv.settled = &s->settled;
   s->cenv.counts = s->counts;
   s->cenv.stats = &s->stats;
-  tcp_conn_pool_init(&s->pool);
+  tcp_conn_pool_init(&s->pool, TCP_CONN_POOL_MAX);
   s->free_socks = g_ptr_array_new();
-  s->cenv.pool = &s->pool;
+  s->cenv.pool = env->pool ? env->pool : &s->pool;
   s->cenv.ts_memo = &s->ts_memo;
   s->cenv.isn_memo = &s->isn_memo;
   s->cenv.tx_refused = env->tx_refused;

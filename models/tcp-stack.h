@@ -23,6 +23,7 @@
 
 typedef struct TcpStack TcpStack;
 typedef struct TcpSocket TcpSocket;
+typedef struct TcpConnPool TcpConnPool;
 typedef struct TcpProfile TcpProfile;
 
 /* errno values, with Linux's numbers so they print the same anywhere. */
@@ -132,7 +133,27 @@ typedef struct {
    * NULL: never): the stack sends no data into it and retries later, as
    * Linux does on NET_XMIT_DROP. */
   const gboolean *tx_refused;
+  /* Where the stack's freed connections wait for reuse, shared with the
+   * run's other stacks (may be NULL: the stack keeps a pool of its own).
+   * Shared, a host that opens one connection now and then holds none
+   * between them, and a new connection takes the one freed last anywhere,
+   * still in the caches.  It outlives the stacks that use it. */
+  TcpConnPool *pool;
 } TcpStackEnv;
+
+/* A pool for the stacks of one run to share (TcpStackEnv.pool), keeping
+ * at most `max` connections. */
+#define TCP_CONN_POOL_SHARED_MAX 65536   /* a host's ports' worth: a run whose
+                                          * connections come and go in waves of
+                                          * up to that many allocates none in
+                                          * steady state */
+TcpConnPool *
+tcp_conn_pool_new(guint max);
+
+/* Frees the pool and the connections it holds, once every stack that used
+ * it is freed. */
+void
+tcp_conn_pool_free(TcpConnPool *pool);
 
 /* ---- the stack ---------------------------------------------------------- */
 

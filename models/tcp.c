@@ -202,12 +202,29 @@ tcp_conn_time_wait(TcpConn *c)
 }
 
 void
-tcp_conn_pool_init(TcpConnPool *pool)
+tcp_conn_pool_init(TcpConnPool *pool, guint max)
 {
-  /* A list through the pooled connections themselves: an empty pool, as
-   * most of a large network's hosts have, holds no storage. */
+  /* A list through the pooled connections themselves: an empty pool holds
+   * no storage. */
   pool->head = NULL;
   pool->len = 0;
+  pool->max = max;
+}
+
+TcpConnPool *
+tcp_conn_pool_new(guint max)
+{
+  TcpConnPool *pool = g_new(TcpConnPool, 1);
+  tcp_conn_pool_init(pool, max);
+  return pool;
+}
+
+void
+tcp_conn_pool_free(TcpConnPool *pool)
+{
+  if (pool == NULL) return;
+  tcp_conn_pool_clear(pool);
+  g_free(pool);
 }
 
 static void
@@ -298,7 +315,7 @@ tcp_conn_free(TcpConn *c)
     net_buf_unref(g_array_index(c->snd_buf, NetSlice, i).buf);
   if (c->ooo && c->ooo->len > 0) tcp_rcv_ooo_clear(c);   /* no call for an empty queue */
   TcpConnPool *pool = c->env->pool;
-  if (pool == NULL || pool->len >= TCP_CONN_POOL_MAX) {
+  if (pool == NULL || pool->len >= pool->max) {
     conn_storage_free(c);
     return;
   }

@@ -32,13 +32,14 @@ typedef struct {
 
 /* Freed connections kept for reuse, each with its buffers (emptied, their
  * storage kept), so that making and ending connections in steady state
- * costs no call to the allocator.  At most TCP_CONN_POOL_MAX are kept; a
- * pooled connection's memory is poisoned under AddressSanitizer. */
-typedef struct {
+ * costs no call to the allocator.  At most `max` are kept; a pooled
+ * connection's memory is poisoned under AddressSanitizer. */
+struct TcpConnPool {
   TcpConn   *head;                      /* the last given back; NULL: empty */
-  guint      len;
-} TcpConnPool;
+  guint      len, max;
+};
 
+/* A stack's own pool, when it shares none (TcpStackEnv.pool). */
 #define TCP_CONN_POOL_MAX 1024
 
 /* What a pool holds is poisoned under AddressSanitizer, so that a use
@@ -53,7 +54,7 @@ typedef struct {
 #endif
 
 void
-tcp_conn_pool_init(TcpConnPool *pool);
+tcp_conn_pool_init(TcpConnPool *pool, guint max);
 /* Frees the pooled connections (the live ones must be freed first). */
 void
 tcp_conn_pool_clear(TcpConnPool *pool);

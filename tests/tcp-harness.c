@@ -101,6 +101,7 @@ host_init(TestNet *net, TestHost *h, const char *name, NetAddr addr, SimTrace *t
     .engine = net->engine, .host_name = name, .run_seed = 1, .trace = trace,
     .output = host_output, .route = host_route,
     .state_changed = host_state_changed, .state_user = h, .host = h,
+    .pool = net->pool,
   };
   h->stack = tcp_stack_new(&env, &addr, 1);
 }
@@ -119,6 +120,7 @@ test_net_new_traced(gboolean raw, SimTime delay, SimTrace *trace)
   net->delay = delay;
   net->raw = raw;
   net->wire = g_array_new(FALSE, FALSE, sizeof(TestWire));
+  net->pool = tcp_conn_pool_new(TCP_CONN_POOL_SHARED_MAX);
   host_init(net, &net->host[0], "a", TEST_ADDR_A, trace);
   if (!raw) host_init(net, &net->host[1], "b", TEST_ADDR_B, trace);
   sim_engine_set_after(net->engine, harness_check, net);
@@ -134,6 +136,7 @@ test_net_free(TestNet *net)
     g_queue_clear_full(&h->tx, (GDestroyNotify)packet_free);
     if (h->states) g_string_free(h->states, TRUE);
   }
+  tcp_conn_pool_free(net->pool);
   sim_engine_free(net->engine);
   g_array_free(net->wire, TRUE);
   g_free(net);

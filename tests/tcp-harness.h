@@ -39,6 +39,7 @@ struct TestNet {
   gboolean   raw;           /* host[1] is played by the test */
   guint64    check_credit;  /* invariant checks (tcp-check.h): objects */
   guint64    check_size;    /* walked by the last full check */
+  TcpConnPool *pool;        /* the two stacks' freed connections, shared as in a run */
 };
 
 #define TEST_ADDR_A 0x0a000001u   /* 10.0.0.1 */

@@ -98,6 +98,7 @@ attach_tcp(lua_State *L, NetNode *node)
     /* Without observers the stack holds nothing. */
     .settled_wanted = &world->observers[SIM_OBSERVE_STATE]->len,
     .state_user = world,
+    .pool = world->conn_pool,
   };
   TcpStack *stack = tcp_host_attach(node, &env);
   if (node->profile) {

@@ -277,6 +277,7 @@ sim_world_new(const SimRunOptions *opts, GError **error)
   world->params_read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   world->listing = g_array_new(FALSE, FALSE, sizeof(TcpSockInfo));
+  world->conn_pool = tcp_conn_pool_new(TCP_CONN_POOL_SHARED_MAX);
   sim_rng_init_stream(&world->scenario_rng, opts->seed, "scenario");
   if (opts->timeout > 0)
     world->deadline_us = g_get_monotonic_time() + (gint64)(opts->timeout * 1e6);
@@ -363,6 +364,7 @@ sim_world_free(SimWorld *world)
    * call into it (sim_lua_unref). */
   net_world_free(world->run.net);
   world->run.net = NULL;
+  tcp_conn_pool_free(world->conn_pool);     /* after the stacks, which give it theirs */
   sim_engine_free(world->run.engine);
   world->run.engine = NULL;
   for (int k = 0; k < SIM_OBSERVE_N; k++) g_array_free(world->observers[k], TRUE);

@@ -123,6 +123,7 @@ struct SimWorld {
   int              metatable_refs[SIM_LUA_N_TYPES]; /* the same, as registry refs */
   guint64          next_process_id;
   SimLuaPool       lua_pool;        /* the Lua state's small blocks (lua-pool.h) */
+  TcpConnPool     *conn_pool;       /* the TCP stacks' freed connections, shared by all */
   gboolean         counted;         /* --max-memory or --fail-alloc: the allocator and
                                      * sim_lua_charge count (fixed for the run) */
   gsize            lua_bytes;       /* held by the Lua state */
