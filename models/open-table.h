@@ -187,7 +187,9 @@ slot_stays(guint32 i, guint32 j, guint32 home)
  *     OpenTagSlot *P_add(Table *t, Ctx ctx, guint32 h, guint32 n)   (room for one more
  *                                                                 made if needed)
  *     void         P_remove(Table *t, Ctx ctx, OpenTagSlot *s)
- * which keep `used` and `far` (P_reserve, P_put and P_delete would not). */
+ *     void         P_release(Table *t)       back to no slots and no entries
+ * which keep `used` and `far` (P_reserve, P_put, P_delete and P_free
+ * would not). */
 
 typedef struct __attribute__((packed)) {
   guint32 n;            /* the number; 0 when the slot is empty */
@@ -257,6 +259,14 @@ open_tag_long_run(const OpenTagSlot *slots, guint32 mask)
   {                                                                                     \
     P##_delete(t, ctx, s);                                                              \
     if (--t->used == 0) t->far = FALSE;                                                 \
+  }                                                                                     \
+                                                                                        \
+  static inline void                                                                    \
+  P##_release(Table *t)                                                                 \
+  {                                                                                     \
+    P##_free(t);                                                                        \
+    t->used = 0;                                                                        \
+    t->far = FALSE;                                                                     \
   }
 
 /* The next slot of a tagged index, from slot *i on, whose tag is h's,

@@ -28,9 +28,7 @@ slot_index_init(SlotIndex *x, SlotHashFn hash, gconstpointer owner)
 void
 slot_index_clear(SlotIndex *x)
 {
-  numbers_free(x);
-  x->far = FALSE;
-  x->used = 0;
+  numbers_release(x);
 }
 
 void

@@ -39,7 +39,8 @@ struct TcpConnPool {
   guint      len, max;
 };
 
-/* A stack's own pool, when it shares none (TcpStackEnv.pool). */
+/* A stack's own pools: of connections, when it shares none
+ * (TcpStackEnv.pool), and of socket records. */
 #define TCP_CONN_POOL_MAX 1024
 
 /* What a pool holds is poisoned under AddressSanitizer, so that a use

@@ -92,7 +92,7 @@ tcp_tw_table_init(TcpTwTable *tw)
 void
 tcp_tw_table_clear(TcpTwTable *tw)
 {
-  index_free(&tw->index);
+  index_release(&tw->index);
   g_ptr_array_free(tw->slabs, TRUE);
   g_free(tw->spare);
   g_array_free(tw->laddrs, TRUE);
@@ -121,6 +121,7 @@ tcp_tw_lookup_mixed(TcpTwTable *tw, const TcpTuple *tuple, guint32 mix)
 TcpTwRecord *
 tcp_tw_lookup(TcpTwTable *tw, const TcpTuple *tuple)
 {
+  /* Before the mix: a connect's port probes ask an empty table often. */
   if (tcp_tw_count(tw) == 0) return NULL;
   return tcp_tw_lookup_mixed(tw, tuple, tcp_tuple_mix(tuple));
 }
