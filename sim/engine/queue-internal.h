@@ -83,6 +83,8 @@ typedef struct {
   Chunk   *head, *tail;       /* NULL when empty */
   uint32_t tail_len;          /* entries used in the tail chunk; CHUNK_LEN when empty,
                                * so that one test finds both cases needing a chunk */
+  uint32_t full_chunks;       /* chunks before the tail (all full): a bucket's size
+                               * without a walk down its chunks, each a cache miss */
   uint64_t min;               /* smallest key held */
 } Bucket;
 
@@ -109,7 +111,10 @@ struct SimQueue {
   uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
   uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
   Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
-  Chunk     *free_chunks;
+  Chunk    **free_chunks;     /* a stack of the pool's chunks, slabs->len * SLAB_CHUNKS
+                               * long: taking one reads nothing of the chunk, cold by
+                               * then, as a list through the chunks would */
+  guint      n_free_chunks;
   GPtrArray *slabs;           /* every chunk allocation, for sim_queue_free */
   Slot      *slots;           /* 64-byte aligned inside slots_mem */
   gpointer   slots_mem;

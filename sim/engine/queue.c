@@ -78,10 +78,11 @@
  *    every front entry (once it is in use, every push into the window joins
  *    it), and it is empty whenever the front is refilled; so of equal keys
  *    the front's pop first, then the heap's in push order;
- *  - a bucket's `min` is the smallest key in it; `occupied` and
+ *  - a bucket's `min` is the smallest key in it, `full_chunks` the number
+ *    of its chunks before the tail (each full); `occupied` and
  *    `level_mask` have a bit set exactly for the non-empty buckets and
  *    levels; an empty bucket's `tail_len` is CHUNK_LEN;
- *  - buckets are lists of fixed-size chunks from a shared free list, so a
+ *  - buckets are lists of fixed-size chunks from a shared pool, so a
  *    bucket's memory returns to the pool as soon as it is emptied;
  *  - a cancelled event's entry stays where it is (dead) until it reaches
  *    the front or a purge drops it; its slot is recycled only then.  A
@@ -156,6 +157,7 @@ sim_queue_free(SimQueue *q)
     if (!(s->tag & SLOT_DEAD) && s->destroy) s->destroy(s->act.data);
   }
   g_ptr_array_free(q->slabs, TRUE);
+  g_free(q->free_chunks);
   g_free(q->front);
   g_free(q->scratch);
   g_free(q->late);
@@ -207,19 +209,20 @@ slot_release(SimQueue *q, uint32_t s)
 
 /* ---- chunks and buckets ---- */
 
-static Chunk *
+static G_GNUC_NO_INLINE void
+chunks_add_slab(SimQueue *q)
+{
+  Chunk *slab = g_new(Chunk, SLAB_CHUNKS);
+  g_ptr_array_add(q->slabs, slab);
+  q->free_chunks = g_renew(Chunk *, q->free_chunks, q->slabs->len * SLAB_CHUNKS);
+  for (int i = SLAB_CHUNKS - 1; i >= 0; i--) q->free_chunks[q->n_free_chunks++] = &slab[i];
+}
+
+static inline Chunk *
 chunk_get(SimQueue *q)
 {
-  if (G_UNLIKELY(q->free_chunks == NULL)) {
-    Chunk *slab = g_new(Chunk, SLAB_CHUNKS);
-    g_ptr_array_add(q->slabs, slab);
-    for (int i = 0; i < SLAB_CHUNKS; i++) {
-      slab[i].next = q->free_chunks;
-      q->free_chunks = &slab[i];
-    }
-  }
-  Chunk *c = q->free_chunks;
-  q->free_chunks = c->next;
+  if (G_UNLIKELY(q->n_free_chunks == 0)) chunks_add_slab(q);
+  Chunk *c = q->free_chunks[--q->n_free_chunks];
   c->next = NULL;
   return c;
 }
@@ -227,8 +230,20 @@ chunk_get(SimQueue *q)
 static inline void
 chunk_put(SimQueue *q, Chunk *c)
 {
-  c->next = q->free_chunks;
-  q->free_chunks = c;
+  q->free_chunks[q->n_free_chunks++] = c;
+}
+
+/* Starts fetching a chunk that a pass is about to read: a bucket's chunks
+ * come from the pool in any order, so the hardware's stream prefetch,
+ * which follows one run of addresses, meets each chunk cold.  Its first
+ * two lines start that stream; asking for all 32 leaves the pops' own
+ * prefetches waiting (measured: slower). */
+static inline void
+chunk_prefetch(const Chunk *c)
+{
+  if (c == NULL) return;
+  __builtin_prefetch(c);
+  __builtin_prefetch((const char *)c + 64);
 }
 
 /* bucket_append() when the bucket is empty or its tail chunk full: out of
@@ -245,6 +260,7 @@ bucket_append_chunk(SimQueue *q, int level, uint32_t digit, Entry e)
     q->level_mask |= 1u << level;
   } else {
     b->tail->next = c;
+    b->full_chunks++;
     if (e.key < b->min) b->min = e.key;
   }
   b->tail = c;
@@ -262,6 +278,13 @@ bucket_append(SimQueue *q, int level, uint32_t digit, Entry e)
   }
   if (e.key < b->min) b->min = e.key;
   b->tail->items[b->tail_len++] = e;
+}
+
+/* The entries of a non-empty bucket. */
+static inline guint
+bucket_len(const Bucket *b)
+{
+  return b->full_chunks * CHUNK_LEN + b->tail_len;
 }
 
 /* Takes bucket (level, digit) out of the structure; its chunks now belong
@@ -547,9 +570,7 @@ small_enter(SimQueue *q)
 static void
 front_fill_sorted(SimQueue *q, Bucket *b)
 {
-  guint n = 0;
-  for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
-  n += b->tail_len;
+  guint n = bucket_len(b);
   front_reserve(q, n);
   if (n <= NIBBLE_SORT) {
     front_append_bucket(q, b);
@@ -589,15 +610,13 @@ front_fill_sorted(SimQueue *q, Bucket *b)
 static gboolean
 level2_spread(SimQueue *q, const Bucket *b)
 {
-  guint n = 0;
-  for (Chunk *c = b->head; c != b->tail; c = c->next) n += CHUNK_LEN;
-  n += b->tail_len;
-  if (n < SPREAD_MIN) return FALSE;
+  if (bucket_len(b) < SPREAD_MIN) return FALSE;
   guint count[DIGITS] = { 0 };
   uint64_t min[DIGITS];
   memset(min, 0xff, sizeof min);
   for (Chunk *c = b->head; c != NULL; c = c->next) {
     guint m = c == b->tail ? b->tail_len : CHUNK_LEN;
+    chunk_prefetch(c->next);
     for (guint i = 0; i < m; i++) {
       uint64_t key = c->items[i].key;
       uint32_t d = (uint32_t)(key >> DIGIT_BITS) & (DIGITS - 1);
@@ -619,7 +638,7 @@ level2_spread(SimQueue *q, const Bucket *b)
     guint chunks = (count[d] + CHUNK_LEN - 1) / CHUNK_LEN;
     Chunk *head = chunk_get(q), *tail = head;
     for (guint k = 1; k < chunks; k++) tail = tail->next = chunk_get(q);
-    *lb = (Bucket){ head, tail, count[d] - (chunks - 1) * CHUNK_LEN, min[d] };
+    *lb = (Bucket){ head, tail, count[d] - (chunks - 1) * CHUNK_LEN, chunks - 1, min[d] };
     q->occupied[1][d / 64] |= UINT64_C(1) << (d % 64);
     q->level_mask |= 1u << 1;
     cur[d] = head;
@@ -710,6 +729,9 @@ front_refill(SimQueue *q)
     return TRUE;
   }
   if (level == 1) {
+    /* The next level 1 bucket, which the refill after this one takes:
+     * the spread wrote it long ago. */
+    if (q->level_mask & 2) chunk_prefetch(q->buckets[1][level_lowest(q, 1)].head);
     front_fill_sorted(q, &b);
   } else {
     if (level != 2 || !level2_spread(q, &b)) {
@@ -1284,7 +1306,8 @@ check_bucket(const SimQueue *q, CheckState *st, int level, uint32_t digit)
   }
   g_assert_true(q->level_mask & (1u << level));
   gboolean min_seen = FALSE;
-  for (const Chunk *c = b->head; c != NULL; c = c->next) {
+  guint chunks = 0;
+  for (const Chunk *c = b->head; c != NULL; c = c->next, chunks++) {
     guint n = c == b->tail ? b->tail_len : CHUNK_LEN;
     g_assert_true(n > 0 || b->head == b->tail);
     g_assert_true(c->next != NULL || c == b->tail);
@@ -1300,6 +1323,7 @@ check_bucket(const SimQueue *q, CheckState *st, int level, uint32_t digit)
     }
   }
   g_assert_true(min_seen);
+  g_assert_cmpuint(b->full_chunks, ==, chunks - 1);
 }
 
 void
