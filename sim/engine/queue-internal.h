@@ -111,10 +111,10 @@ struct SimQueue {
   uint32_t   level_mask;      /* bit l: some bucket of level l is non-empty */
   uint64_t   occupied[N_LEVELS][DIGITS / 64];   /* non-empty buckets */
   Bucket     buckets[N_LEVELS][DIGITS];   /* level 0 unused */
-  Chunk    **free_chunks;     /* a stack of the pool's chunks, slabs->len * SLAB_CHUNKS
-                               * long: taking one reads nothing of the chunk, cold by
+  Chunk    **free_chunks;     /* a stack of the pool's chunks, room for all of them:
+                               * taking one reads nothing of the chunk, cold by
                                * then, as a list through the chunks would */
-  guint      n_free_chunks;
+  guint      n_free_chunks, cap_free_chunks;
   GPtrArray *slabs;           /* every chunk allocation, for sim_queue_free */
   Slot      *slots;           /* 64-byte aligned inside slots_mem */
   gpointer   slots_mem;

@@ -214,7 +214,11 @@ chunks_add_slab(SimQueue *q)
 {
   Chunk *slab = g_new(Chunk, SLAB_CHUNKS);
   g_ptr_array_add(q->slabs, slab);
-  q->free_chunks = g_renew(Chunk *, q->free_chunks, q->slabs->len * SLAB_CHUNKS);
+  guint chunks = q->slabs->len * SLAB_CHUNKS;
+  if (chunks > q->cap_free_chunks) {   /* room for every chunk, grown by doubling */
+    q->cap_free_chunks = MAX(chunks, 2 * q->cap_free_chunks);
+    q->free_chunks = g_renew(Chunk *, q->free_chunks, q->cap_free_chunks);
+  }
   for (int i = SLAB_CHUNKS - 1; i >= 0; i--) q->free_chunks[q->n_free_chunks++] = &slab[i];
 }
 
